@@ -1,0 +1,103 @@
+package outreach
+
+import "time"
+
+// Policy is the throttle policy of a campaign pack: the one budget that
+// every campaign of every team shares. Zero values mean "no such rule".
+type Policy struct {
+	Timezone string // fallback when neither contact nor account has one; "" = UTC
+
+	MaxPerDay  int           // per contact, rolling 24 h, all categories; 0 = no cap
+	MaxPerWeek int           // per contact, rolling 7 d; 0 = no cap
+	MinGap     time.Duration // per contact, between two reserved slots; 0 = none
+
+	SurveyCooldown time.Duration // after any survey to a contact, no other survey for this long
+
+	AccountMaxSurveysPerWeek int // per account, rolling 7 d; 0 = no cap
+
+	QuietHours *QuietHours // recipient's local time; nil = none
+
+	// BusinessDays are the recipient's local weekdays on which mail may go;
+	// nil = every day (no rule).
+	BusinessDays []time.Weekday
+
+	// ExemptCategories skip quiet hours, business days and caps, but still
+	// count toward the caps of other mail.
+	ExemptCategories []string
+}
+
+// QuietHours is a local-time window [Start, End) in which nothing is sent.
+// Start > End wraps midnight (19:00-09:00).
+type QuietHours struct {
+	Start, End time.Duration // since local midnight
+}
+
+// Exempt reports whether category is exempt from quiet hours and caps.
+func (p *Policy) Exempt(category string) bool {
+	for _, c := range p.ExemptCategories {
+		if c == category {
+			return true
+		}
+	}
+	return false
+}
+
+// Trigger says when a campaign plans deliveries: on an event (Event != "")
+// or on a schedule (Schedule != "").
+type Trigger struct {
+	Event string              // event type
+	Delay time.Duration       // due = occurred_at + Delay
+	Where map[string][]string // event property -> allowed values
+
+	Schedule string   // standard 5-field cron, evaluated in the policy timezone
+	Audience Audience // who a scheduled trigger plans for
+}
+
+// Audience selects contacts for a scheduled trigger. Exactly one is set.
+type Audience struct {
+	RenewalWithin time.Duration // accounts whose renewal_date is within this
+	InactiveFor   time.Duration // contacts whose last_seen_at is older than this
+	Anniversary   string        // "started_at": account anniversaries
+}
+
+// Filter restricts a campaign to some contacts; empty lists mean everyone.
+type Filter struct {
+	Roles   []string
+	Plans   []string
+	Locales []string
+}
+
+// DefaultTTL is a campaign's ttl when the pack gives none.
+const DefaultTTL = 7 * 24 * time.Hour
+
+// Campaign is one kind of message of the pack.
+type Campaign struct {
+	Key      string
+	Name     string
+	Category string
+	Priority int // higher wins a contact's slot
+	Trigger  Trigger
+	Filter   Filter
+	Template string
+	TTL      time.Duration // a delivery not sent by due+TTL is dropped
+	Cooldown time.Duration // per campaign and contact, applied when planning
+	Dedupe   string        // event property that is the occurrence key
+}
+
+// Pack is a parsed, valid campaign pack.
+type Pack struct {
+	Policy    Policy
+	Campaigns []Campaign
+	Hash      string // content hash of the pack's files
+	Version   int    // set by the store when the pack is activated
+}
+
+// Campaign returns the campaign with key, or nil.
+func (p *Pack) Campaign(key string) *Campaign {
+	for i := range p.Campaigns {
+		if p.Campaigns[i].Key == key {
+			return &p.Campaigns[i]
+		}
+	}
+	return nil
+}
