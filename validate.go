@@ -10,14 +10,18 @@ import (
 	"golang.org/x/text/language"
 )
 
-// deliveryNamespace is the UUIDv5 namespace of delivery ids. Never change it:
-// ids must stay stable across versions so planning never plans twice.
-var deliveryNamespace = uuid.MustParse("6f1c1a52-3f0e-4d55-9a43-6a1b0e7d2c11")
+// DeliveryNamespace is the UUIDv5 namespace of delivery ids. Never change
+// it: ids must stay stable across versions so planning never plans twice.
+var DeliveryNamespace = uuid.MustParse("6f1c1a52-3f0e-4d55-9a43-6a1b0e7d2c11")
 
 // DeliveryID returns the deterministic id of the delivery of campaign to
-// contact for occurrence.
+// contact for occurrence: the UUIDv5 of "campaign:contactID:occurrence" in
+// DeliveryNamespace. Campaign keys contain no ':' and contact ids are
+// integers, so the name is unambiguous. The store computes the same id in
+// SQL (uuid-ossp's uuid_generate_v5 on PostgreSQL, a registered function on
+// SQLite) for set-based planning; a test keeps the three in agreement.
 func DeliveryID(campaign string, contactID int64, occurrence string) string {
-	return uuid.NewSHA1(deliveryNamespace, fmt.Appendf(nil, "%s\x00%d\x00%s", campaign, contactID, occurrence)).String()
+	return uuid.NewSHA1(DeliveryNamespace, fmt.Appendf(nil, "%s:%d:%s", campaign, contactID, occurrence)).String()
 }
 
 // NormalizeEmail validates an email address and returns it lower-cased.
