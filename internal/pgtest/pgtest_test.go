@@ -1,0 +1,84 @@
+package pgtest
+
+import (
+	"database/sql"
+	"testing"
+)
+
+func TestMain(m *testing.M) { Main(m) }
+
+func TestURLGivesFreshDatabases(t *testing.T) {
+	t.Parallel()
+	var names [2]string
+	for i := range names {
+		u := URL(t)
+		db, err := sql.Open("postgres", u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if err := db.QueryRow(`SELECT current_database()`).Scan(&names[i]); err != nil {
+			t.Fatal(err)
+		}
+		var tables int
+		if err := db.QueryRow(`SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'public'`).Scan(&tables); err != nil {
+			t.Fatal(err)
+		}
+		if tables != 0 {
+			t.Errorf("database %s has %d tables, want a fresh one", names[i], tables)
+		}
+		if _, err := db.Exec(`CREATE TABLE t (x int)`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if names[0] == names[1] {
+		t.Errorf("two calls gave the same database %s", names[0])
+	}
+}
+
+func TestDatabaseDroppedAtCleanup(t *testing.T) {
+	t.Parallel()
+	var name string
+	t.Run("inner", func(t *testing.T) {
+		db, err := sql.Open("postgres", URL(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if err := db.QueryRow(`SELECT current_database()`).Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+	})
+	admin, err := sql.Open("postgres", serverURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	var n int
+	if err := admin.QueryRow(`SELECT COUNT(*) FROM pg_database WHERE datname = $1`, name).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("database %s still exists after the test's cleanup", name)
+	}
+}
+
+// TestThrowawayCluster starts and stops a private cluster, the fallback used
+// when no server is configured or reachable.
+func TestThrowawayCluster(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a PostgreSQL cluster; skipped with -short")
+	}
+	if _, err := findBin(); err != nil {
+		t.Skip(err)
+	}
+	t.Parallel()
+	c, err := startCluster()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.stop()
+	if err := ping(c.url); err != nil {
+		t.Fatalf("throwaway cluster at %s does not answer: %v", c.url, err)
+	}
+}

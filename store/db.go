@@ -1,0 +1,279 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	_ "github.com/lib/pq" // registers the "postgres" driver
+	"github.com/pressly/goose/v3"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/migrations"
+)
+
+// Dialect names returned by DB.Dialect.
+const (
+	Postgres = "postgres"
+	SQLite   = "sqlite"
+)
+
+// gooseTable is the table in which goose records applied migrations.
+const gooseTable = "goose_db_version"
+
+// DB is the outreach store over PostgreSQL or SQLite.
+type DB struct {
+	// Now returns the current time; every timestamp the store writes comes
+	// from it (tests and simulate freeze or advance it). Default time.Now.
+	Now func() time.Time
+
+	db      *sqlx.DB
+	dialect string
+}
+
+// Open connects to url: "postgres://..." (or "postgresql://...") for
+// PostgreSQL, "sqlite:PATH" for an SQLite file and "sqlite::memory:" for a
+// private in-memory database. It checks the connection but does not
+// migrate; call Migrate.
+//
+// SQLite runs with WAL, a busy timeout and foreign keys, on a single
+// connection so that writers serialise; a transaction must therefore not
+// query through the DB while it is open.
+func Open(ctx context.Context, url string) (*DB, error) {
+	var (
+		x   *sqlx.DB
+		err error
+		d   string
+	)
+	switch {
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		d = Postgres
+		x, err = sqlx.Open("postgres", url)
+	case strings.HasPrefix(url, "sqlite:"):
+		d = SQLite
+		x, err = openSQLite(strings.TrimPrefix(url, "sqlite:"))
+	default:
+		return nil, fmt.Errorf("open database: unsupported URL %q: use postgres://USER@HOST/DB or sqlite:PATH", redact(url))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	db := &DB{Now: time.Now, db: x, dialect: d}
+	if err := db.Ping(ctx); err != nil {
+		x.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func openSQLite(path string) (*sqlx.DB, error) {
+	if path == "" {
+		return nil, errors.New(`empty SQLite path: use sqlite:PATH or sqlite::memory:`)
+	}
+	pragmas := "_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_txlock=immediate"
+	var dsn string
+	if path == ":memory:" {
+		dsn = "file::memory:?" + pragmas
+	} else {
+		dsn = "file:" + path + "?" + pragmas + "&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
+	}
+	x, err := sqlx.Open("sqlite", dsn)
+	if err != nil {
+		return nil, err
+	}
+	// One connection: writers serialise, and an in-memory database lives
+	// exactly as long as its single connection, which must never be
+	// recycled.
+	x.SetMaxOpenConns(1)
+	x.SetMaxIdleConns(1)
+	x.SetConnMaxLifetime(0)
+	x.SetConnMaxIdleTime(0)
+	return x, nil
+}
+
+// redact hides a password in a database URL for error messages.
+func redact(url string) string {
+	at := strings.LastIndexByte(url, '@')
+	scheme := strings.Index(url, "://")
+	if at < 0 || scheme < 0 || at < scheme {
+		return url
+	}
+	userinfo := url[scheme+3 : at]
+	if i := strings.IndexByte(userinfo, ':'); i >= 0 {
+		return url[:scheme+3] + userinfo[:i] + ":xxxxx" + url[at:]
+	}
+	return url
+}
+
+// Dialect returns "postgres" or "sqlite".
+func (db *DB) Dialect() string { return db.dialect }
+
+// SQLX returns the underlying connection pool, for other store files and
+// benchmarks.
+func (db *DB) SQLX() *sqlx.DB { return db.db }
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping database: %w", err)
+	}
+	return nil
+}
+
+// Close closes the connection pool.
+func (db *DB) Close() error { return db.db.Close() }
+
+func (db *DB) migrationsFS() (fs.FS, goose.Dialect) {
+	if db.dialect == Postgres {
+		return migrations.Postgres, goose.DialectPostgres
+	}
+	return migrations.SQLite, goose.DialectSQLite3
+}
+
+// Migrate applies every pending migration. On PostgreSQL a session advisory
+// lock makes concurrent replicas migrate one at a time.
+func (db *DB) Migrate(ctx context.Context) error {
+	fsys, dialect := db.migrationsFS()
+	var opts []goose.ProviderOption
+	if db.dialect == Postgres {
+		opts = append(opts, goose.WithSessionLocker(pgMigrateLock{}))
+	}
+	p, err := goose.NewProvider(dialect, db.db.DB, fsys, opts...)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// pgMigrateLock is a goose session locker that blocks on a PostgreSQL
+// advisory lock (goose's own locker polls every second). The key depends on
+// the current schema so that databases sharing a server by schema do not
+// wait for each other.
+type pgMigrateLock struct{}
+
+func (pgMigrateLock) SessionLock(ctx context.Context, conn *sql.Conn) error {
+	_, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(hashtext('outreach.migrate.' || current_schema()))`)
+	return err
+}
+
+func (pgMigrateLock) SessionUnlock(ctx context.Context, conn *sql.Conn) error {
+	_, err := conn.ExecContext(ctx, `SELECT pg_advisory_unlock(hashtext('outreach.migrate.' || current_schema()))`)
+	return err
+}
+
+// PendingMigrations returns how many migrations Migrate would apply. It
+// changes nothing (not even goose's version table).
+func (db *DB) PendingMigrations(ctx context.Context) (int, error) {
+	fsys, dialect := db.migrationsFS()
+	p, err := goose.NewProvider(dialect, db.db.DB, fsys)
+	if err != nil {
+		return 0, fmt.Errorf("pending migrations: %w", err)
+	}
+	applied, err := db.appliedVersions(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("pending migrations: %w", err)
+	}
+	n := 0
+	for _, s := range p.ListSources() {
+		if !applied[s.Version] {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// appliedVersions reads goose's version table, which may not exist yet.
+func (db *DB) appliedVersions(ctx context.Context) (map[int64]bool, error) {
+	var exists bool
+	var err error
+	if db.dialect == Postgres {
+		err = db.db.GetContext(ctx, &exists, `SELECT to_regclass($1) IS NOT NULL`, gooseTable)
+	} else {
+		err = db.db.GetContext(ctx, &exists, `SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = ?`, gooseTable)
+	}
+	if err != nil {
+		return nil, err
+	}
+	applied := map[int64]bool{}
+	if !exists {
+		return applied, nil
+	}
+	// goose appends a row per apply and per rollback; the latest row of a
+	// version says whether it is applied.
+	rows, err := db.db.QueryContext(ctx, `SELECT version_id, is_applied FROM `+gooseTable+` ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var v int64
+		var ok bool
+		if err := rows.Scan(&v, &ok); err != nil {
+			return nil, err
+		}
+		applied[v] = ok
+	}
+	return applied, rows.Err()
+}
+
+// inTx runs fn in one transaction with the time frozen at db.Now(), and
+// commits when fn returns nil.
+func (db *DB) inTx(ctx context.Context, what string, fn func(tx *sqlx.Tx, now time.Time) error) error {
+	tx, err := db.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx, db.Now().UTC()); err != nil {
+		if isDomain(err) {
+			return err
+		}
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("%s: commit: %w", what, err)
+	}
+	return nil
+}
+
+// isDomain reports whether err is a domain error (returned unwrapped).
+func isDomain(err error) bool {
+	var e *outreach.Error
+	var b *outreach.BatchError
+	return errors.As(err, &e) || errors.As(err, &b)
+}
+
+// ms converts a time to epoch milliseconds.
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+// msPtr converts an optional time to nullable epoch milliseconds.
+func msPtr(t *time.Time) sql.NullInt64 {
+	if t == nil {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: t.UnixMilli(), Valid: true}
+}
+
+// fromMs converts epoch milliseconds to a UTC time.
+func fromMs(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+// fromNullMs converts nullable epoch milliseconds to an optional time.
+func fromNullMs(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMs(v.Int64)
+	return &t
+}
+
+// nullString maps "" to SQL NULL.
+func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }

@@ -1,0 +1,17 @@
+// Package store implements the outreach persistence layer over PostgreSQL
+// (lib/pq) and SQLite (modernc.org/sqlite) with one set of sqlx queries.
+//
+// Both dialects share one representation: times are BIGINT epoch
+// milliseconds UTC taken from DB.Now and passed as parameters (SQL never
+// calls now()), dates are 'YYYY-MM-DD' text and JSON documents are text.
+// Queries are written with '?' placeholders and rebound per dialect; list
+// parameters travel as one JSON array (jsonb_array_elements_text on
+// PostgreSQL, json_each on SQLite), so a batch costs a handful of
+// statements however many items it holds:
+//
+//	batch ──> one lookup of referenced rows ──> validate in Go
+//	      ──> multi-row INSERT ... ON CONFLICT ... RETURNING ──> commit
+//
+// Every write method runs in one transaction: an invalid item returns an
+// *outreach.BatchError and writes nothing.
+package store
