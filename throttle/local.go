@@ -1,0 +1,253 @@
+package throttle
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	outreach "github.com/outreach-dev/outreach"
+)
+
+// Zone is the timezone in which a recipient's local rules (quiet hours,
+// business days) are evaluated, and where it came from.
+type Zone struct {
+	Loc    *time.Location
+	Name   string // IANA name, "UTC" for the last-resort default
+	Source string // "contact timezone", "account timezone", "policy timezone" or "default"
+	// Note explains a fallback in words ("no timezone on contact or account:
+	// using policy timezone UTC"); "" when the contact's own timezone is used.
+	Note string
+}
+
+// Location picks the recipient's timezone: the contact's, else the
+// account's, else the policy's, else UTC. Unknown names are skipped (and
+// said so in Note), so a bad value never stops mail; validation rejects them
+// at ingestion anyway.
+func Location(contactTZ, accountTZ, policyTZ string) Zone {
+	type cand struct{ tz, who string }
+	cands := []cand{{contactTZ, "contact"}, {accountTZ, "account"}, {policyTZ, "policy"}}
+	var missing, bad []string
+	for _, c := range cands {
+		if c.tz == "" {
+			missing = append(missing, c.who)
+			continue
+		}
+		loc := outreach.LoadLocation(c.tz)
+		if loc == nil {
+			bad = append(bad, fmt.Sprintf("%s timezone %q is unknown", c.who, c.tz))
+			continue
+		}
+		z := Zone{Loc: loc, Name: c.tz, Source: c.who + " timezone"}
+		if c.who != "contact" {
+			z.Note = fallbackNote(missing, bad, "using "+z.Source+" "+c.tz)
+		}
+		return z
+	}
+	return Zone{Loc: time.UTC, Name: "UTC", Source: "default",
+		Note: fallbackNote(missing, bad, "using UTC")}
+}
+
+// fallbackNote phrases why a zone further down the chain was used:
+// "no timezone on contact or account: using policy timezone UTC".
+func fallbackNote(missing, bad []string, using string) string {
+	var parts []string
+	if len(missing) > 0 {
+		parts = append(parts, "no timezone on "+joinOr(missing))
+	}
+	parts = append(parts, bad...)
+	return strings.Join(parts, "; ") + ": " + using
+}
+
+// joinOr joins words as "a", "a or b", "a, b or c".
+func joinOr(words []string) string {
+	if len(words) <= 1 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
+}
+
+// localRule is the recipient's send window: quiet hours and business days
+// in their local time. Unlike the caps it is not monotone (it opens and
+// closes every day), so its next allowed instant is found by walking the
+// instants at which its answer can change: the wall-clock end of quiet
+// hours, local midnights and UTC-offset transitions. Nothing else can turn
+// "not allowed" into "allowed", so the walk visits the earliest allowed
+// instant and never steps in fixed increments.
+type localRule struct {
+	zone    Zone
+	quiet   *outreach.QuietHours
+	days    [7]bool
+	hasDays bool
+}
+
+// maxLocalSteps bounds the boundary walk. A valid policy reaches an allowed
+// instant within at most 7 midnights, one quiet-hours end and a couple of
+// offset transitions.
+const maxLocalSteps = 64
+
+func newLocalRule(p outreach.Policy, z Zone) *localRule {
+	if p.QuietHours == nil && p.BusinessDays == nil {
+		return nil
+	}
+	r := &localRule{zone: z, quiet: p.QuietHours, hasDays: p.BusinessDays != nil}
+	for _, d := range p.BusinessDays {
+		if d >= time.Sunday && d <= time.Saturday {
+			r.days[d] = true
+		}
+	}
+	return r
+}
+
+// blocked reports whether t falls outside a business day or inside quiet
+// hours, in the recipient's wall-clock time.
+func (r *localRule) blocked(t time.Time) (offDay, quiet bool) {
+	lt := t.In(r.zone.Loc)
+	offDay = r.hasDays && !r.days[lt.Weekday()]
+	quiet = r.quiet != nil && inQuiet(*r.quiet, clockOf(lt))
+	return offDay, quiet
+}
+
+// allowed reports whether the send window is open at t.
+func (r *localRule) allowed(t time.Time) bool {
+	offDay, quiet := r.blocked(t)
+	return !offDay && !quiet
+}
+
+// next returns the earliest instant >= t at which the send window is open,
+// and when that is after t, a sentence saying why. It returns the zero time
+// when none is found within maxLocalSteps (only for invalid policies).
+func (r *localRule) next(t time.Time) (time.Time, string) {
+	start := t
+	var offDayHit, quietHit bool
+	for range maxLocalSteps {
+		offDay, quiet := r.blocked(t)
+		if !offDay && !quiet {
+			if t.Equal(start) {
+				return t, ""
+			}
+			return t, r.explain(start, t, offDayHit, quietHit)
+		}
+		var b time.Time
+		if offDay {
+			offDayHit = true
+			b = nextWall(t, r.zone.Loc, 0)
+		} else {
+			quietHit = true
+			b = nextWall(t, r.zone.Loc, r.quiet.End)
+		}
+		if tr := nextTransition(t, r.zone.Loc); !tr.IsZero() && tr.Before(b) {
+			b = tr
+		}
+		t = b
+	}
+	return time.Time{}, fmt.Sprintf("no allowed local time within %d steps after %s", maxLocalSteps, fmtInstant(start, r.zone.Loc))
+}
+
+// explain says which parts of the send window held a delivery back:
+// "quiet hours 19:00–09:00 in America/Sao_Paulo (contact timezone): local
+// time 21:14; next allowed 2026-03-03 09:00 -03".
+func (r *localRule) explain(from, to time.Time, offDayHit, quietHit bool) string {
+	var what []string
+	if quietHit {
+		what = append(what, "quiet hours "+fmtClock(r.quiet.Start)+"–"+fmtClock(r.quiet.End))
+	}
+	if offDayHit {
+		what = append(what, "business days "+fmtDays(r.days))
+	}
+	layout := "15:04"
+	if r.hasDays {
+		layout = "Mon 15:04"
+	}
+	return fmt.Sprintf("%s in %s (%s): local time %s; next allowed %s",
+		strings.Join(what, " and "), r.zone.Name, r.zone.Source,
+		from.In(r.zone.Loc).Format(layout), fmtInstant(to, r.zone.Loc))
+}
+
+// inQuiet reports whether a wall-clock time of day lies in [Start, End),
+// which wraps midnight when Start > End.
+func inQuiet(q outreach.QuietHours, c time.Duration) bool {
+	if q.Start <= q.End {
+		return c >= q.Start && c < q.End
+	}
+	return c >= q.Start || c < q.End
+}
+
+// clockOf returns the wall-clock time of day of lt, in its own location.
+func clockOf(lt time.Time) time.Duration {
+	return time.Duration(lt.Hour())*time.Hour + time.Duration(lt.Minute())*time.Minute +
+		time.Duration(lt.Second())*time.Second + time.Duration(lt.Nanosecond())
+}
+
+// nextWall returns the earliest instant after t at which the wall clock in
+// loc reads clock (a time of day). A wall time that a DST gap skips maps to
+// the first instant after the gap; one that a fall-back repeats maps to both
+// of its instants, the earlier first.
+func nextWall(t time.Time, loc *time.Location, clock time.Duration) time.Time {
+	lt := t.In(loc)
+	y, m, d := lt.Date()
+	for k := -1; k <= 2; k++ {
+		for _, u := range wallInstants(y, m, d+k, clock, loc) {
+			if u.After(t) {
+				return u
+			}
+		}
+	}
+	// Unreachable for real zones: some date within two days has the clock.
+	return lt.Add(24 * time.Hour)
+}
+
+// nextTransition returns the next instant after t at which loc's UTC offset
+// changes, or the zero time when it never does.
+func nextTransition(t time.Time, loc *time.Location) time.Time {
+	_, end := t.In(loc).ZoneBounds()
+	if end.IsZero() || !end.After(t) {
+		return time.Time{}
+	}
+	return end
+}
+
+// wallInstants returns, in order, every instant at which the wall clock in
+// loc reads the date y-m-d (normalised like time.Date) at time of day clock.
+// Usually there is one; a fall-back overlap gives two; a spring-forward gap
+// gives none, and then the first instant after the gap is returned instead.
+func wallInstants(y int, m time.Month, d int, clock time.Duration, loc *time.Location) []time.Time {
+	naive := time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Add(clock) // the wall clock, read as UTC
+	var offsets []int
+	for _, probe := range []time.Duration{-48 * time.Hour, 0, 48 * time.Hour} {
+		_, off := naive.Add(probe).In(loc).Zone()
+		if !slices.Contains(offsets, off) {
+			offsets = append(offsets, off)
+		}
+	}
+	var out []time.Time
+	for _, off := range offsets {
+		u := naive.Add(-time.Duration(off) * time.Second)
+		if wallOf(u, loc).Equal(naive) && !slices.ContainsFunc(out, u.Equal) {
+			out = append(out, u)
+		}
+	}
+	if len(out) > 0 {
+		slices.SortFunc(out, time.Time.Compare)
+		return out
+	}
+	// In a gap: find the transition that jumps over the wall time.
+	for _, off := range offsets {
+		u := naive.Add(-time.Duration(off) * time.Second)
+		start, _ := u.In(loc).ZoneBounds()
+		if start.IsZero() {
+			continue
+		}
+		if wallOf(start.Add(-time.Nanosecond), loc).Before(naive) && wallOf(start, loc).After(naive) {
+			return []time.Time{start}
+		}
+	}
+	return []time.Time{time.Date(y, m, d, 0, 0, 0, 0, loc).Add(clock)}
+}
+
+// wallOf returns the wall clock of t in loc, expressed as a UTC instant so
+// that wall clocks compare with time.Time methods.
+func wallOf(t time.Time, loc *time.Location) time.Time {
+	_, off := t.In(loc).Zone()
+	return t.UTC().Add(time.Duration(off) * time.Second)
+}
