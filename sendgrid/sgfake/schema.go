@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 )
 
 // SchemaEnv names the environment variable that points at tsg_mail_v3.json
@@ -135,12 +137,7 @@ func (v *Validator) Validate(body []byte, now time.Time) []FieldError {
 		if !errors.As(err, &ve) {
 			return []FieldError{{Message: err.Error()}}
 		}
-		for _, u := range ve.BasicOutput().Errors {
-			if u.Error == nil || strings.HasPrefix(u.Error.String(), "validation failed") {
-				continue
-			}
-			errs = append(errs, fieldError(pointerField(u.InstanceLocation), "schema: "+u.Error.String()))
-		}
+		errs = append(errs, leafErrors(ve)...)
 		if len(errs) == 0 {
 			errs = append(errs, fieldError("", "schema: "+err.Error()))
 		}
@@ -152,11 +149,22 @@ func (v *Validator) Validate(body []byte, now time.Time) []FieldError {
 	return append(errs, req.limits(now)...)
 }
 
-// pointerField turns a JSON pointer into SendGrid's dotted field name.
-func pointerField(ptr string) string {
-	parts := strings.Split(strings.TrimPrefix(ptr, "/"), "/")
-	return strings.Join(parts, ".")
+// leafErrors flattens a validation error tree into its leaves, the errors
+// that say what is wrong where.
+func leafErrors(ve *jsonschema.ValidationError) []FieldError {
+	if len(ve.Causes) == 0 {
+		field := strings.Join(ve.InstanceLocation, ".")
+		return []FieldError{fieldError(field, "schema: "+ve.ErrorKind.LocalizedString(englishPrinter))}
+	}
+	var errs []FieldError
+	for _, c := range ve.Causes {
+		errs = append(errs, leafErrors(c)...)
+	}
+	return errs
 }
+
+// englishPrinter formats schema errors.
+var englishPrinter = message.NewPrinter(language.English)
 
 func fieldError(field, msg string) FieldError {
 	if field == "" {
@@ -203,13 +211,14 @@ type content struct {
 // beyond the schema, with SendGrid's own wording where it is known.
 func (r *request) limits(now time.Time) []FieldError {
 	var errs []FieldError
-	recipients := 0
+	recipients, subjectMissing := 0, false
 	for i, p := range r.Personalizations {
 		recipients += len(p.To) + len(p.CC) + len(p.BCC)
 		if len(p.To) == 0 {
 			errs = append(errs, fieldError(fmt.Sprintf("personalizations.%d.to", i), "The to array is required for all personalization objects, and must have at least one email object with a valid email address."))
 		}
-		if r.Subject == "" && p.Subject == "" && r.TemplateID == "" {
+		if r.Subject == "" && p.Subject == "" && r.TemplateID == "" && !subjectMissing {
+			subjectMissing = true
 			errs = append(errs, fieldError("subject", "The subject is required. You can get around this requirement if you use a template with a subject defined or if every personalization has a subject defined."))
 		}
 		merged := map[string]any{}
