@@ -171,7 +171,7 @@ func (dc *decider) rules(category string) []rule {
 func (dc *decider) decide(d Due) Outcome {
 	in, loc := dc.in, dc.zone.Loc
 	o := Outcome{DeliveryID: d.DeliveryID}
-	if why, ok := suppressed(in.Suppressions, d.Category, loc); ok {
+	if why, ok := suppressedBy(in.Suppressions, d.Category, loc); ok {
 		o.Decision, o.Reason = outreach.DecisionSuppressed, why
 		return o
 	}
@@ -268,10 +268,10 @@ func (dc *decider) zoneNote() string {
 	return "; " + dc.zone.Note
 }
 
-// suppressed reports whether a suppression stops mail of category, and
+// suppressedBy reports whether a suppression stops mail of category, and
 // says which. Hard suppressions stop everything; "all" and a category scope
 // stop everything but transactional mail.
-func suppressed(sups []outreach.Suppression, category string, loc *time.Location) (string, bool) {
+func suppressedBy(sups []outreach.Suppression, category string, loc *time.Location) (string, bool) {
 	var hit *outreach.Suppression
 	for i := range sups {
 		s := &sups[i]
