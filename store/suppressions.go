@@ -1,0 +1,148 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/outreach-dev/outreach"
+)
+
+// EmailHash returns the hex SHA-256 of the lower-cased address: the key of
+// suppressions, which outlives the address itself after erasure.
+func EmailHash(email string) string {
+	sum := sha256.Sum256([]byte(strings.ToLower(strings.TrimSpace(email))))
+	return hex.EncodeToString(sum[:])
+}
+
+// SuppressionReason is the reason recorded on the decisions of deliveries
+// stopped by a new suppression of scope, e.g. "unsubscribed (all)".
+func SuppressionReason(scope, reason string) string {
+	verb := "unsubscribed"
+	if scope == outreach.ScopeHard {
+		verb = "hard suppression"
+	}
+	if reason == "" {
+		return fmt.Sprintf("%s (%s)", verb, scope)
+	}
+	return fmt.Sprintf("%s (%s): %s", verb, scope, reason)
+}
+
+// AddSuppressions inserts suppressions in one transaction; an existing
+// (address, scope) is a duplicate. The planned deliveries to each newly
+// suppressed address whose category the scope stops become "suppressed",
+// each with a "suppressed" decision.
+func (db *DB) AddSuppressions(ctx context.Context, items []outreach.Suppression) (outreach.BatchResult, error) {
+	var res outreach.BatchResult
+	var bad outreach.BatchError
+	rows := make([]outreach.Suppression, 0, len(items))
+	inBatch := map[[2]string]bool{}
+	for i, s := range items {
+		s.Email = strings.ToLower(strings.TrimSpace(s.Email))
+		switch {
+		case s.Email == "":
+			bad.Add(i, "email", "is required")
+			continue
+		case !outreach.ValidScope(s.Scope):
+			bad.Add(i, "scope", "%q is not a scope: use all, hard or a category (%s)", s.Scope, strings.Join(outreach.Categories, ", "))
+			continue
+		}
+		key := [2]string{s.Email, s.Scope}
+		if inBatch[key] {
+			continue
+		}
+		inBatch[key] = true
+		rows = append(rows, s)
+	}
+	if err := bad.Err(); err != nil {
+		return res, err
+	}
+	err := db.inTx(ctx, "add suppressions", func(tx *sqlx.Tx, now time.Time) error {
+		for start := 0; start < len(rows); start += chunkRows {
+			chunk := rows[start:min(start+chunkRows, len(rows))]
+			created, err := db.insertSuppressionChunk(ctx, tx, chunk, now)
+			if err != nil {
+				return err
+			}
+			res.Created += len(created)
+			for _, s := range created {
+				if err := db.suppressPending(ctx, tx, s, now); err != nil {
+					return err
+				}
+			}
+		}
+		res.Duplicates = len(items) - res.Created
+		return nil
+	})
+	return res, err
+}
+
+func (db *DB) insertSuppressionChunk(ctx context.Context, tx *sqlx.Tx, chunk []outreach.Suppression, now time.Time) ([]outreach.Suppression, error) {
+	args := make([]any, 0, len(chunk)*5)
+	byKey := make(map[[2]string]outreach.Suppression, len(chunk))
+	for _, s := range chunk {
+		at := now
+		if !s.CreatedAt.IsZero() {
+			at = s.CreatedAt
+		}
+		h := EmailHash(s.Email)
+		byKey[[2]string{h, s.Scope}] = s
+		args = append(args, h, s.Scope, s.Email, s.Reason, ms(at))
+	}
+	q := `INSERT INTO suppressions (email_hash, scope, email, reason, created_at) VALUES ` +
+		db.values(len(chunk), 5) + ` ON CONFLICT (email_hash, scope) DO NOTHING RETURNING email_hash, scope`
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var created []outreach.Suppression
+	for rows.Next() {
+		var k [2]string
+		if err := rows.Scan(&k[0], &k[1]); err != nil {
+			return nil, err
+		}
+		created = append(created, byKey[k])
+	}
+	return created, rows.Err()
+}
+
+// suppressPending stops the planned deliveries that s stops, with a decision
+// each.
+func (db *DB) suppressPending(ctx context.Context, tx *sqlx.Tx, s outreach.Suppression, now time.Time) error {
+	var cats []string
+	for _, c := range outreach.Categories {
+		if outreach.Suppresses(s.Scope, c) {
+			cats = append(cats, c)
+		}
+	}
+	var ids []string
+	q := db.rebind(`UPDATE deliveries SET state = 'suppressed', updated_at = ?
+		WHERE state = 'planned' AND contact_id IN (SELECT id FROM contacts WHERE email = ?)
+		AND ` + db.inText("category") + ` RETURNING id`)
+	if err := tx.SelectContext(ctx, &ids, q, ms(now), s.Email, jsonArray(cats)); err != nil {
+		return err
+	}
+	return db.insertDecisions(ctx, tx, ids, now, outreach.DecisionSuppressed, SuppressionReason(s.Scope, s.Reason))
+}
+
+// insertDecisions records the same decision for several deliveries.
+func (db *DB) insertDecisions(ctx context.Context, tx *sqlx.Tx, ids []string, now time.Time, decision, reason string) error {
+	for start := 0; start < len(ids); start += chunkRows {
+		chunk := ids[start:min(start+chunkRows, len(ids))]
+		args := make([]any, 0, len(chunk)*4)
+		for _, id := range chunk {
+			args = append(args, id, ms(now), decision, reason)
+		}
+		q := `INSERT INTO decisions (delivery_id, at, decision, reason) VALUES ` + db.values(len(chunk), 4)
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
