@@ -1,0 +1,288 @@
+package ingest
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/outreach-dev/outreach"
+	"github.com/robfig/cron/v3"
+)
+
+// maxLen caps the length of any single value, so that a typo (a whole file
+// pasted into one cell) is reported instead of stored.
+const maxLen = 4096
+
+// schema describes the fields of one kind.
+type schema struct {
+	fields []string // known scalar fields, in CSV column order
+	// object is the field holding a JSON object (attributes, properties),
+	// or "".
+	object string
+	// extras says whether unknown fields go into the object (true) or are
+	// errors (false). JSON events set it false and CSV events true.
+	extrasJSON, extrasCSV bool
+}
+
+var schemas = map[Kind]schema{
+	Accounts: {
+		fields:     []string{"external_id", "name", "owner_email", "plan", "timezone", "started_at", "renewal_date", "paused_until"},
+		object:     "attributes",
+		extrasJSON: true, extrasCSV: true,
+	},
+	Contacts: {
+		fields:     []string{"external_id", "account_external_id", "email", "name", "role", "locale", "timezone", "last_seen_at", "status"},
+		object:     "attributes",
+		extrasJSON: true, extrasCSV: true,
+	},
+	Events: {
+		fields:    []string{"id", "type", "contact_external_id", "account_external_id", "occurred_at"},
+		object:    "properties",
+		extrasCSV: true,
+	},
+	Team:         {fields: []string{"email", "name", "timezone", "digest_schedule"}},
+	Suppressions: {fields: []string{"email", "scope", "reason"}},
+}
+
+func (s schema) known(name string) bool {
+	for _, f := range s.fields {
+		if f == name {
+			return true
+		}
+	}
+	return false
+}
+
+// item is one decoded JSON object or CSV row before validation: the
+// non-empty trimmed values of known fields, and the object field merged
+// with extra fields.
+type item struct {
+	pos  int // index (JSON) or line (CSV)
+	vals map[string]string
+	obj  map[string]any
+	errs *outreach.BatchError
+}
+
+func newItem(pos int, errs *outreach.BatchError) *item {
+	return &item{pos: pos, vals: map[string]string{}, errs: errs}
+}
+
+// fail records an error on field of this item.
+func (it *item) fail(field, format string, args ...any) {
+	it.errs.Add(it.pos, field, format, args...)
+}
+
+// setString records the value of a known field, trimmed; "" stays unset.
+func (it *item) setString(field, v string) {
+	if !utf8.ValidString(v) {
+		it.fail(field, "is not valid UTF-8: save the file as UTF-8")
+		return
+	}
+	v = strings.TrimSpace(v)
+	if len(v) > maxLen {
+		it.fail(field, "is longer than %d bytes", maxLen)
+		return
+	}
+	if v != "" {
+		it.vals[field] = v
+	}
+}
+
+// setExtra adds one key to the object field (attributes, properties); a
+// key given twice (as an extra field and inside the object) is an error on
+// field.
+func (it *item) setExtra(field, key string, v any) {
+	if it.obj == nil {
+		it.obj = map[string]any{}
+	}
+	if _, dup := it.obj[key]; dup {
+		it.fail(field, "%q is given twice: as a field of its own and inside the object field", key)
+		return
+	}
+	it.obj[key] = v
+}
+
+func (it *item) str(field string) string { return it.vals[field] }
+
+func (it *item) required(field string) string {
+	v := it.vals[field]
+	if v == "" {
+		it.fail(field, "is required")
+	}
+	return v
+}
+
+func (it *item) email(field string, required bool) string {
+	v := it.vals[field]
+	if v == "" {
+		if required {
+			it.fail(field, "is required")
+		}
+		return ""
+	}
+	e, err := outreach.NormalizeEmail(v)
+	if err != nil {
+		it.fail(field, "%v", err)
+	}
+	return e
+}
+
+func (it *item) timezone(field string) string {
+	v := it.vals[field]
+	if err := outreach.ValidateTimezone(v); err != nil {
+		it.fail(field, "%v", err)
+		return ""
+	}
+	return v
+}
+
+// build turns an item into the root type of kind and appends it to b when
+// it has no error.
+func (b *Batch) build(it *item) {
+	before := len(it.errs.Errors)
+	if len(it.obj) == 0 {
+		it.obj = nil
+	}
+	switch b.Kind {
+	case Accounts:
+		a := buildAccount(it)
+		if len(it.errs.Errors) == before {
+			b.Accounts = append(b.Accounts, a)
+		}
+	case Contacts:
+		c := buildContact(it)
+		if len(it.errs.Errors) == before {
+			b.Contacts = append(b.Contacts, c)
+		}
+	case Events:
+		e := buildEvent(it)
+		if len(it.errs.Errors) == before {
+			b.Events = append(b.Events, e)
+		}
+	case Team:
+		m := buildTeamMember(it)
+		if len(it.errs.Errors) == before {
+			b.Team = append(b.Team, m)
+		}
+	case Suppressions:
+		s := buildSuppression(it)
+		if len(it.errs.Errors) == before {
+			b.Suppressions = append(b.Suppressions, s)
+		}
+	}
+	if len(it.errs.Errors) == before {
+		b.Positions = append(b.Positions, it.pos)
+	}
+}
+
+func buildAccount(it *item) outreach.Account {
+	a := outreach.Account{
+		ExternalID: it.required("external_id"),
+		Name:       it.str("name"),
+		OwnerEmail: it.email("owner_email", false),
+		Plan:       it.str("plan"),
+		Timezone:   it.timezone("timezone"),
+		Attributes: it.obj,
+	}
+	var err error
+	if a.StartedAt, err = outreach.ParseDateOrTime(it.str("started_at")); err != nil {
+		it.fail("started_at", "%v", err)
+	}
+	if a.RenewalDate, err = outreach.ParseDate(it.str("renewal_date")); err != nil {
+		it.fail("renewal_date", "%v", err)
+	}
+	if a.PausedUntil, err = outreach.ParseTime(it.str("paused_until")); err != nil {
+		it.fail("paused_until", "%v", err)
+	}
+	return a
+}
+
+func buildContact(it *item) outreach.Contact {
+	c := outreach.Contact{
+		ExternalID:        it.str("external_id"),
+		AccountExternalID: it.str("account_external_id"),
+		Email:             it.email("email", true),
+		Name:              it.str("name"),
+		Role:              strings.ToLower(it.str("role")),
+		Timezone:          it.timezone("timezone"),
+		Status:            it.str("status"),
+		Attributes:        it.obj,
+	}
+	var err error
+	if c.Locale, err = outreach.NormalizeLocale(it.str("locale")); err != nil {
+		it.fail("locale", "%v", err)
+	}
+	if c.LastSeenAt, err = outreach.ParseTime(it.str("last_seen_at")); err != nil {
+		it.fail("last_seen_at", "%v", err)
+	}
+	if c.Status != "" && c.Status != outreach.ContactActive && c.Status != outreach.ContactInactive {
+		it.fail("status", "%q is not a contact status: use %q or %q", c.Status, outreach.ContactActive, outreach.ContactInactive)
+	}
+	return c
+}
+
+func buildEvent(it *item) outreach.Event {
+	e := outreach.Event{
+		ID:                it.required("id"),
+		Type:              it.required("type"),
+		ContactExternalID: it.str("contact_external_id"),
+		AccountExternalID: it.str("account_external_id"),
+		Properties:        it.obj,
+	}
+	if e.ContactExternalID == "" && e.AccountExternalID == "" {
+		it.fail("contact_external_id", "an event needs contact_external_id or account_external_id (or both)")
+	}
+	if v := it.str("occurred_at"); v == "" {
+		it.fail("occurred_at", "is required")
+	} else if t, err := outreach.ParseTime(v); err != nil {
+		it.fail("occurred_at", "%v", err)
+	} else {
+		e.OccurredAt = *t
+	}
+	return e
+}
+
+func buildTeamMember(it *item) outreach.TeamMember {
+	m := outreach.TeamMember{
+		Email:          it.email("email", true),
+		Name:           it.str("name"),
+		Timezone:       it.timezone("timezone"),
+		DigestSchedule: it.str("digest_schedule"),
+	}
+	if m.DigestSchedule != "" {
+		if _, err := cron.ParseStandard(m.DigestSchedule); err != nil {
+			it.fail("digest_schedule", "%q is not a cron spec (e.g. \"0 8 * * MON\"): %v", m.DigestSchedule, err)
+		} else if strings.HasPrefix(m.DigestSchedule, "TZ=") || strings.HasPrefix(m.DigestSchedule, "CRON_TZ=") {
+			it.fail("digest_schedule", "must not name a timezone: set the timezone field instead")
+		}
+	}
+	return m
+}
+
+func buildSuppression(it *item) outreach.Suppression {
+	s := outreach.Suppression{
+		Email:  it.email("email", true),
+		Scope:  strings.ToLower(it.required("scope")),
+		Reason: it.str("reason"),
+	}
+	if s.Scope != "" && !outreach.ValidScope(s.Scope) {
+		it.fail("scope", "%q is not a suppression scope: use all, hard, or a category (%s)", s.Scope, strings.Join(outreach.Categories, ", "))
+	}
+	return s
+}
+
+// objectFromJSON validates that raw holds a JSON object and returns it.
+func objectFromJSON(raw []byte) (map[string]any, error) {
+	v, err := decodeValue(raw)
+	if err != nil {
+		return nil, err
+	}
+	if v == nil {
+		return nil, nil
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("must be a JSON object, like {\"key\": \"value\"}")
+	}
+	return m, nil
+}
