@@ -167,7 +167,7 @@ func checkTemplates(w *walker, set *templates.Set, parsed []parsedCampaign, file
 		}
 		what := fmt.Sprintf("campaign %q template", pc.Key)
 		if !set.Has(pc.Template) {
-			w.errorf(pc.templateNode, "%s: unknown template %q; add templates/%s/en.html or use one of: %s",
+			w.errorf(pc.templateNode, "%s: unknown template %q; add templates/%s/en.txt and en.html, or use one of: %s",
 				what, pc.Template, pc.Template, strings.Join(templateNames(files), ", "))
 			continue
 		}

@@ -58,7 +58,11 @@ func (w *walker) parsePack(root ast.Node) (*outreach.Pack, []parsedCampaign) {
 	var parsed []parsedCampaign
 	firstLine := map[string]int{}
 	for i, item := range seq.Values {
-		pc, keyNode, ok := w.parseCampaign(w.resolve(item), i+1)
+		var entry ast.Node = item // the "- " of a block list, where an empty entry is reported
+		if i < len(seq.Entries) && seq.Entries[i] != nil {
+			entry = seq.Entries[i]
+		}
+		pc, keyNode, ok := w.parseCampaign(w.resolve(item), entry, i+1)
 		if !ok {
 			continue
 		}
@@ -73,14 +77,17 @@ func (w *walker) parsePack(root ast.Node) (*outreach.Pack, []parsedCampaign) {
 	return pack, parsed
 }
 
-// parseCampaign reads one entry of the campaigns list; n is its 1-based
-// index. ok is false when the entry has no usable key.
-func (w *walker) parseCampaign(n ast.Node, index int) (parsedCampaign, ast.Node, bool) {
+// parseCampaign reads one entry n of the campaigns list, at entry, with
+// its 1-based index. ok is false when the entry has no usable key.
+func (w *walker) parseCampaign(n, entry ast.Node, index int) (parsedCampaign, ast.Node, bool) {
 	pc := parsedCampaign{}
 	what := fmt.Sprintf("campaign #%d", index)
 	if w.isNull(n) {
-		w.errorf(n, "%s: is empty: give it at least key, category, trigger and template", what)
+		w.errorf(entry, "%s: is empty: give it at least key, category, trigger and template", what)
 		return pc, nil, false
+	}
+	if key, ok := w.peekKey(n); ok {
+		what = fmt.Sprintf("campaign %q", key) // name it in every message, even those found before the key
 	}
 	f, ok := w.mapping(n, what, campaignKeys)
 	if !ok {
@@ -90,9 +97,6 @@ func (w *walker) parseCampaign(n ast.Node, index int) (parsedCampaign, ast.Node,
 	if keyOK && !keyPattern.MatchString(key) {
 		w.errorf(keyNode, "%s: key %q: use 1 to 64 lower-case letters, digits, - and _ (e.g. nps-onboarding)", what, key)
 		keyOK = false
-	}
-	if keyOK {
-		what = fmt.Sprintf("campaign %q", key)
 	}
 	c := &pc.Campaign
 	c.Key = key
@@ -134,6 +138,23 @@ func (w *walker) parseCampaign(n ast.Node, index int) (parsedCampaign, ast.Node,
 		return pc, nil, false
 	}
 	return pc, keyNode, true
+}
+
+// peekKey returns the campaign key of mapping n when it is a valid one.
+func (w *walker) peekKey(n ast.Node) (string, bool) {
+	m, ok := n.(*ast.MappingNode)
+	if !ok {
+		return "", false
+	}
+	for _, mv := range m.Values {
+		if tk := mv.Key.GetToken(); tk != nil && tk.Value == "key" {
+			if s, ok := w.resolve(mv.Value).(*ast.StringNode); ok && keyPattern.MatchString(s.Value) {
+				return s.Value, true
+			}
+			return "", false
+		}
+	}
+	return "", false
 }
 
 // parseTrigger reads an event trigger or a scheduled one, never both.

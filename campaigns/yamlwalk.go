@@ -350,13 +350,14 @@ func (w *walker) stringListValue(n ast.Node, what string) ([]string, []ast.Node,
 }
 
 // join appends key to the path what: "policy" + "timezone" =
-// "policy.timezone"; `campaign "x"` + "ttl" = `campaign "x" ttl`.
+// "policy.timezone"; `campaign "x"` + "ttl" = `campaign "x" ttl`. Campaign
+// keys never hold spaces (keyPattern), so the test is exact.
 func join(what, key string) string {
 	switch {
 	case what == "":
 		return key
-	case strings.HasSuffix(what, `"`):
-		return what + " " + key
+	case strings.HasPrefix(what, "campaign ") && strings.Count(what, " ") == 1:
+		return what + " " + key // `campaign "x" ttl`, `campaign #2 ttl`
 	}
 	return what + "." + key
 }

@@ -1,0 +1,391 @@
+package campaigns
+
+import (
+	"errors"
+	"maps"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	outreach "github.com/outreach-dev/outreach"
+)
+
+// testTemplates is a minimal valid templates/ tree for inline packs.
+func testTemplates() map[string]string {
+	return map[string]string{
+		"templates/nps/en.txt":   "---\nsubject: How likely are you to recommend us?\n---\n{{greeting}}\n",
+		"templates/nps/en.html":  "<p>{{greeting}}</p>\n",
+		"templates/nps/pt.txt":   "---\nsubject: Você nos recomendaria?\n---\n{{greeting}}\n",
+		"templates/nps/pt.html":  "<p>{{greeting}}</p>\n",
+		"templates/csat/en.txt":  "---\nsubject: How did we do?\n---\n{{greeting}}\n",
+		"templates/csat/en.html": "<p>{{greeting}}</p>\n",
+	}
+}
+
+// packFS builds a pack from campaigns.yaml text and templates (nil = the
+// test templates).
+func packFS(yaml string, tmpl map[string]string) fstest.MapFS {
+	if tmpl == nil {
+		tmpl = testTemplates()
+	}
+	fsys := fstest.MapFS{"campaigns.yaml": {Data: []byte(yaml)}}
+	for p, s := range tmpl {
+		fsys[p] = &fstest.MapFile{Data: []byte(s)}
+	}
+	return fsys
+}
+
+// loadErrors loads a pack and returns its problem lines.
+func loadErrors(t *testing.T, fsys fstest.MapFS) []string {
+	t.Helper()
+	_, err := Load(fsys, "pack")
+	if err == nil {
+		return nil
+	}
+	var errs *Errors
+	if !errors.As(err, &errs) {
+		t.Fatalf("Load error is %T, want *Errors: %v", err, err)
+	}
+	return strings.Split(err.Error(), "\n")
+}
+
+func TestLoadMinimalPackDefaults(t *testing.T) {
+	l, err := Load(packFS(`
+campaigns:
+  - key: nps-qbr
+    category: survey
+    trigger: {event: qbr.completed, delay: 1d, where: {tier: gold, size: [1, 2]}}
+    template: nps
+  - key: win-back
+    name: Win back
+    category: lifecycle
+    priority: -5
+    trigger: {schedule: "@weekly", audience: {inactive_for: 30d}}
+    filter: {roles: admin, locales: [pt-br, EN]}
+    template: nps
+    cooldown: 1d12h
+`, nil), "pack")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := l.Pack
+	if len(p.Campaigns) != 2 {
+		t.Fatalf("got %d campaigns", len(p.Campaigns))
+	}
+	c := p.Campaigns[0]
+	if c.Name != "nps-qbr" || c.TTL != outreach.DefaultTTL || c.Priority != 0 || c.Trigger.Delay != Day {
+		t.Errorf("defaults: %+v", c)
+	}
+	if got := c.Trigger.Where; len(got) != 2 || strings.Join(got["tier"], ",") != "gold" || strings.Join(got["size"], ",") != "1,2" {
+		t.Errorf("where = %v", got)
+	}
+	w := p.Campaigns[1]
+	if w.Name != "Win back" || w.Priority != -5 || w.Cooldown != 36*time.Hour || w.Trigger.Audience.InactiveFor != 30*Day || w.Trigger.Schedule != "@weekly" {
+		t.Errorf("win-back: %+v", w)
+	}
+	if strings.Join(w.Filter.Roles, ",") != "admin" || strings.Join(w.Filter.Locales, ",") != "pt-BR,en" {
+		t.Errorf("filter = %+v", w.Filter)
+	}
+	if p.Policy.MaxPerDay != 0 || p.Policy.QuietHours != nil || p.Policy.BusinessDays != nil {
+		t.Errorf("absent policy should have no rules: %+v", p.Policy)
+	}
+	if p.Hash != Hash(l.Files) || len(l.Files) != 1+len(testTemplates()) {
+		t.Errorf("hash %q over %d files", p.Hash, len(l.Files))
+	}
+}
+
+func TestLoadPolicy(t *testing.T) {
+	l, err := Load(packFS(`
+policy:
+  timezone: Europe/Paris
+  contact: {max_per_day: 1, max_per_week: 3, min_gap: 20h}
+  surveys: {cooldown: 30d}
+  account: {max_surveys_per_week: 2}
+  quiet_hours: {start: "19:00", end: 09:00}
+  business_days: [fri, Monday, tue, mon]
+  exempt_categories: [transactional]
+campaigns: []
+`, nil), "pack")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := l.Pack.Policy
+	want := outreach.Policy{
+		Timezone: "Europe/Paris", MaxPerDay: 1, MaxPerWeek: 3, MinGap: 20 * time.Hour,
+		SurveyCooldown: 30 * Day, AccountMaxSurveysPerWeek: 2,
+		QuietHours:       &outreach.QuietHours{Start: 19 * time.Hour, End: 9 * time.Hour},
+		BusinessDays:     []time.Weekday{time.Monday, time.Tuesday, time.Friday},
+		ExemptCategories: []string{"transactional"},
+	}
+	if p.Timezone != want.Timezone || p.MaxPerDay != want.MaxPerDay || p.MaxPerWeek != want.MaxPerWeek ||
+		p.MinGap != want.MinGap || p.SurveyCooldown != want.SurveyCooldown ||
+		p.AccountMaxSurveysPerWeek != want.AccountMaxSurveysPerWeek || *p.QuietHours != *want.QuietHours ||
+		!slicesEqual(p.BusinessDays, want.BusinessDays) || !slicesEqual(p.ExemptCategories, want.ExemptCategories) {
+		t.Errorf("policy =\n%+v\nwant\n%+v", p, want)
+	}
+}
+
+func slicesEqual[T comparable](a, b []T) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// errorCases are small packs and the exact problem lines they produce.
+var errorCases = []struct {
+	name string
+	yaml string
+	tmpl map[string]string // added to / overriding the test templates; "" deletes
+	want []string
+}{
+	{
+		name: "unknown keys and wrong types",
+		yaml: `policy:
+  timezon: UTC
+  contact: {max_per_day: "one"}
+campaigns:
+  - key: a
+    category: survey
+    priority: high
+    trigger: {event: x, delai: 2h}
+    template: nps
+    colour: blue
+`,
+		want: []string{
+			`pack/campaigns.yaml:2:3: policy: unknown key "timezon"; allowed: timezone, contact, surveys, account, quiet_hours, business_days, exempt_categories`,
+			`pack/campaigns.yaml:3:26: policy.contact.max_per_day: must be a whole number, not a string`,
+			`pack/campaigns.yaml:7:15: campaign "a" priority: must be a whole number, not a string`,
+			`pack/campaigns.yaml:8:25: campaign "a" trigger: unknown key "delai"; allowed: event, delay, where, schedule, audience`,
+			`pack/campaigns.yaml:10:5: campaign "a": unknown key "colour"; allowed: key, name, category, priority, trigger, filter, template, ttl, cooldown, dedupe`,
+		},
+	},
+	{
+		name: "durations and cron",
+		yaml: `campaigns:
+  - key: a
+    category: survey
+    trigger: {event: x, delay: 14x}
+    template: nps
+    ttl: 1.5h
+    cooldown: 0
+  - key: b
+    category: lifecycle
+    trigger: {schedule: "0 9 * *", audience: {inactive_for: 12h1d}}
+    template: nps
+  - key: c
+    category: lifecycle
+    trigger: {schedule: "TZ=Europe/Paris 0 9 * * *", audience: {renewal_within: 60}}
+    template: nps
+`,
+		want: []string{
+			`pack/campaigns.yaml:4:32: campaign "a" trigger.delay: invalid duration "14x": unknown unit "x"; use whole numbers with the units d, h, m, s, e.g. "14d", "2h", "90m" or "1d12h"`,
+			`pack/campaigns.yaml:6:10: campaign "a" ttl: invalid duration "1.5h": use whole numbers with the units d, h, m, s, e.g. "14d", "2h", "90m" or "1d12h" (90m, not 1.5h)`,
+			`pack/campaigns.yaml:7:15: campaign "a" cooldown: must be more than 0 (remove the key for no such rule)`,
+			`pack/campaigns.yaml:10:25: campaign "b" trigger.schedule: invalid cron spec "0 9 * *": expected exactly 5 fields, found 4: [0 9 * *]; use 5 fields (minute hour day-of-month month day-of-week), e.g. "0 9 * * MON", or @daily`,
+			`pack/campaigns.yaml:10:61: campaign "b" trigger.audience.inactive_for: invalid duration "12h1d": write units once each, largest first (d, h, m, s)`,
+			`pack/campaigns.yaml:14:25: campaign "c" trigger.schedule: "TZ=Europe/Paris 0 9 * * *": remove the TZ= prefix; schedules run in policy.timezone`,
+			`pack/campaigns.yaml:14:81: campaign "c" trigger.audience.renewal_within: duration "60" needs a unit: use whole numbers with the units d, h, m, s, e.g. "14d", "2h", "90m" or "1d12h"`,
+		},
+	},
+	{
+		name: "required keys, categories, duplicates",
+		yaml: `campaigns:
+  - key: a
+    category: newsletter
+    trigger: {event: x}
+    template: nps
+  - name: no key
+    category: survey
+  - key: a
+    category: survey
+    trigger: {event: y}
+    template: nps
+  - key: Bad Key
+    category: survey
+    trigger: {event: z}
+    template:
+  -
+`,
+		want: []string{
+			`pack/campaigns.yaml:3:15: campaign "a" category: unknown category "newsletter"; use one of survey, lifecycle, marketing, transactional`,
+			`pack/campaigns.yaml:6:5: campaign #2: missing required key "key"`,
+			`pack/campaigns.yaml:6:5: campaign #2: missing required key "template"`,
+			`pack/campaigns.yaml:6:5: campaign #2: missing required key "trigger" (e.g. trigger: {event: onboarding.completed, delay: 14d})`,
+			`pack/campaigns.yaml:8:10: campaign key "a" is used twice (first at line 2): keys must be unique`,
+			`pack/campaigns.yaml:12:10: campaign #4: key "Bad Key": use 1 to 64 lower-case letters, digits, - and _ (e.g. nps-onboarding)`,
+			`pack/campaigns.yaml:15:5: campaign #4 template: is empty: give it a value`,
+			`pack/campaigns.yaml:16:3: campaign #5: is empty: give it at least key, category, trigger and template`,
+		},
+	},
+	{
+		name: "trigger shapes",
+		yaml: `campaigns:
+  - key: both
+    category: survey
+    trigger: {event: x, schedule: "@daily"}
+    template: nps
+  - key: neither
+    category: survey
+    trigger: {delay: 2h}
+    template: nps
+  - key: no-audience
+    category: lifecycle
+    trigger: {schedule: "@daily", delay: 1h}
+    dedupe: ticket_id
+    template: nps
+  - key: two-audiences
+    category: lifecycle
+    trigger:
+      schedule: "@daily"
+      audience: {inactive_for: 30d, renewal_within: 60d}
+    template: nps
+  - key: bad-anniversary
+    category: lifecycle
+    trigger:
+      schedule: "@daily"
+      audience: {anniversary: birthday}
+    template: nps
+  - key: event-audience
+    category: survey
+    trigger: {event: x, audience: {inactive_for: 1d}, where: {priority: []}}
+    template: nps
+`,
+		want: []string{
+			`pack/campaigns.yaml:4:25: campaign "both" trigger: has both event and schedule: a campaign is triggered by one or the other; split it into two campaigns`,
+			`pack/campaigns.yaml:8:14: campaign "neither" trigger: needs an event (e.g. event: qbr.completed) or a schedule (e.g. schedule: "0 9 * * *" with an audience)`,
+			`pack/campaigns.yaml:12:14: campaign "no-audience" trigger: a schedule needs an audience: renewal_within: 60d, inactive_for: 30d or anniversary: started_at`,
+			`pack/campaigns.yaml:12:35: campaign "no-audience" trigger: delay only applies to event triggers; remove it`,
+			`pack/campaigns.yaml:13:13: campaign "no-audience" dedupe: only applies to event triggers (a scheduled campaign's occurrence comes from its audience); remove it`,
+			`pack/campaigns.yaml:19:17: campaign "two-audiences" trigger.audience: has 2 keys; give exactly one of renewal_within, inactive_for, anniversary (one campaign per audience)`,
+			`pack/campaigns.yaml:25:31: campaign "bad-anniversary" trigger.audience.anniversary: "birthday" is not supported: the only anniversary is started_at`,
+			`pack/campaigns.yaml:29:25: campaign "event-audience" trigger: audience only applies to scheduled triggers; remove it`,
+			`pack/campaigns.yaml:29:73: campaign "event-audience" trigger.where.priority: is an empty list: list at least one value or remove the key`,
+		},
+	},
+	{
+		name: "unsatisfiable policy",
+		yaml: `policy:
+  timezone: Local
+  contact: {max_per_day: 0, max_per_week: -1, min_gap: 0}
+  account: {max_surveys_per_week: 0}
+  quiet_hours: {start: "19:00", end: "19:00"}
+  business_days: []
+  exempt_categories: [transactional, vip]
+campaigns: []
+`,
+		want: []string{
+			`pack/campaigns.yaml:2:13: policy.timezone: "Local" is not allowed: use an IANA name such as "Europe/Paris"`,
+			`pack/campaigns.yaml:3:26: policy.contact.max_per_day: must be at least 1 (a cap of 0 would never send; remove the key for no cap)`,
+			`pack/campaigns.yaml:3:43: policy.contact.max_per_week: must be at least 1 (a cap of -1 would never send; remove the key for no cap)`,
+			`pack/campaigns.yaml:3:56: policy.contact.min_gap: must be more than 0 (remove the key for no such rule)`,
+			`pack/campaigns.yaml:4:35: policy.account.max_surveys_per_week: must be at least 1 (a cap of 0 would never send; remove the key for no cap)`,
+			`pack/campaigns.yaml:5:3: policy.quiet_hours: start and end are both 19:00, which leaves no time to send or no quiet time at all; remove the key for no quiet hours`,
+			`pack/campaigns.yaml:6:18: policy.business_days: is empty, so nothing could ever be sent; list days such as [mon, tue, wed, thu, fri] or remove the key for every day`,
+			`pack/campaigns.yaml:7:38: policy.exempt_categories: unknown category "vip"; use one of survey, lifecycle, marketing, transactional`,
+		},
+	},
+	{
+		name: "bad clock, weekday, timezone, locale",
+		yaml: `policy:
+  timezone: Mars/Olympus
+  quiet_hours: {start: "7pm", end: "25:00"}
+  business_days: [mon, funday]
+campaigns:
+  - key: a
+    category: survey
+    trigger: {event: x}
+    filter: {locales: [en, "!!"], colours: [red]}
+    template: nps
+`,
+		want: []string{
+			`pack/campaigns.yaml:2:13: policy.timezone: unknown timezone "Mars/Olympus": use an IANA name such as "America/Sao_Paulo"`,
+			`pack/campaigns.yaml:3:24: policy.quiet_hours.start: "7pm" is not a time of day: use 24-hour "HH:MM", e.g. "09:00" or "19:30"`,
+			`pack/campaigns.yaml:3:36: policy.quiet_hours.end: "25:00" is not a time of day: use 24-hour "HH:MM", e.g. "09:00" or "19:30"`,
+			`pack/campaigns.yaml:4:24: policy.business_days: unknown weekday "funday"; use mon, tue, wed, thu, fri, sat, sun`,
+			`pack/campaigns.yaml:9:28: campaign "a" filter.locales: "!!" is not a language tag (e.g. en, pt-BR)`,
+			`pack/campaigns.yaml:9:35: campaign "a" filter: unknown key "colours"; allowed: roles, plans, locales`,
+		},
+	},
+	{
+		name: "templates: unknown, no en, load errors",
+		yaml: `campaigns:
+  - key: a
+    category: survey
+    trigger: {event: x}
+    template: npss
+  - key: b
+    category: survey
+    trigger: {event: y}
+    template: fr-only
+`,
+		tmpl: map[string]string{"templates/fr-only/fr.txt": "---\nsubject: Bonjour\n---\nBonjour\n", "templates/fr-only/fr.html": "<p>Bonjour</p>\n"},
+		want: []string{
+			`pack/campaigns.yaml:5:15: campaign "a" template: unknown template "npss"; add templates/npss/en.txt and en.html, or use one of: csat, fr-only, nps`,
+			`pack/campaigns.yaml:9:15: campaign "b" template: template "fr-only" has no "en" version (it has fr): add templates/fr-only/en.html, the fallback for every other language`,
+		},
+	},
+	{
+		name: "top level",
+		yaml: `policy: [1]
+campaign:
+  - key: a
+`,
+		want: []string{
+			`pack/campaigns.yaml:1:1: campaigns.yaml: missing required key "campaigns" (the list of campaigns)`,
+			`pack/campaigns.yaml:1:9: policy: must be a mapping (key: value), not a list`,
+			`pack/campaigns.yaml:2:1: campaigns.yaml: unknown key "campaign"; allowed: policy, campaigns`,
+		},
+	},
+	{
+		name: "syntax error",
+		yaml: "campaigns:\n  - key: [a\n",
+		want: []string{`pack/campaigns.yaml:2:10: YAML syntax error: sequence end token ']' not found`},
+	},
+	{
+		name: "duplicate mapping keys",
+		yaml: `campaigns:
+  - key: a
+    category: survey
+    trigger: {event: x, event: y}
+    template: nps
+    template: csat
+`,
+		want: []string{
+			`pack/campaigns.yaml:4:25: campaign "a" trigger: duplicate key "event" (first at line 4)`,
+			`pack/campaigns.yaml:6:5: campaign "a": duplicate key "template" (first at line 5)`,
+		},
+	},
+}
+
+func TestLoadErrors(t *testing.T) {
+	for _, tc := range errorCases {
+		t.Run(tc.name, func(t *testing.T) {
+			tmpl := testTemplates()
+			maps.Copy(tmpl, tc.tmpl)
+			got := loadErrors(t, packFS(tc.yaml, tmpl))
+			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+				t.Errorf("got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+			}
+		})
+	}
+}
+
+func TestLoadMissingParts(t *testing.T) {
+	got := loadErrors(t, fstest.MapFS{"README": {Data: []byte("x")}})
+	want := "pack/campaigns.yaml: missing: a pack is a directory with campaigns.yaml and templates/ (`outreach init DIR` writes an example)"
+	if strings.Join(got, "\n") != want {
+		t.Errorf("got %q", got)
+	}
+	got = loadErrors(t, packFS("campaigns: []\n", map[string]string{}))
+	want = "pack/templates: missing: a pack needs a templates/ directory with one folder per template (e.g. templates/nps/en.html)"
+	if strings.Join(got, "\n") != want {
+		t.Errorf("got %q", got)
+	}
+}
