@@ -113,13 +113,13 @@ func TestEraseContact(t *testing.T) {
 			t.Fatal(err)
 		}
 		for q, want := range map[string]int{
-			`SELECT COUNT(*) FROM contacts`:         0,
-			`SELECT COUNT(*) FROM deliveries`:       0,
-			`SELECT COUNT(*) FROM decisions`:        0,
-			`SELECT COUNT(*) FROM provider_events`:  0,
-			`SELECT COUNT(*) FROM survey_responses`: 0,
+			`SELECT COUNT(*) FROM contacts`:                                               0,
+			`SELECT COUNT(*) FROM deliveries`:                                             0,
+			`SELECT COUNT(*) FROM decisions`:                                              0,
+			`SELECT COUNT(*) FROM provider_events`:                                        0,
+			`SELECT COUNT(*) FROM survey_responses`:                                       0,
 			`SELECT COUNT(*) FROM events WHERE properties IS NULL AND contact_id IS NULL`: 1,
-			`SELECT COUNT(*) FROM suppressions WHERE email IS NOT NULL`:                  0,
+			`SELECT COUNT(*) FROM suppressions WHERE email IS NOT NULL`:                   0,
 			`SELECT COUNT(*) FROM suppressions WHERE scope = 'all' AND reason = 'erased' AND email_hash = '` + store.EmailHash("jane@example.com") + `'`: 1,
 			`SELECT COUNT(*) FROM suppressions`: 2,
 		} {
