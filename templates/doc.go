@@ -1,0 +1,65 @@
+// Package templates loads, validates and renders the email templates of a
+// campaign pack.
+//
+// # File layout
+//
+// A pack keeps its templates in one folder (templates/ next to
+// campaigns.yaml). Each template is a sub-folder named after it, holding one
+// pair of files per locale, the locale being a canonical BCP 47 tag:
+//
+//	templates/
+//	  nps/
+//	    en.txt      front matter with the subject, then the text part
+//	    en.html     the HTML part (a body fragment)
+//	    pt.txt  pt.html
+//	    pt-BR.txt  pt-BR.html   regional override of pt
+//	  csat/
+//	    en.txt  en.html  ...
+//
+// The .txt file starts with a small front matter holding the subject, which
+// is itself a template:
+//
+//	---
+//	subject: Quick question, {{.Contact.FirstName}}
+//	---
+//	{{greeting}}
+//	...
+//
+// Every template must have an en pair: en is the last step of the locale
+// fallback (pt-BR -> pt -> any pt-* -> en). A .txt without its .html (or the
+// reverse), an unknown file name or locale, or a missing subject is a load
+// error. Files whose name starts with a dot are ignored (editor and OS
+// litter). Load reports every problem at once as PATH:LINE:COL: message,
+// with the positions of the files on disk (the subject is on line 2 of the
+// .txt file, the body lines count from after the front matter).
+//
+// # Rendering
+//
+// The subject and the text part are text/template; the HTML part is
+// html/template, so contact and event data are escaped. A missing value is
+// an error naming it (missingkey=error; event properties set to null count
+// as absent): a template prints an optional event property inside
+// {{with index .Event "ticket_id"}}...{{end}}.
+//
+// The renderer, not the template, adds what every email must carry: an HTML
+// fragment is wrapped in a simple table layout (inline styles, no scripts,
+// no external assets) and both parts end with the postal address footer and,
+// for every category but transactional, the unsubscribe link. A .html file
+// that is a whole document (it contains <html>) keeps its own layout and gets
+// the footer inserted before </body>.
+//
+// Functions available in every template:
+//
+//	greeting         "Hi Ana," / "Olá, Ana!" / "Здравствуйте, Анна!" (localised, name-aware)
+//	firstName        the contact's first name, or a localised default ("there")
+//	npsScale         HTML: a row of 11 links 0..10 with localised end labels;
+//	                 text: a legend line and "0: URL" lines. Optional two
+//	                 arguments replace the end labels (e.g. for CSAT).
+//	date             a date in the contact's locale and zone ("31 de dezembro de 2026")
+//	plural N FORMS   the form of FORMS for N under the locale's plural rules
+//	anniversaryYears the years since Account.StartedAt at this occurrence
+//	unsubscribeURL   the contact's signed unsubscribe link
+//
+// The package is pure: it reads an fs.FS and imports no database, HTTP or
+// mail package.
+package templates

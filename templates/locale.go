@@ -1,0 +1,223 @@
+package templates
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"golang.org/x/text/language"
+)
+
+// Resolve returns the locale of template name actually used for a requested
+// locale: the locale itself, then its parents with subtags dropped from the
+// right (pt-BR -> pt, zh-Hant-TW -> zh-Hant -> zh), then any regional
+// variant of the same language (pt -> pt-BR when only pt-BR exists), then
+// en. It returns "" when the template does not exist.
+func (s *Set) Resolve(name, locale string) string {
+	byLocale, ok := s.byName[name]
+	if !ok {
+		return ""
+	}
+	tag := canonicalLocale(locale)
+	for c := tag; c != ""; c = parentLocale(c) {
+		if _, ok := byLocale[c]; ok {
+			return c
+		}
+	}
+	if base := baseLanguage(tag); base != "" {
+		var regional []string
+		for l := range byLocale {
+			if baseLanguage(l) == base {
+				regional = append(regional, l)
+			}
+		}
+		if len(regional) > 0 {
+			sort.Strings(regional)
+			return regional[0]
+		}
+	}
+	return FallbackLocale
+}
+
+// canonicalLocale returns the canonical form of a BCP 47 tag ("pt_br" ->
+// "pt-BR"), or "" when it is not one.
+func canonicalLocale(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return ""
+	}
+	t, err := language.Parse(s)
+	if err != nil || t == language.Und {
+		return ""
+	}
+	return t.String()
+}
+
+// parentLocale drops the last subtag: "pt-BR" -> "pt", "pt" -> "".
+func parentLocale(s string) string {
+	i := strings.LastIndexByte(s, '-')
+	if i < 0 {
+		return ""
+	}
+	return s[:i]
+}
+
+// baseLanguage returns the language subtag of a canonical tag: "pt-BR" -> "pt".
+func baseLanguage(s string) string {
+	base, _, _ := strings.Cut(s, "-")
+	return base
+}
+
+// lang holds what the renderer writes itself in one language: dates,
+// greetings, scale labels and the footer.
+type lang struct {
+	months     [12]string
+	date       func(l *lang, t time.Time) string
+	plural     func(n int) int // index of the plural form for n
+	nameless   string          // FirstName when the contact has no name
+	hello      string          // greeting with a name, %s = first name
+	helloAnon  string          // greeting without a name
+	notLikely  string          // left end of the 0..10 scale
+	veryLikely string          // right end of the 0..10 scale
+	scaleHint  string          // text legend: %d/%s pairs for 0 and 10
+	sentTo     string          // %s = recipient address
+	unsubLabel string          // the unsubscribe link's text
+	firstGiven bool            // false: the given name is the last word (Hungarian order)
+}
+
+func dayMonthYear(l *lang, t time.Time) string {
+	return fmt.Sprintf("%d %s %d", t.Day(), l.months[t.Month()-1], t.Year())
+}
+
+func pluralOneOther(n int) int {
+	if n == 1 {
+		return 0
+	}
+	return 1
+}
+
+// pluralZeroOneOther is CLDR's rule for French and Portuguese: 0 and 1 are
+// singular.
+func pluralZeroOneOther(n int) int {
+	if n == 0 || n == 1 {
+		return 0
+	}
+	return 1
+}
+
+// pluralRussian is CLDR's one/few/many rule: 1, 21 год; 2-4, 22 года; 5-20 лет.
+func pluralRussian(n int) int {
+	switch m10, m100 := n%10, n%100; {
+	case m10 == 1 && m100 != 11:
+		return 0
+	case m10 >= 2 && m10 <= 4 && (m100 < 12 || m100 > 14):
+		return 1
+	}
+	return 2
+}
+
+// pluralNone is for languages whose nouns do not change after a numeral
+// (Hungarian "3 év", Indonesian "3 tahun").
+func pluralNone(int) int { return 0 }
+
+// langs is keyed by base language. It is read-only.
+var langs = map[string]*lang{
+	"en": {
+		months:   [12]string{"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"},
+		date:     dayMonthYear,
+		plural:   pluralOneOther,
+		nameless: "there",
+		hello:    "Hi %s,", helloAnon: "Hi there,",
+		notLikely: "Not at all likely", veryLikely: "Extremely likely",
+		scaleHint: "(%d = %s, %d = %s)",
+		sentTo:    "This email was sent to %s.", unsubLabel: "Unsubscribe",
+		firstGiven: true,
+	},
+	"pt": {
+		months: [12]string{"janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto", "setembro", "outubro", "novembro", "dezembro"},
+		date: func(l *lang, t time.Time) string {
+			return fmt.Sprintf("%d de %s de %d", t.Day(), l.months[t.Month()-1], t.Year())
+		},
+		plural:   pluralZeroOneOther,
+		nameless: "cliente",
+		hello:    "Olá, %s!", helloAnon: "Olá!",
+		notLikely: "Nada provável", veryLikely: "Muito provável",
+		scaleHint: "(%d = %s, %d = %s)",
+		sentTo:    "Este e-mail foi enviado para %s.", unsubLabel: "Não quero receber mais estes e-mails",
+		firstGiven: true,
+	},
+	"fr": {
+		months: [12]string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"},
+		date: func(l *lang, t time.Time) string {
+			if t.Day() == 1 {
+				return fmt.Sprintf("1er %s %d", l.months[t.Month()-1], t.Year())
+			}
+			return dayMonthYear(l, t)
+		},
+		plural:   pluralZeroOneOther,
+		nameless: "Madame, Monsieur",
+		hello:    "Bonjour %s,", helloAnon: "Bonjour,",
+		notLikely: "Pas du tout probable", veryLikely: "Très probable",
+		scaleHint: "(%d = %s, %d = %s)",
+		sentTo:    "Cet e-mail a été envoyé à %s.", unsubLabel: "Se désinscrire",
+		firstGiven: true,
+	},
+	"ru": {
+		// Genitive: "31 декабря 2026".
+		months:   [12]string{"января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября", "ноября", "декабря"},
+		date:     dayMonthYear,
+		plural:   pluralRussian,
+		nameless: "коллега",
+		hello:    "Здравствуйте, %s!", helloAnon: "Здравствуйте!",
+		notLikely: "Точно не порекомендую", veryLikely: "Обязательно порекомендую",
+		scaleHint: "(%d — %s, %d — %s)",
+		sentTo:    "Это письмо отправлено на адрес %s.", unsubLabel: "Отписаться от рассылки",
+		firstGiven: true,
+	},
+	"hu": {
+		months: [12]string{"január", "február", "március", "április", "május", "június", "július", "augusztus", "szeptember", "október", "november", "december"},
+		date: func(l *lang, t time.Time) string {
+			return fmt.Sprintf("%d. %s %d.", t.Year(), l.months[t.Month()-1], t.Day())
+		},
+		plural:   pluralNone,
+		nameless: "Ügyfelünk",
+		hello:    "Kedves %s!", helloAnon: "Kedves Ügyfelünk!",
+		notLikely: "Egyáltalán nem valószínű", veryLikely: "Nagyon valószínű",
+		scaleHint: "(%d = %s, %d = %s)",
+		sentTo:    "Ezt az e-mailt a következő címre küldtük: %s.", unsubLabel: "Leiratkozás",
+		firstGiven: false,
+	},
+	"id": {
+		months:   [12]string{"Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober", "November", "Desember"},
+		date:     dayMonthYear,
+		plural:   pluralNone,
+		nameless: "Kak",
+		hello:    "Halo, Kak %s!", helloAnon: "Halo, Kak!",
+		notLikely: "Sangat tidak mungkin", veryLikely: "Sangat mungkin",
+		scaleHint: "(%d = %s, %d = %s)",
+		sentTo:    "Email ini dikirim ke %s.", unsubLabel: "Berhenti berlangganan",
+		firstGiven: true,
+	},
+}
+
+// langFor returns the language of a locale, English when it has none.
+func langFor(locale string) *lang {
+	if l, ok := langs[baseLanguage(canonicalLocale(locale))]; ok {
+		return l
+	}
+	return langs[FallbackLocale]
+}
+
+// firstNameOf picks the given name out of a full name: the first word, or
+// the last in languages that write the family name first ("Kovács Anna").
+func (l *lang) firstNameOf(name string) string {
+	words := strings.Fields(name)
+	if len(words) == 0 {
+		return ""
+	}
+	if l.firstGiven {
+		return words[0]
+	}
+	return words[len(words)-1]
+}

@@ -1,0 +1,145 @@
+package templates
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Problem is one thing wrong with a template file, at a position of the file
+// on disk. Line and Col are 1-based; Line 0 means the problem concerns the
+// whole path (a missing folder).
+type Problem struct {
+	Path    string
+	Line    int
+	Col     int
+	Message string
+}
+
+// Error formats the problem as PATH:LINE:COL: message, the form editors and
+// CI annotations understand.
+func (p *Problem) Error() string {
+	if p.Line == 0 {
+		return fmt.Sprintf("%s: %s", p.Path, p.Message)
+	}
+	return fmt.Sprintf("%s:%d:%d: %s", p.Path, p.Line, p.Col, p.Message)
+}
+
+// LoadErrors reports every problem Load found, sorted by path and position.
+type LoadErrors struct {
+	Errors []Problem
+}
+
+// Error joins the problems, one PATH:LINE:COL: message per line.
+func (e *LoadErrors) Error() string {
+	lines := make([]string, len(e.Errors))
+	for i := range e.Errors {
+		lines[i] = e.Errors[i].Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (e *LoadErrors) add(path string, line, col int, format string, args ...any) {
+	e.Errors = append(e.Errors, Problem{Path: path, Line: line, Col: col, Message: fmt.Sprintf(format, args...)})
+}
+
+func (e *LoadErrors) err() error {
+	if len(e.Errors) == 0 {
+		return nil
+	}
+	sort.SliceStable(e.Errors, func(i, j int) bool {
+		a, b := e.Errors[i], e.Errors[j]
+		if a.Path != b.Path {
+			return a.Path < b.Path
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Col < b.Col
+	})
+	return e
+}
+
+// part is one parsed piece of a file: the subject (from the front matter) or
+// the body. It maps positions inside the piece back to the file.
+type part struct {
+	path       string // file path, also the template's name
+	lineOffset int    // file line = piece line + lineOffset
+	firstCol   int    // 1-based file column where the piece's first line starts
+	source     string // the piece's template text
+}
+
+// position maps a piece position (1-based line, 0-based byte column as
+// text/template reports it, -1 when unknown) to a file position.
+func (pt part) position(line, col int) (int, int) {
+	if line < 1 {
+		line = 1
+	}
+	fileCol := col + 1
+	if col < 0 {
+		fileCol = 1
+	}
+	if line == 1 {
+		fileCol += pt.firstCol - 1
+	}
+	return line + pt.lineOffset, fileCol
+}
+
+var (
+	// "template: NAME:LINE:COL: rest" (exec) or "template: NAME:LINE: rest"
+	// (parse) or "html/template:NAME:LINE:COL: rest" (escaping).
+	errPosition = regexp.MustCompile(`^(\d+)(?::(\d+))?: (?s)(.*)$`)
+	// `executing "NAME" at <CONTEXT>: MESSAGE`
+	errExec = regexp.MustCompile(`^executing "[^"]*" at <(.*?)>: (?s)(.*)$`)
+	// a missingkey=error failure
+	errMissingKey = regexp.MustCompile(`^map has no entry for key "(.*)"$`)
+)
+
+// problem turns a text/template or html/template error about this piece into
+// a Problem at the file position the error names.
+func (pt part) problem(err error) *Problem {
+	msg := err.Error()
+	rest := ""
+	for _, prefix := range []string{"template: ", "html/template:"} {
+		if after, ok := strings.CutPrefix(msg, prefix+pt.path+":"); ok {
+			rest = after
+			break
+		}
+	}
+	line, col := pt.position(1, -1)
+	if rest == "" {
+		return &Problem{Path: pt.path, Line: line, Col: col, Message: msg}
+	}
+	m := errPosition.FindStringSubmatch(rest)
+	if m == nil {
+		return &Problem{Path: pt.path, Line: line, Col: col, Message: strings.TrimSpace(rest)}
+	}
+	l, _ := strconv.Atoi(m[1])
+	c := -1
+	if m[2] != "" {
+		c, _ = strconv.Atoi(m[2])
+	}
+	line, col = pt.position(l, c)
+	return &Problem{Path: pt.path, Line: line, Col: col, Message: execMessage(m[3])}
+}
+
+// execMessage rewrites text/template's execution messages into ones that
+// name the template expression and say what to fix.
+func execMessage(s string) string {
+	m := errExec.FindStringSubmatch(s)
+	if m == nil {
+		return s
+	}
+	context, detail := m[1], m[2]
+	if k := errMissingKey.FindStringSubmatch(detail); k != nil {
+		hint := ""
+		if strings.HasPrefix(context, ".Event.") {
+			hint = fmt.Sprintf(`; the triggering event has no property %q: print optional properties inside {{with index .Event %q}}{{.}}{{end}}`, k[1], k[1])
+		}
+		return fmt.Sprintf("missing variable %s%s", context, hint)
+	}
+	detail = strings.TrimPrefix(detail, "error calling ")
+	return fmt.Sprintf("in {{%s}}: %s", context, detail)
+}

@@ -1,0 +1,252 @@
+package templates
+
+import (
+	"errors"
+	"fmt"
+	htmltemplate "html/template"
+	"regexp"
+	"strings"
+	texttemplate "text/template"
+
+	"github.com/outreach-dev/outreach"
+)
+
+// Render renders template name for a contact of locale (resolved with
+// Resolve): the subject and the text part with text/template, the HTML part
+// with html/template (contact and event data escaped), each part ending with
+// the postal address footer and, unless the campaign is transactional, the
+// unsubscribe link. A template error, such as a missing variable, is a
+// *Problem naming the file position and the variable; it never renders
+// "<no value>".
+func (s *Set) Render(name, locale string, d *Data) (*Rendered, error) {
+	if d == nil {
+		return nil, errors.New("render: no data")
+	}
+	byLocale, ok := s.byName[name]
+	if !ok {
+		return nil, fmt.Errorf("unknown template %q", name)
+	}
+	loc := s.Resolve(name, locale)
+	e := byLocale[loc]
+	r := newRenderer(d, loc)
+	if err := r.check(); err != nil {
+		return nil, err
+	}
+	subject, err := r.execText(e.subject, e.subjectPart)
+	if err != nil {
+		return nil, err
+	}
+	subject = strings.Join(strings.Fields(subject), " ") // one header line
+	if subject == "" {
+		line, col := e.subjectPart.position(1, -1)
+		return nil, &Problem{Path: e.subjectPart.path, Line: line, Col: col, Message: "the subject renders empty"}
+	}
+	text, err := r.execText(e.text, e.textPart)
+	if err != nil {
+		return nil, err
+	}
+	body, err := r.execHTML(e.html, e.htmlPart)
+	if err != nil {
+		return nil, err
+	}
+	page, err := r.htmlWithFooter(body, subject, loc)
+	if err != nil {
+		return nil, err
+	}
+	return &Rendered{Locale: loc, Subject: subject, Text: r.textWithFooter(text), HTML: page}, nil
+}
+
+// Check renders every locale of template name with SampleData of category
+// and returns the problems, for pack validation. It returns nil when the
+// template renders in every locale.
+func (s *Set) Check(name, category string) []Problem {
+	var problems []Problem
+	for _, loc := range s.Locales(name) {
+		_, err := s.Render(name, loc, SampleData(category, loc))
+		var p *Problem
+		switch {
+		case err == nil:
+		case errors.As(err, &p):
+			problems = append(problems, *p)
+		default:
+			e := s.byName[name][loc]
+			problems = append(problems, Problem{Path: e.textPart.path, Line: 1, Col: 1, Message: err.Error()})
+		}
+	}
+	return problems
+}
+
+// newRenderer copies d and fills what the templates rely on: FirstName,
+// Location, and an Event without null properties.
+func newRenderer(d *Data, locale string) *renderer {
+	c := *d
+	r := &renderer{d: &c, lang: langFor(locale)}
+	if c.Contact.FirstName == "" {
+		c.Contact.FirstName = r.lang.firstNameOf(c.Contact.Name)
+	}
+	r.named = c.Contact.FirstName != ""
+	if !r.named {
+		c.Contact.FirstName = r.lang.nameless
+	}
+	if c.Location == nil {
+		c.Location = loadLocation(c.Contact.Timezone)
+	}
+	if c.Event != nil {
+		c.Event = make(map[string]any, len(d.Event))
+		for k, v := range d.Event {
+			if v != nil {
+				c.Event[k] = v
+			}
+		}
+	}
+	return r
+}
+
+// check refuses data that would make an email the law or the product does
+// not allow.
+func (r *renderer) check() error {
+	if r.d.PostalAddress == "" {
+		return errors.New("render: a postal address is required: every email ends with it (CAN-SPAM)")
+	}
+	if r.d.Campaign.Category != outreach.CategoryTransactional && r.d.UnsubscribeURL == "" {
+		category := r.d.Campaign.Category
+		if category == "" {
+			category = "uncategorised"
+		}
+		return fmt.Errorf("render: an unsubscribe URL is required for %s mail", category)
+	}
+	return nil
+}
+
+func (r *renderer) execText(t *texttemplate.Template, pt part) (string, error) {
+	c, err := t.Clone()
+	if err != nil {
+		return "", fmt.Errorf("render %s: %w", pt.path, err)
+	}
+	var b strings.Builder
+	if err := c.Funcs(r.funcs(false)).Execute(&b, r.d); err != nil {
+		return "", pt.problem(err)
+	}
+	out := b.String()
+	if strings.Contains(out, "<no value>") && !strings.Contains(pt.source, "<no value>") {
+		return "", pt.noValue()
+	}
+	return out, nil
+}
+
+func (r *renderer) execHTML(t *htmltemplate.Template, pt part) (string, error) {
+	c, err := t.Clone()
+	if err != nil {
+		return "", fmt.Errorf("render %s: %w", pt.path, err)
+	}
+	var b strings.Builder
+	if err := c.Funcs(r.funcs(true)).Execute(&b, r.d); err != nil {
+		return "", pt.problem(err)
+	}
+	return b.String(), nil
+}
+
+// printedIndex finds an action that prints an index lookup, the only way
+// left to print a missing value once missingkey=error is set.
+var printedIndex = regexp.MustCompile(`\{\{-?\s*index\s`)
+
+// noValue reports that the piece printed "<no value>", pointing at the most
+// likely culprit: a printed {{index ...}} of a missing key.
+func (pt part) noValue() *Problem {
+	line, col := pt.position(1, -1)
+	for i, l := range strings.Split(pt.source, "\n") {
+		if loc := printedIndex.FindStringIndex(l); loc != nil {
+			line, col = pt.position(i+1, loc[0])
+			break
+		}
+	}
+	return &Problem{Path: pt.path, Line: line, Col: col, Message: `prints a missing value ("<no value>"): print optional values inside {{with index .Event "name"}}{{.}}{{end}}`}
+}
+
+// textWithFooter ends the text part with the postal address and the
+// unsubscribe link.
+func (r *renderer) textWithFooter(text string) string {
+	var b strings.Builder
+	b.WriteString(strings.TrimSpace(text))
+	b.WriteString("\n\n-- \n")
+	b.WriteString(r.d.PostalAddress)
+	b.WriteString("\n")
+	if r.d.Contact.Email != "" {
+		fmt.Fprintf(&b, r.lang.sentTo+"\n", r.d.Contact.Email)
+	}
+	if r.unsubscribes() {
+		fmt.Fprintf(&b, "%s: %s\n", r.lang.unsubLabel, r.d.UnsubscribeURL)
+	}
+	return b.String()
+}
+
+// unsubscribes reports whether the footer carries the unsubscribe link.
+func (r *renderer) unsubscribes() bool {
+	return r.d.Campaign.Category != outreach.CategoryTransactional && r.d.UnsubscribeURL != ""
+}
+
+// layout wraps HTML fragments. Parsed once, only ever executed.
+var layout = htmltemplate.Must(htmltemplate.New("layout").Parse(`<!DOCTYPE html>
+<html lang="{{.Lang}}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Subject}}</title>
+</head>
+<body style="margin:0;padding:0;background-color:#f4f5f7;">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="background-color:#f4f5f7;">
+<tr><td align="center" style="padding:24px 12px;">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="max-width:600px;background-color:#ffffff;border-radius:6px;">
+<tr><td style="padding:28px 32px 12px 32px;font-family:Arial,Helvetica,sans-serif;font-size:16px;line-height:24px;color:#1f2933;text-align:left;">
+{{.Body}}
+</td></tr>
+</table>
+{{template "footer" .}}
+</td></tr>
+</table>
+</body>
+</html>
+{{define "footer"}}<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="max-width:600px;">
+<tr><td align="center" style="padding:16px 32px;font-family:Arial,Helvetica,sans-serif;font-size:12px;line-height:18px;color:#6b7280;">
+{{.Postal}}<br>
+{{with .SentTo}}{{.}}<br>
+{{end}}{{with .UnsubURL}}<a href="{{.}}" style="color:#6b7280;text-decoration:underline;">{{$.UnsubLabel}}</a>
+{{end}}</td></tr>
+</table>{{end}}`))
+
+// page is the data of layout.
+type page struct {
+	Lang, Subject, Postal, SentTo, UnsubURL, UnsubLabel string
+	Body                                                htmltemplate.HTML
+}
+
+var closingBody = regexp.MustCompile(`(?i)</body\s*>`)
+
+// htmlWithFooter wraps a fragment in the layout, or inserts the footer
+// before </body> of a template that is a whole document.
+func (r *renderer) htmlWithFooter(body, subject, locale string) (string, error) {
+	p := page{Lang: locale, Subject: subject, Postal: r.d.PostalAddress, UnsubLabel: r.lang.unsubLabel,
+		Body: htmltemplate.HTML(strings.TrimSpace(body))} // already escaped by html/template
+	if r.d.Contact.Email != "" {
+		p.SentTo = fmt.Sprintf(r.lang.sentTo, r.d.Contact.Email)
+	}
+	if r.unsubscribes() {
+		p.UnsubURL = r.d.UnsubscribeURL
+	}
+	var b strings.Builder
+	if !strings.Contains(strings.ToLower(body), "<html") {
+		if err := layout.Execute(&b, p); err != nil {
+			return "", fmt.Errorf("render layout: %w", err)
+		}
+		return b.String(), nil
+	}
+	if err := layout.ExecuteTemplate(&b, "footer", p); err != nil {
+		return "", fmt.Errorf("render footer: %w", err)
+	}
+	all := closingBody.FindAllStringIndex(body, -1)
+	if len(all) == 0 {
+		return body + b.String(), nil
+	}
+	at := all[len(all)-1][0]
+	return body[:at] + b.String() + "\n" + body[at:], nil
+}
