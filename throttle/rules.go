@@ -3,6 +3,7 @@ package throttle
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -15,17 +16,25 @@ const (
 // a Decide call are inserted in order, so every rule sees them.
 type history []Slot
 
-// newHistory copies slots, keeping those that keep(s) accepts, sorted by At.
-// Slots with the same non-empty DeliveryID are counted once.
+// newHistory copies slots, keeping those that keep(s) accepts, sorted by At
+// (then DeliveryID, so that reasons are deterministic). When several lists
+// are merged, slots with the same non-empty DeliveryID are counted once.
 func newHistory(keep func(Slot) bool, lists ...[]Slot) history {
-	var h history
-	seen := map[string]bool{}
+	n := 0
+	for _, list := range lists {
+		n += len(list)
+	}
+	h := make(history, 0, n)
+	var seen map[string]bool
+	if len(lists) > 1 {
+		seen = make(map[string]bool, n)
+	}
 	for _, list := range lists {
 		for _, s := range list {
 			if !keep(s) {
 				continue
 			}
-			if s.DeliveryID != "" {
+			if seen != nil && s.DeliveryID != "" {
 				if seen[s.DeliveryID] {
 					continue
 				}
@@ -34,7 +43,15 @@ func newHistory(keep func(Slot) bool, lists ...[]Slot) history {
 			h = append(h, s)
 		}
 	}
-	slices.SortStableFunc(h, func(a, b Slot) int { return a.At.Compare(b.At) })
+	cmp := func(a, b Slot) int {
+		if c := a.At.Compare(b.At); c != 0 {
+			return c
+		}
+		return strings.Compare(a.DeliveryID, b.DeliveryID)
+	}
+	if !slices.IsSortedFunc(h, cmp) {
+		slices.SortFunc(h, cmp)
+	}
 	return h
 }
 
