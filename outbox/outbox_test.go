@@ -27,9 +27,9 @@ func survey() *outreach.Message {
 	return &outreach.Message{
 		DeliveryID: "7d4a3c1e-0d1f-5b7e-9a4e-2f1c7b9d8e01", Campaign: "nps-onboarding", Category: outreach.CategorySurvey,
 		To: "olga@customer.example", ToName: "Ольга Петрова", From: "team@vendor.example", FromName: "Команда Vendor",
-		Subject: "Насколько вероятно, что вы порекомендуете нас коллегам? Ответьте в два клика",
-		Text:    "Здравствуйте, Ольга!\nОцените нас от 0 до 10: https://x.example/s/tok?score=10\n" + strings.Repeat("длинная строка ", 20) + "\n",
-		HTML:    `<html><body><p>Здравствуйте, Ольга!</p><a href="https://x.example/s/tok?score=10">10</a></body></html>`,
+		Subject:        "Насколько вероятно, что вы порекомендуете нас коллегам? Ответьте в два клика",
+		Text:           "Здравствуйте, Ольга!\nОцените нас от 0 до 10: https://x.example/s/tok?score=10\n" + strings.Repeat("длинная строка ", 20) + "\n",
+		HTML:           `<html><body><p>Здравствуйте, Ольга!</p><a href="https://x.example/s/tok?score=10">10</a></body></html>`,
 		UnsubscribeURL: "https://x.example/u/tok", UnsubscribeMailto: "unsubscribe+tok@vendor.example",
 	}
 }
