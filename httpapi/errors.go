@@ -1,0 +1,75 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/outreach-dev/outreach"
+)
+
+// codes maps outreach error codes to HTTP status codes. This map and
+// writeError are the only places where errors become HTTP.
+var codes = map[string]int{
+	outreach.EINVALID:      http.StatusBadRequest,
+	outreach.ENOTFOUND:     http.StatusNotFound,
+	outreach.ECONFLICT:     http.StatusConflict,
+	outreach.EUNAUTHORIZED: http.StatusUnauthorized,
+	outreach.EFORBIDDEN:    http.StatusForbidden,
+	outreach.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	outreach.EINTERNAL:     http.StatusInternalServerError,
+}
+
+// errorBody is the JSON body of every error but a batch error.
+type errorBody struct {
+	Error string `json:"error"`
+}
+
+// batchErrorBody is the JSON body of a 422.
+type batchErrorBody struct {
+	Errors []outreach.FieldError `json:"errors"`
+}
+
+// writeError answers the request with err: a *outreach.BatchError is a 422
+// listing every invalid item, an *outreach.Error gets the status of its
+// code, a body over the limit is a 413, and anything else is logged and
+// answered with a generic 500.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var be *outreach.BatchError
+	var mbe *http.MaxBytesError
+	code := outreach.ErrorCode(err)
+	switch {
+	case errors.As(err, &be):
+		s.metrics.errors.WithLabelValues("validation").Inc()
+		writeJSON(w, http.StatusUnprocessableEntity, batchErrorBody{Errors: be.Errors})
+		return
+	case errors.As(err, &mbe):
+		s.metrics.errors.WithLabelValues(outreach.ETOOLARGE).Inc()
+		writeJSON(w, http.StatusRequestEntityTooLarge, errorBody{
+			Error: fmt.Sprintf("the body is larger than %d bytes: split the batch", mbe.Limit)})
+		return
+	}
+	status, ok := codes[code]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	s.metrics.errors.WithLabelValues(code).Inc()
+	if status == http.StatusInternalServerError {
+		s.Logger.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "error", err)
+	}
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="outreach"`)
+	}
+	writeJSON(w, status, errorBody{Error: outreach.ErrorMessage(err)})
+}
+
+// writeJSON writes v as the JSON body of a response with status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v) // the client went away: nothing more to do
+}

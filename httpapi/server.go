@@ -1,0 +1,101 @@
+package httpapi
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/outreach-dev/outreach"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// DefaultMaxBodyBytes is the largest request body the data API accepts.
+const DefaultMaxBodyBytes = 10 << 20
+
+// Pinger checks that the database answers.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Server holds the dependencies of the HTTP API. Set its fields, then call
+// Handler once.
+type Server struct {
+	Ingest   outreach.IngestStore
+	Contacts outreach.ContactStore
+	Tokens   outreach.TokenStore
+	DB       Pinger
+
+	// Logger receives the access log and internal errors; nil discards.
+	Logger *slog.Logger
+	// AdminToken is OUTREACH_API_TOKEN, a bearer token with admin scope;
+	// "" means only stored tokens are accepted.
+	AdminToken string
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Registry receives the metrics served on /metrics; nil means a new
+	// registry with the Go and process collectors.
+	Registry *prometheus.Registry
+	// MaxBodyBytes caps request bodies of the data API; 0 means
+	// DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+
+	once    sync.Once
+	handler http.Handler
+	metrics *metrics
+}
+
+// Handler returns the HTTP handler of the server, building it on the first
+// call.
+func (s *Server) Handler() http.Handler {
+	s.once.Do(func() {
+		if s.Logger == nil {
+			s.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		}
+		if s.Now == nil {
+			s.Now = time.Now
+		}
+		if s.MaxBodyBytes <= 0 {
+			s.MaxBodyBytes = DefaultMaxBodyBytes
+		}
+		s.metrics = newMetrics(s)
+		mux := http.NewServeMux()
+		s.routes(mux)
+		s.handler = s.observe(mux)
+	})
+	return s.handler
+}
+
+// access levels of a route.
+type access int
+
+const (
+	public      access = iota // no token
+	ingestScope               // an ingest or admin token
+	adminScope                // an admin token
+)
+
+// handlerFunc is a handler that returns its error for writeError.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// handle registers h on pattern with the given access level.
+func (s *Server) handle(mux *http.ServeMux, pattern string, level access, h handlerFunc) {
+	mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if level != public {
+			tok, err := s.authenticate(r)
+			if err == nil {
+				err = authorize(tok, level)
+			}
+			if err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+			setTokenName(r, tok.Name)
+		}
+		if err := h(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	}))
+}
