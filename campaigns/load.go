@@ -86,9 +86,7 @@ func Load(fsys fs.FS, name string) (*Loaded, error) {
 		pack, parsed = w.parsePack(root)
 	}
 	set := loadTemplates(fsys, name, errs)
-	if set != nil {
-		checkTemplates(w, set, parsed, files)
-	}
+	checkTemplates(w, name, set, parsed, files)
 	if err := errs.err(); err != nil {
 		return nil, err
 	}
@@ -148,27 +146,44 @@ func loadTemplates(fsys fs.FS, name string, errs *Errors) *templates.Set {
 		return nil
 	}
 	for _, p := range le.Errors {
-		rel := path.Clean(filepath.ToSlash(p.Path))
-		if rel != TemplatesDir && !strings.HasPrefix(rel, TemplatesDir+"/") {
-			rel = path.Join(TemplatesDir, rel)
-		}
-		errs.add(displayPath(name, rel), p.Line, p.Col, "%s", p.Message)
+		errs.add(templatePath(name, p.Path), p.Line, p.Col, "%s", p.Message)
 	}
 	return nil
 }
 
+// templatePath maps a path reported by package templates (relative to the
+// pack, "templates/nps/en.txt") to the path shown in errors.
+func templatePath(name, p string) string {
+	rel := path.Clean(filepath.ToSlash(p))
+	if rel != TemplatesDir && !strings.HasPrefix(rel, TemplatesDir+"/") {
+		rel = path.Join(TemplatesDir, rel)
+	}
+	return displayPath(name, rel)
+}
+
 // checkTemplates checks that every campaign's template exists, has the en
-// fallback, and renders for a sample contact in each of its locales.
-func checkTemplates(w *walker, set *templates.Set, parsed []parsedCampaign, files map[string]string) {
-	rendered := map[[2]string]error{} // (template, category) -> render result
+// fallback, and renders for a sample contact in each of its locales. When
+// templates/ did not load (set is nil), it still reports templates that do
+// not exist at all.
+func checkTemplates(w *walker, packName string, set *templates.Set, parsed []parsedCampaign, files map[string]string) {
+	rendered := map[[2]string]error{} // (template+locale, category) -> render result
+	reported := map[templates.Problem]bool{}
+	names := templateNames(files)
 	for _, pc := range parsed {
 		if pc.templateNode == nil || pc.Template == "" {
 			continue
 		}
 		what := fmt.Sprintf("campaign %q template", pc.Key)
+		if set == nil {
+			if !slices.Contains(names, pc.Template) {
+				w.errorf(pc.templateNode, "%s: unknown template %q; add templates/%s/en.txt and en.html, or use one of: %s",
+					what, pc.Template, pc.Template, strings.Join(names, ", "))
+			}
+			continue
+		}
 		if !set.Has(pc.Template) {
 			w.errorf(pc.templateNode, "%s: unknown template %q; add templates/%s/en.txt and en.html, or use one of: %s",
-				what, pc.Template, pc.Template, strings.Join(templateNames(files), ", "))
+				what, pc.Template, pc.Template, strings.Join(names, ", "))
 			continue
 		}
 		locales := set.Locales(pc.Template)
@@ -186,7 +201,16 @@ func checkTemplates(w *walker, set *templates.Set, parsed []parsedCampaign, file
 				_, err = set.Render(pc.Template, loc, templates.SampleData(pc.Category, loc))
 				rendered[k] = err
 			}
-			if err != nil {
+			var p *templates.Problem
+			switch {
+			case err == nil:
+			case errors.As(err, &p) && p.Path != "":
+				// Point at the template line, once, naming the first campaign that needs it.
+				if !reported[*p] {
+					reported[*p] = true
+					w.errs.add(templatePath(packName, p.Path), p.Line, p.Col, "%s (rendering %s for a sample %s contact of campaign %q)", p.Message, loc, pc.Category, pc.Key)
+				}
+			default:
 				w.errorf(pc.templateNode, "%s: template %q (%s) fails to render with a sample %s contact: %v", what, pc.Template, loc, pc.Category, err)
 			}
 		}

@@ -314,7 +314,7 @@ campaigns:
 		},
 	},
 	{
-		name: "templates: unknown, no en, load errors",
+		name: "templates: unknown, no en, syntax error",
 		yaml: `campaigns:
   - key: a
     category: survey
@@ -325,10 +325,37 @@ campaigns:
     trigger: {event: y}
     template: fr-only
 `,
-		tmpl: map[string]string{"templates/fr-only/fr.txt": "---\nsubject: Bonjour\n---\nBonjour\n", "templates/fr-only/fr.html": "<p>Bonjour</p>\n"},
+		tmpl: map[string]string{
+			"templates/fr-only/fr.txt":  "---\nsubject: Bonjour\n---\nBonjour\n",
+			"templates/fr-only/fr.html": "<p>Bonjour</p>\n",
+			"templates/nps/pt.html":     "<p>\n  {{greeting</p>\n",
+		},
 		want: []string{
 			`pack/campaigns.yaml:5:15: campaign "a" template: unknown template "npss"; add templates/npss/en.txt and en.html, or use one of: csat, fr-only, nps`,
-			`pack/campaigns.yaml:9:15: campaign "b" template: template "fr-only" has no "en" version (it has fr): add templates/fr-only/en.html, the fallback for every other language`,
+			`pack/templates/fr-only/fr.html:1:1: template fr-only has no en fallback (templates/fr-only/en.txt)`,
+			`pack/templates/nps/pt.html:2:1: bad character U+003C '<'`,
+		},
+	},
+	{
+		name: "template fails to render",
+		yaml: `campaigns:
+  - key: a
+    category: survey
+    trigger: {event: x}
+    template: typo
+  - key: b
+    category: lifecycle
+    trigger: {event: y}
+    template: typo
+`,
+		tmpl: map[string]string{
+			"templates/typo/en.txt":  "---\nsubject: Hi\n---\n{{greeting}}\n",
+			"templates/typo/en.html": "<p>{{greeting}}</p>\n",
+			"templates/typo/pt.txt":  "---\nsubject: Oi\n---\n{{greeting}}\n\nAté {{.Contact.Nmae}}\n",
+			"templates/typo/pt.html": "<p>{{greeting}}</p>\n",
+		},
+		want: []string{
+			`pack/templates/typo/pt.txt:6:16: in {{.Contact.Nmae}}: can't evaluate field Nmae in type templates.Person (rendering pt for a sample survey contact of campaign "a")`,
 		},
 	},
 	{
