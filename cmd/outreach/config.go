@@ -1,0 +1,146 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"net"
+	"net/mail"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+// Config is the configuration of every command, read from OUTREACH_*
+// environment variables (see PRODUCT.md and README.md); flags may override
+// some of it. The zero value is not useful: start from DefaultConfig.
+type Config struct {
+	DatabaseURL              string        // OUTREACH_DATABASE_URL
+	HTTPAddr                 string        // OUTREACH_HTTP_ADDR
+	PublicURL                string        // OUTREACH_PUBLIC_URL
+	APIToken                 string        // OUTREACH_API_TOKEN: admin bearer token, "" = only stored tokens
+	Secrets                  []string      // OUTREACH_SECRET: first signs, all verify; nil = generated and stored
+	Campaigns                string        // OUTREACH_CAMPAIGNS: pack directory, "" = built-in pack
+	SendGridAPIKey           string        // OUTREACH_SENDGRID_API_KEY: "" = file outbox
+	SendGridAPIURL           string        // OUTREACH_SENDGRID_API_URL
+	SendGridWebhookPublicKey string        // OUTREACH_SENDGRID_WEBHOOK_PUBLIC_KEY: "" = webhook answers 503
+	OutboxDir                string        // OUTREACH_OUTBOX_DIR
+	MailFrom                 string        // OUTREACH_MAIL_FROM
+	PostalAddress            string        // OUTREACH_POSTAL_ADDRESS
+	Tick                     string        // OUTREACH_TICK: cron spec or @every D
+	SendRate                 float64       // OUTREACH_SEND_RATE: requests per second per process
+	SendGrace                time.Duration // OUTREACH_SEND_GRACE
+}
+
+// DefaultConfig returns the defaults of the PRODUCT.md table.
+func DefaultConfig() Config {
+	return Config{
+		DatabaseURL:    "sqlite:outreach.db",
+		HTTPAddr:       "127.0.0.1:8080",
+		PublicURL:      "http://127.0.0.1:8080",
+		SendGridAPIURL: "https://api.sendgrid.com",
+		OutboxDir:      "outbox",
+		MailFrom:       "Outreach <outreach@example.com>",
+		PostalAddress:  "Example Inc., 1 Example Street, Springfield, USA",
+		Tick:           "@every 1m",
+		SendRate:       100,
+		SendGrace:      15 * time.Minute,
+	}
+}
+
+// LoadEnv overrides c with the OUTREACH_* variables that getenv returns
+// non-empty. A value that does not parse is an error naming its variable.
+func (c *Config) LoadEnv(getenv func(string) string) error {
+	strs := map[string]*string{
+		"OUTREACH_DATABASE_URL":                &c.DatabaseURL,
+		"OUTREACH_HTTP_ADDR":                   &c.HTTPAddr,
+		"OUTREACH_PUBLIC_URL":                  &c.PublicURL,
+		"OUTREACH_API_TOKEN":                   &c.APIToken,
+		"OUTREACH_CAMPAIGNS":                   &c.Campaigns,
+		"OUTREACH_SENDGRID_API_KEY":            &c.SendGridAPIKey,
+		"OUTREACH_SENDGRID_API_URL":            &c.SendGridAPIURL,
+		"OUTREACH_SENDGRID_WEBHOOK_PUBLIC_KEY": &c.SendGridWebhookPublicKey,
+		"OUTREACH_OUTBOX_DIR":                  &c.OutboxDir,
+		"OUTREACH_MAIL_FROM":                   &c.MailFrom,
+		"OUTREACH_POSTAL_ADDRESS":              &c.PostalAddress,
+		"OUTREACH_TICK":                        &c.Tick,
+	}
+	for name, p := range strs {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			*p = v
+		}
+	}
+	if v := getenv("OUTREACH_SECRET"); strings.TrimSpace(v) != "" {
+		c.Secrets = nil
+		for _, k := range strings.Split(v, ",") {
+			c.Secrets = append(c.Secrets, strings.TrimSpace(k))
+		}
+	}
+	if v := strings.TrimSpace(getenv("OUTREACH_SEND_RATE")); v != "" {
+		r, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return fmt.Errorf("OUTREACH_SEND_RATE: %q is not a number (requests per second, e.g. 100)", v)
+		}
+		c.SendRate = r
+	}
+	if v := strings.TrimSpace(getenv("OUTREACH_SEND_GRACE")); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("OUTREACH_SEND_GRACE: %q is not a duration (e.g. 15m)", v)
+		}
+		c.SendGrace = d
+	}
+	return nil
+}
+
+// RegisterFlags adds the flags that override the configuration of every
+// command to fs.
+func (c *Config) RegisterFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "database: postgres://... or sqlite:PATH (OUTREACH_DATABASE_URL)")
+}
+
+// Validate checks the configuration; each error names the variable to fix.
+func (c Config) Validate() error {
+	if !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") &&
+		!strings.HasPrefix(c.DatabaseURL, "sqlite:") {
+		return fmt.Errorf("OUTREACH_DATABASE_URL: %q is neither postgres://USER@HOST/DB nor sqlite:PATH", c.DatabaseURL)
+	}
+	if c.DatabaseURL == "sqlite:" {
+		return fmt.Errorf("OUTREACH_DATABASE_URL: sqlite: needs a path, e.g. sqlite:outreach.db")
+	}
+	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+		return fmt.Errorf("OUTREACH_HTTP_ADDR: %q is not HOST:PORT (e.g. 127.0.0.1:8080)", c.HTTPAddr)
+	}
+	for name, v := range map[string]string{"OUTREACH_PUBLIC_URL": c.PublicURL, "OUTREACH_SENDGRID_API_URL": c.SendGridAPIURL} {
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("%s: %q is not an http(s) URL", name, v)
+		}
+	}
+	for i, k := range c.Secrets {
+		if len(k) < 16 {
+			return fmt.Errorf("OUTREACH_SECRET: key %d is shorter than 16 characters: use long random keys, comma-separated", i+1)
+		}
+	}
+	if _, err := mail.ParseAddress(c.MailFrom); err != nil {
+		return fmt.Errorf("OUTREACH_MAIL_FROM: %q is not an email address (e.g. \"Acme <hello@acme.com>\")", c.MailFrom)
+	}
+	if strings.TrimSpace(c.PostalAddress) == "" {
+		return fmt.Errorf("OUTREACH_POSTAL_ADDRESS: is required in every email footer (CAN-SPAM)")
+	}
+	if strings.TrimSpace(c.OutboxDir) == "" {
+		return fmt.Errorf("OUTREACH_OUTBOX_DIR: must name a directory")
+	}
+	if _, err := cron.ParseStandard(c.Tick); err != nil {
+		return fmt.Errorf("OUTREACH_TICK: %q is not a cron spec or @every DURATION: %v", c.Tick, err)
+	}
+	if c.SendRate <= 0 {
+		return fmt.Errorf("OUTREACH_SEND_RATE: must be more than 0 requests per second")
+	}
+	if c.SendGrace <= 0 {
+		return fmt.Errorf("OUTREACH_SEND_GRACE: must be a positive duration (e.g. 15m)")
+	}
+	return nil
+}

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/outreach-dev/outreach/httpapi"
+)
+
+// shutdownTimeout bounds how long serve waits for in-flight requests after
+// SIGTERM.
+const shutdownTimeout = 30 * time.Second
+
+func (m *Main) serveCommand() *command {
+	return &command{
+		Usage:   "serve",
+		Summary: "run the HTTP API (on SQLite, migrating first; on PostgreSQL, after `outreach migrate`)",
+		Flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&m.Config.HTTPAddr, "http-addr", m.Config.HTTPAddr, "listen address (OUTREACH_HTTP_ADDR)")
+			fs.StringVar(&m.Config.PublicURL, "public-url", m.Config.PublicURL, "base of links in emails (OUTREACH_PUBLIC_URL)")
+		},
+		Run: m.serve,
+	}
+}
+
+// serve runs the HTTP server until ctx is cancelled (SIGTERM, SIGINT), then
+// drains in-flight requests.
+func (m *Main) serve(ctx context.Context, args []string) error {
+	if err := wantArgs(args, 0, "serve"); err != nil {
+		return err
+	}
+	db, err := m.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	if m.Config.APIToken == "" {
+		m.Logger.Warn("OUTREACH_API_TOKEN is not set: only tokens made with `outreach token create` can use the API")
+	}
+	api := &httpapi.Server{
+		Ingest: db, Contacts: db, Tokens: db, DB: db,
+		Logger:     m.Logger,
+		AdminToken: m.Config.APIToken,
+		Now:        m.Now,
+	}
+	ln, err := net.Listen("tcp", m.Config.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on OUTREACH_HTTP_ADDR: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           api.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute,
+		IdleTimeout:       2 * time.Minute,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	addr := ln.Addr().String()
+	m.Logger.Info("serving", "addr", addr, "database", db.Dialect())
+	if m.OnListen != nil {
+		m.OnListen(addr)
+	}
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve http: %w", err)
+	case <-ctx.Done():
+	}
+	m.Logger.Info("shutting down: draining requests", "timeout", shutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shut down http: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve http: %w", err)
+	}
+	m.Logger.Info("stopped")
+	return nil
+}
