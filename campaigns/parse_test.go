@@ -416,3 +416,21 @@ func TestLoadMissingParts(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+// FuzzLoad checks that no campaigns.yaml, however broken, panics the loader
+// and that every failure is a list of positioned problems.
+func FuzzLoad(f *testing.F) {
+	for _, tc := range errorCases {
+		f.Add(tc.yaml)
+	}
+	f.Add("campaigns: [*a, &a {key: x}]\n")
+	f.Add("<<: {campaigns: []}\n")
+	f.Add("--- \n--- \n")
+	f.Fuzz(func(t *testing.T, src string) {
+		_, err := Load(packFS(src, nil), "p")
+		var errs *Errors
+		if err != nil && (!errors.As(err, &errs) || len(errs.List) == 0) {
+			t.Fatalf("Load error %T is not a non-empty *Errors: %v", err, err)
+		}
+	})
+}
