@@ -1,0 +1,89 @@
+package outreach
+
+import "time"
+
+// This file holds the data that the dispatcher (package dispatch) and the
+// store exchange: a claim of contacts with due deliveries, the one read of
+// their history, the outcomes decided for them, and the deliveries reserved
+// for sending.
+
+// DispatchClaim asks the store to claim contacts with due deliveries.
+type DispatchClaim struct {
+	Now       time.Time // the decision instant: due means not_before <= Now
+	ProcessID string    // recorded as claimed_by on reserved deliveries
+	Limit     int       // contacts per claim (one transaction)
+	// ContactWindow is how far back each contact's reservations are read.
+	ContactWindow time.Duration
+	// AccountWindow is how far back the account's survey reservations are
+	// read; 0 reads none and does not lock the account.
+	AccountWindow time.Duration
+}
+
+// Reservation is a delivery in sending or sent state, timed at the instant
+// its slot was reserved.
+type Reservation struct {
+	DeliveryID, Campaign, Category string
+	At                             time.Time
+}
+
+// DueContact is one claimed contact with one read of everything a decision
+// needs. The store holds the contact (and, for the account cap, the
+// account) locked while the dispatcher decides.
+type DueContact struct {
+	Contact        Contact
+	Account        Account
+	Due            []Delivery    // planned and due, re-read under the lock
+	History        []Reservation // the contact's reservations within ContactWindow
+	AccountSurveys []Reservation // the account's survey reservations within AccountWindow
+	Suppressions   []Suppression // of the contact's address
+}
+
+// DispatchOutcome is the decision for one due delivery. A sent decision
+// reserves the slot (state sending) at Decision.At; deferred sets
+// not_before to Until; dropped and suppressed are final.
+type DispatchOutcome struct {
+	Decision
+	ExpiresAt time.Time // due + the active pack's ttl; zero keeps the stored one
+}
+
+// ReservedDelivery is a delivery in sending state claimed by this process,
+// with what rendering needs.
+type ReservedDelivery struct {
+	Delivery        Delivery
+	Contact         Contact
+	Account         Account
+	ExpiresAt       time.Time
+	Attempts        int            // HTTP requests made so far
+	EventProperties map[string]any // of deliveries.event_id; nil when none
+}
+
+// Send results recorded by FinishSends.
+const (
+	SendSent   = "sent"   // accepted by the provider
+	SendFailed = "failed" // refused for good, or given up
+	SendRetry  = "retry"  // released, to be sent again at RetryAt
+)
+
+// SendOutcome is the result of sending (or recovering) one reserved
+// delivery.
+type SendOutcome struct {
+	DeliveryID string
+	ClaimedBy  string // the claim it settles: only a row still claimed so is changed
+	Result     string // SendSent, SendFailed or SendRetry
+	At         time.Time
+	MessageID  string    // sent
+	Error      string    // failed, retry: what went wrong
+	RetryAt    time.Time // retry: when to send again
+	Attempted  bool      // an HTTP request was made (counts in attempts)
+}
+
+// StaleSending is a sending delivery whose process stopped refreshing its
+// heartbeat, with the provider's processed event when one arrived.
+type StaleSending struct {
+	DeliveryID  string
+	ClaimedBy   string
+	HeartbeatAt time.Time
+	ExpiresAt   time.Time
+	ProcessedAt *time.Time // the earliest processed event for it, if any
+	MessageID   string     // from that event
+}

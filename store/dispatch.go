@@ -1,0 +1,580 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/outreach-dev/outreach"
+)
+
+// This file is the dispatcher's side of the store: claiming contacts with
+// due deliveries and reserving their slots atomically, recording send
+// results, heartbeats, and the recovery of sends whose process died.
+//
+// Atomicity. On PostgreSQL a claim transaction locks its contacts with
+// FOR UPDATE SKIP LOCKED (a contact held by another dispatcher is skipped,
+// never waited for) and, when the policy has an account survey cap, then
+// locks their accounts with FOR UPDATE in id order (a plain wait; every
+// transaction waits only on accounts and takes them in the same order, so
+// there is no deadlock). The history is read after the locks, so it sees
+// every reservation committed by the previous holder. On SQLite the
+// transaction is BEGIN IMMEDIATE on the single connection: writers are
+// serialised.
+
+// claimWindowFactor sizes the candidate window: the claim looks at up to
+// Limit*claimWindowFactor due rows, so that concurrent dispatchers that
+// skip each other's locked contacts still find work.
+const claimWindowFactor = 16
+
+// claimRow is a claimed contact joined with its account.
+type claimRow struct {
+	ID          int64          `db:"id"`
+	AccountID   int64          `db:"account_id"`
+	ExternalID  sql.NullString `db:"external_id"`
+	Email       string         `db:"email"`
+	Name        string         `db:"name"`
+	Role        string         `db:"role"`
+	Locale      string         `db:"locale"`
+	Timezone    string         `db:"timezone"`
+	AccExtID    string         `db:"acc_external_id"`
+	AccName     string         `db:"acc_name"`
+	AccPlan     string         `db:"acc_plan"`
+	AccTimezone string         `db:"acc_timezone"`
+	AccStarted  sql.NullInt64  `db:"acc_started_at"`
+	AccRenewal  string         `db:"acc_renewal_date"`
+	AccPaused   sql.NullInt64  `db:"acc_paused_until"`
+}
+
+const contactCols = `c.id, c.account_id, c.external_id, c.email, c.name, c.role, c.locale, c.timezone,
+	a.external_id AS acc_external_id, a.name AS acc_name, a.plan AS acc_plan, a.timezone AS acc_timezone,
+	a.started_at AS acc_started_at, a.renewal_date AS acc_renewal_date, a.paused_until AS acc_paused_until`
+
+func (r *claimRow) contact() outreach.Contact {
+	return outreach.Contact{ID: r.ID, ExternalID: r.ExternalID.String, AccountID: r.AccountID,
+		AccountExternalID: r.AccExtID, Email: r.Email, Name: r.Name, Role: r.Role, Locale: r.Locale, Timezone: r.Timezone}
+}
+
+func (r *claimRow) account() outreach.Account {
+	return outreach.Account{ID: r.AccountID, ExternalID: r.AccExtID, Name: r.AccName, Plan: r.AccPlan,
+		Timezone: r.AccTimezone, StartedAt: fromNullMs(r.AccStarted), RenewalDate: r.AccRenewal, PausedUntil: fromNullMs(r.AccPaused)}
+}
+
+// claimDueRow is a planned delivery.
+type claimDueRow struct {
+	ID         string `db:"id"`
+	Campaign   string `db:"campaign"`
+	Category   string `db:"category"`
+	ContactID  int64  `db:"contact_id"`
+	AccountID  int64  `db:"account_id"`
+	Occurrence string `db:"occurrence"`
+	EventID    string `db:"event_id"`
+	DueAt      int64  `db:"due_at"`
+	NotBefore  int64  `db:"not_before"`
+	CreatedAt  int64  `db:"created_at"`
+}
+
+func (r *claimDueRow) delivery() outreach.Delivery {
+	return outreach.Delivery{ID: r.ID, Campaign: r.Campaign, Category: r.Category, ContactID: r.ContactID,
+		AccountID: r.AccountID, Occurrence: r.Occurrence, EventID: r.EventID, State: outreach.DeliveryPlanned,
+		DueAt: fromMs(r.DueAt), NotBefore: fromMs(r.NotBefore), CreatedAt: fromMs(r.CreatedAt)}
+}
+
+// claimSlotRow is a reservation of a contact or an account.
+type claimSlotRow struct {
+	ID       string `db:"id"`
+	Owner    int64  `db:"owner"`
+	Campaign string `db:"campaign"`
+	Category string `db:"category"`
+	At       int64  `db:"reserved_at"`
+}
+
+func (r *claimSlotRow) reservation() outreach.Reservation {
+	return outreach.Reservation{DeliveryID: r.ID, Campaign: r.Campaign, Category: r.Category, At: fromMs(r.At)}
+}
+
+// ClaimDue claims up to c.Limit contacts with deliveries due at c.Now and,
+// in the same transaction, reads each one's due deliveries, history,
+// account survey reservations and suppressions, calls decide once per
+// contact, and writes every outcome with its decision row. It returns the
+// deliveries reserved (sending, claimed by c.ProcessID) with what rendering
+// needs, and how many contacts it claimed (0: nothing due or every due
+// contact is held by another dispatcher).
+func (db *DB) ClaimDue(ctx context.Context, c outreach.DispatchClaim, decide func(*outreach.DueContact) []outreach.DispatchOutcome) ([]outreach.ReservedDelivery, int, error) {
+	if c.Limit <= 0 {
+		return nil, 0, fmt.Errorf("claim deliveries: limit %d must be positive", c.Limit)
+	}
+	var reserved []outreach.ReservedDelivery
+	claimed := 0
+	err := db.inTx(ctx, "claim deliveries", func(tx *sqlx.Tx, _ time.Time) error {
+		dues, err := db.readDue(ctx, tx, c)
+		if err != nil || len(dues) == 0 {
+			return err
+		}
+		claimed = len(dues)
+		var outcomes []outreach.DispatchOutcome
+		var sent []string
+		for _, d := range dues {
+			if len(d.Due) == 0 {
+				continue // decided by the previous holder of the lock
+			}
+			for _, o := range decide(d) {
+				outcomes = append(outcomes, o)
+				if o.Decision.Decision == outreach.DecisionSent {
+					sent = append(sent, o.DeliveryID)
+				}
+			}
+		}
+		if err := db.writeOutcomes(ctx, tx, c, outcomes); err != nil {
+			return err
+		}
+		reserved, err = db.loadReserved(ctx, tx, sent)
+		return err
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return reserved, claimed, nil
+}
+
+// readDue locks the claimed contacts (and accounts) and reads everything
+// decide needs, in a fixed number of statements whatever the batch size.
+func (db *DB) readDue(ctx context.Context, tx *sqlx.Tx, c outreach.DispatchClaim) ([]*outreach.DueContact, error) {
+	now := ms(c.Now)
+	lock := ""
+	if db.dialect == Postgres {
+		lock = " FOR UPDATE OF c SKIP LOCKED"
+	}
+	var rows []claimRow
+	q := db.rebind(`SELECT ` + contactCols + ` FROM contacts c JOIN accounts a ON a.id = c.account_id
+		WHERE c.id IN (SELECT contact_id FROM deliveries WHERE state = 'planned' AND not_before <= ?
+			ORDER BY not_before LIMIT ?)
+		LIMIT ?` + lock)
+	if err := tx.SelectContext(ctx, &rows, q, now, c.Limit*claimWindowFactor, c.Limit); err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	byID := make(map[int64]*outreach.DueContact, len(rows))
+	var ids []int64
+	accounts := map[int64]bool{}
+	hashes := map[string][]*outreach.DueContact{}
+	out := make([]*outreach.DueContact, 0, len(rows))
+	for i := range rows {
+		d := &outreach.DueContact{Contact: rows[i].contact(), Account: rows[i].account()}
+		byID[rows[i].ID] = d
+		ids = append(ids, rows[i].ID)
+		accounts[rows[i].AccountID] = true
+		h := EmailHash(rows[i].Email)
+		hashes[h] = append(hashes[h], d)
+		out = append(out, d)
+	}
+	accIDs := keys(accounts)
+	if c.AccountWindow > 0 && db.dialect == Postgres {
+		var locked []int64
+		q := db.rebind(`SELECT id FROM accounts WHERE ` + db.inInt("id") + ` ORDER BY id FOR UPDATE`)
+		if err := tx.SelectContext(ctx, &locked, q, jsonArray(accIDs)); err != nil {
+			return nil, fmt.Errorf("lock accounts: %w", err)
+		}
+	}
+	var due []claimDueRow
+	q = db.rebind(`SELECT id, campaign, category, contact_id, account_id, occurrence, event_id, due_at, not_before, created_at
+		FROM deliveries WHERE state = 'planned' AND not_before <= ? AND ` + db.inInt("contact_id") + ` ORDER BY due_at, id`)
+	if err := tx.SelectContext(ctx, &due, q, now, jsonArray(ids)); err != nil {
+		return nil, fmt.Errorf("read due deliveries: %w", err)
+	}
+	for i := range due {
+		d := byID[due[i].ContactID]
+		d.Due = append(d.Due, due[i].delivery())
+	}
+	if err := db.readHistory(ctx, tx, c, ids, accIDs, out, byID); err != nil {
+		return nil, err
+	}
+	if err := db.readSuppressions(ctx, tx, hashes); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// readHistory reads the contacts' reservations within ContactWindow and
+// their accounts' survey reservations within AccountWindow.
+func (db *DB) readHistory(ctx context.Context, tx *sqlx.Tx, c outreach.DispatchClaim, ids, accIDs []int64, out []*outreach.DueContact, byID map[int64]*outreach.DueContact) error {
+	if c.ContactWindow > 0 {
+		var slots []claimSlotRow
+		q := db.rebind(`SELECT id, contact_id AS owner, campaign, category, reserved_at FROM deliveries
+			WHERE state IN ('sending', 'sent') AND reserved_at >= ? AND ` + db.inInt("contact_id"))
+		if err := tx.SelectContext(ctx, &slots, q, ms(c.Now.Add(-c.ContactWindow)), jsonArray(ids)); err != nil {
+			return fmt.Errorf("read contact history: %w", err)
+		}
+		for i := range slots {
+			d := byID[slots[i].Owner]
+			d.History = append(d.History, slots[i].reservation())
+		}
+	}
+	if c.AccountWindow > 0 {
+		var slots []claimSlotRow
+		q := db.rebind(`SELECT id, account_id AS owner, campaign, category, reserved_at FROM deliveries
+			WHERE category = 'survey' AND state IN ('sending', 'sent') AND reserved_at >= ? AND ` + db.inInt("account_id"))
+		if err := tx.SelectContext(ctx, &slots, q, ms(c.Now.Add(-c.AccountWindow)), jsonArray(accIDs)); err != nil {
+			return fmt.Errorf("read account history: %w", err)
+		}
+		byAccount := map[int64][]outreach.Reservation{}
+		for i := range slots {
+			byAccount[slots[i].Owner] = append(byAccount[slots[i].Owner], slots[i].reservation())
+		}
+		for _, d := range out {
+			d.AccountSurveys = byAccount[d.Account.ID]
+		}
+	}
+	return nil
+}
+
+// readSuppressions attaches the suppressions of each claimed address.
+func (db *DB) readSuppressions(ctx context.Context, tx *sqlx.Tx, hashes map[string][]*outreach.DueContact) error {
+	var sups []struct {
+		Hash      string `db:"email_hash"`
+		Scope     string `db:"scope"`
+		Reason    string `db:"reason"`
+		CreatedAt int64  `db:"created_at"`
+	}
+	q := db.rebind(`SELECT email_hash, scope, reason, created_at FROM suppressions WHERE ` + db.inText("email_hash"))
+	if err := tx.SelectContext(ctx, &sups, q, jsonArray(keys(hashes))); err != nil {
+		return fmt.Errorf("read suppressions: %w", err)
+	}
+	for _, s := range sups {
+		for _, d := range hashes[s.Hash] {
+			d.Suppressions = append(d.Suppressions, outreach.Suppression{Email: d.Contact.Email, Scope: s.Scope, Reason: s.Reason, CreatedAt: fromMs(s.CreatedAt)})
+		}
+	}
+	return nil
+}
+
+// castValues returns "(CAST(? AS T1), ...), ..." for rows rows of the given
+// column types: a VALUES list whose columns are named column1, column2, ...
+// in both dialects, typed so that PostgreSQL need not guess.
+func castValues(rows int, types ...string) string {
+	var one strings.Builder
+	one.WriteByte('(')
+	for i, t := range types {
+		if i > 0 {
+			one.WriteString(", ")
+		}
+		one.WriteString("CAST(? AS " + t + ")")
+	}
+	one.WriteByte(')')
+	row := one.String()
+	var b strings.Builder
+	b.Grow(rows * (len(row) + 2))
+	for r := 0; r < rows; r++ {
+		if r > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(row)
+	}
+	return b.String()
+}
+
+// nullMs maps the zero time to SQL NULL.
+func nullMs(t time.Time) sql.NullInt64 {
+	if t.IsZero() {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: ms(t), Valid: true}
+}
+
+// outcomeState is the delivery state a decision leads to.
+func outcomeState(decision string) string {
+	switch decision {
+	case outreach.DecisionSent:
+		return outreach.DeliverySending
+	case outreach.DecisionDropped:
+		return outreach.DeliveryDropped
+	case outreach.DecisionSuppressed:
+		return outreach.DeliverySuppressed
+	}
+	return outreach.DeliveryPlanned
+}
+
+// writeOutcomes applies the outcomes of one claim and appends their
+// decisions, a multi-row statement per chunk.
+func (db *DB) writeOutcomes(ctx context.Context, tx *sqlx.Tx, c outreach.DispatchClaim, outcomes []outreach.DispatchOutcome) error {
+	now := ms(c.Now)
+	for start := 0; start < len(outcomes); start += chunkRows {
+		chunk := outcomes[start:min(start+chunkRows, len(outcomes))]
+		args := []any{now, c.ProcessID, now, now}
+		for _, o := range chunk {
+			args = append(args, o.DeliveryID, outcomeState(o.Decision.Decision), msPtr(o.Until), nullMs(o.ExpiresAt))
+		}
+		q := db.rebind(`UPDATE deliveries SET state = v.column2,
+			not_before = COALESCE(v.column3, not_before),
+			expires_at = COALESCE(v.column4, expires_at),
+			reserved_at = CASE WHEN v.column2 = 'sending' THEN ? ELSE reserved_at END,
+			claimed_by = CASE WHEN v.column2 = 'sending' THEN ? ELSE claimed_by END,
+			heartbeat_at = CASE WHEN v.column2 = 'sending' THEN ? ELSE heartbeat_at END,
+			updated_at = ?
+			FROM (VALUES ` + castValues(len(chunk), "TEXT", "TEXT", "BIGINT", "BIGINT") + `) AS v
+			WHERE deliveries.id = v.column1 AND deliveries.state = 'planned'`)
+		res, err := tx.ExecContext(ctx, q, args...)
+		if err != nil {
+			return fmt.Errorf("write outcomes: %w", err)
+		}
+		if n, err := res.RowsAffected(); err == nil && n != int64(len(chunk)) {
+			return fmt.Errorf("write outcomes: %d of %d deliveries were no longer planned under the lock", len(chunk)-int(n), len(chunk))
+		}
+		dargs := make([]any, 0, len(chunk)*5)
+		for _, o := range chunk {
+			dargs = append(dargs, o.DeliveryID, ms(o.At), o.Decision.Decision, o.Reason, msPtr(o.Until))
+		}
+		dq := `INSERT INTO decisions (delivery_id, at, decision, reason, until) VALUES ` + db.values(len(chunk), 5)
+		if _, err := tx.ExecContext(ctx, dq, dargs...); err != nil {
+			return fmt.Errorf("record decisions: %w", err)
+		}
+	}
+	return nil
+}
+
+// claimReservedRow is a reserved delivery joined with what rendering needs.
+// Delivery columns carry a d_ prefix so that they do not clash with the
+// contact's.
+type claimReservedRow struct {
+	DID        string         `db:"d_id"`
+	Campaign   string         `db:"d_campaign"`
+	Category   string         `db:"d_category"`
+	AccountID  int64          `db:"d_account_id"`
+	Occurrence string         `db:"d_occurrence"`
+	EventID    string         `db:"d_event_id"`
+	DueAt      int64          `db:"d_due_at"`
+	NotBefore  int64          `db:"d_not_before"`
+	CreatedAt  int64          `db:"d_created_at"`
+	ExpiresAt  int64          `db:"d_expires_at"`
+	ReservedAt sql.NullInt64  `db:"d_reserved_at"`
+	Attempts   int            `db:"d_attempts"`
+	ClaimedBy  string         `db:"d_claimed_by"`
+	Properties sql.NullString `db:"e_properties"`
+	claimRow
+}
+
+func (r *claimReservedRow) reserved() (outreach.ReservedDelivery, error) {
+	d := outreach.Delivery{ID: r.DID, Campaign: r.Campaign, Category: r.Category, ContactID: r.claimRow.ID,
+		AccountID: r.AccountID, Occurrence: r.Occurrence, EventID: r.EventID, State: outreach.DeliverySending,
+		DueAt: fromMs(r.DueAt), NotBefore: fromMs(r.NotBefore), ReservedAt: fromNullMs(r.ReservedAt),
+		ClaimedBy: r.ClaimedBy, CreatedAt: fromMs(r.CreatedAt)}
+	rd := outreach.ReservedDelivery{Delivery: d, Contact: r.contact(), Account: r.account(),
+		ExpiresAt: fromMs(r.ExpiresAt), Attempts: r.Attempts}
+	if r.Properties.Valid && r.Properties.String != "" {
+		if err := json.Unmarshal([]byte(r.Properties.String), &rd.EventProperties); err != nil {
+			return rd, fmt.Errorf("event %s properties: %w", d.EventID, err)
+		}
+	}
+	return rd, nil
+}
+
+// loadReserved reads the reserved deliveries ids with their contact,
+// account and event properties, in one query per chunk.
+func (db *DB) loadReserved(ctx context.Context, tx *sqlx.Tx, ids []string) ([]outreach.ReservedDelivery, error) {
+	out := make([]outreach.ReservedDelivery, 0, len(ids))
+	for start := 0; start < len(ids); start += chunkRows {
+		chunk := ids[start:min(start+chunkRows, len(ids))]
+		var rows []claimReservedRow
+		q := db.rebind(`SELECT d.id AS d_id, d.campaign AS d_campaign, d.category AS d_category,
+			d.account_id AS d_account_id, d.occurrence AS d_occurrence, d.event_id AS d_event_id,
+			d.due_at AS d_due_at, d.not_before AS d_not_before, d.created_at AS d_created_at,
+			d.expires_at AS d_expires_at, d.reserved_at AS d_reserved_at, d.attempts AS d_attempts,
+			d.claimed_by AS d_claimed_by, e.properties AS e_properties, ` + contactCols + `
+			FROM deliveries d JOIN contacts c ON c.id = d.contact_id JOIN accounts a ON a.id = c.account_id
+			LEFT JOIN events e ON e.id = d.event_id
+			WHERE ` + db.inText("d.id") + ` ORDER BY d.id`)
+		if err := tx.SelectContext(ctx, &rows, q, jsonArray(chunk)); err != nil {
+			return nil, fmt.Errorf("load reserved deliveries: %w", err)
+		}
+		for i := range rows {
+			rd, err := rows[i].reserved()
+			if err != nil {
+				return nil, fmt.Errorf("load reserved deliveries: %w", err)
+			}
+			out = append(out, rd)
+		}
+	}
+	return out, nil
+}
+
+// ClaimRetries claims up to limit sending deliveries released for another
+// attempt (claimed by nobody, not_before <= now) for processID, with what
+// rendering needs. Their slots stay reserved at their original instant.
+func (db *DB) ClaimRetries(ctx context.Context, now time.Time, processID string, limit int) ([]outreach.ReservedDelivery, error) {
+	var out []outreach.ReservedDelivery
+	lock := ""
+	if db.dialect == Postgres {
+		lock = " FOR UPDATE SKIP LOCKED"
+	}
+	err := db.inTx(ctx, "claim retries", func(tx *sqlx.Tx, _ time.Time) error {
+		var ids []string
+		q := db.rebind(`UPDATE deliveries SET claimed_by = ?, heartbeat_at = ?, updated_at = ?
+			WHERE id IN (SELECT id FROM deliveries WHERE state = 'sending' AND claimed_by = '' AND not_before <= ?
+				ORDER BY not_before LIMIT ?` + lock + `)
+			AND state = 'sending' AND claimed_by = '' RETURNING id`)
+		if err := tx.SelectContext(ctx, &ids, q, processID, ms(now), ms(now), ms(now), limit); err != nil {
+			return err
+		}
+		var err error
+		out, err = db.loadReserved(ctx, tx, ids)
+		return err
+	})
+	return out, err
+}
+
+// FinishSends records send results in one statement per chunk. Only rows
+// still sending and claimed by each outcome's ClaimedBy change (a claim
+// taken over by recovery is left alone); it returns how many changed.
+func (db *DB) FinishSends(ctx context.Context, outcomes []outreach.SendOutcome) (int, error) {
+	n := 0
+	err := db.inTx(ctx, "record sends", func(tx *sqlx.Tx, now time.Time) error {
+		var err error
+		n, err = db.finishSends(ctx, tx, now, outcomes)
+		return err
+	})
+	return n, err
+}
+
+func (db *DB) finishSends(ctx context.Context, tx *sqlx.Tx, now time.Time, outcomes []outreach.SendOutcome) (int, error) {
+	total := 0
+	for start := 0; start < len(outcomes); start += chunkRows {
+		chunk := outcomes[start:min(start+chunkRows, len(outcomes))]
+		args := []any{ms(now)}
+		for _, o := range chunk {
+			inc := 0
+			if o.Attempted {
+				inc = 1
+			}
+			args = append(args, o.DeliveryID, o.ClaimedBy, o.Result, ms(o.At), o.MessageID, o.Error, nullMs(o.RetryAt), inc)
+		}
+		q := db.rebind(`UPDATE deliveries SET
+			state = CASE v.column3 WHEN 'sent' THEN 'sent' WHEN 'failed' THEN 'failed' ELSE 'sending' END,
+			sent_at = CASE WHEN v.column3 = 'sent' THEN v.column4 ELSE sent_at END,
+			message_id = CASE WHEN v.column3 = 'sent' THEN v.column5 ELSE message_id END,
+			error = v.column6,
+			not_before = CASE WHEN v.column3 = 'retry' THEN v.column7 ELSE not_before END,
+			claimed_by = CASE WHEN v.column3 = 'retry' THEN '' ELSE claimed_by END,
+			heartbeat_at = CASE WHEN v.column3 = 'retry' THEN NULL ELSE heartbeat_at END,
+			attempts = attempts + v.column8,
+			updated_at = ?
+			FROM (VALUES ` + castValues(len(chunk), "TEXT", "TEXT", "TEXT", "BIGINT", "TEXT", "TEXT", "BIGINT", "INTEGER") + `) AS v
+			WHERE deliveries.id = v.column1 AND deliveries.state = 'sending' AND deliveries.claimed_by = v.column2`)
+		res, err := tx.ExecContext(ctx, q, args...)
+		if err != nil {
+			return 0, err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return 0, err
+		}
+		total += int(n)
+	}
+	return total, nil
+}
+
+// Heartbeat refreshes the heartbeat of processID's in-flight deliveries
+// ids, so that recovery leaves them alone.
+func (db *DB) Heartbeat(ctx context.Context, processID string, ids []string, now time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	q := db.rebind(`UPDATE deliveries SET heartbeat_at = ? WHERE state = 'sending' AND claimed_by = ? AND ` + db.inText("id"))
+	if _, err := db.db.ExecContext(ctx, q, ms(now), processID, jsonArray(ids)); err != nil {
+		return fmt.Errorf("heartbeat: %w", err)
+	}
+	return nil
+}
+
+// RecoverSending finds up to limit sending deliveries claimed by a process
+// whose heartbeat is older than staleBefore, with the provider's processed
+// event for each when one arrived, and records what resolve decides for
+// them, in one transaction (PostgreSQL skips rows another recovery holds).
+// It returns how many deliveries changed.
+func (db *DB) RecoverSending(ctx context.Context, staleBefore time.Time, limit int, resolve func([]outreach.StaleSending) []outreach.SendOutcome) (int, error) {
+	lock := ""
+	if db.dialect == Postgres {
+		lock = " FOR UPDATE SKIP LOCKED"
+	}
+	n := 0
+	err := db.inTx(ctx, "recover sending deliveries", func(tx *sqlx.Tx, now time.Time) error {
+		var rows []struct {
+			ID        string        `db:"id"`
+			ClaimedBy string        `db:"claimed_by"`
+			Heartbeat sql.NullInt64 `db:"heartbeat_at"`
+			ExpiresAt int64         `db:"expires_at"`
+		}
+		q := db.rebind(`SELECT id, claimed_by, heartbeat_at, expires_at FROM deliveries
+			WHERE state = 'sending' AND claimed_by <> '' AND (heartbeat_at IS NULL OR heartbeat_at < ?)
+			ORDER BY heartbeat_at LIMIT ?` + lock)
+		if err := tx.SelectContext(ctx, &rows, q, ms(staleBefore), limit); err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		stale := make([]outreach.StaleSending, len(rows))
+		idx := map[string]int{}
+		ids := make([]string, len(rows))
+		for i, r := range rows {
+			stale[i] = outreach.StaleSending{DeliveryID: r.ID, ClaimedBy: r.ClaimedBy, HeartbeatAt: fromMs(r.Heartbeat.Int64), ExpiresAt: fromMs(r.ExpiresAt)}
+			idx[r.ID] = i
+			ids[i] = r.ID
+		}
+		var events []struct {
+			DeliveryID string         `db:"delivery_id"`
+			At         int64          `db:"at"`
+			Payload    sql.NullString `db:"payload"`
+		}
+		q = db.rebind(`SELECT delivery_id, at, payload FROM provider_events
+			WHERE type = 'processed' AND ` + db.inText("delivery_id") + ` ORDER BY at DESC`)
+		if err := tx.SelectContext(ctx, &events, q, jsonArray(ids)); err != nil {
+			return err
+		}
+		for _, e := range events { // earliest last, so it wins
+			s := &stale[idx[e.DeliveryID]]
+			at := fromMs(e.At)
+			s.ProcessedAt, s.MessageID = &at, messageIDOf(e.Payload.String)
+		}
+		var err error
+		n, err = db.finishSends(ctx, tx, now, resolve(stale))
+		return err
+	})
+	return n, err
+}
+
+// messageIDOf extracts the X-Message-Id from a webhook event's
+// sg_message_id ("<x-message-id>.filter...").
+func messageIDOf(payload string) string {
+	var p struct {
+		SGMessageID string `json:"sg_message_id"`
+	}
+	if json.Unmarshal([]byte(payload), &p) != nil {
+		return ""
+	}
+	id, _, _ := strings.Cut(p.SGMessageID, ".")
+	return id
+}
+
+// NextDue returns the earliest not_before of planned deliveries and of
+// sending deliveries released for a retry; ok is false when there is none.
+func (db *DB) NextDue(ctx context.Context) (time.Time, bool, error) {
+	var v sql.NullInt64
+	q := `SELECT MIN(nb) FROM (
+		SELECT MIN(not_before) AS nb FROM deliveries WHERE state = 'planned'
+		UNION ALL
+		SELECT MIN(not_before) AS nb FROM deliveries WHERE state = 'sending' AND claimed_by = '') AS x`
+	if err := db.db.GetContext(ctx, &v, q); err != nil {
+		return time.Time{}, false, fmt.Errorf("next due delivery: %w", err)
+	}
+	if !v.Valid {
+		return time.Time{}, false, nil
+	}
+	return fromMs(v.Int64), true, nil
+}
