@@ -1,0 +1,281 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/internal/pgtest"
+	"github.com/outreach-dev/outreach/store"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+var testNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+// result is what one in-process run of the command printed and returned.
+type result struct {
+	stdout, stderr string
+	err            error
+}
+
+// run runs outreach with args and env in-process. A flag error is returned
+// like a run error.
+func run(t *testing.T, env map[string]string, args ...string) result {
+	t.Helper()
+	return runCtx(t, context.Background(), env, nil, args...)
+}
+
+func runCtx(t *testing.T, ctx context.Context, env map[string]string, onListen func(string), args ...string) result {
+	t.Helper()
+	var out, errb bytes.Buffer
+	m := NewMain()
+	m.Stdout, m.Stderr = &out, &errb
+	m.Getenv = func(k string) string { return env[k] }
+	m.Now = func() time.Time { return testNow }
+	m.OnListen = onListen
+	err := m.ParseFlags(ctx, args)
+	if err == nil {
+		err = m.Run(ctx)
+	}
+	if cerr := m.Close(); cerr != nil && err == nil {
+		err = cerr
+	}
+	return result{out.String(), errb.String(), err}
+}
+
+// sqliteEnv returns an environment on a new SQLite file.
+func sqliteEnv(t *testing.T) map[string]string {
+	return map[string]string{"OUTREACH_DATABASE_URL": "sqlite:" + filepath.Join(t.TempDir(), "outreach.db")}
+}
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func openDB(t *testing.T, env map[string]string) *store.DB {
+	t.Helper()
+	db, err := store.Open(context.Background(), env["OUTREACH_DATABASE_URL"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// eachDatabase runs fn on a fresh SQLite file and on a fresh, migrated
+// PostgreSQL database.
+func eachDatabase(t *testing.T, fn func(t *testing.T, env map[string]string)) {
+	t.Run("sqlite", func(t *testing.T) { fn(t, sqliteEnv(t)) })
+	t.Run("postgres", func(t *testing.T) {
+		env := map[string]string{"OUTREACH_DATABASE_URL": pgtest.URL(t)}
+		if r := run(t, env, "migrate"); r.err != nil {
+			t.Fatal(r.err)
+		}
+		fn(t, env)
+	})
+}
+
+const accountsCSV = "external_id,name,timezone\nacme,Acme,Europe/Paris\n"
+
+func TestImportErrorImportsNothing(t *testing.T) {
+	eachDatabase(t, func(t *testing.T, env map[string]string) {
+		if r := run(t, env, "import", "accounts", writeFile(t, "accounts.csv", accountsCSV)); r.err != nil {
+			t.Fatal(r.err, r.stderr)
+		}
+		path := writeFile(t, "contacts.csv", "email,account_external_id,timezone\nana@example.com,acme,\nnot-an-email,acme,Mars/Base\n")
+		r := run(t, env, "import", "contacts", path)
+		if r.err == nil || !strings.Contains(r.err.Error(), "nothing imported") {
+			t.Fatalf("err = %v", r.err)
+		}
+		for _, want := range []string{path + ":3: column email:", path + ":3: column timezone: unknown timezone"} {
+			if !strings.Contains(r.stderr, want) {
+				t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+			}
+		}
+		if _, err := openDB(t, env).Timeline(context.Background(), "ana@example.com"); outreach.ErrorCode(err) != outreach.ENOTFOUND {
+			t.Errorf("a row of a file with an error was imported: %v", err)
+		}
+	})
+}
+
+func TestImportUnknownAccountImportsNothing(t *testing.T) {
+	env := sqliteEnv(t)
+	run(t, env, "import", "accounts", writeFile(t, "accounts.csv", accountsCSV))
+	path := writeFile(t, "contacts.csv", "email,account_external_id\nana@example.com,acme\nbob@example.com,nope\n")
+	r := run(t, env, "import", "contacts", path)
+	if r.err == nil || !strings.Contains(r.stderr, path+":3: column account_external_id:") {
+		t.Fatalf("err = %v, stderr = %s", r.err, r.stderr)
+	}
+	if _, err := openDB(t, env).Timeline(context.Background(), "ana@example.com"); outreach.ErrorCode(err) != outreach.ENOTFOUND {
+		t.Errorf("imported despite the error: %v", err)
+	}
+	r = run(t, env, "import", "contacts", path, "--skip-invalid")
+	if r.err != nil || !strings.Contains(r.stdout, "1 created, 0 updated, 0 duplicates, 1 rows rejected") {
+		t.Fatalf("err = %v, stdout = %s", r.err, r.stdout)
+	}
+}
+
+func TestImportSkipInvalid(t *testing.T) {
+	eachDatabase(t, func(t *testing.T, env map[string]string) {
+		path := writeFile(t, "suppressions.csv", "email,scope,reason\na@example.com,all,asked\nbad,all,\nc@example.com,sometimes,\nd@example.com,hard,bounce\n")
+		r := run(t, env, "import", "suppressions", "--skip-invalid", path)
+		if r.err != nil {
+			t.Fatal(r.err, r.stderr)
+		}
+		want := "imported " + path + ": 2 created, 0 updated, 0 duplicates, 2 rows rejected\n"
+		if r.stdout != want {
+			t.Errorf("stdout = %q, want %q", r.stdout, want)
+		}
+		if !strings.Contains(r.stderr, path+":3: column email:") || !strings.Contains(r.stderr, path+":4: column scope:") {
+			t.Errorf("rejected rows not listed: %s", r.stderr)
+		}
+		r = run(t, env, "import", "suppressions", "--skip-invalid", path)
+		if !strings.Contains(r.stdout, "0 created, 0 updated, 2 duplicates") {
+			t.Errorf("second import: %q", r.stdout)
+		}
+	})
+}
+
+func TestImportEventsNoTrigger(t *testing.T) {
+	env := sqliteEnv(t)
+	run(t, env, "import", "accounts", writeFile(t, "accounts.csv", accountsCSV))
+	path := writeFile(t, "events.csv", "id,type,account_external_id,occurred_at\ne1,qbr.completed,acme,2025-01-01T00:00:00Z\n")
+	if r := run(t, env, "import", "events", path, "--no-trigger"); r.err != nil || !strings.Contains(r.stdout, "1 created") {
+		t.Fatalf("%v %s %s", r.err, r.stdout, r.stderr)
+	}
+	if r := run(t, env, "import", "contacts", path, "--no-trigger"); r.err == nil || !strings.Contains(r.err.Error(), "events only") {
+		t.Errorf("--no-trigger on contacts: %v", r.err)
+	}
+}
+
+func TestImportUsage(t *testing.T) {
+	env := sqliteEnv(t)
+	if r := run(t, env, "import", "people", "x.csv"); r.err == nil || !strings.Contains(r.err.Error(), "unknown kind") {
+		t.Errorf("unknown kind: %v", r.err)
+	}
+	if r := run(t, env, "import", "contacts"); r.err == nil || !strings.Contains(r.err.Error(), "usage") {
+		t.Errorf("missing file: %v", r.err)
+	}
+	if r := run(t, env, "import", "contacts", filepath.Join(t.TempDir(), "missing.csv")); r.err == nil {
+		t.Errorf("missing file imported")
+	}
+}
+
+func TestTokenLifecycle(t *testing.T) {
+	eachDatabase(t, func(t *testing.T, env map[string]string) {
+		r := run(t, env, "token", "create", "--name", "crm")
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		secret := strings.TrimSpace(r.stdout)
+		if !strings.HasPrefix(secret, "otk_") || len(secret) < 40 {
+			t.Fatalf("token %q", secret)
+		}
+		if r := run(t, env, "token", "create", "--name", "crm"); r.err == nil || !strings.Contains(r.err.Error(), "already exists") {
+			t.Errorf("duplicate name: %v", r.err)
+		}
+		if r := run(t, env, "token", "create", "--name", "ops", "--scope", "root"); r.err == nil {
+			t.Errorf("bad scope accepted")
+		}
+		r = run(t, env, "token", "list")
+		if !strings.Contains(r.stdout, "crm") || !strings.Contains(r.stdout, "ingest") || strings.Contains(r.stdout, secret) {
+			t.Errorf("list: %s", r.stdout)
+		}
+		if r := run(t, env, "token", "revoke", "crm"); r.err != nil {
+			t.Fatal(r.err)
+		}
+		if r := run(t, env, "token", "revoke", "nobody"); outreach.ErrorCode(r.err) != outreach.ENOTFOUND {
+			t.Errorf("revoke unknown: %v", r.err)
+		}
+		r = run(t, env, "token", "list")
+		if !strings.Contains(r.stdout, testNow.Format(time.RFC3339)+"  "+testNow.Format(time.RFC3339)) {
+			t.Errorf("revoked time missing: %s", r.stdout)
+		}
+	})
+}
+
+func TestServePostgresPendingMigrations(t *testing.T) {
+	env := map[string]string{"OUTREACH_DATABASE_URL": pgtest.URL(t), "OUTREACH_HTTP_ADDR": "127.0.0.1:0"}
+	r := run(t, env, "serve")
+	if r.err == nil || !strings.Contains(r.err.Error(), "pending migrations: run `outreach migrate`") {
+		t.Fatalf("serve on an unmigrated database: %v", r.err)
+	}
+	n, err := openDB(t, env).PendingMigrations(context.Background())
+	if err != nil || n == 0 {
+		t.Fatalf("serve changed the database: %d pending, %v", n, err)
+	}
+	if r := run(t, env, "migrate"); r.err != nil || !strings.Contains(r.stdout, "applied") {
+		t.Fatal(r.err, r.stdout)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r = runCtx(t, ctx, env, func(string) { cancel() }, "serve")
+	if r.err != nil {
+		t.Fatalf("serve after migrate: %v", r.err)
+	}
+}
+
+func TestConfig(t *testing.T) {
+	cases := []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"OUTREACH_DATABASE_URL": "mysql://x"}, "OUTREACH_DATABASE_URL"},
+		{map[string]string{"OUTREACH_HTTP_ADDR": "8080"}, "OUTREACH_HTTP_ADDR"},
+		{map[string]string{"OUTREACH_PUBLIC_URL": "example.com"}, "OUTREACH_PUBLIC_URL"},
+		{map[string]string{"OUTREACH_SECRET": "short"}, "OUTREACH_SECRET"},
+		{map[string]string{"OUTREACH_TICK": "sometimes"}, "OUTREACH_TICK"},
+		{map[string]string{"OUTREACH_SEND_RATE": "fast"}, "OUTREACH_SEND_RATE"},
+		{map[string]string{"OUTREACH_SEND_RATE": "0"}, "OUTREACH_SEND_RATE"},
+		{map[string]string{"OUTREACH_SEND_GRACE": "soon"}, "OUTREACH_SEND_GRACE"},
+		{map[string]string{"OUTREACH_MAIL_FROM": "nobody"}, "OUTREACH_MAIL_FROM"},
+	}
+	for _, tc := range cases {
+		c := DefaultConfig()
+		err := c.LoadEnv(func(k string) string { return tc.env[k] })
+		if err == nil {
+			err = c.Validate()
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: error %v does not name %s", tc.env, err, tc.want)
+		}
+	}
+	c := DefaultConfig()
+	if err := c.Validate(); err != nil {
+		t.Errorf("defaults: %v", err)
+	}
+	if c.DatabaseURL != "sqlite:outreach.db" || c.HTTPAddr != "127.0.0.1:8080" {
+		t.Errorf("defaults = %+v", c)
+	}
+	c.LoadEnv(func(k string) string {
+		return map[string]string{"OUTREACH_SECRET": "0123456789abcdef, fedcba9876543210", "OUTREACH_SEND_GRACE": "5m"}[k]
+	})
+	if len(c.Secrets) != 2 || c.Secrets[1] != "fedcba9876543210" || c.SendGrace != 5*time.Minute {
+		t.Errorf("loaded = %+v", c)
+	}
+}
+
+func TestFlagsOverrideEnv(t *testing.T) {
+	env := map[string]string{"OUTREACH_DATABASE_URL": "mysql://ignored"}
+	dir := t.TempDir()
+	r := run(t, env, "migrate", "--database-url", "sqlite:"+filepath.Join(dir, "x.db"))
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "x.db")); err != nil {
+		t.Errorf("the flag's database was not created: %v", err)
+	}
+	if r := run(t, env, "nope"); r.err == nil || !strings.Contains(r.stderr, "usage: outreach COMMAND") {
+		t.Errorf("unknown command: %v %s", r.err, r.stderr)
+	}
+}
