@@ -120,6 +120,9 @@ func (w *walker) parseCampaign(n, entry ast.Node, index int) (parsedCampaign, as
 	c.Cooldown, _, _ = w.duration(f, "cooldown", what, true)
 	dedupe, dedupeNode, _ := w.str(f, "dedupe", what)
 	c.Dedupe = strings.TrimSpace(dedupe)
+	if dedupeNode != nil && c.Dedupe == "" {
+		w.errorf(dedupeNode, "%s: is empty: name the event property that identifies an occurrence (e.g. ticket_id), or remove the key", join(what, "dedupe"))
+	}
 	if fl, ok := f.get("filter"); ok {
 		c.Filter = w.parseFilter(fl.value, join(what, "filter"))
 	}
