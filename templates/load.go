@@ -88,8 +88,8 @@ func loadTemplate(fsys fs.FS, dir, name string, problems *LoadErrors) map[string
 		if !ok {
 			continue
 		}
-		if first == "" {
-			first = f.path
+		if first == "" || (f.ext == ".txt" && !strings.HasSuffix(first, ".txt")) {
+			first = f.path // problems about the whole template point at a .txt
 		}
 		if pairs[f.locale] == nil {
 			pairs[f.locale] = map[string]file{}

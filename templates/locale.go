@@ -11,9 +11,10 @@ import (
 
 // Resolve returns the locale of template name actually used for a requested
 // locale: the locale itself, then its parents with subtags dropped from the
-// right (pt-BR -> pt, zh-Hant-TW -> zh-Hant -> zh), then any regional
-// variant of the same language (pt -> pt-BR when only pt-BR exists), then
-// en. It returns "" when the template does not exist.
+// right (pt-BR -> pt, zh-Hant-TW -> zh-Hant -> zh), then a regional variant
+// of the same language (es-AR -> es-MX when only es-MX exists; a script
+// variant such as zh-Hant is never taken for zh), then en. It returns ""
+// when the template does not exist.
 func (s *Set) Resolve(name, locale string) string {
 	byLocale, ok := s.byName[name]
 	if !ok {
@@ -28,7 +29,7 @@ func (s *Set) Resolve(name, locale string) string {
 	if base := baseLanguage(tag); base != "" {
 		var regional []string
 		for l := range byLocale {
-			if baseLanguage(l) == base {
+			if baseLanguage(l) == base && isRegional(l) {
 				regional = append(regional, l)
 			}
 		}
@@ -63,6 +64,16 @@ func parentLocale(s string) string {
 	return s[:i]
 }
 
+// isRegional reports whether a canonical tag is a language and a region
+// only: "pt-BR", "es-419".
+func isRegional(s string) bool {
+	_, region, ok := strings.Cut(s, "-")
+	if !ok || strings.Contains(region, "-") {
+		return false
+	}
+	return len(region) == 2 || (len(region) == 3 && region[0] >= '0' && region[0] <= '9')
+}
+
 // baseLanguage returns the language subtag of a canonical tag: "pt-BR" -> "pt".
 func baseLanguage(s string) string {
 	base, _, _ := strings.Cut(s, "-")
@@ -83,6 +94,7 @@ type lang struct {
 	scaleHint  string          // text legend: %d/%s pairs for 0 and 10
 	sentTo     string          // %s = recipient address
 	unsubLabel string          // the unsubscribe link's text
+	colon      string          // ":" (French: no-break space before it)
 	firstGiven bool            // false: the given name is the last word (Hungarian order)
 }
 
@@ -160,7 +172,7 @@ var langs = map[string]*lang{
 		hello:    "Bonjour %s,", helloAnon: "Bonjour,",
 		notLikely: "Pas du tout probable", veryLikely: "Très probable",
 		scaleHint: "(%d = %s, %d = %s)",
-		sentTo:    "Cet e-mail a été envoyé à %s.", unsubLabel: "Se désinscrire",
+		sentTo:    "Cet e-mail a été envoyé à %s.", unsubLabel: "Se désinscrire", colon: "\u00a0:",
 		firstGiven: true,
 	},
 	"ru": {

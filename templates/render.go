@@ -3,6 +3,7 @@ package templates
 import (
 	"errors"
 	"fmt"
+	"math"
 	htmltemplate "html/template"
 	"regexp"
 	"strings"
@@ -92,14 +93,37 @@ func newRenderer(d *Data, locale string) *renderer {
 		c.Location = loadLocation(c.Contact.Timezone)
 	}
 	if c.Event != nil {
-		c.Event = make(map[string]any, len(d.Event))
-		for k, v := range d.Event {
-			if v != nil {
-				c.Event[k] = v
-			}
-		}
+		c.Event = eventValue(d.Event).(map[string]any)
 	}
 	return r
+}
+
+// eventValue copies an event property for templates: map entries that are
+// null are dropped (absent, so that printing them is a missing-variable
+// error), and whole JSON numbers become int64 so that they print as 48213,
+// not 4.8213e+04, and compare equal to integer constants.
+func eventValue(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			if e != nil {
+				m[k] = eventValue(e)
+			}
+		}
+		return m
+	case []any:
+		s := make([]any, len(x))
+		for i, e := range x {
+			s[i] = eventValue(e)
+		}
+		return s
+	case float64:
+		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
+			return int64(x)
+		}
+	}
+	return v
 }
 
 // check refuses data that would make an email the law or the product does
@@ -175,7 +199,11 @@ func (r *renderer) textWithFooter(text string) string {
 		fmt.Fprintf(&b, r.lang.sentTo+"\n", r.d.Contact.Email)
 	}
 	if r.unsubscribes() {
-		fmt.Fprintf(&b, "%s: %s\n", r.lang.unsubLabel, r.d.UnsubscribeURL)
+		colon := r.lang.colon
+		if colon == "" {
+			colon = ":"
+		}
+		fmt.Fprintf(&b, "%s%s %s\n", r.lang.unsubLabel, colon, r.d.UnsubscribeURL)
 	}
 	return b.String()
 }
