@@ -3,8 +3,8 @@ package templates
 import (
 	"errors"
 	"fmt"
-	"math"
 	htmltemplate "html/template"
+	"math"
 	"regexp"
 	"strings"
 	texttemplate "text/template"
