@@ -1,0 +1,80 @@
+package scheduler
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+// LeaderPoll is how often Run asks whether this replica leads, so that a
+// replica taking over from a dead leader starts its work within seconds,
+// not at its next tick.
+const LeaderPoll = 5 * time.Second
+
+// Leader tells whether this replica is the one that plans. store.NewLeader
+// implements it (an advisory lock on PostgreSQL, always true on SQLite).
+type Leader interface {
+	IsLeader(ctx context.Context) bool
+	Close()
+}
+
+// ParseTick parses OUTREACH_TICK: a standard cron spec ("*/5 * * * *"), a
+// descriptor ("@hourly") or "@every 10s".
+func ParseTick(spec string) (cron.Schedule, error) {
+	sched, err := cron.ParseStandard(spec)
+	if err != nil {
+		return nil, fmt.Errorf("OUTREACH_TICK: %q is not a cron spec or @every DURATION (e.g. \"@every 1m\"): %v", spec, err)
+	}
+	return sched, nil
+}
+
+// Run is serve's loop: it turns wall time into ticks at the times spec
+// gives, ticking only while leader says this replica leads, and at once
+// when it becomes the leader (catching up on what the previous leader left).
+// Tick errors are logged and retried at the next tick. Run returns nil when
+// ctx is cancelled, and an error only for a bad spec.
+func Run(ctx context.Context, s *Scheduler, leader Leader, spec string, now func() time.Time) error {
+	sched, err := ParseTick(spec)
+	if err != nil {
+		return err
+	}
+	poll := time.NewTicker(LeaderPoll)
+	defer poll.Stop()
+	next := sched.Next(now())
+	timer := time.NewTimer(next.Sub(now()))
+	defer timer.Stop()
+	leading := false
+	tick := func() {
+		if _, err := s.Tick(ctx, now()); err != nil && ctx.Err() == nil {
+			s.logger().Error("planning tick failed; retrying at the next tick", "err", err)
+		}
+	}
+	check := func() {
+		was := leading
+		leading = leader.IsLeader(ctx)
+		switch {
+		case leading && !was:
+			s.logger().Info("this replica is now the leader: planning")
+			tick()
+		case !leading && was:
+			s.logger().Warn("this replica is no longer the leader")
+		}
+	}
+	check()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-poll.C:
+			check()
+		case <-timer.C:
+			if leading = leader.IsLeader(ctx); leading {
+				tick()
+			}
+			next = sched.Next(now())
+			timer.Reset(next.Sub(now()))
+		}
+	}
+}

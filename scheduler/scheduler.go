@@ -1,0 +1,157 @@
+package scheduler
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/campaigns"
+)
+
+// EventBatch is how many events one planning transaction takes.
+const EventBatch = 1000
+
+// Store is what the scheduler needs of the database; *store.DB implements
+// it.
+type Store interface {
+	// CampaignStates returns the state of every campaign of the active
+	// pack (since, events_from, last schedule fire).
+	CampaignStates(ctx context.Context) (map[string]outreach.CampaignState, error)
+	// PlanEventBatch plans up to limit unplanned events in one transaction:
+	// plan turns them into requests, the store inserts the new deliveries
+	// and marks the events planned at now.
+	PlanEventBatch(ctx context.Context, now time.Time, limit int,
+		plan func([]outreach.Event) []outreach.PlanRequest) (outreach.PlanResult, error)
+	// FireSchedule fires a scheduled campaign once (compare-and-set on its
+	// last fire) and plans its audience set-based.
+	FireSchedule(ctx context.Context, q outreach.AudienceQuery) (fired bool, res outreach.PlanResult, err error)
+}
+
+// Scheduler does the leader's clock-driven work: planning event triggers
+// and firing due schedules. It reads no clock: Tick receives the time.
+type Scheduler struct {
+	Store Store
+	// Pack returns the active pack (serve swaps it on SIGHUP).
+	Pack   func() *campaigns.Loaded
+	Logger *slog.Logger
+}
+
+// TickReport counts what one tick did.
+type TickReport struct {
+	EventsPlanned     int // events read and marked planned
+	DeliveriesPlanned int // deliveries inserted
+	Stale             int // deliveries not planned: due more than their ttl ago
+	CooledDown        int // deliveries not planned: the campaign's cooldown
+	SchedulesFired    int
+}
+
+func (r *TickReport) add(p outreach.PlanResult) {
+	r.EventsPlanned += p.Events
+	r.DeliveriesPlanned += p.Deliveries
+	r.CooledDown += p.CooledDown
+}
+
+func (s *Scheduler) logger() *slog.Logger {
+	if s.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.Logger
+}
+
+// Tick does the leader's work due at now: it plans every event not planned
+// yet (however many accumulated while the service was down), then fires
+// each schedule due at now. Running it twice, or on two replicas at once,
+// plans nothing twice.
+func (s *Scheduler) Tick(ctx context.Context, now time.Time) (TickReport, error) {
+	var rep TickReport
+	loaded := s.Pack()
+	if loaded == nil || loaded.Pack == nil {
+		return rep, fmt.Errorf("tick: no active campaign pack")
+	}
+	states, err := s.Store.CampaignStates(ctx)
+	if err != nil {
+		return rep, fmt.Errorf("tick: %w", err)
+	}
+	if err := s.planEvents(ctx, loaded.Pack, states, now, &rep); err != nil {
+		return rep, fmt.Errorf("tick: %w", err)
+	}
+	if err := s.fireSchedules(ctx, loaded.Pack, states, now, &rep); err != nil {
+		return rep, fmt.Errorf("tick: %w", err)
+	}
+	if rep.Stale > 0 {
+		s.logger().Info("skipped stale occurrences: due more than their ttl ago", "count", rep.Stale)
+	}
+	if rep != (TickReport{}) {
+		s.logger().Info("tick", "at", now.UTC(), "events", rep.EventsPlanned, "deliveries", rep.DeliveriesPlanned,
+			"stale", rep.Stale, "cooled_down", rep.CooledDown, "schedules_fired", rep.SchedulesFired)
+	}
+	return rep, nil
+}
+
+// planEvents plans the event backlog batch by batch, oldest first.
+func (s *Scheduler) planEvents(ctx context.Context, pack *outreach.Pack, states map[string]outreach.CampaignState,
+	now time.Time, rep *TickReport) error {
+	for {
+		stale := 0
+		res, err := s.Store.PlanEventBatch(ctx, now, EventBatch, func(events []outreach.Event) []outreach.PlanRequest {
+			var reqs []outreach.PlanRequest
+			reqs, stale = s.eventRequests(pack, states, events, now)
+			return reqs
+		})
+		if err != nil {
+			return err
+		}
+		rep.add(res)
+		rep.Stale += stale
+		if res.Events < EventBatch {
+			return nil
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+}
+
+// eventRequests turns a batch of events into one request per campaign they
+// trigger, and counts the stale occurrences it left out.
+func (s *Scheduler) eventRequests(pack *outreach.Pack, states map[string]outreach.CampaignState,
+	events []outreach.Event, now time.Time) (reqs []outreach.PlanRequest, stale int) {
+	for i := range pack.Campaigns {
+		c := &pack.Campaigns[i]
+		if c.Trigger.Event == "" {
+			continue
+		}
+		from := states[c.Key].EventsFrom // zero when unknown: every event
+		ttl := c.TTL
+		if ttl <= 0 {
+			ttl = outreach.DefaultTTL
+		}
+		var targets []outreach.PlanTarget
+		for j := range events {
+			e := &events[j]
+			if !campaigns.EventMatches(c, e) || e.IngestedAt.Before(from) {
+				continue
+			}
+			occ, ok := campaigns.EventOccurrence(c, e)
+			if !ok {
+				s.logger().Warn("event not planned: its dedupe property is missing or not a single value",
+					"campaign", c.Key, "event", e.ID, "property", c.Dedupe)
+				continue
+			}
+			due := e.OccurredAt.Add(c.Trigger.Delay)
+			if due.Add(ttl).Before(now) {
+				stale++
+				continue
+			}
+			targets = append(targets, outreach.PlanTarget{
+				ContactID: e.ContactID, AccountID: e.AccountID, Occurrence: occ, EventID: e.ID, DueAt: due,
+			})
+		}
+		if len(targets) > 0 {
+			reqs = append(reqs, outreach.PlanRequest{Campaign: c, Targets: targets})
+		}
+	}
+	return reqs, stale
+}
