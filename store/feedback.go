@@ -1,0 +1,326 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/outreach-dev/outreach"
+)
+
+var _ outreach.FeedbackStore = (*DB)(nil)
+
+// RecordProviderEvents applies one webhook request in one transaction.
+// Each event with a new id is stored (on its delivery, found by delivery id
+// or else by the provider's message id); a repeated id is a duplicate and
+// changes nothing, so SendGrid's retries are harmless. A suppressing event
+// adds its suppression, which stops the planned deliveries to the address
+// at once (as AddSuppressions does); a processed event settles a delivery
+// still in `sending` as `sent`.
+func (db *DB) RecordProviderEvents(ctx context.Context, events []outreach.FeedbackEvent) (outreach.FeedbackResult, error) {
+	var res outreach.FeedbackResult
+	for i, fe := range events {
+		if fe.Event.ID == "" {
+			return res, outreach.Errorf(outreach.EINVALID, "provider event %d has no id", i)
+		}
+		if fe.Suppress != "" && !outreach.ValidScope(fe.Suppress) {
+			return res, outreach.Errorf(outreach.EINVALID, "provider event %d: %q is not a suppression scope", i, fe.Suppress)
+		}
+	}
+	err := db.inTx(ctx, "record provider events", func(tx *sqlx.Tx, now time.Time) error {
+		res = outreach.FeedbackResult{}
+		seen := make(map[string]bool, len(events))
+		var sups []outreach.Suppression
+		supSeen := map[[2]string]bool{}
+		for _, fe := range events {
+			if seen[fe.Event.ID] {
+				res.Duplicates++
+				continue
+			}
+			seen[fe.Event.ID] = true
+			deliveryID, err := db.eventDelivery(ctx, tx, fe)
+			if err != nil {
+				return err
+			}
+			inserted, err := db.insertProviderEvent(ctx, tx, fe.Event, deliveryID, now)
+			if err != nil {
+				return err
+			}
+			if !inserted {
+				res.Duplicates++
+				continue
+			}
+			res.Recorded++
+			email := strings.ToLower(strings.TrimSpace(fe.Event.Email))
+			if key := [2]string{email, fe.Suppress}; fe.Suppress != "" && email != "" && !supSeen[key] {
+				supSeen[key] = true
+				sups = append(sups, outreach.Suppression{Email: email, Scope: fe.Suppress, Reason: fe.Reason})
+			}
+			if fe.Processed && deliveryID != "" {
+				n, err := db.reconcileSent(ctx, tx, deliveryID, fe, now)
+				if err != nil {
+					return err
+				}
+				res.Reconciled += n
+			}
+		}
+		n, err := db.suppress(ctx, tx, sups, now)
+		res.Suppressed = n
+		return err
+	})
+	return res, err
+}
+
+// suppress inserts suppressions and stops the pending deliveries of the
+// new ones, with the same helpers as AddSuppressions. It returns how many
+// were new.
+func (db *DB) suppress(ctx context.Context, tx *sqlx.Tx, sups []outreach.Suppression, now time.Time) (int, error) {
+	n := 0
+	for start := 0; start < len(sups); start += chunkRows {
+		created, err := db.insertSuppressionChunk(ctx, tx, sups[start:min(start+chunkRows, len(sups))], now)
+		if err != nil {
+			return n, err
+		}
+		n += len(created)
+		for _, s := range created {
+			if err := db.suppressPending(ctx, tx, s, now); err != nil {
+				return n, err
+			}
+		}
+	}
+	return n, nil
+}
+
+// eventDelivery returns the id of our delivery an event is about, or ""
+// when it names none of ours (another system's mail on the same SendGrid
+// account, or an erased contact's).
+func (db *DB) eventDelivery(ctx context.Context, tx *sqlx.Tx, fe outreach.FeedbackEvent) (string, error) {
+	var id string
+	if fe.Event.DeliveryID != "" {
+		err := tx.GetContext(ctx, &id, db.rebind(`SELECT id FROM deliveries WHERE id = ?`), fe.Event.DeliveryID)
+		if err == nil || !errors.Is(err, sql.ErrNoRows) {
+			return id, err
+		}
+	}
+	if fe.MessageID == "" {
+		return "", nil
+	}
+	err := tx.GetContext(ctx, &id, db.rebind(`SELECT id FROM deliveries WHERE message_id = ? ORDER BY created_at DESC LIMIT 1`), fe.MessageID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return id, err
+}
+
+// insertProviderEvent stores e unless its id is known, and reports whether
+// it was new.
+func (db *DB) insertProviderEvent(ctx context.Context, tx *sqlx.Tx, e outreach.ProviderEvent, deliveryID string, now time.Time) (bool, error) {
+	at := e.At
+	if at.IsZero() {
+		at = now
+	}
+	var payload any
+	if len(e.Payload) > 0 {
+		payload = string(e.Payload)
+	}
+	r, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO provider_events (id, delivery_id, email, type, at, payload)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`),
+		e.ID, nullString(deliveryID), strings.ToLower(strings.TrimSpace(e.Email)), e.Type, ms(at), payload)
+	if err != nil {
+		return false, err
+	}
+	n, err := r.RowsAffected()
+	return n == 1, err
+}
+
+// reconcileSent settles a delivery left in `sending` by a process that
+// crashed between SendGrid's answer and recording it: the processed event
+// proves SendGrid accepted it.
+func (db *DB) reconcileSent(ctx context.Context, tx *sqlx.Tx, deliveryID string, fe outreach.FeedbackEvent, now time.Time) (int, error) {
+	at := fe.Event.At
+	if at.IsZero() {
+		at = now
+	}
+	r, err := tx.ExecContext(ctx, db.rebind(`UPDATE deliveries SET state = 'sent', sent_at = ?,
+		message_id = CASE WHEN message_id = '' THEN ? ELSE message_id END, heartbeat_at = NULL, updated_at = ?
+		WHERE id = ? AND state = 'sending'`), ms(at), fe.MessageID, ms(now), deliveryID)
+	if err != nil {
+		return 0, err
+	}
+	n, err := r.RowsAffected()
+	return int(n), err
+}
+
+// SurveyDelivery returns the delivery a survey link names with its
+// recipient, or ENOTFOUND.
+func (db *DB) SurveyDelivery(ctx context.Context, deliveryID string) (*outreach.SurveyTarget, error) {
+	var row struct {
+		ID        string `db:"id"`
+		Campaign  string `db:"campaign"`
+		Category  string `db:"category"`
+		State     string `db:"state"`
+		ContactID int64  `db:"contact_id"`
+		Email     string `db:"email"`
+		Name      string `db:"name"`
+		Locale    string `db:"locale"`
+	}
+	err := db.db.GetContext(ctx, &row, db.rebind(`SELECT d.id, d.campaign, d.category, d.state, d.contact_id,
+		c.email, c.name, c.locale FROM deliveries d JOIN contacts c ON c.id = d.contact_id WHERE d.id = ?`), deliveryID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, outreach.Errorf(outreach.ENOTFOUND, "no delivery %s", deliveryID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("survey delivery: %w", err)
+	}
+	return &outreach.SurveyTarget{DeliveryID: row.ID, Campaign: row.Campaign, Category: row.Category, State: row.State,
+		ContactID: row.ContactID, Email: row.Email, Name: row.Name, Locale: row.Locale}, nil
+}
+
+// RecordSurveyResponse stores r for its delivery: the last answer wins.
+// The contact and campaign come from the delivery; r.At defaults to db.Now.
+func (db *DB) RecordSurveyResponse(ctx context.Context, r outreach.SurveyResponse) error {
+	if r.Score < 0 || r.Score > 10 {
+		return outreach.Errorf(outreach.EINVALID, "score %d is outside 0-10", r.Score)
+	}
+	return db.inTx(ctx, "record survey response", func(tx *sqlx.Tx, now time.Time) error {
+		var d struct {
+			ContactID int64  `db:"contact_id"`
+			Campaign  string `db:"campaign"`
+		}
+		err := tx.GetContext(ctx, &d, db.rebind(`SELECT contact_id, campaign FROM deliveries WHERE id = ?`), r.DeliveryID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return outreach.Errorf(outreach.ENOTFOUND, "no delivery %s", r.DeliveryID)
+		}
+		if err != nil {
+			return err
+		}
+		at := r.At
+		if at.IsZero() {
+			at = now
+		}
+		_, err = tx.ExecContext(ctx, db.rebind(`INSERT INTO survey_responses (delivery_id, contact_id, campaign, score, comment, at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (delivery_id) DO UPDATE SET score = excluded.score,
+			comment = excluded.comment, at = excluded.at, updated_at = excluded.updated_at`),
+			r.DeliveryID, d.ContactID, d.Campaign, r.Score, r.Comment, ms(at), ms(now))
+		return err
+	})
+}
+
+// ContactLocale returns the locale of the contact with email, or "" when
+// there is no such contact.
+func (db *DB) ContactLocale(ctx context.Context, email string) (string, error) {
+	var locale string
+	err := db.db.GetContext(ctx, &locale, db.rebind(`SELECT locale FROM contacts WHERE email = ?`),
+		strings.ToLower(strings.TrimSpace(email)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("contact locale: %w", err)
+	}
+	return locale, nil
+}
+
+// SuppressionScopes returns the scopes suppressed for email, sorted.
+func (db *DB) SuppressionScopes(ctx context.Context, email string) ([]string, error) {
+	scopes := []string{}
+	if err := db.db.SelectContext(ctx, &scopes, db.rebind(`SELECT scope FROM suppressions WHERE email_hash = ? ORDER BY scope`),
+		EmailHash(email)); err != nil {
+		return nil, fmt.Errorf("suppression scopes: %w", err)
+	}
+	return scopes, nil
+}
+
+// NPS computes the NPS report for f. Responses (and the score) are those
+// given in the window; SurveysSent counts the survey deliveries sent in the
+// window, and Answered those of them with a response, so ResponseRate never
+// exceeds 1. An unknown account is ENOTFOUND (a typo would otherwise read
+// as "no answers").
+func (db *DB) NPS(ctx context.Context, f outreach.NPSFilter) (*outreach.NPSReport, error) {
+	rep := &outreach.NPSReport{}
+	err := db.inTx(ctx, "nps", func(tx *sqlx.Tx, _ time.Time) error {
+		var accountID int64
+		if f.Account != "" {
+			err := tx.GetContext(ctx, &accountID, db.rebind(`SELECT id FROM accounts WHERE external_id = ?`), f.Account)
+			if errors.Is(err, sql.ErrNoRows) {
+				return outreach.Errorf(outreach.ENOTFOUND, "no account with external_id %q", f.Account)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		q, args := npsWhere(`SELECT COUNT(*) AS responses,
+			COALESCE(SUM(CASE WHEN r.score >= 9 THEN 1 ELSE 0 END), 0) AS promoters,
+			COALESCE(SUM(CASE WHEN r.score <= 6 THEN 1 ELSE 0 END), 0) AS detractors
+			FROM survey_responses r JOIN deliveries d ON d.id = r.delivery_id WHERE 1 = 1`, "r.campaign", "r.at", f, accountID)
+		var counts struct {
+			Responses  int `db:"responses"`
+			Promoters  int `db:"promoters"`
+			Detractors int `db:"detractors"`
+		}
+		if err := tx.GetContext(ctx, &counts, db.rebind(q), args...); err != nil {
+			return err
+		}
+		q, args = npsWhere(`SELECT COUNT(*) AS sent, COUNT(r.delivery_id) AS answered
+			FROM deliveries d LEFT JOIN survey_responses r ON r.delivery_id = d.id
+			WHERE d.category = 'survey' AND d.state = 'sent'`, "d.campaign", "d.sent_at", f, accountID)
+		var sent struct {
+			Sent     int `db:"sent"`
+			Answered int `db:"answered"`
+		}
+		if err := tx.GetContext(ctx, &sent, db.rebind(q), args...); err != nil {
+			return err
+		}
+		rep.Responses, rep.Promoters, rep.Detractors = counts.Responses, counts.Promoters, counts.Detractors
+		rep.Passives = counts.Responses - counts.Promoters - counts.Detractors
+		rep.SurveysSent, rep.Answered = sent.Sent, sent.Answered
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if rep.Responses > 0 {
+		nps := round(float64(rep.Promoters-rep.Detractors)*100/float64(rep.Responses), 1)
+		rep.NPS = &nps
+	}
+	if rep.SurveysSent > 0 {
+		rep.ResponseRate = round(float64(rep.Answered)/float64(rep.SurveysSent), 4)
+	}
+	return rep, nil
+}
+
+// npsWhere appends the filter's conditions to q: campaignCol and timeCol
+// name the columns the campaign and the window apply to; the account
+// applies to d.account_id.
+func npsWhere(q, campaignCol, timeCol string, f outreach.NPSFilter, accountID int64) (string, []any) {
+	var args []any
+	if f.Campaign != "" {
+		q += " AND " + campaignCol + " = ?"
+		args = append(args, f.Campaign)
+	}
+	if f.Account != "" {
+		q += " AND d.account_id = ?"
+		args = append(args, accountID)
+	}
+	if f.From != nil {
+		q += " AND " + timeCol + " >= ?"
+		args = append(args, ms(*f.From))
+	}
+	if f.To != nil {
+		q += " AND " + timeCol + " < ?"
+		args = append(args, ms(*f.To))
+	}
+	return q, args
+}
+
+// round rounds v to places decimal places.
+func round(v float64, places int) float64 {
+	p := math.Pow(10, float64(places))
+	return math.Round(v*p) / p
+}
