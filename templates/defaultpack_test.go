@@ -179,3 +179,20 @@ func TestDefaultPackNPSVariesOneSentenceByCampaign(t *testing.T) {
 		seen[r.Text] = key
 	}
 }
+
+// BenchmarkRenderNPS measures one full render (subject, text, HTML with the
+// scale and the layout) of the default NPS survey; each render clones the
+// parsed templates to bind its data to the template functions.
+func BenchmarkRenderNPS(b *testing.B) {
+	set, err := templates.Load(os.DirFS(packDir), "templates")
+	if err != nil {
+		b.Fatal(err)
+	}
+	d := templates.SampleData(outreach.CategorySurvey, "pt-BR")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := set.Render("nps", "pt-BR", d); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -109,10 +109,10 @@ func loadTemplate(fsys fs.FS, dir, name string, problems *LoadErrors) map[string
 		html, hasHTML := byExt[".html"]
 		switch {
 		case !hasTxt:
-			problems.add(html.path, 1, 1, "%s has no text part: add %s (every email has a text and an HTML part)", html.path, path.Join(dir, locale+".txt"))
+			problems.add(html.path, 1, 1, "no text part: add %s (every email has a text and an HTML part)", path.Join(dir, locale+".txt"))
 			continue
 		case !hasHTML:
-			problems.add(txt.path, 1, 1, "%s has no HTML part: add %s (every email has a text and an HTML part)", txt.path, path.Join(dir, locale+".html"))
+			problems.add(txt.path, 1, 1, "no HTML part: add %s (every email has a text and an HTML part)", path.Join(dir, locale+".html"))
 			continue
 		}
 		if e := parseEntry(fsys, name, locale, txt.path, html.path, problems); e != nil {
@@ -280,7 +280,11 @@ func parseFrontMatter(p, s string) (frontMatter, []Problem) {
 	return fm, problems
 }
 
-func normalizeNewlines(s string) string { return strings.ReplaceAll(s, "\r\n", "\n") }
+// normalizeNewlines drops a UTF-8 byte order mark and turns CRLF into LF,
+// so files saved by any editor parse the same.
+func normalizeNewlines(s string) string {
+	return strings.ReplaceAll(strings.TrimPrefix(s, "\ufeff"), "\r\n", "\n")
+}
 
 // unwrapPath drops the *fs.PathError wrapper, whose path the problem
 // already names.

@@ -66,6 +66,9 @@ func TestLoadReportsEveryProblemWithItsPosition(t *testing.T) {
 		"nosubj/en.html": okHTML,
 		"nofm/en.txt":    "Just a body\n",
 		"nofm/en.html":   okHTML,
+		// a byte order mark and CRLF line ends are fine
+		"crlf/en.txt":  "\ufeff---\r\nsubject: Hi\r\n---\r\nbody\r\n",
+		"crlf/en.html": okHTML,
 		// unknown files and locales
 		"names/en.txt":      okTxt,
 		"names/en.html":     okHTML,
@@ -88,8 +91,8 @@ func TestLoadReportsEveryProblemWithItsPosition(t *testing.T) {
 		msg       string
 	}{
 		{"templates/nps/fr.txt", 1, 1, "template nps has no en fallback (templates/nps/en.txt)"},
-		{"templates/csat/pt.html", 1, 1, "has no text part: add templates/csat/pt.txt"},
-		{"templates/csat/ru.txt", 1, 1, "has no HTML part: add templates/csat/ru.html"},
+		{"templates/csat/pt.html", 1, 1, "no text part: add templates/csat/pt.txt"},
+		{"templates/csat/ru.txt", 1, 1, "no HTML part: add templates/csat/ru.html"},
 		{"templates/broken/en.txt", 6, 0, "missing value for if"},
 		{"templates/broken/en.html", 2, 0, "missing value for range"},
 		{"templates/subj/en.txt", 2, 0, "unclosed action"},
@@ -108,7 +111,7 @@ func TestLoadReportsEveryProblemWithItsPosition(t *testing.T) {
 		}
 	}
 	for _, p := range problems {
-		if strings.Contains(p.Path, ".DS_Store") {
+		if strings.Contains(p.Path, ".DS_Store") || strings.Contains(p.Path, "crlf") {
 			t.Errorf("dotfile reported: %v", p.Error())
 		}
 	}

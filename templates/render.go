@@ -225,7 +225,7 @@ var layout = htmltemplate.Must(htmltemplate.New("layout").Parse(`<!DOCTYPE html>
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="background-color:#f4f5f7;">
 <tr><td align="center" style="padding:24px 12px;">
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="max-width:600px;background-color:#ffffff;border-radius:6px;">
-<tr><td style="padding:28px 32px 12px 32px;font-family:Arial,Helvetica,sans-serif;font-size:16px;line-height:24px;color:#1f2933;text-align:left;">
+<tr><td style="padding:12px 32px 12px 32px;font-family:Arial,Helvetica,sans-serif;font-size:16px;line-height:24px;color:#1f2933;text-align:left;">
 {{.Body}}
 </td></tr>
 </table>
