@@ -133,7 +133,7 @@ func readFiles(fsys fs.FS) (map[string]string, error) {
 // loadTemplates loads templates/ and maps its problems to file positions.
 func loadTemplates(fsys fs.FS, name string, errs *Errors) *templates.Set {
 	if _, err := fs.Stat(fsys, TemplatesDir); err != nil {
-		errs.add(displayPath(name, TemplatesDir), 0, 0, "missing: a pack needs a templates/ directory with one folder per template (e.g. templates/nps/en.html)")
+		errs.add(displayPath(name, TemplatesDir), 0, 0, "missing: a pack needs a templates/ directory with one folder per template (e.g. templates/nps/en.txt and en.html)")
 		return nil
 	}
 	set, err := templates.Load(fsys, TemplatesDir)

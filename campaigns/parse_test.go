@@ -467,7 +467,7 @@ func TestLoadMissingParts(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 	got = loadErrors(t, packFS("campaigns: []\n", map[string]string{}))
-	want = "pack/templates: missing: a pack needs a templates/ directory with one folder per template (e.g. templates/nps/en.html)"
+	want = "pack/templates: missing: a pack needs a templates/ directory with one folder per template (e.g. templates/nps/en.txt and en.html)"
 	if strings.Join(got, "\n") != want {
 		t.Errorf("got %q", got)
 	}
