@@ -1,0 +1,90 @@
+package dispatch
+
+import (
+	"time"
+
+	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/campaigns"
+	"github.com/outreach-dev/outreach/throttle"
+)
+
+// ReasonCampaignRemoved is the reason a delivery is dropped when its
+// campaign is no longer in the active pack.
+const ReasonCampaignRemoved = "campaign removed"
+
+// decider returns the callback that the store calls, inside the claim
+// transaction, once per claimed contact: it reads priority and ttl from
+// the active pack, drops deliveries of removed campaigns, and lets the
+// throttle decide the rest against the one read of the history. It counts
+// the decisions in rep.
+func (d *Dispatcher) decider(l *campaigns.Loaded, now time.Time, rep *StepReport) func(*outreach.DueContact) []outreach.DispatchOutcome {
+	return func(dc *outreach.DueContact) []outreach.DispatchOutcome {
+		out := decideContact(l.Pack, now, dc)
+		for _, o := range out {
+			switch o.Decision.Decision {
+			case outreach.DecisionSent:
+				rep.Reserved++
+			case outreach.DecisionDeferred:
+				rep.Deferred++
+			case outreach.DecisionDropped:
+				rep.Dropped++
+			case outreach.DecisionSuppressed:
+				rep.Suppressed++
+			}
+		}
+		return out
+	}
+}
+
+// decideContact is the pure decision for one contact at now.
+func decideContact(p *outreach.Pack, now time.Time, dc *outreach.DueContact) []outreach.DispatchOutcome {
+	in := throttle.Input{
+		Policy:          p.Policy,
+		Now:             now,
+		ContactTimezone: dc.Contact.Timezone,
+		AccountTimezone: dc.Account.Timezone,
+		ContactHistory:  slots(dc.History),
+		AccountHistory:  slots(dc.AccountSurveys),
+		Suppressions:    dc.Suppressions,
+		PausedUntil:     dc.Account.PausedUntil,
+	}
+	out := make([]outreach.DispatchOutcome, 0, len(dc.Due))
+	expires := make(map[string]time.Time, len(dc.Due))
+	for _, del := range dc.Due {
+		c := p.Campaign(del.Campaign)
+		if c == nil {
+			out = append(out, outreach.DispatchOutcome{Decision: outreach.Decision{
+				DeliveryID: del.ID, At: now, Decision: outreach.DecisionDropped, Reason: ReasonCampaignRemoved}})
+			continue
+		}
+		ttl := c.TTL
+		if ttl <= 0 {
+			ttl = outreach.DefaultTTL
+		}
+		expires[del.ID] = del.DueAt.Add(ttl)
+		in.Due = append(in.Due, throttle.Due{DeliveryID: del.ID, Campaign: del.Campaign, Category: del.Category,
+			Priority: c.Priority, DueAt: del.DueAt, TTL: ttl})
+	}
+	if len(in.Due) == 0 {
+		return out
+	}
+	for _, o := range throttle.Decide(in) {
+		out = append(out, outreach.DispatchOutcome{
+			Decision:  outreach.Decision{DeliveryID: o.DeliveryID, At: now, Decision: o.Decision, Reason: o.Reason, Until: o.Until},
+			ExpiresAt: expires[o.DeliveryID],
+		})
+	}
+	return out
+}
+
+// slots converts the store's reservations to the throttle's.
+func slots(rs []outreach.Reservation) []throttle.Slot {
+	if len(rs) == 0 {
+		return nil
+	}
+	out := make([]throttle.Slot, len(rs))
+	for i, r := range rs {
+		out[i] = throttle.Slot{DeliveryID: r.DeliveryID, Campaign: r.Campaign, Category: r.Category, At: r.At}
+	}
+	return out
+}

@@ -1,0 +1,231 @@
+package dispatch
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/campaigns"
+	"github.com/outreach-dev/outreach/links"
+	"github.com/outreach-dev/outreach/throttle"
+)
+
+// Store is what the dispatcher needs of the database; *store.DB implements
+// it (store/dispatch.go).
+type Store interface {
+	// ClaimDue claims up to c.Limit contacts with due deliveries and, in
+	// one transaction holding them, calls decide per contact and records
+	// every outcome. It returns the deliveries it reserved (sending) and
+	// how many contacts it claimed.
+	ClaimDue(ctx context.Context, c outreach.DispatchClaim, decide func(*outreach.DueContact) []outreach.DispatchOutcome) ([]outreach.ReservedDelivery, int, error)
+	// ClaimRetries claims sending deliveries released for another attempt.
+	ClaimRetries(ctx context.Context, now time.Time, processID string, limit int) ([]outreach.ReservedDelivery, error)
+	// FinishSends records send results.
+	FinishSends(ctx context.Context, outcomes []outreach.SendOutcome) (int, error)
+	// Heartbeat refreshes the heartbeat of in-flight deliveries.
+	Heartbeat(ctx context.Context, processID string, ids []string, now time.Time) error
+	// RecoverSending resolves sending deliveries of gone processes.
+	RecoverSending(ctx context.Context, staleBefore time.Time, limit int, resolve func([]outreach.StaleSending) []outreach.SendOutcome) (int, error)
+	// NextDue returns the earliest not_before of deliveries waiting.
+	NextDue(ctx context.Context) (time.Time, bool, error)
+}
+
+// Dispatcher claims contacts with due deliveries, decides them with the
+// throttle, renders, sends and records. Every replica runs one; they
+// coordinate only through the Store.
+type Dispatcher struct {
+	Store  Store
+	Sender outreach.Sender
+	// Pack returns the active campaign pack; priority, ttl and template are
+	// read from it when a delivery is decided and rendered.
+	Pack   func() *campaigns.Loaded
+	Signer *links.Signer
+	Config Config
+	Logger *slog.Logger
+	// Now is the wall clock of Run (default time.Now); Step and Recover
+	// take the time as an argument.
+	Now func() time.Time
+
+	mu       sync.Mutex
+	inflight map[string]bool // deliveries this process is sending
+	recorder *Recorder       // dry-run sender
+	zones    sync.Map        // IANA name -> *time.Location (nil: unknown)
+}
+
+// StepReport counts what a Step did.
+type StepReport struct {
+	Contacts   int // contacts claimed
+	Reserved   int // "sent" decisions: slots reserved
+	Deferred   int
+	Dropped    int
+	Suppressed int
+	Sent       int // accepted by the sender
+	Failed     int // refused for good, render errors, given up
+	Retrying   int // released to be sent again later
+}
+
+// add sums two reports.
+func (r *StepReport) add(o StepReport) {
+	r.Contacts += o.Contacts
+	r.Reserved += o.Reserved
+	r.Deferred += o.Deferred
+	r.Dropped += o.Dropped
+	r.Suppressed += o.Suppressed
+	r.Sent += o.Sent
+	r.Failed += o.Failed
+	r.Retrying += o.Retrying
+}
+
+// check reports a Dispatcher that cannot run.
+func (d *Dispatcher) check() error {
+	var errs []error
+	if d.Store == nil {
+		errs = append(errs, errors.New("dispatch: Store is required"))
+	}
+	if d.Sender == nil && !d.Config.DryRun {
+		errs = append(errs, errors.New("dispatch: Sender is required unless Config.DryRun"))
+	}
+	if d.Pack == nil {
+		errs = append(errs, errors.New("dispatch: Pack is required"))
+	}
+	if d.Signer == nil {
+		errs = append(errs, errors.New("dispatch: Signer is required to sign survey and unsubscribe links"))
+	}
+	if err := d.Config.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+func (d *Dispatcher) cfg() Config { return d.Config.WithDefaults() }
+
+func (d *Dispatcher) logger() *slog.Logger {
+	if d.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return d.Logger
+}
+
+// Step decides every contact with deliveries due at now (claim → decide →
+// reserve in one transaction per batch of contacts), then sends what it
+// reserved and records the outcome. Sends released for a retry whose time
+// has come are sent too. Simulate calls it on a virtual clock; Run calls
+// it in a loop.
+func (d *Dispatcher) Step(ctx context.Context, now time.Time) (StepReport, error) {
+	if err := d.check(); err != nil {
+		return StepReport{}, err
+	}
+	return d.step(ctx, func() time.Time { return now })
+}
+
+// NextDue returns the earliest not_before of planned deliveries (and of
+// sends waiting for a retry), for simulate's clock; ok=false if none.
+func (d *Dispatcher) NextDue(ctx context.Context) (time.Time, bool, error) {
+	return d.Store.NextDue(ctx)
+}
+
+// step runs one pipeline: a claimer feeding Workers senders, until the
+// claimer finds nothing due at clock() (or ctx ends). Reserved deliveries
+// are always handed to a sender, so a reservation is never abandoned.
+func (d *Dispatcher) step(ctx context.Context, clock func() time.Time) (StepReport, error) {
+	cfg := d.cfg()
+	work := make(chan []outreach.ReservedDelivery, cfg.Workers)
+	results := make(chan StepReport, cfg.Workers)
+	var wg sync.WaitGroup
+	for range cfg.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var r StepReport
+			for chunk := range work {
+				r.add(d.sendChunk(ctx, chunk, clock))
+			}
+			results <- r
+		}()
+	}
+	total, err := d.claimLoop(ctx, clock, work)
+	close(work)
+	wg.Wait()
+	close(results)
+	for r := range results {
+		total.add(r)
+	}
+	return total, err
+}
+
+// claimLoop claims retries and due contacts until none is left, queueing
+// what it reserved in chunks for the senders.
+func (d *Dispatcher) claimLoop(ctx context.Context, clock func() time.Time, work chan<- []outreach.ReservedDelivery) (StepReport, error) {
+	cfg := d.cfg()
+	var rep StepReport
+	for ctx.Err() == nil {
+		now := clock().UTC()
+		retries, err := d.Store.ClaimRetries(ctx, now, cfg.ProcessID, cfg.Batch)
+		if err != nil {
+			return rep, err
+		}
+		d.queue(retries, work)
+		l := d.Pack()
+		win := throttle.HistoryWindow(l.Pack.Policy)
+		claim := outreach.DispatchClaim{Now: now, ProcessID: cfg.ProcessID, Limit: cfg.Batch, ContactWindow: win.Contact, AccountWindow: win.Account}
+		var decided StepReport
+		reserved, n, err := d.Store.ClaimDue(ctx, claim, d.decider(l, now, &decided))
+		if err != nil {
+			return rep, err
+		}
+		if n > 0 {
+			decided.Contacts = n
+			rep.add(decided)
+		}
+		d.queue(reserved, work)
+		if n == 0 && len(retries) == 0 {
+			return rep, nil
+		}
+	}
+	return rep, nil
+}
+
+// queue marks reserved deliveries in flight and hands them to the senders
+// in about one chunk per worker.
+func (d *Dispatcher) queue(reserved []outreach.ReservedDelivery, work chan<- []outreach.ReservedDelivery) {
+	if len(reserved) == 0 {
+		return
+	}
+	d.track(reserved, true)
+	workers := d.cfg().Workers
+	size := max(1, (len(reserved)+workers-1)/workers)
+	for start := 0; start < len(reserved); start += size {
+		work <- reserved[start:min(start+size, len(reserved))]
+	}
+}
+
+// track adds deliveries to (or removes them from) the in-flight set whose
+// heartbeat Run refreshes.
+func (d *Dispatcher) track(rs []outreach.ReservedDelivery, add bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.inflight == nil {
+		d.inflight = map[string]bool{}
+	}
+	for i := range rs {
+		if add {
+			d.inflight[rs[i].Delivery.ID] = true
+		} else {
+			delete(d.inflight, rs[i].Delivery.ID)
+		}
+	}
+}
+
+// inflightIDs returns the deliveries this process is sending.
+func (d *Dispatcher) inflightIDs() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	ids := make([]string, 0, len(d.inflight))
+	for id := range d.inflight {
+		ids = append(ids, id)
+	}
+	return ids
+}

@@ -1,0 +1,100 @@
+package dispatch
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/campaigns"
+	"github.com/outreach-dev/outreach/links"
+	"github.com/outreach-dev/outreach/templates"
+)
+
+// errCampaignGone fails a reserved delivery whose campaign left the pack
+// between the decision and the send.
+var errCampaignGone = errors.New("campaign removed from the active pack before sending")
+
+// message renders a reserved delivery into the email to send at now: the
+// active pack's template in the contact's locale, survey links for
+// surveys, and the unsubscribe link and mailto on non-transactional mail.
+func (d *Dispatcher) message(l *campaigns.Loaded, rd *outreach.ReservedDelivery, now time.Time) (*outreach.Message, error) {
+	cfg := d.cfg()
+	del := &rd.Delivery
+	c := l.Pack.Campaign(del.Campaign)
+	if c == nil {
+		return nil, errCampaignGone
+	}
+	org, err := templates.OrgFromAccount(&rd.Account)
+	if err != nil {
+		return nil, err
+	}
+	data := &templates.Data{
+		Contact:       templates.PersonFromContact(&rd.Contact),
+		Account:       org,
+		Campaign:      templates.CampaignInfo{Key: c.Key, Name: c.Name, Category: del.Category},
+		Event:         rd.EventProperties,
+		Occurrence:    del.Occurrence,
+		PostalAddress: cfg.PostalAddress,
+		Now:           now,
+		Location:      d.location(rd.Contact.Timezone, rd.Account.Timezone, l.Pack.Policy.Timezone),
+	}
+	base := strings.TrimRight(cfg.PublicURL, "/")
+	m := &outreach.Message{
+		DeliveryID: del.ID, Campaign: del.Campaign, Category: del.Category,
+		To: rd.Contact.Email, ToName: rd.Contact.Name, From: cfg.From, FromName: cfg.FromName,
+	}
+	if del.Category != outreach.CategoryTransactional {
+		tok := d.Signer.Sign(links.KindUnsubscribe, rd.Contact.Email, time.Time{})
+		data.UnsubscribeURL = base + "/u/" + tok
+		m.UnsubscribeURL = data.UnsubscribeURL
+		m.UnsubscribeMailto = unsubscribeMailto(cfg.From, tok)
+	}
+	if del.Category == outreach.CategorySurvey {
+		tok := d.Signer.Sign(links.KindSurvey, del.ID, now.Add(links.SurveyValidity))
+		data.SurveyLinks = make([]string, 11)
+		for n := range data.SurveyLinks {
+			data.SurveyLinks[n] = base + "/s/" + tok + "?score=" + strconv.Itoa(n)
+		}
+	}
+	r, err := l.Templates.Render(c.Template, rd.Contact.Locale, data)
+	if err != nil {
+		return nil, fmt.Errorf("render template %s: %w", c.Template, err)
+	}
+	m.Subject, m.Text, m.HTML = r.Subject, r.Text, r.HTML
+	return m, nil
+}
+
+// unsubscribeMailto is the List-Unsubscribe mailto: unsubscribe@ the From
+// domain, with the token in the subject so the mailbox handler can verify
+// it.
+func unsubscribeMailto(from, token string) string {
+	domain := from[strings.LastIndexByte(from, '@')+1:]
+	domain = strings.TrimRight(domain, ">")
+	return "mailto:unsubscribe@" + domain + "?subject=" + url.PathEscape("unsubscribe "+token)
+}
+
+// location is the recipient's zone: contact, then account, then policy,
+// then UTC. Zones are cached: time.LoadLocation reads tzdata every call.
+func (d *Dispatcher) location(names ...string) *time.Location {
+	for _, n := range names {
+		if n == "" {
+			continue
+		}
+		if v, ok := d.zones.Load(n); ok {
+			if loc := v.(*time.Location); loc != nil {
+				return loc
+			}
+			continue
+		}
+		loc := outreach.LoadLocation(n)
+		d.zones.Store(n, loc)
+		if loc != nil {
+			return loc
+		}
+	}
+	return time.UTC
+}

@@ -1,0 +1,58 @@
+package dispatch
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/outreach-dev/outreach"
+)
+
+// recoverLimit bounds the deliveries one Recover call examines.
+const recoverLimit = 1000
+
+// Recover resolves sending deliveries of dead processes (heartbeat older
+// than Config.Lease at now): a processed event for the delivery → sent;
+// else, with a webhook, once Config.Grace has passed since the last
+// heartbeat → released to be sent again (failed when its ttl is over);
+// without a webhook → failed "outcome unknown", since sending again could
+// duplicate the email. It returns how many deliveries it changed.
+func (d *Dispatcher) Recover(ctx context.Context, now time.Time) (int, error) {
+	if err := d.check(); err != nil {
+		return 0, err
+	}
+	cfg := d.cfg()
+	now = now.UTC()
+	return d.Store.RecoverSending(ctx, now.Add(-cfg.Lease), recoverLimit, func(stale []outreach.StaleSending) []outreach.SendOutcome {
+		out := make([]outreach.SendOutcome, 0, len(stale))
+		for _, s := range stale {
+			if o, ok := resolveStale(s, now, cfg); ok {
+				out = append(out, o)
+			}
+		}
+		return out
+	})
+}
+
+// resolveStale decides what happens to one stale sending delivery; ok is
+// false while it still waits for the processed event.
+func resolveStale(s outreach.StaleSending, now time.Time, cfg Config) (outreach.SendOutcome, bool) {
+	o := outreach.SendOutcome{DeliveryID: s.DeliveryID, ClaimedBy: s.ClaimedBy, At: now}
+	gone := fmt.Sprintf("process %s stopped while sending (last heartbeat %s)", s.ClaimedBy, s.HeartbeatAt.Format(time.RFC3339))
+	switch {
+	case s.ProcessedAt != nil:
+		o.Result, o.At, o.MessageID = outreach.SendSent, *s.ProcessedAt, s.MessageID
+	case !cfg.WebhookEnabled:
+		o.Result = outreach.SendFailed
+		o.Error = "outcome unknown: " + gone + " and no webhook is configured to confirm it; not sent again to avoid a duplicate"
+	case now.Before(s.HeartbeatAt.Add(cfg.Grace)):
+		return o, false
+	case now.After(s.ExpiresAt):
+		o.Result = outreach.SendFailed
+		o.Error = fmt.Sprintf("outcome unknown: %s, no processed event within %s, and its ttl ended %s", gone, cfg.Grace, s.ExpiresAt.Format(time.RFC3339))
+	default:
+		o.Result, o.RetryAt = outreach.SendRetry, now
+		o.Error = fmt.Sprintf("%s and no processed event arrived within %s: sending again", gone, cfg.Grace)
+	}
+	return o, true
+}

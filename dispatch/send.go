@@ -1,0 +1,119 @@
+package dispatch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/sendgrid"
+)
+
+// sendChunk renders and sends a chunk of reserved deliveries one after the
+// other and records their results in one statement. Once ctx is done the
+// deliveries not yet attempted are released for another process (a drain
+// finishes the HTTP call in flight, never abandons a reservation).
+func (d *Dispatcher) sendChunk(ctx context.Context, chunk []outreach.ReservedDelivery, clock func() time.Time) StepReport {
+	var rep StepReport
+	sender := d.sender()
+	l := d.Pack()
+	sendCtx := context.WithoutCancel(ctx)
+	outcomes := make([]outreach.SendOutcome, 0, len(chunk))
+	for i := range chunk {
+		rd := &chunk[i]
+		now := clock().UTC()
+		o := outreach.SendOutcome{DeliveryID: rd.Delivery.ID, ClaimedBy: d.cfg().ProcessID, At: now}
+		if ctx.Err() != nil {
+			o.Result, o.RetryAt, o.Error = outreach.SendRetry, now, "released at shutdown before sending"
+			outcomes = append(outcomes, o)
+			rep.Retrying++
+			continue
+		}
+		m, err := d.message(l, rd, now)
+		if err != nil {
+			o.Result, o.Error = outreach.SendFailed, err.Error()
+			outcomes = append(outcomes, o)
+			rep.Failed++
+			continue
+		}
+		res, err := sender.Send(sendCtx, m)
+		o.Attempted = true
+		d.classify(&o, rd, res, err, clock().UTC())
+		switch o.Result {
+		case outreach.SendSent:
+			rep.Sent++
+		case outreach.SendFailed:
+			rep.Failed++
+		default:
+			rep.Retrying++
+		}
+		outcomes = append(outcomes, o)
+	}
+	if _, err := d.Store.FinishSends(sendCtx, outcomes); err != nil {
+		// The rows stay sending; once their heartbeat stops (they leave the
+		// in-flight set below) Recover settles them.
+		d.logger().Error("record send results", "deliveries", len(outcomes), "err", err)
+	}
+	d.track(chunk, false)
+	return rep
+}
+
+// classify turns a Send result into a SendOutcome: sent; retried with
+// backoff (429, 5xx, network) while the delivery's ttl allows; failed with
+// the provider's message otherwise.
+func (d *Dispatcher) classify(o *outreach.SendOutcome, rd *outreach.ReservedDelivery, res outreach.SendResult, err error, now time.Time) {
+	if err == nil {
+		o.Result, o.MessageID, o.At = outreach.SendSent, res.MessageID, now
+		return
+	}
+	var se *outreach.SendError
+	if !errors.As(err, &se) {
+		se = &outreach.SendError{Retryable: true, Message: err.Error()}
+	}
+	what := se.Message
+	if se.Status != 0 {
+		what = fmt.Sprintf("status %d: %s", se.Status, se.Message)
+	}
+	if !se.Retryable {
+		o.Result, o.Error = outreach.SendFailed, "refused by the provider: "+what
+		return
+	}
+	attempts := rd.Attempts + 1
+	at := now.Add(sendgrid.Backoff(attempts, se.RetryAfter))
+	if at.After(rd.ExpiresAt) {
+		o.Result = outreach.SendFailed
+		o.Error = fmt.Sprintf("gave up after %d attempts (last: %s): the next attempt at %s would be past the delivery's ttl (expires %s)",
+			attempts, what, at.Format(time.RFC3339), rd.ExpiresAt.Format(time.RFC3339))
+		return
+	}
+	o.Result, o.RetryAt = outreach.SendRetry, at
+	o.Error = fmt.Sprintf("attempt %d: %s; retrying at %s", attempts, what, at.Format(time.RFC3339))
+}
+
+// sender is the configured Sender, or the Recorder in dry-run mode.
+func (d *Dispatcher) sender() outreach.Sender {
+	if !d.Config.DryRun {
+		return d.Sender
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.recorder == nil {
+		d.recorder = &Recorder{DryRun: true, Keep: dryRunKeep}
+	}
+	return d.recorder
+}
+
+// DryRunMessages returns what a dry run would have sent so far.
+func (d *Dispatcher) DryRunMessages() []outreach.Message {
+	d.mu.Lock()
+	r := d.recorder
+	d.mu.Unlock()
+	if r == nil {
+		return nil
+	}
+	return r.Messages()
+}
+
+// dryRunKeep bounds the messages a dry run keeps in memory.
+const dryRunKeep = 1000
