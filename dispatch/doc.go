@@ -4,28 +4,28 @@
 // records. Every replica runs a Dispatcher continuously (Run); simulate
 // drives one on a virtual clock (Step, NextDue).
 //
-//	              one transaction per claim (Batch contacts)
-//	  ┌────────────────────────────────────────────────────────────┐
-//	  │ claim contacts with planned deliveries due at now          │
-//	  │   PostgreSQL: FOR UPDATE SKIP LOCKED (held ones skipped)   │
-//	  │ lock their accounts FOR UPDATE, in id order (account cap)  │
-//	  │ read: due deliveries, history, account surveys,            │
-//	  │       suppressions, pause, timezones     (fixed # queries) │
-//	  │ decide per contact: active pack (priority, ttl, removed?)  │
-//	  │       → throttle.Decide                                    │
-//	  │ write: sent → sending (reserved_at, claimed_by, heartbeat) │
-//	  │        deferred → not_before = until; dropped; suppressed  │
-//	  │        + one decision row each                             │
-//	  └───────────────────────────────┬────────────────────────────┘
-//	                                  │ commit, then outside any tx
-//	                                  ▼
-//	  Workers senders: render (template, survey links, unsubscribe)
-//	     → Sender.Send → FinishSends (one statement per chunk)
-//	        202      → sent (sent_at, message_id)
-//	        429/5xx  → released (sending, claimed_by '', not_before =
-//	                   now + backoff honouring Retry-After) while
-//	                   before expires_at, else failed
-//	        other    → failed with the provider's message
+//	            one transaction per claim (Batch contacts)
+//	┌────────────────────────────────────────────────────────────┐
+//	│ claim contacts with planned deliveries due at now          │
+//	│   PostgreSQL: FOR UPDATE SKIP LOCKED (held ones skipped)   │
+//	│ lock their accounts FOR UPDATE, in id order (account cap)  │
+//	│ read: due deliveries, history, account surveys,            │
+//	│       suppressions, pause, timezones     (fixed # queries) │
+//	│ decide per contact: active pack (priority, ttl, removed?)  │
+//	│       → throttle.Decide                                    │
+//	│ write: sent → sending (reserved_at, claimed_by, heartbeat) │
+//	│        deferred → not_before = until; dropped; suppressed  │
+//	│        + one decision row each                             │
+//	└───────────────────────────────┬────────────────────────────┘
+//	                                │ commit, then outside any tx
+//	                                ▼
+//	Workers senders: render (template, survey links, unsubscribe)
+//	   → Sender.Send → FinishSends (one statement per chunk)
+//	      202      → sent (sent_at, message_id)
+//	      429/5xx  → released (sending, claimed_by '', not_before =
+//	                 now + backoff honouring Retry-After) while
+//	                 before expires_at, else failed
+//	      other    → failed with the provider's message
 //
 // A reserved delivery stays "sending" with its slot counted in the caps
 // until it is sent or failed. Run refreshes the heartbeat of its in-flight
