@@ -3,27 +3,27 @@
 // receives the time, so tests and `outreach simulate` drive it with a
 // virtual clock and serve's Run turns wall time (OUTREACH_TICK) into ticks.
 //
-//	             OUTREACH_TICK (serve) or virtual clock (simulate, tests)
-//	                              │ now
-//	                              ▼
-//	 Leader.IsLeader ──yes──> Scheduler.Tick(ctx, now)
-//	 (PG advisory lock)           │
-//	      ┌───────────────────────┴──────────────────────────┐
-//	      ▼                                                  ▼
-//	 events WHERE planned_at IS NULL                 schedules of the pack
-//	 ORDER BY seq LIMIT 1000                         cron.Next(last fire) <= now ?
-//	 (FOR UPDATE SKIP LOCKED on PG)                  (last fire: schedule_fires,
-//	      │ campaigns.EventMatches / EventOccurrence  else the campaign's since)
-//	      │ due = occurred_at + delay                        │ CAS last fire -> now
-//	      │ stale (due + ttl < now) -> counted, skipped      │ audience in SQL
-//	      ▼                                                  ▼
-//	 INSERT INTO deliveries SELECT ... FROM targets/audience
-//	   JOIN contacts (active) JOIN accounts, filter (roles, plans, locales),
-//	   NOT EXISTS cooldown, id = UUIDv5(campaign:contact:occurrence)
-//	   ON CONFLICT (id) DO NOTHING
-//	      │ (events batch: UPDATE events SET planned_at = now, same transaction)
-//	      ▼
-//	 deliveries (state planned, not_before = due) ──> dispatch (not part of Tick)
+//	            OUTREACH_TICK (serve) or virtual clock (simulate, tests)
+//	                             │ now
+//	                             ▼
+//	Leader.IsLeader ──yes──> Scheduler.Tick(ctx, now)
+//	(PG advisory lock)           │
+//	     ┌───────────────────────┴──────────────────────────┐
+//	     ▼                                                  ▼
+//	events WHERE planned_at IS NULL                 schedules of the pack
+//	ORDER BY seq LIMIT 1000                         cron.Next(last fire) <= now ?
+//	(FOR UPDATE SKIP LOCKED on PG)                  (last fire: schedule_fires,
+//	     │ campaigns.EventMatches / EventOccurrence  else the campaign's since)
+//	     │ due = occurred_at + delay                        │ CAS last fire -> now
+//	     │ stale (due + ttl < now) -> counted, skipped      │ audience in SQL
+//	     ▼                                                  ▼
+//	INSERT INTO deliveries SELECT ... FROM targets/audience
+//	  JOIN contacts (active) JOIN accounts, filter (roles, plans, locales),
+//	  NOT EXISTS cooldown, id = UUIDv5(campaign:contact:occurrence)
+//	  ON CONFLICT (id) DO NOTHING
+//	     │ (events batch: UPDATE events SET planned_at = now, same transaction)
+//	     ▼
+//	deliveries (state planned, not_before = due) ──> dispatch (not part of Tick)
 //
 // # Exactly once, without coordination
 //

@@ -399,16 +399,16 @@ func (db *DB) audienceSource(q outreach.AudienceQuery) (planSource, error) {
 			occ = `to_char(to_timestamp(c.last_seen_at / 1000) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`
 		}
 		return planSource{
-			from:  `contacts c JOIN accounts a ON a.id = c.account_id`,
-			where: ` AND c.last_seen_at IS NOT NULL AND c.last_seen_at < ?`,
-			args:  []any{ms(q.InactiveBefore)},
+			from:       `contacts c JOIN accounts a ON a.id = c.account_id`,
+			where:      ` AND c.last_seen_at IS NOT NULL AND c.last_seen_at < ?`,
+			args:       []any{ms(q.InactiveBefore)},
 			occurrence: occ, event: `''`, dueAt: due,
 		}, nil
 	case a.RenewalWithin > 0:
 		return planSource{
-			from:  accountsContacts,
-			where: ` AND a.renewal_date <> '' AND a.renewal_date >= ? AND a.renewal_date <= ?`,
-			args:  []any{q.RenewalFrom, q.RenewalTo},
+			from:       accountsContacts,
+			where:      ` AND a.renewal_date <> '' AND a.renewal_date >= ? AND a.renewal_date <= ?`,
+			args:       []any{q.RenewalFrom, q.RenewalTo},
 			occurrence: `a.renewal_date`, event: `''`, dueAt: due,
 		}, nil
 	case a.Anniversary != "":
@@ -425,9 +425,9 @@ func (db *DB) audienceSource(q outreach.AudienceQuery) (planSource, error) {
 				WHERE a.started_at >= CAST(r->>0 AS bigint) AND a.started_at < CAST(r->>1 AS bigint))`
 		}
 		return planSource{
-			from:  accountsContacts,
-			where: ` AND a.started_at IS NOT NULL AND ` + in,
-			args:  []any{jsonArray(ranges)},
+			from:       accountsContacts,
+			where:      ` AND a.started_at IS NOT NULL AND ` + in,
+			args:       []any{jsonArray(ranges)},
 			occurrence: `'` + q.AnniversaryYear + `'`, event: `''`, dueAt: due,
 		}, nil
 	}
