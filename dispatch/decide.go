@@ -15,15 +15,29 @@ const ReasonCampaignRemoved = "campaign removed"
 // decider returns the callback that the store calls, inside the claim
 // transaction, once per claimed contact: it reads priority and ttl from
 // the active pack, drops deliveries of removed campaigns, and lets the
-// throttle decide the rest against the one read of the history. It counts
-// the decisions in rep.
+// throttle decide the rest against the one read of the history. One claim
+// decides several contacts, possibly of one account, in one transaction:
+// the survey slots it reserves are added to the account history of the
+// contacts decided after them. It counts the decisions in rep.
 func (d *Dispatcher) decider(l *campaigns.Loaded, now time.Time, rep *StepReport) func(*outreach.DueContact) []outreach.DispatchOutcome {
+	reservedSurveys := map[int64][]outreach.Reservation{} // account id -> surveys reserved by this claim
 	return func(dc *outreach.DueContact) []outreach.DispatchOutcome {
+		if extra := reservedSurveys[dc.Account.ID]; len(extra) > 0 {
+			dc.AccountSurveys = append(append([]outreach.Reservation(nil), dc.AccountSurveys...), extra...)
+		}
+		byID := make(map[string]outreach.Delivery, len(dc.Due))
+		for _, del := range dc.Due {
+			byID[del.ID] = del
+		}
 		out := decideContact(l.Pack, now, dc)
 		for _, o := range out {
 			switch o.Decision.Decision {
 			case outreach.DecisionSent:
 				rep.Reserved++
+				if del := byID[o.DeliveryID]; del.Category == outreach.CategorySurvey {
+					reservedSurveys[dc.Account.ID] = append(reservedSurveys[dc.Account.ID],
+						outreach.Reservation{DeliveryID: del.ID, Campaign: del.Campaign, Category: del.Category, At: now})
+				}
 			case outreach.DecisionDeferred:
 				rep.Deferred++
 			case outreach.DecisionDropped:
