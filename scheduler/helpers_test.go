@@ -116,6 +116,7 @@ type bundle struct {
 	pack  *campaigns.Loaded
 	logs  *bytes.Buffer
 	ids   map[string]int64 // contact external id -> row id
+	url   string
 }
 
 // dialectURL returns a fresh database URL for the dialect.
@@ -146,7 +147,8 @@ func openStore(t testing.TB, url string, c *clock) *store.DB {
 func setup(t *testing.T, dialect string) *bundle {
 	t.Helper()
 	c := &clock{t: t0}
-	b := &bundle{db: openStore(t, dialectURL(t, dialect), c), clock: c, logs: &bytes.Buffer{}}
+	url := dialectURL(t, dialect)
+	b := &bundle{db: openStore(t, url, c), clock: c, logs: &bytes.Buffer{}, url: url}
 	b.pack = loadPack(t, testCampaigns)
 	b.s = &scheduler.Scheduler{
 		Store:  b.db,
