@@ -22,4 +22,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	// People (contacts.go).
 	s.handle(mux, "GET /api/v1/contacts/{email}/timeline", adminScope, s.handleTimeline)
 	s.handle(mux, "DELETE /api/v1/contacts/{email}", adminScope, s.handleEraseContact)
+
+	// Feedback loop: /s, /u, the SendGrid webhook and NPS (public.go).
+	s.feedbackRoutes(mux)
 }

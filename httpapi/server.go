@@ -27,6 +27,9 @@ type Server struct {
 	Contacts outreach.ContactStore
 	Tokens   outreach.TokenStore
 	DB       Pinger
+	// Feedback serves the survey and unsubscribe pages, the SendGrid
+	// webhook and NPS (public.go); nil makes those routes answer 503.
+	Feedback *Feedback
 
 	// Logger receives the access log and internal errors; nil discards.
 	Logger *slog.Logger

@@ -1,0 +1,169 @@
+package httpapi
+
+import (
+	"errors"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/links"
+)
+
+// MaxPublicBodyBytes caps the request bodies of the survey and unsubscribe
+// pages: a score and a comment, or a few checkboxes.
+const MaxPublicBodyBytes = 16 << 10
+
+// publicCSP is the Content-Security-Policy of every public response: no
+// script, no image, no frame, no connection; inline styles only; forms post
+// back to this origin.
+const publicCSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'"
+
+// Feedback holds what the feedback loop's routes need: the survey and
+// unsubscribe pages (/s/{token}, /u/{token}), the SendGrid event webhook
+// and the NPS report. Set it as Server.Feedback before calling Handler;
+// missing pieces make their routes answer 503.
+type Feedback struct {
+	Store outreach.FeedbackStore
+	// Links verifies the signed tokens of survey and unsubscribe links.
+	Links *links.Signer
+	// Webhook verifies SendGrid's signature (a *sendgrid.Verifier); nil
+	// makes POST /webhooks/sendgrid answer 503.
+	Webhook WebhookVerifier
+	// Limiter limits requests per client address on /s and /u; nil means
+	// the Default* limits on the server's clock.
+	Limiter *Limiter
+	// ClientIP returns the address a request is limited by; nil means the
+	// host of RemoteAddr. Behind a proxy, set it to read the proxy's
+	// header (only a trusted proxy's).
+	ClientIP func(r *http.Request) string
+
+	pages *pageSet
+}
+
+// feedbackRoutes registers the feedback loop's routes.
+func (s *Server) feedbackRoutes(mux *http.ServeMux) {
+	if s.Feedback == nil {
+		s.Feedback = &Feedback{}
+	}
+	f := s.Feedback
+	f.pages = mustLoadPages()
+	if f.Limiter == nil {
+		l, err := NewLimiter(DefaultPublicRate, DefaultPublicBurst, DefaultPublicClients, s.Now)
+		if err != nil {
+			panic(err) // constant arguments
+		}
+		f.Limiter = l
+	}
+	if f.ClientIP == nil {
+		f.ClientIP = remoteHost
+	}
+	// Public pages (public_survey.go, public_unsubscribe.go): rate
+	// limited, HTML errors.
+	mux.Handle("GET /s/{token}", s.publicPage(s.handleSurveyForm))
+	mux.Handle("POST /s/{token}", s.publicPage(s.handleSurveyAnswer))
+	mux.Handle("GET /u/{token}", s.publicPage(s.handleUnsubscribeForm))
+	mux.Handle("POST /u/{token}", s.publicPage(s.handleUnsubscribe))
+	// The event webhook (webhook.go): signed, JSON errors.
+	s.handle(mux, "POST /webhooks/sendgrid", public, s.handleSendGridWebhook)
+	// NPS (nps.go).
+	s.handle(mux, "GET /api/v1/nps", adminScope, s.handleNPS)
+}
+
+// remoteHost returns the host part of the request's remote address.
+func remoteHost(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// setPublicHeaders sets the headers of every public response: no referrer
+// leaks the token in the URL to another site, no script runs, no framing.
+func setPublicHeaders(h http.Header) {
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Content-Security-Policy", publicCSP)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Cache-Control", "no-store")
+}
+
+// pageHandler serves a public page. It renders the friendly pages of the
+// outcomes it expects itself and returns other errors, which become a
+// friendly error page with the status of their code.
+type pageHandler func(w http.ResponseWriter, r *http.Request) error
+
+// publicPage wraps a public page with its headers, the per-address rate
+// limit and the body limit.
+func (s *Server) publicPage(h pageHandler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f := s.Feedback
+		setPublicHeaders(w.Header())
+		if ok, wait := f.Limiter.Allow(f.ClientIP(r)); !ok {
+			secs := int(wait.Round(time.Second) / time.Second)
+			w.Header().Set("Retry-After", strconv.Itoa(max(1, secs)))
+			s.metrics.errors.WithLabelValues("rate_limited").Inc()
+			s.renderPage(w, r, http.StatusTooManyRequests, pageError, requestLocale(r), &pageData{TitleKey: "error_title", MessageKey: "error_rate"})
+			return
+		}
+		if f.Store == nil || f.Links == nil {
+			s.renderPage(w, r, http.StatusServiceUnavailable, pageError, requestLocale(r), &pageData{TitleKey: "error_title", MessageKey: "error_unavailable"})
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, MaxPublicBodyBytes)
+		if err := h(w, r); err != nil {
+			s.pageError(w, r, err)
+		}
+	})
+}
+
+// pageError answers a public page request with the friendly page for err,
+// with the HTTP status of its code (see codes).
+func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
+	var mbe *http.MaxBytesError
+	status, key := http.StatusInternalServerError, "error_internal"
+	code := outreach.ErrorCode(err)
+	switch {
+	case errors.As(err, &mbe):
+		status, key, code = http.StatusRequestEntityTooLarge, "error_too_large", outreach.ETOOLARGE
+	case code == outreach.EINVALID:
+		status, key = codes[code], "error_invalid"
+	case code == outreach.ENOTFOUND:
+		status, key = codes[code], "error_not_found"
+	}
+	s.metrics.errors.WithLabelValues(code).Inc()
+	if status == http.StatusInternalServerError {
+		s.Logger.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "error", err)
+	}
+	s.renderPage(w, r, status, pageError, requestLocale(r), &pageData{TitleKey: "error_title", MessageKey: key})
+}
+
+// renderPage renders a page; a failure (a broken template) is logged and
+// answered with a plain 500.
+func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, status int, name, locale string, d *pageData) {
+	if err := s.Feedback.pages.render(w, status, name, locale, d); err != nil {
+		s.Logger.ErrorContext(r.Context(), "render page", "page", name, "error", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+	}
+}
+
+// parsePublicForm parses an urlencoded or multipart form body (RFC 8058
+// allows either for one-click unsubscribe).
+func parsePublicForm(r *http.Request) error {
+	// ParseForm first: ParseMultipartForm drops its error on a body that
+	// is not multipart.
+	err := r.ParseForm()
+	if err == nil {
+		err = r.ParseMultipartForm(MaxPublicBodyBytes)
+	}
+	if err == nil || errors.Is(err, http.ErrNotMultipart) {
+		return nil
+	}
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return err
+	}
+	return outreach.Errorf(outreach.EINVALID, "the form could not be read: %v", err)
+}

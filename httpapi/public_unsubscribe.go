@@ -1,0 +1,132 @@
+package httpapi
+
+import (
+	"net/http"
+	"slices"
+
+	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/links"
+)
+
+// unsubscribeCategories are the categories a person may stop one by one;
+// transactional mail cannot be refused.
+var unsubscribeCategories = []string{outreach.CategorySurvey, outreach.CategoryLifecycle, outreach.CategoryMarketing}
+
+// Suppression reasons recorded by the unsubscribe page.
+const (
+	reasonOneClick = "one-click unsubscribe"
+	reasonPage     = "unsubscribe page"
+)
+
+// oneClickField and oneClickValue are RFC 8058's POST body
+// "List-Unsubscribe=One-Click", which mail clients send and the page's
+// "Unsubscribe from all" button sends too.
+const (
+	oneClickField = "List-Unsubscribe"
+	oneClickValue = "One-Click"
+)
+
+// handleUnsubscribeForm answers GET /u/{token}: one "Unsubscribe from all"
+// button and a choice per category. It changes nothing.
+func (s *Server) handleUnsubscribeForm(w http.ResponseWriter, r *http.Request) error {
+	email, locale, ok := s.unsubscribeTarget(w, r)
+	if !ok {
+		return nil
+	}
+	d, err := s.unsubscribePage(r, email)
+	if err != nil {
+		return err
+	}
+	s.renderPage(w, r, http.StatusOK, pageUnsubscribe, locale, d)
+	return nil
+}
+
+// handleUnsubscribe answers POST /u/{token}. "List-Unsubscribe=One-Click"
+// (RFC 8058, from a mail client or the page's main button) suppresses all
+// non-transactional mail at once; the page's other form suppresses the
+// chosen categories. Both are idempotent.
+func (s *Server) handleUnsubscribe(w http.ResponseWriter, r *http.Request) error {
+	email, locale, ok := s.unsubscribeTarget(w, r)
+	if !ok {
+		return nil
+	}
+	if err := parsePublicForm(r); err != nil {
+		return err
+	}
+	store := s.Feedback.Store
+	if r.PostForm.Get(oneClickField) == oneClickValue {
+		if _, err := store.AddSuppressions(r.Context(), []outreach.Suppression{{Email: email, Scope: outreach.ScopeAll, Reason: reasonOneClick}}); err != nil {
+			return err
+		}
+		s.renderPage(w, r, http.StatusOK, pageUnsubscribed, locale, &pageData{TitleKey: "unsub_done_title", Email: email, All: true})
+		return nil
+	}
+	chosen := r.PostForm["category"]
+	var sups []outreach.Suppression
+	var done []categoryChoice
+	for _, c := range unsubscribeCategories {
+		if slices.Contains(chosen, c) {
+			sups = append(sups, outreach.Suppression{Email: email, Scope: c, Reason: reasonPage})
+			done = append(done, categoryChoice{Key: c, LabelKey: "cat_" + c})
+		}
+	}
+	if len(sups) == 0 || len(sups) != len(dedupe(chosen)) {
+		d, err := s.unsubscribePage(r, email)
+		if err != nil {
+			return err
+		}
+		d.ErrorKey = "unsub_none_chosen"
+		s.renderPage(w, r, http.StatusBadRequest, pageUnsubscribe, locale, d)
+		return nil
+	}
+	if _, err := store.AddSuppressions(r.Context(), sups); err != nil {
+		return err
+	}
+	s.renderPage(w, r, http.StatusOK, pageUnsubscribed, locale, &pageData{TitleKey: "unsub_done_title", Email: email, Categories: done})
+	return nil
+}
+
+// unsubscribeTarget verifies the unsubscribe token of the request and
+// returns its address and the page language (the contact's, else the
+// browser's). When ok is false the friendly page was written.
+func (s *Server) unsubscribeTarget(w http.ResponseWriter, r *http.Request) (email, locale string, ok bool) {
+	tok, err := s.Feedback.Links.Verify(r.PathValue("token"), links.KindUnsubscribe, s.Now())
+	if err == nil {
+		email, err = outreach.NormalizeEmail(tok.Subject)
+	}
+	if err != nil {
+		s.metrics.errors.WithLabelValues("link_invalid").Inc()
+		s.renderPage(w, r, http.StatusBadRequest, pageError, requestLocale(r), &pageData{TitleKey: "error_title", MessageKey: "error_invalid"})
+		return "", "", false
+	}
+	locale = requestLocale(r)
+	if l, err := s.Feedback.Store.ContactLocale(r.Context(), email); err == nil && l != "" {
+		locale = pageLocale(l)
+	}
+	return email, locale, true
+}
+
+// unsubscribePage returns the data of the unsubscribe page, with the
+// categories already suppressed checked.
+func (s *Server) unsubscribePage(r *http.Request, email string) (*pageData, error) {
+	scopes, err := s.Feedback.Store.SuppressionScopes(r.Context(), email)
+	if err != nil {
+		return nil, err
+	}
+	d := &pageData{TitleKey: "unsub_title", Email: email}
+	for _, c := range unsubscribeCategories {
+		stopped := false
+		for _, sc := range scopes {
+			stopped = stopped || outreach.Suppresses(sc, c)
+		}
+		d.Categories = append(d.Categories, categoryChoice{Key: c, LabelKey: "cat_" + c, Suppressed: stopped})
+	}
+	return d, nil
+}
+
+// dedupe returns the distinct values of list.
+func dedupe(list []string) []string {
+	out := slices.Clone(list)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
