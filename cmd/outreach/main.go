@@ -68,10 +68,12 @@ type command struct {
 // *command in cmd/outreach/NAME.go and add one line here.
 func (m *Main) commands() map[string]*command {
 	return map[string]*command{
-		"serve":   m.serveCommand(),
-		"migrate": m.migrateCommand(),
-		"import":  m.importCommand(),
-		"token":   m.tokenCommand(),
+		"serve":    m.serveCommand(),
+		"migrate":  m.migrateCommand(),
+		"import":   m.importCommand(),
+		"token":    m.tokenCommand(),
+		"init":     m.initCommand(),
+		"validate": m.validateCommand(),
 	}
 }
 

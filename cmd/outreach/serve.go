@@ -38,6 +38,11 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	plan, err := m.startPlanning(ctx, db) // pack + leader's scheduler (pack.go)
+	if err != nil {
+		return err
+	}
+	defer plan.stop()
 	if m.Config.APIToken == "" {
 		m.Logger.Warn("OUTREACH_API_TOKEN is not set: only tokens made with `outreach token create` can use the API")
 	}
