@@ -74,6 +74,7 @@ func (m *Main) commands() map[string]*command {
 		"token":    m.tokenCommand(),
 		"init":     m.initCommand(),
 		"validate": m.validateCommand(),
+		"explain":  m.explainCommand(),
 	}
 }
 

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/outreach-dev/outreach"
+)
+
+func (m *Main) explainCommand() *command {
+	var email string
+	return &command{
+		Usage:   "explain --contact EMAIL",
+		Summary: "print a contact's deliveries with each decision, its time and its reason",
+		Flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&email, "contact", "", "the contact's email address")
+		},
+		Run: func(ctx context.Context, args []string) error {
+			if err := wantArgs(args, 0, "explain --contact EMAIL"); err != nil {
+				return err
+			}
+			if strings.TrimSpace(email) == "" {
+				return fmt.Errorf("--contact is required: the email address of the contact to explain")
+			}
+			db, err := m.openStore(ctx)
+			if err != nil {
+				return err
+			}
+			tl, err := db.Timeline(ctx, email)
+			if err != nil {
+				return err
+			}
+			return writeExplain(m.Stdout, tl)
+		},
+	}
+}
+
+// writeExplain prints who the contact is, what stops mail to them, and
+// every delivery (newest first) with its decisions in the order they were
+// taken.
+func writeExplain(w io.Writer, tl *outreach.Timeline) error {
+	c := tl.Contact
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s", c.Email)
+	if c.Name != "" {
+		fmt.Fprintf(&b, " (%s)", c.Name)
+	}
+	if tl.Account != nil {
+		fmt.Fprintf(&b, ", account %s", tl.Account.ExternalID)
+		if tl.Account.PausedUntil != nil {
+			fmt.Fprintf(&b, " paused until %s", stamp(*tl.Account.PausedUntil))
+		}
+	}
+	fmt.Fprintf(&b, ", timezone %s, locale %s\n", orDash(c.Timezone), orDash(c.Locale))
+	for _, s := range tl.Suppressions {
+		fmt.Fprintf(&b, "suppressed (%s) since %s", s.Scope, stamp(s.CreatedAt))
+		if s.Reason != "" {
+			fmt.Fprintf(&b, ": %s", s.Reason)
+		}
+		b.WriteString("\n")
+	}
+	if len(tl.Deliveries) == 0 {
+		b.WriteString("no deliveries\n")
+	}
+	for _, d := range tl.Deliveries {
+		fmt.Fprintf(&b, "\n%s  %s (%s)  due %s  now %s\n", d.ID, d.Campaign, d.Category, stamp(d.DueAt), describeState(d))
+		for _, x := range d.Decisions {
+			fmt.Fprintf(&b, "  %s  %-10s %s", stamp(x.At), x.Decision, x.Reason)
+			if x.Until != nil {
+				fmt.Fprintf(&b, " (until %s)", stamp(*x.Until))
+			}
+			b.WriteString("\n")
+		}
+		for _, e := range d.ProviderEvents {
+			fmt.Fprintf(&b, "  %s  %-10s (provider)\n", stamp(e.At), e.Type)
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// describeState says where a delivery stands.
+func describeState(d outreach.Delivery) string {
+	switch d.State {
+	case outreach.DeliveryPlanned:
+		return "planned, not before " + stamp(d.NotBefore)
+	case outreach.DeliverySent:
+		if d.SentAt != nil {
+			return "sent " + stamp(*d.SentAt)
+		}
+	case outreach.DeliveryFailed:
+		return "failed: " + d.Error
+	case outreach.DeliverySending:
+		if d.Error != "" {
+			return "sending (" + d.Error + ")"
+		}
+	}
+	return d.State
+}
+
+func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

@@ -1,0 +1,49 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/outreach-dev/outreach"
+)
+
+func TestWriteExplainListsDecisionsWithTimeAndReason(t *testing.T) {
+	at := time.Date(2026, 3, 3, 10, 0, 0, 0, time.UTC)
+	until := at.Add(24 * time.Hour)
+	sent := until
+	tl := &outreach.Timeline{
+		Contact: outreach.Contact{Email: "jane@example.com", Name: "Jane Cooper", Timezone: "Europe/Paris", Locale: "fr"},
+		Account: &outreach.Account{ExternalID: "acme"},
+		Deliveries: []outreach.Delivery{{
+			ID: "d1", Campaign: "nps-onboarding", Category: "survey", State: outreach.DeliverySent, DueAt: at, SentAt: &sent,
+			Decisions: []outreach.Decision{
+				{At: at, Decision: outreach.DecisionDeferred, Reason: "max_per_day 1 reached", Until: &until},
+				{At: until, Decision: outreach.DecisionSent, Reason: "every rule allows it now"},
+			},
+		}},
+	}
+	var b bytes.Buffer
+	if err := writeExplain(&b, tl); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{
+		"jane@example.com (Jane Cooper), account acme, timezone Europe/Paris, locale fr",
+		"d1  nps-onboarding (survey)  due 2026-03-03T10:00:00Z  now sent 2026-03-04T10:00:00Z",
+		"2026-03-03T10:00:00Z  deferred   max_per_day 1 reached (until 2026-03-04T10:00:00Z)",
+		"2026-03-04T10:00:00Z  sent       every rule allows it now",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("explain output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestExplainCommandNeedsContact(t *testing.T) {
+	r := run(t, sqliteEnv(t), "explain")
+	if r.err == nil || !strings.Contains(r.err.Error(), "--contact") {
+		t.Fatalf("err = %v, want one naming --contact", r.err)
+	}
+}
