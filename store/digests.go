@@ -173,7 +173,8 @@ func (db *DB) selectResponses(ctx context.Context, query string, args ...any) ([
 func (db *DB) decidedDeliveries(ctx context.Context, owner string, q outreach.DigestQuery) ([]outreach.DigestDelivery, error) {
 	var rows []digestDeliveryRow
 	err := db.db.SelectContext(ctx, &rows, db.rebind(`SELECT `+deliveryCols+`, d.decision, d.reason, d.at, d.until
-		FROM decisions d JOIN `+ownedDeliveries+` ON dl.id = d.delivery_id
+		FROM decisions d JOIN deliveries dl ON dl.id = d.delivery_id
+		JOIN accounts a ON a.id = dl.account_id JOIN contacts c ON c.id = dl.contact_id
 		WHERE a.owner_email = ? AND d.at >= ? AND d.at < ?
 		AND NOT EXISTS (SELECT 1 FROM decisions d2 WHERE d2.delivery_id = d.delivery_id
 			AND d2.at < ? AND (d2.at > d.at OR (d2.at = d.at AND d2.id > d.id)))

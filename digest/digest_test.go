@@ -1,0 +1,216 @@
+package digest_test
+
+import (
+	"context"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/digest"
+	"github.com/outreach-dev/outreach/links"
+	"github.com/outreach-dev/outreach/store"
+)
+
+var casey = outreach.TeamMember{Email: csm, Name: "Casey", Timezone: "Asia/Tokyo", DigestSchedule: "0 8 * * MON"}
+
+func TestBuildSections(t *testing.T) {
+	eachDialect(t, func(t *testing.T, db *store.DB) {
+		seedFull(t, db)
+		d, err := digest.Build(context.Background(), db, casey, periodStart, periodEnd, "UTC")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Empty() {
+			t.Fatal("digest is empty")
+		}
+		if len(d.Accounts) != 2 || d.Accounts[0].ExternalID != "acme" || d.Accounts[1].ExternalID != "globex" {
+			t.Fatalf("accounts = %+v, want acme and globex", d.Accounts)
+		}
+		f := d.Feedback
+		if f == nil {
+			t.Fatal("no feedback section")
+		}
+		if got := len(f.Detractors) + len(f.Passives) + len(f.Promoters); got != 3 {
+			t.Errorf("%d answers in the period, want 3 (the other owner's and the previous period's left out)", got)
+		}
+		if len(f.Detractors) != 1 || f.Detractors[0].Email != "jane@acme.example" || f.Detractors[0].Comment != "Too slow since the update" {
+			t.Errorf("detractors = %+v, want Jane with her comment", f.Detractors)
+		}
+		if f.Overall.Current.Score() != 0 || f.Overall.Previous.Score() != 100 {
+			t.Errorf("overall NPS = %d (previous %d), want 0 (previous +100)", f.Overall.Current.Score(), f.Overall.Previous.Score())
+		}
+		if c, ok := f.Overall.Change(); !ok || c != -100 {
+			t.Errorf("overall change = %d, %v; want -100", c, ok)
+		}
+		if len(f.Accounts) != 2 || f.Accounts[0].Account.ExternalID != "acme" || f.Accounts[0].Current.Score() != 0 ||
+			f.Accounts[1].Account.ExternalID != "globex" || f.Accounts[1].Current.Score() != 0 {
+			t.Errorf("per-account NPS = %+v", f.Accounts)
+		}
+		if c, ok := f.Accounts[0].Change(); !ok || c != -100 {
+			t.Errorf("acme change = %d, %v; want -100", c, ok)
+		}
+		if _, ok := f.Accounts[1].Change(); ok {
+			t.Error("globex had no answers in the previous period, yet has a change")
+		}
+		if len(d.Renewals) != 1 || d.Renewals[0].Account.ExternalID != "globex" || d.Renewals[0].DaysLeft != 20 ||
+			d.Renewals[0].Within != 30 || d.Renewals[0].Latest.Responses() != 1 || d.Renewals[0].Latest.Passives != 1 {
+			t.Errorf("renewals = %+v, want globex in 20 days with its latest NPS (one passive)", d.Renewals)
+		}
+		if len(d.Quiet) != 1 || d.Quiet[0].Email != "bob@acme.example" || !d.Quiet[0].LastSeen.Equal(periodStart.Add(-40*24*time.Hour)) {
+			t.Errorf("quiet = %+v, want Bob", d.Quiet)
+		}
+		if len(d.Milestones) != 1 || d.Milestones[0].Name != "1000 users" || d.Milestones[0].Account.ExternalID != "acme" {
+			t.Errorf("milestones = %+v, want acme's 1000 users", d.Milestones)
+		}
+		a := d.Activity
+		if a == nil {
+			t.Fatal("no automation section")
+		}
+		want := map[string][]string{
+			"sent":     {"qbr-followup"},
+			"failed":   {"milestone"},
+			"deferred": {"csat-support"},
+			"dropped":  {"nps-qbr", "too-late"}, // too-late was suppressed by Jane's unsubscribe
+			"planned":  {"renewal-reminder"},
+		}
+		for name, items := range map[string][]digest.Item{"sent": a.Sent, "failed": a.Failed, "deferred": a.Deferred, "dropped": a.Dropped, "planned": a.Planned} {
+			var got []string
+			for _, it := range items {
+				got = append(got, it.Campaign)
+			}
+			if strings.Join(got, ",") != strings.Join(want[name], ",") {
+				t.Errorf("%s = %v, want %v", name, got, want[name])
+			}
+		}
+		if a.Deferred[0].Reason != "max 1 per day reached" || a.Deferred[0].Until == nil {
+			t.Errorf("deferred = %+v, want its reason and until", a.Deferred[0])
+		}
+		if a.Failed[0].Error == "" {
+			t.Error("failed delivery without its error")
+		}
+		kinds := map[string]string{}
+		for _, m := range d.MailIssues {
+			kinds[m.Email] = m.Kind
+		}
+		if len(kinds) != 2 || kinds["carol@globex.example"] != "bounce" || kinds["jane@acme.example"] != "unsubscribe" {
+			t.Errorf("mail issues = %v, want Carol's bounce and Jane's unsubscribe", kinds)
+		}
+	})
+}
+
+func TestRenderOrderAndPauseLinks(t *testing.T) {
+	eachDialect(t, func(t *testing.T, db *store.DB) {
+		seedFull(t, db)
+		d, err := digest.Build(context.Background(), db, casey, periodStart, periodEnd, "UTC")
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := signer(t)
+		subject, text, html, err := digest.Render(d, s, "https://outreach.example/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(subject, "NPS 0 (-100)") || !strings.Contains(subject, "1 detractor") {
+			t.Errorf("subject %q lacks the NPS and its change, or the detractor count", subject)
+		}
+		order := []string{"FEEDBACK", "Overall: NPS 0 (3 answers), -100 vs previous period (+100)",
+			"Acme Corp (acme): NPS 0 (2 answers), -100 vs previous period", "Detractors (0-6):",
+			"[3] Jane Doe <jane@acme.example>", `"Too slow since the update"`, "Passives (7-8):", "Promoters (9-10):",
+			"RENEWALS IN THE NEXT 90 DAYS", "within 30 days: Globex (globex) renews", "PEOPLE", "Went quiet", "Milestones reached",
+			"1000 users", "AUTOMATION", "Sent (1):", "Failed (1):", "Deferred (1):", "max 1 per day reached",
+			"Dropped or suppressed (2):", "Planned for the next 7 days (1):", "BOUNCES, SPAM REPORTS AND UNSUBSCRIBES",
+			"PAUSE OUTREACH"}
+		at := 0
+		for _, w := range order {
+			i := strings.Index(text[at:], w)
+			if i < 0 {
+				t.Fatalf("text lacks %q after offset %d:\n%s", w, at, text)
+			}
+			at += i + len(w)
+		}
+		for _, leak := range []string{"Initech", "dave@", "secret", "Not mine"} {
+			if strings.Contains(text, leak) || strings.Contains(html, leak) {
+				t.Errorf("the digest shows %q of another owner's account", leak)
+			}
+		}
+		if !strings.Contains(html, "Too slow since the update") || !strings.Contains(html, "<h2") {
+			t.Error("html lacks the comment or headings")
+		}
+		// Every pause link verifies as a pause token for an owned account,
+		// valid for 30 days after the period end.
+		re := regexp.MustCompile(`https://outreach\.example/p/([A-Za-z0-9_\-.]+)`)
+		found := map[string]bool{}
+		for _, m := range re.FindAllStringSubmatch(text+html, -1) {
+			tok, err := s.Verify(m[1], links.KindPause, periodEnd)
+			if err != nil {
+				t.Fatalf("pause link %s: %v", m[0], err)
+			}
+			found[tok.Subject] = true
+			if !tok.Expires.Equal(periodEnd.Add(outreach.PauseLinkValidity)) {
+				t.Errorf("pause link expires %v, want 30 days after the period end", tok.Expires)
+			}
+		}
+		if len(found) != 2 || !found["acme"] || !found["globex"] {
+			t.Errorf("pause links for %v, want acme and globex", found)
+		}
+		if strings.Contains(html, "<script") || !strings.Contains(html, `href="https://outreach.example/p/`) {
+			t.Error("html pause links missing or unsafe")
+		}
+		if _, err := url.Parse(re.FindString(html)); err != nil {
+			t.Error(err)
+		}
+	})
+}
+
+func TestEmptySectionsAreLeftOut(t *testing.T) {
+	eachDialect(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		seedAccounts(t, db)
+		d, err := digest.Build(ctx, db, casey, periodStart, periodEnd, "UTC")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Only Globex's renewal is there.
+		if d.Empty() || d.Feedback != nil || d.Activity != nil || len(d.Quiet)+len(d.Milestones)+len(d.MailIssues) != 0 {
+			t.Fatalf("digest = %+v, want only renewals", d)
+		}
+		_, text, html, err := digest.Render(d, signer(t), "http://127.0.0.1:8080")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, absent := range []string{"FEEDBACK", "PEOPLE", "AUTOMATION", "BOUNCES"} {
+			if strings.Contains(text, absent) {
+				t.Errorf("text has the empty section %s", absent)
+			}
+		}
+		for _, absent := range []string{"Feedback", "People", "Automation", "Bounces"} {
+			if strings.Contains(html, ">"+absent) {
+				t.Errorf("html has the empty section %s", absent)
+			}
+		}
+		if !strings.Contains(text, "RENEWALS") || !strings.Contains(text, "no answers") {
+			t.Errorf("text lacks the renewal with its unknown NPS:\n%s", text)
+		}
+		// Without the renewal nothing is left.
+		if _, err := db.UpsertAccounts(ctx, []outreach.Account{{ExternalID: "globex", RenewalDate: "2030-01-01"}}); err != nil {
+			t.Fatal(err)
+		}
+		d, err = digest.Build(ctx, db, casey, periodStart, periodEnd, "UTC")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !d.Empty() {
+			t.Errorf("digest = %+v, want empty", d)
+		}
+	})
+}
+
+func TestBuildRejectsEmptyPeriod(t *testing.T) {
+	_, err := digest.Build(context.Background(), nil, casey, periodEnd, periodEnd, "")
+	if outreach.ErrorCode(err) != outreach.EINVALID {
+		t.Errorf("err = %v, want EINVALID", err)
+	}
+}

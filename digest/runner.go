@@ -1,0 +1,284 @@
+package digest
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/mail"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/links"
+)
+
+// Campaign is the campaign name digests carry (SendGrid category "digest").
+// Digests are not deliveries: they have no row in deliveries and never
+// count toward a customer's budget.
+const Campaign = "digest"
+
+// Category is the category of digest messages. Digests go to the vendor's
+// own team, not to customers, so they are sent as transactional mail:
+// without List-Unsubscribe (a team member stops digests by clearing their
+// digest_schedule).
+const Category = outreach.CategoryTransactional
+
+// RetryFor is how long a digest the sender refused is tried again on later
+// ticks.
+const RetryFor = 24 * time.Hour
+
+// StalePending is how long a stored digest may stay pending (its sender
+// crashed between storing and sending) before a tick sends it.
+const StalePending = 15 * time.Minute
+
+// maxCronSteps bounds the walk over a schedule's fires after a long
+// downtime (one digest then covers the whole gap).
+const maxCronSteps = 100_000
+
+// RunnerStore is what the Runner needs from the store (store.DB).
+type RunnerStore interface {
+	Store
+	DigestMembers(ctx context.Context) ([]outreach.DigestMember, error)
+	InsertDigest(ctx context.Context, d outreach.DigestRecord) (inserted bool, err error)
+	FinishDigest(ctx context.Context, owner string, periodEnd time.Time, state string, sentAt *time.Time) error
+	UnsentDigests(ctx context.Context, since, stalePending time.Time) ([]outreach.DigestRecord, error)
+}
+
+// Runner sends the digests that are due; the leader calls Tick.
+type Runner struct {
+	Store     RunnerStore
+	Sender    outreach.Sender
+	Signer    *links.Signer
+	PublicURL string // base of pause links (OUTREACH_PUBLIC_URL)
+	From      string // OUTREACH_MAIL_FROM, "Name <address>" or an address
+	// PolicyTZ returns the active pack's policy timezone, the fallback for
+	// team members without one; nil means UTC.
+	PolicyTZ func() string
+	Logger   *slog.Logger // nil discards
+}
+
+// Due reports whether m's digest schedule fired in (previous period end,
+// now] and returns the period it covers: [previous end, latest fire], or 7
+// days back for the first digest. Before the first digest, fires count
+// from when the member was added. The cron is evaluated in the member's
+// timezone, else policyTZ.
+func Due(m outreach.DigestMember, policyTZ string, now time.Time) (from, to time.Time, due bool, err error) {
+	sched, loc, err := schedule(m, policyTZ)
+	if err != nil {
+		return time.Time{}, time.Time{}, false, err
+	}
+	ref := m.CreatedAt
+	if m.LastPeriodEnd != nil {
+		ref = *m.LastPeriodEnd
+	}
+	fire := sched.Next(ref.In(loc))
+	if fire.IsZero() || fire.After(now) {
+		return time.Time{}, time.Time{}, false, nil
+	}
+	for i := 0; i < maxCronSteps; i++ {
+		next := sched.Next(fire)
+		if next.IsZero() || next.After(now) {
+			break
+		}
+		fire = next
+	}
+	to = fire.UTC()
+	from = to.Add(-FirstPeriod)
+	if m.LastPeriodEnd != nil {
+		from = m.LastPeriodEnd.UTC()
+	}
+	return from, to, true, nil
+}
+
+// schedule parses m's digest schedule in its timezone.
+func schedule(m outreach.DigestMember, policyTZ string) (cron.Schedule, *time.Location, error) {
+	s, err := cron.ParseStandard(m.DigestSchedule)
+	if err != nil {
+		return nil, nil, outreach.Errorf(outreach.EINVALID, "team member %s: digest_schedule %q is not a cron spec (e.g. \"0 8 * * MON\"): %v",
+			m.Email, m.DigestSchedule, err)
+	}
+	return s, Location(m.Timezone, policyTZ), nil
+}
+
+// NextWake returns the earliest instant at which a digest falls due, at or
+// after now (now itself when one is already due); ok is false when no team
+// member has a schedule. simulate's virtual clock jumps to it.
+func (r *Runner) NextWake(ctx context.Context, now time.Time) (wake time.Time, ok bool, err error) {
+	members, err := r.Store.DigestMembers(ctx)
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	for _, m := range members {
+		sched, loc, err := schedule(m, r.policyTZ())
+		if err != nil {
+			continue // Tick reports it
+		}
+		ref := m.CreatedAt
+		if m.LastPeriodEnd != nil {
+			ref = *m.LastPeriodEnd
+		}
+		fire := sched.Next(ref.In(loc))
+		if fire.IsZero() {
+			continue
+		}
+		if !fire.After(now) {
+			return now, true, nil
+		}
+		if !ok || fire.Before(wake) {
+			wake, ok = fire.UTC(), true
+		}
+	}
+	return wake, ok, nil
+}
+
+// Tick sends the digests due at now: first it retries the digests the
+// sender refused (for RetryFor), then, for each team member whose schedule
+// fired since their previous digest, it builds the digest, stores it once
+// per (owner, period end) and, if this call stored it and it is not empty,
+// sends it. Storing is idempotent, so two ticks (or two leaders) send one
+// email. Problems with one member do not stop the others; they are
+// returned together.
+func (r *Runner) Tick(ctx context.Context, now time.Time) (sent int, err error) {
+	var errs []error
+	n, err := r.retry(ctx, now)
+	sent += n
+	if err != nil {
+		errs = append(errs, err)
+	}
+	members, err := r.Store.DigestMembers(ctx)
+	if err != nil {
+		return sent, errors.Join(append(errs, err)...)
+	}
+	for _, m := range members {
+		from, to, due, err := Due(m, r.policyTZ(), now)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if !due {
+			continue
+		}
+		ok, err := r.run(ctx, m.TeamMember, from, to, now)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("digest for %s: %w", m.Email, err))
+		}
+		if ok {
+			sent++
+		}
+	}
+	return sent, errors.Join(errs...)
+}
+
+// run builds, stores and sends one digest; sent reports an accepted email.
+func (r *Runner) run(ctx context.Context, m outreach.TeamMember, from, to, now time.Time) (sent bool, err error) {
+	d, err := Build(ctx, r.Store, m, from, to, r.policyTZ())
+	if err != nil {
+		return false, err
+	}
+	rec := outreach.DigestRecord{OwnerEmail: m.Email, PeriodStart: from, PeriodEnd: to, State: outreach.DigestPending}
+	if d.Empty() {
+		rec.State = outreach.DigestEmpty
+	}
+	if rec.Subject, rec.Text, rec.HTML, err = Render(d, r.Signer, r.PublicURL); err != nil {
+		return false, err
+	}
+	inserted, err := r.Store.InsertDigest(ctx, rec)
+	if err != nil || !inserted {
+		return false, err
+	}
+	if d.Empty() {
+		r.logger().InfoContext(ctx, "digest empty: not sent", "owner", m.Email, "period_end", to)
+		return false, nil
+	}
+	return r.send(ctx, rec, m.Name, now)
+}
+
+// retry sends again the digests left failed or stale pending.
+func (r *Runner) retry(ctx context.Context, now time.Time) (int, error) {
+	recs, err := r.Store.UnsentDigests(ctx, now.Add(-RetryFor), now.Add(-StalePending))
+	if err != nil {
+		return 0, err
+	}
+	var errs []error
+	n := 0
+	for _, rec := range recs {
+		ok, err := r.send(ctx, rec, "", now)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("digest for %s: %w", rec.OwnerEmail, err))
+		}
+		if ok {
+			n++
+		}
+	}
+	return n, errors.Join(errs...)
+}
+
+// send sends a stored digest and records the outcome.
+func (r *Runner) send(ctx context.Context, rec outreach.DigestRecord, name string, now time.Time) (bool, error) {
+	msg, err := r.Message(rec, name)
+	if err != nil {
+		return false, err
+	}
+	if _, serr := r.Sender.Send(ctx, msg); serr != nil {
+		if err := r.Store.FinishDigest(ctx, rec.OwnerEmail, rec.PeriodEnd, outreach.DigestFailed, nil); err != nil {
+			return false, errors.Join(serr, err)
+		}
+		return false, serr
+	}
+	at := now.UTC()
+	if err := r.Store.FinishDigest(ctx, rec.OwnerEmail, rec.PeriodEnd, outreach.DigestSent, &at); err != nil {
+		return true, err
+	}
+	r.logger().InfoContext(ctx, "digest sent", "owner", rec.OwnerEmail, "period_end", rec.PeriodEnd)
+	return true, nil
+}
+
+// Message returns the email of a stored digest, tagged with its MessageID
+// (see MessageID) and campaign "digest".
+func (r *Runner) Message(rec outreach.DigestRecord, toName string) (*outreach.Message, error) {
+	from, err := mail.ParseAddress(r.From)
+	if err != nil {
+		return nil, outreach.Errorf(outreach.EINVALID, "OUTREACH_MAIL_FROM: %q is not an email address", r.From)
+	}
+	return &outreach.Message{
+		DeliveryID: MessageID(rec.OwnerEmail, rec.PeriodEnd),
+		Campaign:   Campaign,
+		Category:   Category,
+		To:         rec.OwnerEmail,
+		ToName:     toName,
+		From:       from.Address,
+		FromName:   from.Name,
+		Subject:    rec.Subject,
+		Text:       rec.Text,
+		HTML:       rec.HTML,
+	}, nil
+}
+
+// MessageID is the id a digest email is tagged with (in place of a
+// delivery id): "digest-" and a hash of owner and period end, safe as a
+// file name and stable across retries.
+func MessageID(owner string, periodEnd time.Time) string {
+	sum := sha256.Sum256([]byte(strings.ToLower(owner) + "\n" + strconv.FormatInt(periodEnd.UnixMilli(), 10)))
+	return "digest-" + hex.EncodeToString(sum[:12])
+}
+
+func (r *Runner) policyTZ() string {
+	if r.PolicyTZ == nil {
+		return ""
+	}
+	return r.PolicyTZ()
+}
+
+func (r *Runner) logger() *slog.Logger {
+	if r.Logger == nil {
+		return slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return r.Logger
+}
