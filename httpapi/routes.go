@@ -25,4 +25,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 
 	// Feedback loop: /s, /u, the SendGrid webhook and NPS (public.go).
 	s.feedbackRoutes(mux)
+
+	// The digest's pause page /p (pause.go).
+	s.pauseRoutes(mux)
 }

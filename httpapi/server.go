@@ -30,6 +30,9 @@ type Server struct {
 	// Feedback serves the survey and unsubscribe pages, the SendGrid
 	// webhook and NPS (public.go); nil makes those routes answer 503.
 	Feedback *Feedback
+	// Pause serves the digest's pause page /p/{token} (pause.go); nil
+	// makes it answer 503.
+	Pause *Pause
 
 	// Logger receives the access log and internal errors; nil discards.
 	Logger *slog.Logger
