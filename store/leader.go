@@ -8,10 +8,10 @@ import (
 	"time"
 )
 
-// LeaderRetry is how often a replica that is not the leader tries to take
-// the lock (and how often serve asks): with it a dead leader is replaced
-// within 15 s.
-const LeaderRetry = 5 * time.Second
+// LeaderRetry is the least time between two tries to take the lock. serve
+// asks every 5 s (scheduler.LeaderPoll), a little more than this, so every
+// ask of a follower tries: a dead leader is replaced within about 5 s.
+const LeaderRetry = 4 * time.Second
 
 // leaderCheckTimeout bounds the health check of the lock's connection.
 const leaderCheckTimeout = 3 * time.Second
