@@ -1,0 +1,88 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/outreach-dev/outreach"
+)
+
+func TestNPSAPI(t *testing.T) {
+	t.Parallel()
+	e := newSQLiteEnv(t)
+	fbContacts(t, e.db, "a2", "carol@example.com")
+	// bob (a1) answers 10 and 9, jane (a1) 6, carol (a2) 0; one survey
+	// to carol is unanswered; a CSAT survey to bob is answered 10 a day
+	// later.
+	answers := []struct {
+		id, campaign, email string
+		score               int
+	}{
+		{"b1", "nps", "bob@example.com", 10}, {"b2", "nps", "bob@example.com", 9},
+		{"j1", "nps", "jane@example.com", 6}, {"c1", "nps", "carol@example.com", 0}, {"c2", "nps", "carol@example.com", -1},
+	}
+	for _, a := range answers {
+		e.deliver(t, a.id, a.campaign, outreach.CategorySurvey, outreach.DeliverySent, a.email)
+		if a.score >= 0 {
+			if res, body := e.form(t, e.surveyPath(a.id, a.score), "score="+strconv.Itoa(a.score)); res.StatusCode != http.StatusOK {
+				t.Fatalf("answer %s: %d %s", a.id, res.StatusCode, body)
+			}
+		}
+	}
+	e.clock.Advance(24 * time.Hour)
+	e.deliver(t, "csat1", "csat-support", outreach.CategorySurvey, outreach.DeliverySent, "bob@example.com")
+	if res, _ := e.form(t, e.surveyPath("csat1", 10), "score=10"); res.StatusCode != http.StatusOK {
+		t.Fatal("csat answer failed")
+	}
+
+	get := func(query url.Values) (int, map[string]any) {
+		t.Helper()
+		h := http.Header{"Authorization": {"Bearer " + adminToken}}
+		res, body := e.request(t, http.MethodGet, "/api/v1/nps?"+query.Encode(), "", "", h)
+		var m map[string]any
+		if err := json.Unmarshal([]byte(body), &m); err != nil {
+			t.Fatalf("nps body %q: %v", body, err)
+		}
+		return res.StatusCode, m
+	}
+	status, all := get(url.Values{})
+	if status != http.StatusOK || all["nps"] != 20.0 || all["promoters"] != 3.0 || all["passives"] != 0.0 ||
+		all["detractors"] != 2.0 || all["responses"] != 5.0 || all["surveys_sent"] != 6.0 || all["response_rate"] != 0.8333 {
+		t.Errorf("all: %d %v, want NPS 20 (3 promoters, 2 detractors of 5), 5 of 6 answered", status, all)
+	}
+	day := testNow.Add(12 * time.Hour).Format(time.RFC3339)
+	status, m := get(url.Values{"campaign": {"nps"}, "account": {"a1"}, "to": {day}})
+	if status != http.StatusOK || m["nps"] != 33.3 || m["responses"] != 3.0 || m["surveys_sent"] != 3.0 || m["account"] != "a1" {
+		t.Errorf("nps, a1, first day: %d %v, want NPS 33.3 of 3", status, m)
+	}
+	status, m = get(url.Values{"from": {day}})
+	if status != http.StatusOK || m["nps"] != 100.0 || m["responses"] != 1.0 {
+		t.Errorf("second day: %d %v, want the CSAT answer only", status, m)
+	}
+	status, m = get(url.Values{"campaign": {"none"}})
+	if status != http.StatusOK || m["nps"] != nil || m["responses"] != 0.0 {
+		t.Errorf("no responses: %d %v, want nps null", status, m)
+	}
+	for _, bad := range []url.Values{{"from": {"yesterday"}}, {"to": {"2026-13-01"}}, {"from": {day}, "to": {day}}} {
+		if status, m := get(bad); status != http.StatusBadRequest || m["error"] == nil {
+			t.Errorf("%v: %d %v, want 400 with a message", bad, status, m)
+		}
+	}
+	if status, _ := get(url.Values{"account": {"nope"}}); status != http.StatusNotFound {
+		t.Errorf("unknown account: %d, want 404", status)
+	}
+	if res, _ := e.request(t, http.MethodGet, "/api/v1/nps", "", "", nil); res.StatusCode != http.StatusUnauthorized {
+		t.Errorf("without a token: %d, want 401", res.StatusCode)
+	}
+	tl, err := e.db.Timeline(t.Context(), "bob@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tl.Responses) != 3 {
+		t.Errorf("bob's timeline has %d responses, want 3", len(tl.Responses))
+	}
+}
