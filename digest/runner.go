@@ -165,7 +165,7 @@ func (r *Runner) Tick(ctx context.Context, now time.Time) (sent int, err error) 
 		if !due {
 			continue
 		}
-		ok, err := r.run(ctx, m.TeamMember, from, to, now)
+		ok, err := r.SendDigest(ctx, m.TeamMember, from, to, now)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("digest for %s: %w", m.Email, err))
 		}
@@ -176,8 +176,11 @@ func (r *Runner) Tick(ctx context.Context, now time.Time) (sent int, err error) 
 	return sent, errors.Join(errs...)
 }
 
-// run builds, stores and sends one digest; sent reports an accepted email.
-func (r *Runner) run(ctx context.Context, m outreach.TeamMember, from, to, now time.Time) (sent bool, err error) {
+// SendDigest builds m's digest of [from, to), stores it (once per owner and
+// period end) and, when this call stored it and it is not empty, sends it;
+// sent reports an accepted email. Tick calls it for each due member;
+// `outreach digest --send` for one.
+func (r *Runner) SendDigest(ctx context.Context, m outreach.TeamMember, from, to, now time.Time) (sent bool, err error) {
 	d, err := Build(ctx, r.Store, m, from, to, r.policyTZ())
 	if err != nil {
 		return false, err

@@ -75,6 +75,7 @@ func (m *Main) commands() map[string]*command {
 		"init":     m.initCommand(),
 		"validate": m.validateCommand(),
 		"explain":  m.explainCommand(),
+		"digest":   m.digestCommand(),
 	}
 }
 
