@@ -1,0 +1,36 @@
+package simulate_test
+
+import (
+	"context"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/outreach-dev/outreach/sample"
+	"github.com/outreach-dev/outreach/simulate"
+)
+
+// BenchmarkSimulate runs the forecast size: 10,000 contacts in
+// 1,000 accounts with 50,000 events over 90 simulated days, with the
+// built-in pack, writing the JSONL log to io.Discard. It reports the
+// seconds per simulation and the decisions per second.
+//
+//	go test -run '^$' -bench Simulate -benchtime 1x ./simulate
+func BenchmarkSimulate(b *testing.B) {
+	d := sample.Generate(1, sample.Options{Accounts: 1000, Contacts: 10000, Events: 50000, Days: 90})
+	opts := simulate.Options{Accounts: d.Accounts, Contacts: d.Contacts, Events: d.Events, Team: d.Team,
+		From: d.From, Days: 90, Out: io.Discard}
+	var decisions int
+	start := time.Now()
+	for b.Loop() {
+		res, err := simulate.Run(context.Background(), opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		decisions = res.Decisions
+	}
+	elapsed := time.Since(start).Seconds() / float64(b.N)
+	b.ReportMetric(elapsed, "s/sim")
+	b.ReportMetric(float64(decisions)/elapsed, "decisions/s")
+	b.ReportMetric(float64(decisions), "decisions")
+}

@@ -1,0 +1,94 @@
+package simulate
+
+import (
+	"context"
+	"time"
+
+	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/campaigns"
+)
+
+// Loading events ahead of the clock
+//
+// Loading each event at its own instant would cost one planning and one
+// dispatch step per event. Instead ingest loads, at now, the events of
+// [now, bound) where nothing in that interval can observe the difference:
+//
+//   - bound is at most the next schedule fire, the next due delivery and
+//     the next day, so no audience is evaluated, nothing is decided or sent
+//     and no hook runs between now and bound: an early contact.active
+//     cannot change who is "inactive", and a delivery planned early waits
+//     for its due time like any other;
+//   - each loaded event shrinks bound to the earliest due time of the
+//     deliveries it may trigger (occurred_at + the smallest delay of the
+//     campaigns it matches), so what it plans is decided no earlier than
+//     it would have been;
+//   - an event that a campaign with a cooldown matches is loaded at its own
+//     instant, since its planning depends on what was sent before it.
+//
+// The only visible difference is the events' ingested_at (and the
+// created_at of the deliveries they plan), which is the instant they were
+// loaded rather than the instant they occurred.
+
+// bound returns the end of the interval whose events may be loaded now,
+// before the events themselves shorten it.
+func (s *sim) bound(ctx context.Context, wake, nextDay time.Time) time.Time {
+	b := earliest(s.res.End, nextDay)
+	if !wake.IsZero() {
+		b = earliest(b, wake)
+	}
+	// A pending delivery's due time; an error here is reported by
+	// nextInstant, so the bound just stays conservative.
+	if due, ok, err := s.disp.NextDue(ctx); err != nil {
+		return s.now
+	} else if ok {
+		b = earliest(b, due)
+	}
+	return b
+}
+
+// ingest stores the events that occurred by now and those that may be
+// loaded ahead of the clock up to bound.
+func (s *sim) ingest(ctx context.Context, bound time.Time) error {
+	start := s.next
+	for s.next < len(s.events) {
+		e := &s.events[s.next]
+		if e.OccurredAt.After(s.now) {
+			if !e.OccurredAt.Before(bound) {
+				break
+			}
+			delay, cooldown := s.triggers(e)
+			if cooldown {
+				break
+			}
+			if delay >= 0 {
+				bound = earliest(bound, e.OccurredAt.Add(delay))
+			}
+		}
+		s.next++
+	}
+	batch := s.events[start:s.next]
+	for i := 0; i < len(batch); i += loadChunk {
+		if _, err := s.db.InsertEvents(ctx, batch[i:min(i+loadChunk, len(batch))]); err != nil {
+			return loadError("events", start+i, err)
+		}
+	}
+	return nil
+}
+
+// triggers returns the smallest delay of the event-triggered campaigns e
+// matches (-1 when none) and whether one of them has a cooldown.
+func (s *sim) triggers(e *outreach.Event) (minDelay time.Duration, cooldown bool) {
+	minDelay = -1
+	for i := range s.pack.Pack.Campaigns {
+		c := &s.pack.Pack.Campaigns[i]
+		if c.Trigger.Event == "" || !campaigns.EventMatches(c, e) {
+			continue
+		}
+		if minDelay < 0 || c.Trigger.Delay < minDelay {
+			minDelay = c.Trigger.Delay
+		}
+		cooldown = cooldown || c.Cooldown > 0
+	}
+	return minDelay, cooldown
+}

@@ -1,0 +1,169 @@
+package simulate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/campaigns"
+	"github.com/outreach-dev/outreach/dispatch"
+	"github.com/outreach-dev/outreach/ingest"
+	"github.com/outreach-dev/outreach/store"
+)
+
+// DefaultDBURL is the store a simulation runs against unless told
+// otherwise: a private in-memory SQLite database.
+const DefaultDBURL = "sqlite::memory:"
+
+// secret signs the survey and unsubscribe links of simulated messages. The
+// links are never served by a real deployment, so a fixed key keeps
+// simulations deterministic.
+const secret = "outreach-simulate-links-key"
+
+// Options configures one simulation. Data comes as CSV readers (the import
+// formats of PRODUCT.md), as decoded slices, or both (the slices are
+// loaded first).
+type Options struct {
+	// Pack is the campaign pack to forecast; nil = the built-in pack.
+	Pack *campaigns.Loaded
+
+	Accounts     []outreach.Account
+	Contacts     []outreach.Contact
+	Events       []outreach.Event
+	Team         []outreach.TeamMember
+	Suppressions []outreach.Suppression
+
+	AccountsCSV, ContactsCSV, EventsCSV, TeamCSV, SuppressionsCSV io.Reader
+
+	// From and Days are the window [From, From + Days days). Required.
+	From time.Time
+	Days int
+
+	// Sender receives the messages; nil = a dispatch.Recorder keeping the
+	// last 100 (Result.Recorder). The demo passes an outbox sender.
+	Sender outreach.Sender
+	// Out receives the JSONL decision log; nil = none.
+	Out io.Writer
+
+	// DB is an open, migrated, empty store to run against (the caller
+	// keeps it, e.g. to serve it afterwards); nil = open DBURL.
+	DB *store.DB
+	// DBURL is the store opened when DB is nil; "" = DefaultDBURL. It must
+	// be empty; Run migrates it and closes it at the end.
+	DBURL string
+
+	// Dispatch configures the dispatcher; empty required fields get
+	// simulation values (ProcessID "simulate", a loopback PublicURL,
+	// example From and postal address).
+	Dispatch dispatch.Config
+
+	// OnDay, when set, is called at the start of every simulated day
+	// (From + k days, k = 0 … Days-1) with the store and the virtual time,
+	// before that instant's events are loaded. An error stops the run.
+	OnDay func(ctx context.Context, db *store.DB, day time.Time) error
+
+	// Logger receives the planner's and dispatcher's logs; nil = none.
+	Logger *slog.Logger
+}
+
+func (o *Options) validate() error {
+	var errs []error
+	if o.From.IsZero() {
+		errs = append(errs, errors.New("simulate: From is required: the start of the window (RFC 3339, e.g. 2026-03-02T00:00:00Z)"))
+	}
+	if o.Days < 1 {
+		errs = append(errs, fmt.Errorf("simulate: Days is %d: simulate at least 1 day", o.Days))
+	}
+	return errors.Join(errs...)
+}
+
+// dispatchConfig fills the fields a simulation needs but a caller may not
+// care about.
+func (o *Options) dispatchConfig() dispatch.Config {
+	c := o.Dispatch
+	if c.ProcessID == "" {
+		c.ProcessID = "simulate"
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = "http://127.0.0.1:8080"
+	}
+	if c.From == "" {
+		c.From = "outreach@example.com"
+		if c.FromName == "" {
+			c.FromName = "Outreach"
+		}
+	}
+	if c.PostalAddress == "" {
+		c.PostalAddress = "Example Inc., 1 Example Street, Springfield, USA"
+	}
+	return c
+}
+
+// input is the decoded data of a simulation.
+type input struct {
+	accounts     []outreach.Account
+	contacts     []outreach.Contact
+	events       []outreach.Event
+	team         []outreach.TeamMember
+	suppressions []outreach.Suppression
+}
+
+// decode returns the slices of o followed by the rows of its CSV readers.
+// A CSV problem is an error naming the file kind, line and column.
+func (o *Options) decode() (*input, error) {
+	in := &input{
+		accounts:     append([]outreach.Account(nil), o.Accounts...),
+		contacts:     append([]outreach.Contact(nil), o.Contacts...),
+		events:       append([]outreach.Event(nil), o.Events...),
+		team:         append([]outreach.TeamMember(nil), o.Team...),
+		suppressions: append([]outreach.Suppression(nil), o.Suppressions...),
+	}
+	readers := []struct {
+		kind ingest.Kind
+		r    io.Reader
+	}{
+		{ingest.Accounts, o.AccountsCSV}, {ingest.Contacts, o.ContactsCSV}, {ingest.Events, o.EventsCSV},
+		{ingest.Team, o.TeamCSV}, {ingest.Suppressions, o.SuppressionsCSV},
+	}
+	for _, rd := range readers {
+		if rd.r == nil {
+			continue
+		}
+		b, err := ingest.DecodeCSV(rd.kind, rd.r, 0)
+		if err != nil {
+			return nil, csvError(rd.kind, err)
+		}
+		in.accounts = append(in.accounts, b.Accounts...)
+		in.contacts = append(in.contacts, b.Contacts...)
+		in.events = append(in.events, b.Events...)
+		in.team = append(in.team, b.Team...)
+		in.suppressions = append(in.suppressions, b.Suppressions...)
+	}
+	return in, nil
+}
+
+// csvError names the file of a decoding problem and lists every bad line
+// (an EINVALID error the user can act on).
+func csvError(kind ingest.Kind, err error) error {
+	var be *outreach.BatchError
+	if !errors.As(err, &be) {
+		return fmt.Errorf("%s CSV: %w", kind, err)
+	}
+	var sb strings.Builder
+	for i, fe := range be.Errors {
+		if i > 0 {
+			sb.WriteString("; ")
+		}
+		fmt.Fprintf(&sb, "line %d", fe.Index)
+		if fe.Field != "" {
+			fmt.Fprintf(&sb, ": %s", fe.Field)
+		}
+		fmt.Fprintf(&sb, ": %s", fe.Message)
+	}
+	return outreach.Errorf(outreach.EINVALID, "%s CSV: %s", kind, sb.String())
+}

@@ -1,0 +1,293 @@
+package simulate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/campaigns"
+	"github.com/outreach-dev/outreach/dispatch"
+	"github.com/outreach-dev/outreach/links"
+	"github.com/outreach-dev/outreach/scheduler"
+	"github.com/outreach-dev/outreach/store"
+)
+
+// day is a simulated day: 24 hours, like the pack's "d".
+const day = 24 * time.Hour
+
+// loadChunk is how many items one ingestion call stores (the API's batch
+// limit).
+const loadChunk = 10000
+
+// Result is what a simulation did.
+type Result struct {
+	From, End time.Time // the window [From, End)
+	Summary   Summary
+
+	Events EventCounts
+	// Stale counts occurrences the planner skipped because they were due
+	// more than their ttl before they were planned (history before From).
+	Stale int
+	// CooledDown counts deliveries not planned because of a campaign's
+	// cooldown.
+	CooledDown int
+	// Instants is how many positions the virtual clock took.
+	Instants int
+	// Decisions is how many decisions the log holds.
+	Decisions int
+
+	// Recorder is the default sender (nil when Options.Sender was set); it
+	// keeps the last 100 messages and counts all.
+	Recorder *dispatch.Recorder
+}
+
+// EventCounts says which events took part.
+type EventCounts struct {
+	Total        int // events given
+	BeforeWindow int // occurred before From: loaded at From
+	AfterWindow  int // occurred at or after End: not loaded
+}
+
+// sim is one running simulation.
+type sim struct {
+	opts   Options
+	pack   *campaigns.Loaded
+	db     *store.DB
+	sched  *scheduler.Scheduler
+	disp   *dispatch.Dispatcher
+	now    time.Time // the virtual clock, read by the store through db.Now
+	events []outreach.Event
+	next   int // first event not loaded yet
+	res    *Result
+}
+
+// Run simulates the planner, throttle and dispatcher over the window
+// [From, From + Days days) on a virtual clock: it loads the data at From,
+// applies the pack, then repeatedly loads the events that occurred by now,
+// plans (scheduler.Tick), decides and sends (dispatch.Step), and jumps to
+// the next instant at which anything is due — an event, a schedule, a
+// deferred or planned delivery, or the start of a day. At the end it writes
+// the decision log to Options.Out and returns the summary.
+func Run(ctx context.Context, opts Options) (*Result, error) {
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
+	in, err := opts.decode()
+	if err != nil {
+		return nil, err
+	}
+	db, closeDB, err := openStore(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer closeDB()
+	s, err := newSim(opts, db)
+	if err != nil {
+		return nil, err
+	}
+	prevNow := db.Now
+	db.Now = func() time.Time { return s.now }
+	defer func() { db.Now = prevNow }()
+
+	if err := s.load(ctx, in); err != nil {
+		return nil, err
+	}
+	if err := s.loop(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.report(ctx); err != nil {
+		return nil, err
+	}
+	return s.res, nil
+}
+
+// openStore returns the store to simulate on and how to release it. It
+// refuses a store that already has an active pack: a simulation needs a
+// fresh database.
+func openStore(ctx context.Context, opts Options) (*store.DB, func(), error) {
+	db, closeDB := opts.DB, func() {}
+	if db == nil {
+		url := opts.DBURL
+		if url == "" {
+			url = DefaultDBURL
+		}
+		var err error
+		if db, err = store.Open(ctx, url); err != nil {
+			return nil, nil, err
+		}
+		closeDB = func() { db.Close() }
+		if err := db.Migrate(ctx); err != nil {
+			closeDB()
+			return nil, nil, err
+		}
+	}
+	_, err := db.ActivePack(ctx)
+	switch {
+	case err == nil:
+		closeDB()
+		return nil, nil, outreach.Errorf(outreach.ECONFLICT, "the database already holds a campaign pack: simulate needs a fresh, empty database")
+	case outreach.ErrorCode(err) != outreach.ENOTFOUND:
+		closeDB()
+		return nil, nil, fmt.Errorf("simulate: %w", err)
+	}
+	return db, closeDB, nil
+}
+
+func newSim(opts Options, db *store.DB) (*sim, error) {
+	pack := opts.Pack
+	if pack == nil {
+		pack = campaigns.Default()
+	}
+	signer, err := links.NewSigner(secret)
+	if err != nil {
+		return nil, fmt.Errorf("simulate: %w", err)
+	}
+	res := &Result{From: opts.From.UTC(), End: opts.From.UTC().Add(time.Duration(opts.Days) * day)}
+	sender := opts.Sender
+	if sender == nil {
+		res.Recorder = &dispatch.Recorder{Keep: 100}
+		sender = res.Recorder
+	}
+	packFn := func() *campaigns.Loaded { return pack }
+	s := &sim{opts: opts, pack: pack, db: db, now: res.From, res: res}
+	s.sched = &scheduler.Scheduler{Store: db, Pack: packFn, Logger: opts.Logger}
+	s.disp = &dispatch.Dispatcher{Store: db, Sender: sender, Pack: packFn, Signer: signer,
+		Config: opts.dispatchConfig(), Logger: opts.Logger, Now: func() time.Time { return s.now }}
+	if err := s.disp.Config.Validate(); err != nil {
+		return nil, fmt.Errorf("simulate: %w", err)
+	}
+	return s, nil
+}
+
+// load stores the people and the suppressions at From, applies the pack,
+// and sorts the events by time for the clock loop.
+func (s *sim) load(ctx context.Context, in *input) error {
+	steps := []struct {
+		what string
+		n    int
+		put  func(i, j int) error
+	}{
+		{"team", len(in.team), func(i, j int) error { _, err := s.db.UpsertTeam(ctx, in.team[i:j]); return err }},
+		{"accounts", len(in.accounts), func(i, j int) error { _, err := s.db.UpsertAccounts(ctx, in.accounts[i:j]); return err }},
+		{"contacts", len(in.contacts), func(i, j int) error { _, err := s.db.UpsertContacts(ctx, in.contacts[i:j]); return err }},
+		{"suppressions", len(in.suppressions), func(i, j int) error {
+			for k := i; k < j; k++ {
+				if in.suppressions[k].CreatedAt.IsZero() {
+					in.suppressions[k].CreatedAt = s.now
+				}
+			}
+			_, err := s.db.AddSuppressions(ctx, in.suppressions[i:j])
+			return err
+		}},
+	}
+	for _, st := range steps {
+		for i := 0; i < st.n; i += loadChunk {
+			if err := st.put(i, min(i+loadChunk, st.n)); err != nil {
+				return loadError(st.what, i, err)
+			}
+		}
+	}
+	if _, _, err := scheduler.ApplyPack(ctx, s.db, s.pack, s.now); err != nil {
+		return fmt.Errorf("simulate: %w", err)
+	}
+	s.res.Events.Total = len(in.events)
+	for _, e := range in.events {
+		switch {
+		case !e.OccurredAt.Before(s.res.End):
+			s.res.Events.AfterWindow++
+		default:
+			if e.OccurredAt.Before(s.res.From) {
+				s.res.Events.BeforeWindow++
+			}
+			s.events = append(s.events, e)
+		}
+	}
+	slices.SortStableFunc(s.events, func(a, b outreach.Event) int { return a.OccurredAt.Compare(b.OccurredAt) })
+	return nil
+}
+
+// loadError reports which part of the data the store refused; a batch
+// error's indexes are shifted to the whole input's 0-based positions.
+func loadError(what string, offset int, err error) error {
+	var be *outreach.BatchError
+	if errors.As(err, &be) {
+		shifted := &outreach.BatchError{}
+		for _, fe := range be.Errors {
+			shifted.Add(fe.Index+offset, fe.Field, "%s", fe.Message)
+		}
+		return outreach.Errorf(outreach.EINVALID, "%s: %s", what, shifted.Error())
+	}
+	return fmt.Errorf("simulate: load %s: %w", what, err)
+}
+
+// loop advances the virtual clock until the end of the window.
+func (s *sim) loop(ctx context.Context) error {
+	nextDay := s.res.From
+	for s.now.Before(s.res.End) {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		s.res.Instants++
+		if !s.now.Before(nextDay) {
+			if s.opts.OnDay != nil {
+				if err := s.opts.OnDay(ctx, s.db, nextDay); err != nil {
+					return fmt.Errorf("simulate: day %s: %w", nextDay.Format(time.DateOnly), err)
+				}
+			}
+			nextDay = nextDay.Add(day)
+		}
+		wake := s.sched.NextWake(s.now)
+		if err := s.ingest(ctx, s.bound(ctx, wake, nextDay)); err != nil {
+			return err
+		}
+		rep, err := s.sched.Tick(ctx, s.now)
+		if err != nil {
+			return fmt.Errorf("simulate at %s: %w", s.now.Format(time.RFC3339), err)
+		}
+		s.res.Stale += rep.Stale
+		s.res.CooledDown += rep.CooledDown
+		if _, err := s.disp.Step(ctx, s.now); err != nil {
+			return fmt.Errorf("simulate at %s: %w", s.now.Format(time.RFC3339), err)
+		}
+		next, err := s.nextInstant(ctx, wake, nextDay)
+		if err != nil {
+			return err
+		}
+		s.now = next
+	}
+	return nil
+}
+
+// nextInstant is the earliest of: the next event, the next schedule fire,
+// the next due delivery, the next day, the end of the window. It is always
+// after now.
+func (s *sim) nextInstant(ctx context.Context, wake, nextDay time.Time) (time.Time, error) {
+	next := earliest(s.res.End, nextDay)
+	if s.next < len(s.events) {
+		next = earliest(next, s.events[s.next].OccurredAt)
+	}
+	if !wake.IsZero() {
+		next = earliest(next, wake)
+	}
+	due, ok, err := s.disp.NextDue(ctx)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("simulate: %w", err)
+	}
+	if ok {
+		next = earliest(next, due)
+	}
+	if !next.After(s.now) {
+		return time.Time{}, fmt.Errorf("simulate: the clock would not advance past %s (a delivery stays due after a dispatch step)", s.now.Format(time.RFC3339Nano))
+	}
+	return next, nil
+}
+
+func earliest(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
