@@ -124,3 +124,10 @@ type DigestRecord struct {
 	SentAt      *time.Time
 	CreatedAt   time.Time
 }
+
+// PauseFor is how long a digest's "pause outreach" link holds automated
+// outreach to an account.
+const PauseFor = 14 * 24 * time.Hour
+
+// PauseLinkValidity is how long a digest's pause link can be used.
+const PauseLinkValidity = 30 * 24 * time.Hour
