@@ -76,6 +76,7 @@ func (m *Main) commands() map[string]*command {
 		"validate": m.validateCommand(),
 		"explain":  m.explainCommand(),
 		"digest":   m.digestCommand(),
+		"preview":  m.previewCommand(),
 	}
 }
 

@@ -1,0 +1,181 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/campaigns"
+	"github.com/outreach-dev/outreach/templates"
+)
+
+const previewUsage = "preview --campaign KEY --contact EMAIL [--locale L] [--html FILE]"
+
+func (m *Main) previewCommand() *command {
+	var key, email, locale, htmlFile string
+	return &command{
+		Usage:   previewUsage,
+		Summary: "render a campaign's email for a contact in the database: subject and text on stdout, HTML to a file",
+		Flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&key, "campaign", "", "the campaign key (from the pack in OUTREACH_CAMPAIGNS, or the built-in pack)")
+			fs.StringVar(&email, "contact", "", "the contact's email address")
+			fs.StringVar(&locale, "locale", "", "render in this locale instead of the contact's (e.g. pt-BR)")
+			fs.StringVar(&htmlFile, "html", "", "where to write the HTML part (default preview-KEY.html)")
+		},
+		Run: func(ctx context.Context, args []string) error {
+			if err := wantArgs(args, 0, previewUsage); err != nil {
+				return err
+			}
+			return m.runPreview(ctx, key, email, locale, htmlFile)
+		},
+	}
+}
+
+// runPreview renders the campaign's template for the contact with real
+// data from the database, as the dispatcher would, except that the survey
+// and unsubscribe links are inert placeholders: a preview must never
+// unsubscribe or answer for the real person when someone clicks in it.
+func (m *Main) runPreview(ctx context.Context, key, email, locale, htmlFile string) error {
+	key = strings.TrimSpace(key)
+	if key == "" {
+		return fmt.Errorf("--campaign is required: the key of the campaign to preview")
+	}
+	if strings.TrimSpace(email) == "" {
+		return fmt.Errorf("--contact is required: the email address of a contact in the database")
+	}
+	if locale != "" {
+		l, err := outreach.NormalizeLocale(locale)
+		if err != nil {
+			return fmt.Errorf("--locale: %v", err)
+		}
+		locale = l
+	}
+	loaded, err := loadPack(m.Config.Campaigns)
+	if err != nil {
+		return fmt.Errorf("campaign pack %s is invalid:\n%w", packName(m.Config.Campaigns), err)
+	}
+	c := loaded.Pack.Campaign(key)
+	if c == nil {
+		return fmt.Errorf("no campaign %q in %s: use one of %s", key, packName(m.Config.Campaigns), strings.Join(campaignKeys(loaded.Pack), ", "))
+	}
+	db, err := m.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	tl, err := db.Timeline(ctx, email)
+	if outreach.ErrorCode(err) == outreach.ENOTFOUND {
+		return fmt.Errorf("no contact with email %s in the database: import it with `outreach import contacts FILE.csv`", strings.TrimSpace(email))
+	}
+	if err != nil {
+		return err
+	}
+	data, note, err := m.previewData(c, tl, locale)
+	if err != nil {
+		return err
+	}
+	if locale == "" {
+		locale = tl.Contact.Locale
+	}
+	r, err := loaded.Templates.Render(c.Template, locale, data)
+	if err != nil {
+		return fmt.Errorf("campaign %s, template %s, for %s: %w", c.Key, c.Template, tl.Contact.Email, err)
+	}
+	if htmlFile == "" {
+		htmlFile = "preview-" + c.Key + ".html"
+	}
+	if err := os.WriteFile(htmlFile, []byte(r.HTML), 0o644); err != nil {
+		return fmt.Errorf("--html: %w", err)
+	}
+	if note != "" {
+		fmt.Fprintf(m.Stderr, "note: %s\n", note)
+	}
+	abs, err := filepath.Abs(htmlFile)
+	if err != nil {
+		abs = htmlFile
+	}
+	fmt.Fprintf(m.Stdout, "Campaign: %s (%s), template %s, locale %s\nTo: %s\nSubject: %s\n\n%s\n\nHTML written to %s\n",
+		c.Key, c.Category, c.Template, r.Locale, tl.Contact.Email, r.Subject, strings.TrimRight(r.Text, "\n"), abs)
+	return nil
+}
+
+// previewData builds the template data for a contact: its account, the
+// properties of its newest event that triggers the campaign (note says so
+// when there is none), the occurrence, placeholder links and the footer.
+func (m *Main) previewData(c *outreach.Campaign, tl *outreach.Timeline, locale string) (*templates.Data, string, error) {
+	now := m.Now().UTC()
+	d := &templates.Data{
+		Contact:       templates.PersonFromContact(&tl.Contact),
+		Campaign:      templates.CampaignInfo{Key: c.Key, Name: c.Name, Category: c.Category},
+		PostalAddress: m.Config.PostalAddress,
+		Now:           now,
+	}
+	if locale != "" {
+		d.Contact.Locale = locale
+	}
+	if tl.Account != nil {
+		org, err := templates.OrgFromAccount(tl.Account)
+		if err != nil {
+			return nil, "", err
+		}
+		d.Account = org
+	}
+	base := strings.TrimRight(m.Config.PublicURL, "/")
+	if c.Category != outreach.CategoryTransactional {
+		d.UnsubscribeURL = base + "/u/preview"
+	}
+	if c.Category == outreach.CategorySurvey {
+		for i := 0; i <= 10; i++ {
+			d.SurveyLinks = append(d.SurveyLinks, base+"/s/preview?score="+strconv.Itoa(i))
+		}
+	}
+	var note string
+	switch t := c.Trigger; {
+	case t.Event != "":
+		ev := newestTrigger(c, tl.Events)
+		if ev == nil {
+			note = fmt.Sprintf("%s has no %s event that triggers %s: the template sees no event properties", tl.Contact.Email, t.Event, c.Key)
+			d.Event = map[string]any{}
+			break
+		}
+		d.Event = ev.Properties
+		if d.Event == nil {
+			d.Event = map[string]any{}
+		}
+		d.Occurrence, _ = campaigns.EventOccurrence(c, ev)
+	case t.Audience.RenewalWithin > 0 && tl.Account != nil:
+		d.Occurrence = tl.Account.RenewalDate
+	case t.Audience.InactiveFor > 0 && tl.Contact.LastSeenAt != nil:
+		d.Occurrence = tl.Contact.LastSeenAt.UTC().Format(time.RFC3339)
+	case t.Audience.Anniversary != "":
+		d.Occurrence = strconv.Itoa(now.Year())
+	}
+	return d, note, nil
+}
+
+// newestTrigger returns the newest of events (newest first) that triggers
+// c, or nil.
+func newestTrigger(c *outreach.Campaign, events []outreach.Event) *outreach.Event {
+	for i := range events {
+		if campaigns.EventMatches(c, &events[i]) {
+			return &events[i]
+		}
+	}
+	return nil
+}
+
+// campaignKeys lists the keys of a pack's campaigns, sorted.
+func campaignKeys(p *outreach.Pack) []string {
+	keys := make([]string, 0, len(p.Campaigns))
+	for _, c := range p.Campaigns {
+		keys = append(keys, c.Key)
+	}
+	sort.Strings(keys)
+	return keys
+}
