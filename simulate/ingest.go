@@ -31,25 +31,22 @@ import (
 // loaded rather than the instant they occurred.
 
 // bound returns the end of the interval whose events may be loaded now,
-// before the events themselves shorten it.
-func (s *sim) bound(ctx context.Context, wake, nextDay time.Time) time.Time {
+// before the events themselves shorten it: the end of the window, the next
+// day, the next schedule fire and the next due delivery.
+func (s *sim) bound(wake, nextDay, due time.Time, hasDue bool) time.Time {
 	b := earliest(s.res.End, nextDay)
 	if !wake.IsZero() {
 		b = earliest(b, wake)
 	}
-	// A pending delivery's due time; an error here is reported by
-	// nextInstant, so the bound just stays conservative.
-	if due, ok, err := s.disp.NextDue(ctx); err != nil {
-		return s.now
-	} else if ok {
+	if hasDue {
 		b = earliest(b, due)
 	}
 	return b
 }
 
 // ingest stores the events that occurred by now and those that may be
-// loaded ahead of the clock up to bound.
-func (s *sim) ingest(ctx context.Context, bound time.Time) error {
+// loaded ahead of the clock up to bound, and returns how many it stored.
+func (s *sim) ingest(ctx context.Context, bound time.Time) (int, error) {
 	start := s.next
 	for s.next < len(s.events) {
 		e := &s.events[s.next]
@@ -70,10 +67,10 @@ func (s *sim) ingest(ctx context.Context, bound time.Time) error {
 	batch := s.events[start:s.next]
 	for i := 0; i < len(batch); i += loadChunk {
 		if _, err := s.db.InsertEvents(ctx, batch[i:min(i+loadChunk, len(batch))]); err != nil {
-			return loadError("events", start+i, err)
+			return 0, loadError("events", start+i, err)
 		}
 	}
-	return nil
+	return len(batch), nil
 }
 
 // triggers returns the smallest delay of the event-triggered campaigns e

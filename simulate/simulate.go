@@ -223,10 +223,18 @@ func loadError(what string, offset int, err error) error {
 	return fmt.Errorf("simulate: load %s: %w", what, err)
 }
 
-// loop advances the virtual clock until the end of the window.
+// loop advances the virtual clock until the end of the window. An instant
+// at which nothing was loaded and no schedule is due skips the planner,
+// and one at which nothing is due skips the dispatcher: either would find
+// nothing to do.
 func (s *sim) loop(ctx context.Context) error {
 	nextDay := s.res.From
-	for s.now.Before(s.res.End) {
+	var wake time.Time // the schedules' next fire after the previous instant
+	due, hasDue, err := s.disp.NextDue(ctx)
+	if err != nil {
+		return fmt.Errorf("simulate: %w", err)
+	}
+	for first := true; s.now.Before(s.res.End); first = false {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -236,25 +244,40 @@ func (s *sim) loop(ctx context.Context) error {
 				if err := s.opts.OnDay(ctx, s.db, nextDay); err != nil {
 					return fmt.Errorf("simulate: day %s: %w", nextDay.Format(time.DateOnly), err)
 				}
+				// The hook may have changed anything.
+				if due, hasDue, err = s.disp.NextDue(ctx); err != nil {
+					return fmt.Errorf("simulate: %w", err)
+				}
 			}
 			nextDay = nextDay.Add(day)
 		}
-		wake := s.sched.NextWake(s.now)
-		if err := s.ingest(ctx, s.bound(ctx, wake, nextDay)); err != nil {
-			return err
-		}
-		rep, err := s.sched.Tick(ctx, s.now)
-		if err != nil {
-			return fmt.Errorf("simulate at %s: %w", s.now.Format(time.RFC3339), err)
-		}
-		s.res.Stale += rep.Stale
-		s.res.CooledDown += rep.CooledDown
-		if _, err := s.disp.Step(ctx, s.now); err != nil {
-			return fmt.Errorf("simulate at %s: %w", s.now.Format(time.RFC3339), err)
-		}
-		next, err := s.nextInstant(ctx, wake, nextDay)
+		fire := first || (!wake.IsZero() && !s.now.Before(wake))
+		wake = s.sched.NextWake(s.now)
+		loaded, err := s.ingest(ctx, s.bound(wake, nextDay, due, hasDue))
 		if err != nil {
 			return err
+		}
+		planned := 0
+		if fire || loaded > 0 {
+			rep, err := s.sched.Tick(ctx, s.now)
+			if err != nil {
+				return fmt.Errorf("simulate at %s: %w", s.now.Format(time.RFC3339), err)
+			}
+			s.res.Stale += rep.Stale
+			s.res.CooledDown += rep.CooledDown
+			planned = rep.DeliveriesPlanned
+		}
+		if planned > 0 || (hasDue && !due.After(s.now)) {
+			if _, err := s.disp.Step(ctx, s.now); err != nil {
+				return fmt.Errorf("simulate at %s: %w", s.now.Format(time.RFC3339), err)
+			}
+		}
+		if due, hasDue, err = s.disp.NextDue(ctx); err != nil {
+			return fmt.Errorf("simulate: %w", err)
+		}
+		next := s.nextInstant(wake, nextDay, due, hasDue)
+		if !next.After(s.now) {
+			return fmt.Errorf("simulate: the clock would not advance past %s (a delivery stays due after a dispatch step)", s.now.Format(time.RFC3339Nano))
 		}
 		s.now = next
 	}
@@ -262,9 +285,8 @@ func (s *sim) loop(ctx context.Context) error {
 }
 
 // nextInstant is the earliest of: the next event, the next schedule fire,
-// the next due delivery, the next day, the end of the window. It is always
-// after now.
-func (s *sim) nextInstant(ctx context.Context, wake, nextDay time.Time) (time.Time, error) {
+// the next due delivery, the next day, the end of the window.
+func (s *sim) nextInstant(wake, nextDay, due time.Time, hasDue bool) time.Time {
 	next := earliest(s.res.End, nextDay)
 	if s.next < len(s.events) {
 		next = earliest(next, s.events[s.next].OccurredAt)
@@ -272,17 +294,10 @@ func (s *sim) nextInstant(ctx context.Context, wake, nextDay time.Time) (time.Ti
 	if !wake.IsZero() {
 		next = earliest(next, wake)
 	}
-	due, ok, err := s.disp.NextDue(ctx)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("simulate: %w", err)
-	}
-	if ok {
+	if hasDue {
 		next = earliest(next, due)
 	}
-	if !next.After(s.now) {
-		return time.Time{}, fmt.Errorf("simulate: the clock would not advance past %s (a delivery stays due after a dispatch step)", s.now.Format(time.RFC3339Nano))
-	}
-	return next, nil
+	return next
 }
 
 func earliest(a, b time.Time) time.Time {

@@ -1,0 +1,161 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/outreach-dev/outreach/campaigns"
+	"github.com/outreach-dev/outreach/simulate"
+)
+
+const simulateUsage = "simulate [--campaigns DIR] --accounts F.csv --contacts F.csv --events F.csv [--team F.csv] [--suppressions F.csv] --from RFC3339 --days N [--out FILE.jsonl]"
+
+// simulateFlags are the flags of `outreach simulate`.
+type simulateFlags struct {
+	campaigns                                      string
+	accounts, contacts, events, team, suppressions string
+	from                                           string
+	days                                           int
+	out                                            string
+}
+
+func (m *Main) simulateCommand() *command {
+	var f simulateFlags
+	return &command{
+		Usage:   simulateUsage,
+		Summary: "forecast a campaign pack: run the planner, throttle and dispatcher over N days on a virtual clock",
+		Flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&f.campaigns, "campaigns", "", "campaign pack directory (default: OUTREACH_CAMPAIGNS, else the built-in pack)")
+			fs.StringVar(&f.accounts, "accounts", "", "accounts CSV (required)")
+			fs.StringVar(&f.contacts, "contacts", "", "contacts CSV (required)")
+			fs.StringVar(&f.events, "events", "", "events CSV (required); events before --from are loaded at --from")
+			fs.StringVar(&f.team, "team", "", "team CSV")
+			fs.StringVar(&f.suppressions, "suppressions", "", "suppressions CSV")
+			fs.StringVar(&f.from, "from", "", "start of the window, RFC 3339 (required), e.g. 2026-03-02T00:00:00Z")
+			fs.IntVar(&f.days, "days", 0, "length of the window in days (required)")
+			fs.StringVar(&f.out, "out", "", "write the decision log here, one JSON object per line")
+		},
+		Run: func(ctx context.Context, args []string) error {
+			if err := wantArgs(args, 0, simulateUsage); err != nil {
+				return err
+			}
+			return m.simulate(ctx, f)
+		},
+	}
+}
+
+// simulate runs one simulation and prints its summary table.
+func (m *Main) simulate(ctx context.Context, f simulateFlags) error {
+	opts, closeAll, err := m.simulateOptions(f)
+	defer closeAll()
+	if err != nil {
+		return err
+	}
+	var out *os.File
+	var buf *bufio.Writer
+	if f.out != "" {
+		if out, err = os.Create(f.out); err != nil {
+			return fmt.Errorf("--out: %w", err)
+		}
+		defer out.Close()
+		buf = bufio.NewWriterSize(out, 1<<20)
+		opts.Out = buf
+	}
+	start := m.Now()
+	res, err := simulate.Run(ctx, opts)
+	if err != nil {
+		return err
+	}
+	if buf != nil {
+		if err := buf.Flush(); err != nil {
+			return fmt.Errorf("--out: %w", err)
+		}
+		if err := out.Close(); err != nil {
+			return fmt.Errorf("--out: %w", err)
+		}
+	}
+	if err := res.Print(m.Stdout); err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "\n%d decisions", res.Decisions)
+	if f.out != "" {
+		fmt.Fprintf(m.Stdout, " written to %s", f.out)
+	}
+	fmt.Fprintf(m.Stdout, "; simulated in %.1fs\n", m.Now().Sub(start).Seconds())
+	return nil
+}
+
+// simulateOptions checks the flags, loads the pack and opens the CSV
+// files; the returned function closes them.
+func (m *Main) simulateOptions(f simulateFlags) (simulate.Options, func(), error) {
+	var files []*os.File
+	closeAll := func() {
+		for _, fl := range files {
+			fl.Close()
+		}
+	}
+	var opts simulate.Options
+	var errs []error
+	for _, req := range [][2]string{{"--accounts", f.accounts}, {"--contacts", f.contacts}, {"--events", f.events}, {"--from", f.from}} {
+		if req[1] == "" {
+			errs = append(errs, fmt.Errorf("%s is required", req[0]))
+		}
+	}
+	if f.days < 1 {
+		errs = append(errs, fmt.Errorf("--days is required: the number of days to simulate (e.g. 90)"))
+	}
+	if f.from != "" {
+		from, err := time.Parse(time.RFC3339, f.from)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("--from %q is not an RFC 3339 time (e.g. 2026-03-02T00:00:00Z)", f.from))
+		}
+		opts.From = from
+	}
+	if len(errs) > 0 {
+		return opts, closeAll, fmt.Errorf("usage: outreach %s\n%w", simulateUsage, errors.Join(errs...))
+	}
+	opts.Days = f.days
+	dir := f.campaigns
+	if dir == "" {
+		dir = m.Config.Campaigns
+	}
+	if dir != "" {
+		pack, err := campaigns.LoadDir(dir)
+		if err != nil {
+			return opts, closeAll, err
+		}
+		opts.Pack = pack
+	}
+	open := func(path, flagName string) (io.Reader, error) {
+		if path == "" {
+			return nil, nil
+		}
+		fl, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", flagName, err)
+		}
+		files = append(files, fl)
+		return bufio.NewReader(fl), nil
+	}
+	for _, in := range []struct {
+		path, flag string
+		dst        *io.Reader
+	}{
+		{f.accounts, "--accounts", &opts.AccountsCSV}, {f.contacts, "--contacts", &opts.ContactsCSV},
+		{f.events, "--events", &opts.EventsCSV}, {f.team, "--team", &opts.TeamCSV},
+		{f.suppressions, "--suppressions", &opts.SuppressionsCSV},
+	} {
+		r, err := open(in.path, in.flag)
+		if err != nil {
+			return opts, closeAll, err
+		}
+		*in.dst = r
+	}
+	return opts, closeAll, nil
+}
