@@ -38,7 +38,7 @@ campaigns:
     template: thanks
     ttl: 10d
 `,
-		"templates/thanks/en.txt": "---\nsubject: Thanks\n---\n{{greeting}}\n\nThanks for your patience.\n",
+		"templates/thanks/en.txt":  "---\nsubject: Thanks\n---\n{{greeting}}\n\nThanks for your patience.\n",
 		"templates/thanks/en.html": "<p>{{greeting}}</p><p>Thanks for your patience.</p>\n",
 	}
 	l, err := campaigns.FromFiles(files, "tight")
