@@ -1,0 +1,102 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/outreach-dev/outreach/campaigns"
+	"github.com/outreach-dev/outreach/sample"
+)
+
+// runSimulate parses args with the simulate command's flags, as ParseFlags
+// does, and runs it in-process.
+func runSimulate(t *testing.T, args ...string) result {
+	t.Helper()
+	var out, errb bytes.Buffer
+	m := NewMain()
+	m.Stdout, m.Stderr = &out, &errb
+	m.Getenv = func(string) string { return "" }
+	m.Now = func() time.Time { return testNow }
+	cmd := m.simulateCommand()
+	fs := flag.NewFlagSet("outreach simulate", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	m.Config.RegisterFlags(fs)
+	cmd.Flags(fs)
+	pos, err := parseInterspersed(fs, args)
+	if err == nil {
+		err = cmd.Run(context.Background(), pos)
+	}
+	return result{out.String(), errb.String(), err}
+}
+
+func TestSimulateCommand(t *testing.T) {
+	data := t.TempDir()
+	from := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	if err := sample.Generate(3, sample.Options{Accounts: 20, From: from, Days: 14}).WriteCSV(data); err != nil {
+		t.Fatal(err)
+	}
+	pack := filepath.Join(t.TempDir(), "pack")
+	if err := campaigns.WriteDefault(pack); err != nil {
+		t.Fatal(err)
+	}
+	logPath := filepath.Join(t.TempDir(), "decisions.jsonl")
+	r := runSimulate(t, "--campaigns", pack,
+		"--accounts", filepath.Join(data, sample.AccountsFile), "--contacts", filepath.Join(data, sample.ContactsFile),
+		"--events", filepath.Join(data, sample.EventsFile), "--team", filepath.Join(data, sample.TeamFile),
+		"--from", "2026-03-02T00:00:00Z", "--days", "14", "--out", logPath)
+	if r.err != nil {
+		t.Fatalf("simulate: %v\n%s", r.err, r.stderr)
+	}
+	for _, s := range []string{"campaign", "nps-onboarding", "total", "max sent in any 7 days", "decisions written to " + logPath} {
+		if !strings.Contains(r.stdout, s) {
+			t.Errorf("output lacks %q:\n%s", s, r.stdout)
+		}
+	}
+	f, err := os.Open(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	lines := 0
+	for sc.Scan() {
+		var rec struct {
+			At       time.Time `json:"at"`
+			Decision string    `json:"decision"`
+			Contact  string    `json:"contact"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil || rec.At.IsZero() || rec.Decision == "" || rec.Contact == "" {
+			t.Fatalf("log line %d %q: %v", lines+1, sc.Text(), err)
+		}
+		lines++
+	}
+	if lines == 0 {
+		t.Fatal("empty decision log")
+	}
+}
+
+func TestSimulateCommandErrors(t *testing.T) {
+	r := runSimulate(t, "--days", "0", "--from", "yesterday")
+	if r.err == nil {
+		t.Fatal("simulate without files succeeded")
+	}
+	for _, s := range []string{"--accounts is required", "--events is required", "--days is required", `--from "yesterday" is not an RFC 3339 time`} {
+		if !strings.Contains(r.err.Error(), s) {
+			t.Errorf("error lacks %q: %v", s, r.err)
+		}
+	}
+	missing := filepath.Join(t.TempDir(), "nope.csv")
+	r = runSimulate(t, "--accounts", missing, "--contacts", missing, "--events", missing, "--from", "2026-03-02T00:00:00Z", "--days", "1")
+	if r.err == nil || !strings.Contains(r.err.Error(), "--accounts") {
+		t.Errorf("missing file: %v", r.err)
+	}
+}
