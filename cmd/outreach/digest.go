@@ -13,7 +13,7 @@ import (
 	"github.com/outreach-dev/outreach"
 	"github.com/outreach-dev/outreach/digest"
 	"github.com/outreach-dev/outreach/links"
-	"github.com/outreach-dev/outreach/outbox"
+	"github.com/outreach-dev/outreach/eml"
 	"github.com/outreach-dev/outreach/sendgrid"
 	"github.com/outreach-dev/outreach/store"
 )
@@ -118,7 +118,7 @@ func (m *Main) runDigest(ctx context.Context, owner, at, htmlFile string, send b
 
 // sendDigest stores and sends the digest through the configured sender.
 func (m *Main) sendDigest(ctx context.Context, db *store.DB, signer *links.Signer, member outreach.TeamMember, from, to time.Time, policyTZ string) error {
-	var sender outreach.Sender = outbox.New(m.Config.OutboxDir, m.Now)
+	var sender outreach.Sender = eml.New(m.Config.OutboxDir, m.Now)
 	where := "the outbox directory " + m.Config.OutboxDir
 	if m.Config.SendGridAPIKey != "" {
 		sg, err := sendgrid.NewSender(sendgrid.Config{APIKey: m.Config.SendGridAPIKey, APIURL: m.Config.SendGridAPIURL,

@@ -1,4 +1,4 @@
-// Package outbox is the Sender used when no SendGrid key is configured: it
+// Package eml is the Sender used when no SendGrid key is configured: it
 // writes each message as an RFC 5322 .eml file (multipart/alternative, the
 // text/plain part first, then text/html) into a directory, so a first run
 // shows real rendered emails that any mail client opens.
@@ -6,4 +6,4 @@
 // Files are named <delivery_id>.eml and written atomically (a temporary
 // file renamed into place), so sending a delivery again replaces its file
 // instead of adding a second one, and a reader never sees half a message.
-package outbox
+package eml

@@ -1,4 +1,4 @@
-package outbox_test
+package eml_test
 
 import (
 	"bytes"
@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/outreach-dev/outreach"
-	"github.com/outreach-dev/outreach/outbox"
+	"github.com/outreach-dev/outreach/eml"
 )
 
 var now = time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
@@ -86,7 +86,7 @@ func parse(t *testing.T, path string) (*mail.Message, []part) {
 
 func TestSendWritesEML(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "nested", "outbox") // created on demand
-	s := outbox.New(dir, func() time.Time { return now })
+	s := eml.New(dir, func() time.Time { return now })
 	m := survey()
 	res, err := s.Send(context.Background(), m)
 	if err != nil {
@@ -147,7 +147,7 @@ func TestTransactionalHasNoListUnsubscribe(t *testing.T) {
 	m := survey()
 	m.Category, m.UnsubscribeURL = outreach.CategoryTransactional, "https://x.example/u/tok"
 	m.Subject = "Your renewal"
-	if _, err := outbox.New(dir, nil).Send(context.Background(), m); err != nil {
+	if _, err := eml.New(dir, nil).Send(context.Background(), m); err != nil {
 		t.Fatal(err)
 	}
 	msg, _ := parse(t, filepath.Join(dir, m.DeliveryID+".eml"))
@@ -161,7 +161,7 @@ func TestTransactionalHasNoListUnsubscribe(t *testing.T) {
 
 func TestResendOverwrites(t *testing.T) {
 	dir := t.TempDir()
-	s := outbox.New(dir, func() time.Time { return now })
+	s := eml.New(dir, func() time.Time { return now })
 	m := survey()
 	if _, err := s.Send(context.Background(), m); err != nil {
 		t.Fatal(err)
@@ -182,7 +182,7 @@ func TestResendOverwrites(t *testing.T) {
 
 func TestConcurrentSendsLeaveOneWholeFile(t *testing.T) {
 	dir := t.TempDir()
-	s := outbox.New(dir, nil)
+	s := eml.New(dir, nil)
 	var wg sync.WaitGroup
 	for i := range 16 {
 		wg.Go(func() {
@@ -206,7 +206,7 @@ func TestConcurrentSendsLeaveOneWholeFile(t *testing.T) {
 
 func TestBadDeliveryIDsRefused(t *testing.T) {
 	dir := t.TempDir()
-	s := outbox.New(dir, nil)
+	s := eml.New(dir, nil)
 	for _, id := range []string{"", "../escape", "a/b", ".hidden"} {
 		m := survey()
 		m.DeliveryID = id
@@ -228,7 +228,7 @@ func TestTextOnlyMessage(t *testing.T) {
 	dir := t.TempDir()
 	m := survey()
 	m.HTML = ""
-	if _, err := outbox.New(dir, nil).Send(context.Background(), m); err != nil {
+	if _, err := eml.New(dir, nil).Send(context.Background(), m); err != nil {
 		t.Fatal(err)
 	}
 	_, parts := parse(t, filepath.Join(dir, m.DeliveryID+".eml"))
