@@ -11,10 +11,11 @@ import (
 	"time"
 
 	"github.com/outreach-dev/outreach/campaigns"
+	"github.com/outreach-dev/outreach/sample"
 	"github.com/outreach-dev/outreach/simulate"
 )
 
-const simulateUsage = "simulate [--campaigns DIR] --accounts F.csv --contacts F.csv --events F.csv [--team F.csv] [--suppressions F.csv] --from RFC3339 --days N [--out FILE.jsonl]"
+const simulateUsage = "simulate [--campaigns DIR] (--accounts F.csv --contacts F.csv --events F.csv [--team F.csv] [--suppressions F.csv] | --sample N [--sample-seed S] [--sample-out DIR]) --from RFC3339 --days N [--out FILE.jsonl]"
 
 // simulateFlags are the flags of `outreach simulate`.
 type simulateFlags struct {
@@ -23,6 +24,9 @@ type simulateFlags struct {
 	from                                           string
 	days                                           int
 	out                                            string
+	sample                                         int   // generate N sample accounts instead of reading files
+	sampleSeed                                     int64 // seed of the generated data
+	sampleOut                                      string
 }
 
 func (m *Main) simulateCommand() *command {
@@ -40,6 +44,9 @@ func (m *Main) simulateCommand() *command {
 			fs.StringVar(&f.from, "from", "", "start of the window, RFC 3339 (required), e.g. 2026-03-02T00:00:00Z")
 			fs.IntVar(&f.days, "days", 0, "length of the window in days (required)")
 			fs.StringVar(&f.out, "out", "", "write the decision log here, one JSON object per line")
+			fs.IntVar(&f.sample, "sample", 0, "instead of CSV files, simulate a generated customer base of N accounts (3-8 people each, events over the window)")
+			fs.Int64Var(&f.sampleSeed, "sample-seed", 1, "seed of the generated customer base (same seed, same data)")
+			fs.StringVar(&f.sampleOut, "sample-out", "", "also write the generated customer base as CSV files into this directory")
 		},
 		Run: func(ctx context.Context, args []string) error {
 			if err := wantArgs(args, 0, simulateUsage); err != nil {
@@ -102,9 +109,15 @@ func (m *Main) simulateOptions(f simulateFlags) (simulate.Options, func(), error
 	}
 	var opts simulate.Options
 	var errs []error
-	for _, req := range [][2]string{{"--accounts", f.accounts}, {"--contacts", f.contacts}, {"--events", f.events}, {"--from", f.from}} {
+	required := [][2]string{{"--from", f.from}}
+	if f.sample == 0 {
+		required = append(required, [2]string{"--accounts", f.accounts}, [2]string{"--contacts", f.contacts}, [2]string{"--events", f.events})
+	} else if f.accounts != "" || f.contacts != "" || f.events != "" || f.team != "" {
+		errs = append(errs, fmt.Errorf("--sample replaces --accounts, --contacts, --events and --team: give one or the other"))
+	}
+	for _, req := range required {
 		if req[1] == "" {
-			errs = append(errs, fmt.Errorf("%s is required", req[0]))
+			errs = append(errs, fmt.Errorf("%s is required (or --sample N)", req[0]))
 		}
 	}
 	if f.days < 1 {
@@ -121,6 +134,15 @@ func (m *Main) simulateOptions(f simulateFlags) (simulate.Options, func(), error
 		return opts, closeAll, fmt.Errorf("usage: outreach %s\n%w", simulateUsage, errors.Join(errs...))
 	}
 	opts.Days = f.days
+	if f.sample > 0 {
+		d := sample.Generate(f.sampleSeed, sample.Options{Accounts: f.sample, From: opts.From, Days: f.days})
+		if f.sampleOut != "" {
+			if err := d.WriteCSV(f.sampleOut); err != nil {
+				return opts, closeAll, err
+			}
+		}
+		opts.Accounts, opts.Contacts, opts.Events, opts.Team = d.Accounts, d.Contacts, d.Events, d.Team
+	}
 	dir := f.campaigns
 	if dir == "" {
 		dir = m.Config.Campaigns

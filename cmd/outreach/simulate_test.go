@@ -100,3 +100,25 @@ func TestSimulateCommandErrors(t *testing.T) {
 		t.Errorf("missing file: %v", r.err)
 	}
 }
+
+func TestSimulateCommandSample(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	r := runSimulate(t, "--sample", "15", "--sample-seed", "4", "--sample-out", dir, "--from", "2026-03-02T00:00:00Z", "--days", "10")
+	if r.err != nil {
+		t.Fatalf("simulate --sample: %v", r.err)
+	}
+	if !strings.Contains(r.stdout, "renewal-reminder") || !strings.Contains(r.stdout, "decisions; simulated in") {
+		t.Errorf("output:\n%s", r.stdout)
+	}
+	// The written files simulate to the same forecast.
+	again := runSimulate(t, "--accounts", filepath.Join(dir, sample.AccountsFile), "--contacts", filepath.Join(dir, sample.ContactsFile),
+		"--events", filepath.Join(dir, sample.EventsFile), "--team", filepath.Join(dir, sample.TeamFile),
+		"--from", "2026-03-02T00:00:00Z", "--days", "10")
+	if again.err != nil || again.stdout != r.stdout {
+		t.Errorf("the sample's CSV files forecast differently (%v):\n%s\nvs\n%s", again.err, again.stdout, r.stdout)
+	}
+	r = runSimulate(t, "--sample", "15", "--accounts", "a.csv", "--from", "2026-03-02T00:00:00Z", "--days", "10")
+	if r.err == nil || !strings.Contains(r.err.Error(), "--sample replaces") {
+		t.Errorf("--sample with --accounts: %v", r.err)
+	}
+}
