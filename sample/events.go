@@ -172,7 +172,7 @@ func (g *gen) activity(c outreach.Contact) []outreach.Event {
 	}
 	var evs []outreach.Event
 	for t := start; ; {
-		t = t.Add(time.Duration(2+g.r.IntN(7))*24*time.Hour + time.Duration(g.r.IntN(6)-3)*time.Hour)
+		t = t.Add(time.Duration(2+g.r.IntN(7))*24*time.Hour + time.Duration(g.r.IntN(6*3600)-3*3600)*time.Second)
 		if !t.Before(stop) {
 			return evs
 		}

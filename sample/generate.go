@@ -277,11 +277,11 @@ func (g *gen) lastSeen() (activity, time.Time) {
 	day := 24 * time.Hour
 	switch x := g.r.IntN(100); {
 	case x < 70:
-		return active, g.opts.From.Add(-time.Duration(1+g.r.IntN(7*24)) * time.Hour)
+		return active, g.opts.From.Add(-time.Duration(3600+g.r.IntN(7*24*3600)) * time.Second)
 	case x < 88:
-		return fading, g.opts.From.Add(-day*time.Duration(8+g.r.IntN(15)) - time.Duration(g.r.IntN(24))*time.Hour)
+		return fading, g.opts.From.Add(-day*time.Duration(8+g.r.IntN(15)) - time.Duration(g.r.IntN(24*3600))*time.Second)
 	default:
-		return dormant, g.opts.From.Add(-day*time.Duration(31+g.r.IntN(90)) - time.Duration(g.r.IntN(24))*time.Hour)
+		return dormant, g.opts.From.Add(-day*time.Duration(31+g.r.IntN(90)) - time.Duration(g.r.IntN(24*3600))*time.Second)
 	}
 }
 

@@ -169,7 +169,7 @@ func (r *Result) Print(w io.Writer) error {
 		int(r.End.Sub(r.From)/day), r.Instants)
 	fmt.Fprintf(&sb, "events: %d in the window, %d before it (loaded at the start; %d stale occurrences not planned), %d after it (ignored)\n\n",
 		r.Events.Total-r.Events.BeforeWindow-r.Events.AfterWindow, r.Events.BeforeWindow, r.Stale, r.Events.AfterWindow)
-	tw := tabwriter.NewWriter(&sb, 0, 0, 2, ' ', tabwriter.AlignRight)
+	tw := tabwriter.NewWriter(&sb, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "campaign\tcategory\tplanned\tsent\tdeferred\tdropped\tsuppressed\tfailed\tpending\t")
 	row := func(c CampaignSummary) {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", c.Campaign, c.Category, c.Planned, c.Sent,
