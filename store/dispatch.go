@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -178,15 +179,15 @@ func (db *DB) readDue(ctx context.Context, tx *sqlx.Tx, c outreach.DispatchClaim
 	accIDs := keys(accounts)
 	if c.AccountWindow > 0 && db.dialect == Postgres {
 		var locked []int64
-		q := db.rebind(`SELECT id FROM accounts WHERE ` + db.inInt("id") + ` ORDER BY id FOR UPDATE`)
-		if err := tx.SelectContext(ctx, &locked, q, jsonArray(accIDs)); err != nil {
+		q := db.rebind(`SELECT id FROM accounts WHERE ` + db.anyInt("id") + ` ORDER BY id FOR UPDATE`)
+		if err := tx.SelectContext(ctx, &locked, q, db.intsArg(accIDs)); err != nil {
 			return nil, fmt.Errorf("lock accounts: %w", err)
 		}
 	}
 	var due []claimDueRow
 	q = db.rebind(`SELECT id, campaign, category, contact_id, account_id, occurrence, event_id, due_at, not_before, created_at
-		FROM deliveries WHERE state = 'planned' AND not_before <= ? AND ` + db.inInt("contact_id") + ` ORDER BY due_at, id`)
-	if err := tx.SelectContext(ctx, &due, q, now, jsonArray(ids)); err != nil {
+		FROM deliveries WHERE state = 'planned' AND not_before <= ? AND ` + db.anyInt("contact_id") + ` ORDER BY due_at, id`)
+	if err := tx.SelectContext(ctx, &due, q, now, db.intsArg(ids)); err != nil {
 		return nil, fmt.Errorf("read due deliveries: %w", err)
 	}
 	for i := range due {
@@ -208,8 +209,8 @@ func (db *DB) readHistory(ctx context.Context, tx *sqlx.Tx, c outreach.DispatchC
 	if c.ContactWindow > 0 {
 		var slots []claimSlotRow
 		q := db.rebind(`SELECT id, contact_id AS owner, campaign, category, reserved_at FROM deliveries
-			WHERE state IN ('sending', 'sent') AND reserved_at >= ? AND ` + db.inInt("contact_id"))
-		if err := tx.SelectContext(ctx, &slots, q, ms(c.Now.Add(-c.ContactWindow)), jsonArray(ids)); err != nil {
+			WHERE state IN ('sending', 'sent') AND reserved_at >= ? AND ` + db.anyInt("contact_id"))
+		if err := tx.SelectContext(ctx, &slots, q, ms(c.Now.Add(-c.ContactWindow)), db.intsArg(ids)); err != nil {
 			return fmt.Errorf("read contact history: %w", err)
 		}
 		for i := range slots {
@@ -220,8 +221,8 @@ func (db *DB) readHistory(ctx context.Context, tx *sqlx.Tx, c outreach.DispatchC
 	if c.AccountWindow > 0 {
 		var slots []claimSlotRow
 		q := db.rebind(`SELECT id, account_id AS owner, campaign, category, reserved_at FROM deliveries
-			WHERE category = 'survey' AND state IN ('sending', 'sent') AND reserved_at >= ? AND ` + db.inInt("account_id"))
-		if err := tx.SelectContext(ctx, &slots, q, ms(c.Now.Add(-c.AccountWindow)), jsonArray(accIDs)); err != nil {
+			WHERE category = 'survey' AND state IN ('sending', 'sent') AND reserved_at >= ? AND ` + db.anyInt("account_id"))
+		if err := tx.SelectContext(ctx, &slots, q, ms(c.Now.Add(-c.AccountWindow)), db.intsArg(accIDs)); err != nil {
 			return fmt.Errorf("read account history: %w", err)
 		}
 		byAccount := map[int64][]outreach.Reservation{}
@@ -243,8 +244,8 @@ func (db *DB) readSuppressions(ctx context.Context, tx *sqlx.Tx, hashes map[stri
 		Reason    string `db:"reason"`
 		CreatedAt int64  `db:"created_at"`
 	}
-	q := db.rebind(`SELECT email_hash, scope, reason, created_at FROM suppressions WHERE ` + db.inText("email_hash"))
-	if err := tx.SelectContext(ctx, &sups, q, jsonArray(keys(hashes))); err != nil {
+	q := db.rebind(`SELECT email_hash, scope, reason, created_at FROM suppressions WHERE ` + db.anyText("email_hash"))
+	if err := tx.SelectContext(ctx, &sups, q, db.textsArg(keys(hashes))); err != nil {
 		return fmt.Errorf("read suppressions: %w", err)
 	}
 	for _, s := range sups {
@@ -253,6 +254,68 @@ func (db *DB) readSuppressions(ctx context.Context, tx *sqlx.Tx, hashes map[stri
 		}
 	}
 	return nil
+}
+
+// anyInt is a condition "col is one of a list of ids" whose list is one
+// parameter (see intsArg). On PostgreSQL it is "= ANY(bigint[])", which
+// the planner estimates from the array and serves from an index on col;
+// a set-returning function in IN is estimated at 100 rows and may lead it
+// to scan instead.
+func (db *DB) anyInt(col string) string {
+	if db.dialect == Postgres {
+		return col + " = ANY(CAST(? AS bigint[]))"
+	}
+	return db.inInt(col)
+}
+
+// intsArg encodes ids for anyInt.
+func (db *DB) intsArg(ids []int64) string {
+	if db.dialect != Postgres {
+		return jsonArray(ids)
+	}
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.FormatInt(id, 10))
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+// anyText is anyInt for text columns (see textsArg).
+func (db *DB) anyText(col string) string {
+	if db.dialect == Postgres {
+		return col + " = ANY(CAST(? AS text[]))"
+	}
+	return db.inText(col)
+}
+
+// textsArg encodes strings for anyText: a PostgreSQL array literal with
+// every element quoted, or a JSON array on SQLite.
+func (db *DB) textsArg(vals []string) string {
+	if db.dialect != Postgres {
+		return jsonArray(vals)
+	}
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, v := range vals {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('"')
+		for _, r := range v {
+			if r == '"' || r == '\\' {
+				b.WriteByte('\\')
+			}
+			b.WriteRune(r)
+		}
+		b.WriteByte('"')
+	}
+	b.WriteByte('}')
+	return b.String()
 }
 
 // castValues returns "(CAST(? AS T1), ...), ..." for rows rows of the given
@@ -389,8 +452,8 @@ func (db *DB) loadReserved(ctx context.Context, tx *sqlx.Tx, ids []string) ([]ou
 			d.claimed_by AS d_claimed_by, e.properties AS e_properties, ` + contactCols + `
 			FROM deliveries d JOIN contacts c ON c.id = d.contact_id JOIN accounts a ON a.id = c.account_id
 			LEFT JOIN events e ON e.id = d.event_id
-			WHERE ` + db.inText("d.id") + ` ORDER BY d.id`)
-		if err := tx.SelectContext(ctx, &rows, q, jsonArray(chunk)); err != nil {
+			WHERE ` + db.anyText("d.id") + ` ORDER BY d.id`)
+		if err := tx.SelectContext(ctx, &rows, q, db.textsArg(chunk)); err != nil {
 			return nil, fmt.Errorf("load reserved deliveries: %w", err)
 		}
 		for i := range rows {
@@ -485,8 +548,8 @@ func (db *DB) Heartbeat(ctx context.Context, processID string, ids []string, now
 	if len(ids) == 0 {
 		return nil
 	}
-	q := db.rebind(`UPDATE deliveries SET heartbeat_at = ? WHERE state = 'sending' AND claimed_by = ? AND ` + db.inText("id"))
-	if _, err := db.db.ExecContext(ctx, q, ms(now), processID, jsonArray(ids)); err != nil {
+	q := db.rebind(`UPDATE deliveries SET heartbeat_at = ? WHERE state = 'sending' AND claimed_by = ? AND ` + db.anyText("id"))
+	if _, err := db.db.ExecContext(ctx, q, ms(now), processID, db.textsArg(ids)); err != nil {
 		return fmt.Errorf("heartbeat: %w", err)
 	}
 	return nil
@@ -533,8 +596,8 @@ func (db *DB) RecoverSending(ctx context.Context, staleBefore time.Time, limit i
 			Payload    sql.NullString `db:"payload"`
 		}
 		q = db.rebind(`SELECT delivery_id, at, payload FROM provider_events
-			WHERE type = 'processed' AND ` + db.inText("delivery_id") + ` ORDER BY at DESC`)
-		if err := tx.SelectContext(ctx, &events, q, jsonArray(ids)); err != nil {
+			WHERE type = 'processed' AND ` + db.anyText("delivery_id") + ` ORDER BY at DESC`)
+		if err := tx.SelectContext(ctx, &events, q, db.textsArg(ids)); err != nil {
 			return err
 		}
 		for _, e := range events { // earliest last, so it wins
