@@ -57,9 +57,9 @@ type Options struct {
 	// be empty; Run migrates it and closes it at the end.
 	DBURL string
 
-	// Dispatch configures the dispatcher; empty required fields get
-	// simulation values (ProcessID "simulate", a loopback PublicURL,
-	// example From and postal address).
+	// Dispatch configures the dispatcher; zero fields get simulation
+	// values (1 worker, batches of 1,000 contacts, ProcessID "simulate", a
+	// loopback PublicURL, example From and postal address).
 	Dispatch dispatch.Config
 
 	// OnDay, when set, is called at the start of every simulated day
@@ -86,6 +86,15 @@ func (o *Options) validate() error {
 // care about.
 func (o *Options) dispatchConfig() dispatch.Config {
 	c := o.Dispatch
+	// One sender and large claims: the store is one SQLite connection, so
+	// parallel senders only split each claim's results into more
+	// transactions.
+	if c.Workers == 0 {
+		c.Workers = 1
+	}
+	if c.Batch == 0 {
+		c.Batch = 1000
+	}
 	if c.ProcessID == "" {
 		c.ProcessID = "simulate"
 	}
