@@ -36,6 +36,15 @@ type Scheduler struct {
 	// Pack returns the active pack (serve swaps it on SIGHUP).
 	Pack   func() *campaigns.Loaded
 	Logger *slog.Logger
+	// Digests, when set, sends the team's digests that are due at the
+	// tick (digest.Runner). It runs after planning, so a digest's "planned
+	// for next week" section sees what this tick planned.
+	Digests Digester
+}
+
+// Digester is the leader's digest work, run once per tick.
+type Digester interface {
+	Tick(ctx context.Context, now time.Time) (sent int, err error)
 }
 
 // TickReport counts what one tick did.
@@ -45,6 +54,7 @@ type TickReport struct {
 	Stale             int // deliveries not planned: due more than their ttl ago
 	CooledDown        int // deliveries not planned: the campaign's cooldown
 	SchedulesFired    int
+	DigestsSent       int
 }
 
 func (r *TickReport) add(p outreach.PlanResult) {
@@ -80,12 +90,19 @@ func (s *Scheduler) Tick(ctx context.Context, now time.Time) (TickReport, error)
 	if err := s.fireSchedules(ctx, loaded.Pack, states, now, &rep); err != nil {
 		return rep, fmt.Errorf("tick: %w", err)
 	}
+	if s.Digests != nil {
+		sent, err := s.Digests.Tick(ctx, now)
+		rep.DigestsSent = sent
+		if err != nil {
+			return rep, fmt.Errorf("tick: digests: %w", err)
+		}
+	}
 	if rep.Stale > 0 {
 		s.logger().Info("skipped stale occurrences: due more than their ttl ago", "count", rep.Stale)
 	}
 	if rep != (TickReport{}) {
 		s.logger().Info("tick", "at", now.UTC(), "events", rep.EventsPlanned, "deliveries", rep.DeliveriesPlanned,
-			"stale", rep.Stale, "cooled_down", rep.CooledDown, "schedules_fired", rep.SchedulesFired)
+			"stale", rep.Stale, "cooled_down", rep.CooledDown, "schedules_fired", rep.SchedulesFired, "digests", rep.DigestsSent)
 	}
 	return rep, nil
 }

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"flag"
 	"fmt"
 	"os"
@@ -13,14 +11,8 @@ import (
 	"github.com/outreach-dev/outreach"
 	"github.com/outreach-dev/outreach/digest"
 	"github.com/outreach-dev/outreach/links"
-	"github.com/outreach-dev/outreach/eml"
-	"github.com/outreach-dev/outreach/sendgrid"
 	"github.com/outreach-dev/outreach/store"
 )
-
-// linkSecretSetting is the settings key of the generated link-signing
-// secret used when OUTREACH_SECRET is unset.
-const linkSecretSetting = "link_secret"
 
 func (m *Main) digestCommand() *command {
 	var owner, at, htmlFile string
@@ -90,7 +82,7 @@ func (m *Main) runDigest(ctx context.Context, owner, at, htmlFile string, send b
 		}
 		return fmt.Errorf("%s owns no accounts, so there is no digest to build: set owner_email = %s on their accounts (`outreach import accounts FILE.csv`)", owner, owner)
 	}
-	signer, err := m.digestSigner(ctx, db)
+	signer, err := m.linkSigner(ctx, db)
 	if err != nil {
 		return err
 	}
@@ -118,15 +110,9 @@ func (m *Main) runDigest(ctx context.Context, owner, at, htmlFile string, send b
 
 // sendDigest stores and sends the digest through the configured sender.
 func (m *Main) sendDigest(ctx context.Context, db *store.DB, signer *links.Signer, member outreach.TeamMember, from, to time.Time, policyTZ string) error {
-	var sender outreach.Sender = eml.New(m.Config.OutboxDir, m.Now)
-	where := "the outbox directory " + m.Config.OutboxDir
-	if m.Config.SendGridAPIKey != "" {
-		sg, err := sendgrid.NewSender(sendgrid.Config{APIKey: m.Config.SendGridAPIKey, APIURL: m.Config.SendGridAPIURL,
-			PostalAddress: m.Config.PostalAddress, RatePerSecond: m.Config.SendRate, Now: m.Now})
-		if err != nil {
-			return err
-		}
-		sender, where = sg, "SendGrid"
+	sender, where, err := m.mailSender(false)
+	if err != nil {
+		return err
 	}
 	r := &digest.Runner{Store: db, Sender: sender, Signer: signer, PublicURL: m.Config.PublicURL,
 		From: m.Config.MailFrom, PolicyTZ: func() string { return policyTZ }, Logger: m.Logger}
@@ -139,21 +125,4 @@ func (m *Main) sendDigest(ctx context.Context, db *store.DB, signer *links.Signe
 	}
 	fmt.Fprintf(m.Stderr, "digest sent to %s through %s\n", member.Email, where)
 	return nil
-}
-
-// digestSigner returns the link signer: OUTREACH_SECRET, or the secret
-// generated once and kept in the database.
-func (m *Main) digestSigner(ctx context.Context, db *store.DB) (*links.Signer, error) {
-	if len(m.Config.Secrets) > 0 {
-		return links.NewSigner(strings.Join(m.Config.Secrets, ","))
-	}
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return nil, fmt.Errorf("generate link secret: %w", err)
-	}
-	secret, err := db.SetSettingIfAbsent(ctx, linkSecretSetting, base64.RawURLEncoding.EncodeToString(b))
-	if err != nil {
-		return nil, err
-	}
-	return links.NewSigner(secret)
 }

@@ -94,9 +94,11 @@ type Main struct {
 	// OnListen, when set, is called with the address serve listens on.
 	OnListen func(addr string)
 
-	cmd  *command
-	args []string
-	db   *store.DB
+	cmd    *command
+	args   []string
+	db     *store.DB
+	dryRun bool      // serve --dry-run
+	plan   *planning // serve's active pack and scheduler
 }
 
 // NewMain returns a Main on the process's environment and standard streams.

@@ -46,15 +46,16 @@ type planning struct {
 // startPlanning loads and applies the configured pack (an invalid pack
 // stops serve with its errors), then reloads it on SIGHUP and runs the
 // scheduler until ctx ends or stop is called.
-func (m *Main) startPlanning(ctx context.Context, db *store.DB) (*planning, error) {
+func (m *Main) startPlanning(ctx context.Context, db *store.DB, digests scheduler.Digester) (*planning, error) {
 	p := &planning{m: m, db: db}
 	if err := p.reload(ctx); err != nil {
 		return nil, err
 	}
+	m.plan = p
 	ctx, p.cancel = context.WithCancel(ctx)
 	host, _ := os.Hostname()
 	p.leader = store.NewLeader(db, "planner", fmt.Sprintf("%s:%d", host, os.Getpid()))
-	s := &scheduler.Scheduler{Store: db, Pack: p.Active, Logger: m.Logger}
+	s := &scheduler.Scheduler{Store: db, Pack: p.Active, Logger: m.Logger, Digests: digests}
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	p.wg.Add(2)

@@ -134,7 +134,7 @@ func TestReloadKeepsLastValidPack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := m.startPlanning(ctx, db)
+	p, err := m.startPlanning(ctx, db, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

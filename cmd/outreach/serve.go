@@ -18,11 +18,12 @@ const shutdownTimeout = 30 * time.Second
 
 func (m *Main) serveCommand() *command {
 	return &command{
-		Usage:   "serve",
-		Summary: "run the HTTP API (on SQLite, migrating first; on PostgreSQL, after `outreach migrate`)",
+		Usage:   "serve [--dry-run]",
+		Summary: "run the API, public pages, the leader's planning and digests, and the dispatcher",
 		Flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&m.Config.HTTPAddr, "http-addr", m.Config.HTTPAddr, "listen address (OUTREACH_HTTP_ADDR)")
 			fs.StringVar(&m.Config.PublicURL, "public-url", m.Config.PublicURL, "base of links in emails (OUTREACH_PUBLIC_URL)")
+			fs.BoolVar(&m.dryRun, "dry-run", false, "plan and decide, record everything, send nothing (go-live check)")
 		},
 		Run: m.serve,
 	}
@@ -38,11 +39,20 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	plan, err := m.startPlanning(ctx, db) // pack + leader's scheduler (pack.go)
+	w, err := m.wire(ctx, db)
+	if err != nil {
+		return err
+	}
+	plan, err := m.startPlanning(ctx, db, w.digests) // pack + leader's scheduler (pack.go)
 	if err != nil {
 		return err
 	}
 	defer plan.stop()
+	stopDispatch, err := m.startDispatch(ctx, db, w, plan.Active)
+	if err != nil {
+		return err
+	}
+	defer stopDispatch()
 	if m.Config.APIToken == "" {
 		m.Logger.Warn("OUTREACH_API_TOKEN is not set: only tokens made with `outreach token create` can use the API")
 	}
@@ -51,6 +61,8 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		Logger:     m.Logger,
 		AdminToken: m.Config.APIToken,
 		Now:        m.Now,
+		Feedback:   w.feedback,
+		Pause:      &httpapi.Pause{Store: db, Links: w.signer},
 	}
 	ln, err := net.Listen("tcp", m.Config.HTTPAddr)
 	if err != nil {
