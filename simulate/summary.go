@@ -170,9 +170,9 @@ func (r *Result) Print(w io.Writer) error {
 	fmt.Fprintf(&sb, "events: %d in the window, %d before it (loaded at the start; %d stale occurrences not planned), %d after it (ignored)\n\n",
 		r.Events.Total-r.Events.BeforeWindow-r.Events.AfterWindow, r.Events.BeforeWindow, r.Stale, r.Events.AfterWindow)
 	tw := tabwriter.NewWriter(&sb, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "campaign\tcategory\tplanned\tsent\tdeferred\tdropped\tsuppressed\tfailed\tpending\t")
+	fmt.Fprintln(tw, "campaign\tcategory\tplanned\tsent\tdeferred\tdropped\tsuppressed\tfailed\tpending")
 	row := func(c CampaignSummary) {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", c.Campaign, c.Category, c.Planned, c.Sent,
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", c.Campaign, c.Category, c.Planned, c.Sent,
 			c.Deferred, c.Dropped, c.Suppressed, c.Failed, c.Pending)
 	}
 	for _, c := range r.Summary.Campaigns {
