@@ -77,6 +77,7 @@ func (m *Main) commands() map[string]*command {
 		"explain":  m.explainCommand(),
 		"digest":   m.digestCommand(),
 		"preview":  m.previewCommand(),
+		"simulate": m.simulateCommand(),
 	}
 }
 
