@@ -33,7 +33,13 @@ func (s *Set) Render(name, locale string, d *Data) (*Rendered, error) {
 	if err := r.check(); err != nil {
 		return nil, err
 	}
-	subject, err := r.execText(e.subject, e.subjectPart)
+	pool := poolOf(e)
+	b, err := pool.get(r)
+	if err != nil {
+		return nil, err
+	}
+	defer pool.put(b)
+	subject, err := execText(b.subject, e.subjectPart, r.d)
 	if err != nil {
 		return nil, err
 	}
@@ -42,11 +48,11 @@ func (s *Set) Render(name, locale string, d *Data) (*Rendered, error) {
 		line, col := e.subjectPart.position(1, -1)
 		return nil, &Problem{Path: e.subjectPart.path, Line: line, Col: col, Message: "the subject renders empty"}
 	}
-	text, err := r.execText(e.text, e.textPart)
+	text, err := execText(b.text, e.textPart, r.d)
 	if err != nil {
 		return nil, err
 	}
-	body, err := r.execHTML(e.html, e.htmlPart)
+	body, err := execHTML(b.html, e.htmlPart, r.d)
 	if err != nil {
 		return nil, err
 	}
@@ -142,13 +148,11 @@ func (r *renderer) check() error {
 	return nil
 }
 
-func (r *renderer) execText(t *texttemplate.Template, pt part) (string, error) {
-	c, err := t.Clone()
-	if err != nil {
-		return "", fmt.Errorf("render %s: %w", pt.path, err)
-	}
-	var b strings.Builder
-	if err := c.Funcs(r.funcs(false)).Execute(&b, r.d); err != nil {
+// execText executes a bound text template on d.
+func execText(t *texttemplate.Template, pt part, d *Data) (string, error) {
+	b := getBuffer()
+	defer putBuffer(b)
+	if err := t.Execute(b, d); err != nil {
 		return "", pt.problem(err)
 	}
 	out := b.String()
@@ -158,13 +162,11 @@ func (r *renderer) execText(t *texttemplate.Template, pt part) (string, error) {
 	return out, nil
 }
 
-func (r *renderer) execHTML(t *htmltemplate.Template, pt part) (string, error) {
-	c, err := t.Clone()
-	if err != nil {
-		return "", fmt.Errorf("render %s: %w", pt.path, err)
-	}
-	var b strings.Builder
-	if err := c.Funcs(r.funcs(true)).Execute(&b, r.d); err != nil {
+// execHTML executes a bound html template on d.
+func execHTML(t *htmltemplate.Template, pt part, d *Data) (string, error) {
+	b := getBuffer()
+	defer putBuffer(b)
+	if err := t.Execute(b, d); err != nil {
 		return "", pt.problem(err)
 	}
 	return b.String(), nil
@@ -250,6 +252,42 @@ type page struct {
 
 var closingBody = regexp.MustCompile(`(?i)</body\s*>`)
 
+// containsHTMLTag reports whether body contains "<html" in any case, as
+// strings.Contains(strings.ToLower(body), "<html") does, without lowering a
+// copy of the whole body (no other character lowers to these ASCII ones).
+func containsHTMLTag(body string) bool {
+	const tag = "<html"
+	for i := strings.IndexByte(body, '<'); i >= 0; {
+		if len(body)-i < len(tag) {
+			return false
+		}
+		if asciiEqualFold(body[i:i+len(tag)], tag) {
+			return true
+		}
+		next := strings.IndexByte(body[i+1:], '<')
+		if next < 0 {
+			return false
+		}
+		i += 1 + next
+	}
+	return false
+}
+
+// asciiEqualFold compares s with the lower-case ASCII word lower, ignoring
+// the case of ASCII letters in s.
+func asciiEqualFold(s, lower string) bool {
+	for i := 0; i < len(lower); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
+}
+
 // htmlWithFooter wraps a fragment in the layout, or inserts the footer
 // before </body> of a template that is a whole document.
 func (r *renderer) htmlWithFooter(body, subject, locale string) (string, error) {
@@ -261,14 +299,15 @@ func (r *renderer) htmlWithFooter(body, subject, locale string) (string, error) 
 	if r.unsubscribes() {
 		p.UnsubURL = r.d.UnsubscribeURL
 	}
-	var b strings.Builder
-	if !strings.Contains(strings.ToLower(body), "<html") {
-		if err := layout.Execute(&b, p); err != nil {
+	b := getBuffer()
+	defer putBuffer(b)
+	if !containsHTMLTag(body) {
+		if err := layout.Execute(b, p); err != nil {
 			return "", fmt.Errorf("render layout: %w", err)
 		}
 		return b.String(), nil
 	}
-	if err := layout.ExecuteTemplate(&b, "footer", p); err != nil {
+	if err := layout.ExecuteTemplate(b, "footer", p); err != nil {
 		return "", fmt.Errorf("render footer: %w", err)
 	}
 	all := closingBody.FindAllStringIndex(body, -1)
