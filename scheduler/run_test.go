@@ -74,3 +74,40 @@ func TestRunRejectsBadTick(t *testing.T) {
 		t.Errorf("Run with a bad spec = %v, want an error naming OUTREACH_TICK", err)
 	}
 }
+
+// digesterFunc is a scheduler.Digester from a function.
+type digesterFunc func(ctx context.Context, now time.Time) (int, error)
+
+func (f digesterFunc) Tick(ctx context.Context, now time.Time) (int, error) { return f(ctx, now) }
+
+func TestTickRunsDigestsAfterPlanning(t *testing.T) {
+	pack := loadPack(t, testCampaigns)
+	var order []string
+	st := &fakeStore{
+		CampaignStatesFn: func(context.Context) (map[string]outreach.CampaignState, error) { return nil, nil },
+		PlanEventBatchFn: func(context.Context, time.Time, int, func([]outreach.Event) []outreach.PlanRequest) (outreach.PlanResult, error) {
+			order = append(order, "plan")
+			return outreach.PlanResult{}, nil
+		},
+		FireScheduleFn: func(context.Context, outreach.AudienceQuery) (bool, outreach.PlanResult, error) {
+			return false, outreach.PlanResult{}, nil
+		},
+	}
+	var at time.Time
+	s := &scheduler.Scheduler{Store: st, Pack: func() *campaigns.Loaded { return pack },
+		Digests: digesterFunc(func(_ context.Context, now time.Time) (int, error) {
+			order = append(order, "digests")
+			at = now
+			return 2, nil
+		})}
+	rep, err := s.Tick(context.Background(), t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(order, ","); got != "plan,digests" {
+		t.Errorf("order = %s, want plan,digests", got)
+	}
+	if !at.Equal(t0) || rep.DigestsSent != 2 {
+		t.Errorf("digests ran at %v and report says %d sent; want %v and 2", at, rep.DigestsSent, t0)
+	}
+}
