@@ -32,6 +32,7 @@ type Config struct {
 	Tick                     string        // OUTREACH_TICK: cron spec or @every D
 	SendRate                 float64       // OUTREACH_SEND_RATE: requests per second per process
 	SendGrace                time.Duration // OUTREACH_SEND_GRACE
+	SendLease                time.Duration // OUTREACH_SEND_LEASE: silent heartbeat after which a sending process counts as gone
 }
 
 // DefaultConfig returns the defaults of the PRODUCT.md table.
@@ -47,6 +48,7 @@ func DefaultConfig() Config {
 		Tick:           "@every 1m",
 		SendRate:       100,
 		SendGrace:      15 * time.Minute,
+		SendLease:      30 * time.Second,
 	}
 }
 
@@ -91,6 +93,13 @@ func (c *Config) LoadEnv(getenv func(string) string) error {
 			return fmt.Errorf("OUTREACH_SEND_GRACE: %q is not a duration (e.g. 15m)", v)
 		}
 		c.SendGrace = d
+	}
+	if v := strings.TrimSpace(getenv("OUTREACH_SEND_LEASE")); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("OUTREACH_SEND_LEASE: %q is not a duration (e.g. 30s)", v)
+		}
+		c.SendLease = d
 	}
 	return nil
 }
@@ -141,6 +150,9 @@ func (c Config) Validate() error {
 	}
 	if c.SendGrace <= 0 {
 		return fmt.Errorf("OUTREACH_SEND_GRACE: must be a positive duration (e.g. 15m)")
+	}
+	if c.SendLease < time.Second {
+		return fmt.Errorf("OUTREACH_SEND_LEASE: must be at least 1s (default 30s): the heartbeat runs every third of it")
 	}
 	return nil
 }

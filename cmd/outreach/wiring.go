@@ -150,7 +150,7 @@ func (m *Main) startDispatch(ctx context.Context, db *store.DB, w *wiring, pack 
 		Store: db, Sender: w.sender, Pack: pack, Signer: w.signer, Logger: m.Logger, Now: m.Now,
 		Config: dispatch.Config{
 			ProcessID: processID(), PublicURL: m.Config.PublicURL, From: from, FromName: fromName,
-			PostalAddress: m.Config.PostalAddress, Grace: m.Config.SendGrace,
+			PostalAddress: m.Config.PostalAddress, Grace: m.Config.SendGrace, Lease: m.Config.SendLease,
 			WebhookEnabled: w.webhook, DryRun: m.dryRun,
 		},
 	}
