@@ -1,13 +1,10 @@
 package httpapi
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"io"
 	"net/http"
 
 	"github.com/outreach-dev/outreach"
-	"github.com/outreach-dev/outreach/sendgrid"
 )
 
 // MaxWebhookBodyBytes caps the body of an event webhook request. SendGrid
@@ -15,10 +12,15 @@ import (
 const MaxWebhookBodyBytes = 8 << 20
 
 // WebhookVerifier checks the signature of a webhook request over its raw
-// body; *sendgrid.Verifier implements it. Its errors are *outreach.Error
-// with code EUNAUTHORIZED (a 401).
+// body and reads its events; *sendgrid.Verifier implements it, so that
+// everything SendGrid-specific stays in package sendgrid. Verify's errors
+// are *outreach.Error with code EUNAUTHORIZED (a 401); Events' with code
+// EINVALID (a 400).
 type WebhookVerifier interface {
 	Verify(header http.Header, body []byte) error
+	// Events classifies the body's events for the store and counts the
+	// ones of types outreach does not use.
+	Events(body []byte) (events []outreach.FeedbackEvent, ignored int, err error)
 }
 
 // webhookBody is the answer to an accepted webhook request.
@@ -48,50 +50,14 @@ func (s *Server) handleSendGridWebhook(w http.ResponseWriter, r *http.Request) e
 	if err := f.Webhook.Verify(r.Header, body); err != nil {
 		return err
 	}
-	events, err := sendgrid.ParseEvents(body)
+	fes, ignored, err := f.Webhook.Events(body)
 	if err != nil {
 		return err
 	}
-	fes, ignored := feedbackEvents(events)
 	res, err := f.Store.RecordProviderEvents(r.Context(), fes)
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, webhookBody{FeedbackResult: res, Ignored: ignored})
 	return nil
-}
-
-// feedbackEvents classifies SendGrid events for the store and counts the
-// ignored ones (unknown types). An event without sg_event_id gets the hash
-// of its content as id, so a retried request still deduplicates.
-func feedbackEvents(events []sendgrid.Event) ([]outreach.FeedbackEvent, int) {
-	out := make([]outreach.FeedbackEvent, 0, len(events))
-	ignored := 0
-	for _, e := range events {
-		effect := e.Effect()
-		if effect == sendgrid.EffectIgnore {
-			ignored++
-			continue
-		}
-		id := e.ID
-		if id == "" {
-			sum := sha256.Sum256(e.Raw)
-			id = "sha256:" + hex.EncodeToString(sum[:])
-		}
-		fe := outreach.FeedbackEvent{
-			Event: outreach.ProviderEvent{ID: id, DeliveryID: e.DeliveryID, Email: e.Email,
-				Type: e.Type, At: e.At, Payload: e.Raw},
-			MessageID: e.XMessageID(),
-			Processed: effect == sendgrid.EffectProcessed,
-			Suppress:  effect.Scope(),
-		}
-		if fe.Suppress != "" {
-			fe.Reason = "sendgrid " + e.Type
-			if e.Reason != "" {
-				fe.Reason += ": " + e.Reason
-			}
-		}
-		out = append(out, fe)
-	}
-	return out, ignored
 }
