@@ -38,10 +38,15 @@ const decisionsQuery = `SELECT d.at, d.delivery_id, l.campaign, l.category, c.em
 const statesQuery = `SELECT campaign, category, state, COUNT(*) FROM deliveries GROUP BY campaign, category, state`
 
 // report reads the decisions back in time order, writes them to
-// Options.Out as JSONL and builds the summary.
+// Options.Out as JSONL, with a line per digest sent after the decisions of
+// its instant, and builds the summary.
 func (s *sim) report(ctx context.Context) error {
 	sb := newSummaryBuilder(s.pack.Pack)
 	if err := s.readStates(ctx, sb); err != nil {
+		return err
+	}
+	digests, err := s.readDigests(ctx)
+	if err != nil {
 		return err
 	}
 	var w *bufio.Writer
@@ -76,6 +81,12 @@ func (s *sim) report(ctx context.Context) error {
 		sb.add(&r)
 		s.res.Decisions++
 		if enc != nil {
+			for len(digests) > 0 && digests[0].At.Before(r.At) {
+				if err := enc.Encode(&digests[0]); err != nil {
+					return fmt.Errorf("simulate: write decision log: %w", err)
+				}
+				digests = digests[1:]
+			}
 			if err := enc.Encode(&r); err != nil {
 				return fmt.Errorf("simulate: write decision log: %w", err)
 			}
@@ -83,6 +94,14 @@ func (s *sim) report(ctx context.Context) error {
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("simulate: read decisions: %w", err)
+	}
+	for i := range digests {
+		if enc == nil {
+			break
+		}
+		if err := enc.Encode(&digests[i]); err != nil {
+			return fmt.Errorf("simulate: write decision log: %w", err)
+		}
 	}
 	if w != nil {
 		if err := w.Flush(); err != nil {

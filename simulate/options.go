@@ -67,6 +67,10 @@ type Options struct {
 	// before that instant's events are loaded. An error stops the run.
 	OnDay func(ctx context.Context, db *store.DB, day time.Time) error
 
+	// Answers, when set, makes customers answer a share of their surveys
+	// (at the start of each day, before OnDay); nil = nobody answers.
+	Answers *Answers
+
 	// Logger receives the planner's and dispatcher's logs; nil = none.
 	Logger *slog.Logger
 }
@@ -78,6 +82,9 @@ func (o *Options) validate() error {
 	}
 	if o.Days < 1 {
 		errs = append(errs, fmt.Errorf("simulate: Days is %d: simulate at least 1 day", o.Days))
+	}
+	if err := o.Answers.validate(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/outreach-dev/outreach"
 	"github.com/outreach-dev/outreach/campaigns"
+	"github.com/outreach-dev/outreach/digest"
 	"github.com/outreach-dev/outreach/dispatch"
 	"github.com/outreach-dev/outreach/links"
 	"github.com/outreach-dev/outreach/scheduler"
@@ -38,6 +39,10 @@ type Result struct {
 	Instants int
 	// Decisions is how many decisions the log holds.
 	Decisions int
+	// Digests counts the team's digests (Options.Team with schedules).
+	Digests DigestCounts
+	// Answers counts the survey answers (Options.Answers).
+	Answers AnswerCounts
 
 	// Recorder is the default sender (nil when Options.Sender was set); it
 	// keeps the last 100 messages and counts all.
@@ -53,15 +58,17 @@ type EventCounts struct {
 
 // sim is one running simulation.
 type sim struct {
-	opts   Options
-	pack   *campaigns.Loaded
-	db     *store.DB
-	sched  *scheduler.Scheduler
-	disp   *dispatch.Dispatcher
-	now    time.Time // the virtual clock, read by the store through db.Now
-	events []outreach.Event
-	next   int // first event not loaded yet
-	res    *Result
+	opts  Options
+	pack  *campaigns.Loaded
+	db    *store.DB
+	sched *scheduler.Scheduler
+	disp  *dispatch.Dispatcher
+	// digests sends the team's digests; nil without team members.
+	digests *digest.Runner
+	now     time.Time // the virtual clock, read by the store through db.Now
+	events  []outreach.Event
+	next    int // first event not loaded yet
+	res     *Result
 }
 
 // Run simulates the planner, throttle and dispatcher over the window
@@ -94,6 +101,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 
 	if err := s.load(ctx, in); err != nil {
 		return nil, err
+	}
+	if len(in.team) > 0 {
+		s.newDigests()
 	}
 	if err := s.loop(ctx); err != nil {
 		return nil, err
@@ -226,11 +236,16 @@ func loadError(what string, offset int, err error) error {
 // loop advances the virtual clock until the end of the window. An instant
 // at which nothing was loaded and no schedule is due skips the planner,
 // and one at which nothing is due skips the dispatcher: either would find
-// nothing to do.
+// nothing to do. Digests are sent at the instants they fall due, after
+// that instant's planning and sending.
 func (s *sim) loop(ctx context.Context) error {
 	nextDay := s.res.From
 	var wake time.Time // the schedules' next fire after the previous instant
 	due, hasDue, err := s.disp.NextDue(ctx)
+	if err != nil {
+		return fmt.Errorf("simulate: %w", err)
+	}
+	digestAt, err := s.digestWake(ctx)
 	if err != nil {
 		return fmt.Errorf("simulate: %w", err)
 	}
@@ -240,46 +255,77 @@ func (s *sim) loop(ctx context.Context) error {
 		}
 		s.res.Instants++
 		if !s.now.Before(nextDay) {
-			if s.opts.OnDay != nil {
-				if err := s.opts.OnDay(ctx, s.db, nextDay); err != nil {
-					return fmt.Errorf("simulate: day %s: %w", nextDay.Format(time.DateOnly), err)
-				}
-				// The hook may have changed anything.
-				if due, hasDue, err = s.disp.NextDue(ctx); err != nil {
-					return fmt.Errorf("simulate: %w", err)
-				}
+			if err := s.startDay(ctx, nextDay); err != nil {
+				return err
+			}
+			// The hook may have changed anything.
+			if due, hasDue, err = s.disp.NextDue(ctx); err != nil {
+				return fmt.Errorf("simulate: %w", err)
 			}
 			nextDay = nextDay.Add(day)
 		}
 		fire := first || (!wake.IsZero() && !s.now.Before(wake))
 		wake = s.sched.NextWake(s.now)
-		loaded, err := s.ingest(ctx, s.bound(wake, nextDay, due, hasDue))
+		loaded, err := s.ingest(ctx, s.bound(earliestSet(wake, digestAt), nextDay, due, hasDue))
 		if err != nil {
 			return err
 		}
-		planned := 0
-		if fire || loaded > 0 {
-			rep, err := s.sched.Tick(ctx, s.now)
-			if err != nil {
-				return fmt.Errorf("simulate at %s: %w", s.now.Format(time.RFC3339), err)
-			}
-			s.res.Stale += rep.Stale
-			s.res.CooledDown += rep.CooledDown
-			planned = rep.DeliveriesPlanned
+		if err := s.step(ctx, fire || loaded > 0, hasDue && !due.After(s.now)); err != nil {
+			return err
 		}
-		if planned > 0 || (hasDue && !due.After(s.now)) {
-			if _, err := s.disp.Step(ctx, s.now); err != nil {
-				return fmt.Errorf("simulate at %s: %w", s.now.Format(time.RFC3339), err)
+		if !digestAt.IsZero() && !digestAt.After(s.now) {
+			if err := s.sendDigests(ctx); err != nil {
+				return err
 			}
+		}
+		if digestAt, err = s.digestWake(ctx); err != nil {
+			return fmt.Errorf("simulate: %w", err)
 		}
 		if due, hasDue, err = s.disp.NextDue(ctx); err != nil {
 			return fmt.Errorf("simulate: %w", err)
 		}
-		next := s.nextInstant(wake, nextDay, due, hasDue)
+		next := s.nextInstant(earliestSet(wake, digestAt), nextDay, due, hasDue)
 		if !next.After(s.now) {
 			return fmt.Errorf("simulate: the clock would not advance past %s (a delivery stays due after a dispatch step)", s.now.Format(time.RFC3339Nano))
 		}
 		s.now = next
+	}
+	return nil
+}
+
+// startDay runs the work of the start of a simulated day: customers answer
+// the previous day's surveys (Options.Answers), then Options.OnDay.
+func (s *sim) startDay(ctx context.Context, dayStart time.Time) error {
+	if s.opts.Answers != nil {
+		if err := s.answerSurveys(ctx, dayStart); err != nil {
+			return fmt.Errorf("simulate: day %s: %w", dayStart.Format(time.DateOnly), err)
+		}
+	}
+	if s.opts.OnDay != nil {
+		if err := s.opts.OnDay(ctx, s.db, dayStart); err != nil {
+			return fmt.Errorf("simulate: day %s: %w", dayStart.Format(time.DateOnly), err)
+		}
+	}
+	return nil
+}
+
+// step plans (when plan is set) and then decides and sends (when anything
+// was planned or a delivery is due).
+func (s *sim) step(ctx context.Context, plan, dueNow bool) error {
+	planned := 0
+	if plan {
+		rep, err := s.sched.Tick(ctx, s.now)
+		if err != nil {
+			return fmt.Errorf("simulate at %s: %w", s.now.Format(time.RFC3339), err)
+		}
+		s.res.Stale += rep.Stale
+		s.res.CooledDown += rep.CooledDown
+		planned = rep.DeliveriesPlanned
+	}
+	if planned > 0 || dueNow {
+		if _, err := s.disp.Step(ctx, s.now); err != nil {
+			return fmt.Errorf("simulate at %s: %w", s.now.Format(time.RFC3339), err)
+		}
 	}
 	return nil
 }
@@ -298,6 +344,17 @@ func (s *sim) nextInstant(wake, nextDay, due time.Time, hasDue bool) time.Time {
 		next = earliest(next, due)
 	}
 	return next
+}
+
+// earliestSet is the earliest of a and b, where a zero time means unset.
+func earliestSet(a, b time.Time) time.Time {
+	switch {
+	case a.IsZero():
+		return b
+	case b.IsZero():
+		return a
+	}
+	return earliest(a, b)
 }
 
 func earliest(a, b time.Time) time.Time {

@@ -182,9 +182,25 @@ func (r *Result) Print(w io.Writer) error {
 	tw.Flush()
 	fmt.Fprintf(&sb, "\n(deferred = deliveries deferred at least once, %d deferrals in all; pending = still waiting at the end)\n",
 		r.Summary.Total.Deferrals)
+	r.printFeedback(&sb)
 	r.printContacts(&sb)
 	_, err := io.WriteString(w, sb.String())
 	return err
+}
+
+// printFeedback writes the survey answers and digests, when there were any.
+func (r *Result) printFeedback(sb *strings.Builder) {
+	if a := r.Answers; a.Answers > 0 {
+		fmt.Fprintf(sb, "\nsurvey answers: %d (NPS %+d: %d promoters, %d passives, %d detractors), %d with a comment\n",
+			a.Answers, a.NPS(), a.Promoters, a.Passives, a.Detractors, a.Comments)
+	}
+	if d := r.Digests; d != (DigestCounts{}) {
+		fmt.Fprintf(sb, "\ndigests: %d sent to %d team members, %d with nothing to report (not sent)", d.Sent, d.Members, d.Empty)
+		if d.Failed > 0 {
+			fmt.Fprintf(sb, ", %d not sent (refused by the sender)", d.Failed)
+		}
+		sb.WriteString("\n")
+	}
 }
 
 // printContacts writes how many contacts reached each per-contact maximum,

@@ -1,0 +1,134 @@
+package simulate
+
+import (
+	"context"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/digest"
+)
+
+// DigestLine is one line of the log for a digest sent to a team member;
+// decision lines (Record) and digest lines share the log, in time order,
+// and are told apart by their "digest" field.
+type DigestLine struct {
+	At       time.Time `json:"at"`       // when it was sent (RFC 3339 UTC)
+	Digest   string    `json:"digest"`   // the team member's email
+	Accounts int       `json:"accounts"` // accounts the member owns
+	Subject  string    `json:"subject"`
+}
+
+// DigestCounts says what the team's digests did during a simulation.
+type DigestCounts struct {
+	Sent    int // emails sent
+	Members int // team members who were sent at least one
+	Empty   int // digests with nothing to report: stored, not sent
+	Failed  int // refused by the sender
+}
+
+// newDigests returns the digest runner of a simulation with team members:
+// it sends through the simulation's sender with the dispatcher's From and
+// links.
+func (s *sim) newDigests() {
+	c := s.disp.Config
+	from := (&mail.Address{Name: c.FromName, Address: c.From}).String()
+	s.digests = &digest.Runner{Store: s.db, Sender: s.disp.Sender, Signer: s.disp.Signer, PublicURL: c.PublicURL,
+		From: from, Logger: s.opts.Logger, PolicyTZ: func() string { return s.pack.Pack.Policy.Timezone }}
+}
+
+// digestWake returns when the next digest falls due (zero when there are
+// no digests to send).
+func (s *sim) digestWake(ctx context.Context) (time.Time, error) {
+	if s.digests == nil {
+		return time.Time{}, nil
+	}
+	wake, ok, err := s.digests.NextWake(ctx, s.now)
+	if err != nil || !ok {
+		return time.Time{}, err
+	}
+	return wake, nil
+}
+
+// sendDigests sends the digests due now.
+func (s *sim) sendDigests(ctx context.Context) error {
+	if _, err := s.digests.Tick(ctx, s.now); err != nil {
+		return fmt.Errorf("simulate at %s: digests: %w", s.now.Format(time.RFC3339), err)
+	}
+	return nil
+}
+
+const (
+	digestsSentQuery   = `SELECT owner_email, sent_at, subject FROM digests WHERE state = ? ORDER BY sent_at, owner_email`
+	digestStatesQuery  = `SELECT state, COUNT(*), COUNT(DISTINCT owner_email) FROM digests GROUP BY state`
+	accountOwnersQuery = `SELECT owner_email, COUNT(*) FROM accounts WHERE owner_email <> '' GROUP BY owner_email`
+)
+
+// readDigests returns the log lines of the digests sent, in time order,
+// and counts the digests by state.
+func (s *sim) readDigests(ctx context.Context) ([]DigestLine, error) {
+	x := s.db.SQLX()
+	owned := map[string]int{}
+	rows, err := x.QueryContext(ctx, accountOwnersQuery)
+	if err != nil {
+		return nil, fmt.Errorf("simulate: read account owners: %w", err)
+	}
+	for rows.Next() {
+		var owner string
+		var n int
+		if err := rows.Scan(&owner, &n); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("simulate: read account owners: %w", err)
+		}
+		owned[strings.ToLower(owner)] += n
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("simulate: read account owners: %w", err)
+	}
+
+	var lines []DigestLine
+	rows, err = x.QueryContext(ctx, x.Rebind(digestsSentQuery), outreach.DigestSent)
+	if err != nil {
+		return nil, fmt.Errorf("simulate: read digests: %w", err)
+	}
+	for rows.Next() {
+		var l DigestLine
+		var at int64
+		if err := rows.Scan(&l.Digest, &at, &l.Subject); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("simulate: read digests: %w", err)
+		}
+		l.At = time.UnixMilli(at).UTC()
+		l.Accounts = owned[strings.ToLower(l.Digest)]
+		lines = append(lines, l)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("simulate: read digests: %w", err)
+	}
+
+	rows, err = x.QueryContext(ctx, digestStatesQuery)
+	if err != nil {
+		return nil, fmt.Errorf("simulate: count digests: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var state string
+		var n, members int
+		if err := rows.Scan(&state, &n, &members); err != nil {
+			return nil, fmt.Errorf("simulate: count digests: %w", err)
+		}
+		switch state {
+		case outreach.DigestSent:
+			s.res.Digests.Sent, s.res.Digests.Members = n, members
+		case outreach.DigestEmpty:
+			s.res.Digests.Empty = n
+		case outreach.DigestFailed, outreach.DigestPending:
+			s.res.Digests.Failed += n
+		}
+	}
+	return lines, rows.Err()
+}
