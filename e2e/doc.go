@@ -1,0 +1,23 @@
+// Package e2e holds process-level tests of `outreach serve`: they build
+// ./cmd/outreach once with `go build`, run real processes against a fresh
+// PostgreSQL database (internal/pgtest) and a fake SendGrid
+// (sendgrid/sgfake), and check the promises that only whole processes can
+// show:
+//
+//   - two replicas on one database never exceed a contact's caps and never
+//     send a delivery twice (TestReplicasShareCaps);
+//   - a process killed with SIGKILL over and over while it sends loses and
+//     duplicates nothing: the webhook's processed event settles what
+//     SendGrid accepted, the rest is sent again after OUTREACH_SEND_GRACE
+//     (TestCrashSafety);
+//   - SIGHUP applies a new pack and refuses an invalid one, SIGTERM drains
+//     and exits 0, pending migrations stop serve (TestReloadAndDrain);
+//   - serve --dry-run decides and records everything and sends nothing
+//     (TestDryRun).
+//
+// The package has no non-test code; docs/operations.md explains what the
+// tests prove and how to run them:
+//
+//	go test ./e2e/            # about a minute on 2 cores
+//	go test -short ./e2e/     # smaller loads
+package e2e
