@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
+	"math"
 	"math/rand/v2"
 	"time"
 
@@ -40,7 +41,7 @@ func (c AnswerCounts) NPS() int {
 	if c.Answers == 0 {
 		return 0
 	}
-	return (200*(c.Promoters-c.Detractors) + c.Answers) / (2 * c.Answers)
+	return int(math.Round(100 * float64(c.Promoters-c.Detractors) / float64(c.Answers)))
 }
 
 func (a *Answers) validate() error {

@@ -95,17 +95,43 @@ func handMade(t *testing.T) simulate.Options {
 	}
 }
 
-// decodeLog parses a JSONL log and checks that each line carries exactly
-// the documented fields.
+// decodeLog parses a JSONL log of decisions and checks that each line
+// carries exactly the documented fields.
 func decodeLog(t *testing.T, b []byte) []simulate.Record {
 	t.Helper()
+	recs, digests := decodeFullLog(t, b)
+	if len(digests) > 0 {
+		t.Fatalf("the log holds %d digest lines, want none (no team)", len(digests))
+	}
+	return recs
+}
+
+// decodeFullLog parses a JSONL log of decisions and digests, checks each
+// line's fields and splits them.
+func decodeFullLog(t *testing.T, b []byte) ([]simulate.Record, []simulate.DigestLine) {
+	t.Helper()
 	var recs []simulate.Record
+	var digests []simulate.DigestLine
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
 		var raw map[string]any
 		if err := json.Unmarshal(sc.Bytes(), &raw); err != nil {
 			t.Fatalf("log line %q: %v", sc.Text(), err)
+		}
+		if s, _ := raw["at"].(string); !strings.HasSuffix(s, "Z") {
+			t.Errorf("log line %s: at is not RFC 3339 UTC", sc.Text())
+		}
+		if _, ok := raw["digest"]; ok {
+			if len(raw) != 4 || raw["accounts"] == nil || raw["subject"] == nil {
+				t.Errorf("digest line %s: want exactly at, digest, accounts, subject", sc.Text())
+			}
+			var d simulate.DigestLine
+			if err := json.Unmarshal(sc.Bytes(), &d); err != nil {
+				t.Fatal(err)
+			}
+			digests = append(digests, d)
+			continue
 		}
 		for _, k := range []string{"at", "delivery_id", "campaign", "category", "contact", "account", "decision", "reason"} {
 			if _, ok := raw[k]; !ok {
@@ -116,16 +142,13 @@ func decodeLog(t *testing.T, b []byte) []simulate.Record {
 		if hasUntil != (raw["decision"] == outreach.DecisionDeferred) {
 			t.Errorf("log line %s: until must be present exactly on deferrals", sc.Text())
 		}
-		if s, _ := raw["at"].(string); !strings.HasSuffix(s, "Z") {
-			t.Errorf("log line %s: at is not RFC 3339 UTC", sc.Text())
-		}
 		var r simulate.Record
 		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
 			t.Fatal(err)
 		}
 		recs = append(recs, r)
 	}
-	return recs
+	return recs, digests
 }
 
 type decision struct {
@@ -237,7 +260,7 @@ func TestDeterministicAndWithinCaps(t *testing.T) {
 	if !bytes.Equal(a, b) {
 		t.Fatal("two simulations of the same input wrote different logs")
 	}
-	recs := decodeLog(t, a)
+	recs, _ := decodeFullLog(t, a)
 	if len(recs) != res.Decisions || res.Summary.Total.Sent == 0 || res.Summary.Total.Deferrals == 0 {
 		t.Fatalf("%d log lines, %d decisions, summary %+v: want a busy, consistent run", len(recs), res.Decisions, res.Summary.Total)
 	}
