@@ -5,7 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strconv"
+	"sort"
 	"strings"
 	"time"
 
@@ -78,6 +78,11 @@ type claimDueRow struct {
 	DueAt      int64  `db:"due_at"`
 	NotBefore  int64  `db:"not_before"`
 	CreatedAt  int64  `db:"created_at"`
+	ExpiresAt  int64  `db:"expires_at"`
+	Attempts   int    `db:"attempts"`
+	// Properties are the triggering event's, read with the delivery so
+	// that a reserved delivery need not be read again to be rendered.
+	Properties sql.NullString `db:"properties"`
 }
 
 func (r *claimDueRow) delivery() outreach.Delivery {
@@ -113,28 +118,22 @@ func (db *DB) ClaimDue(ctx context.Context, c outreach.DispatchClaim, decide fun
 	var reserved []outreach.ReservedDelivery
 	claimed := 0
 	err := db.inTx(ctx, "claim deliveries", func(tx *sqlx.Tx, _ time.Time) error {
-		dues, err := db.readDue(ctx, tx, c)
-		if err != nil || len(dues) == 0 {
+		read, err := db.readDue(ctx, tx, c)
+		if err != nil || len(read.contacts) == 0 {
 			return err
 		}
-		claimed = len(dues)
+		claimed = len(read.contacts)
 		var outcomes []outreach.DispatchOutcome
-		var sent []string
-		for _, d := range dues {
+		for _, d := range read.contacts {
 			if len(d.Due) == 0 {
 				continue // decided by the previous holder of the lock
 			}
-			for _, o := range decide(d) {
-				outcomes = append(outcomes, o)
-				if o.Decision.Decision == outreach.DecisionSent {
-					sent = append(sent, o.DeliveryID)
-				}
-			}
+			outcomes = append(outcomes, decide(d)...)
 		}
 		if err := db.writeOutcomes(ctx, tx, c, outcomes); err != nil {
 			return err
 		}
-		reserved, err = db.loadReserved(ctx, tx, sent)
+		reserved, err = read.reserved(c, outcomes)
 		return err
 	})
 	if err != nil {
@@ -143,9 +142,46 @@ func (db *DB) ClaimDue(ctx context.Context, c outreach.DispatchClaim, decide fun
 	return reserved, claimed, nil
 }
 
+// claimRead is what a claim read under its locks.
+type claimRead struct {
+	contacts []*outreach.DueContact
+	rows     map[int64]*claimRow     // contact id -> contact and account
+	due      map[string]*claimDueRow // delivery id -> due delivery
+}
+
+// reserved returns the deliveries that outcomes reserved, as they now are
+// in the database (sending, claimed by c.ProcessID, reserved at c.Now),
+// with what rendering needs, ordered by id.
+func (r *claimRead) reserved(c outreach.DispatchClaim, outcomes []outreach.DispatchOutcome) ([]outreach.ReservedDelivery, error) {
+	var out []outreach.ReservedDelivery
+	now := fromMs(ms(c.Now))
+	for _, o := range outcomes {
+		if o.Decision.Decision != outreach.DecisionSent {
+			continue
+		}
+		due := r.due[o.DeliveryID]
+		row := r.rows[due.ContactID]
+		d := due.delivery()
+		d.State, d.ReservedAt, d.ClaimedBy = outreach.DeliverySending, &now, c.ProcessID
+		rd := outreach.ReservedDelivery{Delivery: d, Contact: row.contact(), Account: row.account(),
+			ExpiresAt: fromMs(due.ExpiresAt), Attempts: due.Attempts}
+		if !o.ExpiresAt.IsZero() {
+			rd.ExpiresAt = fromMs(ms(o.ExpiresAt))
+		}
+		if due.Properties.Valid && due.Properties.String != "" {
+			if err := json.Unmarshal([]byte(due.Properties.String), &rd.EventProperties); err != nil {
+				return nil, fmt.Errorf("load reserved deliveries: event %s properties: %w", d.EventID, err)
+			}
+		}
+		out = append(out, rd)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Delivery.ID < out[j].Delivery.ID })
+	return out, nil
+}
+
 // readDue locks the claimed contacts (and accounts) and reads everything
 // decide needs, in a fixed number of statements whatever the batch size.
-func (db *DB) readDue(ctx context.Context, tx *sqlx.Tx, c outreach.DispatchClaim) ([]*outreach.DueContact, error) {
+func (db *DB) readDue(ctx context.Context, tx *sqlx.Tx, c outreach.DispatchClaim) (*claimRead, error) {
 	now := ms(c.Now)
 	lock := ""
 	if db.dialect == Postgres {
@@ -159,22 +195,23 @@ func (db *DB) readDue(ctx context.Context, tx *sqlx.Tx, c outreach.DispatchClaim
 	if err := tx.SelectContext(ctx, &rows, q, now, c.Limit*claimWindowFactor, c.Limit); err != nil {
 		return nil, err
 	}
+	read := &claimRead{rows: make(map[int64]*claimRow, len(rows))}
 	if len(rows) == 0 {
-		return nil, nil
+		return read, nil
 	}
 	byID := make(map[int64]*outreach.DueContact, len(rows))
-	var ids []int64
+	ids := make([]int64, 0, len(rows))
 	accounts := map[int64]bool{}
-	hashes := map[string][]*outreach.DueContact{}
-	out := make([]*outreach.DueContact, 0, len(rows))
+	hashes := make(map[string][]*outreach.DueContact, len(rows))
 	for i := range rows {
 		d := &outreach.DueContact{Contact: rows[i].contact(), Account: rows[i].account()}
 		byID[rows[i].ID] = d
+		read.rows[rows[i].ID] = &rows[i]
 		ids = append(ids, rows[i].ID)
 		accounts[rows[i].AccountID] = true
 		h := EmailHash(rows[i].Email)
 		hashes[h] = append(hashes[h], d)
-		out = append(out, d)
+		read.contacts = append(read.contacts, d)
 	}
 	accIDs := keys(accounts)
 	if c.AccountWindow > 0 && db.dialect == Postgres {
@@ -185,22 +222,26 @@ func (db *DB) readDue(ctx context.Context, tx *sqlx.Tx, c outreach.DispatchClaim
 		}
 	}
 	var due []claimDueRow
-	q = db.rebind(`SELECT id, campaign, category, contact_id, account_id, occurrence, event_id, due_at, not_before, created_at
-		FROM deliveries WHERE state = 'planned' AND not_before <= ? AND ` + db.anyInt("contact_id") + ` ORDER BY due_at, id`)
+	q = db.rebind(`SELECT d.id, d.campaign, d.category, d.contact_id, d.account_id, d.occurrence, d.event_id,
+		d.due_at, d.not_before, d.created_at, d.expires_at, d.attempts, e.properties
+		FROM deliveries d LEFT JOIN events e ON e.id = d.event_id
+		WHERE d.state = 'planned' AND d.not_before <= ? AND ` + db.anyInt("d.contact_id") + ` ORDER BY d.due_at, d.id`)
 	if err := tx.SelectContext(ctx, &due, q, now, db.intsArg(ids)); err != nil {
 		return nil, fmt.Errorf("read due deliveries: %w", err)
 	}
+	read.due = make(map[string]*claimDueRow, len(due))
 	for i := range due {
 		d := byID[due[i].ContactID]
 		d.Due = append(d.Due, due[i].delivery())
+		read.due[due[i].ID] = &due[i]
 	}
-	if err := db.readHistory(ctx, tx, c, ids, accIDs, out, byID); err != nil {
+	if err := db.readHistory(ctx, tx, c, ids, accIDs, read.contacts, byID); err != nil {
 		return nil, err
 	}
 	if err := db.readSuppressions(ctx, tx, hashes); err != nil {
 		return nil, err
 	}
-	return out, nil
+	return read, nil
 }
 
 // readHistory reads the contacts' reservations within ContactWindow and
@@ -256,68 +297,6 @@ func (db *DB) readSuppressions(ctx context.Context, tx *sqlx.Tx, hashes map[stri
 	return nil
 }
 
-// anyInt is a condition "col is one of a list of ids" whose list is one
-// parameter (see intsArg). On PostgreSQL it is "= ANY(bigint[])", which
-// the planner estimates from the array and serves from an index on col;
-// a set-returning function in IN is estimated at 100 rows and may lead it
-// to scan instead.
-func (db *DB) anyInt(col string) string {
-	if db.dialect == Postgres {
-		return col + " = ANY(CAST(? AS bigint[]))"
-	}
-	return db.inInt(col)
-}
-
-// intsArg encodes ids for anyInt.
-func (db *DB) intsArg(ids []int64) string {
-	if db.dialect != Postgres {
-		return jsonArray(ids)
-	}
-	var b strings.Builder
-	b.WriteByte('{')
-	for i, id := range ids {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(strconv.FormatInt(id, 10))
-	}
-	b.WriteByte('}')
-	return b.String()
-}
-
-// anyText is anyInt for text columns (see textsArg).
-func (db *DB) anyText(col string) string {
-	if db.dialect == Postgres {
-		return col + " = ANY(CAST(? AS text[]))"
-	}
-	return db.inText(col)
-}
-
-// textsArg encodes strings for anyText: a PostgreSQL array literal with
-// every element quoted, or a JSON array on SQLite.
-func (db *DB) textsArg(vals []string) string {
-	if db.dialect != Postgres {
-		return jsonArray(vals)
-	}
-	var b strings.Builder
-	b.WriteByte('{')
-	for i, v := range vals {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteByte('"')
-		for _, r := range v {
-			if r == '"' || r == '\\' {
-				b.WriteByte('\\')
-			}
-			b.WriteRune(r)
-		}
-		b.WriteByte('"')
-	}
-	b.WriteByte('}')
-	return b.String()
-}
-
 // castValues returns "(CAST(? AS T1), ...), ..." for rows rows of the given
 // column types: a VALUES list whose columns are named column1, column2, ...
 // in both dialects, typed so that PostgreSQL need not guess.
@@ -367,6 +346,12 @@ func outcomeState(decision string) string {
 // writeOutcomes applies the outcomes of one claim and appends their
 // decisions, a multi-row statement per chunk.
 func (db *DB) writeOutcomes(ctx context.Context, tx *sqlx.Tx, c outreach.DispatchClaim, outcomes []outreach.DispatchOutcome) error {
+	if len(outcomes) == 0 {
+		return nil
+	}
+	if db.dialect == Postgres {
+		return db.pgWriteOutcomes(ctx, tx, c, outcomes)
+	}
 	now := ms(c.Now)
 	for start := 0; start < len(outcomes); start += chunkRows {
 		chunk := outcomes[start:min(start+chunkRows, len(outcomes))]
@@ -496,6 +481,16 @@ func (db *DB) ClaimRetries(ctx context.Context, now time.Time, processID string,
 // still sending and claimed by each outcome's ClaimedBy change (a claim
 // taken over by recovery is left alone); it returns how many changed.
 func (db *DB) FinishSends(ctx context.Context, outcomes []outreach.SendOutcome) (int, error) {
+	if len(outcomes) == 0 {
+		return 0, nil
+	}
+	if db.dialect == Postgres { // one statement: atomic without a transaction
+		n, err := db.pgFinishSends(ctx, db.db, db.Now().UTC(), outcomes)
+		if err != nil {
+			return 0, fmt.Errorf("record sends: %w", err)
+		}
+		return n, nil
+	}
 	n := 0
 	err := db.inTx(ctx, "record sends", func(tx *sqlx.Tx, now time.Time) error {
 		var err error
@@ -506,6 +501,9 @@ func (db *DB) FinishSends(ctx context.Context, outcomes []outreach.SendOutcome) 
 }
 
 func (db *DB) finishSends(ctx context.Context, tx *sqlx.Tx, now time.Time, outcomes []outreach.SendOutcome) (int, error) {
+	if db.dialect == Postgres {
+		return db.pgFinishSends(ctx, tx, now, outcomes)
+	}
 	total := 0
 	for start := 0; start < len(outcomes); start += chunkRows {
 		chunk := outcomes[start:min(start+chunkRows, len(outcomes))]
