@@ -13,6 +13,7 @@ import (
 	"github.com/outreach-dev/outreach/campaigns"
 	"github.com/outreach-dev/outreach/dispatch"
 	"github.com/outreach-dev/outreach/ingest"
+	"github.com/outreach-dev/outreach/links"
 	"github.com/outreach-dev/outreach/store"
 )
 
@@ -47,6 +48,10 @@ type Options struct {
 	// Sender receives the messages; nil = a dispatch.Recorder keeping the
 	// last 100 (Result.Recorder). The demo passes an outbox sender.
 	Sender outreach.Sender
+	// Signer signs the survey, unsubscribe and pause links of the
+	// messages; nil = a fixed key (links a real deployment would refuse).
+	// The demo passes the signer of the store it then serves.
+	Signer *links.Signer
 	// Out receives the JSONL decision log; nil = none.
 	Out io.Writer
 

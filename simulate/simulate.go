@@ -151,9 +151,12 @@ func newSim(opts Options, db *store.DB) (*sim, error) {
 	if pack == nil {
 		pack = campaigns.Default()
 	}
-	signer, err := links.NewSigner(secret)
-	if err != nil {
-		return nil, fmt.Errorf("simulate: %w", err)
+	signer := opts.Signer
+	if signer == nil {
+		var err error
+		if signer, err = links.NewSigner(secret); err != nil {
+			return nil, fmt.Errorf("simulate: %w", err)
+		}
 	}
 	res := &Result{From: opts.From.UTC(), End: opts.From.UTC().Add(time.Duration(opts.Days) * day)}
 	sender := opts.Sender

@@ -78,6 +78,7 @@ func (m *Main) commands() map[string]*command {
 		"digest":   m.digestCommand(),
 		"preview":  m.previewCommand(),
 		"simulate": m.simulateCommand(),
+		"demo":     m.demoCommand(),
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/outreach-dev/outreach/httpapi"
+	"github.com/outreach-dev/outreach/store"
 )
 
 // shutdownTimeout bounds how long serve waits for in-flight requests after
@@ -39,6 +40,19 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	ln, err := net.Listen("tcp", m.Config.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on OUTREACH_HTTP_ADDR: %w", err)
+	}
+	return m.serveOn(ctx, db, ln)
+}
+
+// serveOn runs everything serve runs — the pack and the leader's planning
+// and digests, the dispatcher, the API and public pages on ln — on an open,
+// migrated store until ctx is cancelled, then drains in-flight requests
+// and sends. It closes ln. The demo calls it on the store it simulated.
+func (m *Main) serveOn(ctx context.Context, db *store.DB, ln net.Listener) error {
+	defer ln.Close()
 	w, err := m.wire(ctx, db)
 	if err != nil {
 		return err
@@ -63,10 +77,6 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		Now:        m.Now,
 		Feedback:   w.feedback,
 		Pause:      &httpapi.Pause{Store: db, Links: w.signer},
-	}
-	ln, err := net.Listen("tcp", m.Config.HTTPAddr)
-	if err != nil {
-		return fmt.Errorf("listen on OUTREACH_HTTP_ADDR: %w", err)
 	}
 	srv := &http.Server{
 		Handler:           api.Handler(),

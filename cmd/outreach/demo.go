@@ -1,0 +1,326 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"flag"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/digest"
+	"github.com/outreach-dev/outreach/dispatch"
+	"github.com/outreach-dev/outreach/eml"
+	"github.com/outreach-dev/outreach/sample"
+	"github.com/outreach-dev/outreach/simulate"
+	"github.com/outreach-dev/outreach/store"
+)
+
+const demoUsage = "demo [--accounts N] [--days N] [--seed S] [--dir DIR] [--no-serve]"
+
+// demoAnswerShare is the share of survey emails the demo's customers answer.
+const demoAnswerShare = 0.3
+
+// demoDigestLines is how much of the digest the demo prints.
+const demoDigestLines = 45
+
+// demoFlags are the flags of `outreach demo`.
+type demoFlags struct {
+	accounts, days int
+	seed           int64
+	dir            string
+	noServe        bool
+}
+
+func (m *Main) demoCommand() *command {
+	f := demoFlags{accounts: 300, days: 90, seed: 1}
+	return &command{
+		Usage:   demoUsage,
+		Summary: "show the whole product: simulate N days of a generated customer base into a temporary database and the outbox, print the forecast and a CSM's digest, then serve the API",
+		Flags: func(fs *flag.FlagSet) {
+			fs.IntVar(&f.accounts, "accounts", f.accounts, "number of generated customer accounts (3-8 people each)")
+			fs.IntVar(&f.days, "days", f.days, "days to simulate, ending now")
+			fs.Int64Var(&f.seed, "seed", f.seed, "seed of the generated customers and their answers (same seed, same people)")
+			fs.StringVar(&f.dir, "dir", "", "directory for the demo database (default: a new temporary directory)")
+			fs.BoolVar(&f.noServe, "no-serve", false, "stop after the simulation instead of serving the API")
+			fs.StringVar(&m.Config.HTTPAddr, "http-addr", m.Config.HTTPAddr, "listen address (OUTREACH_HTTP_ADDR)")
+		},
+		Run: func(ctx context.Context, args []string) error {
+			if err := wantArgs(args, 0, demoUsage); err != nil {
+				return err
+			}
+			return m.demo(ctx, f)
+		},
+	}
+}
+
+// demo builds a database of generated customers, simulates f.days ending
+// now with the built-in pack into the outbox directory, prints the
+// forecast and one CSM's digest, and then serves that database.
+func (m *Main) demo(ctx context.Context, f demoFlags) error {
+	start := m.Now()
+	if f.accounts < 1 || f.days < 1 {
+		return fmt.Errorf("--accounts and --days must be at least 1 (defaults 300 and 90)")
+	}
+	db, err := m.demoStore(ctx, f.dir)
+	if err != nil {
+		return err
+	}
+	// Listen first: the links in the emails must point at the server.
+	var ln net.Listener
+	if !f.noServe {
+		if ln, err = net.Listen("tcp", m.Config.HTTPAddr); err != nil {
+			return fmt.Errorf("listen on OUTREACH_HTTP_ADDR (or --http-addr): %w", err)
+		}
+		defer ln.Close()
+		if m.Config.PublicURL == DefaultConfig().PublicURL {
+			m.Config.PublicURL = "http://" + ln.Addr().String()
+		}
+	}
+	// The demo's customers are made up: never send them real email.
+	m.Config.SendGridAPIKey = ""
+	out, err := m.demoSimulate(ctx, db, f)
+	if err != nil {
+		return err
+	}
+	if err := m.printDemoDigest(ctx, db, out.data); err != nil {
+		return err
+	}
+	if f.noServe {
+		fmt.Fprintf(m.Stdout, "\ndone in %.1fs\n", m.Now().Sub(start).Seconds())
+		return nil
+	}
+	if m.Config.APIToken == "" {
+		if m.Config.APIToken, err = demoToken(); err != nil {
+			return err
+		}
+	}
+	m.printTryIt(ln.Addr().String(), out)
+	fmt.Fprintf(m.Stdout, "\nready in %.1fs: serving on http://%s — Ctrl-C stops\n", m.Now().Sub(start).Seconds(), ln.Addr())
+	return m.serveOn(ctx, db, ln)
+}
+
+// demoStore creates the demo's SQLite database in dir, or in a new
+// temporary directory, and prints where it is.
+func (m *Main) demoStore(ctx context.Context, dir string) (*store.DB, error) {
+	if dir == "" {
+		var err error
+		if dir, err = os.MkdirTemp("", "outreach-demo-"); err != nil {
+			return nil, fmt.Errorf("create the demo directory: %w", err)
+		}
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("--dir: %w", err)
+	}
+	path := filepath.Join(dir, "outreach.db")
+	if _, err := os.Stat(path); err == nil {
+		return nil, fmt.Errorf("--dir %s already holds a demo database (outreach.db): the demo needs a fresh one; remove it or pick another directory", dir)
+	}
+	m.Config.DatabaseURL = "sqlite:" + path
+	db, err := m.openStore(ctx)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(m.Stdout, "database: %s (kept after the demo; e.g. OUTREACH_DATABASE_URL=%s outreach explain --contact EMAIL)\n",
+		path, m.Config.DatabaseURL)
+	return db, nil
+}
+
+// demoRun is what the simulation left for the rest of the demo to show.
+type demoRun struct {
+	data    *sample.Data
+	sent    *countingSender
+	outbox  string
+	summary *simulate.Result
+}
+
+// demoSimulate generates the customer base and simulates the window
+// ending now, writing the emails into the outbox directory.
+func (m *Main) demoSimulate(ctx context.Context, db *store.DB, f demoFlags) (*demoRun, error) {
+	end := m.Now().UTC().Truncate(time.Minute)
+	from := end.Add(-time.Duration(f.days) * 24 * time.Hour)
+	data := sample.Generate(f.seed, sample.Options{Accounts: f.accounts, From: from, Days: f.days})
+	fmt.Fprintf(m.Stdout, "customers: %d accounts, %d contacts, %d CSMs, %d events from %s to %s (the %d days up to now, seed %d)\n",
+		len(data.Accounts), len(data.Contacts), len(data.Team), len(data.Events),
+		from.Format(time.RFC3339), end.Format(time.RFC3339), f.days, f.seed)
+	signer, err := m.linkSigner(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	fromAddr, fromName, err := splitFrom(m.Config.MailFrom)
+	if err != nil {
+		return nil, err
+	}
+	// Emails are dated at the simulated instant they were sent: db.Now
+	// is the virtual clock while the simulation runs.
+	sent := &countingSender{next: eml.New(m.Config.OutboxDir, func() time.Time { return db.Now() })}
+	logPath := filepath.Join(filepath.Dir(strings.TrimPrefix(m.Config.DatabaseURL, "sqlite:")), "decisions.jsonl")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return nil, fmt.Errorf("create the decision log: %w", err)
+	}
+	defer logFile.Close()
+	fmt.Fprintf(m.Stdout, "simulating %d days with the built-in campaign pack…\n\n", f.days)
+	res, err := simulate.Run(ctx, simulate.Options{
+		Accounts: data.Accounts, Contacts: data.Contacts, Events: data.Events, Team: data.Team,
+		From: from, Days: f.days, DB: db, Sender: sent, Signer: signer, Out: logFile,
+		Answers: &simulate.Answers{Share: demoAnswerShare, Seed: f.seed},
+		Dispatch: dispatch.Config{PublicURL: m.Config.PublicURL, From: fromAddr, FromName: fromName,
+			PostalAddress: m.Config.PostalAddress},
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := logFile.Close(); err != nil {
+		return nil, fmt.Errorf("write the decision log: %w", err)
+	}
+	if err := res.Print(m.Stdout); err != nil {
+		return nil, err
+	}
+	outbox, _ := filepath.Abs(m.Config.OutboxDir)
+	fmt.Fprintf(m.Stdout, "\n%d emails (%d to customers, %d digests to CSMs) written as .eml files into %s\n",
+		sent.count(), sent.count()-res.Digests.Sent, res.Digests.Sent, outbox)
+	fmt.Fprintf(m.Stdout, "decision log: %s (%d decisions and digests, one JSON object per line)\n", logPath, res.Decisions+res.Digests.Sent)
+	return &demoRun{data: data, sent: sent, outbox: outbox, summary: res}, nil
+}
+
+// printDemoDigest prints the latest digest sent to the CSM who owns the
+// most accounts.
+func (m *Main) printDemoDigest(ctx context.Context, db *store.DB, data *sample.Data) error {
+	owned := map[string]int{}
+	for _, a := range data.Accounts {
+		owned[a.OwnerEmail]++
+	}
+	var owners []string
+	for o := range owned {
+		owners = append(owners, o)
+	}
+	if len(owners) == 0 {
+		return nil
+	}
+	slices.SortFunc(owners, func(a, b string) int { return cmp.Or(owned[b]-owned[a], strings.Compare(a, b)) })
+	owner := owners[0]
+	digests, err := db.Digests(ctx, owner)
+	if err != nil {
+		return err
+	}
+	for _, d := range digests {
+		if d.State != outreach.DigestSent {
+			continue
+		}
+		shown, rest := digestHead(d.Text, demoDigestLines)
+		fmt.Fprintf(m.Stdout, "\n── the latest digest of %s (%d accounts), sent %s ──\n\nSubject: %s\n\n%s\n",
+			owner, owned[owner], d.SentAt.UTC().Format(time.RFC3339), d.Subject, shown)
+		file := filepath.Join(m.Config.OutboxDir, digest.MessageID(owner, d.PeriodEnd)+".eml")
+		if rest > 0 {
+			fmt.Fprintf(m.Stdout, "\n  … %d more lines: the whole digest is in %s\n", rest, file)
+		} else {
+			fmt.Fprintf(m.Stdout, "\n(the email: %s)\n", file)
+		}
+		return nil
+	}
+	fmt.Fprintf(m.Stdout, "\n%s (%d accounts) was sent no digest in this window (their schedule did not fire, or there was nothing to report)\n",
+		owner, owned[owner])
+	return nil
+}
+
+// digestHead returns the first sections of a digest's text that fit in
+// about max lines (at least the first section) and how many lines it left
+// out.
+func digestHead(text string, max int) (head string, rest int) {
+	text = strings.TrimRight(text, "\n")
+	sections := strings.Split(text, "\n\n\n")
+	shown, n := 1, strings.Count(sections[0], "\n")+1
+	for _, sec := range sections[1:] {
+		lines := strings.Count(sec, "\n") + 3 // with the two blank lines above it
+		if n+lines > max {
+			break
+		}
+		shown, n = shown+1, n+lines
+	}
+	head = strings.Join(sections[:shown], "\n\n\n")
+	return head, strings.Count(text, "\n") - strings.Count(head, "\n")
+}
+
+// printTryIt prints the admin token and a few requests to try.
+func (m *Main) printTryIt(addr string, run *demoRun) {
+	base := "http://" + addr
+	auth := fmt.Sprintf(`-H "Authorization: Bearer %s"`, m.Config.APIToken)
+	fmt.Fprintf(m.Stdout, "\nAPI token (admin): %s\n\ntry:\n", m.Config.APIToken)
+	fmt.Fprintf(m.Stdout, "  curl -s %s/healthz\n", base)
+	if s, ok := run.sent.lastSurvey(); ok {
+		fmt.Fprintf(m.Stdout, "  curl -s %s %s/api/v1/contacts/%s/timeline\n", auth, base, url.PathEscape(s.to))
+	}
+	fmt.Fprintf(m.Stdout, "  curl -s %s '%s/api/v1/nps?from=%s'\n", auth, base, run.summary.From.Format(time.RFC3339))
+	if s, ok := run.sent.lastSurvey(); ok && s.link != "" {
+		fmt.Fprintf(m.Stdout, "\na survey email to %s: %s\nits \"9\" link (open it in a browser to answer): %s\n",
+			s.to, filepath.Join(run.outbox, s.id+".eml"), s.link)
+	}
+}
+
+// demoToken returns a new random admin token for the demo's API.
+func demoToken() (string, error) {
+	b := make([]byte, 18)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("generate an API token: %w", err)
+	}
+	return "demo-" + base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// surveyLink finds the survey link for a score of 9 in a rendered email.
+var surveyLink = regexp.MustCompile(`https?://[^\s"'<>]+/s/[^\s"'<>?]+\?score=9\b`)
+
+// sentSurvey is a survey email the demo points the user at.
+type sentSurvey struct {
+	id, to, link string
+}
+
+// countingSender counts the messages its sender accepted and remembers the
+// latest survey, for the demo's closing hints.
+type countingSender struct {
+	next outreach.Sender
+
+	mu     sync.Mutex
+	n      int
+	survey sentSurvey
+	has    bool
+}
+
+var _ outreach.Sender = (*countingSender)(nil)
+
+// Send passes m on and counts it when accepted.
+func (s *countingSender) Send(ctx context.Context, m *outreach.Message) (outreach.SendResult, error) {
+	res, err := s.next.Send(ctx, m)
+	if err != nil {
+		return res, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.n++
+	if m.Category == outreach.CategorySurvey {
+		s.survey = sentSurvey{id: m.DeliveryID, to: m.To, link: surveyLink.FindString(m.Text)}
+		s.has = true
+	}
+	return res, nil
+}
+
+func (s *countingSender) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.n
+}
+
+func (s *countingSender) lastSurvey() (sentSurvey, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.survey, s.has
+}
