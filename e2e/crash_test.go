@@ -1,0 +1,142 @@
+package e2e
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/outreach-dev/outreach/sendgrid/sgfake"
+)
+
+// TestCrashSafety kills one serve process with SIGKILL several times while
+// it sends, restarting it each time, then lets it finish. SendGrid (the
+// fake) posts a signed processed event for every accepted message through
+// a relay that retries while serve is down. Every due delivery must end
+// sent, accepted by SendGrid exactly once: what SendGrid accepted before a
+// kill is settled by its processed event, what it never saw is sent again
+// once OUTREACH_SEND_GRACE has passed without one.
+func TestCrashSafety(t *testing.T) {
+	total, kills := 500, 5
+	if testing.Short() {
+		total, kills = 200, 3
+	}
+	seed := uint64(time.Now().UnixNano())
+	rng := rand.New(rand.NewPCG(seed, 1))
+	t.Logf("random seed %d", seed)
+
+	e := newEnv(t, noCaps, 1)
+	// Processed events reach serve 0-1.5 s after SendGrid accepted the
+	// message, well within the grace.
+	rl := newRelay(t, 1500*time.Millisecond)
+	fake := sgfake.New(t, sgfake.WithWebhook(rl.url()))
+	// 100 requests/s makes the sending last a few seconds, so the kills
+	// land while HTTP calls are in flight; a lease of 2 s lets the next
+	// process find a dead one's sending rows quickly.
+	env := e.with(append(sendTo(fake, "100"), "OUTREACH_SENDGRID_WEBHOOK_PUBLIC_KEY", fake.PublicKey(),
+		"OUTREACH_SEND_GRACE", "5s", "OUTREACH_SEND_LEASE", "2s")...)
+	p := startServe(t, "serve #1", env)
+	rl.setTarget(p.url())
+	seedContacts(t, p.url(), "k", total)
+	start := time.Now()
+	post(t, p.url(), "/api/v1/events", events("k", total, 1, start))
+
+	type kill struct {
+		at       time.Time
+		inflight map[string]bool // sending, claimed by the killed process
+	}
+	var done []kill
+	for k := range kills {
+		base := len(fake.Messages())
+		step := total/(2*kills) + rng.IntN(total/(2*kills))
+		waitUntil(t, 30*time.Second, fmt.Sprintf("%d more messages before kill %d", step, k+1), func() (bool, string) {
+			n := len(fake.Messages())
+			return n >= base+step || n >= total, fmt.Sprintf("%d accepted", n)
+		})
+		p.kill()
+		at := time.Now()
+		done = append(done, kill{at: at, inflight: idSet(t, e.db, `SELECT id FROM deliveries WHERE state = 'sending' AND claimed_by <> ''`)})
+		p = startServe(t, fmt.Sprintf("serve #%d", k+2), env)
+		rl.setTarget(p.url())
+	}
+	lastKill := time.Now()
+
+	waitUntil(t, 60*time.Second, "every delivery settled", func() (bool, string) {
+		st := states(t, e.db)
+		pending, _, _ := rl.stats()
+		return st["sent"]+st["failed"] == total && pending == 0,
+			fmt.Sprintf("states %v, %d webhook posts waiting, %d accepted", st, pending, len(fake.Messages()))
+	})
+	settled := time.Now()
+
+	// No loss, no duplicate, no failure.
+	accepted := acceptedByDelivery(fake)
+	dups := 0
+	for id, n := range accepted {
+		if n > 1 {
+			dups += n - 1
+			t.Errorf("DUPLICATE: delivery %s accepted %d times by SendGrid", id, n)
+		}
+	}
+	if len(accepted) != total {
+		t.Errorf("SendGrid accepted %d distinct deliveries, want all %d", len(accepted), total)
+	}
+	if st := states(t, e.db); st["sent"] != total {
+		t.Errorf("states %v, want all %d sent", st, total)
+	}
+	failed := idSet(t, e.db, `SELECT id || ': ' || error FROM deliveries WHERE state = 'failed'`)
+	for f := range failed {
+		t.Errorf("failed: %s", f)
+	}
+	if r := fake.Rejections(); len(r) > 0 {
+		t.Errorf("SendGrid refused %d requests, first: %+v", len(r), r[0].Errors)
+	}
+	first := map[string]sgfake.Message{}
+	for _, m := range fake.Messages() {
+		if _, ok := first[m.DeliveryID]; !ok {
+			first[m.DeliveryID] = m
+		}
+	}
+	wrongID := 0
+	for id, m := range first {
+		var got string
+		if err := e.db.QueryRow(`SELECT message_id FROM deliveries WHERE id = $1`, id).Scan(&got); err != nil || got != m.MessageID {
+			wrongID++
+			if wrongID <= 3 {
+				t.Errorf("delivery %s: message id %q in the database, SendGrid answered %q (%v)", id, got, m.MessageID, err)
+			}
+		}
+	}
+
+	// What became of the deliveries caught in `sending` by a kill (a row
+	// may be caught by several kills before recovery: its first counts).
+	caught := map[string]time.Time{}
+	for _, k := range done {
+		for id := range k.inflight {
+			if _, ok := caught[id]; !ok {
+				caught[id] = k.at
+			}
+		}
+	}
+	reconciled, resent := 0, 0
+	for id, at := range caught {
+		switch m, ok := first[id]; {
+		case ok && !m.AcceptedAt.After(at) && accepted[id] == 1:
+			reconciled++ // SendGrid had it: its processed event settled it
+		case !ok || m.AcceptedAt.After(at):
+			resent++ // SendGrid never had it: sent after the grace
+		}
+	}
+	_, forwarded, failures := rl.stats()
+	t.Logf("%d deliveries, %d SIGKILLs: all settled %s after the last kill (%s in all); %d deliveries caught sending by a kill: "+
+		"%d already accepted by SendGrid and settled by the processed event, %d never sent and sent after the grace; "+
+		"%d duplicates; %d processed events relayed (%d forward attempts failed while serve was down)",
+		total, len(done), settled.Sub(lastKill).Round(time.Millisecond), settled.Sub(start).Round(time.Millisecond),
+		len(caught), reconciled, resent, dups, forwarded, failures)
+
+	p.signal(syscall.SIGTERM)
+	if code := p.wait(30 * time.Second); code != 0 {
+		t.Errorf("serve exited %d after SIGTERM", code)
+	}
+}
