@@ -34,6 +34,14 @@ type testEnv struct {
 // and writes a pack with campaigns (see packYAML).
 func newEnv(t *testing.T, policy string, campaigns int) *testEnv {
 	t.Helper()
+	e := newUnmigratedEnv(t, policy, campaigns)
+	migrate(t, e.env)
+	return e
+}
+
+// newUnmigratedEnv is newEnv without `outreach migrate`.
+func newUnmigratedEnv(t *testing.T, policy string, campaigns int) *testEnv {
+	t.Helper()
 	url := pgtest.URL(t)
 	e := &testEnv{pack: filepath.Join(t.TempDir(), "pack"), env: map[string]string{
 		"OUTREACH_DATABASE_URL": url,
@@ -51,7 +59,6 @@ func newEnv(t *testing.T, policy string, campaigns int) *testEnv {
 	}
 	t.Cleanup(func() { db.Close() })
 	e.db = db
-	migrate(t, e.env)
 	return e
 }
 
