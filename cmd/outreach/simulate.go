@@ -91,6 +91,9 @@ func (m *Main) simulate(ctx context.Context, f simulateFlags) error {
 		return err
 	}
 	fmt.Fprintf(m.Stdout, "\n%d decisions", res.Decisions)
+	if res.Digests.Sent > 0 {
+		fmt.Fprintf(m.Stdout, " and %d digests", res.Digests.Sent)
+	}
 	if f.out != "" {
 		fmt.Fprintf(m.Stdout, " written to %s", f.out)
 	}

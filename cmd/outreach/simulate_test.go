@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -56,7 +57,7 @@ func TestSimulateCommand(t *testing.T) {
 	if r.err != nil {
 		t.Fatalf("simulate: %v\n%s", r.err, r.stderr)
 	}
-	for _, s := range []string{"campaign", "nps-onboarding", "total", "max sent in any 7 days", "decisions written to " + logPath} {
+	for _, s := range []string{"campaign", "nps-onboarding", "total", "max sent in any 7 days", "digests: "} {
 		if !strings.Contains(r.stdout, s) {
 			t.Errorf("output lacks %q:\n%s", s, r.stdout)
 		}
@@ -67,20 +68,29 @@ func TestSimulateCommand(t *testing.T) {
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
-	lines := 0
+	lines, digests := 0, 0
 	for sc.Scan() {
 		var rec struct {
 			At       time.Time `json:"at"`
 			Decision string    `json:"decision"`
 			Contact  string    `json:"contact"`
+			Digest   string    `json:"digest"` // a digest sent to a team member (--team)
+			Subject  string    `json:"subject"`
 		}
-		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil || rec.At.IsZero() || rec.Decision == "" || rec.Contact == "" {
+		err := json.Unmarshal(sc.Bytes(), &rec)
+		switch {
+		case err == nil && rec.Digest != "" && rec.Subject != "" && !rec.At.IsZero():
+			digests++
+		case err != nil || rec.At.IsZero() || rec.Decision == "" || rec.Contact == "":
 			t.Fatalf("log line %d %q: %v", lines+1, sc.Text(), err)
 		}
 		lines++
 	}
-	if lines == 0 {
-		t.Fatal("empty decision log")
+	if lines == 0 || digests == 0 {
+		t.Fatalf("%d log lines, %d digests: want decisions and, with --team, digests", lines, digests)
+	}
+	if want := fmt.Sprintf("and %d digests written to %s", digests, logPath); !strings.Contains(r.stdout, want) {
+		t.Errorf("output lacks %q:\n%s", want, r.stdout)
 	}
 }
 
@@ -107,7 +117,7 @@ func TestSimulateCommandSample(t *testing.T) {
 	if r.err != nil {
 		t.Fatalf("simulate --sample: %v", r.err)
 	}
-	if !strings.Contains(r.stdout, "renewal-reminder") || !strings.Contains(r.stdout, "decisions; simulated in") {
+	if !strings.Contains(r.stdout, "renewal-reminder") || !strings.Contains(r.stdout, "digests; simulated in") {
 		t.Errorf("output:\n%s", r.stdout)
 	}
 	// The written files simulate to the same forecast.

@@ -1,0 +1,201 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/outreach-dev/outreach"
+)
+
+func TestDemoNoServe(t *testing.T) {
+	dir, outbox := t.TempDir(), t.TempDir()
+	env := map[string]string{"OUTREACH_OUTBOX_DIR": outbox}
+	r := run(t, env, "demo", "--accounts", "30", "--days", "21", "--seed", "3", "--dir", dir, "--no-serve")
+	if r.err != nil {
+		t.Fatalf("demo: %v\n%s\n%s", r.err, r.stdout, r.stderr)
+	}
+	for _, want := range []string{
+		"database: " + filepath.Join(dir, "outreach.db"),
+		"customers: 30 accounts",
+		"the 21 days up to now, seed 3",
+		"campaign            category",
+		"survey answers: ",
+		"digests: ",
+		"── the latest digest of ",
+		"Subject: Customer digest",
+		"FEEDBACK",
+		"done in ",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("the demo did not print %q:\n%s", want, r.stdout)
+		}
+	}
+	if strings.Contains(r.stdout, "ready in") || strings.Contains(r.stdout, "API token") {
+		t.Errorf("--no-serve still offered the API:\n%s", r.stdout)
+	}
+
+	// The printed count is the number of .eml files written.
+	m := regexp.MustCompile(`\n(\d+) emails \((\d+) to customers, (\d+) digests to CSMs\) written as .eml files into (\S+)\n`).FindStringSubmatch(r.stdout)
+	if m == nil {
+		t.Fatalf("no email count in:\n%s", r.stdout)
+	}
+	files, err := filepath.Glob(filepath.Join(outbox, "*.eml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := strconv.Atoi(m[1]); n == 0 || n != len(files) || m[4] != outbox {
+		t.Errorf("printed %s emails into %s; %d .eml files in %s", m[1], m[4], len(files), outbox)
+	}
+	digests, _ := filepath.Glob(filepath.Join(outbox, "digest-*.eml"))
+	if d, _ := strconv.Atoi(m[3]); d == 0 || d != len(digests) {
+		t.Errorf("printed %s digests, %d digest files", m[3], len(digests))
+	}
+	if b, err := os.ReadFile(digests[0]); err != nil || !bytes.Contains(b, []byte("Subject: ")) {
+		t.Errorf("digest file %s: %v", digests[0], err)
+	}
+
+	// The answers are in the database the demo leaves behind.
+	db := openDB(t, map[string]string{"OUTREACH_DATABASE_URL": "sqlite:" + filepath.Join(dir, "outreach.db")})
+	rep, err := db.NPS(context.Background(), outreach.NPSFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Responses == 0 || rep.SurveysSent == 0 || !strings.Contains(r.stdout, "survey answers: "+strconv.Itoa(rep.Responses)+" ") {
+		t.Errorf("NPS in the database %+v; the demo printed:\n%s", rep, r.stdout)
+	}
+	if lines := strings.Count(mustRead(t, filepath.Join(dir, "decisions.jsonl")), "\n"); lines == 0 {
+		t.Error("the decision log is empty")
+	}
+
+	// A second demo in the same directory refuses to mix its data in.
+	r = run(t, env, "demo", "--accounts", "5", "--days", "2", "--dir", dir, "--no-serve")
+	if r.err == nil || !strings.Contains(r.err.Error(), "already holds a demo database") {
+		t.Errorf("second demo in %s: %v", dir, r.err)
+	}
+}
+
+func TestDigestHead(t *testing.T) {
+	text := "Title\nperiod\n\n\nA\na1\na2\n\n\nB\nb1\n\n\nC\nc1\nc2\nc3\n"
+	for _, tc := range []struct {
+		max  int
+		head string
+		rest int
+	}{
+		{100, strings.TrimRight(text, "\n"), 0},
+		{1, "Title\nperiod", 15}, // the first section always
+		{7, "Title\nperiod\n\n\nA\na1\na2", 10},
+		{10, "Title\nperiod\n\n\nA\na1\na2", 10},
+		{11, "Title\nperiod\n\n\nA\na1\na2\n\n\nB\nb1", 6},
+		{16, "Title\nperiod\n\n\nA\na1\na2\n\n\nB\nb1", 6},
+	} {
+		head, rest := digestHead(text, tc.max)
+		if head != tc.head || rest != tc.rest {
+			t.Errorf("max %d: %q, %d more; want %q, %d more", tc.max, head, rest, tc.head, tc.rest)
+		}
+	}
+}
+
+func TestDemoServes(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out := &syncBuffer{}
+	m := NewMain()
+	m.Stdout, m.Stderr = out, io.Discard
+	env := map[string]string{"OUTREACH_HTTP_ADDR": "127.0.0.1:0", "OUTREACH_OUTBOX_DIR": t.TempDir()}
+	m.Getenv = func(k string) string { return env[k] }
+	listening := make(chan string, 1)
+	m.OnListen = func(addr string) { listening <- addr }
+	if err := m.ParseFlags(ctx, []string{"demo", "--accounts", "12", "--days", "10", "--dir", t.TempDir()}); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	defer m.Close()
+	var addr string
+	select {
+	case addr = <-listening:
+	case err := <-done:
+		t.Fatalf("the demo stopped before serving: %v\n%s", err, out.String())
+	}
+	printed := out.String()
+	token := regexp.MustCompile(`API token \(admin\): (\S+)`).FindStringSubmatch(printed)
+	contact := regexp.MustCompile(`/api/v1/contacts/(\S+)/timeline`).FindStringSubmatch(printed)
+	if token == nil || contact == nil || !strings.Contains(printed, "ready in ") || !strings.Contains(printed, "curl -s http://"+addr+"/healthz") {
+		t.Fatalf("no token, timeline command or ready line for %s in:\n%s", addr, printed)
+	}
+
+	get := func(path, bearer string) (int, []byte) {
+		t.Helper()
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+path, nil)
+		if bearer != "" {
+			req.Header.Set("Authorization", "Bearer "+bearer)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b
+	}
+	if code, _ := get("/healthz", ""); code != http.StatusOK {
+		t.Errorf("GET /healthz: %d", code)
+	}
+	path := "/api/v1/contacts/" + contact[1] + "/timeline"
+	if code, _ := get(path, ""); code != http.StatusUnauthorized {
+		t.Errorf("timeline without a token: %d, want 401", code)
+	}
+	code, body := get(path, token[1])
+	var tl outreach.Timeline
+	if code != http.StatusOK || json.Unmarshal(body, &tl) != nil || tl.Contact.Email != contact[1] || len(tl.Deliveries) == 0 {
+		t.Errorf("timeline of %s: %d %s", contact[1], code, body)
+	}
+	if link := regexp.MustCompile(`open it in a browser to answer\): (\S+)`).FindStringSubmatch(printed); link == nil {
+		t.Errorf("no survey link in:\n%s", printed)
+	} else if code, _ := get(strings.TrimPrefix(link[1], "http://"+addr), ""); code != http.StatusOK {
+		t.Errorf("survey link %s: %d", link[1], code)
+	}
+
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("demo after cancel: %v", err)
+	}
+}
+
+func mustRead(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// syncBuffer is a bytes.Buffer safe for a writer and a reader on two
+// goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
