@@ -220,7 +220,8 @@ func (m *Main) printDemoDigest(ctx context.Context, db *store.DB, data *sample.D
 		shown, rest := digestHead(d.Text, demoDigestLines)
 		fmt.Fprintf(m.Stdout, "\n── the latest digest of %s (%d accounts), sent %s ──\n\nSubject: %s\n\n%s\n",
 			owner, owned[owner], d.SentAt.UTC().Format(time.RFC3339), d.Subject, shown)
-		file := filepath.Join(m.Config.OutboxDir, digest.MessageID(owner, d.PeriodEnd)+".eml")
+		outbox, _ := filepath.Abs(m.Config.OutboxDir)
+		file := filepath.Join(outbox, digest.MessageID(owner, d.PeriodEnd)+".eml")
 		if rest > 0 {
 			fmt.Fprintf(m.Stdout, "\n  … %d more lines: the whole digest is in %s\n", rest, file)
 		} else {
