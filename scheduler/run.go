@@ -70,7 +70,9 @@ func Run(ctx context.Context, s *Scheduler, leader Leader, spec string, now func
 		case <-poll.C:
 			check()
 		case <-timer.C:
-			if leading = leader.IsLeader(ctx); leading {
+			was := leading
+			check() // logs a takeover or a loss, and ticks on a takeover
+			if was && leading {
 				tick()
 			}
 			next = sched.Next(now())
