@@ -192,7 +192,7 @@ func (db *DB) readDue(ctx context.Context, tx *sqlx.Tx, c outreach.DispatchClaim
 		WHERE c.id IN (SELECT contact_id FROM deliveries WHERE state = 'planned' AND not_before <= ?
 			ORDER BY not_before LIMIT ?)
 		LIMIT ?` + lock)
-	if err := tx.SelectContext(ctx, &rows, q, now, c.Limit*claimWindowFactor, c.Limit); err != nil {
+	if err := db.txSelect(ctx, tx, &rows, q, now, c.Limit*claimWindowFactor, c.Limit); err != nil {
 		return nil, err
 	}
 	read := &claimRead{rows: make(map[int64]*claimRow, len(rows))}
@@ -217,7 +217,7 @@ func (db *DB) readDue(ctx context.Context, tx *sqlx.Tx, c outreach.DispatchClaim
 	if c.AccountWindow > 0 && db.dialect == Postgres {
 		var locked []int64
 		q := db.rebind(`SELECT id FROM accounts WHERE ` + db.anyInt("id") + ` ORDER BY id FOR UPDATE`)
-		if err := tx.SelectContext(ctx, &locked, q, db.intsArg(accIDs)); err != nil {
+		if err := db.txSelect(ctx, tx, &locked, q, db.intsArg(accIDs)); err != nil {
 			return nil, fmt.Errorf("lock accounts: %w", err)
 		}
 	}
@@ -226,7 +226,7 @@ func (db *DB) readDue(ctx context.Context, tx *sqlx.Tx, c outreach.DispatchClaim
 		d.due_at, d.not_before, d.created_at, d.expires_at, d.attempts, e.properties
 		FROM deliveries d LEFT JOIN events e ON e.id = d.event_id
 		WHERE d.state = 'planned' AND d.not_before <= ? AND ` + db.anyInt("d.contact_id") + ` ORDER BY d.due_at, d.id`)
-	if err := tx.SelectContext(ctx, &due, q, now, db.intsArg(ids)); err != nil {
+	if err := db.txSelect(ctx, tx, &due, q, now, db.intsArg(ids)); err != nil {
 		return nil, fmt.Errorf("read due deliveries: %w", err)
 	}
 	read.due = make(map[string]*claimDueRow, len(due))
@@ -249,9 +249,8 @@ func (db *DB) readDue(ctx context.Context, tx *sqlx.Tx, c outreach.DispatchClaim
 func (db *DB) readHistory(ctx context.Context, tx *sqlx.Tx, c outreach.DispatchClaim, ids, accIDs []int64, out []*outreach.DueContact, byID map[int64]*outreach.DueContact) error {
 	if c.ContactWindow > 0 {
 		var slots []claimSlotRow
-		q := db.rebind(`SELECT id, contact_id AS owner, campaign, category, reserved_at FROM deliveries
-			WHERE state IN ('sending', 'sent') AND reserved_at >= ? AND ` + db.anyInt("contact_id"))
-		if err := tx.SelectContext(ctx, &slots, q, ms(c.Now.Add(-c.ContactWindow)), db.intsArg(ids)); err != nil {
+		q := db.historyQuery("contact_id", "")
+		if err := db.txSelect(ctx, tx, &slots, q, ms(c.Now.Add(-c.ContactWindow)), db.intsArg(ids)); err != nil {
 			return fmt.Errorf("read contact history: %w", err)
 		}
 		for i := range slots {
@@ -261,9 +260,8 @@ func (db *DB) readHistory(ctx context.Context, tx *sqlx.Tx, c outreach.DispatchC
 	}
 	if c.AccountWindow > 0 {
 		var slots []claimSlotRow
-		q := db.rebind(`SELECT id, account_id AS owner, campaign, category, reserved_at FROM deliveries
-			WHERE category = 'survey' AND state IN ('sending', 'sent') AND reserved_at >= ? AND ` + db.anyInt("account_id"))
-		if err := tx.SelectContext(ctx, &slots, q, ms(c.Now.Add(-c.AccountWindow)), db.intsArg(accIDs)); err != nil {
+		q := db.historyQuery("account_id", "category = 'survey' AND ")
+		if err := db.txSelect(ctx, tx, &slots, q, ms(c.Now.Add(-c.AccountWindow)), db.intsArg(accIDs)); err != nil {
 			return fmt.Errorf("read account history: %w", err)
 		}
 		byAccount := map[int64][]outreach.Reservation{}
@@ -277,6 +275,30 @@ func (db *DB) readHistory(ctx context.Context, tx *sqlx.Tx, c outreach.DispatchC
 	return nil
 }
 
+// historyQuery reads the reservations (sending, sent) since a time
+// (first parameter) of a list of owners (second parameter: contact or
+// account ids, column owner), with an extra condition.
+//
+// On PostgreSQL it looks each owner up in the (owner, reserved_at) index
+// in turn. Written plainly, the planner may pick another index when its
+// statistics were taken while few deliveries were reserved (after a reset,
+// or before the first sends): reserved_at then looks all NULL and the
+// partial index on sending and sent rows empty, and a scan of either looks
+// free; it reads every reservation of the window, for each claim, as they
+// grow. The lateral subquery (kept apart by OFFSET 0) leaves one lookup per
+// owner, and "state || ''" keeps the partial index out.
+func (db *DB) historyQuery(owner, extra string) string {
+	if db.dialect != Postgres {
+		return `SELECT id, ` + owner + ` AS owner, campaign, category, reserved_at FROM deliveries
+			WHERE ` + extra + `state IN ('sending', 'sent') AND reserved_at >= ? AND ` + db.anyInt(owner)
+	}
+	return `SELECT h.id, o.id AS owner, h.campaign, h.category, h.reserved_at
+		FROM unnest(CAST($2 AS bigint[])) AS o(id) CROSS JOIN LATERAL (
+			SELECT id, campaign, category, reserved_at FROM deliveries
+			WHERE ` + owner + ` = o.id AND reserved_at >= $1 AND ` + extra + `(state || '') IN ('sending', 'sent')
+			OFFSET 0) AS h`
+}
+
 // readSuppressions attaches the suppressions of each claimed address.
 func (db *DB) readSuppressions(ctx context.Context, tx *sqlx.Tx, hashes map[string][]*outreach.DueContact) error {
 	var sups []struct {
@@ -286,7 +308,7 @@ func (db *DB) readSuppressions(ctx context.Context, tx *sqlx.Tx, hashes map[stri
 		CreatedAt int64  `db:"created_at"`
 	}
 	q := db.rebind(`SELECT email_hash, scope, reason, created_at FROM suppressions WHERE ` + db.anyText("email_hash"))
-	if err := tx.SelectContext(ctx, &sups, q, db.textsArg(keys(hashes))); err != nil {
+	if err := db.txSelect(ctx, tx, &sups, q, db.textsArg(keys(hashes))); err != nil {
 		return fmt.Errorf("read suppressions: %w", err)
 	}
 	for _, s := range sups {
@@ -467,7 +489,7 @@ func (db *DB) ClaimRetries(ctx context.Context, now time.Time, processID string,
 			WHERE id IN (SELECT id FROM deliveries WHERE state = 'sending' AND claimed_by = '' AND not_before <= ?
 				ORDER BY not_before LIMIT ?` + lock + `)
 			AND state = 'sending' AND claimed_by = '' RETURNING id`)
-		if err := tx.SelectContext(ctx, &ids, q, processID, ms(now), ms(now), ms(now), limit); err != nil {
+		if err := db.txSelect(ctx, tx, &ids, q, processID, ms(now), ms(now), ms(now), limit); err != nil {
 			return err
 		}
 		var err error
@@ -485,7 +507,7 @@ func (db *DB) FinishSends(ctx context.Context, outcomes []outreach.SendOutcome) 
 		return 0, nil
 	}
 	if db.dialect == Postgres { // one statement: atomic without a transaction
-		n, err := db.pgFinishSends(ctx, db.db, db.Now().UTC(), outcomes)
+		n, err := db.pgFinishSends(ctx, nil, db.Now().UTC(), outcomes)
 		if err != nil {
 			return 0, fmt.Errorf("record sends: %w", err)
 		}
