@@ -243,6 +243,16 @@ func (p *proc) kill() {
 	<-p.exited
 }
 
+// exitedNow reports whether the process has exited.
+func (p *proc) exitedNow() bool {
+	select {
+	case <-p.exited:
+		return true
+	default:
+		return false
+	}
+}
+
 // wait waits for the process to exit and returns its exit code.
 func (p *proc) wait(timeout time.Duration) int {
 	p.t.Helper()

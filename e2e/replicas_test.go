@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -16,14 +17,18 @@ import (
 // due at once, later waves find the slot taken, possibly by the other
 // replica. Whatever replica claims a contact, no contact may have two
 // reserved slots within 24 hours and no delivery may reach SendGrid twice.
+// Then the leader is killed: the survivor takes over planning, and a last
+// wave ingested through it is planned (and deferred by the cap).
 func TestReplicasShareCaps(t *testing.T) {
 	contacts, waves := 600, 3
 	if testing.Short() {
 		contacts = 80
 	}
-	e := newEnv(t, tightCaps, 2*waves)
+	e := newEnv(t, tightCaps, 2*waves+1) // c7 is for the wave after the failover
 	fake := sgfake.New(t)
-	env := e.with(sendTo(fake, "1000")...)
+	// 200 requests/s per process: sending lasts long enough for the
+	// second replica to join in.
+	env := e.with(sendTo(fake, "200")...)
 	replicas := []*proc{startServe(t, "replica A", env), startServe(t, "replica B", env)}
 	seedContacts(t, replicas[0].url(), "r", contacts)
 
@@ -38,6 +43,8 @@ func TestReplicasShareCaps(t *testing.T) {
 		})
 	}
 	elapsed := time.Since(start)
+	failover := killLeader(t, e, replicas, contacts, 2*waves+1)
+	total := contacts * (2*waves + 1)
 
 	// Zero cap violations: no two reserved slots of one contact within 24 h
 	// (max_per_day 1; min_gap 20 h is implied).
@@ -50,8 +57,8 @@ func TestReplicasShareCaps(t *testing.T) {
 	// Every contact had something due at once: exactly one email each, the
 	// rest deferred by a day.
 	st := states(t, e.db)
-	if st["sent"] != contacts || st["planned"] != contacts*(2*waves-1) || len(st) != 2 {
-		t.Errorf("states %v, want %d sent and %d planned (deferred)", st, contacts, contacts*(2*waves-1))
+	if st["sent"] != contacts || st["planned"] != total-contacts || len(st) != 2 {
+		t.Errorf("states %v, want %d sent and %d planned (deferred)", st, contacts, total-contacts)
 	}
 	if n := count(t, e.db, `SELECT count(*) FROM deliveries d WHERE NOT EXISTS (SELECT 1 FROM decisions x WHERE x.delivery_id = d.id)`); n != 0 {
 		t.Errorf("%d deliveries without any decision", n)
@@ -101,18 +108,49 @@ func TestReplicasShareCaps(t *testing.T) {
 	}
 	rows.Close()
 	deferred := count(t, e.db, `SELECT count(*) FROM decisions WHERE decision = 'deferred'`)
-	t.Logf("%d contacts x %d competing deliveries in %d waves, 2 replicas: %d sent (%d duplicates), %d deferrals, in %s; sent per process: %v",
-		contacts, 2*waves, waves, len(sent), dups, deferred, elapsed.Round(time.Millisecond), byProcess)
+	t.Logf("%d contacts x %d competing deliveries in %d waves (+1 after the failover), 2 replicas: %d sent (%d duplicates), %d deferrals, in %s; sent per process: %v; "+
+		"leader killed, survivor leading after %s (promise: 15 s)",
+		contacts, 2*waves, waves, len(sent), dups, deferred, elapsed.Round(time.Millisecond), byProcess, failover.Round(time.Millisecond))
 	if len(byProcess) < 2 {
 		t.Logf("only %d replica claimed work: the load was too small to spread", len(byProcess))
 	}
 
-	for _, r := range replicas {
-		r.signal(syscall.SIGTERM)
+	survivor := replicas[0]
+	if survivor.exitedNow() {
+		survivor = replicas[1]
 	}
-	for _, r := range replicas {
-		if code := r.wait(30 * time.Second); code != 0 {
-			t.Errorf("%s exited %d after SIGTERM", r.name, code)
+	survivor.signal(syscall.SIGTERM)
+	if code := survivor.wait(30 * time.Second); code != 0 {
+		t.Errorf("%s exited %d after SIGTERM", survivor.name, code)
+	}
+}
+
+// killLeader kills the replica that leads with SIGKILL, ingests events of
+// type typ for every contact through the other one and waits until they
+// are planned and decided. It returns how long after the kill the survivor
+// logged that it leads.
+func killLeader(t *testing.T, e *testEnv, replicas []*proc, contacts, typ int) time.Duration {
+	t.Helper()
+	leads := func(r record) bool { return r.str("msg") == "this replica is now the leader: planning" }
+	var leader, survivor *proc
+	for i, r := range replicas {
+		if lines, _ := r.logs.since(0); strings.Contains(strings.Join(lines, "\n"), "this replica is now the leader") {
+			leader, survivor = r, replicas[1-i]
 		}
 	}
+	if leader == nil {
+		t.Fatal("no replica logged that it leads")
+	}
+	mark := survivor.lineCount()
+	leader.kill()
+	killed := time.Now()
+	before := count(t, e.db, `SELECT count(*) FROM deliveries`)
+	post(t, survivor.url(), "/api/v1/events", events("r", contacts, typ, time.Now()))
+	survivor.waitLogFrom(mark, 30*time.Second, "that it took over the leadership", leads)
+	took := time.Since(killed)
+	waitUntil(t, 30*time.Second, "the wave after the failover planned and decided", func() (bool, string) {
+		n, p := count(t, e.db, `SELECT count(*) FROM deliveries`), pendingDue(t, e.db)
+		return n == before+contacts && p == 0, fmt.Sprintf("%d of %d deliveries planned, %d due or sending", n, before+contacts, p)
+	})
+	return took
 }
