@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/outreach-dev/outreach"
@@ -127,38 +128,109 @@ func (d *Dispatcher) NextDue(ctx context.Context) (time.Time, bool, error) {
 	return d.Store.NextDue(ctx)
 }
 
-// step runs one pipeline: a claimer feeding Workers senders, until the
-// claimer finds nothing due at clock() (or ctx ends). Reserved deliveries
-// are always handed to a sender, so a reservation is never abandoned.
+// step runs one pipeline until the claimer finds nothing due at clock()
+// (or ctx ends): a claimer queues the deliveries it reserved, one at a
+// time, to Workers senders, which render and send them and pass their
+// outcomes to one recorder, which records them in one statement per batch.
+// The claimer decides the next batch while the senders send the previous
+// one; the queue holds one batch, so a claim waits for the senders rather
+// than running ahead. Reserved deliveries are always handed to a sender,
+// so a reservation is never abandoned.
 func (d *Dispatcher) step(ctx context.Context, clock func() time.Time) (StepReport, error) {
 	cfg := d.cfg()
-	work := make(chan []outreach.ReservedDelivery, cfg.Workers)
-	results := make(chan StepReport, cfg.Workers)
-	var wg sync.WaitGroup
+	p := &pipeline{
+		work:     make(chan *outreach.ReservedDelivery, cfg.Batch),
+		outcomes: make(chan outreach.SendOutcome, cfg.Batch+cfg.Workers),
+	}
+	var senders sync.WaitGroup
 	for range cfg.Workers {
-		wg.Add(1)
+		senders.Add(1)
 		go func() {
-			defer wg.Done()
-			var r StepReport
-			for chunk := range work {
-				r.add(d.sendChunk(ctx, chunk, clock))
+			defer senders.Done()
+			for rd := range p.work {
+				o := d.sendOne(ctx, rd, clock)
+				p.pending.Add(-1)
+				p.outcomes <- o
 			}
-			results <- r
 		}()
 	}
-	total, err := d.claimLoop(ctx, clock, work)
-	close(work)
-	wg.Wait()
-	close(results)
-	for r := range results {
-		total.add(r)
-	}
+	recorded := make(chan StepReport, 1)
+	go func() { recorded <- d.record(ctx, p, cfg.Batch) }()
+	total, err := d.claimLoop(ctx, clock, p)
+	close(p.work)
+	senders.Wait()
+	close(p.outcomes)
+	total.add(<-recorded)
 	return total, err
 }
 
+// pipeline connects the claimer, the senders and the recorder of a step.
+type pipeline struct {
+	work     chan *outreach.ReservedDelivery
+	outcomes chan outreach.SendOutcome
+	pending  atomic.Int64 // queued deliveries whose outcome is not yet passed on
+}
+
+// next returns the next outcome of a batch: one that has arrived or, while
+// the batch is empty or deliveries are still being sent, the next one to
+// arrive. ok is false when the batch is to be recorded now; open is false
+// once the senders are done.
+func (p *pipeline) next(empty bool) (o outreach.SendOutcome, ok, open bool) {
+	select {
+	case o, open = <-p.outcomes:
+		return o, open, open
+	default:
+	}
+	if !empty && p.pending.Load() == 0 {
+		return o, false, true
+	}
+	o, open = <-p.outcomes
+	return o, open, open
+}
+
+// record records send outcomes until p.outcomes is closed, in batches of
+// up to limit: a batch is recorded when it is full, or when no delivery is
+// left to send (the senders have caught up with the claimer). It counts
+// the outcomes.
+func (d *Dispatcher) record(ctx context.Context, p *pipeline, limit int) StepReport {
+	var rep StepReport
+	batch := make([]outreach.SendOutcome, 0, limit)
+	for open := true; open; {
+		batch = batch[:0]
+		for len(batch) < limit {
+			o, ok, stillOpen := p.next(len(batch) == 0)
+			open = stillOpen
+			if !ok {
+				break
+			}
+			batch = append(batch, o)
+		}
+		if len(batch) == 0 {
+			continue
+		}
+		for _, o := range batch {
+			switch o.Result {
+			case outreach.SendSent:
+				rep.Sent++
+			case outreach.SendFailed:
+				rep.Failed++
+			default:
+				rep.Retrying++
+			}
+		}
+		if _, err := d.Store.FinishSends(context.WithoutCancel(ctx), batch); err != nil {
+			// The rows stay sending; once their heartbeat stops (they leave
+			// the in-flight set below) Recover settles them.
+			d.logger().Error("record send results", "deliveries", len(batch), "err", err)
+		}
+		d.untrack(batch)
+	}
+	return rep
+}
+
 // claimLoop claims retries and due contacts until none is left, queueing
-// what it reserved in chunks for the senders.
-func (d *Dispatcher) claimLoop(ctx context.Context, clock func() time.Time, work chan<- []outreach.ReservedDelivery) (StepReport, error) {
+// what it reserved for the senders.
+func (d *Dispatcher) claimLoop(ctx context.Context, clock func() time.Time, p *pipeline) (StepReport, error) {
 	cfg := d.cfg()
 	var rep StepReport
 	for ctx.Err() == nil {
@@ -167,7 +239,7 @@ func (d *Dispatcher) claimLoop(ctx context.Context, clock func() time.Time, work
 		if err != nil {
 			return rep, err
 		}
-		d.queue(retries, work)
+		d.queue(retries, p)
 		l := d.Pack()
 		win := throttle.HistoryWindow(l.Pack.Policy)
 		claim := outreach.DispatchClaim{Now: now, ProcessID: cfg.ProcessID, Limit: cfg.Batch, ContactWindow: win.Contact, AccountWindow: win.Account}
@@ -180,7 +252,7 @@ func (d *Dispatcher) claimLoop(ctx context.Context, clock func() time.Time, work
 			decided.Contacts = n
 			rep.add(decided)
 		}
-		d.queue(reserved, work)
+		d.queue(reserved, p)
 		if n == 0 && len(retries) == 0 {
 			return rep, nil
 		}
@@ -188,34 +260,37 @@ func (d *Dispatcher) claimLoop(ctx context.Context, clock func() time.Time, work
 	return rep, nil
 }
 
-// queue marks reserved deliveries in flight and hands them to the senders
-// in about one chunk per worker.
-func (d *Dispatcher) queue(reserved []outreach.ReservedDelivery, work chan<- []outreach.ReservedDelivery) {
+// queue marks reserved deliveries in flight and hands them to the senders.
+func (d *Dispatcher) queue(reserved []outreach.ReservedDelivery, p *pipeline) {
 	if len(reserved) == 0 {
 		return
 	}
-	d.track(reserved, true)
-	workers := d.cfg().Workers
-	size := max(1, (len(reserved)+workers-1)/workers)
-	for start := 0; start < len(reserved); start += size {
-		work <- reserved[start:min(start+size, len(reserved))]
+	d.track(reserved)
+	p.pending.Add(int64(len(reserved)))
+	for i := range reserved {
+		p.work <- &reserved[i]
 	}
 }
 
-// track adds deliveries to (or removes them from) the in-flight set whose
-// heartbeat Run refreshes.
-func (d *Dispatcher) track(rs []outreach.ReservedDelivery, add bool) {
+// track adds deliveries to the in-flight set whose heartbeat Run
+// refreshes.
+func (d *Dispatcher) track(rs []outreach.ReservedDelivery) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.inflight == nil {
 		d.inflight = map[string]bool{}
 	}
 	for i := range rs {
-		if add {
-			d.inflight[rs[i].Delivery.ID] = true
-		} else {
-			delete(d.inflight, rs[i].Delivery.ID)
-		}
+		d.inflight[rs[i].Delivery.ID] = true
+	}
+}
+
+// untrack removes recorded deliveries from the in-flight set.
+func (d *Dispatcher) untrack(outcomes []outreach.SendOutcome) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, o := range outcomes {
+		delete(d.inflight, o.DeliveryID)
 	}
 }
 

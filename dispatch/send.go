@@ -10,53 +10,26 @@ import (
 	"github.com/outreach-dev/outreach/sendgrid"
 )
 
-// sendChunk renders and sends a chunk of reserved deliveries one after the
-// other and records their results in one statement. Once ctx is done the
-// deliveries not yet attempted are released for another process (a drain
-// finishes the HTTP call in flight, never abandons a reservation).
-func (d *Dispatcher) sendChunk(ctx context.Context, chunk []outreach.ReservedDelivery, clock func() time.Time) StepReport {
-	var rep StepReport
-	sender := d.sender()
-	l := d.Pack()
-	sendCtx := context.WithoutCancel(ctx)
-	outcomes := make([]outreach.SendOutcome, 0, len(chunk))
-	for i := range chunk {
-		rd := &chunk[i]
-		now := clock().UTC()
-		o := outreach.SendOutcome{DeliveryID: rd.Delivery.ID, ClaimedBy: d.cfg().ProcessID, At: now}
-		if ctx.Err() != nil {
-			o.Result, o.RetryAt, o.Error = outreach.SendRetry, now, "released at shutdown before sending"
-			outcomes = append(outcomes, o)
-			rep.Retrying++
-			continue
-		}
-		m, err := d.message(l, rd, now)
-		if err != nil {
-			o.Result, o.Error = outreach.SendFailed, err.Error()
-			outcomes = append(outcomes, o)
-			rep.Failed++
-			continue
-		}
-		res, err := sender.Send(sendCtx, m)
-		o.Attempted = true
-		d.classify(&o, rd, res, err, clock().UTC())
-		switch o.Result {
-		case outreach.SendSent:
-			rep.Sent++
-		case outreach.SendFailed:
-			rep.Failed++
-		default:
-			rep.Retrying++
-		}
-		outcomes = append(outcomes, o)
+// sendOne renders and sends one reserved delivery and returns its
+// outcome. Once ctx is done the delivery is released for another process
+// instead (a drain finishes the HTTP call in flight, never abandons a
+// reservation).
+func (d *Dispatcher) sendOne(ctx context.Context, rd *outreach.ReservedDelivery, clock func() time.Time) outreach.SendOutcome {
+	now := clock().UTC()
+	o := outreach.SendOutcome{DeliveryID: rd.Delivery.ID, ClaimedBy: d.Config.ProcessID, At: now}
+	if ctx.Err() != nil {
+		o.Result, o.RetryAt, o.Error = outreach.SendRetry, now, "released at shutdown before sending"
+		return o
 	}
-	if _, err := d.Store.FinishSends(sendCtx, outcomes); err != nil {
-		// The rows stay sending; once their heartbeat stops (they leave the
-		// in-flight set below) Recover settles them.
-		d.logger().Error("record send results", "deliveries", len(outcomes), "err", err)
+	m, err := d.message(d.Pack(), rd, now)
+	if err != nil {
+		o.Result, o.Error = outreach.SendFailed, err.Error()
+		return o
 	}
-	d.track(chunk, false)
-	return rep
+	res, err := d.sender().Send(context.WithoutCancel(ctx), m)
+	o.Attempted = true
+	d.classify(&o, rd, res, err, clock().UTC())
+	return o
 }
 
 // classify turns a Send result into a SendOutcome: sent; retried with
