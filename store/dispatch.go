@@ -201,25 +201,16 @@ func (db *DB) readDue(ctx context.Context, tx *sqlx.Tx, c outreach.DispatchClaim
 	}
 	byID := make(map[int64]*outreach.DueContact, len(rows))
 	ids := make([]int64, 0, len(rows))
-	accounts := map[int64]bool{}
+	accounts := map[int64]bool{} // of contacts with a survey due
 	hashes := make(map[string][]*outreach.DueContact, len(rows))
 	for i := range rows {
 		d := &outreach.DueContact{Contact: rows[i].contact(), Account: rows[i].account()}
 		byID[rows[i].ID] = d
 		read.rows[rows[i].ID] = &rows[i]
 		ids = append(ids, rows[i].ID)
-		accounts[rows[i].AccountID] = true
 		h := EmailHash(rows[i].Email)
 		hashes[h] = append(hashes[h], d)
 		read.contacts = append(read.contacts, d)
-	}
-	accIDs := keys(accounts)
-	if c.AccountWindow > 0 && db.dialect == Postgres {
-		var locked []int64
-		q := db.rebind(`SELECT id FROM accounts WHERE ` + db.anyInt("id") + ` ORDER BY id FOR UPDATE`)
-		if err := db.txSelect(ctx, tx, &locked, q, db.intsArg(accIDs)); err != nil {
-			return nil, fmt.Errorf("lock accounts: %w", err)
-		}
 	}
 	var due []claimDueRow
 	q = db.rebind(`SELECT d.id, d.campaign, d.category, d.contact_id, d.account_id, d.occurrence, d.event_id,
@@ -234,6 +225,21 @@ func (db *DB) readDue(ctx context.Context, tx *sqlx.Tx, c outreach.DispatchClaim
 		d := byID[due[i].ContactID]
 		d.Due = append(d.Due, due[i].delivery())
 		read.due[due[i].ID] = &due[i]
+		if due[i].Category == outreach.CategorySurvey {
+			accounts[d.Account.ID] = true
+		}
+	}
+	// Only surveys count against the account cap: the accounts of contacts
+	// with a survey due are locked and their survey history read. The due
+	// deliveries of a locked contact cannot change, so reading them first
+	// is safe; the history is read after the locks.
+	accIDs := keys(accounts)
+	if c.AccountWindow > 0 && db.dialect == Postgres && len(accIDs) > 0 {
+		var locked []int64
+		q := db.rebind(`SELECT id FROM accounts WHERE ` + db.anyInt("id") + ` ORDER BY id FOR UPDATE`)
+		if err := db.txSelect(ctx, tx, &locked, q, db.intsArg(accIDs)); err != nil {
+			return nil, fmt.Errorf("lock accounts: %w", err)
+		}
 	}
 	if err := db.readHistory(ctx, tx, c, ids, accIDs, read.contacts, byID); err != nil {
 		return nil, err
@@ -245,7 +251,8 @@ func (db *DB) readDue(ctx context.Context, tx *sqlx.Tx, c outreach.DispatchClaim
 }
 
 // readHistory reads the contacts' reservations within ContactWindow and
-// their accounts' survey reservations within AccountWindow.
+// the survey reservations within AccountWindow of accIDs, the accounts of
+// contacts with a survey due.
 func (db *DB) readHistory(ctx context.Context, tx *sqlx.Tx, c outreach.DispatchClaim, ids, accIDs []int64, out []*outreach.DueContact, byID map[int64]*outreach.DueContact) error {
 	if c.ContactWindow > 0 {
 		var slots []claimSlotRow
@@ -258,7 +265,7 @@ func (db *DB) readHistory(ctx context.Context, tx *sqlx.Tx, c outreach.DispatchC
 			d.History = append(d.History, slots[i].reservation())
 		}
 	}
-	if c.AccountWindow > 0 {
+	if c.AccountWindow > 0 && len(accIDs) > 0 {
 		var slots []claimSlotRow
 		q := db.historyQuery("account_id", "category = 'survey' AND ")
 		if err := db.txSelect(ctx, tx, &slots, q, ms(c.Now.Add(-c.AccountWindow)), db.intsArg(accIDs)); err != nil {
