@@ -27,6 +27,12 @@ func TestCrashSafety(t *testing.T) {
 	t.Logf("random seed %d", seed)
 
 	e := newEnv(t, noCaps, 1)
+	// The deliveries fall due 3 s after their event, once all are planned,
+	// so that each claim reserves a full batch and a worker sends a chunk
+	// of them before recording it: a kill then finds messages SendGrid has
+	// accepted and nobody has recorded yet (with deliveries due as the
+	// planner commits them, claims are small and that window rarely opens).
+	writePack(t, e.pack, delayedPackYAML(noCaps, 1, "3s"))
 	// Processed events reach serve 0-1 s after SendGrid accepted the
 	// message, well within the grace.
 	rl := newRelay(t, time.Second)
@@ -119,6 +125,17 @@ func TestCrashSafety(t *testing.T) {
 			}
 		}
 	}
+	perKill := make([]string, len(done))
+	for i, k := range done {
+		had := 0
+		for id := range k.inflight {
+			if m, ok := first[id]; ok && !m.AcceptedAt.After(k.at) {
+				had++
+			}
+		}
+		perKill[i] = fmt.Sprintf("%d/%d", had, len(k.inflight))
+	}
+	t.Logf("per kill, sending rows SendGrid had already accepted / all sending rows: %v", perKill)
 	reconciled, resent := 0, 0
 	for id, at := range caught {
 		switch m, ok := first[id]; {

@@ -89,12 +89,20 @@ const (
 
 // packYAML is a pack of n lifecycle campaigns c1..cn, campaign ci
 // triggered at once by events of type e2e.ti with priority 10*i.
-func packYAML(policy string, n int) string {
+func packYAML(policy string, n int) string { return delayedPackYAML(policy, n, "") }
+
+// delayedPackYAML is packYAML with each trigger delayed by delay ("" for
+// none).
+func delayedPackYAML(policy string, n int, delay string) string {
 	var b strings.Builder
 	b.WriteString(policy)
 	b.WriteString("campaigns:\n")
 	for i := 1; i <= n; i++ {
-		fmt.Fprintf(&b, "  - key: c%d\n    category: lifecycle\n    priority: %d\n    trigger: {event: e2e.t%d}\n    template: hello\n", i, 10*i, i)
+		trigger := fmt.Sprintf("{event: e2e.t%d}", i)
+		if delay != "" {
+			trigger = fmt.Sprintf("{event: e2e.t%d, delay: %s}", i, delay)
+		}
+		fmt.Fprintf(&b, "  - key: c%d\n    category: lifecycle\n    priority: %d\n    trigger: %s\n    template: hello\n", i, 10*i, trigger)
 	}
 	return b.String()
 }
