@@ -215,7 +215,8 @@ func (r *renderer) unsubscribes() bool {
 	return r.d.Campaign.Category != outreach.CategoryTransactional && r.d.UnsubscribeURL != ""
 }
 
-// layout wraps HTML fragments. Parsed once, only ever executed.
+// layout wraps HTML fragments. It is executed once, with marker values, to
+// cut the skeletons that Render fills (render_layout.go).
 var layout = htmltemplate.Must(htmltemplate.New("layout").Parse(`<!DOCTYPE html>
 <html lang="{{.Lang}}">
 <head>
@@ -302,14 +303,10 @@ func (r *renderer) htmlWithFooter(body, subject, locale string) (string, error) 
 	b := getBuffer()
 	defer putBuffer(b)
 	if !containsHTMLTag(body) {
-		if err := layout.Execute(b, p); err != nil {
-			return "", fmt.Errorf("render layout: %w", err)
-		}
+		layoutSkeletons.pick(true, &p).write(b, &p) // layout, precut (render_layout.go)
 		return b.String(), nil
 	}
-	if err := layout.ExecuteTemplate(b, "footer", p); err != nil {
-		return "", fmt.Errorf("render footer: %w", err)
-	}
+	layoutSkeletons.pick(false, &p).write(b, &p) // its footer
 	all := closingBody.FindAllStringIndex(body, -1)
 	if len(all) == 0 {
 		return body + b.String(), nil
