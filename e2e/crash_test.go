@@ -48,10 +48,6 @@ func TestCrashSafety(t *testing.T) {
 	start := time.Now()
 	post(t, p.url(), "/api/v1/events", events("k", total, 1, start))
 
-	type kill struct {
-		at       time.Time
-		inflight map[string]bool // sending, claimed by the killed process
-	}
 	var done []kill
 	for k := range kills {
 		base := len(fake.Messages())
@@ -76,7 +72,32 @@ func TestCrashSafety(t *testing.T) {
 	})
 	settled := time.Now()
 
-	// No loss, no duplicate, no failure.
+	dups := checkExactlyOnce(t, e, fake, total)
+	caught, reconciled, resent := classifyKills(t, fake, done)
+	_, forwarded, failures := rl.stats()
+	t.Logf("%d deliveries, %d SIGKILLs: all settled %s after the last kill (%s in all); %d deliveries caught sending by a kill: "+
+		"%d already accepted by SendGrid and settled by the processed event, %d never sent and sent after the grace; "+
+		"%d duplicates; %d processed events relayed (%d forward attempts failed while serve was down)",
+		total, len(done), settled.Sub(lastKill).Round(time.Millisecond), settled.Sub(start).Round(time.Millisecond),
+		caught, reconciled, resent, dups, forwarded, failures)
+
+	p.signal(syscall.SIGTERM)
+	if code := p.wait(30 * time.Second); code != 0 {
+		t.Errorf("serve exited %d after SIGTERM", code)
+	}
+}
+
+// kill is one SIGKILL of the crash test.
+type kill struct {
+	at       time.Time
+	inflight map[string]bool // sending, claimed by a process, right after the kill
+}
+
+// checkExactlyOnce checks that every one of total deliveries is sent,
+// accepted by SendGrid exactly once with the message id the database
+// records, and that none failed. It returns the number of duplicates.
+func checkExactlyOnce(t *testing.T, e *testEnv, fake *sgfake.Server, total int) int {
+	t.Helper()
 	accepted := acceptedByDelivery(fake)
 	dups := 0
 	for id, n := range accepted {
@@ -91,21 +112,14 @@ func TestCrashSafety(t *testing.T) {
 	if st := states(t, e.db); st["sent"] != total {
 		t.Errorf("states %v, want all %d sent", st, total)
 	}
-	failed := idSet(t, e.db, `SELECT id || ': ' || error FROM deliveries WHERE state = 'failed'`)
-	for f := range failed {
+	for f := range idSet(t, e.db, `SELECT id || ': ' || error FROM deliveries WHERE state = 'failed'`) {
 		t.Errorf("failed: %s", f)
 	}
 	if r := fake.Rejections(); len(r) > 0 {
 		t.Errorf("SendGrid refused %d requests, first: %+v", len(r), r[0].Errors)
 	}
-	first := map[string]sgfake.Message{}
-	for _, m := range fake.Messages() {
-		if _, ok := first[m.DeliveryID]; !ok {
-			first[m.DeliveryID] = m
-		}
-	}
 	wrongID := 0
-	for id, m := range first {
+	for id, m := range firstAccepted(fake) {
 		var got string
 		if err := e.db.QueryRow(`SELECT message_id FROM deliveries WHERE id = $1`, id).Scan(&got); err != nil || got != m.MessageID {
 			wrongID++
@@ -114,46 +128,51 @@ func TestCrashSafety(t *testing.T) {
 			}
 		}
 	}
+	return dups
+}
 
-	// What became of the deliveries caught in `sending` by a kill (a row
-	// may be caught by several kills before recovery: its first counts).
-	caught := map[string]time.Time{}
-	for _, k := range done {
-		for id := range k.inflight {
-			if _, ok := caught[id]; !ok {
-				caught[id] = k.at
-			}
+// firstAccepted returns the first message the fake accepted per delivery.
+func firstAccepted(fake *sgfake.Server) map[string]sgfake.Message {
+	first := map[string]sgfake.Message{}
+	for _, m := range fake.Messages() {
+		if _, ok := first[m.DeliveryID]; !ok {
+			first[m.DeliveryID] = m
 		}
 	}
+	return first
+}
+
+// classifyKills logs, per kill, how many sending rows SendGrid had already
+// accepted, and returns how many distinct deliveries the kills caught in
+// sending, how many of those SendGrid had accepted before (and accepted
+// once: settled by the processed event) and how many it had not (sent
+// after the grace). A row caught by several kills counts at its first.
+func classifyKills(t *testing.T, fake *sgfake.Server, done []kill) (caught, reconciled, resent int) {
+	t.Helper()
+	first, accepted := firstAccepted(fake), acceptedByDelivery(fake)
+	had := func(id string, at time.Time) bool { m, ok := first[id]; return ok && !m.AcceptedAt.After(at) }
+	firstCaught := map[string]time.Time{}
 	perKill := make([]string, len(done))
 	for i, k := range done {
-		had := 0
+		n := 0
 		for id := range k.inflight {
-			if m, ok := first[id]; ok && !m.AcceptedAt.After(k.at) {
-				had++
+			if had(id, k.at) {
+				n++
+			}
+			if _, ok := firstCaught[id]; !ok {
+				firstCaught[id] = k.at
 			}
 		}
-		perKill[i] = fmt.Sprintf("%d/%d", had, len(k.inflight))
+		perKill[i] = fmt.Sprintf("%d/%d", n, len(k.inflight))
 	}
 	t.Logf("per kill, sending rows SendGrid had already accepted / all sending rows: %v", perKill)
-	reconciled, resent := 0, 0
-	for id, at := range caught {
-		switch m, ok := first[id]; {
-		case ok && !m.AcceptedAt.After(at) && accepted[id] == 1:
-			reconciled++ // SendGrid had it: its processed event settled it
-		case !ok || m.AcceptedAt.After(at):
-			resent++ // SendGrid never had it: sent after the grace
+	for id, at := range firstCaught {
+		switch {
+		case had(id, at) && accepted[id] == 1:
+			reconciled++
+		case !had(id, at):
+			resent++
 		}
 	}
-	_, forwarded, failures := rl.stats()
-	t.Logf("%d deliveries, %d SIGKILLs: all settled %s after the last kill (%s in all); %d deliveries caught sending by a kill: "+
-		"%d already accepted by SendGrid and settled by the processed event, %d never sent and sent after the grace; "+
-		"%d duplicates; %d processed events relayed (%d forward attempts failed while serve was down)",
-		total, len(done), settled.Sub(lastKill).Round(time.Millisecond), settled.Sub(start).Round(time.Millisecond),
-		len(caught), reconciled, resent, dups, forwarded, failures)
-
-	p.signal(syscall.SIGTERM)
-	if code := p.wait(30 * time.Second); code != 0 {
-		t.Errorf("serve exited %d after SIGTERM", code)
-	}
+	return len(firstCaught), reconciled, resent
 }

@@ -41,6 +41,27 @@ func TestReloadAndDrain(t *testing.T) {
 		t.Fatalf("packs table at version %d, serve logged %d", got, v1)
 	}
 
+	checkReload(t, e, p, v1)
+
+	// The kept pack is in force: c2 plans, the refused c3 does not.
+	const n = 100
+	seedContacts(t, p.url(), "h", n)
+	post(t, p.url(), "/api/v1/events", append(events("h", n, 2, time.Now()), events("h", n, 3, time.Now())...))
+	waitUntil(t, 30*time.Second, "c2 planned for every contact", func() (bool, string) {
+		got := count(t, e.db, `SELECT count(*) FROM deliveries WHERE campaign = 'c2'`)
+		return got == n, fmt.Sprintf("%d planned", got)
+	})
+	if got := count(t, e.db, `SELECT count(*) FROM deliveries WHERE campaign <> 'c2'`); got != 0 {
+		t.Errorf("%d deliveries of campaigns other than c2", got)
+	}
+
+	checkDrain(t, e, fake, p, n)
+}
+
+// checkReload applies a changed pack with SIGHUP (version v1+1), then an
+// invalid one, which must be refused with its errors while v1+1 stays.
+func checkReload(t *testing.T, e *testEnv, p *proc, v1 int) {
+	t.Helper()
 	// A new campaign, SIGHUP: a new version.
 	writePack(t, e.pack, packYAML(noCaps, 2))
 	mark := p.lineCount()
@@ -74,18 +95,13 @@ func TestReloadAndDrain(t *testing.T) {
 	}
 	t.Logf("pack versions: %d at start, %d after SIGHUP, kept after an invalid pack: %s", v1, v1+1, msg)
 
-	// The kept pack is in force: c2 plans, the refused c3 does not.
-	const n = 100
-	seedContacts(t, p.url(), "h", n)
-	post(t, p.url(), "/api/v1/events", append(events("h", n, 2, time.Now()), events("h", n, 3, time.Now())...))
-	waitUntil(t, 30*time.Second, "c2 planned for every contact", func() (bool, string) {
-		got := count(t, e.db, `SELECT count(*) FROM deliveries WHERE campaign = 'c2'`)
-		return got == n, fmt.Sprintf("%d planned", got)
-	})
-	if got := count(t, e.db, `SELECT count(*) FROM deliveries WHERE campaign <> 'c2'`); got != 0 {
-		t.Errorf("%d deliveries of campaigns other than c2", got)
-	}
+}
 
+// checkDrain stops p with SIGTERM while it sends n deliveries: it must
+// exit 0 having recorded every message SendGrid accepted and released the
+// rest, which a new process then sends, each once.
+func checkDrain(t *testing.T, e *testEnv, fake *sgfake.Server, p *proc, n int) {
+	t.Helper()
 	// SIGTERM while sending: exit 0, what SendGrid accepted is recorded
 	// sent, nothing stays claimed by the dead process.
 	waitUntil(t, 30*time.Second, "sending under way", func() (bool, string) {

@@ -64,49 +64,8 @@ func TestReplicasShareCaps(t *testing.T) {
 		t.Errorf("%d deliveries without any decision", n)
 	}
 
-	// SendGrid saw each sent delivery once, and only those.
-	sent := idSet(t, e.db, `SELECT id FROM deliveries WHERE state = 'sent'`)
-	accepted := acceptedByDelivery(fake)
-	dups := 0
-	for id, n := range accepted {
-		if n > 1 {
-			dups++
-			t.Errorf("delivery %s accepted %d times by SendGrid", id, n)
-		}
-		if !sent[id] {
-			t.Errorf("delivery %s accepted by SendGrid but not sent in the database", id)
-		}
-	}
-	if len(accepted) != len(sent) {
-		t.Errorf("SendGrid accepted %d deliveries, the database has %d sent", len(accepted), len(sent))
-	}
-	if r := fake.Rejections(); len(r) > 0 {
-		t.Errorf("SendGrid refused %d requests, first: %+v", len(r), r[0].Errors)
-	}
-	for _, m := range fake.Messages() {
-		var id string
-		if err := e.db.QueryRow(`SELECT message_id FROM deliveries WHERE id = $1`, m.DeliveryID).Scan(&id); err != nil || id != m.MessageID {
-			t.Errorf("delivery %s: message id %q in the database, %q from SendGrid (%v)", m.DeliveryID, id, m.MessageID, err)
-			break
-		}
-	}
-
-	// Both replicas dispatched, if the load let them (logged, not required:
-	// one replica may legitimately claim everything).
-	byProcess := map[string]int{}
-	rows, err := e.db.Query(`SELECT claimed_by, count(*) FROM deliveries WHERE state = 'sent' GROUP BY claimed_by`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var p string
-		var n int
-		if err := rows.Scan(&p, &n); err != nil {
-			t.Fatal(err)
-		}
-		byProcess[p] = n
-	}
-	rows.Close()
+	sent, dups := checkSentOnce(t, e, fake)
+	byProcess := sentPerProcess(t, e)
 	deferred := count(t, e.db, `SELECT count(*) FROM decisions WHERE decision = 'deferred'`)
 	t.Logf("%d contacts x %d competing deliveries in %d waves (+1 after the failover), 2 replicas: %d sent (%d duplicates), %d deferrals, in %s; sent per process: %v; "+
 		"leader killed, survivor leading after %s (promise: 15 s)",
@@ -153,4 +112,62 @@ func killLeader(t *testing.T, e *testEnv, replicas []*proc, contacts, typ int) t
 		return n == before+contacts && p == 0, fmt.Sprintf("%d of %d deliveries planned, %d due or sending", n, before+contacts, p)
 	})
 	return took
+}
+
+// checkSentOnce checks that SendGrid accepted each sent delivery once,
+// only those, with the message id the database records. It returns the
+// sent ids and the number of duplicated deliveries.
+func checkSentOnce(t *testing.T, e *testEnv, fake *sgfake.Server) (map[string]bool, int) {
+	t.Helper()
+	sent := idSet(t, e.db, `SELECT id FROM deliveries WHERE state = 'sent'`)
+	accepted := acceptedByDelivery(fake)
+	dups := 0
+	for id, n := range accepted {
+		if n > 1 {
+			dups++
+			t.Errorf("delivery %s accepted %d times by SendGrid", id, n)
+		}
+		if !sent[id] {
+			t.Errorf("delivery %s accepted by SendGrid but not sent in the database", id)
+		}
+	}
+	if len(accepted) != len(sent) {
+		t.Errorf("SendGrid accepted %d deliveries, the database has %d sent", len(accepted), len(sent))
+	}
+	if r := fake.Rejections(); len(r) > 0 {
+		t.Errorf("SendGrid refused %d requests, first: %+v", len(r), r[0].Errors)
+	}
+	for _, m := range fake.Messages() {
+		var id string
+		if err := e.db.QueryRow(`SELECT message_id FROM deliveries WHERE id = $1`, m.DeliveryID).Scan(&id); err != nil || id != m.MessageID {
+			t.Errorf("delivery %s: message id %q in the database, %q from SendGrid (%v)", m.DeliveryID, id, m.MessageID, err)
+			break
+		}
+	}
+	return sent, dups
+}
+
+// sentPerProcess counts the sent deliveries per claiming process. Both
+// replicas dispatch if the load lets them; that is logged, not required,
+// since one replica may legitimately claim everything.
+func sentPerProcess(t *testing.T, e *testEnv) map[string]int {
+	t.Helper()
+	byProcess := map[string]int{}
+	rows, err := e.db.Query(`SELECT claimed_by, count(*) FROM deliveries WHERE state = 'sent' GROUP BY claimed_by`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var p string
+		var n int
+		if err := rows.Scan(&p, &n); err != nil {
+			t.Fatal(err)
+		}
+		byProcess[p] = n
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	rows.Close()
+	return byProcess
 }
