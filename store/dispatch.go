@@ -183,14 +183,17 @@ func (r *claimRead) reserved(c outreach.DispatchClaim, outcomes []outreach.Dispa
 // decide needs, in a fixed number of statements whatever the batch size.
 func (db *DB) readDue(ctx context.Context, tx *sqlx.Tx, c outreach.DispatchClaim) (*claimRead, error) {
 	now := ms(c.Now)
-	lock := ""
+	// On PostgreSQL the candidates are an array that the contacts' primary
+	// key is probed with: as an IN subquery the planner hashed them and
+	// scanned contacts from the start, through every contact claimed
+	// before (15 ms per claim halfway through 100,000 contacts; 1.4 ms).
+	candidates := `SELECT contact_id FROM deliveries WHERE state = 'planned' AND not_before <= ? ORDER BY not_before LIMIT ?`
+	where, lock := `c.id IN (`+candidates+`)`, ""
 	if db.dialect == Postgres {
-		lock = " FOR UPDATE OF c SKIP LOCKED"
+		where, lock = `c.id = ANY(ARRAY(`+candidates+`))`, " FOR UPDATE OF c SKIP LOCKED"
 	}
 	var rows []claimRow
-	q := db.rebind(`SELECT ` + contactCols + ` FROM contacts c JOIN accounts a ON a.id = c.account_id
-		WHERE c.id IN (SELECT contact_id FROM deliveries WHERE state = 'planned' AND not_before <= ?
-			ORDER BY not_before LIMIT ?)
+	q := db.rebind(`SELECT ` + contactCols + ` FROM contacts c JOIN accounts a ON a.id = c.account_id WHERE ` + where + `
 		LIMIT ?` + lock)
 	if err := db.txSelect(ctx, tx, &rows, q, now, c.Limit*claimWindowFactor, c.Limit); err != nil {
 		return nil, err
@@ -293,7 +296,7 @@ func (db *DB) readHistory(ctx context.Context, tx *sqlx.Tx, c outreach.DispatchC
 // partial index on sending and sent rows empty, and a scan of either looks
 // free; it reads every reservation of the window, for each claim, as they
 // grow. The lateral subquery (kept apart by OFFSET 0) leaves one lookup per
-// owner, and "state || ''" keeps the partial index out.
+// owner, and "state || ”" keeps the partial index out.
 func (db *DB) historyQuery(owner, extra string) string {
 	if db.dialect != Postgres {
 		return `SELECT id, ` + owner + ` AS owner, campaign, category, reserved_at FROM deliveries
