@@ -41,6 +41,8 @@ type planning struct {
 	wg     sync.WaitGroup
 	leader *store.Leader
 	cancel context.CancelFunc
+
+	stopOnce sync.Once
 }
 
 // startPlanning loads and applies the configured pack (an invalid pack
@@ -109,7 +111,9 @@ func (p *planning) reload(ctx context.Context) error {
 // stop ends the SIGHUP watcher and the scheduler, waits for them and gives
 // up leadership.
 func (p *planning) stop() {
-	p.cancel()
-	p.wg.Wait()
-	p.leader.Close()
+	p.stopOnce.Do(func() {
+		p.cancel()
+		p.wg.Wait()
+		p.leader.Close()
+	})
 }

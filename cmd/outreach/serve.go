@@ -61,7 +61,7 @@ func (m *Main) serveOn(ctx context.Context, db *store.DB, ln net.Listener) error
 	if err != nil {
 		return err
 	}
-	defer plan.stop()
+	defer plan.stop() // idempotent: also called on the orderly path below
 	stopDispatch, err := m.startDispatch(ctx, db, w, plan.Active)
 	if err != nil {
 		return err
@@ -105,6 +105,9 @@ func (m *Main) serveOn(ctx context.Context, db *store.DB, ln net.Listener) error
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve http: %w", err)
 	}
+	m.Logger.Info("http stopped: waiting for in-flight sends")
+	stopDispatch()
+	plan.stop()
 	m.Logger.Info("stopped")
 	return nil
 }
