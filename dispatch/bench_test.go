@@ -25,7 +25,10 @@ import (
 // fake that answers 202, with the default pack's caps on and then off, and
 // measures two raw baselines in the same run: plain HTTP POSTs of the same
 // bodies to the same server, and a bare SKIP LOCKED claim-and-mark loop
-// over the same rows. Run it once:
+// over the same rows. It also reports the CPU time per delivery of this
+// process (dispatchers, sender and the fake server) and of the database's
+// PostgreSQL backends, steadier than throughput on a shared machine. Run
+// it once:
 //
 //	go test ./dispatch -run '^$' -bench Dispatch -benchtime 1x
 func BenchmarkDispatch(b *testing.B) {
@@ -53,16 +56,17 @@ func BenchmarkDispatch(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	cpu := newCPUMeter(b, db)
 	for i := 0; i < b.N; i++ {
-		on := dispatchRun(b, ctx, db, sender, capsPolicy, n, workers)
+		on, onGo, onPG := cpu.phase(n, func() float64 { return dispatchRun(b, ctx, db, sender, capsPolicy, n, workers) })
 		sentOn := countState(b, db, "sent")
 		resetBench(b, db)
-		off := dispatchRun(b, ctx, db, sender, outreach.Policy{}, n, workers)
+		off, offGo, offPG := cpu.phase(n, func() float64 { return dispatchRun(b, ctx, db, sender, outreach.Policy{}, n, workers) })
 		sentOff := countState(b, db, "sent")
 		resetBench(b, db)
-		claim := claimBaseline(b, ctx, db, n, workers)
+		claim, _, claimPG := cpu.phase(n, func() float64 { return claimBaseline(b, ctx, db, n, workers) })
 		resetBench(b, db)
-		post := postBaseline(b, fake.URL, sample(), n, workers)
+		post, postGo, _ := cpu.phase(n, func() float64 { return postBaseline(b, fake.URL, sample(), n, workers) })
 		slower := min(claim, post)
 		b.ReportMetric(on, "deliveries/s")
 		b.ReportMetric(off, "throttle-off/s")
@@ -71,8 +75,12 @@ func BenchmarkDispatch(b *testing.B) {
 		b.ReportMetric(on/slower, "ratio-to-slower-baseline")
 		b.ReportMetric(on/off, "throttle-on/off")
 		b.ReportMetric(float64(peakRSS())/(1<<20), "peak-RSS-MiB")
+		b.ReportMetric(onGo, "go-µs/delivery")
+		b.ReportMetric(onPG, "pg-µs/delivery")
 		b.Logf("%d deliveries: throttle on %.0f/s (%d sent), off %.0f/s (%d sent); HTTP baseline %.0f/s; claim baseline %.0f/s; ratio %.2f of the slower baseline; on/off %.2f; %d requests accepted; peak RSS %d MiB",
 			n, on, sentOn, off, sentOff, post, claim, on/slower, on/off, accepted.Load(), peakRSS()>>20)
+		b.Logf("CPU µs per delivery (this process, PostgreSQL): throttle on %.0f, %.0f; off %.0f, %.0f; HTTP baseline %.0f, -; claim baseline -, %.0f",
+			onGo, onPG, offGo, offPG, postGo, claimPG)
 	}
 }
 
@@ -97,7 +105,8 @@ func benchServer() (*httptest.Server, *atomic.Int64, func() [][]byte) {
 }
 
 // seedBench creates n contacts (10 per account), each with one due
-// delivery, in a few set-based statements.
+// delivery (lifecycle, or a survey for every OUTREACH_BENCH_SURVEY_EVERY-th
+// contact), in a few set-based statements.
 func seedBench(b *testing.B, db *store.DB, n int) {
 	due := t0.UnixMilli()
 	stmts := []string{
@@ -109,13 +118,31 @@ func seedBench(b *testing.B, db *store.DB, n int) {
 		fmt.Sprintf(`INSERT INTO deliveries (id, campaign, category, contact_id, account_id, occurrence, event_id, state, due_at, not_before, expires_at, created_at, updated_at)
 			SELECT 'd-' || c.id, 'milestone-congrats', 'lifecycle', c.id, c.account_id, 'o', '', 'planned', %d, %d, %d, %d, %d FROM contacts c`,
 			due, due, due+int64(outreach.DefaultTTL/time.Millisecond), due, due),
-		`ANALYZE`,
 	}
+	if every := surveyEvery(b); every > 0 {
+		stmts = append(stmts, fmt.Sprintf(`UPDATE deliveries SET campaign = 'nps-onboarding', category = 'survey' WHERE contact_id %% %d = 0`, every))
+	}
+	stmts = append(stmts, `VACUUM ANALYZE`) // as resetBench leaves it, so that every run starts alike
 	for _, q := range stmts {
 		if _, err := db.SQLX().Exec(q); err != nil {
 			b.Fatal(err)
 		}
 	}
+}
+
+// surveyEvery reads OUTREACH_BENCH_SURVEY_EVERY: every k-th contact's
+// delivery is an NPS survey (subject to the account cap, so the claim locks
+// its account) instead of a lifecycle email; 0 (default) for none.
+func surveyEvery(b *testing.B) int {
+	v := os.Getenv("OUTREACH_BENCH_SURVEY_EVERY")
+	if v == "" {
+		return 0
+	}
+	k, err := strconv.Atoi(v)
+	if err != nil || k < 0 {
+		b.Fatalf("OUTREACH_BENCH_SURVEY_EVERY=%q: want a whole number of contacts, e.g. 10", v)
+	}
+	return k
 }
 
 func resetBench(b *testing.B, db *store.DB) {
