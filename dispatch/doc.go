@@ -8,8 +8,10 @@
 //	┌────────────────────────────────────────────────────────────┐
 //	│ claim contacts with planned deliveries due at now          │
 //	│   PostgreSQL: FOR UPDATE SKIP LOCKED (held ones skipped)   │
-//	│ lock their accounts FOR UPDATE, in id order (account cap)  │
-//	│ read: due deliveries, history, account surveys,            │
+//	│ read the due deliveries (and their events' properties)     │
+//	│ lock the accounts of contacts with a survey due FOR UPDATE │
+//	│   in id order (account survey cap)                         │
+//	│ read: history, account surveys,                            │
 //	│       suppressions, pause, timezones     (fixed # queries) │
 //	│ decide per contact: active pack (priority, ttl, removed?)  │
 //	│       → throttle.Decide                                    │
@@ -19,8 +21,9 @@
 //	└───────────────────────────────┬────────────────────────────┘
 //	                                │ commit, then outside any tx
 //	                                ▼
-//	Workers senders: render (template, survey links, unsubscribe)
-//	   → Sender.Send → FinishSends (one statement per chunk)
+//	Workers senders, one delivery at a time: render (template, survey
+//	   links, unsubscribe) → Sender.Send → one recorder: FinishSends
+//	   (one statement per batch of results)
 //	      202      → sent (sent_at, message_id)
 //	      429/5xx  → released (sending, claimed_by '', not_before =
 //	                 now + backoff honouring Retry-After) while
