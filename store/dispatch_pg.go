@@ -4,9 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+	"weak"
 
 	"github.com/jmoiron/sqlx"
 
@@ -18,6 +21,53 @@ import (
 // text is the same whatever the number of rows: PostgreSQL parses and plans
 // a short statement instead of a VALUES list of thousands of parameters,
 // and no chunking is needed.
+
+// prepared holds the dispatcher's PostgreSQL statements prepared on each
+// pool, keyed weakly by the pool: a store that is dropped takes its
+// statements with it. A prepared statement is parsed once per connection
+// and runs in one round trip (lib/pq makes two for an unprepared statement
+// with parameters), and PostgreSQL may reuse its plan.
+var prepared sync.Map // preparedKey -> *sqlx.Stmt
+
+type preparedKey struct {
+	db    weak.Pointer[sqlx.DB]
+	query string
+}
+
+// pgStmt returns q prepared on db's pool, preparing it on first use.
+func (db *DB) pgStmt(ctx context.Context, q string) (*sqlx.Stmt, error) {
+	key := preparedKey{weak.Make(db.db), q}
+	if st, ok := prepared.Load(key); ok {
+		return st.(*sqlx.Stmt), nil
+	}
+	st, err := db.db.PreparexContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if old, loaded := prepared.LoadOrStore(key, st); loaded {
+		st.Close()
+		return old.(*sqlx.Stmt), nil
+	}
+	runtime.AddCleanup(db.db, func(k preparedKey) {
+		if st, ok := prepared.LoadAndDelete(k); ok {
+			st.(*sqlx.Stmt).Close()
+		}
+	}, key)
+	return st, nil
+}
+
+// txSelect is tx.SelectContext, through a prepared statement on
+// PostgreSQL. q is in the dialect's bind style.
+func (db *DB) txSelect(ctx context.Context, tx *sqlx.Tx, dest any, q string, args ...any) error {
+	if db.dialect != Postgres {
+		return tx.SelectContext(ctx, dest, q, args...)
+	}
+	st, err := db.pgStmt(ctx, q)
+	if err != nil {
+		return err
+	}
+	return tx.StmtxContext(ctx, st).SelectContext(ctx, dest, args...)
+}
 
 // pgWriteOutcomes applies the outcomes of one claim and appends their
 // decisions in one statement.
@@ -46,20 +96,21 @@ func (db *DB) pgWriteOutcomes(ctx context.Context, tx *sqlx.Tx, c outreach.Dispa
 			INSERT INTO decisions (delivery_id, at, decision, reason, until)
 			SELECT * FROM unnest(CAST($1 AS text[]), CAST($7 AS bigint[]), CAST($8 AS text[]), CAST($9 AS text[]), CAST($3 AS bigint[])))
 		SELECT COUNT(*) FROM u`
-	var changed int
-	err := tx.GetContext(ctx, &changed, q, textArray(ids), textArray(states), nullIntArray(untils), nullIntArray(expires),
+	var changed []int
+	err := db.txSelect(ctx, tx, &changed, q, textArray(ids), textArray(states), nullIntArray(untils), nullIntArray(expires),
 		ms(c.Now), c.ProcessID, intArray(ats), textArray(decisions), textArray(reasons))
 	if err != nil {
 		return fmt.Errorf("write outcomes: %w", err)
 	}
-	if changed != n {
-		return fmt.Errorf("write outcomes: %d of %d deliveries were no longer planned under the lock", n-changed, n)
+	if len(changed) != 1 || changed[0] != n {
+		return fmt.Errorf("write outcomes: %v of %d deliveries were still planned under the lock", changed, n)
 	}
 	return nil
 }
 
-// pgFinishSends records send results in one statement.
-func (db *DB) pgFinishSends(ctx context.Context, x sqlx.ExecerContext, now time.Time, outcomes []outreach.SendOutcome) (int, error) {
+// pgFinishSends records send results in one statement, in tx or, when tx
+// is nil, on its own (one statement is atomic).
+func (db *DB) pgFinishSends(ctx context.Context, tx *sqlx.Tx, now time.Time, outcomes []outreach.SendOutcome) (int, error) {
 	n := len(outcomes)
 	ids, claimedBy, results, ats := make([]string, n), make([]string, n), make([]string, n), make([]int64, n)
 	messageIDs, errs, retryAts, incs := make([]string, n), make([]string, n), make([]sql.NullInt64, n), make([]int64, n)
@@ -84,7 +135,14 @@ func (db *DB) pgFinishSends(ctx context.Context, x sqlx.ExecerContext, now time.
 			CAST($5 AS text[]), CAST($6 AS text[]), CAST($7 AS bigint[]), CAST($8 AS integer[]))
 			AS v(id, claimed_by, result, at, message_id, error, retry_at, inc)
 		WHERE deliveries.id = v.id AND deliveries.state = 'sending' AND deliveries.claimed_by = v.claimed_by`
-	res, err := x.ExecContext(ctx, q, textArray(ids), textArray(claimedBy), textArray(results), intArray(ats),
+	st, err := db.pgStmt(ctx, q)
+	if err != nil {
+		return 0, err
+	}
+	if tx != nil {
+		st = tx.StmtxContext(ctx, st)
+	}
+	res, err := st.ExecContext(ctx, textArray(ids), textArray(claimedBy), textArray(results), intArray(ats),
 		textArray(messageIDs), textArray(errs), nullIntArray(retryAts), intArray(incs), ms(now))
 	if err != nil {
 		return 0, err
