@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/outreach-dev/outreach"
-	"github.com/outreach-dev/outreach/sendgrid"
 )
 
 // sendOne renders and sends one reserved delivery and returns its
@@ -53,7 +52,7 @@ func (d *Dispatcher) classify(o *outreach.SendOutcome, rd *outreach.ReservedDeli
 		return
 	}
 	attempts := rd.Attempts + 1
-	at := now.Add(sendgrid.Backoff(attempts, se.RetryAfter))
+	at := now.Add(Backoff(attempts, se.RetryAfter))
 	if at.After(rd.ExpiresAt) {
 		o.Result = outreach.SendFailed
 		o.Error = fmt.Sprintf("gave up after %d attempts (last: %s): the next attempt at %s would be past the delivery's ttl (expires %s)",

@@ -46,7 +46,13 @@ func (c Config) withDefaults() Config {
 		c.RatePerSecond = DefaultRatePerSecond
 	}
 	if c.HTTPClient == nil {
-		c.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+		// Keep a connection per concurrent sender alive: with net/http's
+		// default of 2 idle connections per host, a dispatcher with more
+		// workers reconnects (TLS included) for most requests.
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConns = 64
+		t.MaxIdleConnsPerHost = 64
+		c.HTTPClient = &http.Client{Timeout: 30 * time.Second, Transport: t}
 	}
 	if c.Now == nil {
 		c.Now = time.Now

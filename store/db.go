@@ -64,6 +64,12 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
+	if d == Postgres {
+		// Keep the connections of concurrent dispatch workers alive
+		// between claims instead of reconnecting (database/sql keeps 2
+		// idle connections by default).
+		x.SetMaxIdleConns(32)
+	}
 	db := &DB{Now: time.Now, db: x, dialect: d}
 	if err := db.Ping(ctx); err != nil {
 		x.Close()

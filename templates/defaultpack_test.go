@@ -181,8 +181,8 @@ func TestDefaultPackNPSVariesOneSentenceByCampaign(t *testing.T) {
 }
 
 // BenchmarkRenderNPS measures one full render (subject, text, HTML with the
-// scale and the layout) of the default NPS survey; each render clones the
-// parsed templates to bind its data to the template functions.
+// scale and the layout) of the default NPS survey, with the pooled
+// template copies and the pre-cut layout (render_pool.go, render_layout.go).
 func BenchmarkRenderNPS(b *testing.B) {
 	set, err := templates.Load(os.DirFS(packDir), "templates")
 	if err != nil {
