@@ -3,13 +3,13 @@ package digest_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/outreach-dev/outreach"
 	"github.com/outreach-dev/outreach/internal/pgtest"
+	"github.com/outreach-dev/outreach/internal/storetest"
 	"github.com/outreach-dev/outreach/links"
 	"github.com/outreach-dev/outreach/store"
 )
@@ -36,27 +36,9 @@ func mustLoc(name string) *time.Location {
 // store whose clock is frozen at periodStart.
 func eachDialect(t *testing.T, fn func(t *testing.T, db *store.DB)) {
 	t.Helper()
-	t.Parallel()
-	for _, d := range []string{store.SQLite, store.Postgres} {
-		t.Run(d, func(t *testing.T) {
-			t.Parallel()
-			url := "sqlite:" + filepath.Join(t.TempDir(), "outreach.db")
-			if d == store.Postgres {
-				url = pgtest.URL(t)
-			}
-			db, err := store.Open(context.Background(), url)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			if err := db.Migrate(context.Background()); err != nil {
-				t.Fatal(err)
-			}
-			now := periodStart
-			db.Now = func() time.Time { return now }
-			fn(t, db)
-		})
-	}
+	storetest.EachDialect(t, func(t *testing.T, dialect string) {
+		fn(t, storetest.Open(t, dialect, func() time.Time { return periodStart }))
+	})
 }
 
 // fixture is the seeded world: a CSM owning Acme and Globex, another CSM

@@ -8,10 +8,11 @@ import (
 	"time"
 
 	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/internal/storetest"
 )
 
 func TestStepSendsHighestPriorityAndDefersTheRest(t *testing.T) {
-	eachDialect(t, func(t *testing.T, dialect string) {
+	storetest.EachDialect(t, func(t *testing.T, dialect string) {
 		ctx := context.Background()
 		db := openStore(t, dialect)
 		c := addPeople(t, db, 1, 1)[0]
@@ -80,7 +81,7 @@ func TestStepSendsHighestPriorityAndDefersTheRest(t *testing.T) {
 }
 
 func TestStepDropsRemovedCampaignsSuppressesAndHoldsPausedAccounts(t *testing.T) {
-	eachDialect(t, func(t *testing.T, dialect string) {
+	storetest.EachDialect(t, func(t *testing.T, dialect string) {
 		ctx := context.Background()
 		db := openStore(t, dialect)
 		people := addPeople(t, db, 2, 2)
@@ -118,7 +119,7 @@ func TestStepDropsRemovedCampaignsSuppressesAndHoldsPausedAccounts(t *testing.T)
 }
 
 func TestDryRunRecordsDecisionsAndSendsNothing(t *testing.T) {
-	eachDialect(t, func(t *testing.T, dialect string) {
+	storetest.EachDialect(t, func(t *testing.T, dialect string) {
 		ctx := context.Background()
 		db := openStore(t, dialect)
 		c := addPeople(t, db, 1, 1)[0]

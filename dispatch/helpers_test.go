@@ -3,7 +3,6 @@ package dispatch_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"github.com/outreach-dev/outreach/campaigns"
 	"github.com/outreach-dev/outreach/dispatch"
 	"github.com/outreach-dev/outreach/internal/pgtest"
+	"github.com/outreach-dev/outreach/internal/storetest"
 	"github.com/outreach-dev/outreach/links"
 	"github.com/outreach-dev/outreach/store"
 )
@@ -50,29 +50,11 @@ func newCountingSender() (*countingSender, *fakeSender) {
 	}}
 }
 
+// openStore returns a migrated store of the dialect with its clock frozen
+// at t0.
 func openStore(t testing.TB, dialect string) *store.DB {
 	t.Helper()
-	url := "sqlite:" + filepath.Join(t.TempDir(), "outreach.db")
-	if dialect == store.Postgres {
-		url = pgtest.URL(t)
-	}
-	db, err := store.Open(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	db.Now = func() time.Time { return t0 }
-	return db
-}
-
-func eachDialect(t *testing.T, fn func(t *testing.T, dialect string)) {
-	t.Helper()
-	for _, d := range []string{store.SQLite, store.Postgres} {
-		t.Run(d, func(t *testing.T) { fn(t, d) })
-	}
+	return storetest.Open(t, dialect, func() time.Time { return t0 })
 }
 
 // addPeople creates accounts × perAccount contacts and returns them with

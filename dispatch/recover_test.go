@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/internal/storetest"
 	"github.com/outreach-dev/outreach/store"
 )
 
@@ -23,7 +24,7 @@ func crashedWhileSending(t *testing.T, db *store.DB, hb time.Time) {
 }
 
 func TestRecoverMarksSentOnProcessedEvent(t *testing.T) {
-	eachDialect(t, func(t *testing.T, dialect string) {
+	storetest.EachDialect(t, func(t *testing.T, dialect string) {
 		ctx := context.Background()
 		db := openStore(t, dialect)
 		crashedWhileSending(t, db, t0.Add(-time.Minute))
@@ -44,7 +45,7 @@ func TestRecoverMarksSentOnProcessedEvent(t *testing.T) {
 }
 
 func TestRecoverResendsAfterGraceWithWebhook(t *testing.T) {
-	eachDialect(t, func(t *testing.T, dialect string) {
+	storetest.EachDialect(t, func(t *testing.T, dialect string) {
 		ctx := context.Background()
 		db := openStore(t, dialect)
 		crashedWhileSending(t, db, t0.Add(-time.Minute))
@@ -73,7 +74,7 @@ func TestRecoverResendsAfterGraceWithWebhook(t *testing.T) {
 const dispatchGrace = 15 * time.Minute
 
 func TestRecoverWithoutWebhookFailsOutcomeUnknown(t *testing.T) {
-	eachDialect(t, func(t *testing.T, dialect string) {
+	storetest.EachDialect(t, func(t *testing.T, dialect string) {
 		ctx := context.Background()
 		db := openStore(t, dialect)
 		crashedWhileSending(t, db, t0.Add(-time.Minute))

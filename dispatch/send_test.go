@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/internal/storetest"
 	"github.com/outreach-dev/outreach/sendgrid"
 	"github.com/outreach-dev/outreach/sendgrid/sgfake"
 )
@@ -24,7 +25,7 @@ func sgSender(t *testing.T) (*sgfake.Server, *sendgrid.Sender) {
 }
 
 func TestRateLimitedSendIsRetriedWithinTTL(t *testing.T) {
-	eachDialect(t, func(t *testing.T, dialect string) {
+	storetest.EachDialect(t, func(t *testing.T, dialect string) {
 		ctx := context.Background()
 		db := openStore(t, dialect)
 		c := addPeople(t, db, 1, 1)[0]
@@ -74,7 +75,7 @@ func TestRateLimitedSendIsRetriedWithinTTL(t *testing.T) {
 }
 
 func TestRetriesStopAtTheEndOfTTL(t *testing.T) {
-	eachDialect(t, func(t *testing.T, dialect string) {
+	storetest.EachDialect(t, func(t *testing.T, dialect string) {
 		ctx := context.Background()
 		db := openStore(t, dialect)
 		c := addPeople(t, db, 1, 1)[0]
@@ -94,7 +95,7 @@ func TestRetriesStopAtTheEndOfTTL(t *testing.T) {
 }
 
 func TestClientErrorFailsWithTheProvidersMessage(t *testing.T) {
-	eachDialect(t, func(t *testing.T, dialect string) {
+	storetest.EachDialect(t, func(t *testing.T, dialect string) {
 		ctx := context.Background()
 		db := openStore(t, dialect)
 		c := addPeople(t, db, 1, 1)[0]

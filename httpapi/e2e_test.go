@@ -13,6 +13,7 @@ import (
 	"github.com/outreach-dev/outreach"
 	"github.com/outreach-dev/outreach/httpapi"
 	"github.com/outreach-dev/outreach/internal/pgtest"
+	"github.com/outreach-dev/outreach/internal/storetest"
 	"github.com/outreach-dev/outreach/store"
 )
 
@@ -27,29 +28,16 @@ type e2e struct {
 	url string
 }
 
+// eachStore runs fn as a parallel subtest per dialect, on the API over a
+// fresh, migrated store.
 func eachStore(t *testing.T, fn func(t *testing.T, e *e2e)) {
-	for _, d := range []string{"sqlite", "postgres"} {
-		t.Run(d, func(t *testing.T) {
-			url := "sqlite::memory:"
-			if d == "postgres" {
-				url = pgtest.URL(t)
-			}
-			ctx := context.Background()
-			db, err := store.Open(ctx, url)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			db.Now = func() time.Time { return time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC) }
-			if err := db.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
-			s := &httpapi.Server{Ingest: db, Contacts: db, Tokens: db, DB: db, AdminToken: admin, Now: db.Now}
-			srv := httptest.NewServer(s.Handler())
-			t.Cleanup(srv.Close)
-			fn(t, &e2e{t: t, db: db, url: srv.URL})
-		})
-	}
+	storetest.EachDialect(t, func(t *testing.T, dialect string) {
+		db := storetest.Open(t, dialect, func() time.Time { return time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC) })
+		s := &httpapi.Server{Ingest: db, Contacts: db, Tokens: db, DB: db, AdminToken: admin, Now: db.Now}
+		srv := httptest.NewServer(s.Handler())
+		t.Cleanup(srv.Close)
+		fn(t, &e2e{t: t, db: db, url: srv.URL})
+	})
 }
 
 func (e *e2e) do(method, path, token, body string) (int, string) {

@@ -11,93 +11,81 @@ import (
 	"time"
 
 	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/internal/storetest"
 	"github.com/outreach-dev/outreach/links"
-	"github.com/outreach-dev/outreach/store"
 )
 
 func TestPausePage(t *testing.T) {
-	t.Parallel()
-	for dialect, url := range feedbackDialects() {
-		t.Run(dialect, func(t *testing.T) {
-			t.Parallel()
-			ctx := context.Background()
-			now := time.Date(2026, 3, 9, 0, 0, 0, 0, time.UTC)
-			db, err := store.Open(ctx, url(t))
+	storetest.EachDialect(t, func(t *testing.T, dialect string) {
+		ctx := context.Background()
+		now := time.Date(2026, 3, 9, 0, 0, 0, 0, time.UTC)
+		db := storetest.Open(t, dialect, func() time.Time { return now })
+		if _, err := db.UpsertAccounts(ctx, []outreach.Account{{ExternalID: "acme", Name: "Acme Corp"}}); err != nil {
+			t.Fatal(err)
+		}
+		signer, err := links.NewSigner("0123456789abcdef0123456789abcdef")
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := &Server{Ingest: db, Contacts: db, Tokens: db, DB: db, Now: func() time.Time { return now },
+			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Pause: &Pause{Store: db, Links: signer}}
+		h := s.Handler()
+		do := func(method, path string) (*httptest.ResponseRecorder, string) {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest(method, path, nil))
+			return rec, rec.Body.String()
+		}
+		paused := func() *time.Time {
+			a, err := db.AccountByExternalID(ctx, "acme")
 			if err != nil {
 				t.Fatal(err)
 			}
-			t.Cleanup(func() { db.Close() })
-			if err := db.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
-			db.Now = func() time.Time { return now }
-			if _, err := db.UpsertAccounts(ctx, []outreach.Account{{ExternalID: "acme", Name: "Acme Corp"}}); err != nil {
-				t.Fatal(err)
-			}
-			signer, err := links.NewSigner("0123456789abcdef0123456789abcdef")
-			if err != nil {
-				t.Fatal(err)
-			}
-			s := &Server{Ingest: db, Contacts: db, Tokens: db, DB: db, Now: func() time.Time { return now },
-				Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Pause: &Pause{Store: db, Links: signer}}
-			h := s.Handler()
-			do := func(method, path string) (*httptest.ResponseRecorder, string) {
-				rec := httptest.NewRecorder()
-				h.ServeHTTP(rec, httptest.NewRequest(method, path, nil))
-				return rec, rec.Body.String()
-			}
-			paused := func() *time.Time {
-				a, err := db.AccountByExternalID(ctx, "acme")
-				if err != nil {
-					t.Fatal(err)
-				}
-				return a.PausedUntil
-			}
-			tok := signer.Sign(links.KindPause, "acme", now.Add(outreach.PauseLinkValidity))
+			return a.PausedUntil
+		}
+		tok := signer.Sign(links.KindPause, "acme", now.Add(outreach.PauseLinkValidity))
 
-			rec, body := do(http.MethodGet, "/p/"+tok)
-			if rec.Code != http.StatusOK || !strings.Contains(body, "Acme Corp (acme)") || !strings.Contains(body, `<form method="post"`) {
-				t.Fatalf("GET = %d:\n%s", rec.Code, body)
-			}
-			if rec.Header().Get("Referrer-Policy") != "no-referrer" {
-				t.Error("no Referrer-Policy: no-referrer")
-			}
-			if p := paused(); p != nil {
-				t.Fatalf("GET paused the account until %v", p)
-			}
+		rec, body := do(http.MethodGet, "/p/"+tok)
+		if rec.Code != http.StatusOK || !strings.Contains(body, "Acme Corp (acme)") || !strings.Contains(body, `<form method="post"`) {
+			t.Fatalf("GET = %d:\n%s", rec.Code, body)
+		}
+		if rec.Header().Get("Referrer-Policy") != "no-referrer" {
+			t.Error("no Referrer-Policy: no-referrer")
+		}
+		if p := paused(); p != nil {
+			t.Fatalf("GET paused the account until %v", p)
+		}
 
-			rec, body = do(http.MethodPost, "/p/"+tok)
-			want := now.Add(14 * 24 * time.Hour)
-			if rec.Code != http.StatusOK || !strings.Contains(body, "Mon 23 Mar 2026 00:00 UTC") {
-				t.Fatalf("POST = %d:\n%s", rec.Code, body)
-			}
-			if p := paused(); p == nil || !p.Equal(want) {
-				t.Fatalf("paused_until = %v, want %v", p, want)
-			}
+		rec, body = do(http.MethodPost, "/p/"+tok)
+		want := now.Add(14 * 24 * time.Hour)
+		if rec.Code != http.StatusOK || !strings.Contains(body, "Mon 23 Mar 2026 00:00 UTC") {
+			t.Fatalf("POST = %d:\n%s", rec.Code, body)
+		}
+		if p := paused(); p == nil || !p.Equal(want) {
+			t.Fatalf("paused_until = %v, want %v", p, want)
+		}
 
-			for name, c := range map[string]struct {
-				path   string
-				status int
-			}{
-				"tampered":      {"/p/" + tok[:len(tok)-2] + "xx", http.StatusBadRequest},
-				"other kind":    {"/p/" + signer.Sign(links.KindUnsubscribe, "acme", time.Time{}), http.StatusBadRequest},
-				"expired":       {"/p/" + signer.Sign(links.KindPause, "acme", now.Add(-time.Second)), http.StatusGone},
-				"gone account":  {"/p/" + signer.Sign(links.KindPause, "nope", now.Add(time.Hour)), http.StatusNotFound},
-				"not a token":   {"/p/garbage", http.StatusBadRequest},
-				"expired, POST": {"/p/" + signer.Sign(links.KindPause, "acme", now.Add(-time.Second)), http.StatusGone},
-			} {
-				method := http.MethodGet
-				if strings.HasSuffix(name, "POST") {
-					method = http.MethodPost
-				}
-				rec, body := do(method, c.path)
-				if rec.Code != c.status || !strings.Contains(body, "<h1") {
-					t.Errorf("%s: %d, want %d with a friendly page:\n%s", name, rec.Code, c.status, body)
-				}
+		for name, c := range map[string]struct {
+			path   string
+			status int
+		}{
+			"tampered":      {"/p/" + tok[:len(tok)-2] + "xx", http.StatusBadRequest},
+			"other kind":    {"/p/" + signer.Sign(links.KindUnsubscribe, "acme", time.Time{}), http.StatusBadRequest},
+			"expired":       {"/p/" + signer.Sign(links.KindPause, "acme", now.Add(-time.Second)), http.StatusGone},
+			"gone account":  {"/p/" + signer.Sign(links.KindPause, "nope", now.Add(time.Hour)), http.StatusNotFound},
+			"not a token":   {"/p/garbage", http.StatusBadRequest},
+			"expired, POST": {"/p/" + signer.Sign(links.KindPause, "acme", now.Add(-time.Second)), http.StatusGone},
+		} {
+			method := http.MethodGet
+			if strings.HasSuffix(name, "POST") {
+				method = http.MethodPost
 			}
-			if p := paused(); p == nil || !p.Equal(want) {
-				t.Errorf("bad links changed paused_until to %v", p)
+			rec, body := do(method, c.path)
+			if rec.Code != c.status || !strings.Contains(body, "<h1") {
+				t.Errorf("%s: %d, want %d with a friendly page:\n%s", name, rec.Code, c.status, body)
 			}
-		})
-	}
+		}
+		if p := paused(); p == nil || !p.Equal(want) {
+			t.Errorf("bad links changed paused_until to %v", p)
+		}
+	})
 }

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,7 +13,7 @@ import (
 	"time"
 
 	"github.com/outreach-dev/outreach"
-	"github.com/outreach-dev/outreach/internal/pgtest"
+	"github.com/outreach-dev/outreach/internal/storetest"
 	"github.com/outreach-dev/outreach/links"
 	"github.com/outreach-dev/outreach/sendgrid"
 	"github.com/outreach-dev/outreach/sendgrid/sgfake"
@@ -56,31 +55,14 @@ type fbEnv struct {
 	clock  *fbClock
 }
 
-// feedbackDialects returns, per dialect, a function giving a fresh
-// database URL.
-func feedbackDialects() map[string]func(t *testing.T) string {
-	return map[string]func(t *testing.T) string{
-		store.SQLite:   func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "outreach.db") },
-		store.Postgres: func(t *testing.T) string { return pgtest.URL(t) },
-	}
-}
-
-// newFeedbackEnv opens a migrated store at url with contacts
+// newFeedbackEnv opens a migrated store of the dialect with contacts
 // jane@example.com (pt-BR) and bob@example.com (no locale) of account a1,
 // and a server whose limiter allows 1000 requests at once.
-func newFeedbackEnv(t *testing.T, url string) *fbEnv {
+func newFeedbackEnv(t *testing.T, dialect string) *fbEnv {
 	t.Helper()
 	ctx := context.Background()
 	clock := &fbClock{t: testNow}
-	db, err := store.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	db.Now = clock.Now
+	db := storetest.Open(t, dialect, clock.Now)
 	if _, err := db.UpsertAccounts(ctx, []outreach.Account{{ExternalID: "a1", Name: "Acme"}, {ExternalID: "a2", Name: "Beta"}}); err != nil {
 		t.Fatal(err)
 	}

@@ -12,11 +12,12 @@ import (
 
 	"github.com/outreach-dev/outreach"
 	"github.com/outreach-dev/outreach/links"
+	"github.com/outreach-dev/outreach/store"
 )
 
 func newSQLiteEnv(t *testing.T) *fbEnv {
 	t.Helper()
-	return newFeedbackEnv(t, feedbackDialects()["sqlite"](t))
+	return newFeedbackEnv(t, store.SQLite)
 }
 
 // wantNoScript checks that a public page has no script at all.

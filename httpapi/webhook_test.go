@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/internal/storetest"
+	"github.com/outreach-dev/outreach/store"
 )
 
 // sgEvent is a SendGrid webhook event about a delivery to email.
@@ -40,7 +42,7 @@ func mustJSON(t *testing.T, v any) []byte {
 
 func TestWebhookWithoutKeyIs503(t *testing.T) {
 	t.Parallel()
-	e := newFeedbackEnv(t, feedbackDialects()["sqlite"](t))
+	e := newFeedbackEnv(t, store.SQLite)
 	e.s.Feedback.Webhook = nil // read on each request
 	body := mustJSON(t, []any{sgEvent("e1", "bounce", "bob@example.com", "")})
 	res, text := e.postWebhook(t, body, testNow)
@@ -54,7 +56,7 @@ func TestWebhookWithoutKeyIs503(t *testing.T) {
 
 func TestWebhookRefusesUnsigned(t *testing.T) {
 	t.Parallel()
-	e := newFeedbackEnv(t, feedbackDialects()["sqlite"](t))
+	e := newFeedbackEnv(t, store.SQLite)
 	body := mustJSON(t, []any{sgEvent("e1", "bounce", "bob@example.com", "")})
 	other := mustJSON(t, []any{sgEvent("e2", "open", "bob@example.com", "")})
 	cases := []struct {
@@ -84,7 +86,7 @@ func TestWebhookRefusesUnsigned(t *testing.T) {
 
 func TestWebhookRefusesBadBodies(t *testing.T) {
 	t.Parallel()
-	e := newFeedbackEnv(t, feedbackDialects()["sqlite"](t))
+	e := newFeedbackEnv(t, store.SQLite)
 	if res, text := e.postWebhook(t, []byte(`{"event":"bounce"}`), testNow); res.StatusCode != http.StatusBadRequest {
 		t.Errorf("an object, not an array: %d %s, want 400", res.StatusCode, text)
 	}
@@ -97,127 +99,123 @@ func TestWebhookRefusesBadBodies(t *testing.T) {
 // TestWebhookEffects posts one request with an event of every kind, on
 // both dialects, then the same request again.
 func TestWebhookEffects(t *testing.T) {
-	t.Parallel()
-	for dialect, url := range feedbackDialects() {
-		t.Run(dialect, func(t *testing.T) {
-			t.Parallel()
-			e := newFeedbackEnv(t, url(t))
-			addrs := []string{"bounce", "blocked", "dropbounce", "dropinvalid", "dropother", "spam", "unsub", "groupunsub"}
-			var specs []string
-			for _, a := range addrs {
-				specs = append(specs, a+"@example.com")
-			}
-			fbContacts(t, e.db, "a2", specs...)
-			for _, a := range addrs {
-				e.deliver(t, "plan-"+a, "news", outreach.CategoryMarketing, outreach.DeliveryPlanned, a+"@example.com")
-				e.deliver(t, "trans-"+a, "renewal", outreach.CategoryTransactional, outreach.DeliveryPlanned, a+"@example.com")
-			}
-			e.deliver(t, "crashed", "nps", outreach.CategorySurvey, outreach.DeliverySending, "jane@example.com")
-			e.deliver(t, "sent", "nps", outreach.CategorySurvey, outreach.DeliverySent, "bob@example.com")
+	storetest.EachDialect(t, func(t *testing.T, dialect string) {
+		e := newFeedbackEnv(t, dialect)
+		addrs := []string{"bounce", "blocked", "dropbounce", "dropinvalid", "dropother", "spam", "unsub", "groupunsub"}
+		var specs []string
+		for _, a := range addrs {
+			specs = append(specs, a+"@example.com")
+		}
+		fbContacts(t, e.db, "a2", specs...)
+		for _, a := range addrs {
+			e.deliver(t, "plan-"+a, "news", outreach.CategoryMarketing, outreach.DeliveryPlanned, a+"@example.com")
+			e.deliver(t, "trans-"+a, "renewal", outreach.CategoryTransactional, outreach.DeliveryPlanned, a+"@example.com")
+		}
+		e.deliver(t, "crashed", "nps", outreach.CategorySurvey, outreach.DeliverySending, "jane@example.com")
+		e.deliver(t, "sent", "nps", outreach.CategorySurvey, outreach.DeliverySent, "bob@example.com")
 
-			events := []any{
-				sgEvent("p1", "processed", "jane@example.com", "crashed"),
-				sgEvent("d1", "delivered", "bob@example.com", "sent"),
-				sgEvent("o1", "open", "bob@example.com", "sent"),
-				sgEvent("c1", "click", "bob@example.com", "sent", "url", "https://example.com/s/x?score=9"),
-				sgEvent("b1", "bounce", "bounce@example.com", "", "type", "bounce", "reason", "550 no such user"),
-				sgEvent("b2", "bounce", "blocked@example.com", "", "type", "blocked", "reason", "421 try later"),
-				sgEvent("x1", "dropped", "dropbounce@example.com", "", "reason", "Bounced Address"),
-				sgEvent("x2", "dropped", "dropinvalid@example.com", "", "reason", "Invalid"),
-				sgEvent("x3", "dropped", "dropother@example.com", "", "reason", "Invalid SMTPAPI header"),
-				sgEvent("s1", "spamreport", "spam@example.com", ""),
-				sgEvent("u1", "unsubscribe", "unsub@example.com", ""),
-				sgEvent("g1", "group_unsubscribe", "groupunsub@example.com", "", "asm_group_id", "3"),
-				sgEvent("z1", "brand_new_event_type", "bob@example.com", "sent"),
-				sgEvent("d1", "delivered", "bob@example.com", "sent"), // repeated in the same request
-			}
-			body := mustJSON(t, events)
-			res, text := e.postWebhook(t, body, testNow)
-			if res.StatusCode != http.StatusOK {
-				t.Fatalf("webhook: %d %s", res.StatusCode, text)
-			}
-			wantPublicHeaders(t, res)
-			var got webhookBody
-			if err := json.Unmarshal([]byte(text), &got); err != nil {
-				t.Fatal(err)
-			}
-			want := webhookBody{FeedbackResult: outreach.FeedbackResult{Recorded: 12, Duplicates: 1, Suppressed: 6, Reconciled: 1}, Ignored: 1}
-			if got != want {
-				t.Errorf("answer = %+v, want %+v", got, want)
-			}
+		events := []any{
+			sgEvent("p1", "processed", "jane@example.com", "crashed"),
+			sgEvent("d1", "delivered", "bob@example.com", "sent"),
+			sgEvent("o1", "open", "bob@example.com", "sent"),
+			sgEvent("c1", "click", "bob@example.com", "sent", "url", "https://example.com/s/x?score=9"),
+			sgEvent("b1", "bounce", "bounce@example.com", "", "type", "bounce", "reason", "550 no such user"),
+			sgEvent("b2", "bounce", "blocked@example.com", "", "type", "blocked", "reason", "421 try later"),
+			sgEvent("x1", "dropped", "dropbounce@example.com", "", "reason", "Bounced Address"),
+			sgEvent("x2", "dropped", "dropinvalid@example.com", "", "reason", "Invalid"),
+			sgEvent("x3", "dropped", "dropother@example.com", "", "reason", "Invalid SMTPAPI header"),
+			sgEvent("s1", "spamreport", "spam@example.com", ""),
+			sgEvent("u1", "unsubscribe", "unsub@example.com", ""),
+			sgEvent("g1", "group_unsubscribe", "groupunsub@example.com", "", "asm_group_id", "3"),
+			sgEvent("z1", "brand_new_event_type", "bob@example.com", "sent"),
+			sgEvent("d1", "delivered", "bob@example.com", "sent"), // repeated in the same request
+		}
+		body := mustJSON(t, events)
+		res, text := e.postWebhook(t, body, testNow)
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("webhook: %d %s", res.StatusCode, text)
+		}
+		wantPublicHeaders(t, res)
+		var got webhookBody
+		if err := json.Unmarshal([]byte(text), &got); err != nil {
+			t.Fatal(err)
+		}
+		want := webhookBody{FeedbackResult: outreach.FeedbackResult{Recorded: 12, Duplicates: 1, Suppressed: 6, Reconciled: 1}, Ignored: 1}
+		if got != want {
+			t.Errorf("answer = %+v, want %+v", got, want)
+		}
 
-			wantScopes := map[string]string{"bounce": "hard", "dropbounce": "hard", "dropinvalid": "hard", "spam": "hard",
-				"unsub": "all", "groupunsub": "all", "blocked": "", "dropother": ""}
-			for a, scope := range wantScopes {
-				email := a + "@example.com"
-				var scopes []string
-				x := e.db.SQLX()
-				if err := x.Select(&scopes, x.Rebind(`SELECT scope FROM suppressions WHERE email = ?`), email); err != nil {
-					t.Fatal(err)
-				}
-				wantPlan, wantTrans := outreach.DeliverySuppressed, outreach.DeliveryPlanned
-				switch scope {
-				case "":
-					wantPlan = outreach.DeliveryPlanned
-					if len(scopes) != 0 {
-						t.Errorf("%s: suppressions %v, want none", email, scopes)
-					}
-				case "hard":
-					wantTrans = outreach.DeliverySuppressed
-					fallthrough
-				default:
-					if len(scopes) != 1 || scopes[0] != scope {
-						t.Errorf("%s: suppressions %v, want [%s]", email, scopes, scope)
-					}
-				}
-				if got := e.state(t, "plan-"+a); got != wantPlan {
-					t.Errorf("%s: marketing delivery %s, want %s", email, got, wantPlan)
-				}
-				if got := e.state(t, "trans-"+a); got != wantTrans {
-					t.Errorf("%s: transactional delivery %s, want %s", email, got, wantTrans)
-				}
-			}
-			var crashed struct {
-				State     string `db:"state"`
-				MessageID string `db:"message_id"`
-			}
-			if err := e.db.SQLX().Get(&crashed, `SELECT state, message_id FROM deliveries WHERE id = 'crashed'`); err != nil {
+		wantScopes := map[string]string{"bounce": "hard", "dropbounce": "hard", "dropinvalid": "hard", "spam": "hard",
+			"unsub": "all", "groupunsub": "all", "blocked": "", "dropother": ""}
+		for a, scope := range wantScopes {
+			email := a + "@example.com"
+			var scopes []string
+			x := e.db.SQLX()
+			if err := x.Select(&scopes, x.Rebind(`SELECT scope FROM suppressions WHERE email = ?`), email); err != nil {
 				t.Fatal(err)
 			}
-			if crashed.State != outreach.DeliverySent || crashed.MessageID != "msg-crashed" {
-				t.Errorf("crashed sending delivery = %+v, want sent with message id msg-crashed", crashed)
-			}
-			tl, err := e.db.Timeline(t.Context(), "bob@example.com")
-			if err != nil {
-				t.Fatal(err)
-			}
-			var types []string
-			for _, d := range tl.Deliveries {
-				if d.ID == "sent" {
-					for _, pe := range d.ProviderEvents {
-						types = append(types, pe.Type)
-					}
+			wantPlan, wantTrans := outreach.DeliverySuppressed, outreach.DeliveryPlanned
+			switch scope {
+			case "":
+				wantPlan = outreach.DeliveryPlanned
+				if len(scopes) != 0 {
+					t.Errorf("%s: suppressions %v, want none", email, scopes)
+				}
+			case "hard":
+				wantTrans = outreach.DeliverySuppressed
+				fallthrough
+			default:
+				if len(scopes) != 1 || scopes[0] != scope {
+					t.Errorf("%s: suppressions %v, want [%s]", email, scopes, scope)
 				}
 			}
-			if strings.Join(types, ",") != "click,delivered,open" {
-				t.Errorf("timeline provider events of the sent delivery = %v, want click, delivered and open", types)
+			if got := e.state(t, "plan-"+a); got != wantPlan {
+				t.Errorf("%s: marketing delivery %s, want %s", email, got, wantPlan)
 			}
+			if got := e.state(t, "trans-"+a); got != wantTrans {
+				t.Errorf("%s: transactional delivery %s, want %s", email, got, wantTrans)
+			}
+		}
+		var crashed struct {
+			State     string `db:"state"`
+			MessageID string `db:"message_id"`
+		}
+		if err := e.db.SQLX().Get(&crashed, `SELECT state, message_id FROM deliveries WHERE id = 'crashed'`); err != nil {
+			t.Fatal(err)
+		}
+		if crashed.State != outreach.DeliverySent || crashed.MessageID != "msg-crashed" {
+			t.Errorf("crashed sending delivery = %+v, want sent with message id msg-crashed", crashed)
+		}
+		tl, err := e.db.Timeline(t.Context(), "bob@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var types []string
+		for _, d := range tl.Deliveries {
+			if d.ID == "sent" {
+				for _, pe := range d.ProviderEvents {
+					types = append(types, pe.Type)
+				}
+			}
+		}
+		if strings.Join(types, ",") != "click,delivered,open" {
+			t.Errorf("timeline provider events of the sent delivery = %v, want click, delivered and open", types)
+		}
 
-			// SendGrid retries: the same events again change nothing.
-			e.clock.Advance(time.Minute)
-			res, text = e.postWebhook(t, body, e.clock.Now())
-			if res.StatusCode != http.StatusOK {
-				t.Fatalf("retry: %d %s", res.StatusCode, text)
-			}
-			if err := json.Unmarshal([]byte(text), &got); err != nil {
-				t.Fatal(err)
-			}
-			if want := (webhookBody{FeedbackResult: outreach.FeedbackResult{Duplicates: 13}, Ignored: 1}); got != want {
-				t.Errorf("retry answer = %+v, want %+v", got, want)
-			}
-			if n := e.count(t, `SELECT COUNT(*) FROM provider_events`); n != 12 {
-				t.Errorf("%d provider events after the retry, want 12", n)
-			}
-		})
-	}
+		// SendGrid retries: the same events again change nothing.
+		e.clock.Advance(time.Minute)
+		res, text = e.postWebhook(t, body, e.clock.Now())
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("retry: %d %s", res.StatusCode, text)
+		}
+		if err := json.Unmarshal([]byte(text), &got); err != nil {
+			t.Fatal(err)
+		}
+		if want := (webhookBody{FeedbackResult: outreach.FeedbackResult{Duplicates: 13}, Ignored: 1}); got != want {
+			t.Errorf("retry answer = %+v, want %+v", got, want)
+		}
+		if n := e.count(t, `SELECT COUNT(*) FROM provider_events`); n != 12 {
+			t.Errorf("%d provider events after the retry, want 12", n)
+		}
+	})
 }

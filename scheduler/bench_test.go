@@ -11,7 +11,7 @@ import (
 
 	"github.com/outreach-dev/outreach"
 	"github.com/outreach-dev/outreach/campaigns"
-	"github.com/outreach-dev/outreach/internal/pgtest"
+	"github.com/outreach-dev/outreach/internal/storetest"
 	"github.com/outreach-dev/outreach/scheduler"
 	"github.com/outreach-dev/outreach/store"
 )
@@ -37,7 +37,7 @@ func BenchmarkPlanningTick(b *testing.B) {
 	}
 	ctx := context.Background()
 	c := &clock{t: t0}
-	db := openStore(b, pgtest.URL(b), c)
+	db := storetest.Open(b, store.Postgres, c.Now)
 	pack := campaigns.Default()
 	if _, _, err := scheduler.ApplyPack(ctx, db, pack, t0); err != nil {
 		b.Fatal(err)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"io/fs"
 	"log/slog"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/outreach-dev/outreach/campaigns"
 	"github.com/outreach-dev/outreach/campaigns/defaultpack"
 	"github.com/outreach-dev/outreach/internal/pgtest"
+	"github.com/outreach-dev/outreach/internal/storetest"
 	"github.com/outreach-dev/outreach/scheduler"
 	"github.com/outreach-dev/outreach/store"
 )
@@ -119,36 +119,13 @@ type bundle struct {
 	url   string
 }
 
-// dialectURL returns a fresh database URL for the dialect.
-func dialectURL(t testing.TB, dialect string) string {
-	if dialect == store.Postgres {
-		return pgtest.URL(t)
-	}
-	return "sqlite:" + filepath.Join(t.TempDir(), "outreach.db")
-}
-
-// openStore opens and migrates a store on url with the clock.
-func openStore(t testing.TB, url string, c *clock) *store.DB {
-	t.Helper()
-	db, err := store.Open(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	db.Now = c.Now
-	return db
-}
-
 // setup opens a store for dialect, applies the test pack at t0 and seeds
 // the fixture people.
 func setup(t *testing.T, dialect string) *bundle {
 	t.Helper()
 	c := &clock{t: t0}
-	url := dialectURL(t, dialect)
-	b := &bundle{db: openStore(t, url, c), clock: c, logs: &bytes.Buffer{}, url: url}
+	url := storetest.URL(t, dialect)
+	b := &bundle{db: storetest.OpenURL(t, url, c.Now), clock: c, logs: &bytes.Buffer{}, url: url}
 	b.pack = loadPack(t, testCampaigns)
 	b.s = &scheduler.Scheduler{
 		Store:  b.db,
@@ -291,16 +268,4 @@ func (b *bundle) contactsOf(ds []delivery) []string {
 		out[i] = byID[d.ContactID]
 	}
 	return out
-}
-
-// eachDialect runs fn as a parallel subtest per dialect.
-func eachDialect(t *testing.T, fn func(t *testing.T, dialect string)) {
-	t.Helper()
-	t.Parallel()
-	for _, d := range []string{store.SQLite, store.Postgres} {
-		t.Run(d, func(t *testing.T) {
-			t.Parallel()
-			fn(t, d)
-		})
-	}
 }

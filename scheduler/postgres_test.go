@@ -12,6 +12,7 @@ import (
 
 	"github.com/outreach-dev/outreach"
 	"github.com/outreach-dev/outreach/campaigns"
+	"github.com/outreach-dev/outreach/internal/storetest"
 	"github.com/outreach-dev/outreach/scheduler"
 	"github.com/outreach-dev/outreach/store"
 )
@@ -63,7 +64,7 @@ func TestConcurrentSchedulersPlanOnce(t *testing.T) {
 		evs[i] = outreach.Event{ID: fmt.Sprintf("qbr-%d", i), Type: outreach.EventQBRCompleted, AccountExternalID: "acme", OccurredAt: t0.Add(7 * day)}
 	}
 	b.events(t, evs...)
-	db2 := openStore(t, b.url, b.clock)
+	db2 := storetest.OpenURL(t, b.url, b.clock.Now)
 	s2 := &scheduler.Scheduler{Store: db2, Pack: func() *campaigns.Loaded { return b.pack }}
 	now := time.Date(2026, 3, 9, 10, 0, 0, 0, time.UTC) // every schedule due
 	start := make(chan struct{})
@@ -133,8 +134,8 @@ func TestLeaderFailoverOnTerminatedBackend(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	c := &clock{t: t0}
-	url := dialectURL(t, store.Postgres)
-	dbA, dbB := openStore(t, url, c), openStore(t, url, c)
+	url := storetest.URL(t, store.Postgres)
+	dbA, dbB := storetest.OpenURL(t, url, c.Now), storetest.OpenURL(t, url, c.Now)
 	a, bl := store.NewLeader(dbA, "planner", "a"), store.NewLeader(dbB, "planner", "b")
 	a.Now, bl.Now = c.Now, c.Now
 	defer a.Close()
@@ -188,8 +189,8 @@ func TestLeaderFailoverOnKill(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	c := &clock{t: t0}
-	url := dialectURL(t, store.Postgres)
-	db := openStore(t, url, c)
+	url := storetest.URL(t, store.Postgres)
+	db := storetest.OpenURL(t, url, c.Now)
 	cmd := exec.Command(os.Args[0], "-test.run=^TestLeaderChildProcess$")
 	cmd.Env = append(os.Environ(), "OUTREACH_TEST_LEADER_CHILD="+url)
 	out, err := cmd.StdoutPipe()

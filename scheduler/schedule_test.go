@@ -8,11 +8,12 @@ import (
 
 	"github.com/outreach-dev/outreach"
 	"github.com/outreach-dev/outreach/campaigns"
+	"github.com/outreach-dev/outreach/internal/storetest"
 	"github.com/outreach-dev/outreach/scheduler"
 )
 
 func TestRenewalAndAnniversarySchedules(t *testing.T) {
-	eachDialect(t, func(t *testing.T, dialect string) {
+	storetest.EachDialect(t, func(t *testing.T, dialect string) {
 		b := setup(t, dialect)
 		// Applied at Monday 09:30: the Monday 10:00 re-engagement fires
 		// the same day, the 09:00 renewal reminder first on Tuesday 09:00,
@@ -56,7 +57,7 @@ func TestRenewalAndAnniversarySchedules(t *testing.T) {
 }
 
 func TestMissedScheduleFiresOnce(t *testing.T) {
-	eachDialect(t, func(t *testing.T, dialect string) {
+	storetest.EachDialect(t, func(t *testing.T, dialect string) {
 		b := setup(t, dialect)
 		// Down for ten days: ten 09:00 reminders, ten midnights and one
 		// Monday 10:00 were missed.
@@ -142,9 +143,9 @@ func TestAudienceQueryAnniversaryRanges(t *testing.T) {
 }
 
 func TestDeliveryIDAgreesInGoAndSQL(t *testing.T) {
-	eachDialect(t, func(t *testing.T, dialect string) {
+	storetest.EachDialect(t, func(t *testing.T, dialect string) {
 		c := &clock{t: t0}
-		db := openStore(t, dialectURL(t, dialect), c)
+		db := storetest.Open(t, dialect, c.Now)
 		for _, tc := range []struct {
 			campaign   string
 			contact    int64

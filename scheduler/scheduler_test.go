@@ -8,12 +8,13 @@ import (
 	"time"
 
 	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/internal/storetest"
 	"github.com/outreach-dev/outreach/scheduler"
 	"github.com/outreach-dev/outreach/store"
 )
 
 func TestEventTriggerDelayAndFilter(t *testing.T) {
-	eachDialect(t, func(t *testing.T, dialect string) {
+	storetest.EachDialect(t, func(t *testing.T, dialect string) {
 		b := setup(t, dialect)
 		occurred := t0.Add(-day)
 		b.events(t,
@@ -47,7 +48,7 @@ func TestEventTriggerDelayAndFilter(t *testing.T) {
 }
 
 func TestWhereAndDedupe(t *testing.T) {
-	eachDialect(t, func(t *testing.T, dialect string) {
+	storetest.EachDialect(t, func(t *testing.T, dialect string) {
 		b := setup(t, dialect)
 		at := t0.Add(-time.Hour)
 		ticket := func(id, tk, prio string) outreach.Event {
@@ -79,7 +80,7 @@ func TestWhereAndDedupe(t *testing.T) {
 }
 
 func TestAccountEventFansOut(t *testing.T) {
-	eachDialect(t, func(t *testing.T, dialect string) {
+	storetest.EachDialect(t, func(t *testing.T, dialect string) {
 		b := setup(t, dialect)
 		b.events(t,
 			outreach.Event{ID: "qbr-acme", Type: outreach.EventQBRCompleted, AccountExternalID: "acme", OccurredAt: t0},
@@ -97,7 +98,7 @@ func TestAccountEventFansOut(t *testing.T) {
 }
 
 func TestStaleOccurrencesSkipped(t *testing.T) {
-	eachDialect(t, func(t *testing.T, dialect string) {
+	storetest.EachDialect(t, func(t *testing.T, dialect string) {
 		b := setup(t, dialect)
 		b.events(t,
 			// due 16 days ago, ttl 10 days: stale.
@@ -119,7 +120,7 @@ func TestStaleOccurrencesSkipped(t *testing.T) {
 }
 
 func TestNewCampaignIgnoresOlderEvents(t *testing.T) {
-	eachDialect(t, func(t *testing.T, dialect string) {
+	storetest.EachDialect(t, func(t *testing.T, dialect string) {
 		b := setup(t, dialect)
 		without := strings.Replace(testCampaigns, "  - key: csat-support", "  - key: csat-later", 1)
 		without = strings.Replace(without, "support.ticket_closed", "never.happens", 1)
@@ -146,7 +147,7 @@ func TestNewCampaignIgnoresOlderEvents(t *testing.T) {
 }
 
 func TestRemovedCampaignDropsPending(t *testing.T) {
-	eachDialect(t, func(t *testing.T, dialect string) {
+	storetest.EachDialect(t, func(t *testing.T, dialect string) {
 		b := setup(t, dialect)
 		b.events(t, outreach.Event{ID: "e1", Type: outreach.EventOnboardingCompleted, ContactExternalID: "ann", OccurredAt: t0})
 		b.tick(t)
@@ -174,7 +175,7 @@ func TestRemovedCampaignDropsPending(t *testing.T) {
 }
 
 func TestCooldownAppliedAtPlanning(t *testing.T) {
-	eachDialect(t, func(t *testing.T, dialect string) {
+	storetest.EachDialect(t, func(t *testing.T, dialect string) {
 		b := setup(t, dialect)
 		// ann got the re-engagement mail 10 days ago (cooldown 60d).
 		sent := t0.Add(-10 * day).UnixMilli()
@@ -213,7 +214,7 @@ func TestCooldownAppliedAtPlanning(t *testing.T) {
 }
 
 func TestTickTwicePlansNothingTwice(t *testing.T) {
-	eachDialect(t, func(t *testing.T, dialect string) {
+	storetest.EachDialect(t, func(t *testing.T, dialect string) {
 		b := setup(t, dialect)
 		b.events(t, outreach.Event{ID: "e1", Type: outreach.EventQBRCompleted, AccountExternalID: "acme", OccurredAt: t0})
 		b.clock.Set(time.Date(2026, 3, 9, 10, 0, 0, 0, time.UTC))

@@ -13,6 +13,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/internal/storetest"
 	"github.com/outreach-dev/outreach/sample"
 	"github.com/outreach-dev/outreach/simulate"
 	"github.com/outreach-dev/outreach/store"
@@ -23,14 +24,7 @@ import (
 func runWithTeam(t *testing.T) (*sample.Data, *store.DB, []byte, *simulate.Result) {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, "sqlite:"+t.TempDir()+"/sim.db")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := storetest.Open(t, store.SQLite, nil)
 	d := sample.Generate(5, sample.Options{Accounts: 40, Days: 21})
 	var log bytes.Buffer
 	res, err := simulate.Run(ctx, simulate.Options{Accounts: d.Accounts, Contacts: d.Contacts, Events: d.Events,

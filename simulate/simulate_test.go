@@ -12,6 +12,7 @@ import (
 
 	"github.com/outreach-dev/outreach"
 	"github.com/outreach-dev/outreach/campaigns"
+	"github.com/outreach-dev/outreach/internal/storetest"
 	"github.com/outreach-dev/outreach/sample"
 	"github.com/outreach-dev/outreach/simulate"
 	"github.com/outreach-dev/outreach/store"
@@ -315,14 +316,7 @@ func rollingMax(ts []time.Time, w time.Duration) int {
 
 func TestOnDayAndFileStore(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.Open(ctx, "sqlite:"+t.TempDir()+"/sim.db")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := storetest.Open(t, store.SQLite, nil)
 	opts := handMade(t)
 	opts.DB = db
 	var days []string

@@ -5,10 +5,11 @@ import (
 	"testing"
 
 	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/internal/storetest"
 )
 
 func TestTokens(t *testing.T) {
-	eachDialect(t, func(t *testing.T, dialect string) {
+	storetest.EachDialect(t, func(t *testing.T, dialect string) {
 		ctx := context.Background()
 		db := open(t, dialect)
 		if err := db.CreateToken(ctx, outreach.Token{Name: "ci", Scope: outreach.ScopeIngest, Hash: "h1"}); err != nil {
@@ -38,7 +39,7 @@ func TestTokens(t *testing.T) {
 }
 
 func TestPacks(t *testing.T) {
-	eachDialect(t, func(t *testing.T, dialect string) {
+	storetest.EachDialect(t, func(t *testing.T, dialect string) {
 		ctx := context.Background()
 		db := open(t, dialect)
 		if _, err := db.ActivePack(ctx); outreach.ErrorCode(err) != outreach.ENOTFOUND {
@@ -63,7 +64,7 @@ func TestPacks(t *testing.T) {
 }
 
 func TestSettings(t *testing.T) {
-	eachDialect(t, func(t *testing.T, dialect string) {
+	storetest.EachDialect(t, func(t *testing.T, dialect string) {
 		ctx := context.Background()
 		db := open(t, dialect)
 		if _, ok, err := db.Setting(ctx, "secret"); ok || err != nil {

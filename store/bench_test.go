@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/outreach-dev/outreach"
-	"github.com/outreach-dev/outreach/internal/pgtest"
+	"github.com/outreach-dev/outreach/internal/storetest"
 	"github.com/outreach-dev/outreach/store"
 )
 
@@ -38,14 +38,7 @@ func BenchmarkIngestEvents(b *testing.B) {
 		total = n
 	}
 	ctx := context.Background()
-	db, err := store.Open(ctx, pgtest.URL(b))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
+	db := storetest.Open(b, store.Postgres, nil)
 	contactIDs := benchSeed(b, db)
 	if _, err := db.SQLX().Exec(`CREATE TABLE raw_events (LIKE events INCLUDING ALL)`); err != nil {
 		b.Fatal(err)

@@ -6,10 +6,11 @@ import (
 	"time"
 
 	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/internal/storetest"
 )
 
 func TestDigestsTableIsIdempotent(t *testing.T) {
-	eachDialect(t, func(t *testing.T, dialect string) {
+	storetest.EachDialect(t, func(t *testing.T, dialect string) {
 		ctx := context.Background()
 		db := open(t, dialect)
 		if _, err := db.UpsertTeam(ctx, []outreach.TeamMember{{Email: "CSM@v.example", DigestSchedule: "0 8 * * MON"}, {Email: "x@v.example"}}); err != nil {
@@ -51,7 +52,7 @@ func TestDigestsTableIsIdempotent(t *testing.T) {
 }
 
 func TestPauseAccountKeepsLongerPause(t *testing.T) {
-	eachDialect(t, func(t *testing.T, dialect string) {
+	storetest.EachDialect(t, func(t *testing.T, dialect string) {
 		ctx := context.Background()
 		db := open(t, dialect)
 		seed(t, db)

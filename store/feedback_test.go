@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/internal/storetest"
 	"github.com/outreach-dev/outreach/store"
 )
 
@@ -34,7 +35,7 @@ func fevent(id, typ, delivery string) outreach.FeedbackEvent {
 }
 
 func TestRecordProviderEvents(t *testing.T) {
-	eachDialect(t, func(t *testing.T, dialect string) {
+	storetest.EachDialect(t, func(t *testing.T, dialect string) {
 		ctx := context.Background()
 		db := open(t, dialect)
 		seed(t, db)
@@ -115,7 +116,7 @@ func TestRecordProviderEvents(t *testing.T) {
 }
 
 func TestRecordProviderEventsIsAtomic(t *testing.T) {
-	eachDialect(t, func(t *testing.T, dialect string) {
+	storetest.EachDialect(t, func(t *testing.T, dialect string) {
 		db := open(t, dialect)
 		seed(t, db)
 		bad := fevent("", "open", "")
@@ -129,7 +130,7 @@ func TestRecordProviderEventsIsAtomic(t *testing.T) {
 }
 
 func TestSurveyResponses(t *testing.T) {
-	eachDialect(t, func(t *testing.T, dialect string) {
+	storetest.EachDialect(t, func(t *testing.T, dialect string) {
 		ctx := context.Background()
 		db := open(t, dialect)
 		seed(t, db)
@@ -172,7 +173,7 @@ func TestSurveyResponses(t *testing.T) {
 }
 
 func TestNPS(t *testing.T) {
-	eachDialect(t, func(t *testing.T, dialect string) {
+	storetest.EachDialect(t, func(t *testing.T, dialect string) {
 		ctx := context.Background()
 		db := open(t, dialect)
 		seed(t, db)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/internal/storetest"
 	"github.com/outreach-dev/outreach/store"
 )
 
@@ -48,7 +49,7 @@ func count(t *testing.T, db *store.DB, q string) int {
 }
 
 func TestUpsertAccountsKeepsUnsetFields(t *testing.T) {
-	eachDialect(t, func(t *testing.T, dialect string) {
+	storetest.EachDialect(t, func(t *testing.T, dialect string) {
 		ctx := context.Background()
 		db := open(t, dialect)
 		seed(t, db)
@@ -128,7 +129,7 @@ func TestUpsertContacts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			eachDialect(t, func(t *testing.T, dialect string) {
+			storetest.EachDialect(t, func(t *testing.T, dialect string) {
 				ctx := context.Background()
 				db := open(t, dialect)
 				seed(t, db)
@@ -164,7 +165,7 @@ func event(id, typ, contact string, at time.Time) outreach.Event {
 }
 
 func TestInsertEvents(t *testing.T) {
-	eachDialect(t, func(t *testing.T, dialect string) {
+	storetest.EachDialect(t, func(t *testing.T, dialect string) {
 		ctx := context.Background()
 		db := open(t, dialect)
 		seed(t, db)
@@ -206,7 +207,7 @@ func TestInsertEvents(t *testing.T) {
 }
 
 func TestInsertEventsPlannedAtAndLastSeen(t *testing.T) {
-	eachDialect(t, func(t *testing.T, dialect string) {
+	storetest.EachDialect(t, func(t *testing.T, dialect string) {
 		ctx := context.Background()
 		db := open(t, dialect)
 		seed(t, db)

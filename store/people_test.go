@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/internal/storetest"
 	"github.com/outreach-dev/outreach/store"
 )
 
@@ -22,7 +23,7 @@ func plan(t *testing.T, db *store.DB, id, category string) {
 }
 
 func TestAddSuppressions(t *testing.T) {
-	eachDialect(t, func(t *testing.T, dialect string) {
+	storetest.EachDialect(t, func(t *testing.T, dialect string) {
 		ctx := context.Background()
 		db := open(t, dialect)
 		seed(t, db)
@@ -65,7 +66,7 @@ func TestAddSuppressions(t *testing.T) {
 }
 
 func TestTimelineEmptyAndUnknown(t *testing.T) {
-	eachDialect(t, func(t *testing.T, dialect string) {
+	storetest.EachDialect(t, func(t *testing.T, dialect string) {
 		ctx := context.Background()
 		db := open(t, dialect)
 		seed(t, db)
@@ -86,7 +87,7 @@ func TestTimelineEmptyAndUnknown(t *testing.T) {
 }
 
 func TestEraseContact(t *testing.T) {
-	eachDialect(t, func(t *testing.T, dialect string) {
+	storetest.EachDialect(t, func(t *testing.T, dialect string) {
 		ctx := context.Background()
 		db := open(t, dialect)
 		seed(t, db)

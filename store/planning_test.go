@@ -5,11 +5,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/outreach-dev/outreach/internal/storetest"
 	"github.com/outreach-dev/outreach/store"
 )
 
 func TestSyncCampaignsSinceAndEventsFrom(t *testing.T) {
-	eachDialect(t, func(t *testing.T, dialect string) {
+	storetest.EachDialect(t, func(t *testing.T, dialect string) {
 		ctx := context.Background()
 		db := open(t, dialect)
 		if _, _, err := db.ActivatePack(ctx, "h1", map[string]string{"campaigns.yaml": "1"}); err != nil {

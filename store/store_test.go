@@ -2,12 +2,12 @@ package store_test
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/outreach-dev/outreach/internal/pgtest"
+	"github.com/outreach-dev/outreach/internal/storetest"
 	"github.com/outreach-dev/outreach/store"
 )
 
@@ -16,20 +16,10 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 // t0 is the frozen clock of every test store.
 var t0 = time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
 
-// dialectURLs returns, per dialect, a function giving a fresh database URL.
-func dialectURLs() map[string]func(t *testing.T) string {
-	return map[string]func(t *testing.T) string{
-		store.SQLite: func(t *testing.T) string {
-			return "sqlite:" + filepath.Join(t.TempDir(), "outreach.db")
-		},
-		store.Postgres: func(t *testing.T) string { return pgtest.URL(t) },
-	}
-}
-
 // openRaw opens an unmigrated store for the dialect.
 func openRaw(t *testing.T, dialect string) *store.DB {
 	t.Helper()
-	db, err := store.Open(context.Background(), dialectURLs()[dialect](t))
+	db, err := store.Open(context.Background(), storetest.URL(t, dialect))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,28 +30,11 @@ func openRaw(t *testing.T, dialect string) *store.DB {
 // open returns a migrated store with its clock frozen at t0.
 func open(t *testing.T, dialect string) *store.DB {
 	t.Helper()
-	db := openRaw(t, dialect)
-	if err := db.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	db.Now = func() time.Time { return t0 }
-	return db
-}
-
-// eachDialect runs fn as a parallel subtest per dialect.
-func eachDialect(t *testing.T, fn func(t *testing.T, dialect string)) {
-	t.Helper()
-	t.Parallel()
-	for _, d := range []string{store.SQLite, store.Postgres} {
-		t.Run(d, func(t *testing.T) {
-			t.Parallel()
-			fn(t, d)
-		})
-	}
+	return storetest.Open(t, dialect, func() time.Time { return t0 })
 }
 
 func TestMigrations(t *testing.T) {
-	eachDialect(t, func(t *testing.T, dialect string) {
+	storetest.EachDialect(t, func(t *testing.T, dialect string) {
 		ctx := context.Background()
 		db := openRaw(t, dialect)
 		if got := db.Dialect(); got != dialect {
@@ -105,7 +78,7 @@ func TestMigrations(t *testing.T) {
 }
 
 func TestPendingMigrationsCreatesNothing(t *testing.T) {
-	eachDialect(t, func(t *testing.T, dialect string) {
+	storetest.EachDialect(t, func(t *testing.T, dialect string) {
 		ctx := context.Background()
 		db := openRaw(t, dialect)
 		if _, err := db.PendingMigrations(ctx); err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/outreach-dev/outreach"
 	"github.com/outreach-dev/outreach/internal/pgtest"
+	"github.com/outreach-dev/outreach/internal/storetest"
 	"github.com/outreach-dev/outreach/store"
 )
 
@@ -51,7 +52,7 @@ func runCtx(t *testing.T, ctx context.Context, env map[string]string, onListen f
 
 // sqliteEnv returns an environment on a new SQLite file.
 func sqliteEnv(t *testing.T) map[string]string {
-	return map[string]string{"OUTREACH_DATABASE_URL": "sqlite:" + filepath.Join(t.TempDir(), "outreach.db")}
+	return map[string]string{"OUTREACH_DATABASE_URL": storetest.URL(t, store.SQLite)}
 }
 
 func writeFile(t *testing.T, name, content string) string {
@@ -78,7 +79,7 @@ func openDB(t *testing.T, env map[string]string) *store.DB {
 func eachDatabase(t *testing.T, fn func(t *testing.T, env map[string]string)) {
 	t.Run("sqlite", func(t *testing.T) { fn(t, sqliteEnv(t)) })
 	t.Run("postgres", func(t *testing.T) {
-		env := map[string]string{"OUTREACH_DATABASE_URL": pgtest.URL(t)}
+		env := map[string]string{"OUTREACH_DATABASE_URL": storetest.URL(t, store.Postgres)}
 		if r := run(t, env, "migrate"); r.err != nil {
 			t.Fatal(r.err)
 		}
@@ -206,7 +207,7 @@ func TestTokenLifecycle(t *testing.T) {
 }
 
 func TestServePostgresPendingMigrations(t *testing.T) {
-	env := map[string]string{"OUTREACH_DATABASE_URL": pgtest.URL(t), "OUTREACH_HTTP_ADDR": "127.0.0.1:0"}
+	env := map[string]string{"OUTREACH_DATABASE_URL": storetest.URL(t, store.Postgres), "OUTREACH_HTTP_ADDR": "127.0.0.1:0"}
 	r := run(t, env, "serve")
 	if r.err == nil || !strings.Contains(r.err.Error(), "pending migrations: run `outreach migrate`") {
 		t.Fatalf("serve on an unmigrated database: %v", r.err)
