@@ -1,0 +1,165 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/outreach-dev/outreach"
+)
+
+// This file is the dispatcher's side of the store after the send: recording
+// send results (only for the claim that is still the delivery's), the
+// heartbeats of in-flight sends, and the recovery of sends whose process
+// died. Claiming is in dispatch.go.
+
+// FinishSends records send results in one statement per chunk. Only rows
+// still sending and claimed by each outcome's ClaimedBy change (a claim
+// taken over by recovery is left alone); it returns how many changed.
+func (db *DB) FinishSends(ctx context.Context, outcomes []outreach.SendOutcome) (int, error) {
+	if len(outcomes) == 0 {
+		return 0, nil
+	}
+	if db.dialect == Postgres { // one statement: atomic without a transaction
+		n, err := db.pgFinishSends(ctx, nil, db.Now().UTC(), outcomes)
+		if err != nil {
+			return 0, fmt.Errorf("record sends: %w", err)
+		}
+		return n, nil
+	}
+	n := 0
+	err := db.inTx(ctx, "record sends", func(tx *sqlx.Tx, now time.Time) error {
+		var err error
+		n, err = db.finishSends(ctx, tx, now, outcomes)
+		return err
+	})
+	return n, err
+}
+
+func (db *DB) finishSends(ctx context.Context, tx *sqlx.Tx, now time.Time, outcomes []outreach.SendOutcome) (int, error) {
+	if db.dialect == Postgres {
+		return db.pgFinishSends(ctx, tx, now, outcomes)
+	}
+	total := 0
+	for start := 0; start < len(outcomes); start += chunkRows {
+		chunk := outcomes[start:min(start+chunkRows, len(outcomes))]
+		args := []any{ms(now)}
+		for _, o := range chunk {
+			inc := 0
+			if o.Attempted {
+				inc = 1
+			}
+			args = append(args, o.DeliveryID, o.ClaimedBy, o.Result, ms(o.At), o.MessageID, o.Error, nullMs(o.RetryAt), inc)
+		}
+		q := db.rebind(`UPDATE deliveries SET
+			state = CASE v.column3 WHEN 'sent' THEN 'sent' WHEN 'failed' THEN 'failed' ELSE 'sending' END,
+			sent_at = CASE WHEN v.column3 = 'sent' THEN v.column4 ELSE sent_at END,
+			message_id = CASE WHEN v.column3 = 'sent' THEN v.column5 ELSE message_id END,
+			error = v.column6,
+			not_before = CASE WHEN v.column3 = 'retry' THEN v.column7 ELSE not_before END,
+			claimed_by = CASE WHEN v.column3 = 'retry' THEN '' ELSE claimed_by END,
+			heartbeat_at = CASE WHEN v.column3 = 'retry' THEN NULL ELSE heartbeat_at END,
+			attempts = attempts + v.column8,
+			updated_at = ?
+			FROM (VALUES ` + castValues(len(chunk), "TEXT", "TEXT", "TEXT", "BIGINT", "TEXT", "TEXT", "BIGINT", "INTEGER") + `) AS v
+			WHERE deliveries.id = v.column1 AND deliveries.state = 'sending' AND deliveries.claimed_by = v.column2`)
+		res, err := tx.ExecContext(ctx, q, args...)
+		if err != nil {
+			return 0, err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return 0, err
+		}
+		total += int(n)
+	}
+	return total, nil
+}
+
+// Heartbeat refreshes the heartbeat of processID's in-flight deliveries
+// ids, so that recovery leaves them alone.
+func (db *DB) Heartbeat(ctx context.Context, processID string, ids []string, now time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	q := db.rebind(`UPDATE deliveries SET heartbeat_at = ? WHERE state = 'sending' AND claimed_by = ? AND ` + db.anyText("id"))
+	if _, err := db.db.ExecContext(ctx, q, ms(now), processID, db.textsArg(ids)); err != nil {
+		return fmt.Errorf("heartbeat: %w", err)
+	}
+	return nil
+}
+
+// RecoverSending finds up to limit sending deliveries claimed by a process
+// whose heartbeat is older than staleBefore, with the provider's processed
+// event for each when one arrived, and records what resolve decides for
+// them, in one transaction (PostgreSQL skips rows another recovery holds).
+// It returns how many deliveries changed.
+func (db *DB) RecoverSending(ctx context.Context, staleBefore time.Time, limit int, resolve func([]outreach.StaleSending) []outreach.SendOutcome) (int, error) {
+	lock := ""
+	if db.dialect == Postgres {
+		lock = " FOR UPDATE SKIP LOCKED"
+	}
+	n := 0
+	err := db.inTx(ctx, "recover sending deliveries", func(tx *sqlx.Tx, now time.Time) error {
+		var rows []struct {
+			ID        string        `db:"id"`
+			ClaimedBy string        `db:"claimed_by"`
+			Heartbeat sql.NullInt64 `db:"heartbeat_at"`
+			ExpiresAt int64         `db:"expires_at"`
+		}
+		q := db.rebind(`SELECT id, claimed_by, heartbeat_at, expires_at FROM deliveries
+			WHERE state = 'sending' AND claimed_by <> '' AND (heartbeat_at IS NULL OR heartbeat_at < ?)
+			ORDER BY heartbeat_at LIMIT ?` + lock)
+		if err := tx.SelectContext(ctx, &rows, q, ms(staleBefore), limit); err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		stale := make([]outreach.StaleSending, len(rows))
+		idx := map[string]int{}
+		ids := make([]string, len(rows))
+		for i, r := range rows {
+			stale[i] = outreach.StaleSending{DeliveryID: r.ID, ClaimedBy: r.ClaimedBy, HeartbeatAt: fromMs(r.Heartbeat.Int64), ExpiresAt: fromMs(r.ExpiresAt)}
+			idx[r.ID] = i
+			ids[i] = r.ID
+		}
+		var events []struct {
+			DeliveryID string         `db:"delivery_id"`
+			At         int64          `db:"at"`
+			Payload    sql.NullString `db:"payload"`
+		}
+		q = db.rebind(`SELECT delivery_id, at, payload FROM provider_events
+			WHERE type = 'processed' AND ` + db.anyText("delivery_id") + ` ORDER BY at DESC`)
+		if err := tx.SelectContext(ctx, &events, q, db.textsArg(ids)); err != nil {
+			return err
+		}
+		for _, e := range events { // earliest last, so it wins
+			s := &stale[idx[e.DeliveryID]]
+			at := fromMs(e.At)
+			s.ProcessedAt, s.MessageID = &at, messageIDOf(e.Payload.String)
+		}
+		var err error
+		n, err = db.finishSends(ctx, tx, now, resolve(stale))
+		return err
+	})
+	return n, err
+}
+
+// messageIDOf extracts the X-Message-Id from a webhook event's
+// sg_message_id ("<x-message-id>.filter...").
+func messageIDOf(payload string) string {
+	var p struct {
+		SGMessageID string `json:"sg_message_id"`
+	}
+	if json.Unmarshal([]byte(payload), &p) != nil {
+		return ""
+	}
+	id, _, _ := strings.Cut(p.SGMessageID, ".")
+	return id
+}
