@@ -80,7 +80,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 
 func openSQLite(path string) (*sqlx.DB, error) {
 	if path == "" {
-		return nil, errors.New(`empty SQLite path: use sqlite:PATH or sqlite::memory:`)
+		return nil, errors.New(`empty SQLite path: use sqlite:PATH, or sqlite::memory: for a throwaway database`)
 	}
 	pragmas := "_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_txlock=immediate"
 	var dsn string
