@@ -67,7 +67,7 @@ func (m *Main) importFile(ctx context.Context, kind ingest.Kind, path string, no
 	if be != nil {
 		rejected = m.reportRows(path, be.Errors)
 		if !skipInvalid {
-			return fmt.Errorf("%s: %d invalid rows, nothing imported: fix them, or use --skip-invalid to import the valid rows", path, rejected)
+			return invalidRowsError(path, rejected)
 		}
 	}
 	if noTrigger {
@@ -80,7 +80,7 @@ func (m *Main) importFile(ctx context.Context, kind ingest.Kind, path string, no
 	rejected += more
 	line := fmt.Sprintf("imported %s: %d created, %d updated, %d duplicates", path, res.Created, res.Updated, res.Duplicates)
 	if skipInvalid {
-		line += fmt.Sprintf(", %d rows rejected", rejected)
+		line += fmt.Sprintf(", %s rejected", plural(rejected, "row"))
 	}
 	fmt.Fprintln(m.Stdout, line)
 	return nil
@@ -114,7 +114,7 @@ func (m *Main) writeRows(ctx context.Context, db *store.DB, path string, batch *
 		}
 		rejected += m.reportRows(path, lines)
 		if !skipInvalid {
-			return res, rejected, fmt.Errorf("%s: %d invalid rows, nothing imported: fix them, or use --skip-invalid to import the valid rows", path, len(drop))
+			return res, rejected, invalidRowsError(path, len(drop))
 		}
 		batch = batch.Without(drop)
 	}
@@ -137,4 +137,18 @@ func printRowError(w io.Writer, path string, e outreach.FieldError) {
 		return
 	}
 	fmt.Fprintf(w, "%s:%d: column %s: %s\n", path, e.Index, e.Field, e.Message)
+}
+
+// invalidRowsError is the error of an import refused for n invalid rows.
+func invalidRowsError(path string, n int) error {
+	return fmt.Errorf("%s: %s invalid, nothing imported: fix them, or use --skip-invalid to import the valid rows",
+		path, plural(n, "row"))
+}
+
+// plural returns "1 row" or "3 rows".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -122,7 +122,7 @@ func TestImportUnknownAccountImportsNothing(t *testing.T) {
 		t.Errorf("imported despite the error: %v", err)
 	}
 	r = run(t, env, "import", "contacts", path, "--skip-invalid")
-	if r.err != nil || !strings.Contains(r.stdout, "1 created, 0 updated, 0 duplicates, 1 rows rejected") {
+	if r.err != nil || !strings.Contains(r.stdout, "1 created, 0 updated, 0 duplicates, 1 row rejected") {
 		t.Fatalf("err = %v, stdout = %s", r.err, r.stdout)
 	}
 }
