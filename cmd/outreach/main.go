@@ -1,6 +1,8 @@
 // Command outreach runs the outreach service and its tools: the HTTP server
 // and workers (serve), database migrations (migrate), CSV import (import),
-// API tokens (token) and, in their own files, the campaign tools.
+// API tokens (token), the campaign pack tools (init, validate, preview,
+// simulate), the throttle's explanations (explain), CSM digests (digest)
+// and the all-in-one demo (demo).
 //
 // Each subcommand lives in its own file and is listed in Main.commands;
 // main only wires packages together and holds no business logic.
