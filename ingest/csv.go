@@ -93,13 +93,16 @@ func checkHeader(kind Kind, sc schema, header []string, errs *outreach.BatchErro
 			errs.Add(1, req, "missing column %q", req)
 		}
 	}
+	if kind == Contacts && !seen["email"] && !seen["external_id"] {
+		errs.Add(1, "email", `missing column "email" (a file that only updates known contacts may give "external_id" instead)`)
+	}
 	return cols
 }
 
 // requiredColumns are the columns without which no row could be valid.
+// Contacts need email or external_id (checked above).
 var requiredColumns = map[Kind][]string{
 	Accounts:     {"external_id"},
-	Contacts:     {"email"},
 	Events:       {"id", "type", "occurred_at"},
 	Team:         {"email"},
 	Suppressions: {"email", "scope"},

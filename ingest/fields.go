@@ -201,12 +201,14 @@ func buildContact(it *item) outreach.Contact {
 	c := outreach.Contact{
 		ExternalID:        it.str("external_id"),
 		AccountExternalID: it.str("account_external_id"),
-		Email:             it.email("email", true),
-		Name:              it.str("name"),
-		Role:              strings.ToLower(it.str("role")),
-		Timezone:          it.timezone("timezone"),
-		Status:            it.str("status"),
-		Attributes:        it.obj,
+		// Email may be left out to update a known contact by external_id;
+		// the store refuses a new contact without one.
+		Email:      it.email("email", it.str("external_id") == ""),
+		Name:       it.str("name"),
+		Role:       strings.ToLower(it.str("role")),
+		Timezone:   it.timezone("timezone"),
+		Status:     it.str("status"),
+		Attributes: it.obj,
 	}
 	var err error
 	if c.Locale, err = outreach.NormalizeLocale(it.str("locale")); err != nil {

@@ -161,3 +161,21 @@ func TestDecodeJSONEvents(t *testing.T) {
 		t.Errorf("properties = %v", e.Properties)
 	}
 }
+
+func TestDecodeContactsByExternalIDAlone(t *testing.T) {
+	b, err := DecodeJSON(Contacts, strings.NewReader(`[{"external_id": "c1", "name": "Jane Q."}]`), 0)
+	if err != nil {
+		t.Fatalf("an update by external_id without email must decode: %v", err)
+	}
+	if c := b.Contacts[0]; c.ExternalID != "c1" || c.Email != "" || c.Name != "Jane Q." {
+		t.Errorf("contact = %+v", c)
+	}
+	b, err = DecodeCSV(Contacts, strings.NewReader("external_id,last_seen_at\nc1,2026-03-01T09:00:00Z\n"), 0)
+	if err != nil || len(b.Contacts) != 1 {
+		t.Fatalf("a CSV of external_id updates must decode: %v", err)
+	}
+	if _, err := DecodeCSV(Contacts, strings.NewReader("name\nAna\n"), 0); err == nil ||
+		!strings.Contains(err.Error(), `missing column "email"`) {
+		t.Errorf("neither email nor external_id column: %v, want a missing column error", err)
+	}
+}

@@ -171,7 +171,7 @@ func TestLeaderFailoverOnTerminatedBackend(t *testing.T) {
 func TestLeaderChildProcess(t *testing.T) {
 	url := os.Getenv("OUTREACH_TEST_LEADER_CHILD")
 	if url == "" {
-		t.Skip("helper process of TestLeaderFailoverOnKill")
+		return // only runs as TestLeaderFailoverOnKill's child process
 	}
 	db, err := store.Open(context.Background(), url)
 	if err != nil {
@@ -220,5 +220,40 @@ func TestLeaderFailoverOnKill(t *testing.T) {
 	c.Add(store.LeaderRetry)
 	if !l.IsLeader(ctx) {
 		t.Fatalf("no takeover after the leader was killed: %v", l.Err())
+	}
+}
+
+// TestLeaderFailoverOnHungLeader: a leader that stops checking its lock
+// (a hung process, a frozen VM) must not keep it: PostgreSQL ends its idle
+// session and another replica takes over.
+func TestLeaderFailoverOnHungLeader(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	url := storetest.URL(t, store.Postgres)
+	dbA, dbB := storetest.OpenURL(t, url, nil), storetest.OpenURL(t, url, nil)
+	a, bl := store.NewLeader(dbA, "planner", "a"), store.NewLeader(dbB, "planner", "b")
+	a.IdleTimeout = 500 * time.Millisecond // the real default is store.LeaderIdleTimeout
+	bl.Retry = 0
+	defer a.Close()
+	defer bl.Close()
+	if !a.IsLeader(ctx) {
+		t.Fatalf("a is not leader: %v", a.Err())
+	}
+	pid := advisoryHolder(t, dbB)
+	// a now "hangs": it never calls IsLeader again. Wait (bounded) for the
+	// server to end a's idle session; b must then win the lock.
+	deadline := time.Now().Add(20 * time.Second)
+	for !bl.IsLeader(ctx) {
+		if time.Now().After(deadline) {
+			t.Fatalf("b never took over from a hung leader (backend %d still holds the lock)", pid)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if a.IsLeader(ctx) {
+		t.Error("a still thinks it leads after its session was ended")
+	}
+	if store.LeaderIdleTimeout <= scheduler.LeaderPoll || store.LeaderIdleTimeout+store.LeaderRetry > 15*time.Second {
+		t.Errorf("idle timeout %v must exceed the poll %v and, with the retry %v, stay within the 15 s takeover promise",
+			store.LeaderIdleTimeout, scheduler.LeaderPoll, store.LeaderRetry)
 	}
 }

@@ -64,7 +64,7 @@ func (db *DB) UpsertContacts(ctx context.Context, items []outreach.Contact) (out
 func (db *DB) upsertContact(ctx context.Context, tx *sqlx.Tx, i int, c outreach.Contact, accounts map[string]int64, now time.Time, bad *outreach.BatchError) (created bool, err error) {
 	c.Email = strings.ToLower(strings.TrimSpace(c.Email))
 	c.ExternalID = strings.TrimSpace(c.ExternalID)
-	if c.Email == "" {
+	if c.Email == "" && c.ExternalID == "" {
 		bad.Add(i, "email", "is required")
 		return false, nil
 	}
@@ -108,6 +108,10 @@ func (db *DB) upsertContact(ctx context.Context, tx *sqlx.Tx, i int, c outreach.
 		return false, nil
 	}
 	if target == nil {
+		if c.Email == "" {
+			bad.Add(i, "email", "is required for a new contact (no contact has external_id %q)", c.ExternalID)
+			return false, nil
+		}
 		if !accountID.Valid {
 			bad.Add(i, "account_external_id", "is required for a new contact")
 			return false, nil
@@ -127,7 +131,7 @@ func (db *DB) upsertContact(ctx context.Context, tx *sqlx.Tx, i int, c outreach.
 	_, err = tx.ExecContext(ctx, db.rebind(`UPDATE contacts SET
 			external_id = COALESCE(external_id, ?),
 			account_id = COALESCE(?, account_id),
-			email = ?,
+			email = COALESCE(NULLIF(?, ''), email),
 			name = COALESCE(NULLIF(?, ''), name),
 			role = COALESCE(NULLIF(?, ''), role),
 			locale = COALESCE(NULLIF(?, ''), locale),

@@ -81,8 +81,19 @@ func TestUpsertContacts(t *testing.T) {
 		wantRes   outreach.BatchResult
 		wantIndex int // -1: no error
 		wantField string
+		lookup    string // email to read back; default the last item's
 		check     func(t *testing.T, c outreach.Contact)
 	}{
+		{name: "update by external_id alone keeps the email", wantIndex: -1, lookup: "jane@example.com",
+			items:   []outreach.Contact{{ExternalID: "c1", Name: "Jane Q."}},
+			wantRes: outreach.BatchResult{Updated: 1},
+			check: func(t *testing.T, c outreach.Contact) {
+				if c.Name != "Jane Q." || c.Email != "jane@example.com" || c.Role != "admin" {
+					t.Errorf("contact = %+v", c)
+				}
+			}},
+		{name: "new contact without email", wantIndex: 0, wantField: "email",
+			items: []outreach.Contact{{ExternalID: "c9", AccountExternalID: "a1", Name: "No Mail"}}},
 		{name: "update by external_id keeps unset fields", wantIndex: -1,
 			items:   []outreach.Contact{{ExternalID: "c1", Email: "jane@example.com", Locale: "pt-BR"}},
 			wantRes: outreach.BatchResult{Updated: 1},
@@ -148,6 +159,9 @@ func TestUpsertContacts(t *testing.T) {
 					t.Errorf("result = %+v, want %+v", res, tt.wantRes)
 				}
 				email := tt.items[len(tt.items)-1].Email
+				if tt.lookup != "" {
+					email = tt.lookup
+				}
 				tl, err := db.Timeline(ctx, email)
 				if err != nil {
 					t.Fatal(err)

@@ -13,6 +13,15 @@ import (
 // ask of a follower tries: a dead leader is replaced within about 5 s.
 const LeaderRetry = 4 * time.Second
 
+// LeaderIdleTimeout is the idle_session_timeout of the lock's connection.
+// A live leader checks its connection every scheduler.LeaderPoll (5 s), so
+// the session never idles this long; a leader that hangs (SIGSTOP, a frozen
+// VM, a network partition) stops checking, PostgreSQL ends its session and
+// frees the lock, and a follower retrying every LeaderRetry takes over
+// within LeaderIdleTimeout + LeaderRetry (13 s) — without this, a hung
+// leader kept the lock until TCP gave up, for hours.
+const LeaderIdleTimeout = 9 * time.Second
+
 // leaderCheckTimeout bounds the health check of the lock's connection.
 const leaderCheckTimeout = 3 * time.Second
 
@@ -27,6 +36,10 @@ type Leader struct {
 	// Retry is the least time between two tries to take the lock (default
 	// LeaderRetry).
 	Retry time.Duration
+	// IdleTimeout ends the lock's session when this leader stops checking
+	// it for so long (default LeaderIdleTimeout; it must exceed the
+	// interval between two IsLeader calls).
+	IdleTimeout time.Duration
 
 	db     *DB
 	name   string
@@ -42,7 +55,7 @@ type Leader struct {
 // for the same work use the same name); holderID identifies this replica
 // in pg_stat_activity (application_name).
 func NewLeader(db *DB, name, holderID string) *Leader {
-	return &Leader{Now: time.Now, Retry: LeaderRetry, db: db, name: name, holder: holderID}
+	return &Leader{Now: time.Now, Retry: LeaderRetry, IdleTimeout: LeaderIdleTimeout, db: db, name: name, holder: holderID}
 }
 
 // lockKey is the text hashed into the advisory lock's key. It includes the
@@ -90,12 +103,21 @@ func (l *Leader) tryLock(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	// Set before taking the lock, so a leader that hangs right after is
+	// still bounded (PostgreSQL 14+).
+	if _, err := conn.ExecContext(ctx, `SELECT set_config('idle_session_timeout', $1, false)`,
+		fmt.Sprintf("%dms", l.IdleTimeout.Milliseconds())); err != nil {
+		conn.Close()
+		return false, err
+	}
 	var ok bool
 	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock(hashtext(current_database() || $1))`, l.lockKey()).Scan(&ok); err != nil {
 		conn.Close()
 		return false, err
 	}
 	if !ok {
+		// Back to the pool with the server's default idle timeout.
+		_, _ = conn.ExecContext(ctx, `RESET idle_session_timeout`)
 		conn.Close()
 		return false, nil
 	}
@@ -123,6 +145,7 @@ func (l *Leader) Close() {
 	ctx, cancel := context.WithTimeout(context.Background(), leaderCheckTimeout)
 	defer cancel()
 	_, _ = l.conn.ExecContext(ctx, `SELECT pg_advisory_unlock(hashtext(current_database() || $1))`, l.lockKey())
+	_, _ = l.conn.ExecContext(ctx, `RESET idle_session_timeout`) // it goes back to the pool
 	l.conn.Close()
 	l.conn = nil
 }

@@ -120,9 +120,12 @@ func TestEraseContact(t *testing.T) {
 			`SELECT COUNT(*) FROM provider_events`:                                        0,
 			`SELECT COUNT(*) FROM survey_responses`:                                       0,
 			`SELECT COUNT(*) FROM events WHERE properties IS NULL AND contact_id IS NULL`: 1,
-			`SELECT COUNT(*) FROM suppressions WHERE email IS NOT NULL`:                   0,
+			// Unplanned, it would read as an account-level event and
+			// plan surveys for Jane's colleagues.
+			`SELECT COUNT(*) FROM events WHERE planned_at IS NULL`:                                                                                       0,
+			`SELECT COUNT(*) FROM suppressions WHERE email IS NOT NULL`:                                                                                  0,
 			`SELECT COUNT(*) FROM suppressions WHERE scope = 'all' AND reason = 'erased' AND email_hash = '` + store.EmailHash("jane@example.com") + `'`: 1,
-			`SELECT COUNT(*) FROM suppressions`: 2,
+			`SELECT COUNT(*) FROM suppressions`:                                                                                                          2,
 		} {
 			if got := count(t, db, q); got != want {
 				t.Errorf("%s = %d, want %d", q, got, want)

@@ -273,7 +273,10 @@ func (db *DB) EraseContact(ctx context.Context, email string) error {
 			{`DELETE FROM provider_events WHERE delivery_id IN (SELECT id FROM deliveries WHERE contact_id = ?) OR email = ?`, []any{id, email}},
 			{`DELETE FROM survey_responses WHERE contact_id = ?`, []any{id}},
 			{`DELETE FROM deliveries WHERE contact_id = ?`, []any{id}},
-			{`UPDATE events SET properties = NULL, contact_id = NULL WHERE contact_id = ?`, []any{id}},
+			// Their events stay (account history) without personal data;
+			// an unplanned one is marked planned, or the planner would
+			// read it as an account-level event and mail their colleagues.
+			{`UPDATE events SET properties = NULL, contact_id = NULL, planned_at = COALESCE(planned_at, ?) WHERE contact_id = ?`, []any{ms(now), id}},
 			{`UPDATE suppressions SET email = NULL WHERE email_hash = ?`, []any{hash}},
 			{`INSERT INTO suppressions (email_hash, scope, email, reason, created_at) VALUES (?, 'all', NULL, 'erased', ?)
 				ON CONFLICT (email_hash, scope) DO UPDATE SET reason = 'erased'`, []any{hash, ms(now)}},

@@ -95,7 +95,7 @@ func (m *Main) writeRows(ctx context.Context, db *store.DB, path string, batch *
 		if batch.Len() == 0 {
 			return outreach.BatchResult{}, rejected, nil
 		}
-		prog := newProgress(m.Stderr, isTerminal(m.Stderr), fmt.Sprintf("writing %d rows", batch.Len()), 0)
+		prog := newProgress(m.Stderr, isTerminal(m.Stderr), "writing "+plural(batch.Len(), "row"), 0)
 		res, err := ingest.Write(ctx, db, batch, m.Now())
 		prog.Done()
 		var be *outreach.BatchError
