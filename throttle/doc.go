@@ -22,7 +22,8 @@
 //	     │no
 //	start := Now, or PausedUntil when the account is paused
 //	     │
-//	exempt category? ── yes: sent at start (or deferred to PausedUntil)
+//	exempt category? ── yes: dropped if start > DueAt+TTL, else sent at
+//	     │               start (or deferred to PausedUntil)
 //	     │no
 //	t := earliest(start, rules)      rules: max_per_day, max_per_week,
 //	     │                                  min_gap, survey cooldown,

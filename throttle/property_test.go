@@ -243,7 +243,7 @@ func (w *world) check(d Due, o Outcome) string {
 		if !w.allowed(d.Category, now) {
 			return fmt.Sprintf("%s sent at %s but a rule forbids it (%s)", d.DeliveryID, now, o.Reason)
 		}
-		if !exempt && now.After(expiry) {
+		if now.After(expiry) {
 			return d.DeliveryID + " sent after its expiry"
 		}
 		s := Slot{DeliveryID: d.DeliveryID, Category: d.Category, At: now}
@@ -258,7 +258,7 @@ func (w *world) check(d Due, o Outcome) string {
 		if !w.allowed(d.Category, *o.Until) {
 			return fmt.Sprintf("%s deferred until %s, which a rule forbids (%s)", d.DeliveryID, o.Until.UTC(), o.Reason)
 		}
-		if !exempt && o.Until.After(expiry) {
+		if o.Until.After(expiry) {
 			return fmt.Sprintf("%s deferred past its expiry %s", d.DeliveryID, expiry)
 		}
 		if c, ok := w.firstAllowed(d.Category, now, *o.Until); ok {
@@ -266,7 +266,16 @@ func (w *world) check(d Due, o Outcome) string {
 		}
 	case dropped:
 		if exempt {
-			return d.DeliveryID + ": exempt mail dropped"
+			// Only the pause holds exempt mail: dropped is right only when
+			// the pause (or now) already lies past the expiry.
+			start := now
+			if p := w.in.PausedUntil; p != nil && p.After(now) {
+				start = *p
+			}
+			if !start.After(expiry) {
+				return fmt.Sprintf("%s: exempt mail dropped though it could go at %s, before its expiry %s", d.DeliveryID, start.UTC(), expiry.UTC())
+			}
+			return ""
 		}
 		if c, ok := w.firstAllowed(d.Category, now, expiry.Add(time.Nanosecond)); ok {
 			return fmt.Sprintf("%s dropped but %s (before expiry %s) is allowed (%s)", d.DeliveryID, c.UTC(), expiry.UTC(), o.Reason)

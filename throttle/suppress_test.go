@@ -118,8 +118,20 @@ func TestDecideSuppressionPauseExemptDrop(t *testing.T) {
 		dues: []Due{due("d1", "x", "lifecycle", 20, "2026-03-03T09:00:00Z"), due("t1", "renewal-reminder", "transactional", 10, "2026-03-03T09:00:00Z")},
 		want: []want{
 			{id: "d1", decision: dropped, reason: "expired: the earliest allowed instant 2026-03-20 10:00 UTC is after due 2026-03-03 09:00 UTC + ttl 7d = 2026-03-10 09:00 UTC"},
-			{id: "t1", decision: sent}, // exempt mail is never dropped by the throttle
+			// Exempt mail skips quiet hours and caps, not the ttl: a renewal
+			// reminder 17 days late is dropped, not sent.
+			{id: "t1", decision: dropped, reason: "expired: the earliest allowed instant 2026-03-20 10:00 UTC is after due 2026-03-03 09:00 UTC + ttl 7d = 2026-03-10 09:00 UTC"},
 		},
+	}, {
+		name:   "a pause past its ttl drops exempt mail; a shorter pause defers it",
+		policy: open, now: "2026-03-03T10:00:00Z", paused: "2026-03-20T00:00:00Z",
+		dues: []Due{due("t1", "renewal-reminder", "transactional", 90, "2026-03-03T09:00:00Z")},
+		want: []want{{id: "t1", decision: dropped, contains: []string{"expired", "account paused until 2026-03-20 00:00 UTC"}}},
+	}, {
+		name:   "a pause within the ttl defers exempt mail to its end",
+		policy: open, now: "2026-03-03T10:00:00Z", paused: "2026-03-05T00:00:00Z",
+		dues: []Due{due("t1", "renewal-reminder", "transactional", 90, "2026-03-03T09:00:00Z")},
+		want: []want{{id: "t1", decision: deferred, until: "2026-03-05T00:00:00Z"}},
 	}, {
 		name:   "an invalid policy defers everything an hour and names the key",
 		policy: outreach.Policy{BusinessDays: []time.Weekday{}}, now: "2026-03-03T10:00:00Z",

@@ -204,9 +204,17 @@ func (dc *decider) decide(d Due) Outcome {
 	return o
 }
 
-// exempt decides a delivery of an exempt category: only pause holds it.
+// exempt decides a delivery of an exempt category: it skips quiet hours,
+// business days and caps, but pause still holds it and the ttl still ends
+// it (a renewal reminder held past its ttl by a pause, or by downtime, is
+// dropped rather than sent late).
 func (dc *decider) exempt(d Due, start time.Time, why []string) Outcome {
 	o := Outcome{DeliveryID: d.DeliveryID}
+	if expiry := d.DueAt.Add(ttlOf(d)); start.After(expiry) {
+		o.Decision = outreach.DecisionDropped
+		o.Reason = dc.dropReason(d, start, expiry, why)
+		return o
+	}
 	if start.After(dc.in.Now) {
 		o.Decision, o.Until = outreach.DecisionDeferred, &start
 		o.Reason = strings.Join(why, "; ")
