@@ -112,6 +112,14 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 
 // Validate checks the configuration; each error names the variable to fix.
 func (c Config) Validate() error {
+	if err := c.validateDatabase(); err != nil {
+		return err
+	}
+	return c.validateRest()
+}
+
+// validateDatabase checks OUTREACH_DATABASE_URL.
+func (c Config) validateDatabase() error {
 	if !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") &&
 		!strings.HasPrefix(c.DatabaseURL, "sqlite:") {
 		return fmt.Errorf("OUTREACH_DATABASE_URL: %q is neither postgres://USER@HOST/DB nor sqlite:PATH", c.DatabaseURL)
@@ -119,6 +127,12 @@ func (c Config) Validate() error {
 	if c.DatabaseURL == "sqlite:" {
 		return fmt.Errorf("OUTREACH_DATABASE_URL: sqlite: needs a path, e.g. sqlite:outreach.db")
 	}
+	return nil
+}
+
+// validateRest checks everything but the database URL, for the commands
+// that use no configured database (init, validate, simulate, demo).
+func (c Config) validateRest() error {
 	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
 		return fmt.Errorf("OUTREACH_HTTP_ADDR: %q is not HOST:PORT (e.g. 127.0.0.1:8080)", c.HTTPAddr)
 	}

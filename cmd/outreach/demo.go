@@ -45,8 +45,9 @@ type demoFlags struct {
 func (m *Main) demoCommand() *command {
 	f := demoFlags{accounts: 300, days: 90, seed: 1}
 	return &command{
-		Usage:   demoUsage,
-		Summary: "show the whole product: simulate N days of a generated customer base into a temporary database and the outbox, print the forecast and a CSM's digest, then serve the API",
+		NoDatabase: true,
+		Usage:      demoUsage,
+		Summary:    "show the whole product: simulate N days of a generated customer base into a temporary database and the outbox, print the forecast and a CSM's digest, then serve the API",
 		Flags: func(fs *flag.FlagSet) {
 			fs.IntVar(&f.accounts, "accounts", f.accounts, "number of generated customer accounts (3-8 people each)")
 			fs.IntVar(&f.days, "days", f.days, "days to simulate, ending now")

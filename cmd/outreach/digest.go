@@ -49,7 +49,7 @@ func (m *Main) runDigest(ctx context.Context, owner, at, htmlFile string, send b
 		to = t.UTC()
 	}
 	to = to.Truncate(time.Millisecond) // the stored precision
-	db, err := m.openStore(ctx)
+	db, err := m.openExisting(ctx)
 	if err != nil {
 		return err
 	}

@@ -26,7 +26,7 @@ func (m *Main) explainCommand() *command {
 			if strings.TrimSpace(email) == "" {
 				return fmt.Errorf("--contact is required: the email address of the contact to explain")
 			}
-			db, err := m.openStore(ctx)
+			db, err := m.openExisting(ctx)
 			if err != nil {
 				return err
 			}
@@ -89,6 +89,9 @@ func describeState(d outreach.Delivery) string {
 	case outreach.DeliveryPlanned:
 		return "planned, not before " + stamp(d.NotBefore)
 	case outreach.DeliverySent:
+		if strings.HasPrefix(d.MessageID, "dry-run:") {
+			return "sent in a dry run (serve --dry-run): recorded, never handed to SendGrid"
+		}
 		if d.SentAt != nil {
 			return "sent " + stamp(*d.SentAt)
 		}

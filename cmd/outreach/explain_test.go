@@ -47,3 +47,19 @@ func TestExplainCommandNeedsContact(t *testing.T) {
 		t.Fatalf("err = %v, want one naming --contact", r.err)
 	}
 }
+
+func TestExplainMarksDryRunSends(t *testing.T) {
+	at := time.Date(2026, 3, 3, 10, 0, 0, 0, time.UTC)
+	tl := &outreach.Timeline{
+		Contact: outreach.Contact{Email: "jane@example.com"},
+		Deliveries: []outreach.Delivery{{ID: "d1", Campaign: "nps-qbr", Category: "survey", State: outreach.DeliverySent,
+			DueAt: at, SentAt: &at, MessageID: "dry-run:d1"}},
+	}
+	var b bytes.Buffer
+	if err := writeExplain(&b, tl); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "now sent in a dry run (serve --dry-run)") {
+		t.Errorf("a dry-run delivery must say so:\n%s", b.String())
+	}
+}

@@ -9,9 +9,10 @@ import (
 
 func (m *Main) initCommand() *command {
 	return &command{
-		Usage:   "init DIR",
-		Summary: "write the built-in campaign pack (campaigns.yaml + templates/) into DIR to edit it",
-		Run:     m.runInit,
+		NoDatabase: true,
+		Usage:      "init DIR",
+		Summary:    "write the built-in campaign pack (campaigns.yaml + templates/) into DIR to edit it",
+		Run:        m.runInit,
 	}
 }
 

@@ -64,6 +64,9 @@ type command struct {
 	Summary string
 	Flags   func(fs *flag.FlagSet)
 	Run     func(ctx context.Context, args []string) error
+	// NoDatabase commands use no configured database: they take no
+	// --database-url and ignore OUTREACH_DATABASE_URL.
+	NoDatabase bool
 }
 
 // commands lists the subcommands. To add one, write a method returning its
@@ -142,7 +145,9 @@ func (m *Main) ParseFlags(ctx context.Context, args []string) error {
 		fmt.Fprintf(m.Stderr, "usage: outreach %s\n\n%s\n\nflags:\n", cmd.Usage, cmd.Summary)
 		fs.PrintDefaults()
 	}
-	m.Config.RegisterFlags(fs)
+	if !cmd.NoDatabase {
+		m.Config.RegisterFlags(fs)
+	}
 	if cmd.Flags != nil {
 		cmd.Flags(fs)
 	}
@@ -150,7 +155,11 @@ func (m *Main) ParseFlags(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := m.Config.Validate(); err != nil {
+	validate := m.Config.Validate
+	if cmd.NoDatabase {
+		validate = m.Config.validateRest
+	}
+	if err := validate(); err != nil {
 		return err
 	}
 	m.cmd, m.args = cmd, pos
@@ -249,6 +258,18 @@ func (m *Main) openStore(ctx context.Context) (*store.DB, error) {
 		return nil, fmt.Errorf("%d pending migrations: run `outreach migrate` first", n)
 	}
 	return db, nil
+}
+
+// openExisting is openStore for the commands that only read (explain,
+// preview, digest, token list): on SQLite they refuse a missing file
+// instead of creating an empty database in the working directory.
+func (m *Main) openExisting(ctx context.Context) (*store.DB, error) {
+	if path, ok := strings.CutPrefix(m.Config.DatabaseURL, "sqlite:"); ok && path != ":memory:" {
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("OUTREACH_DATABASE_URL: no database at %s: point it at the database `outreach serve` uses (or load data first with `outreach import`)", path)
+		}
+	}
+	return m.openStore(ctx)
 }
 
 // openRaw opens the configured database without looking at migrations.

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -278,5 +279,40 @@ func TestFlagsOverrideEnv(t *testing.T) {
 	}
 	if r := run(t, env, "nope"); r.err == nil || !strings.Contains(r.stderr, "usage: outreach COMMAND") {
 		t.Errorf("unknown command: %v %s", r.err, r.stderr)
+	}
+}
+
+// Commands without a database neither need nor take one: a stray
+// OUTREACH_DATABASE_URL does not stop them, and --database-url is refused
+// rather than silently ignored.
+func TestCommandsWithoutDatabase(t *testing.T) {
+	env := map[string]string{"OUTREACH_DATABASE_URL": "mysql://elsewhere"}
+	if r := run(t, env, "validate"); r.err != nil {
+		t.Errorf("validate with an unrelated OUTREACH_DATABASE_URL: %v", r.err)
+	}
+	if r := run(t, nil, "simulate", "--database-url", "sqlite:x.db"); r.err == nil ||
+		!strings.Contains(r.stderr, "flag provided but not defined: -database-url") {
+		t.Errorf("simulate --database-url = %v (%s), want the flag refused", r.err, r.stderr)
+	}
+	if r := run(t, env, "explain", "--contact", "a@b.co"); r.err == nil || !strings.Contains(r.err.Error(), "OUTREACH_DATABASE_URL") {
+		t.Errorf("explain with a bad OUTREACH_DATABASE_URL = %v, want an error naming it", r.err)
+	}
+}
+
+// Reading commands do not create an empty SQLite database by accident.
+func TestReadingCommandsNeedAnExistingDatabase(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "missing.db")
+	env := map[string]string{"OUTREACH_DATABASE_URL": "sqlite:" + path}
+	for _, args := range [][]string{
+		{"explain", "--contact", "a@b.co"},
+		{"preview", "--campaign", "nps-qbr", "--contact", "a@b.co"},
+		{"digest", "--owner", "csm@b.co"},
+	} {
+		if r := run(t, env, args...); r.err == nil || !strings.Contains(r.err.Error(), "no database at") {
+			t.Errorf("%s on a missing file = %v, want an error saying there is no database", args[0], r.err)
+		}
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a reading command created %s", path)
 	}
 }

@@ -65,7 +65,7 @@ func (m *Main) runPreview(ctx context.Context, key, email, locale, htmlFile stri
 	if c == nil {
 		return fmt.Errorf("no campaign %q in %s: use one of %s", key, packName(m.Config.Campaigns), strings.Join(campaignKeys(loaded.Pack), ", "))
 	}
-	db, err := m.openStore(ctx)
+	db, err := m.openExisting(ctx)
 	if err != nil {
 		return err
 	}

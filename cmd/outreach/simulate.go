@@ -32,8 +32,9 @@ type simulateFlags struct {
 func (m *Main) simulateCommand() *command {
 	var f simulateFlags
 	return &command{
-		Usage:   simulateUsage,
-		Summary: "forecast a campaign pack: run the planner, throttle and dispatcher over N days on a virtual clock",
+		NoDatabase: true,
+		Usage:      simulateUsage,
+		Summary:    "forecast a campaign pack: run the planner, throttle and dispatcher over N days on a virtual clock",
 		Flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&f.campaigns, "campaigns", "", "campaign pack directory (default: OUTREACH_CAMPAIGNS, else the built-in pack)")
 			fs.StringVar(&f.accounts, "accounts", "", "accounts CSV (required)")

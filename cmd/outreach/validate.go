@@ -10,9 +10,10 @@ import (
 
 func (m *Main) validateCommand() *command {
 	return &command{
-		Usage:   "validate [DIR]",
-		Summary: "check a campaign pack (default: OUTREACH_CAMPAIGNS, else the built-in pack) and describe its campaigns",
-		Run:     m.runValidate,
+		NoDatabase: true,
+		Usage:      "validate [DIR]",
+		Summary:    "check a campaign pack (default: OUTREACH_CAMPAIGNS, else the built-in pack) and describe its campaigns",
+		Run:        m.runValidate,
 	}
 }
 
