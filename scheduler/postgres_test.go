@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -178,6 +180,9 @@ func TestLeaderChildProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	l := store.NewLeader(db, "planner", "child")
+	if v, _ := strconv.ParseInt(os.Getenv("OUTREACH_TEST_LEADER_IDLE"), 10, 64); v > 0 {
+		l.IdleTimeout = time.Duration(v)
+	}
 	if !l.IsLeader(context.Background()) {
 		t.Fatalf("child is not leader: %v", l.Err())
 	}
@@ -191,31 +196,17 @@ func TestLeaderFailoverOnKill(t *testing.T) {
 	c := &clock{t: t0}
 	url := storetest.URL(t, store.Postgres)
 	db := storetest.OpenURL(t, url, c.Now)
-	cmd := exec.Command(os.Args[0], "-test.run=^TestLeaderChildProcess$")
-	cmd.Env = append(os.Environ(), "OUTREACH_TEST_LEADER_CHILD="+url)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil || line != "leader\n" {
-		t.Fatalf("child said %q, %v", line, err)
-	}
+	child, pid := startLeaderChild(t, url, 0)
 	l := store.NewLeader(db, "planner", "survivor")
 	l.Now = c.Now
 	defer l.Close()
 	if l.IsLeader(ctx) {
 		t.Fatal("two leaders while the child lives")
 	}
-	pid := advisoryHolder(t, db)
-	if err := cmd.Process.Kill(); err != nil {
+	if err := child.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
-	cmd.Wait()
+	child.Wait()
 	waitGone(t, db, pid) // the server notices the dropped connection
 	c.Add(store.LeaderRetry)
 	if !l.IsLeader(ctx) {
@@ -223,37 +214,59 @@ func TestLeaderFailoverOnKill(t *testing.T) {
 	}
 }
 
-// TestLeaderFailoverOnHungLeader: a leader that stops checking its lock
-// (a hung process, a frozen VM) must not keep it: PostgreSQL ends its idle
-// session and another replica takes over.
+// TestLeaderFailoverOnHungLeader: a live leader keeps its lock even while
+// it does not check it (a long tick), but a hung one (SIGSTOP, a frozen VM)
+// loses it: PostgreSQL ends its idle session and another replica takes over.
 func TestLeaderFailoverOnHungLeader(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	url := storetest.URL(t, store.Postgres)
-	dbA, dbB := storetest.OpenURL(t, url, nil), storetest.OpenURL(t, url, nil)
-	a, bl := store.NewLeader(dbA, "planner", "a"), store.NewLeader(dbB, "planner", "b")
-	a.IdleTimeout = 500 * time.Millisecond // the real default is store.LeaderIdleTimeout
-	bl.Retry = 0
-	defer a.Close()
-	defer bl.Close()
-	if !a.IsLeader(ctx) {
-		t.Fatalf("a is not leader: %v", a.Err())
+	db := storetest.OpenURL(t, url, nil)
+	idle := 600 * time.Millisecond // the real default is store.LeaderIdleTimeout
+	child, pid := startLeaderChild(t, url, idle)
+	l := store.NewLeader(db, "planner", "survivor")
+	l.Retry = 0
+	defer l.Close()
+	// Alive but never asked (its keepalive runs): three idle timeouts later
+	// the child still leads.
+	time.Sleep(3 * idle)
+	if l.IsLeader(ctx) {
+		t.Fatal("took the lock from a live leader that was only busy")
 	}
-	pid := advisoryHolder(t, dbB)
-	// a now "hangs": it never calls IsLeader again. Wait (bounded) for the
-	// server to end a's idle session; b must then win the lock.
+	if err := child.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
 	deadline := time.Now().Add(20 * time.Second)
-	for !bl.IsLeader(ctx) {
+	for !l.IsLeader(ctx) {
 		if time.Now().After(deadline) {
-			t.Fatalf("b never took over from a hung leader (backend %d still holds the lock)", pid)
+			t.Fatalf("no takeover from a hung leader (backend %d still holds the lock): %v", pid, l.Err())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if a.IsLeader(ctx) {
-		t.Error("a still thinks it leads after its session was ended")
+	if store.LeaderIdleTimeout+store.LeaderRetry > 15*time.Second {
+		t.Errorf("idle timeout %v + retry %v exceed the 15 s takeover promise", store.LeaderIdleTimeout, store.LeaderRetry)
 	}
-	if store.LeaderIdleTimeout <= scheduler.LeaderPoll || store.LeaderIdleTimeout+store.LeaderRetry > 15*time.Second {
-		t.Errorf("idle timeout %v must exceed the poll %v and, with the retry %v, stay within the 15 s takeover promise",
-			store.LeaderIdleTimeout, scheduler.LeaderPoll, store.LeaderRetry)
+}
+
+// startLeaderChild runs TestLeaderChildProcess as a leader on url (with
+// the lock session's idle timeout idle, 0 = default), waits until it leads
+// and returns it with its backend's pid; it is killed at cleanup.
+func startLeaderChild(t *testing.T, url string, idle time.Duration) (*exec.Cmd, int) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestLeaderChildProcess$")
+	cmd.Env = append(os.Environ(), "OUTREACH_TEST_LEADER_CHILD="+url, fmt.Sprintf("OUTREACH_TEST_LEADER_IDLE=%d", idle))
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
 	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil || line != "leader\n" {
+		t.Fatalf("child said %q, %v", line, err)
+	}
+	db := storetest.OpenURL(t, url, nil)
+	return cmd, advisoryHolder(t, db)
 }

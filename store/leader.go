@@ -14,12 +14,13 @@ import (
 const LeaderRetry = 4 * time.Second
 
 // LeaderIdleTimeout is the idle_session_timeout of the lock's connection.
-// A live leader checks its connection every scheduler.LeaderPoll (5 s), so
-// the session never idles this long; a leader that hangs (SIGSTOP, a frozen
-// VM, a network partition) stops checking, PostgreSQL ends its session and
-// frees the lock, and a follower retrying every LeaderRetry takes over
-// within LeaderIdleTimeout + LeaderRetry (13 s) — without this, a hung
-// leader kept the lock until TCP gave up, for hours.
+// A live leader pings that connection every third of it (a keepalive
+// goroutine, so a long planning tick does not let the session idle); a
+// leader that hangs (SIGSTOP, a frozen VM, a network partition) stops
+// pinging, PostgreSQL ends its session and frees the lock, and a follower
+// retrying every LeaderRetry takes over within LeaderIdleTimeout +
+// LeaderRetry (13 s). Without it a hung leader kept the lock until TCP gave
+// up, for hours.
 const LeaderIdleTimeout = 9 * time.Second
 
 // leaderCheckTimeout bounds the health check of the lock's connection.
@@ -46,7 +47,8 @@ type Leader struct {
 	holder string
 
 	mu      sync.Mutex
-	conn    *sql.Conn // holds the lock; nil when not leader
+	conn    *sql.Conn     // holds the lock; nil when not leader
+	stop    chan struct{} // ends the keepalive of conn
 	lastTry time.Time
 	err     error
 }
@@ -80,6 +82,7 @@ func (l *Leader) IsLeader(ctx context.Context) bool {
 			return true
 		}
 		l.err = fmt.Errorf("leader %s: lost the lock's connection: %w", l.name, err)
+		close(l.stop)
 		l.conn.Close()
 		l.conn = nil
 		l.lastTry = time.Time{} // try again at once: the lock may be free
@@ -103,6 +106,9 @@ func (l *Leader) tryLock(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	if l.IdleTimeout <= 0 {
+		l.IdleTimeout = LeaderIdleTimeout
+	}
 	// Set before taking the lock, so a leader that hangs right after is
 	// still bounded (PostgreSQL 14+).
 	if _, err := conn.ExecContext(ctx, `SELECT set_config('idle_session_timeout', $1, false)`,
@@ -124,8 +130,32 @@ func (l *Leader) tryLock(ctx context.Context) (bool, error) {
 	// Best effort: name the connection so operators can see who leads.
 	_, _ = conn.ExecContext(ctx, `SELECT set_config('application_name', $1, false)`, "outreach leader "+l.holder)
 	l.conn = conn
+	l.stop = make(chan struct{})
 	l.err = nil
+	go l.keepAlive(conn, l.stop)
 	return true, nil
+}
+
+// keepAlive pings the lock's connection so that its session never idles
+// into idle_session_timeout while this process is alive. Failures are left
+// to IsLeader, which notices the dead connection and steps down.
+func (l *Leader) keepAlive(conn *sql.Conn, stop <-chan struct{}) {
+	t := time.NewTicker(l.IdleTimeout / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+		l.mu.Lock()
+		if l.conn == conn {
+			ctx, cancel := context.WithTimeout(context.Background(), leaderCheckTimeout)
+			_, _ = conn.ExecContext(ctx, `SELECT 1`)
+			cancel()
+		}
+		l.mu.Unlock()
+	}
 }
 
 // Err returns why the last try failed or the lock was lost, or nil.
@@ -146,6 +176,7 @@ func (l *Leader) Close() {
 	defer cancel()
 	_, _ = l.conn.ExecContext(ctx, `SELECT pg_advisory_unlock(hashtext(current_database() || $1))`, l.lockKey())
 	_, _ = l.conn.ExecContext(ctx, `RESET idle_session_timeout`) // it goes back to the pool
+	close(l.stop)
 	l.conn.Close()
 	l.conn = nil
 }
