@@ -68,6 +68,7 @@ func (w *walker) parsePack(root ast.Node) (*outreach.Pack, []parsedCampaign) {
 		}
 		if line, dup := firstLine[pc.Key]; dup {
 			w.errorf(keyNode, "campaign key %q is used twice (first at line %d): keys must be unique", pc.Key, line)
+			parsed = append(parsed, pc) // its template is still checked, so every error shows at once
 			continue
 		}
 		firstLine[pc.Key], _ = position(keyNode)

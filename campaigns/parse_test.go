@@ -227,6 +227,23 @@ campaigns:
 		},
 	},
 	{
+		name: "a duplicate key's template is still checked",
+		yaml: `campaigns:
+  - key: a
+    category: survey
+    trigger: {event: x}
+    template: nps
+  - key: a
+    category: survey
+    trigger: {event: y}
+    template: nope
+`,
+		want: []string{
+			`pack/campaigns.yaml:6:10: campaign key "a" is used twice (first at line 2): keys must be unique`,
+			`pack/campaigns.yaml:9:15: campaign "a" template: unknown template "nope"; add templates/nope/en.txt and en.html, or use one of: csat, nps`,
+		},
+	},
+	{
 		name: "trigger shapes",
 		yaml: `campaigns:
   - key: both
