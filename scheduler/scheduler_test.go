@@ -47,6 +47,25 @@ func TestEventTriggerDelayAndFilter(t *testing.T) {
 	})
 }
 
+// Two closings of one ticket planned in the same tick: the earlier event
+// is the one planned, whatever order the events were ingested in.
+func TestDedupeKeepsTheEarliestEventOfATick(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, dialect string) {
+		b := setup(t, dialect)
+		closed := func(id string, at time.Time) outreach.Event {
+			return outreach.Event{ID: id, Type: outreach.EventTicketClosed, ContactExternalID: "bob", OccurredAt: at,
+				Properties: map[string]any{"ticket_id": "T-9", "priority": "p1"}}
+		}
+		late, early := closed("late", t0.Add(-time.Hour)), closed("early", t0.Add(-3*time.Hour))
+		b.events(t, late, early) // ingested late first
+		b.tick(t)
+		ds := b.deliveries(t, "csat-support")
+		if len(ds) != 1 || ds[0].EventID != "early" || ds[0].DueAt != early.OccurredAt.Add(2*time.Hour).UnixMilli() {
+			t.Fatalf("deliveries = %+v, want one, from event \"early\", due 2 h after it", ds)
+		}
+	})
+}
+
 func TestWhereAndDedupe(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, dialect string) {
 		b := setup(t, dialect)

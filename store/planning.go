@@ -242,6 +242,9 @@ type planSource struct {
 	from, where              string
 	occurrence, event, dueAt string
 	args                     []any
+	// earliestFirst inserts rows in due order, so that when two events of
+	// one tick share an occurrence (dedupe), the earlier one is planned.
+	earliestFirst bool
 }
 
 // targetSource reads targets from a JSON array of [id, occurrence,
@@ -253,7 +256,7 @@ func (db *DB) targetSource(join, rows string) planSource {
 				JOIN contacts c ON ` + join + ` = CAST(t->>0 AS bigint)
 				JOIN accounts a ON a.id = c.account_id`,
 			occurrence: `t->>1`, event: `t->>2`, dueAt: `CAST(t->>3 AS bigint)`,
-			args: []any{rows},
+			args: []any{rows}, earliestFirst: true,
 		}
 	}
 	return planSource{
@@ -262,7 +265,7 @@ func (db *DB) targetSource(join, rows string) planSource {
 			JOIN accounts a ON a.id = c.account_id`,
 		occurrence: `CAST(json_extract(t.value, '$[1]') AS text)`, event: `json_extract(t.value, '$[2]')`,
 		dueAt: `json_extract(t.value, '$[3]')`,
-		args:  []any{rows},
+		args:  []any{rows}, earliestFirst: true,
 	}
 }
 
@@ -296,6 +299,9 @@ func (db *DB) planFrom(ctx context.Context, tx *sqlx.Tx, c *outreach.Campaign, s
 		args = append(args, cooldownArgs...)
 	} else {
 		q += `1 = 1` // SQLite needs a WHERE before ON CONFLICT after a SELECT
+	}
+	if src.earliestFirst {
+		q += ` ORDER BY s.due_at, s.event_id`
 	}
 	q += ` ON CONFLICT (id) DO NOTHING`
 	r, err := tx.ExecContext(ctx, db.rebind(q), args...)
