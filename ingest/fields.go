@@ -145,33 +145,26 @@ func (b *Batch) build(it *item) {
 	}
 	switch b.Kind {
 	case Accounts:
-		a := buildAccount(it)
-		if len(it.errs.Errors) == before {
-			b.Accounts = append(b.Accounts, a)
-		}
+		keepValid(it, before, &b.Accounts, buildAccount(it))
 	case Contacts:
-		c := buildContact(it)
-		if len(it.errs.Errors) == before {
-			b.Contacts = append(b.Contacts, c)
-		}
+		keepValid(it, before, &b.Contacts, buildContact(it))
 	case Events:
-		e := buildEvent(it)
-		if len(it.errs.Errors) == before {
-			b.Events = append(b.Events, e)
-		}
+		keepValid(it, before, &b.Events, buildEvent(it))
 	case Team:
-		m := buildTeamMember(it)
-		if len(it.errs.Errors) == before {
-			b.Team = append(b.Team, m)
-		}
+		keepValid(it, before, &b.Team, buildTeamMember(it))
 	case Suppressions:
-		s := buildSuppression(it)
-		if len(it.errs.Errors) == before {
-			b.Suppressions = append(b.Suppressions, s)
-		}
+		keepValid(it, before, &b.Suppressions, buildSuppression(it))
 	}
 	if len(it.errs.Errors) == before {
 		b.Positions = append(b.Positions, it.pos)
+	}
+}
+
+// keepValid appends v, just built from it, to list unless building it
+// added errors to the ones it had before.
+func keepValid[T any](it *item, before int, list *[]T, v T) {
+	if len(it.errs.Errors) == before {
+		*list = append(*list, v)
 	}
 }
 
