@@ -2,8 +2,11 @@ package dispatch_test
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"testing"
@@ -47,11 +50,18 @@ func (m *cpuMeter) now() cpuUse {
 }
 
 // phase runs fn, which handles n deliveries, and returns its rate and the
-// CPU microseconds per delivery of this process and of PostgreSQL.
-func (m *cpuMeter) phase(n int, fn func() float64) (rate, goUS, pgUS float64) {
+// CPU microseconds per delivery of this process and of PostgreSQL. The
+// goroutines fn starts carry the profiler label phase=name (the fake
+// server's do not): go tool pprof -tagfocus phase=dispatch-on.
+func (m *cpuMeter) phase(name string, n int, fn func() float64) (rate, goUS, pgUS float64) {
+	var ms0, ms1 runtime.MemStats
+	runtime.ReadMemStats(&ms0)
 	before := m.now()
-	rate = fn()
+	pprof.Do(context.Background(), pprof.Labels("phase", name), func(context.Context) { rate = fn() })
 	after := m.now()
+	runtime.ReadMemStats(&ms1)
+	m.b.Logf("%s: %.1f KiB allocated per delivery, %d garbage collections", name,
+		float64(ms1.TotalAlloc-ms0.TotalAlloc)/1024/float64(n), ms1.NumGC-ms0.NumGC)
 	perDelivery := func(ticks int64) float64 { return float64(ticks) * 1e4 / float64(n) }
 	return rate, perDelivery(after.self - before.self), perDelivery(after.postgres - before.postgres)
 }

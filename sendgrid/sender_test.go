@@ -2,6 +2,7 @@ package sendgrid_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -237,5 +238,30 @@ func TestConfigValidate(t *testing.T) {
 		if _, err := sendgrid.NewSender(c); err == nil {
 			t.Errorf("NewSender accepted an invalid config (%s)", tt.want)
 		}
+	}
+}
+
+// TestBodyKeepsHTMLUnescaped: the HTML part travels as written ("<p>", not
+// json.Marshal's "\u003cp\u003e"), so a body is shorter; it decodes to the
+// same content, and nothing follows the JSON document.
+func TestBodyKeepsHTMLUnescaped(t *testing.T) {
+	s, _ := setup(t)
+	m := survey()
+	m.HTML = `<p class="x">Rate us &amp; tell us</p>`
+	body, err := s.Body(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(body), `<p class=\"x\">Rate us &amp; tell us</p>`) || strings.Contains(string(body), `\u003c`) {
+		t.Errorf("HTML escaped in the body: %s", body)
+	}
+	var doc struct {
+		Content []struct{ Type, Value string } `json:"content"`
+	}
+	if err := json.Unmarshal(body, &doc); err != nil || len(doc.Content) != 2 || !strings.HasPrefix(doc.Content[1].Value, m.HTML) {
+		t.Fatalf("body does not decode to the HTML part (%v): %+v", err, doc)
+	}
+	if body[len(body)-1] != '}' {
+		t.Errorf("body ends with %q, want the closing brace", body[len(body)-1:])
 	}
 }

@@ -22,7 +22,8 @@ const FallbackLocale = "en"
 
 // Set is a loaded, parsed set of templates. It is safe for concurrent use.
 type Set struct {
-	byName map[string]map[string]*entry // name -> locale -> entry
+	byName   map[string]map[string]*entry // name -> locale -> entry
+	resolved resolvedCache
 }
 
 // entry is one template in one locale: its subject, text and HTML parts.

@@ -194,8 +194,10 @@ func TestResolveFallback(t *testing.T) {
 		{"csat", "es-AR", "es-MX"},
 		{"missing", "en", ""},
 	} {
-		if got := set.Resolve(tt.name, tt.locale); got != tt.want {
-			t.Errorf("Resolve(%q, %q) = %q, want %q", tt.name, tt.locale, got, tt.want)
+		for pass := range 2 { // the second answer comes from the Set's cache
+			if got := set.Resolve(tt.name, tt.locale); got != tt.want {
+				t.Errorf("pass %d: Resolve(%q, %q) = %q, want %q", pass+1, tt.name, tt.locale, got, tt.want)
+			}
 		}
 	}
 	if got := strings.Join(set.Locales("nps"), ","); got != "en,fr,pt,pt-BR,zh-Hant" {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/text/language"
@@ -16,6 +17,19 @@ import (
 // variant such as zh-Hant is never taken for zh), then en. It returns ""
 // when the template does not exist.
 func (s *Set) Resolve(name, locale string) string {
+	if loc, ok := s.resolved.get(name, locale); ok {
+		return loc
+	}
+	loc := s.resolve(name, locale)
+	if loc != "" {
+		s.resolved.put(name, locale, loc)
+	}
+	return loc
+}
+
+// resolve is Resolve without the cache: parsing a BCP 47 tag costs more
+// than the rest of a render's bookkeeping.
+func (s *Set) resolve(name, locale string) string {
 	byLocale, ok := s.byName[name]
 	if !ok {
 		return ""
@@ -213,9 +227,10 @@ var langs = map[string]*lang{
 	},
 }
 
-// langFor returns the language of a locale, English when it has none.
+// langFor returns the language of a canonical locale (one Resolve
+// returned), English when it has none.
 func langFor(locale string) *lang {
-	if l, ok := langs[baseLanguage(canonicalLocale(locale))]; ok {
+	if l, ok := langs[baseLanguage(locale)]; ok {
 		return l
 	}
 	return langs[FallbackLocale]
@@ -232,4 +247,32 @@ func (l *lang) firstNameOf(name string) string {
 		return words[0]
 	}
 	return words[len(words)-1]
+}
+
+// resolvedCache remembers Resolve's answers per template and requested
+// locale. Requested locales come from contact data, so it stops growing at
+// maxResolved entries (later ones are resolved on every call).
+type resolvedCache struct {
+	mu sync.RWMutex
+	m  map[[2]string]string
+}
+
+const maxResolved = 4096
+
+func (c *resolvedCache) get(name, locale string) (string, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	loc, ok := c.m[[2]string{name, locale}]
+	return loc, ok
+}
+
+func (c *resolvedCache) put(name, locale, loc string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[[2]string]string{}
+	}
+	if len(c.m) < maxResolved {
+		c.m[[2]string{name, locale}] = loc
+	}
 }
