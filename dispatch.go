@@ -62,6 +62,13 @@ const (
 	SendSent   = "sent"   // accepted by the provider
 	SendFailed = "failed" // refused for good, or given up
 	SendRetry  = "retry"  // released, to be sent again at RetryAt
+	// SendUnanswered: the request was sent and its answer lost (a timeout,
+	// a broken connection); the provider may have accepted it. The row
+	// stays sending under its claim, with the heartbeat at At, and no
+	// longer refreshed: recovery settles it like a crashed send — the
+	// processed event, else a resend after the grace (webhook) or failed
+	// "outcome unknown" (no webhook) — never an immediate resend.
+	SendUnanswered = "unanswered"
 )
 
 // SendOutcome is the result of sending (or recovering) one reserved
@@ -69,7 +76,7 @@ const (
 type SendOutcome struct {
 	DeliveryID string
 	ClaimedBy  string // the claim it settles: only a row still claimed so is changed
-	Result     string // SendSent, SendFailed or SendRetry
+	Result     string // SendSent, SendFailed, SendRetry or SendUnanswered
 	At         time.Time
 	MessageID  string    // sent
 	Error      string    // failed, retry: what went wrong

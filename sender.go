@@ -40,6 +40,10 @@ type SendError struct {
 	Retryable  bool
 	RetryAfter time.Duration
 	Message    string
+	// Unanswered: the request was written in full and no answer came
+	// back (a timeout, a broken connection), so the provider may have
+	// accepted it. Sending it again at once could duplicate the email.
+	Unanswered bool
 }
 
 // Error implements the error interface.

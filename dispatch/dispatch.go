@@ -49,6 +49,9 @@ type Dispatcher struct {
 	// Now is the wall clock of Run (default time.Now); Step and Recover
 	// take the time as an argument.
 	Now func() time.Time
+	// OnSend, when set, is called with the Result of every send outcome
+	// recorded (serve counts them in /metrics).
+	OnSend func(result string)
 
 	mu       sync.Mutex
 	inflight map[string]bool // deliveries this process is sending
@@ -66,6 +69,7 @@ type StepReport struct {
 	Sent       int // accepted by the sender
 	Failed     int // refused for good, render errors, given up
 	Retrying   int // released to be sent again later
+	Unanswered int // sent, answer lost: left to recovery
 }
 
 // add sums two reports.
@@ -78,6 +82,7 @@ func (r *StepReport) add(o StepReport) {
 	r.Sent += o.Sent
 	r.Failed += o.Failed
 	r.Retrying += o.Retrying
+	r.Unanswered += o.Unanswered
 }
 
 // check reports a Dispatcher that cannot run.
@@ -209,13 +214,10 @@ func (d *Dispatcher) record(ctx context.Context, p *pipeline, limit int) StepRep
 			continue
 		}
 		for _, o := range batch {
-			switch o.Result {
-			case outreach.SendSent:
-				rep.Sent++
-			case outreach.SendFailed:
-				rep.Failed++
-			default:
-				rep.Retrying++
+			rep.count(o)
+			d.logOutcome(o)
+			if d.OnSend != nil {
+				d.OnSend(o.Result)
 			}
 		}
 		if _, err := d.Store.FinishSends(context.WithoutCancel(ctx), batch); err != nil {
@@ -226,6 +228,34 @@ func (d *Dispatcher) record(ctx context.Context, p *pipeline, limit int) StepRep
 		d.untrack(batch)
 	}
 	return rep
+}
+
+// count adds a send outcome to the report.
+func (r *StepReport) count(o outreach.SendOutcome) {
+	switch o.Result {
+	case outreach.SendSent:
+		r.Sent++
+	case outreach.SendFailed:
+		r.Failed++
+	case outreach.SendUnanswered:
+		r.Unanswered++
+	default:
+		r.Retrying++
+	}
+}
+
+// logOutcome tells the operator about sends that did not go well: a
+// failure (refused, render error, given up) or a lost answer at Warn, a
+// retry at Info. Sent mail is not logged one by one.
+func (d *Dispatcher) logOutcome(o outreach.SendOutcome) {
+	switch o.Result {
+	case outreach.SendFailed:
+		d.logger().Warn("delivery failed", "delivery", o.DeliveryID, "error", o.Error)
+	case outreach.SendUnanswered:
+		d.logger().Warn("send unanswered", "delivery", o.DeliveryID, "error", o.Error)
+	case outreach.SendRetry:
+		d.logger().Info("send will be retried", "delivery", o.DeliveryID, "retry_at", o.RetryAt, "error", o.Error)
+	}
 }
 
 // claimLoop claims retries and due contacts until none is left, queueing

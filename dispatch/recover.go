@@ -38,7 +38,8 @@ func (d *Dispatcher) Recover(ctx context.Context, now time.Time) (int, error) {
 // false while it still waits for the processed event.
 func resolveStale(s outreach.StaleSending, now time.Time, cfg Config) (outreach.SendOutcome, bool) {
 	o := outreach.SendOutcome{DeliveryID: s.DeliveryID, ClaimedBy: s.ClaimedBy, At: now}
-	gone := fmt.Sprintf("process %s stopped while sending (last heartbeat %s)", s.ClaimedBy, s.HeartbeatAt.Format(time.RFC3339))
+	gone := fmt.Sprintf("no answer recorded for the send by process %s (it stopped, or the provider's answer was lost; last heartbeat %s)",
+		s.ClaimedBy, s.HeartbeatAt.Format(time.RFC3339))
 	switch {
 	case s.ProcessedAt != nil:
 		o.Result, o.At, o.MessageID = outreach.SendSent, *s.ProcessedAt, s.MessageID

@@ -36,9 +36,9 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			wait(ctx, cfg.Idle)
 			continue
 		}
-		if rep.Contacts > 0 || rep.Sent+rep.Failed+rep.Retrying > 0 {
+		if rep.Contacts > 0 || rep.Sent+rep.Failed+rep.Retrying+rep.Unanswered > 0 {
 			d.logger().Debug("dispatched", "contacts", rep.Contacts, "sent", rep.Sent, "deferred", rep.Deferred,
-				"dropped", rep.Dropped, "suppressed", rep.Suppressed, "failed", rep.Failed, "retrying", rep.Retrying)
+				"dropped", rep.Dropped, "suppressed", rep.Suppressed, "failed", rep.Failed, "retrying", rep.Retrying, "unanswered", rep.Unanswered)
 			continue
 		}
 		idle := cfg.Idle

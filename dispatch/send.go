@@ -52,6 +52,11 @@ func (d *Dispatcher) classify(o *outreach.SendOutcome, rd *outreach.ReservedDeli
 		return
 	}
 	attempts := rd.Attempts + 1
+	if se.Unanswered {
+		o.Result = outreach.SendUnanswered
+		o.Error = fmt.Sprintf("attempt %d: %s; the provider may have accepted it: settled by its processed event, or by recovery after the lease", attempts, what)
+		return
+	}
 	at := now.Add(Backoff(attempts, se.RetryAfter))
 	if at.After(rd.ExpiresAt) {
 		o.Result = outreach.SendFailed

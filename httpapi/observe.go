@@ -16,6 +16,7 @@ type metrics struct {
 	requests *prometheus.CounterVec
 	ingested *prometheus.CounterVec
 	errors   *prometheus.CounterVec
+	sends    *prometheus.CounterVec
 }
 
 func newMetrics(s *Server) *metrics {
@@ -36,9 +37,21 @@ func newMetrics(s *Server) *metrics {
 			Name: "outreach_errors_total",
 			Help: "Error responses by kind (an outreach error code, or validation for a 422).",
 		}, []string{"kind"}),
+		sends: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "outreach_sends_total",
+			Help: "Send results recorded by this process's dispatcher: sent, failed, retry, unanswered.",
+		}, []string{"result"}),
 	}
-	s.Registry.MustRegister(m.requests, m.ingested, m.errors)
+	s.Registry.MustRegister(m.requests, m.ingested, m.errors, m.sends)
 	return m
+}
+
+// CountSend adds one send result of the dispatcher (outreach.SendSent,
+// SendFailed, SendRetry, SendUnanswered) to outreach_sends_total; serve
+// passes it as the dispatcher's OnSend.
+func (s *Server) CountSend(result string) {
+	s.Handler() // builds the metrics on first use
+	s.metrics.sends.WithLabelValues(result).Inc()
 }
 
 // countIngested adds a batch's result to the ingested items metric.

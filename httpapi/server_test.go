@@ -283,6 +283,9 @@ func TestMetrics(t *testing.T) {
 	do(t, s, "POST", "/api/v1/events", adminToken, "["+ev+","+ev+"]")
 	do(t, s, "POST", "/api/v1/events", adminToken, `[{"id": "e2"}]`)
 	do(t, s, "GET", "/nowhere", "", "")
+	s.CountSend(outreach.SendSent)
+	s.CountSend(outreach.SendSent)
+	s.CountSend(outreach.SendFailed)
 	res, body := do(t, s, "GET", "/metrics", "", "")
 	wantStatus(t, res, body, 200)
 	for _, want := range []string{
@@ -293,6 +296,8 @@ func TestMetrics(t *testing.T) {
 		`outreach_ingested_items_total{kind="events",result="duplicate"} 1`,
 		`outreach_ingested_items_total{kind="events",result="invalid"} 1`,
 		`outreach_errors_total{kind="validation"} 1`,
+		`outreach_sends_total{result="sent"} 2`,
+		`outreach_sends_total{result="failed"} 1`,
 		`go_goroutines`,
 	} {
 		if !strings.Contains(body, want) {

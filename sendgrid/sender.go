@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"html"
 	"net/http"
+	"net/http/httptrace"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sendgrid/rest"
@@ -67,10 +69,21 @@ func (s *Sender) Send(ctx context.Context, m *outreach.Message) (outreach.SendRe
 	req := sg.GetRequest(s.cfg.APIKey, MailSendPath, s.cfg.APIURL)
 	req.Method = rest.Post
 	req.Body = body
+	var wrote atomic.Bool // the whole request reached the connection
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteRequest: func(i httptrace.WroteRequestInfo) {
+		if i.Err == nil {
+			wrote.Store(true)
+		}
+	}})
 	resp, err := s.client.SendWithContext(ctx, req)
 	if err != nil {
-		// The request may or may not have reached SendGrid; the webhook's
-		// processed event settles it, so retrying is the dispatcher's call.
+		if wrote.Load() {
+			// Sent, and the answer was lost (client timeout, connection
+			// broken while waiting): SendGrid may have accepted it.
+			return outreach.SendResult{}, &outreach.SendError{Retryable: true, Unanswered: true,
+				Message: "no answer after the request was sent: " + err.Error()}
+		}
+		// Never sent in full (connection refused, DNS): safe to retry.
 		return outreach.SendResult{}, &outreach.SendError{Retryable: true, Message: err.Error()}
 	}
 	return s.classify(resp)

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -175,8 +177,36 @@ func TestSendNetworkErrorRetryable(t *testing.T) {
 	}
 	fake.Close()
 	_, err = s.Send(context.Background(), survey())
-	if ok, _ := sendgrid.IsRetryable(err); !ok {
-		t.Errorf("Send to a closed server = %v, want a retryable SendError", err)
+	var se *outreach.SendError
+	if !errors.As(err, &se) || !se.Retryable || se.Unanswered {
+		t.Errorf("Send to a closed server = %#v, want a retryable SendError, not unanswered (nothing was sent)", err)
+	}
+}
+
+// TestSendTimeoutIsUnanswered: SendGrid received the whole request and
+// did not answer before the client's timeout. It may have accepted the
+// mail, so the error says Unanswered (the dispatcher must not resend at
+// once).
+func TestSendTimeoutIsUnanswered(t *testing.T) {
+	release := make(chan struct{})
+	got := make(chan struct{}, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		got <- struct{}{}
+		<-release // answers only once the test is over
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) })
+	s, err := sendgrid.NewSender(sendgrid.Config{APIKey: "SG.test", APIURL: srv.URL, PostalAddress: postal,
+		RatePerSecond: 1e9, HTTPClient: &http.Client{Timeout: 200 * time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Send(context.Background(), survey())
+	<-got
+	var se *outreach.SendError
+	if !errors.As(err, &se) || !se.Retryable || !se.Unanswered || !strings.Contains(se.Message, "no answer after the request was sent") {
+		t.Errorf("Send to a server that does not answer = %#v, want an unanswered, retryable SendError", err)
 	}
 }
 

@@ -128,7 +128,7 @@ func (db *DB) pgFinishSends(ctx context.Context, tx *sqlx.Tx, now time.Time, out
 			error = v.error,
 			not_before = CASE WHEN v.result = 'retry' THEN v.retry_at ELSE deliveries.not_before END,
 			claimed_by = CASE WHEN v.result = 'retry' THEN '' ELSE deliveries.claimed_by END,
-			heartbeat_at = CASE WHEN v.result = 'retry' THEN NULL ELSE deliveries.heartbeat_at END,
+			heartbeat_at = CASE WHEN v.result = 'retry' THEN NULL WHEN v.result = 'unanswered' THEN v.at ELSE deliveries.heartbeat_at END,
 			attempts = deliveries.attempts + v.inc,
 			updated_at = $9
 		FROM unnest(CAST($1 AS text[]), CAST($2 AS text[]), CAST($3 AS text[]), CAST($4 AS bigint[]),

@@ -63,7 +63,7 @@ func (db *DB) finishSends(ctx context.Context, tx *sqlx.Tx, now time.Time, outco
 			error = v.column6,
 			not_before = CASE WHEN v.column3 = 'retry' THEN v.column7 ELSE not_before END,
 			claimed_by = CASE WHEN v.column3 = 'retry' THEN '' ELSE claimed_by END,
-			heartbeat_at = CASE WHEN v.column3 = 'retry' THEN NULL ELSE heartbeat_at END,
+			heartbeat_at = CASE WHEN v.column3 = 'retry' THEN NULL WHEN v.column3 = 'unanswered' THEN v.column4 ELSE heartbeat_at END,
 			attempts = attempts + v.column8,
 			updated_at = ?
 			FROM (VALUES ` + castValues(len(chunk), "TEXT", "TEXT", "TEXT", "BIGINT", "TEXT", "TEXT", "BIGINT", "INTEGER") + `) AS v

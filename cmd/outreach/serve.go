@@ -62,14 +62,6 @@ func (m *Main) serveOn(ctx context.Context, db *store.DB, ln net.Listener) error
 		return err
 	}
 	defer plan.stop() // idempotent: also called on the orderly path below
-	stopDispatch, err := m.startDispatch(ctx, db, w, plan.Active)
-	if err != nil {
-		return err
-	}
-	defer stopDispatch()
-	if m.Config.APIToken == "" {
-		m.Logger.Warn("OUTREACH_API_TOKEN is not set: only tokens made with `outreach token create` can use the API")
-	}
 	api := &httpapi.Server{
 		Ingest: db, Contacts: db, Tokens: db, DB: db,
 		Logger:     m.Logger,
@@ -77,6 +69,14 @@ func (m *Main) serveOn(ctx context.Context, db *store.DB, ln net.Listener) error
 		Now:        m.Now,
 		Feedback:   w.feedback,
 		Pause:      &httpapi.Pause{Store: db, Links: w.signer},
+	}
+	stopDispatch, err := m.startDispatch(ctx, db, w, plan.Active, api.CountSend)
+	if err != nil {
+		return err
+	}
+	defer stopDispatch()
+	if m.Config.APIToken == "" {
+		m.Logger.Warn("OUTREACH_API_TOKEN is not set: only tokens made with `outreach token create` can use the API")
 	}
 	srv := &http.Server{
 		Handler:           api.Handler(),

@@ -141,13 +141,13 @@ func (m *Main) wire(ctx context.Context, db *store.DB) (*wiring, error) {
 
 // startDispatch runs the dispatcher (every replica) until ctx ends; the
 // returned stop waits for in-flight sends to finish.
-func (m *Main) startDispatch(ctx context.Context, db *store.DB, w *wiring, pack func() *campaigns.Loaded) (stop func(), err error) {
+func (m *Main) startDispatch(ctx context.Context, db *store.DB, w *wiring, pack func() *campaigns.Loaded, onSend func(result string)) (stop func(), err error) {
 	from, fromName, err := splitFrom(m.Config.MailFrom)
 	if err != nil {
 		return nil, err
 	}
 	d := &dispatch.Dispatcher{
-		Store: db, Sender: w.sender, Pack: pack, Signer: w.signer, Logger: m.Logger, Now: m.Now,
+		Store: db, Sender: w.sender, Pack: pack, Signer: w.signer, Logger: m.Logger, Now: m.Now, OnSend: onSend,
 		Config: dispatch.Config{
 			ProcessID: processID(), PublicURL: m.Config.PublicURL, From: from, FromName: fromName,
 			PostalAddress: m.Config.PostalAddress, Grace: m.Config.SendGrace, Lease: m.Config.SendLease,
