@@ -35,6 +35,12 @@ type Config struct {
 	From, FromName string
 	// PostalAddress is the CAN-SPAM footer (OUTREACH_POSTAL_ADDRESS).
 	PostalAddress string
+	// UnsubscribeMailto is the address of the List-Unsubscribe mailto
+	// (OUTREACH_UNSUBSCRIBE_MAILTO); "" means unsubscribe@ the From
+	// domain. Mail to it should reach POST /webhooks/sendgrid/inbound
+	// (SendGrid Inbound Parse), which reads the signed token in the
+	// subject.
+	UnsubscribeMailto string
 	// Lease is how long a sending delivery's heartbeat may be silent before
 	// its process counts as gone (default 30 s).
 	Lease time.Duration
@@ -91,6 +97,11 @@ func (c Config) Validate() error {
 	}
 	if _, err := mail.ParseAddress(c.From); err != nil || !strings.Contains(c.From, "@") {
 		errs = append(errs, fmt.Errorf("dispatch: From %q must be an email address (OUTREACH_MAIL_FROM)", c.From))
+	}
+	if a := c.UnsubscribeMailto; a != "" {
+		if p, err := mail.ParseAddress(a); err != nil || p.Name != "" {
+			errs = append(errs, fmt.Errorf("dispatch: UnsubscribeMailto %q must be a bare email address (OUTREACH_UNSUBSCRIBE_MAILTO)", a))
+		}
 	}
 	if strings.TrimSpace(c.PostalAddress) == "" {
 		errs = append(errs, errors.New("dispatch: PostalAddress is required by CAN-SPAM (OUTREACH_POSTAL_ADDRESS)"))

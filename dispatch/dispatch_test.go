@@ -52,6 +52,16 @@ func TestStepSendsHighestPriorityAndDefersTheRest(t *testing.T) {
 		if !strings.HasPrefix(m.UnsubscribeURL, "https://outreach.example.com/u/") || !strings.HasPrefix(m.UnsubscribeMailto, "mailto:unsubscribe@acme.example?subject=unsubscribe") {
 			t.Errorf("unsubscribe = %q, %q", m.UnsubscribeURL, m.UnsubscribeMailto)
 		}
+		// OUTREACH_UNSUBSCRIBE_MAILTO replaces the address, same token.
+		d.Config.UnsubscribeMailto = "optout@inbound.acme.example"
+		m2, err := d.Message(d.Pack(), "d-nps", c, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tokOf := func(s string) string { return s[strings.Index(s, "?"):] }
+		if !strings.HasPrefix(m2.UnsubscribeMailto, "mailto:optout@inbound.acme.example?subject=unsubscribe") || tokOf(m2.UnsubscribeMailto) != tokOf(m.UnsubscribeMailto) {
+			t.Errorf("configured mailto = %q (default was %q)", m2.UnsubscribeMailto, m.UnsubscribeMailto)
+		}
 		for n := range 11 {
 			link := "https://outreach.example.com/s/"
 			if !strings.Contains(m.Text, link) || !strings.Contains(m.Text, "?score="+strconv.Itoa(n)) {

@@ -51,7 +51,7 @@ func (d *Dispatcher) message(l *campaigns.Loaded, rd *outreach.ReservedDelivery,
 		tok := d.Signer.Sign(links.KindUnsubscribe, rd.Contact.Email, time.Time{})
 		data.UnsubscribeURL = base + "/u/" + tok
 		m.UnsubscribeURL = data.UnsubscribeURL
-		m.UnsubscribeMailto = unsubscribeMailto(cfg.From, tok)
+		m.UnsubscribeMailto = unsubscribeMailto(cfg.UnsubscribeMailto, cfg.From, tok)
 	}
 	if del.Category == outreach.CategorySurvey {
 		tok := d.Signer.Sign(links.KindSurvey, del.ID, now.Add(links.SurveyValidity))
@@ -68,13 +68,15 @@ func (d *Dispatcher) message(l *campaigns.Loaded, rd *outreach.ReservedDelivery,
 	return m, nil
 }
 
-// unsubscribeMailto is the List-Unsubscribe mailto: unsubscribe@ the From
-// domain, with the token in the subject so the mailbox handler can verify
-// it.
-func unsubscribeMailto(from, token string) string {
-	domain := from[strings.LastIndexByte(from, '@')+1:]
-	domain = strings.TrimRight(domain, ">")
-	return "mailto:unsubscribe@" + domain + "?subject=" + url.PathEscape("unsubscribe "+token)
+// unsubscribeMailto is the List-Unsubscribe mailto: the configured
+// address, else unsubscribe@ the From domain, with the token in the
+// subject so that the inbound handler can verify it.
+func unsubscribeMailto(address, from, token string) string {
+	if address == "" {
+		domain := from[strings.LastIndexByte(from, '@')+1:]
+		address = "unsubscribe@" + strings.TrimRight(domain, ">")
+	}
+	return "mailto:" + address + "?subject=" + url.PathEscape("unsubscribe "+token)
 }
 
 // location is the recipient's zone: contact, then account, then policy,

@@ -25,6 +25,9 @@ func (s *Server) routes(mux *http.ServeMux) {
 
 	// Feedback loop: /s, /u, the SendGrid webhook and NPS (public.go).
 	s.feedbackRoutes(mux)
+	// Emails to the List-Unsubscribe mailto, via SendGrid Inbound Parse
+	// (inbound.go).
+	s.inboundRoutes(mux)
 
 	// The digest's pause page /p (pause.go).
 	s.pauseRoutes(mux)

@@ -33,6 +33,7 @@ type Config struct {
 	SendRate                 float64       // OUTREACH_SEND_RATE: requests per second per process
 	SendGrace                time.Duration // OUTREACH_SEND_GRACE
 	SendLease                time.Duration // OUTREACH_SEND_LEASE: silent heartbeat after which a sending process counts as gone
+	UnsubscribeMailto        string        // OUTREACH_UNSUBSCRIBE_MAILTO: List-Unsubscribe mailto address, "" = unsubscribe@ the From domain
 }
 
 // DefaultConfig returns the defaults of the PRODUCT.md table.
@@ -68,6 +69,7 @@ func (c *Config) LoadEnv(getenv func(string) string) error {
 		"OUTREACH_MAIL_FROM":                   &c.MailFrom,
 		"OUTREACH_POSTAL_ADDRESS":              &c.PostalAddress,
 		"OUTREACH_TICK":                        &c.Tick,
+		"OUTREACH_UNSUBSCRIBE_MAILTO":          &c.UnsubscribeMailto,
 	}
 	for name, p := range strs {
 		if v := strings.TrimSpace(getenv(name)); v != "" {
@@ -164,6 +166,11 @@ func (c Config) validateRest() error {
 	}
 	if c.SendGrace <= 0 {
 		return fmt.Errorf("OUTREACH_SEND_GRACE: must be a positive duration (e.g. 15m)")
+	}
+	if a := c.UnsubscribeMailto; a != "" {
+		if p, err := mail.ParseAddress(a); err != nil || p.Name != "" {
+			return fmt.Errorf("OUTREACH_UNSUBSCRIBE_MAILTO: %q is not a bare email address (e.g. unsubscribe@acme.com)", a)
+		}
 	}
 	if c.SendLease < time.Second {
 		return fmt.Errorf("OUTREACH_SEND_LEASE: must be at least 1s (default 30s): the heartbeat runs every third of it")

@@ -241,6 +241,8 @@ func TestConfig(t *testing.T) {
 		{map[string]string{"OUTREACH_SEND_RATE": "0"}, "OUTREACH_SEND_RATE"},
 		{map[string]string{"OUTREACH_SEND_GRACE": "soon"}, "OUTREACH_SEND_GRACE"},
 		{map[string]string{"OUTREACH_MAIL_FROM": "nobody"}, "OUTREACH_MAIL_FROM"},
+		{map[string]string{"OUTREACH_UNSUBSCRIBE_MAILTO": "Unsub <u@acme.example>"}, "OUTREACH_UNSUBSCRIBE_MAILTO"},
+		{map[string]string{"OUTREACH_UNSUBSCRIBE_MAILTO": "nowhere"}, "OUTREACH_UNSUBSCRIBE_MAILTO"},
 	}
 	for _, tc := range cases {
 		c := DefaultConfig()

@@ -151,7 +151,7 @@ func (m *Main) startDispatch(ctx context.Context, db *store.DB, w *wiring, pack 
 		Config: dispatch.Config{
 			ProcessID: processID(), PublicURL: m.Config.PublicURL, From: from, FromName: fromName,
 			PostalAddress: m.Config.PostalAddress, Grace: m.Config.SendGrace, Lease: m.Config.SendLease,
-			WebhookEnabled: w.webhook, DryRun: m.dryRun,
+			WebhookEnabled: w.webhook, DryRun: m.dryRun, UnsubscribeMailto: m.Config.UnsubscribeMailto,
 		},
 	}
 	if err := d.Config.Validate(); err != nil {
