@@ -22,8 +22,10 @@ type Store interface {
 	// every outcome. It returns the deliveries it reserved (sending) and
 	// how many contacts it claimed.
 	ClaimDue(ctx context.Context, c outreach.DispatchClaim, decide func(*outreach.DueContact) []outreach.DispatchOutcome) ([]outreach.ReservedDelivery, int, error)
-	// ClaimRetries claims sending deliveries released for another attempt.
-	ClaimRetries(ctx context.Context, now time.Time, processID string, limit int) ([]outreach.ReservedDelivery, error)
+	// ClaimRetries claims sending deliveries released for another attempt;
+	// those whose address is now suppressed for their category become
+	// suppressed instead, and are counted in suppressed.
+	ClaimRetries(ctx context.Context, now time.Time, processID string, limit int) (retries []outreach.ReservedDelivery, suppressed int, err error)
 	// FinishSends records send results.
 	FinishSends(ctx context.Context, outcomes []outreach.SendOutcome) (int, error)
 	// Heartbeat refreshes the heartbeat of in-flight deliveries.
@@ -259,16 +261,18 @@ func (d *Dispatcher) logOutcome(o outreach.SendOutcome) {
 }
 
 // claimLoop claims retries and due contacts until none is left, queueing
-// what it reserved for the senders.
+// what it reserved for the senders. A retry whose address was suppressed
+// meanwhile is suppressed by the claim, not sent.
 func (d *Dispatcher) claimLoop(ctx context.Context, clock func() time.Time, p *pipeline) (StepReport, error) {
 	cfg := d.cfg()
 	var rep StepReport
 	for ctx.Err() == nil {
 		now := clock().UTC()
-		retries, err := d.Store.ClaimRetries(ctx, now, cfg.ProcessID, cfg.Batch)
+		retries, suppressed, err := d.Store.ClaimRetries(ctx, now, cfg.ProcessID, cfg.Batch)
 		if err != nil {
 			return rep, err
 		}
+		rep.Suppressed += suppressed
 		d.queue(retries, p)
 		l := d.Pack()
 		win := throttle.HistoryWindow(l.Pack.Policy)
@@ -283,7 +287,7 @@ func (d *Dispatcher) claimLoop(ctx context.Context, clock func() time.Time, p *p
 			rep.add(decided)
 		}
 		d.queue(reserved, p)
-		if n == 0 && len(retries) == 0 {
+		if n == 0 && len(retries) == 0 && suppressed == 0 {
 			return rep, nil
 		}
 	}

@@ -27,7 +27,8 @@
 //	      202      → sent (sent_at, message_id)
 //	      429/5xx  → released (sending, claimed_by '', not_before =
 //	                 now + backoff honouring Retry-After) while
-//	                 before expires_at, else failed
+//	                 before expires_at, else failed; the retry claim
+//	                 suppresses it if its address was suppressed since
 //	      other    → failed with the provider's message
 //
 // A reserved delivery stays "sending" with its slot counted in the caps

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -313,19 +315,16 @@ func (db *DB) historyQuery(owner, extra string) string {
 
 // readSuppressions attaches the suppressions of each claimed address.
 func (db *DB) readSuppressions(ctx context.Context, tx *sqlx.Tx, hashes map[string][]*outreach.DueContact) error {
-	var sups []struct {
-		Hash      string `db:"email_hash"`
-		Scope     string `db:"scope"`
-		Reason    string `db:"reason"`
-		CreatedAt int64  `db:"created_at"`
+	sups, err := db.suppressionsOf(ctx, tx, keys(hashes))
+	if err != nil {
+		return err
 	}
-	q := db.rebind(`SELECT email_hash, scope, reason, created_at FROM suppressions WHERE ` + db.anyText("email_hash"))
-	if err := db.txSelect(ctx, tx, &sups, q, db.textsArg(keys(hashes))); err != nil {
-		return fmt.Errorf("read suppressions: %w", err)
-	}
-	for _, s := range sups {
-		for _, d := range hashes[s.Hash] {
-			d.Suppressions = append(d.Suppressions, outreach.Suppression{Email: d.Contact.Email, Scope: s.Scope, Reason: s.Reason, CreatedAt: fromMs(s.CreatedAt)})
+	for h, ss := range sups {
+		for _, d := range hashes[h] {
+			for _, s := range ss {
+				s.Email = d.Contact.Email
+				d.Suppressions = append(d.Suppressions, s)
+			}
 		}
 	}
 	return nil
@@ -489,26 +488,123 @@ func (db *DB) loadReserved(ctx context.Context, tx *sqlx.Tx, ids []string) ([]ou
 // ClaimRetries claims up to limit sending deliveries released for another
 // attempt (claimed by nobody, not_before <= now) for processID, with what
 // rendering needs. Their slots stay reserved at their original instant.
-func (db *DB) ClaimRetries(ctx context.Context, now time.Time, processID string, limit int) ([]outreach.ReservedDelivery, error) {
+// A candidate whose address (by email_hash) has a suppression that stops
+// its category is not claimed: it becomes suppressed, with a decision at
+// now naming the suppression, and is counted in suppressed. This covers a
+// suppression created while the delivery was in flight, or between its
+// release and this claim.
+func (db *DB) ClaimRetries(ctx context.Context, now time.Time, processID string, limit int) ([]outreach.ReservedDelivery, int, error) {
 	var out []outreach.ReservedDelivery
+	suppressed := 0
 	lock := ""
 	if db.dialect == Postgres {
-		lock = " FOR UPDATE SKIP LOCKED"
+		lock = " FOR UPDATE OF d SKIP LOCKED"
 	}
 	err := db.inTx(ctx, "claim retries", func(tx *sqlx.Tx, _ time.Time) error {
-		var ids []string
-		q := db.rebind(`UPDATE deliveries SET claimed_by = ?, heartbeat_at = ?, updated_at = ?
-			WHERE id IN (SELECT id FROM deliveries WHERE state = 'sending' AND claimed_by = '' AND not_before <= ?
-				ORDER BY not_before LIMIT ?` + lock + `)
-			AND state = 'sending' AND claimed_by = '' RETURNING id`)
-		if err := db.txSelect(ctx, tx, &ids, q, processID, ms(now), ms(now), ms(now), limit); err != nil {
+		out, suppressed = nil, 0
+		var cands []struct {
+			ID       string `db:"id"`
+			Category string `db:"category"`
+			Email    string `db:"email"`
+		}
+		q := db.rebind(`SELECT d.id, d.category, c.email FROM deliveries d JOIN contacts c ON c.id = d.contact_id
+			WHERE d.state = 'sending' AND d.claimed_by = '' AND d.not_before <= ?
+			ORDER BY d.not_before LIMIT ?` + lock)
+		if err := db.txSelect(ctx, tx, &cands, q, ms(now), limit); err != nil {
 			return err
 		}
-		var err error
+		if len(cands) == 0 {
+			return nil
+		}
+		hashes := make(map[string]bool, len(cands))
+		for _, c := range cands {
+			hashes[EmailHash(c.Email)] = true
+		}
+		sups, err := db.suppressionsOf(ctx, tx, keys(hashes))
+		if err != nil {
+			return err
+		}
+		var claim []string
+		stopped := map[string][]string{} // decision reason -> delivery ids
+		for _, c := range cands {
+			if s, ok := stoppedBy(sups[EmailHash(c.Email)], c.Category); ok {
+				why := SuppressionReason(s.Scope, s.Reason)
+				stopped[why] = append(stopped[why], c.ID)
+				continue
+			}
+			claim = append(claim, c.ID)
+		}
+		for _, why := range slices.Sorted(maps.Keys(stopped)) {
+			ids := stopped[why]
+			var changed []string
+			q := db.rebind(`UPDATE deliveries SET state = 'suppressed', updated_at = ?
+				WHERE state = 'sending' AND claimed_by = '' AND ` + db.anyText("id") + ` RETURNING id`)
+			if err := tx.SelectContext(ctx, &changed, q, ms(now), db.textsArg(ids)); err != nil {
+				return fmt.Errorf("suppress retries: %w", err)
+			}
+			if err := db.insertDecisions(ctx, tx, changed, now, outreach.DecisionSuppressed, why); err != nil {
+				return fmt.Errorf("suppress retries: %w", err)
+			}
+			suppressed += len(changed)
+		}
+		if len(claim) == 0 {
+			return nil
+		}
+		var ids []string
+		q = db.rebind(`UPDATE deliveries SET claimed_by = ?, heartbeat_at = ?, updated_at = ?
+			WHERE state = 'sending' AND claimed_by = '' AND ` + db.anyText("id") + ` RETURNING id`)
+		if err := db.txSelect(ctx, tx, &ids, q, processID, ms(now), ms(now), db.textsArg(claim)); err != nil {
+			return err
+		}
 		out, err = db.loadReserved(ctx, tx, ids)
 		return err
 	})
-	return out, err
+	if err != nil {
+		return nil, 0, err
+	}
+	return out, suppressed, nil
+}
+
+// suppressionsOf reads the suppressions of addresses by email hash, oldest
+// first.
+func (db *DB) suppressionsOf(ctx context.Context, tx *sqlx.Tx, hashes []string) (map[string][]outreach.Suppression, error) {
+	var rows []struct {
+		Hash      string `db:"email_hash"`
+		Scope     string `db:"scope"`
+		Reason    string `db:"reason"`
+		CreatedAt int64  `db:"created_at"`
+	}
+	q := db.rebind(`SELECT email_hash, scope, reason, created_at FROM suppressions WHERE ` + db.anyText("email_hash") + `
+		ORDER BY created_at, scope`)
+	if err := db.txSelect(ctx, tx, &rows, q, db.textsArg(hashes)); err != nil {
+		return nil, fmt.Errorf("read suppressions: %w", err)
+	}
+	out := make(map[string][]outreach.Suppression, len(rows))
+	for _, r := range rows {
+		out[r.Hash] = append(out[r.Hash], outreach.Suppression{Scope: r.Scope, Reason: r.Reason, CreatedAt: fromMs(r.CreatedAt)})
+	}
+	return out, nil
+}
+
+// stoppedBy returns the suppression among sups that stops mail of
+// category: a hard one if any, else the earliest that applies.
+func stoppedBy(sups []outreach.Suppression, category string) (outreach.Suppression, bool) {
+	var hit *outreach.Suppression
+	for i := range sups {
+		if !outreach.Suppresses(sups[i].Scope, category) {
+			continue
+		}
+		if sups[i].Scope == outreach.ScopeHard {
+			return sups[i], true
+		}
+		if hit == nil {
+			hit = &sups[i]
+		}
+	}
+	if hit == nil {
+		return outreach.Suppression{}, false
+	}
+	return *hit, true
 }
 
 // NextDue returns the earliest not_before of planned deliveries and of

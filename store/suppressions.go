@@ -34,9 +34,10 @@ func SuppressionReason(scope, reason string) string {
 }
 
 // AddSuppressions inserts suppressions in one transaction; an existing
-// (address, scope) is a duplicate. The planned deliveries to each newly
-// suppressed address whose category the scope stops become "suppressed",
-// each with a "suppressed" decision.
+// (address, scope) is a duplicate. The pending deliveries to each newly
+// suppressed address whose category the scope stops (planned, or sending
+// but released for a retry) become "suppressed", each with a "suppressed"
+// decision.
 func (db *DB) AddSuppressions(ctx context.Context, items []outreach.Suppression) (outreach.BatchResult, error) {
 	var res outreach.BatchResult
 	var bad outreach.BatchError
@@ -112,8 +113,11 @@ func (db *DB) insertSuppressionChunk(ctx context.Context, tx *sqlx.Tx, chunk []o
 	return created, rows.Err()
 }
 
-// suppressPending stops the planned deliveries that s stops, with a decision
-// each.
+// suppressPending stops the pending deliveries that s stops, with a
+// decision each: the planned ones and the sending ones released for a
+// retry (claimed by no process). A send in flight (claimed) cannot be
+// recalled and is left alone; should it be released for a retry, the retry
+// claim suppresses it (ClaimRetries).
 func (db *DB) suppressPending(ctx context.Context, tx *sqlx.Tx, s outreach.Suppression, now time.Time) error {
 	var cats []string
 	for _, c := range outreach.Categories {
@@ -123,7 +127,8 @@ func (db *DB) suppressPending(ctx context.Context, tx *sqlx.Tx, s outreach.Suppr
 	}
 	var ids []string
 	q := db.rebind(`UPDATE deliveries SET state = 'suppressed', updated_at = ?
-		WHERE state = 'planned' AND contact_id IN (SELECT id FROM contacts WHERE email = ?)
+		WHERE (state = 'planned' OR (state = 'sending' AND claimed_by = ''))
+		AND contact_id IN (SELECT id FROM contacts WHERE email = ?)
 		AND ` + db.inText("category") + ` RETURNING id`)
 	if err := tx.SelectContext(ctx, &ids, q, ms(now), s.Email, jsonArray(cats)); err != nil {
 		return err
