@@ -162,11 +162,12 @@ func templatePath(name, p string) string {
 }
 
 // checkTemplates checks that every campaign's template exists, has the en
-// fallback, and renders for a sample contact in each of its locales. When
+// fallback, and renders in each of its locales for a sample contact, and for
+// one without the optional data the campaign does not guarantee. When
 // templates/ did not load (set is nil), it still reports templates that do
 // not exist at all.
 func checkTemplates(w *walker, packName string, set *templates.Set, parsed []parsedCampaign, files map[string]string) {
-	rendered := map[[2]string]error{} // (template+locale, category) -> render result
+	rendered := map[[2]string]error{} // (template+locale+sample, category) -> render result
 	reported := map[templates.Problem]bool{}
 	names := templateNames(files)
 	for _, pc := range parsed {
@@ -195,26 +196,77 @@ func checkTemplates(w *walker, packName string, set *templates.Set, parsed []par
 			continue
 		}
 		for _, loc := range locales {
-			k := [2]string{pc.Template + "\x00" + loc, pc.Category}
-			err, done := rendered[k]
-			if !done {
-				_, err = set.Render(pc.Template, loc, templates.SampleData(pc.Category, loc))
-				rendered[k] = err
-			}
-			var p *templates.Problem
-			switch {
-			case err == nil:
-			case errors.As(err, &p) && p.Path != "":
-				// Point at the template line, once, naming the first campaign that needs it.
-				if !reported[*p] {
-					reported[*p] = true
-					w.errs.add(templatePath(packName, p.Path), p.Line, p.Col, "%s (rendering %s for a sample %s contact of campaign %q)", p.Message, loc, pc.Category, pc.Key)
-				}
-			default:
-				w.errorf(pc.templateNode, "%s: template %q (%s) fails to render with a sample %s contact: %v", what, pc.Template, loc, pc.Category, err)
+			// First a sample contact with every field set, then, when that
+			// renders, one with only what the campaign guarantees: a real
+			// contact may have no name, or an account without a renewal date.
+			if renderSample(w, packName, set, &pc, loc, false, rendered, reported) {
+				renderSample(w, packName, set, &pc, loc, true, rendered, reported)
 			}
 		}
 	}
+}
+
+// renderSample renders the template of pc in locale loc with sample data
+// (bare: without the optional data pc does not guarantee) and reports a
+// failure, once per template position. It reports whether it rendered.
+func renderSample(w *walker, packName string, set *templates.Set, pc *parsedCampaign, loc string, bare bool,
+	rendered map[[2]string]error, reported map[templates.Problem]bool) bool {
+	data, unset := sampleData(&pc.Campaign, loc, bare)
+	k := [2]string{fmt.Sprintf("%s\x00%s\x00%t%s", pc.Template, loc, bare, unset), pc.Category}
+	err, done := rendered[k]
+	if !done {
+		_, err = set.Render(pc.Template, loc, data)
+		rendered[k] = err
+	}
+	sample := fmt.Sprintf("a sample %s contact", pc.Category)
+	if bare {
+		sample = fmt.Sprintf("a sample %s contact without optional data (no name, role or zone; an account with no name, plan%s)", pc.Category, unset)
+	}
+	var p *templates.Problem
+	switch {
+	case err == nil:
+		return true
+	case errors.As(err, &p) && p.Path != "":
+		// Point at the template line, once, naming the first campaign that needs it.
+		if !reported[*p] {
+			reported[*p] = true
+			w.errs.add(templatePath(packName, p.Path), p.Line, p.Col, "%s (rendering %s for %s of campaign %q)", p.Message, loc, sample, pc.Key)
+		}
+	default:
+		w.errorf(pc.templateNode, "campaign %q template: template %q (%s) fails to render with %s: %v", pc.Key, pc.Template, loc, sample, err)
+	}
+	return false
+}
+
+// sampleData returns the data a template of c is validated with in locale
+// loc: templates.SampleData, or with bare templates.BareSampleData plus
+// what c's audience guarantees (renewal_within: the renewal date;
+// anniversary: the start date). The second result ends the description of
+// the bare data (", renewal date or start date" when it has neither).
+func sampleData(c *outreach.Campaign, loc string, bare bool) (*templates.Data, string) {
+	full := templates.SampleData(c.Category, loc)
+	if !bare {
+		return full, ""
+	}
+	d := templates.BareSampleData(c.Category, loc)
+	var unset []string
+	if c.Trigger.Audience.RenewalWithin > 0 {
+		d.Account.RenewalDate = full.Account.RenewalDate
+	} else {
+		unset = append(unset, "renewal date")
+	}
+	if c.Trigger.Audience.Anniversary != "" {
+		d.Account.StartedAt = full.Account.StartedAt
+	} else {
+		unset = append(unset, "start date")
+	}
+	switch len(unset) {
+	case 0:
+		return d, ""
+	case 1:
+		return d, " or " + unset[0]
+	}
+	return d, ", " + unset[0] + " or " + unset[1]
 }
 
 // templateNames lists the folders of templates/, for "use one of" hints.

@@ -378,6 +378,42 @@ campaigns:
 		},
 	},
 	{
+		// Validation renders each template a second time for a contact
+		// without optional data: an unguarded renewal date fails there for
+		// the event campaign, not for the renewal_within one (its accounts
+		// always have a renewal date), nor when guarded by {{with}}.
+		name: "optional data without a guard",
+		yaml: `campaigns:
+  - key: renewal
+    category: transactional
+    trigger: {schedule: "0 9 * * *", audience: {renewal_within: 60d}}
+    template: renews
+  - key: anniversary
+    category: lifecycle
+    trigger: {schedule: "@daily", audience: {anniversary: started_at}}
+    template: years
+  - key: upsell
+    category: marketing
+    trigger: {event: plan.viewed}
+    template: renews
+  - key: guarded
+    category: marketing
+    trigger: {event: plan.viewed}
+    template: guarded
+`,
+		tmpl: map[string]string{
+			"templates/renews/en.txt":   "---\nsubject: Renewal\n---\nRenews on {{date .Account.RenewalDate}}.\n",
+			"templates/renews/en.html":  "<p>Renews soon.</p>\n",
+			"templates/years/en.txt":    "---\nsubject: {{anniversaryYears}} years since {{date .Account.StartedAt}}\n---\nThanks.\n",
+			"templates/years/en.html":   "<p>Thanks.</p>\n",
+			"templates/guarded/en.txt":  "---\nsubject: News\n---\n{{with .Account.RenewalDate}}Renews on {{date .}}.{{end}}\n",
+			"templates/guarded/en.html": "<p>{{if .Account.RenewalDate}}Renews on {{date .Account.RenewalDate}}.{{end}}</p>\n",
+		},
+		want: []string{
+			`pack/templates/renews/en.txt:4:13: in {{date .Account.RenewalDate}}: .Account.RenewalDate is not set for this contact; use an optional date inside {{with .Account.RenewalDate}}{{date .}}{{end}} (rendering en for a sample marketing contact without optional data (no name, role or zone; an account with no name, plan, renewal date or start date) of campaign "upsell")`,
+		},
+	},
+	{
 		name: "top level",
 		yaml: `policy: [1]
 campaign:

@@ -40,12 +40,15 @@ type Person struct {
 	Timezone  string
 }
 
-// Org is the recipient's account (the customer company).
+// Org is the recipient's account (the customer company). Its dates are
+// optional, so they are pointers: nil when the account has none, which
+// {{with .Account.RenewalDate}}...{{end}} and {{if ...}} skip (a zero
+// time.Time would count as set in a template).
 type Org struct {
 	Name        string
 	Plan        string
-	RenewalDate time.Time // a calendar date at 00:00 UTC; zero = unset
-	StartedAt   time.Time // zero = unset
+	RenewalDate *time.Time // a calendar date at 00:00 UTC; nil = unset
+	StartedAt   *time.Time // nil = unset
 }
 
 // CampaignInfo names the campaign a message belongs to.
@@ -72,15 +75,16 @@ func PersonFromContact(c *outreach.Contact) Person {
 // YYYY-MM-DD date is an error (the store only keeps valid ones).
 func OrgFromAccount(a *outreach.Account) (Org, error) {
 	o := Org{Name: a.Name, Plan: a.Plan}
-	if a.StartedAt != nil {
-		o.StartedAt = *a.StartedAt
+	if a.StartedAt != nil && !a.StartedAt.IsZero() {
+		started := *a.StartedAt
+		o.StartedAt = &started
 	}
 	if a.RenewalDate != "" {
 		d, err := time.Parse(time.DateOnly, a.RenewalDate)
 		if err != nil {
 			return Org{}, fmt.Errorf("account %s: renewal_date %q is not a date (2026-12-31)", a.ExternalID, a.RenewalDate)
 		}
-		o.RenewalDate = d
+		o.RenewalDate = &d
 	}
 	return o, nil
 }
@@ -128,9 +132,11 @@ func SampleData(category, locale string) *Data {
 		c = CampaignInfo{Key: "sample", Name: "Sample campaign"}
 	}
 	c.Category = category
+	renewal := time.Date(2026, time.December, 31, 0, 0, 0, 0, time.UTC)
+	started := time.Date(2023, time.November, 14, 9, 0, 0, 0, time.UTC)
 	d := &Data{
 		Contact:  p,
-		Account:  Org{Name: "Acme Logistics", Plan: "Business", RenewalDate: time.Date(2026, time.December, 31, 0, 0, 0, 0, time.UTC), StartedAt: time.Date(2023, time.November, 14, 9, 0, 0, 0, time.UTC)},
+		Account:  Org{Name: "Acme Logistics", Plan: "Business", RenewalDate: &renewal, StartedAt: &started},
 		Campaign: c,
 		// The occurrence of an anniversary is its year; other campaigns do
 		// not print theirs.
@@ -146,6 +152,22 @@ func SampleData(category, locale string) *Data {
 			d.SurveyLinks[i] = fmt.Sprintf("https://outreach.example.com/s/sample-survey-token?score=%d", i)
 		}
 	}
+	return d
+}
+
+// BareSampleData returns SampleData with every optional field empty, as
+// for a real contact known only by an email address: no name, role or zone,
+// and an account without name, plan, renewal date or start date. Pack
+// validation renders templates with it as well, so that a template printing
+// an optional value without a guard such as
+// {{with .Account.RenewalDate}}{{date .}}{{end}} fails there rather than on
+// a real contact. The caller sets back what its campaign guarantees (an
+// audience of renewal_within always has a renewal date).
+func BareSampleData(category, locale string) *Data {
+	d := SampleData(category, locale)
+	d.Contact = Person{Email: d.Contact.Email, Locale: d.Contact.Locale}
+	d.Account = Org{}
+	d.Location = nil
 	return d
 }
 

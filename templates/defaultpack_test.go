@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/outreach-dev/outreach"
 	"github.com/outreach-dev/outreach/templates"
@@ -136,6 +137,43 @@ func TestDefaultPackRendersForAnyContact(t *testing.T) {
 			t.Errorf("%s: a contact without a name is not greeted with the default:\n%s", name, r.Text)
 		}
 		checkRendered(t, r, d)
+	}
+}
+
+// TestDefaultPackRendersWithoutOptionalData renders every template and
+// locale of the default pack for a contact known only by an email address,
+// whose account has no name, plan or dates, except the date its campaign's
+// audience guarantees: renewal-reminder goes to accounts with a renewal
+// date (renewal_within), anniversary to accounts with a start date.
+func TestDefaultPackRendersWithoutOptionalData(t *testing.T) {
+	set := loadDefault(t)
+	started := time.Date(2023, time.November, 14, 9, 0, 0, 0, time.UTC)
+	guaranteed := map[string]outreach.Account{
+		"renewal-reminder": {RenewalDate: "2026-12-31"},
+		"anniversary":      {StartedAt: &started},
+	}
+	for name, category := range defaultTemplates {
+		for _, loc := range set.Locales(name) {
+			a := guaranteed[name]
+			org, err := templates.OrgFromAccount(&a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := templates.BareSampleData(category, loc)
+			d.Account = org
+			r, err := set.Render(name, loc, d)
+			if err != nil {
+				t.Errorf("%s/%s: %v", name, loc, err)
+				continue
+			}
+			checkRendered(t, r, d)
+		}
+	}
+	d := templates.BareSampleData(outreach.CategoryTransactional, "pt")
+	d.Account, _ = templates.OrgFromAccount(&outreach.Account{RenewalDate: "2026-12-31"})
+	r, err := set.Render("renewal-reminder", "pt", d)
+	if err != nil || !strings.Contains(r.Subject, "31 de dezembro de 2026") || !strings.Contains(r.Text, "31 de dezembro de 2026") {
+		t.Errorf("renewal reminder: %v\n%+v", err, r)
 	}
 }
 

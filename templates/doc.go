@@ -39,7 +39,13 @@
 // html/template, so contact and event data are escaped. A missing value is
 // an error naming it (missingkey=error; event properties set to null count
 // as absent): a template prints an optional event property inside
-// {{with index .Event "ticket_id"}}...{{end}}.
+// {{with index .Event "ticket_id"}}...{{end}}. The account's dates
+// (.Account.RenewalDate, .Account.StartedAt) are optional too: nil when
+// unset, so {{with .Account.RenewalDate}}{{date .}}{{end}} skips them, while
+// {{date .Account.RenewalDate}} on an account without one is an error naming
+// the field, and printing one that is unset ("<nil>") is an error as well.
+// Validation renders with SampleData and with BareSampleData, which has
+// none of the optional values.
 //
 // The renderer, not the template, adds what every email must carry: an HTML
 // fragment is wrapped in a simple table layout (inline styles, no scripts,
@@ -51,11 +57,13 @@
 // Functions available in every template:
 //
 //	greeting         "Hi Ana," / "Olá, Ana!" / "Здравствуйте, Анна!" (localised, name-aware)
-//	firstName        the contact's first name, or a localised default ("there")
+//	firstName        the contact's given name, titles skipped ("Dr. Maria da
+//	                 Silva" -> Maria), or a localised default ("there")
 //	npsScale         HTML: a row of 11 links 0..10 with localised end labels;
 //	                 text: a legend line and "0: URL" lines. Optional two
 //	                 arguments replace the end labels (e.g. for CSAT).
-//	date             a date in the contact's locale and zone ("31 de dezembro de 2026")
+//	date             a date in the contact's locale and zone ("31 de dezembro de 2026");
+//	                 takes a time.Time, an optional *time.Time or "2026-12-31"
 //	plural N FORMS   the form of FORMS for N under the locale's plural rules
 //	anniversaryYears the years since Account.StartedAt at this occurrence
 //	unsubscribeURL   the contact's signed unsubscribe link

@@ -62,20 +62,29 @@ func (r *renderer) unsubscribeURL() (string, error) {
 	return r.d.UnsubscribeURL, nil
 }
 
+// errDateNotSet is date's error for an unset date: a nil *time.Time (an
+// optional date of the account) or a zero time.Time. execMessage names the
+// field and the {{with}} guard.
+var errDateNotSet = errors.New("the date is not set")
+
 // date formats a calendar date in the template's language. Times with a
 // clock are shown in the recipient's zone; a value at exactly 00:00:00 UTC
 // is a calendar date (how renewal dates are kept) and is shown as is, so
 // that 31 December does not become 30 December in Sao Paulo. Accepts
-// time.Time, *time.Time and "2026-12-31" or RFC 3339 strings.
+// time.Time, *time.Time (the account's optional dates) and "2026-12-31" or
+// RFC 3339 strings; an unset date is an error, never "1 January 1".
 func (r *renderer) date(v any) (string, error) {
 	var t time.Time
 	switch x := v.(type) {
 	case time.Time:
 		t = x
 	case *time.Time:
-		if x != nil {
-			t = *x
+		if x == nil {
+			return "", errDateNotSet
 		}
+		t = *x
+	case nil:
+		return "", errDateNotSet
 	case string:
 		var err error
 		if t, err = time.Parse(time.DateOnly, x); err != nil {
@@ -87,7 +96,7 @@ func (r *renderer) date(v any) (string, error) {
 		return "", fmt.Errorf("cannot format a %T as a date", v)
 	}
 	if t.IsZero() {
-		return "", errors.New("the date is not set")
+		return "", errDateNotSet
 	}
 	if !isCalendarDate(t) {
 		t = t.In(r.d.Location)
@@ -142,7 +151,10 @@ func toInt(v any) (int, error) {
 // from which Account.StartedAt's year is subtracted; a small number is taken
 // as the count itself; otherwise it is computed from StartedAt and Now.
 func (r *renderer) anniversaryYears() (int, error) {
-	start := r.d.Account.StartedAt
+	var start time.Time
+	if r.d.Account.StartedAt != nil {
+		start = *r.d.Account.StartedAt
+	}
 	n, err := strconv.Atoi(strings.TrimSpace(r.d.Occurrence))
 	switch {
 	case err == nil && n >= 1000 && !start.IsZero():

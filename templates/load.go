@@ -184,8 +184,8 @@ func parseEntry(fsys fs.FS, name, locale, txtPath, htmlPath string, problems *Lo
 		problems.add(htmlPath, 0, 0, "cannot read: %v", unwrapPath(err))
 		return nil
 	}
-	e.htmlPart = part{path: htmlPath, firstCol: 1}
-	e.html, err = newHTML(htmlPath).Parse(normalizeNewlines(string(html)))
+	e.htmlPart = part{path: htmlPath, firstCol: 1, source: normalizeNewlines(string(html))}
+	e.html, err = newHTML(htmlPath).Parse(e.htmlPart.source)
 	if err == nil {
 		err = checkEscaping(e.html)
 	}

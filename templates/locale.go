@@ -237,9 +237,18 @@ func langFor(locale string) *lang {
 }
 
 // firstNameOf picks the given name out of a full name: the first word, or
-// the last in languages that write the family name first ("Kovács Anna").
+// the last in languages that write the family name first ("Kovács Anna"),
+// once titles and forms of address are dropped from both ends ("Dr. Maria
+// da Silva" -> "Maria", "dr. Kovács Anna" -> "Anna"). A name made only of
+// titles has no given name.
 func (l *lang) firstNameOf(name string) string {
 	words := strings.Fields(name)
+	for len(words) > 0 && isHonorific(words[0]) {
+		words = words[1:]
+	}
+	for len(words) > 0 && isHonorific(words[len(words)-1]) {
+		words = words[:len(words)-1]
+	}
 	if len(words) == 0 {
 		return ""
 	}
@@ -247,6 +256,39 @@ func (l *lang) firstNameOf(name string) string {
 		return words[0]
 	}
 	return words[len(words)-1]
+}
+
+// isHonorific reports whether a word of a name is a title or a form of
+// address rather than a name, in any case, with or without its dots.
+func isHonorific(word string) bool {
+	return honorifics[strings.ToLower(strings.ReplaceAll(word, ".", ""))]
+}
+
+// honorifics are titles written before (or, for degrees and generations,
+// after) a name, lower-cased without dots. Words that are also given names
+// somewhere are left out: Don, Dom, Dona (Spanish and Portuguese), Sig
+// (Italian, Norwegian). It is read-only.
+var honorifics = map[string]bool{
+	// English
+	"mr": true, "mrs": true, "ms": true, "miss": true, "mx": true, "dr": true, "prof": true,
+	"sir": true, "dame": true, "rev": true, "revd": true, "phd": true, "jr": true,
+	// Portuguese and Spanish
+	"sr": true, "sra": true, "srta": true, "srª": true, "dra": true, "drª": true, "profa": true,
+	"profª": true, "eng": true, "enga": true, "engª": true, "exmo": true, "exma": true,
+	"doña": true, "dña": true, "lic": true, "lcda": true, "lcdo": true,
+	// French
+	"m": true, "mme": true, "mmes": true, "mlle": true, "me": true, "pr": true,
+	// German and Dutch
+	"herr": true, "frau": true, "hr": true, "fr": true, "dipl-ing": true, "ing": true,
+	"mag": true, "dhr": true, "mevr": true, "mw": true, "ir": true, "drs": true,
+	// Italian
+	"sigra": true, "signa": true, "dott": true, "dottssa": true, "avv": true,
+	// Russian
+	"г-н": true, "г-жа": true, "господин": true, "госпожа": true,
+	// Hungarian
+	"ifj": true, "id": true, "özv": true,
+	// Indonesian
+	"bapak": true, "bpk": true, "pak": true, "ibu": true, "bu": true, "sdr": true, "sdri": true, "kak": true,
 }
 
 // resolvedCache remembers Resolve's answers per template and requested

@@ -141,5 +141,30 @@ func execMessage(s string) string {
 		return fmt.Sprintf("missing variable %s%s", context, hint)
 	}
 	detail = strings.TrimPrefix(detail, "error calling ")
+	if unsetDate(detail) {
+		field, guard := "the date", optionalDates[0]
+		for _, f := range optionalDates {
+			if strings.Contains(context, f) {
+				field, guard = f, f
+				break
+			}
+		}
+		use := "{{date .}}"
+		if !strings.HasPrefix(context, "date ") {
+			use = "..."
+		}
+		return fmt.Sprintf("in {{%s}}: %s is not set for this contact; use an optional date inside {{with %s}}%s{{end}}", context, field, guard, use)
+	}
 	return fmt.Sprintf("in {{%s}}: %s", context, detail)
+}
+
+// optionalDates are the dates of the template data that are nil when unset.
+var optionalDates = []string{".Account.RenewalDate", ".Account.StartedAt"}
+
+// unsetDate reports whether an execution error is about an unset date:
+// date's own error, or a method of a nil *time.Time ({{.Account.RenewalDate.Year}}).
+func unsetDate(detail string) bool {
+	return strings.HasSuffix(detail, "date: "+errDateNotSet.Error()) ||
+		strings.Contains(detail, "called using nil *Time pointer") ||
+		strings.Contains(detail, "nil pointer evaluating *time.Time")
 }

@@ -159,6 +159,9 @@ func execText(t *texttemplate.Template, pt part, d *Data) (string, error) {
 	if strings.Contains(out, "<no value>") && !strings.Contains(pt.source, "<no value>") {
 		return "", pt.noValue()
 	}
+	if strings.Contains(out, "<nil>") && !strings.Contains(pt.source, "<nil>") {
+		return "", pt.nilValue()
+	}
 	return out, nil
 }
 
@@ -169,7 +172,11 @@ func execHTML(t *htmltemplate.Template, pt part, d *Data) (string, error) {
 	if err := t.Execute(b, d); err != nil {
 		return "", pt.problem(err)
 	}
-	return b.String(), nil
+	out := b.String()
+	if strings.Contains(out, "&lt;nil&gt;") && !strings.Contains(pt.source, "&lt;nil&gt;") {
+		return "", pt.nilValue()
+	}
+	return out, nil
 }
 
 // printedIndex finds an action that prints an index lookup, the only way
@@ -179,14 +186,40 @@ var printedIndex = regexp.MustCompile(`\{\{-?\s*index\s`)
 // noValue reports that the piece printed "<no value>", pointing at the most
 // likely culprit: a printed {{index ...}} of a missing key.
 func (pt part) noValue() *Problem {
-	line, col := pt.position(1, -1)
-	for i, l := range strings.Split(pt.source, "\n") {
-		if loc := printedIndex.FindStringIndex(l); loc != nil {
-			line, col = pt.position(i+1, loc[0])
-			break
-		}
+	line, col := pt.find(printedIndex)
+	if line == 0 {
+		line, col = pt.position(1, -1)
 	}
 	return &Problem{Path: pt.path, Line: line, Col: col, Message: `prints a missing value ("<no value>"): print optional values inside {{with index .Event "name"}}{{.}}{{end}}`}
+}
+
+// printedDate finds an action that prints one of the account's optional
+// dates as is, which prints "<nil>" when the date is unset.
+var printedDate = regexp.MustCompile(`\{\{-?\s*\$?\.Account\.(?:RenewalDate|StartedAt)\s*-?\}\}`)
+
+// nilValue reports that the piece printed "<nil>", an unset optional value
+// (an account date printed without date), pointing at the printed date or,
+// failing that, at a printed {{index ...}}.
+func (pt part) nilValue() *Problem {
+	line, col := pt.find(printedDate)
+	if line == 0 {
+		line, col = pt.find(printedIndex)
+	}
+	if line == 0 {
+		line, col = pt.position(1, -1)
+	}
+	return &Problem{Path: pt.path, Line: line, Col: col, Message: `prints an unset value ("<nil>"): print optional dates inside {{with .Account.RenewalDate}}{{date .}}{{end}}`}
+}
+
+// find returns the file position of the first match of re in the piece, or
+// 0, 0.
+func (pt part) find(re *regexp.Regexp) (int, int) {
+	for i, l := range strings.Split(pt.source, "\n") {
+		if loc := re.FindStringIndex(l); loc != nil {
+			return pt.position(i+1, loc[0])
+		}
+	}
+	return 0, 0
 }
 
 // textWithFooter ends the text part with the postal address and the

@@ -253,7 +253,7 @@ func TestDateFormats(t *testing.T) {
 	if err != nil || !strings.HasPrefix(r.Text, "31 December 2026|28 February 2026|") {
 		t.Errorf("zone: %q %v", r.Text, err)
 	}
-	d.Account.RenewalDate = time.Time{}
+	d.Account.RenewalDate = nil
 	_, err = set.Render("t", "en", d)
 	var p *templates.Problem
 	if !errors.As(err, &p) || !strings.Contains(p.Message, "date .Account.RenewalDate") || !strings.Contains(p.Message, "not set") {
@@ -282,7 +282,10 @@ func TestPluralAndAnniversary(t *testing.T) {
 			t.Fatal(err)
 		}
 		d := templates.SampleData(outreach.CategoryLifecycle, "ru")
-		d.Occurrence, d.Account.StartedAt = tt.occurrence, tt.started
+		d.Occurrence, d.Account.StartedAt = tt.occurrence, nil
+		if !tt.started.IsZero() {
+			d.Account.StartedAt = &tt.started
+		}
 		r, err := set.Render("t", "ru", d)
 		if err != nil {
 			t.Fatalf("%+v: %v", tt, err)
@@ -336,10 +339,144 @@ func TestCheckReportsRenderProblems(t *testing.T) {
 func TestOrgFromAccount(t *testing.T) {
 	started := time.Date(2023, 3, 15, 9, 0, 0, 0, time.UTC)
 	o, err := templates.OrgFromAccount(&outreach.Account{Name: "Acme", Plan: "Pro", RenewalDate: "2026-12-31", StartedAt: &started})
-	if err != nil || o.RenewalDate != time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC) || o.StartedAt != started || o.Name != "Acme" {
+	if err != nil || o.RenewalDate == nil || !o.RenewalDate.Equal(time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC)) ||
+		o.StartedAt == nil || !o.StartedAt.Equal(started) || o.Name != "Acme" {
 		t.Errorf("got %+v %v", o, err)
+	}
+	// Unset dates are nil, so that {{with}} and {{if}} skip them.
+	o, err = templates.OrgFromAccount(&outreach.Account{Name: "Acme"})
+	if err != nil || o.RenewalDate != nil || o.StartedAt != nil {
+		t.Errorf("account without dates: got %+v %v", o, err)
 	}
 	if _, err := templates.OrgFromAccount(&outreach.Account{ExternalID: "a1", RenewalDate: "soon"}); err == nil {
 		t.Error("a bad renewal date is accepted")
+	}
+}
+
+// TestOptionalAccountDates renders the account's optional dates for an
+// account that has them and one that has not (as OrgFromAccount converts
+// them): {{with}} and {{if}} skip an unset date, while printing one is an
+// error naming the field, never "1 January 1" or "0001-01-01".
+func TestOptionalAccountDates(t *testing.T) {
+	started := time.Date(2023, time.November, 14, 9, 0, 0, 0, time.UTC)
+	withDates, err := templates.OrgFromAccount(&outreach.Account{Name: "Acme", RenewalDate: "2026-12-31", StartedAt: &started})
+	if err != nil {
+		t.Fatal(err)
+	}
+	withoutDates, err := templates.OrgFromAccount(&outreach.Account{Name: "Acme"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		body       string
+		set, unset string // the rendered first line, or "error: " and part of the error
+	}{
+		{"{{with .Account.RenewalDate}}renews {{date .}}{{end}}.", "renews 31 December 2026.", "."},
+		{"{{if .Account.RenewalDate}}renews {{date .Account.RenewalDate}}{{else}}no date{{end}}", "renews 31 December 2026", "no date"},
+		{"{{with .Account.StartedAt}}since {{date .}}{{end}}.", "since 14 November 2023.", "."},
+		{"{{date .Account.RenewalDate}}", "31 December 2026",
+			"error: templates/t/en.txt:4:3: in {{date .Account.RenewalDate}}: .Account.RenewalDate is not set for this contact; use an optional date inside {{with .Account.RenewalDate}}{{date .}}{{end}}"},
+		{"x {{date .Account.StartedAt}}", "x 14 November 2023",
+			"error: templates/t/en.txt:4:5: in {{date .Account.StartedAt}}: .Account.StartedAt is not set for this contact; use an optional date inside {{with .Account.StartedAt}}{{date .}}{{end}}"},
+		{"{{.Account.RenewalDate.Year}}", "2026", "error: .Account.RenewalDate is not set for this contact"},
+		{"x\n{{.Account.RenewalDate}}", "x", `error: templates/t/en.txt:5:1: prints an unset value ("<nil>")`},
+	} {
+		set := setup(t, tt.body+"\n", "<p>"+tt.body+"</p>")
+		for _, c := range []struct {
+			account string
+			org     templates.Org
+			want    string
+		}{{"with dates", withDates, tt.set}, {"without dates", withoutDates, tt.unset}} {
+			d := templates.SampleData(outreach.CategoryTransactional, "en")
+			d.Account = c.org
+			r, err := set.Render("t", "en", d)
+			if wantErr, ok := strings.CutPrefix(c.want, "error: "); ok {
+				if err == nil || !strings.Contains(err.Error(), wantErr) {
+					t.Errorf("%q, account %s: error %v, want %q", tt.body, c.account, err, wantErr)
+				}
+				continue
+			}
+			if err != nil {
+				t.Errorf("%q, account %s: %v", tt.body, c.account, err)
+				continue
+			}
+			if got, _, _ := strings.Cut(r.Text, "\n"); got != c.want {
+				t.Errorf("%q, account %s: %q, want %q", tt.body, c.account, got, c.want)
+			}
+			for _, bad := range []string{"0001", "January 1\n", "<nil>", "&lt;nil&gt;"} {
+				if strings.Contains(r.Text, bad) || strings.Contains(r.HTML, bad) {
+					t.Errorf("%q, account %s: prints %q:\n%s\n%s", tt.body, c.account, bad, r.Text, r.HTML)
+				}
+			}
+		}
+	}
+}
+
+// TestPrintedUnsetDateInHTMLIsAnError: the HTML part alone printing an
+// unset date is caught too, at its position.
+func TestPrintedUnsetDateInHTMLIsAnError(t *testing.T) {
+	set := setup(t, "ok\n", "<p>ok</p>\n<p>{{.Account.StartedAt}}</p>")
+	d := templates.SampleData(outreach.CategoryTransactional, "en")
+	d.Account = templates.Org{Name: "Acme"}
+	_, err := set.Render("t", "en", d)
+	var p *templates.Problem
+	if !errors.As(err, &p) || p.Path != "templates/t/en.html" || p.Line != 2 || p.Col != 4 || !strings.Contains(p.Message, `"<nil>"`) {
+		t.Errorf("got %v", err)
+	}
+}
+
+func TestGreetingSkipsTitles(t *testing.T) {
+	files := map[string]string{}
+	for _, loc := range []string{"en", "pt", "fr", "ru", "hu", "id"} {
+		files["t/"+loc+".txt"] = "---\nsubject: S\n---\n{{greeting}}|{{firstName}}\n"
+		files["t/"+loc+".html"] = "x"
+	}
+	set, err := templates.Load(pack(files), "templates")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ locale, name, want string }{
+		{"pt", "Dr. Maria da Silva", "Olá, Maria!|Maria"},
+		{"pt", "dra maria souza", "Olá, maria!|maria"},
+		{"pt-BR", "Sra. Ana Souza", "Olá, Ana!|Ana"},
+		{"pt", "Sr.ª Ana Souza", "Olá, Ana!|Ana"},
+		{"en", "Mr. John Smith", "Hi John,|John"},
+		{"en", "MRS JANE DOE", "Hi JANE,|JANE"},
+		{"en", "Prof. Dr. Jane Cooper", "Hi Jane,|Jane"},
+		{"en", "Ms Jane Cooper", "Hi Jane,|Jane"},
+		{"es", "Sra. Lucía Pérez", "Hi Lucía,|Lucía"},
+		{"fr", "M. Jean Dupont", "Bonjour Jean,|Jean"},
+		{"fr", "Mme Claire Martin", "Bonjour Claire,|Claire"},
+		{"fr", "mlle. Claire Martin", "Bonjour Claire,|Claire"},
+		{"de", "Herr Dipl.-Ing. Hans Müller", "Hi Hans,|Hans"},
+		{"de", "Frau Dr. Anna Schmidt", "Hi Anna,|Anna"},
+		{"it", "Dott.ssa Giulia Rossi", "Hi Giulia,|Giulia"},
+		{"ru", "г-н Иван Петров", "Здравствуйте, Иван!|Иван"},
+		{"ru", "Госпожа Анна Смирнова", "Здравствуйте, Анна!|Анна"},
+		{"id", "Ibu Rina Wijaya", "Halo, Kak Rina!|Rina"},
+		{"id", "Bpk. Budi Santoso", "Halo, Kak Budi!|Budi"},
+		// Hungarian keeps the family name first: the given name is last.
+		{"hu", "dr. Kovács Anna", "Kedves Anna!|Anna"},
+		{"hu", "Kovács Anna PhD", "Kedves Anna!|Anna"},
+		{"hu", "ifj. Kovács János", "Kedves János!|János"},
+		{"hu", "Prof. Dr. Kovács Anna dr.", "Kedves Anna!|Anna"},
+		// Only titles: no given name, the localised default.
+		{"en", "Dr.", "Hi there,|there"},
+		{"pt", "Sra.", "Olá!|cliente"},
+		// Names that merely start like a title, or are given names too.
+		{"en", "Drake Bell", "Hi Drake,|Drake"},
+		{"fr", "Marianne Martin", "Bonjour Marianne,|Marianne"},
+		{"en", "Don Draper", "Hi Don,|Don"},
+		{"en", "Sig Hansen", "Hi Sig,|Sig"},
+	} {
+		d := templates.SampleData(outreach.CategoryLifecycle, tt.locale)
+		d.Contact.Name, d.Contact.FirstName = tt.name, ""
+		r, err := set.Render("t", tt.locale, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, _, _ := strings.Cut(r.Text, "\n"); got != tt.want {
+			t.Errorf("%s %q: %q, want %q", tt.locale, tt.name, got, tt.want)
+		}
 	}
 }
