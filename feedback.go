@@ -55,6 +55,10 @@ type NPSFilter struct {
 	Account  string     // account external id
 	From     *time.Time // inclusive
 	To       *time.Time // exclusive
+	// ExcludeCampaigns leaves the surveys and answers of these campaign
+	// keys out of the report: without a Campaign, the HTTP API passes the
+	// CSAT campaigns here, so that the NPS counts NPS surveys only.
+	ExcludeCampaigns []string
 }
 
 // NPSReport is the Net Promoter Score of the responses a filter selects:
@@ -95,6 +99,11 @@ type FeedbackStore interface {
 	SuppressionScopes(ctx context.Context, email string) ([]string, error)
 	// AddSuppressions is IngestStore.AddSuppressions.
 	AddSuppressions(ctx context.Context, items []Suppression) (BatchResult, error)
-	// NPS computes the NPS report of the responses f selects.
+	// NPS computes the NPS report of the responses f selects. An unknown
+	// account is ENOTFOUND.
 	NPS(ctx context.Context, f NPSFilter) (*NPSReport, error)
+	// SentCampaigns returns the keys of the campaigns that ever sent an
+	// email or received an answer, sorted, including campaigns no longer
+	// in the active pack.
+	SentCampaigns(ctx context.Context) ([]string, error)
 }

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,13 +16,20 @@ type npsBody struct {
 	Account  string     `json:"account,omitempty"`
 	From     *time.Time `json:"from,omitempty"`
 	To       *time.Time `json:"to,omitempty"`
+	// CSAT is true when Campaign is a CSAT campaign: the figures are then
+	// those of its 0-10 satisfaction answers, not a Net Promoter Score.
+	CSAT bool `json:"csat,omitempty"`
+	// Excluded lists the CSAT campaigns left out of a report without
+	// campaign=.
+	Excluded []string `json:"excluded_campaigns,omitempty"`
 	*outreach.NPSReport
 }
 
 // handleNPS answers GET /api/v1/nps?campaign=&account=&from=&to= (admin):
 // the NPS of the responses given in [from, to), their counts by group, and
 // the surveys sent in the window with their response rate. Every filter is
-// optional; times are RFC 3339.
+// optional; times are RFC 3339. Without campaign=, CSAT surveys are left
+// out (npsCampaigns).
 func (s *Server) handleNPS(w http.ResponseWriter, r *http.Request) error {
 	if s.Feedback.Store == nil {
 		writeJSON(w, http.StatusServiceUnavailable, errorBody{Error: "NPS is not available: the server has no feedback store"})
@@ -39,10 +47,55 @@ func (s *Server) handleNPS(w http.ResponseWriter, r *http.Request) error {
 	if f.From != nil && f.To != nil && !f.From.Before(*f.To) {
 		return outreach.Errorf(outreach.EINVALID, "from (%s) must be before to (%s)", f.From.Format(time.RFC3339), f.To.Format(time.RFC3339))
 	}
+	body := npsBody{Campaign: f.Campaign, Account: f.Account, From: f.From, To: f.To}
+	if err := s.npsCampaigns(r, &f, &body); err != nil {
+		return err
+	}
 	rep, err := s.Feedback.Store.NPS(r.Context(), f)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, npsBody{Campaign: f.Campaign, Account: f.Account, From: f.From, To: f.To, NPSReport: rep})
+	body.NPSReport = rep
+	writeJSON(w, http.StatusOK, body)
+	return nil
+}
+
+// npsCampaigns settles which campaigns a report covers. A named campaign
+// must be in the active pack or have sent something (a typo is a 404, not
+// a report of zeros); a CSAT campaign is answered too, marked csat. Without
+// a campaign, the CSAT campaigns (csatCampaign: of the active pack, and
+// every key that ever sent) are excluded, so the NPS counts NPS surveys
+// only.
+func (s *Server) npsCampaigns(r *http.Request, f *outreach.NPSFilter, body *npsBody) error {
+	pack := s.Feedback.activePack()
+	if f.Campaign != "" {
+		if pack == nil || pack.Campaign(f.Campaign) == nil {
+			sent, err := s.Feedback.Store.SentCampaigns(r.Context())
+			if err != nil {
+				return err
+			}
+			if !slices.Contains(sent, f.Campaign) {
+				return outreach.Errorf(outreach.ENOTFOUND, "no campaign %q: it is not in the active campaign pack and never sent anything", f.Campaign)
+			}
+		}
+		body.CSAT = csatCampaign(pack, f.Campaign)
+		return nil
+	}
+	keys, err := s.Feedback.Store.SentCampaigns(r.Context())
+	if err != nil {
+		return err
+	}
+	if pack != nil {
+		for _, c := range pack.Campaigns {
+			keys = append(keys, c.Key)
+		}
+	}
+	slices.Sort(keys)
+	for _, k := range slices.Compact(keys) {
+		if csatCampaign(pack, k) {
+			f.ExcludeCampaigns = append(f.ExcludeCampaigns, k)
+		}
+	}
+	body.Excluded = f.ExcludeCampaigns
 	return nil
 }

@@ -2,9 +2,11 @@ package httpapi
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -49,10 +51,12 @@ func TestNPSAPI(t *testing.T) {
 		}
 		return res.StatusCode, m
 	}
+	// Without campaign=, the CSAT survey is left out.
 	status, all := get(url.Values{})
-	if status != http.StatusOK || all["nps"] != 20.0 || all["promoters"] != 3.0 || all["passives"] != 0.0 ||
-		all["detractors"] != 2.0 || all["responses"] != 5.0 || all["surveys_sent"] != 6.0 || all["response_rate"] != 0.8333 {
-		t.Errorf("all: %d %v, want NPS 20 (3 promoters, 2 detractors of 5), 5 of 6 answered", status, all)
+	if status != http.StatusOK || all["nps"] != 0.0 || all["promoters"] != 2.0 || all["passives"] != 0.0 ||
+		all["detractors"] != 2.0 || all["responses"] != 4.0 || all["surveys_sent"] != 5.0 || all["response_rate"] != 0.8 ||
+		fmt.Sprint(all["excluded_campaigns"]) != "[csat-support]" {
+		t.Errorf("all: %d %v, want NPS 0 (2 promoters, 2 detractors of 4), 4 of 5 answered, csat-support excluded", status, all)
 	}
 	day := testNow.Add(12 * time.Hour).Format(time.RFC3339)
 	status, m := get(url.Values{"campaign": {"nps"}, "account": {"a1"}, "to": {day}})
@@ -60,11 +64,15 @@ func TestNPSAPI(t *testing.T) {
 		t.Errorf("nps, a1, first day: %d %v, want NPS 33.3 of 3", status, m)
 	}
 	status, m = get(url.Values{"from": {day}})
-	if status != http.StatusOK || m["nps"] != 100.0 || m["responses"] != 1.0 {
-		t.Errorf("second day: %d %v, want the CSAT answer only", status, m)
-	}
-	status, m = get(url.Values{"campaign": {"none"}})
 	if status != http.StatusOK || m["nps"] != nil || m["responses"] != 0.0 {
+		t.Errorf("second day: %d %v, want no NPS answer (only a CSAT one)", status, m)
+	}
+	status, m = get(url.Values{"campaign": {"csat-support"}, "from": {day}})
+	if status != http.StatusOK || m["nps"] != 100.0 || m["responses"] != 1.0 || m["csat"] != true {
+		t.Errorf("csat-support, second day: %d %v, want the CSAT answer, marked csat", status, m)
+	}
+	status, m = get(url.Values{"campaign": {"nps"}, "from": {day}})
+	if status != http.StatusOK || m["nps"] != nil || m["responses"] != 0.0 || m["csat"] != nil {
 		t.Errorf("no responses: %d %v, want nps null", status, m)
 	}
 	for _, bad := range []url.Values{{"from": {"yesterday"}}, {"to": {"2026-13-01"}}, {"from": {day}, "to": {day}}} {
@@ -84,5 +92,68 @@ func TestNPSAPI(t *testing.T) {
 	}
 	if len(tl.Responses) != 3 {
 		t.Errorf("bob's timeline has %d responses, want 3", len(tl.Responses))
+	}
+}
+
+// TestNPSLeavesOutCSAT: a campaign is CSAT by its key or its template in
+// the active pack; without campaign= its answers do not move the NPS, with
+// campaign= they are reported (marked csat). An unknown campaign is a 404.
+func TestNPSLeavesOutCSAT(t *testing.T) {
+	t.Parallel()
+	e := newSQLiteEnv(t)
+	e.s.Feedback.Pack = func() *outreach.Pack {
+		return &outreach.Pack{Campaigns: []outreach.Campaign{
+			{Key: "nps-onboarding", Category: outreach.CategorySurvey, Template: "nps"},
+			{Key: "ticket-feedback", Category: outreach.CategorySurvey, Template: "csat"},
+			{Key: "nps-qbr", Category: outreach.CategorySurvey, Template: "nps"}, // never sent
+		}}
+	}
+	get := func(query url.Values) (int, map[string]any) {
+		t.Helper()
+		h := http.Header{"Authorization": {"Bearer " + adminToken}}
+		res, body := e.request(t, http.MethodGet, "/api/v1/nps?"+query.Encode(), "", "", h)
+		var m map[string]any
+		if err := json.Unmarshal([]byte(body), &m); err != nil {
+			t.Fatalf("nps body %q: %v", body, err)
+		}
+		return res.StatusCode, m
+	}
+	answer := func(id, campaign string, score int) {
+		t.Helper()
+		e.deliver(t, id, campaign, outreach.CategorySurvey, outreach.DeliverySent, "bob@example.com")
+		if res, body := e.form(t, e.surveyPath(id, score), "score="+strconv.Itoa(score)); res.StatusCode != http.StatusOK {
+			t.Fatalf("answer %s: %d %s", id, res.StatusCode, body)
+		}
+	}
+	answer("n1", "nps-onboarding", 0)
+	if status, m := get(nil); status != http.StatusOK || m["nps"] != -100.0 {
+		t.Fatalf("one NPS answer of 0: %d %v, want NPS -100", status, m)
+	}
+	answer("t1", "ticket-feedback", 10) // csat template, key without "csat"
+	answer("r1", "csat-old", 10)        // removed from the pack; the key says CSAT
+	answer("o1", "nps-old", 0)          // removed from the pack, NPS
+	status, m := get(nil)
+	if status != http.StatusOK || m["nps"] != -100.0 || m["responses"] != 2.0 || m["surveys_sent"] != 2.0 ||
+		fmt.Sprint(m["excluded_campaigns"]) != "[csat-old ticket-feedback]" {
+		t.Errorf("after CSAT answers of 10: %d %v, want NPS -100 of the 2 NPS answers, CSAT campaigns excluded", status, m)
+	}
+	if status, m := get(url.Values{"account": {"a1"}}); status != http.StatusOK || m["nps"] != -100.0 || m["responses"] != 2.0 {
+		t.Errorf("account a1: %d %v, want NPS -100 of the 2 NPS answers", status, m)
+	}
+	status, m = get(url.Values{"campaign": {"ticket-feedback"}})
+	if status != http.StatusOK || m["nps"] != 100.0 || m["responses"] != 1.0 || m["csat"] != true || m["excluded_campaigns"] != nil {
+		t.Errorf("campaign=ticket-feedback: %d %v, want its answer, marked csat", status, m)
+	}
+	status, m = get(url.Values{"campaign": {"nps-old"}})
+	if status != http.StatusOK || m["nps"] != -100.0 || m["csat"] != nil {
+		t.Errorf("campaign=nps-old (removed, sent): %d %v, want its answer", status, m)
+	}
+	status, m = get(url.Values{"campaign": {"nps-qbr"}})
+	if status != http.StatusOK || m["nps"] != nil || m["responses"] != 0.0 {
+		t.Errorf("campaign=nps-qbr (in the pack, never sent): %d %v, want 200 with nps null", status, m)
+	}
+	status, m = get(url.Values{"campaign": {"nps-onbaording"}})
+	if msg, _ := m["error"].(string); status != http.StatusNotFound || !strings.Contains(msg, `"nps-onbaording"`) {
+		t.Errorf("campaign=nps-onbaording (a typo): %d %v, want 404 naming it", status, m)
 	}
 }

@@ -47,8 +47,8 @@ func (s *Server) pausePage(h func(w http.ResponseWriter, r *http.Request, p *Pau
 		setPublicHeaders(w.Header())
 		if f := s.Feedback; f != nil && f.Limiter != nil && f.ClientIP != nil {
 			if ok, wait := f.Limiter.Allow(f.ClientIP(r)); !ok {
-				w.Header().Set("Retry-After", strconv.Itoa(max(1, int(wait.Round(time.Second)/time.Second))))
-				s.renderPause(w, http.StatusTooManyRequests, pauseData{Title: "Too many requests", Message: "Please wait a minute and try again."})
+				w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(wait)))
+				s.renderPause(w, http.StatusTooManyRequests, pauseData{Title: "Too many requests", Message: "Too many requests came from your network in a short time. Please wait a few seconds and try again."})
 				return
 			}
 		}

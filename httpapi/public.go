@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"errors"
-	"net"
 	"net/http"
 	"strconv"
 	"time"
@@ -34,10 +33,15 @@ type Feedback struct {
 	// Limiter limits requests per client address on /s and /u; nil means
 	// the Default* limits on the server's clock.
 	Limiter *Limiter
-	// ClientIP returns the address a request is limited by; nil means the
-	// host of RemoteAddr. Behind a proxy, set it to read the proxy's
-	// header (only a trusted proxy's).
+	// ClientIP returns the address a request is limited by; nil means
+	// clientAddr: the peer's address, or behind a reverse proxy on a
+	// loopback or private address the client it names in
+	// X-Forwarded-For (public_addr.go).
 	ClientIP func(r *http.Request) string
+	// Pack returns the active campaign pack, read on each request: it
+	// tells CSAT surveys from NPS ones (csatCampaign) and which campaign
+	// keys exist. nil means no pack: campaign keys alone decide.
+	Pack func() *outreach.Pack
 
 	pages *pageSet
 }
@@ -57,27 +61,26 @@ func (s *Server) feedbackRoutes(mux *http.ServeMux) {
 		f.Limiter = l
 	}
 	if f.ClientIP == nil {
-		f.ClientIP = remoteHost
+		f.ClientIP = clientAddr
 	}
 	// Public pages (public_survey.go, public_unsubscribe.go): rate
 	// limited, HTML errors.
-	mux.Handle("GET /s/{token}", s.publicPage(s.handleSurveyForm))
-	mux.Handle("POST /s/{token}", s.publicPage(s.handleSurveyAnswer))
-	mux.Handle("GET /u/{token}", s.publicPage(s.handleUnsubscribeForm))
-	mux.Handle("POST /u/{token}", s.publicPage(s.handleUnsubscribe))
+	mux.Handle("GET /s/{token}", s.publicPage(s.handleSurveyForm, nil))
+	mux.Handle("POST /s/{token}", s.publicPage(s.handleSurveyAnswer, nil))
+	mux.Handle("GET /u/{token}", s.publicPage(s.handleUnsubscribeForm, nil))
+	mux.Handle("POST /u/{token}", s.publicPage(s.handleUnsubscribe, s.validUnsubscribeLink))
 	// The event webhook (webhook.go): signed, JSON errors.
 	s.handle(mux, "POST /webhooks/sendgrid", public, s.handleSendGridWebhook)
 	// NPS (nps.go).
 	s.handle(mux, "GET /api/v1/nps", adminScope, s.handleNPS)
 }
 
-// remoteHost returns the host part of the request's remote address.
-func remoteHost(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
+// activePack returns the active campaign pack, or nil when there is none.
+func (f *Feedback) activePack() *outreach.Pack {
+	if f.Pack == nil {
+		return nil
 	}
-	return host
+	return f.Pack()
 }
 
 // setPublicHeaders sets the headers of every public response: no referrer
@@ -96,17 +99,17 @@ func setPublicHeaders(h http.Header) {
 type pageHandler func(w http.ResponseWriter, r *http.Request) error
 
 // publicPage wraps a public page with its headers, the per-address rate
-// limit and the body limit.
-func (s *Server) publicPage(h pageHandler) http.Handler {
+// limit and the body limit. A request for which exempt (if not nil) is
+// true is outside the rate limit: neither refused nor counted.
+func (s *Server) publicPage(h pageHandler, exempt func(r *http.Request) bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f := s.Feedback
 		setPublicHeaders(w.Header())
-		if ok, wait := f.Limiter.Allow(f.ClientIP(r)); !ok {
-			secs := int(wait.Round(time.Second) / time.Second)
-			w.Header().Set("Retry-After", strconv.Itoa(max(1, secs)))
-			s.metrics.errors.WithLabelValues("rate_limited").Inc()
-			s.renderPage(w, r, http.StatusTooManyRequests, pageError, requestLocale(r), &pageData{TitleKey: "error_title", MessageKey: "error_rate"})
-			return
+		if exempt == nil || !exempt(r) {
+			if ok, wait := f.Limiter.Allow(f.ClientIP(r)); !ok {
+				s.tooManyRequests(w, r, wait)
+				return
+			}
 		}
 		if f.Store == nil || f.Links == nil {
 			s.renderPage(w, r, http.StatusServiceUnavailable, pageError, requestLocale(r), &pageData{TitleKey: "error_title", MessageKey: "error_unavailable"})
@@ -117,6 +120,21 @@ func (s *Server) publicPage(h pageHandler) http.Handler {
 			s.pageError(w, r, err)
 		}
 	})
+}
+
+// tooManyRequests answers a request refused by the rate limit: 429 with
+// Retry-After (whole seconds, at least 1) and a page that says to try
+// again in a few seconds, in the browser's language.
+func (s *Server) tooManyRequests(w http.ResponseWriter, r *http.Request, wait time.Duration) {
+	w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(wait)))
+	s.metrics.errors.WithLabelValues("rate_limited").Inc()
+	s.renderPage(w, r, http.StatusTooManyRequests, pageError, requestLocale(r), &pageData{TitleKey: "error_rate_title", MessageKey: "error_rate"})
+}
+
+// retryAfterSeconds is the Retry-After of a wait: whole seconds, rounded
+// up so that a client honouring it is not refused again, at least 1.
+func retryAfterSeconds(wait time.Duration) int {
+	return max(1, int((wait+time.Second-1)/time.Second))
 }
 
 // pageError answers a public page request with the friendly page for err,

@@ -29,7 +29,7 @@ func (s *Server) handleSurveyForm(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		score = -1 // a mangled link still shows the form
 	}
-	d := surveyPage(target, score, "")
+	d := s.surveyPage(target, score, "")
 	s.renderPage(w, r, http.StatusOK, pageSurvey, pageLocale(target.Locale), d)
 	return nil
 }
@@ -46,16 +46,16 @@ func (s *Server) handleSurveyAnswer(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	locale := pageLocale(target.Locale)
-	comment := strings.TrimSpace(strings.ReplaceAll(r.PostForm.Get("comment"), "\r\n", "\n"))
+	comment := cleanComment(r.PostForm.Get("comment"))
 	score, err := parseScore(r.PostForm.Get("score"))
 	if err != nil {
-		d := surveyPage(target, -1, comment)
+		d := s.surveyPage(target, -1, comment)
 		d.ErrorKey = "score_invalid"
 		s.renderPage(w, r, http.StatusBadRequest, pageSurvey, locale, d)
 		return nil
 	}
-	if utf8.RuneCountInString(comment) > MaxCommentRunes || !utf8.ValidString(comment) {
-		d := surveyPage(target, score, "")
+	if utf8.RuneCountInString(comment) > MaxCommentRunes {
+		d := s.surveyPage(target, score, "")
 		d.ErrorKey = "comment_too_long"
 		s.renderPage(w, r, http.StatusBadRequest, pageSurvey, locale, d)
 		return nil
@@ -97,10 +97,38 @@ func (s *Server) surveyTarget(w http.ResponseWriter, r *http.Request) (*outreach
 	return target, true, nil
 }
 
-// surveyPage returns the data of the survey page.
-func surveyPage(t *outreach.SurveyTarget, score int, comment string) *pageData {
+// surveyPage returns the data of the survey page: the CSAT question for a
+// CSAT campaign (csatCampaign), the NPS question otherwise.
+func (s *Server) surveyPage(t *outreach.SurveyTarget, score int, comment string) *pageData {
 	return &pageData{TitleKey: "survey_title", Scores: scores, Score: score, Comment: comment,
-		MaxComment: MaxCommentRunes, CSAT: strings.Contains(strings.ToLower(t.Campaign), "csat")}
+		MaxComment: MaxCommentRunes, CSAT: csatCampaign(s.Feedback.activePack(), t.Campaign)}
+}
+
+// csatCampaign reports whether the campaign with key asks a CSAT question
+// (satisfaction with the help received) rather than the NPS one: its key,
+// or the name of its template in the active pack, contains "csat" (in any
+// case). A key the pack no longer has (a removed campaign) is judged by
+// the key alone. The survey page and the NPS report use this one rule.
+func csatCampaign(pack *outreach.Pack, key string) bool {
+	if strings.Contains(strings.ToLower(key), "csat") {
+		return true
+	}
+	if pack == nil {
+		return false
+	}
+	c := pack.Campaign(key)
+	return c != nil && strings.Contains(strings.ToLower(c.Template), "csat")
+}
+
+// cleanComment normalises a survey comment: CRLF line ends become LF,
+// surrounding space goes, and bytes that are not UTF-8 (a browser sends
+// UTF-8, so only a broken or hand-made client sends them) and NUL
+// characters (which PostgreSQL cannot store) become U+FFFD, so the answer
+// is kept rather than refused for a stray byte.
+func cleanComment(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.ReplaceAll(s, "\x00", "\uFFFD")
+	return strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n"))
 }
 
 // parseScore parses a score from 0 to 10.

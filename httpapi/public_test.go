@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/internal/storetest"
 	"github.com/outreach-dev/outreach/links"
 	"github.com/outreach-dev/outreach/store"
 )
@@ -301,9 +303,13 @@ func TestPublicRateLimit(t *testing.T) {
 	}
 	e.s.Feedback.Limiter = lim // read on each request
 	path := e.unsubscribePath("bob@example.com")
+	n := 0
 	get := func(ip string) *http.Response {
 		req := httptest.NewRequest(http.MethodGet, path, nil)
 		req.RemoteAddr = ip + ":5555"
+		// A peer on the internet cannot pick its key with the header.
+		n++
+		req.Header.Set("X-Forwarded-For", "192.0.2."+strconv.Itoa(n))
 		rec := httptest.NewRecorder()
 		e.h.ServeHTTP(rec, req)
 		return rec.Result()
@@ -318,8 +324,24 @@ func TestPublicRateLimit(t *testing.T) {
 		t.Errorf("4th request: %d Retry-After %q, want 429 after 1 s", res.StatusCode, res.Header.Get("Retry-After"))
 	}
 	wantPublicHeaders(t, res)
+	// The page says what happened and, like Retry-After, to retry soon.
+	b, _ := io.ReadAll(res.Body)
+	if body := string(b); !strings.Contains(body, "<h1>Too many requests</h1>") || !strings.Contains(body, "wait a few seconds") ||
+		strings.Contains(body, "does not work") || strings.Contains(body, "minute") {
+		t.Errorf("429 page:\n%s\nwant headed \"Too many requests\", saying to wait a few seconds", body)
+	}
 	if res := get("203.0.113.9"); res.StatusCode != http.StatusOK {
 		t.Errorf("another address: %d, want 200", res.StatusCode)
+	}
+	// In the browser's language, like the other public pages.
+	req := httptest.NewRequest(http.MethodGet, path, nil)
+	req.RemoteAddr = "198.51.100.7:5555"
+	req.Header.Set("Accept-Language", "fr-FR")
+	rec := httptest.NewRecorder()
+	e.h.ServeHTTP(rec, req)
+	if body := rec.Body.String(); rec.Code != http.StatusTooManyRequests || !strings.Contains(body, "<h1>Trop de requêtes</h1>") ||
+		!strings.Contains(body, "quelques secondes") {
+		t.Errorf("429 for a French browser: %d\n%s\nwant the French page", rec.Code, body)
 	}
 	e.clock.Advance(time.Second)
 	if res := get("198.51.100.7"); res.StatusCode != http.StatusOK {
@@ -339,6 +361,64 @@ func TestPublicRoutesWithoutFeedbackAre503(t *testing.T) {
 		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
 		if rec.Code != http.StatusServiceUnavailable {
 			t.Errorf("GET %s without feedback: %d, want 503", path, rec.Code)
+		}
+	}
+}
+
+// TestSurveyCommentNotUTF8: bytes that are not UTF-8 (only a broken or
+// hand-made client sends them) become U+FFFD and the answer is kept; so
+// does NUL, which PostgreSQL cannot store. Nothing is called "too long".
+func TestSurveyCommentNotUTF8(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, dialect string) {
+		e := newFeedbackEnv(t, dialect)
+		e.deliver(t, "d1", "nps", outreach.CategorySurvey, outreach.DeliverySent, "bob@example.com")
+		for _, c := range []struct{ form, want string }{
+			{"score=7&comment=%ff%fe", "\uFFFD"},
+			{"score=8&comment=bon%ffjour+%C3%A7a", "bon\uFFFDjour ça"},
+			{"score=9&comment=a%00b", "a\uFFFDb"},
+		} {
+			res, body := e.form(t, e.surveyPath("d1", 7), c.form)
+			if res.StatusCode != http.StatusOK || !strings.Contains(body, "Thank you") || strings.Contains(body, "too long") {
+				t.Errorf("POST %s: %d\n%s\nwant 200 and thanks", c.form, res.StatusCode, body)
+				continue
+			}
+			tl, err := e.db.Timeline(t.Context(), "bob@example.com")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(tl.Responses) != 1 || tl.Responses[0].Comment != c.want {
+				t.Errorf("POST %s: responses %+v, want the comment %q", c.form, tl.Responses, c.want)
+			}
+		}
+	})
+}
+
+// TestSurveyPageWordingFollowsTemplate: a campaign is CSAT when its key or
+// its template in the active pack says so.
+func TestSurveyPageWordingFollowsTemplate(t *testing.T) {
+	t.Parallel()
+	e := newSQLiteEnv(t)
+	e.s.Feedback.Pack = func() *outreach.Pack {
+		return &outreach.Pack{Campaigns: []outreach.Campaign{
+			{Key: "ticket-feedback", Category: outreach.CategorySurvey, Template: "csat"},
+			{Key: "nps-onboarding", Category: outreach.CategorySurvey, Template: "nps"},
+			{Key: "csat-support", Category: outreach.CategorySurvey, Template: "nps"},
+		}}
+	}
+	const csatQ, npsQ = "How satisfied are you", "How likely are you to recommend"
+	for _, c := range []struct {
+		campaign, want string
+	}{
+		{"ticket-feedback", csatQ}, // the csat template under another key
+		{"nps-onboarding", npsQ},
+		{"csat-support", csatQ}, // the key says so
+		{"csat-removed", csatQ}, // no longer in the pack: the key decides
+		{"nps-removed", npsQ},
+	} {
+		e.deliver(t, c.campaign, c.campaign, outreach.CategorySurvey, outreach.DeliverySent, "bob@example.com")
+		res, body := e.request(t, http.MethodGet, e.surveyPath(c.campaign, 9), "", "", nil)
+		if res.StatusCode != http.StatusOK || !strings.Contains(body, c.want) {
+			t.Errorf("survey page of %s: %d, want the question %q", c.campaign, res.StatusCode, c.want)
 		}
 	}
 }

@@ -86,6 +86,21 @@ func (s *Server) handleUnsubscribe(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
+// validUnsubscribeLink reports whether the request carries a valid
+// unsubscribe token. Such a POST (one-click or the page's form) is outside
+// the rate limit: PRODUCT.md promises that one-click unsubscribe always
+// works, and it is idempotent and cheap (a signature check and an insert
+// that changes nothing the second time), while the limit exists against
+// guessing tokens and floods. Requests with an invalid token still count
+// and are refused beyond the limit.
+func (s *Server) validUnsubscribeLink(r *http.Request) bool {
+	if s.Feedback.Links == nil {
+		return false
+	}
+	_, err := s.Feedback.Links.Verify(r.PathValue("token"), links.KindUnsubscribe, s.Now())
+	return err == nil
+}
+
 // unsubscribeTarget verifies the unsubscribe token of the request and
 // returns its address and the page language (the contact's, else the
 // browser's). When ok is false the friendly page was written.

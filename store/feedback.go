@@ -240,8 +240,9 @@ func (db *DB) SuppressionScopes(ctx context.Context, email string) ([]string, er
 // NPS computes the NPS report for f. Responses (and the score) are those
 // given in the window; SurveysSent counts the survey deliveries sent in the
 // window, and Answered those of them with a response, so ResponseRate never
-// exceeds 1. An unknown account is ENOTFOUND (a typo would otherwise read
-// as "no answers").
+// exceeds 1; the campaigns in f.ExcludeCampaigns count in neither. An
+// unknown account is ENOTFOUND (a typo would otherwise read as "no
+// answers").
 func (db *DB) NPS(ctx context.Context, f outreach.NPSFilter) (*outreach.NPSReport, error) {
 	rep := &outreach.NPSReport{}
 	err := db.inTx(ctx, "nps", func(tx *sqlx.Tx, _ time.Time) error {
@@ -255,7 +256,7 @@ func (db *DB) NPS(ctx context.Context, f outreach.NPSFilter) (*outreach.NPSRepor
 				return err
 			}
 		}
-		q, args := npsWhere(`SELECT COUNT(*) AS responses,
+		q, args := db.npsWhere(`SELECT COUNT(*) AS responses,
 			COALESCE(SUM(CASE WHEN r.score >= 9 THEN 1 ELSE 0 END), 0) AS promoters,
 			COALESCE(SUM(CASE WHEN r.score <= 6 THEN 1 ELSE 0 END), 0) AS detractors
 			FROM survey_responses r JOIN deliveries d ON d.id = r.delivery_id WHERE 1 = 1`, "r.campaign", "r.at", f, accountID)
@@ -267,7 +268,7 @@ func (db *DB) NPS(ctx context.Context, f outreach.NPSFilter) (*outreach.NPSRepor
 		if err := tx.GetContext(ctx, &counts, db.rebind(q), args...); err != nil {
 			return err
 		}
-		q, args = npsWhere(`SELECT COUNT(*) AS sent, COUNT(r.delivery_id) AS answered
+		q, args = db.npsWhere(`SELECT COUNT(*) AS sent, COUNT(r.delivery_id) AS answered
 			FROM deliveries d LEFT JOIN survey_responses r ON r.delivery_id = d.id
 			WHERE d.category = 'survey' AND d.state = 'sent'`, "d.campaign", "d.sent_at", f, accountID)
 		var sent struct {
@@ -296,13 +297,17 @@ func (db *DB) NPS(ctx context.Context, f outreach.NPSFilter) (*outreach.NPSRepor
 }
 
 // npsWhere appends the filter's conditions to q: campaignCol and timeCol
-// name the columns the campaign and the window apply to; the account
-// applies to d.account_id.
-func npsWhere(q, campaignCol, timeCol string, f outreach.NPSFilter, accountID int64) (string, []any) {
+// name the columns the campaign (and the excluded campaigns) and the window
+// apply to; the account applies to d.account_id.
+func (db *DB) npsWhere(q, campaignCol, timeCol string, f outreach.NPSFilter, accountID int64) (string, []any) {
 	var args []any
 	if f.Campaign != "" {
 		q += " AND " + campaignCol + " = ?"
 		args = append(args, f.Campaign)
+	}
+	if len(f.ExcludeCampaigns) > 0 {
+		q += " AND NOT (" + db.inText(campaignCol) + ")"
+		args = append(args, jsonArray(f.ExcludeCampaigns))
 	}
 	if f.Account != "" {
 		q += " AND d.account_id = ?"
@@ -317,6 +322,17 @@ func npsWhere(q, campaignCol, timeCol string, f outreach.NPSFilter, accountID in
 		args = append(args, ms(*f.To))
 	}
 	return q, args
+}
+
+// SentCampaigns returns the keys of the campaigns that ever sent an email
+// (a delivery in state sent) or received a survey answer, sorted.
+func (db *DB) SentCampaigns(ctx context.Context) ([]string, error) {
+	keys := []string{}
+	if err := db.db.SelectContext(ctx, &keys, `SELECT campaign FROM deliveries WHERE state = 'sent'
+		UNION SELECT campaign FROM survey_responses ORDER BY campaign`); err != nil {
+		return nil, fmt.Errorf("sent campaigns: %w", err)
+	}
+	return keys, nil
 }
 
 // round rounds v to places decimal places.

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -225,6 +226,59 @@ func TestNPS(t *testing.T) {
 		}
 		if _, err := db.NPS(ctx, outreach.NPSFilter{Account: "zzz"}); outreach.ErrorCode(err) != outreach.ENOTFOUND {
 			t.Errorf("unknown account: err = %v, want ENOTFOUND", err)
+		}
+	})
+}
+
+func TestNPSExcludeCampaigns(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, dialect string) {
+		ctx := context.Background()
+		db := open(t, dialect)
+		seed(t, db)
+		// An NPS survey answered 0, a CSAT survey answered 10, an
+		// unanswered CSAT survey, another CSAT campaign answered 9.
+		for _, d := range []struct {
+			id, campaign string
+			score        int
+		}{{"n1", "nps-onboarding", 0}, {"c1", "ticket-feedback", 10}, {"c2", "ticket-feedback", -1}, {"c3", "csat-support", 9}} {
+			deliver(t, db, d.id, d.campaign, outreach.CategorySurvey, outreach.DeliverySent, t0)
+			if d.score >= 0 {
+				if err := db.RecordSurveyResponse(ctx, outreach.SurveyResponse{DeliveryID: d.id, Score: d.score, At: t0.Add(time.Hour)}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		plan(t, db, "p1", outreach.CategorySurvey) // camp-survey: planned, never sent
+
+		rep, err := db.NPS(ctx, outreach.NPSFilter{ExcludeCampaigns: []string{"ticket-feedback", "csat-support"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.NPS == nil || *rep.NPS != -100 || rep.Responses != 1 || rep.SurveysSent != 1 || rep.Answered != 1 {
+			t.Errorf("CSAT excluded = %+v, want NPS -100 from the one NPS survey", rep)
+		}
+		from, to := t0, t0.Add(2*time.Hour)
+		rep, err = db.NPS(ctx, outreach.NPSFilter{Account: "a1", From: &from, To: &to, ExcludeCampaigns: []string{"ticket-feedback"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.NPS == nil || *rep.NPS != 0 || rep.Responses != 2 || rep.SurveysSent != 2 || rep.ResponseRate != 1 {
+			t.Errorf("a1, window, ticket-feedback excluded = %+v, want NPS 0 from 0 and 9, 2 of 2 answered", rep)
+		}
+		rep, err = db.NPS(ctx, outreach.NPSFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Responses != 3 || rep.SurveysSent != 4 {
+			t.Errorf("nothing excluded = %+v, want 3 answers of 4 surveys", rep)
+		}
+
+		keys, err := db.SentCampaigns(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(keys, ","); got != "csat-support,nps-onboarding,ticket-feedback" {
+			t.Errorf("SentCampaigns = %v, want the three that sent, sorted, without the planned one", keys)
 		}
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/outreach-dev/outreach"
 	"github.com/outreach-dev/outreach/httpapi"
 	"github.com/outreach-dev/outreach/store"
 )
@@ -62,6 +63,9 @@ func (m *Main) serveOn(ctx context.Context, db *store.DB, ln net.Listener) error
 		return err
 	}
 	defer plan.stop() // idempotent: also called on the orderly path below
+	// The public pages and the NPS report tell CSAT from NPS surveys by
+	// the active pack's templates.
+	w.feedback.Pack = func() *outreach.Pack { return plan.Active().Pack }
 	api := &httpapi.Server{
 		Ingest: db, Contacts: db, Tokens: db, DB: db,
 		Logger:     m.Logger,
