@@ -1,6 +1,9 @@
 package outreach
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Policy is the throttle policy of a campaign pack: the one budget that
 // every campaign of every team shares. Zero values mean "no such rule".
@@ -100,4 +103,21 @@ func (p *Pack) Campaign(key string) *Campaign {
 		}
 	}
 	return nil
+}
+
+// IsCSAT reports whether the campaign with key asks a CSAT question
+// (satisfaction with the help received) rather than the NPS one: its key,
+// or the name of its template in the pack, contains "csat" (in any case).
+// A key the pack no longer has (a removed campaign) is judged by the key
+// alone, and so is every key when p is nil. The survey page, the NPS
+// report and the CSM digest use this one rule.
+func (p *Pack) IsCSAT(key string) bool {
+	if strings.Contains(strings.ToLower(key), "csat") {
+		return true
+	}
+	if p == nil {
+		return false
+	}
+	c := p.Campaign(key)
+	return c != nil && strings.Contains(strings.ToLower(c.Template), "csat")
 }

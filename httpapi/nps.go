@@ -63,7 +63,7 @@ func (s *Server) handleNPS(w http.ResponseWriter, r *http.Request) error {
 // npsCampaigns settles which campaigns a report covers. A named campaign
 // must be in the active pack or have sent something (a typo is a 404, not
 // a report of zeros); a CSAT campaign is answered too, marked csat. Without
-// a campaign, the CSAT campaigns (csatCampaign: of the active pack, and
+// a campaign, the CSAT campaigns (Pack.IsCSAT: of the active pack, and
 // every key that ever sent) are excluded, so the NPS counts NPS surveys
 // only.
 func (s *Server) npsCampaigns(r *http.Request, f *outreach.NPSFilter, body *npsBody) error {
@@ -78,7 +78,7 @@ func (s *Server) npsCampaigns(r *http.Request, f *outreach.NPSFilter, body *npsB
 				return outreach.Errorf(outreach.ENOTFOUND, "no campaign %q: it is not in the active campaign pack and never sent anything", f.Campaign)
 			}
 		}
-		body.CSAT = csatCampaign(pack, f.Campaign)
+		body.CSAT = pack.IsCSAT(f.Campaign)
 		return nil
 	}
 	keys, err := s.Feedback.Store.SentCampaigns(r.Context())
@@ -92,7 +92,7 @@ func (s *Server) npsCampaigns(r *http.Request, f *outreach.NPSFilter, body *npsB
 	}
 	slices.Sort(keys)
 	for _, k := range slices.Compact(keys) {
-		if csatCampaign(pack, k) {
+		if pack.IsCSAT(k) {
 			f.ExcludeCampaigns = append(f.ExcludeCampaigns, k)
 		}
 	}

@@ -39,7 +39,7 @@ type Feedback struct {
 	// X-Forwarded-For (public_addr.go).
 	ClientIP func(r *http.Request) string
 	// Pack returns the active campaign pack, read on each request: it
-	// tells CSAT surveys from NPS ones (csatCampaign) and which campaign
+	// tells CSAT surveys from NPS ones (Pack.IsCSAT) and which campaign
 	// keys exist. nil means no pack: campaign keys alone decide.
 	Pack func() *outreach.Pack
 

@@ -98,26 +98,10 @@ func (s *Server) surveyTarget(w http.ResponseWriter, r *http.Request) (*outreach
 }
 
 // surveyPage returns the data of the survey page: the CSAT question for a
-// CSAT campaign (csatCampaign), the NPS question otherwise.
+// CSAT campaign (outreach.Pack.IsCSAT), the NPS question otherwise.
 func (s *Server) surveyPage(t *outreach.SurveyTarget, score int, comment string) *pageData {
 	return &pageData{TitleKey: "survey_title", Scores: scores, Score: score, Comment: comment,
-		MaxComment: MaxCommentRunes, CSAT: csatCampaign(s.Feedback.activePack(), t.Campaign)}
-}
-
-// csatCampaign reports whether the campaign with key asks a CSAT question
-// (satisfaction with the help received) rather than the NPS one: its key,
-// or the name of its template in the active pack, contains "csat" (in any
-// case). A key the pack no longer has (a removed campaign) is judged by
-// the key alone. The survey page and the NPS report use this one rule.
-func csatCampaign(pack *outreach.Pack, key string) bool {
-	if strings.Contains(strings.ToLower(key), "csat") {
-		return true
-	}
-	if pack == nil {
-		return false
-	}
-	c := pack.Campaign(key)
-	return c != nil && strings.Contains(strings.ToLower(c.Template), "csat")
+		MaxComment: MaxCommentRunes, CSAT: s.Feedback.activePack().IsCSAT(t.Campaign)}
 }
 
 // cleanComment normalises a survey comment: CRLF line ends become LF,
