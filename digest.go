@@ -86,8 +86,10 @@ type DigestData struct {
 	Accounts []Account
 	// Responses in [PrevFrom, To), oldest first.
 	Responses []DigestResponse
-	// Latest holds each contact's most recent answer in [LatestSince, To),
-	// for the accounts renewing between RenewalFrom and RenewalTo.
+	// Latest holds each contact's most recent answer to each campaign in
+	// [LatestSince, To), oldest first, for the accounts renewing between
+	// RenewalFrom and RenewalTo (the digest keeps each contact's newest NPS
+	// answer: a later CSAT answer does not hide it).
 	Latest []DigestResponse
 	// Decided holds every delivery with a decision in [From, To), with the
 	// latest such decision.

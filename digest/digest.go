@@ -74,13 +74,15 @@ func (p Person) Label() string {
 
 // Feedback is the survey section: NPS overall and per account, with the
 // change from the previous period of the same length, and every answer of
-// the period, detractors first.
+// the period, detractors first. Answers to CSAT campaigns (Pack.IsCSAT)
+// count in no NPS figure and no NPS class: they are listed in CSAT.
 type Feedback struct {
-	Overall    Trend
-	Accounts   []AccountTrend // accounts with answers in the period, lowest NPS first
+	Overall    Trend          // no current answers when the period has CSAT answers only
+	Accounts   []AccountTrend // accounts with NPS answers in the period, lowest NPS first
 	Detractors []Response     // 0-6, lowest score first
 	Passives   []Response     // 7-8, newest first
 	Promoters  []Response     // 9-10, newest first
+	CSAT       []Response     // answers to CSAT campaigns, lowest score first
 }
 
 // Trend is an NPS for the period and for the previous period.
@@ -206,24 +208,34 @@ func civilDate(t time.Time) time.Time {
 }
 
 // Build reads and assembles owner's digest for the period [from, to), in
-// the owner's timezone or else policyTZ. An owner without accounts gets a
-// digest with no Accounts, which is Empty.
-func Build(ctx context.Context, st Store, owner outreach.TeamMember, from, to time.Time, policyTZ string) (*Digest, error) {
+// the owner's timezone or else the policy timezone of pack, the active
+// campaign pack, which also tells CSAT answers from NPS ones
+// (Pack.IsCSAT). A nil pack means UTC and campaign keys alone. An owner
+// without accounts gets a digest with no Accounts, which is Empty.
+func Build(ctx context.Context, st Store, owner outreach.TeamMember, from, to time.Time, pack *outreach.Pack) (*Digest, error) {
 	if !from.Before(to) {
 		return nil, outreach.Errorf(outreach.EINVALID, "digest period is empty: %s is not before %s",
 			from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339))
+	}
+	var policyTZ string
+	if pack != nil {
+		policyTZ = pack.Policy.Timezone
 	}
 	loc := Location(owner.Timezone, policyTZ)
 	data, err := st.DigestData(ctx, Query(owner.Email, from, to, loc))
 	if err != nil {
 		return nil, err
 	}
-	return Assemble(owner, from, to, loc, data), nil
+	return Assemble(owner, from, to, loc, data, pack.IsCSAT), nil
 }
 
-// Assemble turns what the store read into a Digest. It is pure: Build is
-// Assemble over a store read.
-func Assemble(owner outreach.TeamMember, from, to time.Time, loc *time.Location, data *outreach.DigestData) *Digest {
+// Assemble turns what the store read into a Digest. isCSAT tells the
+// campaigns whose answers are CSAT, not NPS (nil: none). It is pure: Build
+// is Assemble over a store read.
+func Assemble(owner outreach.TeamMember, from, to time.Time, loc *time.Location, data *outreach.DigestData, isCSAT func(campaign string) bool) *Digest {
+	if isCSAT == nil {
+		isCSAT = func(string) bool { return false }
+	}
 	d := &Digest{Owner: owner, From: from, To: to, Location: loc, Accounts: data.Accounts}
 	byID := make(map[int64]*outreach.Account, len(d.Accounts))
 	for i := range d.Accounts {
@@ -233,8 +245,8 @@ func Assemble(owner outreach.TeamMember, from, to time.Time, loc *time.Location,
 		a, ok := byID[p.AccountID]
 		return Person{Account: a, Email: p.ContactEmail, Name: p.ContactName}, ok
 	}
-	d.Feedback = feedback(data.Responses, from, person)
-	d.Renewals = renewals(d.Accounts, data.Latest, to.In(loc))
+	d.Feedback = feedback(data.Responses, from, person, isCSAT)
+	d.Renewals = renewals(d.Accounts, data.Latest, to.In(loc), isCSAT)
 	d.Quiet = quiet(data.Scheduled, person)
 	for _, e := range data.Milestones {
 		if p, ok := person(e.DigestPerson); ok {
@@ -256,13 +268,20 @@ func Assemble(owner outreach.TeamMember, from, to time.Time, loc *time.Location,
 }
 
 // feedback builds the survey section from the answers of [prevFrom, to);
-// nil when the period [from, to) has none.
-func feedback(rs []outreach.DigestResponse, from time.Time, person func(outreach.DigestPerson) (Person, bool)) *Feedback {
+// nil when the period [from, to) has none. CSAT answers of the period are
+// listed apart and count in no NPS.
+func feedback(rs []outreach.DigestResponse, from time.Time, person func(outreach.DigestPerson) (Person, bool), isCSAT func(string) bool) *Feedback {
 	f := &Feedback{}
 	trends := map[*outreach.Account]*Trend{}
 	for _, r := range rs {
 		p, ok := person(r.DigestPerson)
 		if !ok {
+			continue
+		}
+		if isCSAT(r.Campaign) {
+			if !r.At.Before(from) {
+				f.CSAT = append(f.CSAT, Response{Person: p, Campaign: r.Campaign, Score: r.Score, Comment: r.Comment, At: r.At})
+			}
 			continue
 		}
 		t := trends[p.Account]
@@ -287,7 +306,7 @@ func feedback(rs []outreach.DigestResponse, from time.Time, person func(outreach
 			f.Promoters = append(f.Promoters, resp)
 		}
 	}
-	if f.Overall.Current.Responses() == 0 {
+	if f.Overall.Current.Responses() == 0 && len(f.CSAT) == 0 {
 		return nil
 	}
 	for a, t := range trends {
@@ -302,7 +321,11 @@ func feedback(rs []outreach.DigestResponse, from time.Time, person func(outreach
 		}
 		return accountKey(x.Account) < accountKey(y.Account)
 	})
-	sort.SliceStable(f.Detractors, func(i, j int) bool { return f.Detractors[i].Score < f.Detractors[j].Score })
+	lowestFirst := func(rs []Response) {
+		sort.SliceStable(rs, func(i, j int) bool { return rs[i].Score < rs[j].Score })
+	}
+	lowestFirst(f.Detractors)
+	lowestFirst(f.CSAT)
 	newestFirst := func(rs []Response) {
 		sort.SliceStable(rs, func(i, j int) bool { return rs[i].At.After(rs[j].At) })
 	}
@@ -315,10 +338,18 @@ func feedback(rs []outreach.DigestResponse, from time.Time, person func(outreach
 func accountKey(a *outreach.Account) string { return strings.ToLower(a.Name) + "\x00" + a.ExternalID }
 
 // renewals lists the accounts renewing within RenewalHorizon days of the
-// date of to, soonest first, with their latest NPS.
-func renewals(accounts []outreach.Account, latest []outreach.DigestResponse, to time.Time) []Renewal {
-	nps := map[int64]*NPS{}
+// date of to, soonest first, with their latest NPS: over each contact's
+// newest answer to an NPS (not CSAT) campaign. latest holds each contact's
+// newest answer per campaign, oldest first.
+func renewals(accounts []outreach.Account, latest []outreach.DigestResponse, to time.Time, isCSAT func(string) bool) []Renewal {
+	newest := map[string]outreach.DigestResponse{} // by contact email
 	for _, r := range latest {
+		if !isCSAT(r.Campaign) {
+			newest[r.ContactEmail] = r
+		}
+	}
+	nps := map[int64]*NPS{}
+	for _, r := range newest {
 		if nps[r.AccountID] == nil {
 			nps[r.AccountID] = &NPS{}
 		}

@@ -19,7 +19,7 @@ var casey = outreach.TeamMember{Email: csm, Name: "Casey", Timezone: "Asia/Tokyo
 func TestBuildSections(t *testing.T) {
 	eachDialect(t, func(t *testing.T, db *store.DB) {
 		seedFull(t, db)
-		d, err := digest.Build(context.Background(), db, casey, periodStart, periodEnd, "UTC")
+		d, err := digest.Build(context.Background(), db, casey, periodStart, periodEnd, pack)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -104,7 +104,7 @@ func TestBuildSections(t *testing.T) {
 func TestRenderOrderAndPauseLinks(t *testing.T) {
 	eachDialect(t, func(t *testing.T, db *store.DB) {
 		seedFull(t, db)
-		d, err := digest.Build(context.Background(), db, casey, periodStart, periodEnd, "UTC")
+		d, err := digest.Build(context.Background(), db, casey, periodStart, periodEnd, pack)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -139,6 +139,9 @@ func TestRenderOrderAndPauseLinks(t *testing.T) {
 		if !strings.Contains(html, "Too slow since the update") || !strings.Contains(html, "<h2") {
 			t.Error("html lacks the comment or headings")
 		}
+		if strings.Contains(text+html, "Support satisfaction") {
+			t.Error("the digest shows an empty CSAT list")
+		}
 		// Every pause link verifies as a pause token for an owned account,
 		// valid for 30 days after the period end.
 		re := regexp.MustCompile(`https://outreach\.example/p/([A-Za-z0-9_\-.]+)`)
@@ -169,7 +172,7 @@ func TestEmptySectionsAreLeftOut(t *testing.T) {
 	eachDialect(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		seedAccounts(t, db)
-		d, err := digest.Build(ctx, db, casey, periodStart, periodEnd, "UTC")
+		d, err := digest.Build(ctx, db, casey, periodStart, periodEnd, pack)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -198,7 +201,7 @@ func TestEmptySectionsAreLeftOut(t *testing.T) {
 		if _, err := db.UpsertAccounts(ctx, []outreach.Account{{ExternalID: "globex", RenewalDate: "2030-01-01"}}); err != nil {
 			t.Fatal(err)
 		}
-		d, err = digest.Build(ctx, db, casey, periodStart, periodEnd, "UTC")
+		d, err = digest.Build(ctx, db, casey, periodStart, periodEnd, pack)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -209,8 +212,121 @@ func TestEmptySectionsAreLeftOut(t *testing.T) {
 }
 
 func TestBuildRejectsEmptyPeriod(t *testing.T) {
-	_, err := digest.Build(context.Background(), nil, casey, periodEnd, periodEnd, "")
+	_, err := digest.Build(context.Background(), nil, casey, periodEnd, periodEnd, nil)
 	if outreach.ErrorCode(err) != outreach.EINVALID {
 		t.Errorf("err = %v, want EINVALID", err)
 	}
+}
+
+// sectionOf returns the part of s from the heading start to the next
+// heading end (or to the end of s).
+func sectionOf(t *testing.T, s, start, end string) string {
+	t.Helper()
+	i := strings.Index(s, start)
+	if i < 0 {
+		t.Fatalf("no %q in:\n%s", start, s)
+	}
+	s = s[i:]
+	if j := strings.Index(s, end); j >= 0 {
+		s = s[:j]
+	}
+	return s
+}
+
+// CSAT answers (by key, csat-support, or by template, ticket-feedback)
+// count in no NPS figure and no NPS class: they have their own list.
+func TestCSATAnswersStayOutOfNPS(t *testing.T) {
+	eachDialect(t, func(t *testing.T, db *store.DB) {
+		f := seedFull(t, db)
+		day := 24 * time.Hour
+		f.answer(t, "bob@acme.example", "csat-support", 3, "Waited two days for a reply", periodEnd.Add(-2*day))
+		// Carol's CSAT answer is newer than her NPS 8: Globex's latest NPS
+		// before its renewal is still her 8.
+		f.answer(t, "carol@globex.example", "ticket-feedback", 2, "", periodEnd.Add(-time.Hour))
+		f.answer(t, "jane@acme.example", "ticket-feedback", 0, "", periodStart.Add(-day)) // previous period
+		d, err := digest.Build(context.Background(), db, casey, periodStart, periodEnd, pack)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fb := d.Feedback
+		if fb.Overall.Current.Responses() != 3 || fb.Overall.Current.Score() != 0 ||
+			fb.Overall.Previous.Responses() != 1 || fb.Overall.Previous.Score() != 100 {
+			t.Errorf("overall = %+v, want NPS 0 over the 3 NPS answers (previous +100 over 1)", fb.Overall)
+		}
+		if len(fb.Detractors) != 1 || fb.Detractors[0].Email != "jane@acme.example" {
+			t.Errorf("detractors = %+v, want Jane alone (CSAT answers are no detractors)", fb.Detractors)
+		}
+		if len(fb.Accounts) != 2 || fb.Accounts[0].Current.Responses() != 2 || fb.Accounts[1].Current.Responses() != 1 ||
+			fb.Accounts[1].Current.Score() != 0 {
+			t.Errorf("per-account NPS = %+v, want Acme over 2 answers and Globex 0 over 1", fb.Accounts)
+		}
+		if len(d.Renewals) != 1 || d.Renewals[0].Latest.Responses() != 1 || d.Renewals[0].Latest.Passives != 1 {
+			t.Errorf("renewals = %+v, want Globex's latest NPS to be Carol's 8 (one passive)", d.Renewals)
+		}
+		if len(fb.CSAT) != 2 || fb.CSAT[0].Email != "carol@globex.example" || fb.CSAT[0].Score != 2 ||
+			fb.CSAT[1].Email != "bob@acme.example" || fb.CSAT[1].Campaign != "csat-support" {
+			t.Errorf("CSAT = %+v, want Carol's 2 then Bob's 3 (the period's only)", fb.CSAT)
+		}
+
+		subject, text, html, err := digest.Render(d, signer(t), "https://outreach.example")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(subject, "NPS 0 (-100)") || !strings.Contains(subject, "1 detractor") {
+			t.Errorf("subject %q, want NPS 0 (-100) and 1 detractor", subject)
+		}
+		if !strings.Contains(text, "Overall: NPS 0 (3 answers), -100 vs previous period (+100)") {
+			t.Errorf("text lacks the overall NPS of the NPS answers alone:\n%s", text)
+		}
+		if det := sectionOf(t, text, "Detractors (0-6):", "Passives"); strings.Contains(det, "Bob") || strings.Contains(det, "Carol") {
+			t.Errorf("text lists a CSAT answer among detractors:\n%s", det)
+		}
+		csat := sectionOf(t, text, "Support satisfaction (CSAT", "RENEWALS")
+		for _, w := range []string{"[2/10] Carol <carol@globex.example>, Globex (globex), ticket-feedback",
+			"[3/10] Bob <bob@acme.example>, Acme Corp (acme), csat-support", `"Waited two days for a reply"`} {
+			if !strings.Contains(csat, w) {
+				t.Errorf("text CSAT list lacks %q:\n%s", w, csat)
+			}
+		}
+		if det := sectionOf(t, html, "Detractors (0–6)", "Passives"); strings.Contains(det, "Bob") || strings.Contains(det, "Carol") {
+			t.Errorf("html lists a CSAT answer among detractors:\n%s", det)
+		}
+		csat = sectionOf(t, html, "Support satisfaction (CSAT", "</ul>")
+		for _, w := range []string{"<strong>2/10</strong> · Carol &lt;carol@globex.example&gt;", "ticket-feedback",
+			"<strong>3/10</strong> · Bob &lt;bob@acme.example&gt; · Acme Corp (acme) · csat-support", "Waited two days for a reply"} {
+			if !strings.Contains(csat, w) {
+				t.Errorf("html CSAT list lacks %q:\n%s", w, csat)
+			}
+		}
+	})
+}
+
+// A period with CSAT answers only has a feedback section with the CSAT
+// list and no NPS.
+func TestCSATOnlyFeedback(t *testing.T) {
+	eachDialect(t, func(t *testing.T, db *store.DB) {
+		f := seedAccounts(t, db)
+		f.answer(t, "bob@acme.example", "csat-support", 3, "", periodEnd.Add(-24*time.Hour))
+		d, err := digest.Build(context.Background(), db, casey, periodStart, periodEnd, pack)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Feedback == nil || len(d.Feedback.CSAT) != 1 || d.Feedback.Overall.Current.Responses() != 0 || len(d.Feedback.Accounts) != 0 {
+			t.Fatalf("feedback = %+v, want Bob's CSAT answer and no NPS", d.Feedback)
+		}
+		subject, text, html, err := digest.Render(d, signer(t), "https://outreach.example")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(subject, "NPS") || strings.Contains(text, "Overall:") || strings.Contains(html, "Overall:") {
+			t.Errorf("an NPS is shown without NPS answers:\n%s\n%s", subject, text)
+		}
+		if !strings.Contains(text, "FEEDBACK") || !strings.Contains(text, "[3/10] Bob <bob@acme.example>, Acme Corp (acme), csat-support") ||
+			!strings.Contains(html, "<strong>3/10</strong> · Bob") {
+			t.Errorf("the CSAT answer is missing:\n%s", text)
+		}
+		if !strings.Contains(sectionOf(t, text, "PAUSE OUTREACH", "\x00"), "Acme Corp (acme): https://outreach.example/p/") {
+			t.Errorf("text lacks the pause link of Bob's account:\n%s", text)
+		}
+	})
 }

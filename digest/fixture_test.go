@@ -24,6 +24,14 @@ var periodStart = periodEnd.Add(-7 * 24 * time.Hour)
 
 const csm = "csm@vendor.example"
 
+// pack is the active campaign pack of the tests: ticket-feedback asks a
+// CSAT question by its template, csat-support by its key.
+var pack = &outreach.Pack{Policy: outreach.Policy{Timezone: "UTC"}, Campaigns: []outreach.Campaign{
+	{Key: "nps-onboarding", Category: outreach.CategorySurvey, Template: "nps"},
+	{Key: "ticket-feedback", Category: outreach.CategorySurvey, Template: "csat"},
+	{Key: "csat-support", Category: outreach.CategorySurvey, Template: "csat"},
+}}
+
 func mustLoc(name string) *time.Location {
 	loc, err := time.LoadLocation(name)
 	if err != nil {
@@ -132,12 +140,19 @@ func (f *fixture) decision(t *testing.T, id, decision, reason string, at time.Ti
 	}
 }
 
-// response records a survey answer of email through a sent delivery.
+// response records an answer of email to the NPS survey nps-onboarding.
 func (f *fixture) response(t *testing.T, email string, score int, comment string, at time.Time) {
 	t.Helper()
-	id := f.delivery(t, email, "nps-onboarding", outreach.CategorySurvey, outreach.DeliverySent, "o"+fmt.Sprint(f.seq), "e", at.Add(-time.Hour), at.Add(-48*time.Hour))
+	f.answer(t, email, "nps-onboarding", score, comment, at)
+}
+
+// answer records a survey answer of email to campaign through a sent
+// delivery.
+func (f *fixture) answer(t *testing.T, email, campaign string, score int, comment string, at time.Time) {
+	t.Helper()
+	id := f.delivery(t, email, campaign, outreach.CategorySurvey, outreach.DeliverySent, "o"+fmt.Sprint(f.seq), "e", at.Add(-time.Hour), at.Add(-48*time.Hour))
 	if _, err := f.db.SQLX().Exec(f.db.SQLX().Rebind(`INSERT INTO survey_responses (delivery_id, contact_id, campaign, score, comment, at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`), id, f.contacts[email], "nps-onboarding", score, comment, at.UnixMilli(), at.UnixMilli()); err != nil {
+		VALUES (?, ?, ?, ?, ?, ?, ?)`), id, f.contacts[email], campaign, score, comment, at.UnixMilli(), at.UnixMilli()); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -84,7 +84,7 @@ func Subject(d *Digest) string {
 		loc = time.UTC
 	}
 	var parts []string
-	if f := d.Feedback; f != nil {
+	if f := d.Feedback; f != nil && f.Overall.Current.Responses() > 0 {
 		s := "NPS " + signed(f.Overall.Current.Score())
 		if c, ok := f.Overall.Change(); ok {
 			s += " (" + signed(c) + ")"
@@ -251,6 +251,9 @@ func mentioned(d *Digest) []*outreach.Account {
 	if f := d.Feedback; f != nil {
 		for _, t := range f.Accounts {
 			add(t.Account)
+		}
+		for _, r := range f.CSAT {
+			add(r.Account)
 		}
 	}
 	for _, r := range d.Renewals {

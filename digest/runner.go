@@ -58,10 +58,12 @@ type Runner struct {
 	Signer    *links.Signer
 	PublicURL string // base of pause links (OUTREACH_PUBLIC_URL)
 	From      string // OUTREACH_MAIL_FROM, "Name <address>" or an address
-	// PolicyTZ returns the active pack's policy timezone, the fallback for
-	// team members without one; nil means UTC.
-	PolicyTZ func() string
-	Logger   *slog.Logger // nil discards
+	// Pack returns the active campaign pack: its policy timezone is the
+	// fallback for team members without one, and it tells CSAT campaigns
+	// from NPS ones (Pack.IsCSAT). nil, or a nil pack, means UTC and
+	// campaign keys alone.
+	Pack   func() *outreach.Pack
+	Logger *slog.Logger // nil discards
 }
 
 // Due reports whether m's digest schedule fired in (previous period end,
@@ -181,7 +183,7 @@ func (r *Runner) Tick(ctx context.Context, now time.Time) (sent int, err error) 
 // sent reports an accepted email. Tick calls it for each due member;
 // `outreach digest --send` for one.
 func (r *Runner) SendDigest(ctx context.Context, m outreach.TeamMember, from, to, now time.Time) (sent bool, err error) {
-	d, err := Build(ctx, r.Store, m, from, to, r.policyTZ())
+	d, err := Build(ctx, r.Store, m, from, to, r.pack())
 	if err != nil {
 		return false, err
 	}
@@ -272,11 +274,18 @@ func MessageID(owner string, periodEnd time.Time) string {
 	return "digest-" + hex.EncodeToString(sum[:12])
 }
 
-func (r *Runner) policyTZ() string {
-	if r.PolicyTZ == nil {
-		return ""
+func (r *Runner) pack() *outreach.Pack {
+	if r.Pack == nil {
+		return nil
 	}
-	return r.PolicyTZ()
+	return r.Pack()
+}
+
+func (r *Runner) policyTZ() string {
+	if p := r.pack(); p != nil {
+		return p.Policy.Timezone
+	}
+	return ""
 }
 
 func (r *Runner) logger() *slog.Logger {

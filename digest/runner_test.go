@@ -60,7 +60,7 @@ func TestDue(t *testing.T) {
 func runner(t *testing.T, db *store.DB) (*digest.Runner, *recorder) {
 	rec := &recorder{}
 	return &digest.Runner{Store: db, Sender: rec, Signer: signer(t), PublicURL: "https://outreach.example",
-		From: "Outreach <outreach@vendor.example>", PolicyTZ: func() string { return "UTC" }}, rec
+		From: "Outreach <outreach@vendor.example>", Pack: func() *outreach.Pack { return pack }}, rec
 }
 
 func TestTickSendsOncePerPeriod(t *testing.T) {
@@ -133,7 +133,7 @@ func TestTickEmptyDigestIsNotSent(t *testing.T) {
 			t.Fatal(err)
 		}
 		r, rec := runner(t, db)
-		r.PolicyTZ = func() string { return "Europe/Paris" }
+		r.Pack = func() *outreach.Pack { return &outreach.Pack{Policy: outreach.Policy{Timezone: "Europe/Paris"}} }
 		fire := time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC) // 08:00 in Paris
 		if n, err := r.Tick(ctx, fire.Add(-time.Second)); err != nil || n != 0 {
 			t.Fatalf("Tick = %d, %v", n, err)

@@ -36,7 +36,7 @@ func (s *sim) newDigests() {
 	c := s.disp.Config
 	from := (&mail.Address{Name: c.FromName, Address: c.From}).String()
 	s.digests = &digest.Runner{Store: s.db, Sender: s.disp.Sender, Signer: s.disp.Signer, PublicURL: c.PublicURL,
-		From: from, Logger: s.opts.Logger, PolicyTZ: func() string { return s.pack.Pack.Policy.Timezone }}
+		From: from, Logger: s.opts.Logger, Pack: func() *outreach.Pack { return s.pack.Pack }}
 }
 
 // digestWake returns when the next digest falls due (zero when there are

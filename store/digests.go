@@ -142,14 +142,17 @@ func (db *DB) digestResponses(ctx context.Context, owner string, q outreach.Dige
 		ORDER BY r.at, r.delivery_id`, owner, ms(q.PrevFrom), ms(q.To))
 }
 
-// latestResponses returns each contact's newest answer in [LatestSince, To)
-// at the owner's accounts renewing in the range.
+// latestResponses returns each contact's newest answer to each campaign in
+// [LatestSince, To) at the owner's accounts renewing in the range (per
+// campaign, so the digest can skip CSAT answers and still find the newest
+// NPS one).
 func (db *DB) latestResponses(ctx context.Context, owner string, q outreach.DigestQuery) ([]outreach.DigestResponse, error) {
 	return db.selectResponses(ctx, `SELECT `+responseCols+`
 		FROM survey_responses r JOIN contacts c ON c.id = r.contact_id JOIN accounts a ON a.id = c.account_id
 		WHERE a.owner_email = ? AND a.renewal_date <> '' AND a.renewal_date >= ? AND a.renewal_date <= ?
 		AND r.at >= ? AND r.at < ?
 		AND NOT EXISTS (SELECT 1 FROM survey_responses r2 WHERE r2.contact_id = r.contact_id
+			AND r2.campaign = r.campaign
 			AND r2.at < ? AND (r2.at > r.at OR (r2.at = r.at AND r2.delivery_id > r.delivery_id)))
 		ORDER BY r.at, r.delivery_id`,
 		owner, q.RenewalFrom, q.RenewalTo, ms(q.LatestSince), ms(q.To), ms(q.To))

@@ -69,10 +69,9 @@ func (m *Main) runDigest(ctx context.Context, owner, at, htmlFile string, send b
 	}
 	loaded, err := loadPack(m.Config.Campaigns)
 	if err != nil {
-		return fmt.Errorf("campaign pack %s is invalid (its policy timezone is the digest's fallback):\n%w", packName(m.Config.Campaigns), err)
+		return fmt.Errorf("campaign pack %s is invalid (its policy timezone is the digest's fallback, and it tells CSAT surveys from NPS ones):\n%w", packName(m.Config.Campaigns), err)
 	}
-	policyTZ := loaded.Pack.Policy.Timezone
-	d, err := digest.Build(ctx, db, member, from, to, policyTZ)
+	d, err := digest.Build(ctx, db, member, from, to, loaded.Pack)
 	if err != nil {
 		return err
 	}
@@ -105,17 +104,17 @@ func (m *Main) runDigest(ctx context.Context, owner, at, htmlFile string, send b
 	if d.Empty() {
 		return fmt.Errorf("not sent: the digest of %s has nothing to report", owner)
 	}
-	return m.sendDigest(ctx, db, signer, member, from, to, policyTZ)
+	return m.sendDigest(ctx, db, signer, member, from, to, loaded.Pack)
 }
 
 // sendDigest stores and sends the digest through the configured sender.
-func (m *Main) sendDigest(ctx context.Context, db *store.DB, signer *links.Signer, member outreach.TeamMember, from, to time.Time, policyTZ string) error {
+func (m *Main) sendDigest(ctx context.Context, db *store.DB, signer *links.Signer, member outreach.TeamMember, from, to time.Time, pack *outreach.Pack) error {
 	sender, where, err := m.mailSender(false)
 	if err != nil {
 		return err
 	}
 	r := &digest.Runner{Store: db, Sender: sender, Signer: signer, PublicURL: m.Config.PublicURL,
-		From: m.Config.MailFrom, PolicyTZ: func() string { return policyTZ }, Logger: m.Logger}
+		From: m.Config.MailFrom, Pack: func() *outreach.Pack { return pack }, Logger: m.Logger}
 	sent, err := r.SendDigest(ctx, member, from, to, m.Now())
 	if err != nil {
 		return err

@@ -135,7 +135,7 @@ func (m *Main) wire(ctx context.Context, db *store.DB) (*wiring, error) {
 	w.digests = &digest.Runner{Store: db, Sender: w.sender, Signer: w.signer, PublicURL: m.Config.PublicURL,
 		From: m.Config.MailFrom, Logger: m.Logger,
 		// m.plan is set by startPlanning before the scheduler first ticks.
-		PolicyTZ: func() string { return m.plan.Active().Pack.Policy.Timezone }}
+		Pack: func() *outreach.Pack { return m.plan.Active().Pack }}
 	return w, nil
 }
 
