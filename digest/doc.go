@@ -11,7 +11,8 @@
 //
 // Sections, each left out when empty: feedback (detractors first with their
 // comments, NPS per account and overall with the change from the previous
-// period of the same length), renewals in the next 30/60/90 days with each
+// period of the same length, and apart the answers to CSAT campaigns, which
+// count in no NPS: outreach.Pack.IsCSAT on the active pack), renewals in the next 30/60/90 days with each
 // account's latest NPS, people (contacts who went quiet and milestones),
 // automation (sent, failed, deferred, dropped and planned for the next 7
 // days) and bounces, spam reports and unsubscribes. A digest with nothing in
