@@ -200,18 +200,12 @@ func claimBaseline(b *testing.B, ctx context.Context, db *store.DB, n, workers i
 		go func() {
 			defer wg.Done()
 			for {
-				var ids []string
-				err := db.SQLX().SelectContext(ctx, &ids, `UPDATE deliveries SET state = 'sending', reserved_at = $1
-					WHERE id IN (SELECT id FROM deliveries WHERE state = 'planned' AND not_before <= $1 LIMIT 200 FOR UPDATE SKIP LOCKED) RETURNING id`, t0.UnixMilli())
-				if err != nil {
-					b.Error(err)
+				ids, err := claimRaw(ctx, db)
+				if err != nil || len(ids) == 0 {
+					report(b, err)
 					return
 				}
-				if len(ids) == 0 {
-					return
-				}
-				q := `UPDATE deliveries SET state = 'sent', sent_at = $1 WHERE id IN (SELECT jsonb_array_elements_text(CAST($2 AS jsonb)))`
-				if _, err := db.SQLX().ExecContext(ctx, q, t0.UnixMilli(), `["`+strings.Join(ids, `","`)+`"]`); err != nil {
+				if err := markSentRaw(ctx, db, ids); err != nil {
 					b.Error(err)
 					return
 				}
@@ -220,6 +214,41 @@ func claimBaseline(b *testing.B, ctx context.Context, db *store.DB, n, workers i
 	}
 	wg.Wait()
 	return float64(n) / time.Since(start).Seconds()
+}
+
+// claimRaw claims up to 200 planned rows with a bare SKIP LOCKED update.
+func claimRaw(ctx context.Context, db *store.DB) ([]string, error) {
+	var ids []string
+	err := db.SQLX().SelectContext(ctx, &ids, `UPDATE deliveries SET state = 'sending', reserved_at = $1
+		WHERE id IN (SELECT id FROM deliveries WHERE state = 'planned' AND not_before <= $1 LIMIT 200 FOR UPDATE SKIP LOCKED) RETURNING id`, t0.UnixMilli())
+	return ids, err
+}
+
+// markSentRaw marks claimed rows sent in one statement.
+func markSentRaw(ctx context.Context, db *store.DB, ids []string) error {
+	q := `UPDATE deliveries SET state = 'sent', sent_at = $1 WHERE id IN (SELECT jsonb_array_elements_text(CAST($2 AS jsonb)))`
+	_, err := db.SQLX().ExecContext(ctx, q, t0.UnixMilli(), `["`+strings.Join(ids, `","`)+`"]`)
+	return err
+}
+
+// postRaw POSTs one body to the fake with plain net/http.
+func postRaw(client *http.Client, url string, body []byte) error {
+	req, _ := http.NewRequest(http.MethodPost, url+sendgrid.MailSendPath, bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer SG.bench")
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	io.Copy(io.Discard, resp.Body)
+	return resp.Body.Close()
+}
+
+// report fails the benchmark with err, if any.
+func report(b *testing.B, err error) {
+	if err != nil {
+		b.Error(err)
+	}
 }
 
 // pipelineBaseline is the two baselines' work in one loop: each worker
@@ -236,31 +265,19 @@ func pipelineBaseline(b *testing.B, ctx context.Context, db *store.DB, url strin
 		go func() {
 			defer wg.Done()
 			for k := 0; ; {
-				var ids []string
-				err := db.SQLX().SelectContext(ctx, &ids, `UPDATE deliveries SET state = 'sending', reserved_at = $1
-					WHERE id IN (SELECT id FROM deliveries WHERE state = 'planned' AND not_before <= $1 LIMIT 200 FOR UPDATE SKIP LOCKED) RETURNING id`, t0.UnixMilli())
-				if err != nil {
-					b.Error(err)
-					return
-				}
-				if len(ids) == 0 {
+				ids, err := claimRaw(ctx, db)
+				if err != nil || len(ids) == 0 {
+					report(b, err)
 					return
 				}
 				for range ids {
 					k++
-					req, _ := http.NewRequest(http.MethodPost, url+sendgrid.MailSendPath, bytes.NewReader(bodies[k%len(bodies)]))
-					req.Header.Set("Authorization", "Bearer SG.bench")
-					req.Header.Set("Content-Type", "application/json")
-					resp, err := client.Do(req)
-					if err != nil {
+					if err := postRaw(client, url, bodies[k%len(bodies)]); err != nil {
 						b.Error(err)
 						return
 					}
-					io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
 				}
-				q := `UPDATE deliveries SET state = 'sent', sent_at = $1 WHERE id IN (SELECT jsonb_array_elements_text(CAST($2 AS jsonb)))`
-				if _, err := db.SQLX().ExecContext(ctx, q, t0.UnixMilli(), `["`+strings.Join(ids, `","`)+`"]`); err != nil {
+				if err := markSentRaw(ctx, db, ids); err != nil {
 					b.Error(err)
 					return
 				}
@@ -291,16 +308,10 @@ func postBaseline(b *testing.B, url string, bodies [][]byte, n, workers int) flo
 				if k > int64(n) {
 					return
 				}
-				req, _ := http.NewRequest(http.MethodPost, url+sendgrid.MailSendPath, bytes.NewReader(bodies[int(k)%len(bodies)]))
-				req.Header.Set("Authorization", "Bearer SG.bench")
-				req.Header.Set("Content-Type", "application/json")
-				resp, err := client.Do(req)
-				if err != nil {
+				if err := postRaw(client, url, bodies[int(k)%len(bodies)]); err != nil {
 					b.Error(err)
 					return
 				}
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
 			}
 		}()
 	}

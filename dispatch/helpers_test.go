@@ -103,6 +103,16 @@ type planned struct {
 	EventID                string
 }
 
+// oneDue opens a store of the dialect with one contact and its lifecycle
+// delivery d1 (milestone-congrats) due at t0.
+func oneDue(t testing.TB, dialect string) (*store.DB, outreach.Contact) {
+	t.Helper()
+	db := openStore(t, dialect)
+	c := addPeople(t, db, 1, 1)[0]
+	plan(t, db, planned{ID: "d1", Campaign: "milestone-congrats", Category: outreach.CategoryLifecycle, Contact: c, Due: t0})
+	return db, c
+}
+
 // plan inserts planned deliveries (what the planner would have written).
 func plan(t testing.TB, db *store.DB, ds ...planned) {
 	t.Helper()

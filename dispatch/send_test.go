@@ -27,9 +27,7 @@ func sgSender(t *testing.T) (*sgfake.Server, *sendgrid.Sender) {
 func TestRateLimitedSendIsRetriedWithinTTL(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, dialect string) {
 		ctx := context.Background()
-		db := openStore(t, dialect)
-		c := addPeople(t, db, 1, 1)[0]
-		plan(t, db, planned{ID: "d1", Campaign: "milestone-congrats", Category: outreach.CategoryLifecycle, Contact: c, Due: t0})
+		db, _ := oneDue(t, dialect)
 		fake, sender := sgSender(t)
 		fake.FailNext(1, sgfake.RateLimited("120", time.Time{}))
 		fake.FailNext(1, sgfake.ServerError())
@@ -97,9 +95,7 @@ func TestRetriesStopAtTheEndOfTTL(t *testing.T) {
 func TestClientErrorFailsWithTheProvidersMessage(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, dialect string) {
 		ctx := context.Background()
-		db := openStore(t, dialect)
-		c := addPeople(t, db, 1, 1)[0]
-		plan(t, db, planned{ID: "d1", Campaign: "milestone-congrats", Category: outreach.CategoryLifecycle, Contact: c, Due: t0})
+		db, _ := oneDue(t, dialect)
 		fake, sender := sgSender(t)
 		fake.FailNext(1, sgfake.BadRequest("from", "The from address does not match a verified Sender Identity"))
 		d := newDispatcher(t, db, sender, capsPolicy, "p1")

@@ -16,9 +16,7 @@ import (
 func TestUnsubscribeStopsASendWaitingForARetry(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, dialect string) {
 		ctx := context.Background()
-		db := openStore(t, dialect)
-		c := addPeople(t, db, 1, 1)[0]
-		plan(t, db, planned{ID: "d1", Campaign: "milestone-congrats", Category: outreach.CategoryLifecycle, Contact: c, Due: t0})
+		db, c := oneDue(t, dialect)
 		fake, sender := sgSender(t)
 		fake.FailNext(1, sgfake.Failure{Status: http.StatusServiceUnavailable})
 		d := newDispatcher(t, db, sender, capsPolicy, "p1")
@@ -59,9 +57,7 @@ func TestUnsubscribeStopsASendWaitingForARetry(t *testing.T) {
 func TestBounceDuringASendStopsItsRetry(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, dialect string) {
 		ctx := context.Background()
-		db := openStore(t, dialect)
-		c := addPeople(t, db, 1, 1)[0]
-		plan(t, db, planned{ID: "d1", Campaign: "milestone-congrats", Category: outreach.CategoryLifecycle, Contact: c, Due: t0})
+		db, _ := oneDue(t, dialect)
 		sends := 0
 		sender := &fakeSender{SendFn: func(ctx context.Context, m *outreach.Message) (outreach.SendResult, error) {
 			sends++

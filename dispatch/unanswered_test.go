@@ -39,9 +39,7 @@ func unansweredOnce() (*fakeSender, func() int) {
 func unansweredSetup(t *testing.T, dialect string, webhook bool) (*store.DB, func(time.Time) error, func(time.Time) (int, error), func() int) {
 	t.Helper()
 	ctx := context.Background()
-	db := openStore(t, dialect)
-	c := addPeople(t, db, 1, 1)[0]
-	plan(t, db, planned{ID: "d1", Campaign: "milestone-congrats", Category: outreach.CategoryLifecycle, Contact: c, Due: t0})
+	db, _ := oneDue(t, dialect)
 	sender, calls := unansweredOnce()
 	d := newDispatcher(t, db, sender, capsPolicy, "p1")
 	d.Config.WebhookEnabled = webhook
@@ -124,9 +122,7 @@ func TestUnansweredSendResentOnceAfterGrace(t *testing.T) {
 // TestFailedSendIsLogged: an operator sees refused mail in the log.
 func TestFailedSendIsLogged(t *testing.T) {
 	ctx := context.Background()
-	db := openStore(t, store.SQLite)
-	c := addPeople(t, db, 1, 1)[0]
-	plan(t, db, planned{ID: "d1", Campaign: "milestone-congrats", Category: outreach.CategoryLifecycle, Contact: c, Due: t0})
+	db, _ := oneDue(t, store.SQLite)
 	refuse := &fakeSender{SendFn: func(context.Context, *outreach.Message) (outreach.SendResult, error) {
 		return outreach.SendResult{}, &outreach.SendError{Status: 401, Message: "The provided authorization grant is invalid"}
 	}}
