@@ -41,16 +41,7 @@ func TestNPSAPI(t *testing.T) {
 		t.Fatal("csat answer failed")
 	}
 
-	get := func(query url.Values) (int, map[string]any) {
-		t.Helper()
-		h := http.Header{"Authorization": {"Bearer " + adminToken}}
-		res, body := e.request(t, http.MethodGet, "/api/v1/nps?"+query.Encode(), "", "", h)
-		var m map[string]any
-		if err := json.Unmarshal([]byte(body), &m); err != nil {
-			t.Fatalf("nps body %q: %v", body, err)
-		}
-		return res.StatusCode, m
-	}
+	get := func(query url.Values) (int, map[string]any) { t.Helper(); return e.getNPS(t, query) }
 	// Without campaign=, the CSAT survey is left out.
 	status, all := get(url.Values{})
 	if status != http.StatusOK || all["nps"] != 0.0 || all["promoters"] != 2.0 || all["passives"] != 0.0 ||
@@ -108,16 +99,7 @@ func TestNPSLeavesOutCSAT(t *testing.T) {
 			{Key: "nps-qbr", Category: outreach.CategorySurvey, Template: "nps"}, // never sent
 		}}
 	}
-	get := func(query url.Values) (int, map[string]any) {
-		t.Helper()
-		h := http.Header{"Authorization": {"Bearer " + adminToken}}
-		res, body := e.request(t, http.MethodGet, "/api/v1/nps?"+query.Encode(), "", "", h)
-		var m map[string]any
-		if err := json.Unmarshal([]byte(body), &m); err != nil {
-			t.Fatalf("nps body %q: %v", body, err)
-		}
-		return res.StatusCode, m
-	}
+	get := func(query url.Values) (int, map[string]any) { t.Helper(); return e.getNPS(t, query) }
 	answer := func(id, campaign string, score int) {
 		t.Helper()
 		e.deliver(t, id, campaign, outreach.CategorySurvey, outreach.DeliverySent, "bob@example.com")
@@ -156,4 +138,16 @@ func TestNPSLeavesOutCSAT(t *testing.T) {
 	if msg, _ := m["error"].(string); status != http.StatusNotFound || !strings.Contains(msg, `"nps-onbaording"`) {
 		t.Errorf("campaign=nps-onbaording (a typo): %d %v, want 404 naming it", status, m)
 	}
+}
+
+// getNPS asks GET /api/v1/nps with the admin token and decodes the answer.
+func (e *fbEnv) getNPS(t *testing.T, query url.Values) (int, map[string]any) {
+	t.Helper()
+	h := http.Header{"Authorization": {"Bearer " + adminToken}}
+	res, body := e.request(t, http.MethodGet, "/api/v1/nps?"+query.Encode(), "", "", h)
+	var m map[string]any
+	if err := json.Unmarshal([]byte(body), &m); err != nil {
+		t.Fatalf("nps body %q: %v", body, err)
+	}
+	return res.StatusCode, m
 }
