@@ -144,7 +144,7 @@ var pauseTmpl = template.Must(template.New("pause").Parse(`<!DOCTYPE html>
 <h1 style="font-size:22px">{{.Title}}</h1>
 {{- if .Message}}<p>{{.Message}}</p>{{end}}
 {{- if .Form}}
-<p>Hold every automated email to <strong>{{.Account}}</strong> (surveys, lifecycle and marketing mail) for 14 days, until <strong>{{.Until}}</strong>. Nothing is sent to its contacts until then; what is due waits.</p>
+<p>Hold every automated email to <strong>{{.Account}}</strong> for 14 days, until <strong>{{.Until}}</strong>: surveys, lifecycle and marketing mail, <strong>and transactional mail such as renewal reminders</strong>. Nothing is sent to its contacts until then; what is due waits, and an email whose time to live runs out during the pause is dropped, not sent late.</p>
 {{- if .PausedUntil}}<p>It is already paused until {{.PausedUntil}}.</p>{{end}}
 <form method="post"><button type="submit" style="font-size:16px;padding:8px 16px">Pause outreach for 14 days</button></form>
 {{- end}}

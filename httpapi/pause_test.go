@@ -51,6 +51,11 @@ func TestPausePage(t *testing.T) {
 		if rec.Header().Get("Referrer-Policy") != "no-referrer" {
 			t.Error("no Referrer-Policy: no-referrer")
 		}
+		// A pause holds transactional mail too (PRODUCT.md, throttle rule 1):
+		// the CSM is told before a renewal reminder waits or expires.
+		if !strings.Contains(body, "transactional mail such as renewal reminders") || !strings.Contains(body, "is dropped, not sent late") {
+			t.Errorf("the pause page does not say that transactional mail is held and may expire:\n%s", body)
+		}
 		if p := paused(); p != nil {
 			t.Fatalf("GET paused the account until %v", p)
 		}
