@@ -24,6 +24,11 @@ type DispatchClaim struct {
 type Reservation struct {
 	DeliveryID, Campaign, Category string
 	At                             time.Time
+	// Recipient is the email address of the contact it went to. The store
+	// fills it for DueContact.AccountSurveys (the account cap's reason
+	// names who took each survey); History leaves it empty, the contact
+	// being DueContact.Contact.
+	Recipient string
 }
 
 // DueContact is one claimed contact with one read of everything a decision

@@ -36,7 +36,7 @@ func (d *Dispatcher) decider(l *campaigns.Loaded, now time.Time, rep *StepReport
 				rep.Reserved++
 				if del := byID[o.DeliveryID]; del.Category == outreach.CategorySurvey {
 					reservedSurveys[dc.Account.ID] = append(reservedSurveys[dc.Account.ID],
-						outreach.Reservation{DeliveryID: del.ID, Campaign: del.Campaign, Category: del.Category, At: now})
+						outreach.Reservation{DeliveryID: del.ID, Campaign: del.Campaign, Category: del.Category, At: now, Recipient: dc.Contact.Email})
 				}
 			case outreach.DecisionDeferred:
 				rep.Deferred++
@@ -57,6 +57,7 @@ func decideContact(p *outreach.Pack, now time.Time, dc *outreach.DueContact) []o
 		Now:             now,
 		ContactTimezone: dc.Contact.Timezone,
 		AccountTimezone: dc.Account.Timezone,
+		Recipient:       dc.Contact.Email,
 		ContactHistory:  slots(dc.History),
 		AccountHistory:  slots(dc.AccountSurveys),
 		Suppressions:    dc.Suppressions,
@@ -98,7 +99,7 @@ func slots(rs []outreach.Reservation) []throttle.Slot {
 	}
 	out := make([]throttle.Slot, len(rs))
 	for i, r := range rs {
-		out[i] = throttle.Slot{DeliveryID: r.DeliveryID, Campaign: r.Campaign, Category: r.Category, At: r.At}
+		out[i] = throttle.Slot{DeliveryID: r.DeliveryID, Campaign: r.Campaign, Category: r.Category, At: r.At, Recipient: r.Recipient}
 	}
 	return out
 }

@@ -97,15 +97,16 @@ func (r *claimDueRow) delivery() outreach.Delivery {
 
 // claimSlotRow is a reservation of a contact or an account.
 type claimSlotRow struct {
-	ID       string `db:"id"`
-	Owner    int64  `db:"owner"`
-	Campaign string `db:"campaign"`
-	Category string `db:"category"`
-	At       int64  `db:"reserved_at"`
+	ID        string `db:"id"`
+	Owner     int64  `db:"owner"`
+	Campaign  string `db:"campaign"`
+	Category  string `db:"category"`
+	At        int64  `db:"reserved_at"`
+	Recipient string `db:"recipient"` // account history only; "" otherwise
 }
 
 func (r *claimSlotRow) reservation() outreach.Reservation {
-	return outreach.Reservation{DeliveryID: r.ID, Campaign: r.Campaign, Category: r.Category, At: fromMs(r.At)}
+	return outreach.Reservation{DeliveryID: r.ID, Campaign: r.Campaign, Category: r.Category, At: fromMs(r.At), Recipient: r.Recipient}
 }
 
 // ClaimDue claims up to c.Limit contacts with deliveries due at c.Now and,
@@ -259,11 +260,12 @@ func (db *DB) readDue(ctx context.Context, tx *sqlx.Tx, c outreach.DispatchClaim
 
 // readHistory reads the contacts' reservations within ContactWindow and
 // the survey reservations within AccountWindow of accIDs, the accounts of
-// contacts with a survey due.
+// contacts with a survey due, each with its recipient's email address
+// (the account cap's reason names who took each survey).
 func (db *DB) readHistory(ctx context.Context, tx *sqlx.Tx, c outreach.DispatchClaim, ids, accIDs []int64, out []*outreach.DueContact, byID map[int64]*outreach.DueContact) error {
 	if c.ContactWindow > 0 {
 		var slots []claimSlotRow
-		q := db.historyQuery("contact_id", "")
+		q := db.historyQuery("contact_id", "", false)
 		if err := db.txSelect(ctx, tx, &slots, q, ms(c.Now.Add(-c.ContactWindow)), db.intsArg(ids)); err != nil {
 			return fmt.Errorf("read contact history: %w", err)
 		}
@@ -274,7 +276,7 @@ func (db *DB) readHistory(ctx context.Context, tx *sqlx.Tx, c outreach.DispatchC
 	}
 	if c.AccountWindow > 0 && len(accIDs) > 0 {
 		var slots []claimSlotRow
-		q := db.historyQuery("account_id", "category = 'survey' AND ")
+		q := db.historyQuery("account_id", "category = 'survey' AND ", true)
 		if err := db.txSelect(ctx, tx, &slots, q, ms(c.Now.Add(-c.AccountWindow)), db.intsArg(accIDs)); err != nil {
 			return fmt.Errorf("read account history: %w", err)
 		}
@@ -291,7 +293,11 @@ func (db *DB) readHistory(ctx context.Context, tx *sqlx.Tx, c outreach.DispatchC
 
 // historyQuery reads the reservations (sending, sent) since a time
 // (first parameter) of a list of owners (second parameter: contact or
-// account ids, column owner), with an extra condition.
+// account ids, column owner), with an extra condition on the deliveries
+// columns. With recipient, each row carries the email address of its
+// contact (column recipient, "" if the contact is gone), looked up in
+// contacts by primary key row by row, whatever the plan; otherwise
+// recipient is "".
 //
 // On PostgreSQL it looks each owner up in the (owner, reserved_at) index
 // in turn. Written plainly, the planner may pick another index when its
@@ -300,15 +306,21 @@ func (db *DB) readHistory(ctx context.Context, tx *sqlx.Tx, c outreach.DispatchC
 // partial index on sending and sent rows empty, and a scan of either looks
 // free; it reads every reservation of the window, for each claim, as they
 // grow. The lateral subquery (kept apart by OFFSET 0) leaves one lookup per
-// owner, and "state || ”" keeps the partial index out.
-func (db *DB) historyQuery(owner, extra string) string {
-	if db.dialect != Postgres {
-		return `SELECT id, ` + owner + ` AS owner, campaign, category, reserved_at FROM deliveries
-			WHERE ` + extra + `state IN ('sending', 'sent') AND reserved_at >= ? AND ` + db.anyInt(owner)
+// owner, and appending an empty string to state keeps the partial index
+// out. The contacts are looked up outside it, so that the lookup stays as
+// it is.
+func (db *DB) historyQuery(owner, extra string, recipient bool) string {
+	email := `''`
+	if recipient {
+		email = `COALESCE((SELECT c.email FROM contacts c WHERE c.id = h.contact_id), '')`
 	}
-	return `SELECT h.id, o.id AS owner, h.campaign, h.category, h.reserved_at
+	if db.dialect != Postgres {
+		return `SELECT h.id, h.` + owner + ` AS owner, h.campaign, h.category, h.reserved_at, ` + email + ` AS recipient
+			FROM deliveries h WHERE ` + extra + `h.state IN ('sending', 'sent') AND h.reserved_at >= ? AND ` + db.anyInt("h."+owner)
+	}
+	return `SELECT h.id, o.id AS owner, h.campaign, h.category, h.reserved_at, ` + email + ` AS recipient
 		FROM unnest(CAST($2 AS bigint[])) AS o(id) CROSS JOIN LATERAL (
-			SELECT id, campaign, category, reserved_at FROM deliveries
+			SELECT id, contact_id, campaign, category, reserved_at FROM deliveries
 			WHERE ` + owner + ` = o.id AND reserved_at >= $1 AND ` + extra + `(state || '') IN ('sending', 'sent')
 			OFFSET 0) AS h`
 }

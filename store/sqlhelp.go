@@ -109,3 +109,12 @@ func keys[K comparable, V any](m map[K]V) []K {
 	}
 	return out
 }
+
+// contains returns a condition "col contains the text of the parameter",
+// literally (no LIKE wildcards).
+func (db *DB) contains(col string) string {
+	if db.dialect == Postgres {
+		return "strpos(" + col + ", CAST(? AS text)) > 0"
+	}
+	return "instr(" + col + ", ?) > 0"
+}

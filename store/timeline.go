@@ -252,7 +252,10 @@ func (db *DB) timelineDeliveries(ctx context.Context, tx *sqlx.Tx, tl *outreach.
 // about it: its deliveries with their decisions, provider events and survey
 // responses, its events' properties and link to it, and the address in its
 // suppressions, which stay as hashes. An "all" suppression with reason
-// "erased" keeps the address from ever being mailed again.
+// "erased" keeps the address from ever being mailed again. The reasons of
+// its colleagues' decisions that name it (the account survey cap lists
+// each survey as "(campaign to EMAIL)") say "to an erased contact"
+// instead.
 func (db *DB) EraseContact(ctx context.Context, email string) error {
 	email = strings.ToLower(strings.TrimSpace(email))
 	return db.inTx(ctx, "erase contact", func(tx *sqlx.Tx, now time.Time) error {
@@ -269,6 +272,11 @@ func (db *DB) EraseContact(ctx context.Context, email string) error {
 			q    string
 			args []any
 		}{
+			// Only the accounts its surveys counted toward can name it.
+			{`UPDATE decisions SET reason = REPLACE(reason, ?, 'to an erased contact)')
+				WHERE ` + db.contains("reason") + ` AND delivery_id IN (SELECT id FROM deliveries
+					WHERE contact_id <> ? AND account_id IN (SELECT account_id FROM deliveries WHERE contact_id = ? AND category = 'survey'))`,
+				[]any{"to " + email + ")", "to " + email + ")", id, id}},
 			{`DELETE FROM decisions WHERE delivery_id IN (SELECT id FROM deliveries WHERE contact_id = ?)`, []any{id}},
 			{`DELETE FROM provider_events WHERE delivery_id IN (SELECT id FROM deliveries WHERE contact_id = ?) OR email = ?`, []any{id, email}},
 			{`DELETE FROM survey_responses WHERE contact_id = ?`, []any{id}},

@@ -22,6 +22,7 @@ type decideCase struct {
 	policy            outreach.Policy
 	now               string
 	contactTZ, acctTZ string
+	recipient         string // Input.Recipient: the contact's email
 	history, account  []Slot
 	sups              []outreach.Suppression
 	paused            string
@@ -42,7 +43,7 @@ func runDecideCases(t *testing.T, cases []decideCase) {
 		t.Run(tc.name, func(t *testing.T) {
 			in := Input{
 				Policy: tc.policy, Now: ts(tc.now),
-				ContactTimezone: tc.contactTZ, AccountTimezone: tc.acctTZ,
+				ContactTimezone: tc.contactTZ, AccountTimezone: tc.acctTZ, Recipient: tc.recipient,
 				ContactHistory: tc.history, AccountHistory: tc.account,
 				Suppressions: tc.sups, Due: tc.dues,
 			}
@@ -108,7 +109,7 @@ func TestDecideCaps(t *testing.T) {
 		},
 		dues: []Due{due("d1", "reengagement", "lifecycle", 20, "2026-03-06T10:00:00Z")},
 		want: []want{{id: "d1", decision: deferred, until: "2026-03-09T10:00:00Z",
-			reason: "max_per_week 3 reached: sent 2026-03-02 10:00 (renewal-reminder), 2026-03-03 10:00 (csat-support), 2026-03-05 10:00 (nps-qbr); frees at 2026-03-09 10:00 UTC"}},
+			reason: "max_per_week 3 reached: sent to this contact 2026-03-02 10:00 UTC (renewal-reminder), 2026-03-03 10:00 UTC (csat-support), 2026-03-05 10:00 UTC (nps-qbr); frees at 2026-03-09 10:00 UTC"}},
 	}, {
 		name:   "max_per_week: a slot exactly 7 d old no longer counts",
 		policy: capsOnly(func(p *outreach.Policy) { p.MaxPerWeek = 1 }), now: "2026-03-09T10:00:00Z",
@@ -121,14 +122,14 @@ func TestDecideCaps(t *testing.T) {
 		history: []Slot{slot("2026-03-03T08:00:00Z", "nps-qbr", "survey")},
 		dues:    []Due{due("d1", "reengagement", "lifecycle", 20, "2026-03-03T10:00:00Z")},
 		want: []want{{id: "d1", decision: deferred, until: "2026-03-04T08:00:00Z",
-			reason: "max_per_day 1 reached: sent 2026-03-03 08:00 (nps-qbr); frees at 2026-03-04 08:00 UTC"}},
+			reason: "max_per_day 1 reached: sent to this contact 2026-03-03 08:00 UTC (nps-qbr); frees at 2026-03-04 08:00 UTC"}},
 	}, {
 		name:   "max_per_day 2 frees when the older of the two leaves",
 		policy: capsOnly(func(p *outreach.Policy) { p.MaxPerDay = 2 }), now: "2026-03-03T15:00:00Z",
 		history: []Slot{slot("2026-03-03T08:00:00Z", "b", "survey"), slot("2026-03-02T20:00:00Z", "a", "lifecycle")},
 		dues:    []Due{due("d1", "reengagement", "lifecycle", 20, "2026-03-03T10:00:00Z")},
 		want: []want{{id: "d1", decision: deferred, until: "2026-03-03T20:00:00Z",
-			reason: "max_per_day 2 reached: sent 2026-03-02 20:00 (a), 2026-03-03 08:00 (b); frees at 2026-03-03 20:00 UTC"}},
+			reason: "max_per_day 2 reached: sent to this contact 2026-03-02 20:00 UTC (a), 2026-03-03 08:00 UTC (b); frees at 2026-03-03 20:00 UTC"}},
 	}, {
 		name:   "max_per_day counts 24 h of absolute time across a DST change (New York)",
 		policy: capsOnly(func(p *outreach.Policy) { p.MaxPerDay = 1 }), now: "2026-03-08T09:00:00-04:00",
@@ -136,14 +137,14 @@ func TestDecideCaps(t *testing.T) {
 		history:   []Slot{slot("2026-03-07T10:00:00-05:00", "nps-qbr", "survey")},
 		dues:      []Due{due("d1", "reengagement", "lifecycle", 20, "2026-03-08T08:00:00-04:00")},
 		want: []want{{id: "d1", decision: deferred, until: "2026-03-08T11:00:00-04:00",
-			reason: "max_per_day 1 reached: sent 2026-03-07 10:00 (nps-qbr); frees at 2026-03-08 11:00 EDT"}},
+			reason: "max_per_day 1 reached: sent to this contact 2026-03-07 10:00 EST (nps-qbr); frees at 2026-03-08 11:00 EDT"}},
 	}, {
 		name:   "min_gap",
 		policy: capsOnly(func(p *outreach.Policy) { p.MinGap = 20 * time.Hour }), now: "2026-03-03T20:00:00Z",
 		history: []Slot{slot("2026-03-03T09:00:00Z", "nps-qbr", "survey"), slot("2026-03-01T09:00:00Z", "old", "survey")},
 		dues:    []Due{due("d1", "reengagement", "lifecycle", 20, "2026-03-03T10:00:00Z")},
 		want: []want{{id: "d1", decision: deferred, until: "2026-03-04T05:00:00Z",
-			reason: "min_gap 20h: last sent 2026-03-03 09:00 (nps-qbr); next allowed 2026-03-04 05:00 UTC"}},
+			reason: "min_gap 20h: last sent to this contact 2026-03-03 09:00 UTC (nps-qbr); next allowed 2026-03-04 05:00 UTC"}},
 	}, {
 		name:   "min_gap, then quiet hours",
 		policy: outreach.Policy{MinGap: 20 * time.Hour, QuietHours: quiet(19, 0, 9, 0)}, now: "2026-03-03T20:00:00Z",
@@ -151,7 +152,7 @@ func TestDecideCaps(t *testing.T) {
 		history:   []Slot{slot("2026-03-03T09:00:00Z", "nps-qbr", "survey")},
 		dues:      []Due{due("d1", "reengagement", "lifecycle", 20, "2026-03-03T10:00:00Z")},
 		want: []want{{id: "d1", decision: deferred, until: "2026-03-04T09:00:00Z",
-			reason: "min_gap 20h: last sent 2026-03-03 09:00 (nps-qbr); next allowed 2026-03-04 05:00 UTC; " +
+			reason: "min_gap 20h: last sent to this contact 2026-03-03 09:00 UTC (nps-qbr); next allowed 2026-03-04 05:00 UTC; " +
 				"then quiet hours 19:00–09:00 in UTC (contact timezone): local time 05:00; next allowed 2026-03-04 09:00 UTC"}},
 	}, {
 		name:   "survey cooldown holds surveys, not other mail",
@@ -163,16 +164,17 @@ func TestDecideCaps(t *testing.T) {
 		},
 		want: []want{
 			{id: "s1", decision: deferred, until: "2026-03-22T10:00:00Z",
-				reason: "survey cooldown 30d: last survey 2026-02-20 10:00 (nps-onboarding); next allowed 2026-03-22 10:00 UTC"},
+				reason: "survey cooldown 30d: last survey to this contact 2026-02-20 10:00 UTC (nps-onboarding); next allowed 2026-03-22 10:00 UTC"},
 			{id: "l1", decision: sent},
 		},
 	}, {
-		name:   "account survey cap counts other contacts' surveys",
+		name:   "account survey cap counts other contacts' surveys and names who got them",
 		policy: capsOnly(func(p *outreach.Policy) { p.AccountMaxSurveysPerWeek = 2 }), now: "2026-03-05T10:00:00Z",
+		recipient: "jane@c.example",
 		account: []Slot{
-			slot("2026-03-02T11:00:00Z", "nps-qbr", "survey"),
-			slot("2026-03-04T12:00:00Z", "csat-support", "survey"),
-			slot("2026-03-04T13:00:00Z", "welcome", "lifecycle"),
+			slotTo("2026-03-02T11:00:00Z", "nps-qbr", "survey", "ann@c.example"),
+			slotTo("2026-03-04T12:00:00Z", "csat-support", "survey", "bob@c.example"),
+			slotTo("2026-03-04T13:00:00Z", "welcome", "lifecycle", "bob@c.example"),
 		},
 		dues: []Due{
 			due("s1", "nps-onboarding", "survey", 50, "2026-03-05T09:00:00Z"),
@@ -180,7 +182,7 @@ func TestDecideCaps(t *testing.T) {
 		},
 		want: []want{
 			{id: "s1", decision: deferred, until: "2026-03-09T11:00:00Z",
-				reason: "account max_surveys_per_week 2 reached: sent 2026-03-02 11:00 (nps-qbr), 2026-03-04 12:00 (csat-support); frees at 2026-03-09 11:00 UTC"},
+				reason: "account max_surveys_per_week 2 reached: surveys to the account's contacts 2026-03-02 11:00 UTC (nps-qbr to ann@c.example), 2026-03-04 12:00 UTC (csat-support to bob@c.example); frees at 2026-03-09 11:00 UTC"},
 			{id: "l1", decision: sent},
 		},
 	}, {
@@ -200,7 +202,7 @@ func TestDecideCaps(t *testing.T) {
 		want: []want{
 			{id: "high", decision: sent},
 			{id: "low", decision: deferred, until: "2026-03-04T10:00:00Z",
-				reason: "max_per_day 1 reached: sent 2026-03-03 10:00 (csat-support); frees at 2026-03-04 10:00 UTC"},
+				reason: "max_per_day 1 reached: sent to this contact 2026-03-03 10:00 UTC (csat-support); frees at 2026-03-04 10:00 UTC"},
 		},
 	}, {
 		name:   "equal priority: the earlier due wins, then the smaller id",
@@ -215,7 +217,7 @@ func TestDecideCaps(t *testing.T) {
 			{id: "a", decision: sent, reason: "every rule allows it now (2 of max_per_week 2)"},
 			{id: "c", decision: dropped, // the week frees an hour after its ttl ends
 				reason: "expired: the earliest allowed instant 2026-03-10 10:00 UTC is after due 2026-03-03 09:00 UTC + ttl 7d = 2026-03-10 09:00 UTC: " +
-					"max_per_week 2 reached: sent 2026-03-03 10:00 (x), 2026-03-03 10:00 (x); frees at 2026-03-10 10:00 UTC"},
+					"max_per_week 2 reached: sent to this contact 2026-03-03 10:00 UTC (x), 2026-03-03 10:00 UTC (x); frees at 2026-03-10 10:00 UTC"},
 		},
 	}, {
 		name:   "several caps: the latest threshold wins and every rule is named",
@@ -223,7 +225,7 @@ func TestDecideCaps(t *testing.T) {
 		history: []Slot{slot("2026-03-02T09:00:00Z", "a", "lifecycle"), slot("2026-03-05T08:00:00Z", "b", "lifecycle")},
 		dues:    []Due{due("d1", "x", "lifecycle", 20, "2026-03-05T09:00:00Z")},
 		want: []want{{id: "d1", decision: deferred, until: "2026-03-09T09:00:00Z",
-			reason: "max_per_day 1 reached: sent 2026-03-05 08:00 (b); frees at 2026-03-06 08:00 UTC; " +
-				"then max_per_week 2 reached: sent 2026-03-02 09:00 (a), 2026-03-05 08:00 (b); frees at 2026-03-09 09:00 UTC"}},
+			reason: "max_per_day 1 reached: sent to this contact 2026-03-05 08:00 UTC (b); frees at 2026-03-06 08:00 UTC; " +
+				"then max_per_week 2 reached: sent to this contact 2026-03-02 09:00 UTC (a), 2026-03-05 08:00 UTC (b); frees at 2026-03-09 09:00 UTC"}},
 	}})
 }

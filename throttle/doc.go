@@ -80,15 +80,33 @@
 //
 // # Reasons
 //
-// Reasons name the rule, its limit and the slots that fill it, in the
-// recipient's zone:
+// Reasons answer "why didn't Jane get the NPS survey?". They name the
+// rule, its limit and the slots that fill it, every instant in the
+// recipient's zone with its abbreviation. The per-contact rules
+// (max_per_day, max_per_week, min_gap, survey cooldown) count the contact's
+// own mail and say so; the account survey cap counts the surveys of every
+// contact of the account, so each of its slots names the campaign and the
+// recipient's email address (Slot.Recipient, and Input.Recipient for the
+// contact's own slots):
 //
-//	max_per_week 3 reached: sent 2026-03-02 10:00 (renewal-reminder),
-//	2026-03-03 10:00 (csat-support), 2026-03-05 10:00 (nps-qbr); frees at
-//	2026-03-09 10:00 UTC
+//	max_per_week 3 reached: sent to this contact 2026-03-02 10:00 UTC
+//	(renewal-reminder), 2026-03-03 10:00 UTC (csat-support), 2026-03-05
+//	10:00 UTC (nps-qbr); frees at 2026-03-09 10:00 UTC
+//
+//	account max_surveys_per_week 2 reached: surveys to the account's
+//	contacts 2026-11-23 09:36 NZDT (surv-a to nz1@c.example), 2026-11-23
+//	09:36 NZDT (surv-b to nz2@c.example); frees at 2026-11-30 09:36 NZDT
+//
+// The send window names the parts that hold at the local time it reports
+// (quiet hours, business days, or both), and a part that only holds later
+// with the local time it takes over:
 //
 //	quiet hours 19:00–09:00 in America/Sao_Paulo (contact timezone): local
 //	time 21:14; next allowed 2026-03-03 09:00 -03
+//
+//	business days mon–fri in Pacific/Auckland (contact timezone): local
+//	time Sun 12:36, then quiet hours 19:00–09:00 at local time Mon 00:00;
+//	next allowed 2026-11-30 09:00 NZDT
 //
 // When several rules push a delivery back, their sentences are joined with
 // "; then " in the order they applied.

@@ -45,5 +45,5 @@ func ExampleDecide() {
 	// renewal: sent
 	//   transactional is exempt from quiet hours, business days and caps (it still counts toward them)
 	// nps: deferred until 2026-03-09T12:00:00Z
-	//   max_per_day 1 reached: sent 2026-03-06 19:30 (renewal-reminder); frees at 2026-03-07 19:30 -03; then quiet hours 19:00–09:00 and business days mon–fri in America/Sao_Paulo (contact timezone): local time Sat 19:30; next allowed 2026-03-09 09:00 -03
+	//   max_per_day 1 reached: sent to this contact 2026-03-06 19:30 -03 (renewal-reminder); frees at 2026-03-07 19:30 -03; then quiet hours 19:00–09:00 and business days mon–fri in America/Sao_Paulo (contact timezone): local time Sat 19:30; next allowed 2026-03-09 09:00 -03
 }

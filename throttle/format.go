@@ -16,12 +16,6 @@ func fmtInstant(t time.Time, loc *time.Location) string {
 	return t.In(loc).Format("2006-01-02 15:04 MST")
 }
 
-// fmtSlotTime writes a slot's time in loc without the zone, to keep lists
-// of slots short: "2026-03-02 10:00".
-func fmtSlotTime(t time.Time, loc *time.Location) string {
-	return t.In(loc).Format("2006-01-02 15:04")
-}
-
 // fmtClock writes a time of day as "19:00" (or "19:00:30").
 func fmtClock(c time.Duration) string {
 	h, m, s := int(c/time.Hour), int(c%time.Hour/time.Minute), int(c%time.Minute/time.Second)
@@ -85,8 +79,13 @@ func fmtDays(days [7]bool) string {
 // maxListedSlots bounds the slots named in one reason.
 const maxListedSlots = 10
 
-// fmtSlots lists slots as "2026-03-02 10:00 (renewal-reminder), ...".
-func fmtSlots(slots []Slot, loc *time.Location) string {
+// fmtSlots lists slots as "2026-03-02 10:00 UTC (renewal-reminder), ...",
+// each time with its zone abbreviation like every other instant in a
+// reason (a list can straddle a DST change). With recipients, each slot
+// also names who received it: "2026-03-02 10:00 UTC (nps-qbr to
+// ann@example.com)"; EraseContact relies on the " to EMAIL)" form to scrub
+// an erased address from the reasons that name it.
+func fmtSlots(slots []Slot, loc *time.Location, recipients bool) string {
 	var sb strings.Builder
 	for i, s := range slots {
 		if i == maxListedSlots {
@@ -96,9 +95,16 @@ func fmtSlots(slots []Slot, loc *time.Location) string {
 		if i > 0 {
 			sb.WriteString(", ")
 		}
-		sb.WriteString(fmtSlotTime(s.At, loc))
+		sb.WriteString(fmtInstant(s.At, loc))
+		var what []string
 		if s.Campaign != "" {
-			sb.WriteString(" (" + s.Campaign + ")")
+			what = append(what, s.Campaign)
+		}
+		if recipients && s.Recipient != "" {
+			what = append(what, "to "+s.Recipient)
+		}
+		if len(what) > 0 {
+			sb.WriteString(" (" + strings.Join(what, " ") + ")")
 		}
 	}
 	return sb.String()

@@ -29,6 +29,14 @@ func slot(at, campaign, category string) Slot {
 	return Slot{DeliveryID: campaign + "@" + at, Campaign: campaign, Category: category, At: ts(at)}
 }
 
+// slotTo is slot with the recipient that the store reads for account
+// history.
+func slotTo(at, campaign, category, recipient string) Slot {
+	s := slot(at, campaign, category)
+	s.Recipient = recipient
+	return s
+}
+
 // due builds a due delivery with the default ttl.
 func due(id, campaign, category string, priority int, dueAt string) Due {
 	return Due{DeliveryID: id, Campaign: campaign, Category: category, Priority: priority, DueAt: ts(dueAt)}

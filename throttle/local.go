@@ -119,21 +119,25 @@ func (r *localRule) allowed(t time.Time) bool {
 // when none is found within maxLocalSteps (only for invalid policies).
 func (r *localRule) next(t time.Time) (time.Time, string) {
 	start := t
-	var offDayHit, quietHit bool
+	var offDayAt, quietAt time.Time // the first instant of the walk each part held
 	for range maxLocalSteps {
 		offDay, quiet := r.blocked(t)
 		if !offDay && !quiet {
 			if t.Equal(start) {
 				return t, ""
 			}
-			return t, r.explain(start, t, offDayHit, quietHit)
+			return t, r.explain(start, t, offDayAt, quietAt)
+		}
+		if offDay && offDayAt.IsZero() {
+			offDayAt = t
+		}
+		if quiet && quietAt.IsZero() {
+			quietAt = t
 		}
 		var b time.Time
 		if offDay {
-			offDayHit = true
 			b = nextWall(t, r.zone.Loc, 0)
 		} else {
-			quietHit = true
 			b = nextWall(t, r.zone.Loc, r.quiet.End)
 		}
 		if tr := nextTransition(t, r.zone.Loc); !tr.IsZero() && tr.Before(b) {
@@ -144,24 +148,38 @@ func (r *localRule) next(t time.Time) (time.Time, string) {
 	return time.Time{}, fmt.Sprintf("no allowed local time within %d steps after %s", maxLocalSteps, fmtInstant(start, r.zone.Loc))
 }
 
-// explain says which parts of the send window held a delivery back:
-// "quiet hours 19:00–09:00 in America/Sao_Paulo (contact timezone): local
-// time 21:14; next allowed 2026-03-03 09:00 -03".
-func (r *localRule) explain(from, to time.Time, offDayHit, quietHit bool) string {
-	var what []string
-	if quietHit {
-		what = append(what, "quiet hours "+fmtClock(r.quiet.Start)+"–"+fmtClock(r.quiet.End))
-	}
-	if offDayHit {
-		what = append(what, "business days "+fmtDays(r.days))
-	}
+// explain says which parts of the send window held a delivery back. It
+// names first the parts that hold at from, the instant it reports ("quiet
+// hours 19:00–09:00 in America/Sao_Paulo (contact timezone): local time
+// 21:14; next allowed 2026-03-03 09:00 -03"), so a Sunday noon is not said
+// to be in quiet hours. A part that only held later in the walk follows
+// with the local time it took over: "business days mon–fri in ...: local
+// time Sun 12:36, then quiet hours 19:00–09:00 at local time Mon 00:00;
+// next allowed ...". offDayAt and quietAt are the first instants at which
+// each part held (zero: never).
+func (r *localRule) explain(from, to, offDayAt, quietAt time.Time) string {
 	layout := "15:04"
 	if r.hasDays {
 		layout = "Mon 15:04"
 	}
-	return fmt.Sprintf("%s in %s (%s): local time %s; next allowed %s",
-		strings.Join(what, " and "), r.zone.Name, r.zone.Source,
-		from.In(r.zone.Loc).Format(layout), fmtInstant(to, r.zone.Loc))
+	quietName := func() string { return "quiet hours " + fmtClock(r.quiet.Start) + "–" + fmtClock(r.quiet.End) }
+	daysName := func() string { return "business days " + fmtDays(r.days) }
+	var now []string
+	if quietAt.Equal(from) {
+		now = append(now, quietName())
+	}
+	if offDayAt.Equal(from) {
+		now = append(now, daysName())
+	}
+	s := fmt.Sprintf("%s in %s (%s): local time %s", strings.Join(now, " and "), r.zone.Name, r.zone.Source,
+		from.In(r.zone.Loc).Format(layout))
+	switch {
+	case !quietAt.IsZero() && !quietAt.Equal(from):
+		s += ", then " + quietName() + " at local time " + quietAt.In(r.zone.Loc).Format(layout)
+	case !offDayAt.IsZero() && !offDayAt.Equal(from):
+		s += ", then " + daysName() + " at local time " + offDayAt.In(r.zone.Loc).Format(layout)
+	}
+	return s + "; next allowed " + fmtInstant(to, r.zone.Loc)
 }
 
 // inQuiet reports whether a wall-clock time of day lies in [Start, End),

@@ -90,10 +90,24 @@ type rule struct {
 	allow func(t time.Time) bool
 }
 
+// slotList says how a cap's reason introduces the slots that fill it.
+type slotList struct {
+	intro      string // "sent to this contact"
+	recipients bool   // name each slot's recipient
+}
+
+var (
+	// contactSlots: the per-contact caps count the contact's own mail.
+	contactSlots = slotList{intro: "sent to this contact"}
+	// accountSlots: the account cap counts the surveys of every contact of
+	// the account, so each slot names who received it.
+	accountSlots = slotList{intro: "surveys to the account's contacts", recipients: true}
+)
+
 // capRule allows t when fewer than limit slots of h lie in the window
 // (t-window, t]. As t grows slots only leave the window, so the allowed set
 // is [threshold, ∞) with threshold = (limit-th most recent slot) + window.
-func capRule(name string, limit int, window time.Duration, h *history, loc *time.Location) rule {
+func capRule(name string, limit int, window time.Duration, h *history, list slotList, loc *time.Location) rule {
 	return rule{
 		name: name,
 		allow: func(t time.Time) bool {
@@ -105,15 +119,15 @@ func capRule(name string, limit int, window time.Duration, h *history, loc *time
 				return t, ""
 			}
 			free := in[len(in)-limit].At.Add(window)
-			return free, fmt.Sprintf("%s %d reached: sent %s; frees at %s",
-				name, limit, fmtSlots(in, loc), fmtInstant(free, loc))
+			return free, fmt.Sprintf("%s %d reached: %s %s; frees at %s",
+				name, limit, list.intro, fmtSlots(in, loc, list.recipients), fmtInstant(free, loc))
 		},
 	}
 }
 
 // gapRule allows t when no slot of h lies in (t-gap, t]: after the latest
-// slot nothing for gap. what names the slot kind in the reason ("sent",
-// "survey").
+// slot nothing for gap. what names the slot in the reason ("sent to this
+// contact", "survey to this contact").
 func gapRule(name string, gap time.Duration, h *history, what string, loc *time.Location) rule {
 	return rule{
 		name: name,
@@ -128,7 +142,7 @@ func gapRule(name string, gap time.Duration, h *history, what string, loc *time.
 			last := in[len(in)-1]
 			free := last.At.Add(gap)
 			return free, fmt.Sprintf("%s %s: last %s %s; next allowed %s",
-				name, fmtDuration(gap), what, fmtSlots([]Slot{last}, loc), fmtInstant(free, loc))
+				name, fmtDuration(gap), what, fmtSlots([]Slot{last}, loc, false), fmtInstant(free, loc))
 		},
 	}
 }

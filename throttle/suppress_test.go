@@ -67,7 +67,7 @@ func TestDecideSuppressionPauseExemptDrop(t *testing.T) {
 		want: []want{
 			{id: "transactional", decision: sent, reason: "transactional is exempt from quiet hours, business days and caps (it still counts toward them)"},
 			{id: "lifecycle", decision: deferred, until: "2026-03-05T09:00:00Z",
-				reason: "max_per_day 1 reached: sent 2026-03-03 10:00 (welcome), 2026-03-03 22:00 (renewal-reminder); frees at 2026-03-04 22:00 UTC; " +
+				reason: "max_per_day 1 reached: sent to this contact 2026-03-03 10:00 UTC (welcome), 2026-03-03 22:00 UTC (renewal-reminder); frees at 2026-03-04 22:00 UTC; " +
 					"then quiet hours 19:00–09:00 in UTC (contact timezone): local time Wed 22:00; next allowed 2026-03-05 09:00 UTC"},
 		},
 	}, {
@@ -105,7 +105,7 @@ func TestDecideSuppressionPauseExemptDrop(t *testing.T) {
 		dues:    []Due{dueTTL(due("s1", "csat-support", "survey", 70, "2026-03-04T10:00:00Z"), 3*day)},
 		want: []want{{id: "s1", decision: dropped,
 			reason: "expired: the earliest allowed instant 2026-03-09 11:00 UTC is after due 2026-03-04 10:00 UTC + ttl 3d = 2026-03-07 10:00 UTC: " +
-				"account max_surveys_per_week 2 reached: sent 2026-03-02 11:00 (nps-qbr), 2026-03-04 12:00 (nps-qbr); frees at 2026-03-09 11:00 UTC"}},
+				"account max_surveys_per_week 2 reached: surveys to the account's contacts 2026-03-02 11:00 UTC (nps-qbr), 2026-03-04 12:00 UTC (nps-qbr); frees at 2026-03-09 11:00 UTC"}},
 	}, {
 		name:   "the ttl bound is inclusive: allowed exactly at due+ttl is deferred, not dropped",
 		policy: capsOnly(func(p *outreach.Policy) { p.MaxPerDay = 1 }), now: "2026-03-05T10:00:00Z",

@@ -14,6 +14,12 @@ import (
 type Slot struct {
 	DeliveryID, Campaign, Category string
 	At                             time.Time
+	// Recipient is the email address of the contact the delivery went
+	// to. The account survey cap names it for each slot, so that a reason
+	// says who took the account's surveys; "" when unknown (the slot is
+	// counted all the same). The contact's own slots need none: Decide
+	// names them with Input.Recipient.
+	Recipient string
 }
 
 // Due is one delivery of the contact that is due now (not_before <= now).
@@ -30,6 +36,10 @@ type Input struct {
 	Policy                           outreach.Policy
 	Now                              time.Time
 	ContactTimezone, AccountTimezone string // "" = unset
+	// Recipient is this contact's email address: the recipient of its own
+	// slots (ContactHistory and the slots Decide reserves) when the
+	// account survey cap lists them.
+	Recipient string
 
 	// ContactHistory holds this contact's reservations, reaching back at
 	// least HistoryWindow(Policy).Contact.
@@ -79,7 +89,7 @@ func Decide(in Input) []Outcome {
 	for _, d := range dues {
 		o := dc.decide(d)
 		if o.Decision == outreach.DecisionSent {
-			dc.reserve(Slot{DeliveryID: d.DeliveryID, Campaign: d.Campaign, Category: d.Category, At: in.Now})
+			dc.reserve(Slot{DeliveryID: d.DeliveryID, Campaign: d.Campaign, Category: d.Category, At: in.Now, Recipient: in.Recipient})
 		}
 		out = append(out, o)
 	}
@@ -126,8 +136,25 @@ func newDecider(in Input) *decider {
 		local:         newLocalRule(in.Policy, z),
 		contact:       newHistory(all, in.ContactHistory),
 		contactSurvey: newHistory(survey, in.ContactHistory),
-		accountSurvey: newHistory(survey, in.AccountHistory, in.ContactHistory),
+		// The contact's own slots come first, so that when the account
+		// history holds them too the copy that names the recipient is kept.
+		accountSurvey: newHistory(survey, withRecipient(in.ContactHistory, in.Recipient), in.AccountHistory),
 	}
+}
+
+// withRecipient returns slots with an empty Recipient set to recipient.
+func withRecipient(slots []Slot, recipient string) []Slot {
+	if recipient == "" {
+		return slots
+	}
+	out := make([]Slot, len(slots))
+	for i, s := range slots {
+		if s.Recipient == "" {
+			s.Recipient = recipient
+		}
+		out[i] = s
+	}
+	return out
 }
 
 // reserve records a slot taken during this call.
@@ -145,20 +172,20 @@ func (dc *decider) rules(category string) []rule {
 	p, loc := dc.in.Policy, dc.zone.Loc
 	var rs []rule
 	if p.MaxPerDay > 0 {
-		rs = append(rs, capRule("max_per_day", p.MaxPerDay, day, &dc.contact, loc))
+		rs = append(rs, capRule("max_per_day", p.MaxPerDay, day, &dc.contact, contactSlots, loc))
 	}
 	if p.MaxPerWeek > 0 {
-		rs = append(rs, capRule("max_per_week", p.MaxPerWeek, week, &dc.contact, loc))
+		rs = append(rs, capRule("max_per_week", p.MaxPerWeek, week, &dc.contact, contactSlots, loc))
 	}
 	if p.MinGap > 0 {
-		rs = append(rs, gapRule("min_gap", p.MinGap, &dc.contact, "sent", loc))
+		rs = append(rs, gapRule("min_gap", p.MinGap, &dc.contact, "sent to this contact", loc))
 	}
 	if category == outreach.CategorySurvey {
 		if p.SurveyCooldown > 0 {
-			rs = append(rs, gapRule("survey cooldown", p.SurveyCooldown, &dc.contactSurvey, "survey", loc))
+			rs = append(rs, gapRule("survey cooldown", p.SurveyCooldown, &dc.contactSurvey, "survey to this contact", loc))
 		}
 		if p.AccountMaxSurveysPerWeek > 0 {
-			rs = append(rs, capRule("account max_surveys_per_week", p.AccountMaxSurveysPerWeek, week, &dc.accountSurvey, loc))
+			rs = append(rs, capRule("account max_surveys_per_week", p.AccountMaxSurveysPerWeek, week, &dc.accountSurvey, accountSlots, loc))
 		}
 	}
 	if dc.local != nil {

@@ -45,7 +45,7 @@ func TestDecideSendWindow(t *testing.T) {
 		// Business days.
 		{name: "Friday evening skips the weekend to Monday 09:00", policy: wd, tz: "America/Sao_Paulo",
 			now: "2026-03-06T19:30:00-03:00", until: "2026-03-09T09:00:00-03:00",
-			reason: "quiet hours 19:00–09:00 and business days mon–fri in America/Sao_Paulo (contact timezone): local time Fri 19:30; next allowed 2026-03-09 09:00 -03"},
+			reason: "quiet hours 19:00–09:00 in America/Sao_Paulo (contact timezone): local time Fri 19:30, then business days mon–fri at local time Sat 09:00; next allowed 2026-03-09 09:00 -03"},
 		{name: "Saturday noon without quiet hours opens at Monday midnight", policy: outreach.Policy{BusinessDays: weekdays}, tz: "Europe/Berlin",
 			now: "2026-03-07T12:00:00+01:00", until: "2026-03-09T00:00:00+01:00",
 			reason: "business days mon–fri in Europe/Berlin (contact timezone): local time Sat 12:00; next allowed 2026-03-09 00:00 CET"},
@@ -84,7 +84,7 @@ func TestDecideSendWindow(t *testing.T) {
 		// Far offsets and half-hour zones.
 		{name: "UTC+13 (Tonga): Friday evening there is Friday morning UTC; Monday 09:00 is Sunday UTC", policy: wd, tz: "Pacific/Tongatapu",
 			now: "2026-03-06T06:30:00Z", until: "2026-03-08T20:00:00Z",
-			reason: "quiet hours 19:00–09:00 and business days mon–fri in Pacific/Tongatapu (contact timezone): local time Fri 19:30; next allowed 2026-03-09 09:00 +13"},
+			reason: "quiet hours 19:00–09:00 in Pacific/Tongatapu (contact timezone): local time Fri 19:30, then business days mon–fri at local time Sat 09:00; next allowed 2026-03-09 09:00 +13"},
 		{name: "UTC+13 (Tonga): Monday 10:00 there is Sunday UTC and is open", policy: wd, tz: "Pacific/Tongatapu",
 			now: "2026-03-08T21:00:00Z"},
 		{name: "UTC+13 (Auckland daylight time)", policy: windowOnly(), tz: "Pacific/Auckland",
@@ -95,7 +95,7 @@ func TestDecideSendWindow(t *testing.T) {
 			now: "2026-03-02T18:00:00Z", until: "2026-03-02T19:00:00Z"},
 		{name: "UTC-10 (Honolulu): Friday 19:00 there is Saturday UTC", policy: wd, tz: "Pacific/Honolulu",
 			now: "2026-03-07T05:00:00Z", until: "2026-03-09T19:00:00Z",
-			reason: "quiet hours 19:00–09:00 and business days mon–fri in Pacific/Honolulu (contact timezone): local time Fri 19:00; next allowed 2026-03-09 09:00 HST"},
+			reason: "quiet hours 19:00–09:00 in Pacific/Honolulu (contact timezone): local time Fri 19:00, then business days mon–fri at local time Sat 09:00; next allowed 2026-03-09 09:00 HST"},
 		{name: "half-hour zone (Kolkata +05:30)", policy: wd, tz: "Asia/Kolkata",
 			now: "2026-03-02T03:00:00Z", until: "2026-03-02T03:30:00Z",
 			reason: "quiet hours 19:00–09:00 in Asia/Kolkata (contact timezone): local time Mon 08:30; next allowed 2026-03-02 09:00 IST"},
