@@ -266,7 +266,7 @@ func mentioned(d *Digest) []*outreach.Account {
 		add(m.Account)
 	}
 	if a := d.Activity; a != nil {
-		for _, list := range [][]Item{a.Sent, a.Failed, a.Deferred, a.Dropped, a.Planned} {
+		for _, list := range [][]Item{a.Sent, a.Failed, a.Deferred, a.Dropped, a.Overdue, a.Planned} {
 			for _, it := range list {
 				add(it.Account)
 			}

@@ -95,9 +95,12 @@ func (db *DB) DigestData(ctx context.Context, q outreach.DigestQuery) (*outreach
 			return err
 		}},
 		{"planned deliveries", func() error {
+			// Due in [To, PlannedUntil), or overdue: due before To and
+			// not expired at To (an expired one is dropped, not sent).
 			var err error
 			out.Planned, err = db.digestDeliveries(ctx, `a.owner_email = ? AND dl.state = 'planned' AND dl.not_before < ?
-				ORDER BY dl.not_before, dl.id`, owner, ms(q.PlannedUntil))
+				AND (dl.not_before >= ? OR dl.expires_at > ?)
+				ORDER BY dl.not_before, dl.id`, owner, ms(q.PlannedUntil), ms(q.To), ms(q.To))
 			return err
 		}},
 		{"milestones", func() (err error) { out.Milestones, err = db.digestMilestones(ctx, owner, q); return err }},
