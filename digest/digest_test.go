@@ -194,7 +194,7 @@ func TestEmptySectionsAreLeftOut(t *testing.T) {
 				t.Errorf("html has the empty section %s", absent)
 			}
 		}
-		if !strings.Contains(text, "RENEWALS") || !strings.Contains(text, "no answers") {
+		if !strings.Contains(text, "RENEWALS") || !strings.Contains(text, "no NPS answers in the last year") {
 			t.Errorf("text lacks the renewal with its unknown NPS:\n%s", text)
 		}
 		// Without the renewal nothing is left.
@@ -398,6 +398,50 @@ func TestPlannedWeekAheadAndOverdue(t *testing.T) {
 		}
 		if d.Activity != nil {
 			t.Errorf("planned = %s, overdue = %s; want none", campaigns(d.Activity.Planned), campaigns(d.Activity.Overdue))
+		}
+	})
+}
+
+// A renewal line says when in words ("today", "in 1 day") and, without
+// answers, that there are none: not "latest no answers".
+func TestRenewalLines(t *testing.T) {
+	eachDialect(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := seedAccounts(t, db)
+		tokyo := periodEnd.In(mustLoc("Asia/Tokyo"))
+		today, tomorrow := tokyo.Format(time.DateOnly), tokyo.AddDate(0, 0, 1).Format(time.DateOnly)
+		if _, err := db.UpsertAccounts(ctx, []outreach.Account{{ExternalID: "acme", RenewalDate: today}, {ExternalID: "globex", RenewalDate: tomorrow}}); err != nil {
+			t.Fatal(err)
+		}
+		f.response(t, "carol@globex.example", 8, "", periodEnd.Add(-24*time.Hour))
+		d, err := digest.Build(ctx, db, casey, periodStart, periodEnd, pack)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, text, html, err := digest.Render(d, signer(t), "https://outreach.example")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{
+			"  - within 30 days: Acme Corp (acme) renews " + today + " (today), no NPS answers in the last year\n",
+			"  - within 30 days: Globex (globex) renews " + tomorrow + " (in 1 day), latest NPS 0 (1 answer)\n",
+		} {
+			if !strings.Contains(text, want) {
+				t.Errorf("text lacks %q:\n%s", want, text)
+			}
+		}
+		for _, want := range []string{
+			"<strong>Acme Corp (acme)</strong> renews " + today + " (today, within 30 days) · no NPS answers in the last year",
+			"<strong>Globex (globex)</strong> renews " + tomorrow + " (in 1 day, within 30 days) · latest NPS 0 (1 answer)",
+		} {
+			if !strings.Contains(html, want) {
+				t.Errorf("html lacks %q:\n%s", want, sectionOf(t, html, "Renewals", "</ul>"))
+			}
+		}
+		for _, bad := range []string{"latest no answers", "in 0 days", "1 days", "1 answers"} {
+			if strings.Contains(text, bad) || strings.Contains(html, bad) {
+				t.Errorf("the digest says %q", bad)
+			}
 		}
 	})
 }
