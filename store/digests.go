@@ -316,6 +316,17 @@ func (db *DB) DigestMember(ctx context.Context, email string) (*outreach.DigestM
 	return &m, nil
 }
 
+// LastDigestEnd returns the end of owner's latest stored digest period, or
+// nil before the first (for owners who are not team members too).
+func (db *DB) LastDigestEnd(ctx context.Context, owner string) (*time.Time, error) {
+	var end sql.NullInt64
+	if err := db.db.GetContext(ctx, &end, db.rebind(`SELECT MAX(period_end) FROM digests WHERE owner_email = ?`),
+		strings.ToLower(strings.TrimSpace(owner))); err != nil {
+		return nil, fmt.Errorf("last digest: %w", err)
+	}
+	return fromNullMs(end), nil
+}
+
 // InsertDigest stores d unless a digest of the same owner and period end
 // exists, and reports whether it inserted it: only the inserter sends.
 func (db *DB) InsertDigest(ctx context.Context, d outreach.DigestRecord) (bool, error) {
