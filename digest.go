@@ -23,7 +23,8 @@ type DigestQuery struct {
 	LatestSince time.Time
 	// RenewalFrom and RenewalTo (YYYY-MM-DD, inclusive) select renewals.
 	RenewalFrom, RenewalTo string
-	// PlannedUntil: planned deliveries whose not_before is before it.
+	// PlannedUntil ends the week ahead: planned deliveries due in [To,
+	// PlannedUntil) are read, and the overdue ones (due before To).
 	PlannedUntil time.Time
 }
 
@@ -97,8 +98,9 @@ type DigestData struct {
 	// Scheduled holds deliveries created in [From, To) by scheduled
 	// triggers (event_id ""): re-engagement, renewal and anniversary mail.
 	Scheduled []DigestDelivery
-	// Planned holds deliveries in state planned whose not_before is before
-	// PlannedUntil.
+	// Planned holds deliveries in state planned whose not_before is in
+	// [To, PlannedUntil), and the overdue ones: not_before before To and
+	// not expired at To (expires_at after To), by not_before.
 	Planned []DigestDelivery
 	// Milestones are milestone.reached events that occurred in [From, To).
 	Milestones []DigestEvent

@@ -21,7 +21,9 @@ const RenewalHorizon = 90
 var RenewalBuckets = []int{30, 60, 90}
 
 // PlannedHorizon is how far ahead the automation section lists planned
-// deliveries.
+// deliveries: those due in [period end, period end + PlannedHorizon).
+// Planned deliveries due before the period end and not sent yet are listed
+// apart as overdue (unless their ttl ran out: they are dropped, not sent).
 const PlannedHorizon = 7 * 24 * time.Hour
 
 // LatestWindow bounds the answers behind an account's latest NPS.
@@ -147,7 +149,11 @@ type Activity struct {
 	Failed   []Item // the provider refused them (Error)
 	Deferred []Item // waiting, with the reason and until when
 	Dropped  []Item // dropped or suppressed, with the reason
-	Planned  []Item // due within PlannedHorizon after the period (At = not before)
+	// Overdue are still planned though due before the period end (and not
+	// expired): not sent yet, e.g. behind a dispatcher that is down (At =
+	// not before).
+	Overdue []Item
+	Planned []Item // due within PlannedHorizon from the period end (At = not before)
 }
 
 // Item is one delivery in the automation section.
@@ -257,7 +263,7 @@ func Assemble(owner outreach.TeamMember, from, to time.Time, loc *time.Location,
 			d.Milestones = append(d.Milestones, Milestone{Person: p, Name: name, At: e.OccurredAt})
 		}
 	}
-	d.Activity = activity(data.Decided, data.Planned, person)
+	d.Activity = activity(data.Decided, data.Planned, to, person)
 	for _, s := range data.Suppressions {
 		if p, ok := person(s.DigestPerson); ok {
 			d.MailIssues = append(d.MailIssues, MailIssue{Person: p, Kind: issueKind(s.Scope, s.Reason),
@@ -407,9 +413,11 @@ func quiet(scheduled []outreach.DigestDelivery, person func(outreach.DigestPerso
 	return out
 }
 
-// activity sorts the period's decided deliveries and the week's planned
-// ones; nil when there is none.
-func activity(decided, planned []outreach.DigestDelivery, person func(outreach.DigestPerson) (Person, bool)) *Activity {
+// activity sorts the period's decided deliveries and the planned ones:
+// overdue (due before to) or due within PlannedHorizon from to; nil when
+// there is none. A delivery deferred in the period is listed as deferred
+// only.
+func activity(decided, planned []outreach.DigestDelivery, to time.Time, person func(outreach.DigestPerson) (Person, bool)) *Activity {
 	a := &Activity{}
 	waiting := map[string]bool{}
 	item := func(d outreach.DigestDelivery, p Person) Item {
@@ -443,9 +451,14 @@ func activity(decided, planned []outreach.DigestDelivery, person func(outreach.D
 		}
 		it := item(d, p)
 		it.At = d.NotBefore
-		a.Planned = append(a.Planned, it)
+		switch {
+		case d.NotBefore.Before(to):
+			a.Overdue = append(a.Overdue, it)
+		case d.NotBefore.Before(to.Add(PlannedHorizon)):
+			a.Planned = append(a.Planned, it)
+		}
 	}
-	if len(a.Sent)+len(a.Failed)+len(a.Deferred)+len(a.Dropped)+len(a.Planned) == 0 {
+	if len(a.Sent)+len(a.Failed)+len(a.Deferred)+len(a.Dropped)+len(a.Overdue)+len(a.Planned) == 0 {
 		return nil
 	}
 	return a

@@ -194,7 +194,7 @@ func TestEmptySectionsAreLeftOut(t *testing.T) {
 				t.Errorf("html has the empty section %s", absent)
 			}
 		}
-		if !strings.Contains(text, "RENEWALS") || !strings.Contains(text, "no answers") {
+		if !strings.Contains(text, "RENEWALS") || !strings.Contains(text, "no NPS answers in the last year") {
 			t.Errorf("text lacks the renewal with its unknown NPS:\n%s", text)
 		}
 		// Without the renewal nothing is left.
@@ -327,6 +327,121 @@ func TestCSATOnlyFeedback(t *testing.T) {
 		}
 		if !strings.Contains(sectionOf(t, text, "PAUSE OUTREACH", "\x00"), "Acme Corp (acme): https://outreach.example/p/") {
 			t.Errorf("text lacks the pause link of Bob's account:\n%s", text)
+		}
+	})
+}
+
+// The automation section lists as planned only deliveries due in the 7
+// days from the period end. Those due before it and still planned are
+// overdue, listed apart unless their ttl ran out (they will be dropped,
+// not sent); those further ahead wait for a later digest.
+func TestPlannedWeekAheadAndOverdue(t *testing.T) {
+	eachDialect(t, func(t *testing.T, db *store.DB) {
+		f := seedAccounts(t, db)
+		day := 24 * time.Hour
+		// The fixture's deliveries expire 7 days after their not_before.
+		f.delivery(t, "jane@acme.example", "stale", outreach.CategorySurvey, outreach.DeliveryPlanned, "s", "e1", periodEnd.Add(-30*day), periodStart)
+		f.delivery(t, "bob@acme.example", "overdue", outreach.CategoryLifecycle, outreach.DeliveryPlanned, "o", "e2", periodEnd.Add(-2*day), periodStart)
+		f.delivery(t, "carol@globex.example", "next-week", outreach.CategorySurvey, outreach.DeliveryPlanned, "n", "e3", periodEnd.Add(2*day), periodStart)
+		f.delivery(t, "carol@globex.example", "in-two-weeks", outreach.CategorySurvey, outreach.DeliveryPlanned, "w", "e4", periodEnd.Add(14*day), periodStart)
+		f.delivery(t, "jane@acme.example", "already-sent", outreach.CategorySurvey, outreach.DeliverySent, "a", "e5", periodEnd.Add(day), periodStart)
+
+		campaigns := func(items []digest.Item) string {
+			var out []string
+			for _, it := range items {
+				out = append(out, it.Campaign+"@"+it.At.UTC().Format(time.RFC3339))
+			}
+			return strings.Join(out, ",")
+		}
+		d, err := digest.Build(context.Background(), db, casey, periodStart, periodEnd, pack)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Activity == nil {
+			t.Fatal("no automation section")
+		}
+		if got, want := campaigns(d.Activity.Planned), "next-week@"+periodEnd.Add(2*day).Format(time.RFC3339); got != want {
+			t.Errorf("planned = %s, want %s (due in the week from the period end)", got, want)
+		}
+		if got, want := campaigns(d.Activity.Overdue), "overdue@"+periodEnd.Add(-2*day).Format(time.RFC3339); got != want {
+			t.Errorf("overdue = %s, want %s (due before the period end, not expired)", got, want)
+		}
+		_, text, html, err := digest.Render(d, signer(t), "https://outreach.example")
+		if err != nil {
+			t.Fatal(err)
+		}
+		overdue := sectionOf(t, text, "Overdue: due before the period end, not sent yet (1):", "Planned")
+		if !strings.Contains(overdue, "  - due Sat 7 Mar 08:00 overdue to Bob <bob@acme.example>, Acme Corp (acme)") {
+			t.Errorf("text overdue list:\n%s", overdue)
+		}
+		planned := sectionOf(t, text, "Planned for the next 7 days (1):", "\n\n")
+		if !strings.Contains(planned, "  - from Wed 11 Mar 08:00 next-week to Carol <carol@globex.example>, Globex (globex)") {
+			t.Errorf("text planned list:\n%s", planned)
+		}
+		for _, leak := range []string{"stale", "in-two-weeks", "already-sent"} {
+			if strings.Contains(text, leak) || strings.Contains(html, leak) {
+				t.Errorf("the digest lists %s", leak)
+			}
+		}
+		if !strings.Contains(sectionOf(t, html, "Overdue: due before the period end, not sent yet (1)", "</ul>"), "due Sat 7 Mar 08:00 · overdue → Bob") ||
+			!strings.Contains(sectionOf(t, html, "Planned for the next 7 days (1)", "</ul>"), "from Wed 11 Mar 08:00 · next-week → Carol") {
+			t.Errorf("html lacks the overdue or planned delivery:\n%s", html)
+		}
+
+		// A period ending months after these deliveries (`outreach digest
+		// --at` ahead of the data): none is due in its next 7 days and all
+		// have expired by its end, so the digest lists none of them.
+		later := periodEnd.Add(120 * day)
+		d, err = digest.Build(context.Background(), db, casey, later.Add(-7*day), later, pack)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Activity != nil {
+			t.Errorf("planned = %s, overdue = %s; want none", campaigns(d.Activity.Planned), campaigns(d.Activity.Overdue))
+		}
+	})
+}
+
+// A renewal line says when in words ("today", "in 1 day") and, without
+// answers, that there are none: not "latest no answers".
+func TestRenewalLines(t *testing.T) {
+	eachDialect(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := seedAccounts(t, db)
+		tokyo := periodEnd.In(mustLoc("Asia/Tokyo"))
+		today, tomorrow := tokyo.Format(time.DateOnly), tokyo.AddDate(0, 0, 1).Format(time.DateOnly)
+		if _, err := db.UpsertAccounts(ctx, []outreach.Account{{ExternalID: "acme", RenewalDate: today}, {ExternalID: "globex", RenewalDate: tomorrow}}); err != nil {
+			t.Fatal(err)
+		}
+		f.response(t, "carol@globex.example", 8, "", periodEnd.Add(-24*time.Hour))
+		d, err := digest.Build(ctx, db, casey, periodStart, periodEnd, pack)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, text, html, err := digest.Render(d, signer(t), "https://outreach.example")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{
+			"  - within 30 days: Acme Corp (acme) renews " + today + " (today), no NPS answers in the last year\n",
+			"  - within 30 days: Globex (globex) renews " + tomorrow + " (in 1 day), latest NPS 0 (1 answer)\n",
+		} {
+			if !strings.Contains(text, want) {
+				t.Errorf("text lacks %q:\n%s", want, text)
+			}
+		}
+		for _, want := range []string{
+			"<strong>Acme Corp (acme)</strong> renews " + today + " (today, within 30 days) · no NPS answers in the last year",
+			"<strong>Globex (globex)</strong> renews " + tomorrow + " (in 1 day, within 30 days) · latest NPS 0 (1 answer)",
+		} {
+			if !strings.Contains(html, want) {
+				t.Errorf("html lacks %q:\n%s", want, sectionOf(t, html, "Renewals", "</ul>"))
+			}
+		}
+		for _, bad := range []string{"latest no answers", "in 0 days", "1 days", "1 answers"} {
+			if strings.Contains(text, bad) || strings.Contains(html, bad) {
+				t.Errorf("the digest says %q", bad)
+			}
 		}
 	})
 }

@@ -14,8 +14,9 @@
 // period of the same length, and apart the answers to CSAT campaigns, which
 // count in no NPS: outreach.Pack.IsCSAT on the active pack), renewals in the next 30/60/90 days with each
 // account's latest NPS, people (contacts who went quiet and milestones),
-// automation (sent, failed, deferred, dropped and planned for the next 7
-// days) and bounces, spam reports and unsubscribes. A digest with nothing in
+// automation (sent, failed, deferred, dropped; planned for the 7 days from
+// the period end, and apart the overdue ones: planned, due before the
+// period end and not expired) and bounces, spam reports and unsubscribes. A digest with nothing in
 // it is stored as "empty" and not sent.
 //
 // The period of a digest runs from the previous digest's end (7 days back

@@ -34,7 +34,6 @@ type renderData struct {
 	Name      string // of the owner, or their email
 	Period    string // "Mon 2 Mar 08:00 – Mon 9 Mar 08:00 (Asia/Tokyo)"
 	Mentioned []*outreach.Account
-	PauseDays int
 }
 
 // Render returns the subject, text and HTML of d. Every account line links
@@ -57,7 +56,6 @@ func Render(d *Digest, signer *links.Signer, publicURL string) (subject, text, h
 		Name:      d.Owner.Name,
 		Period:    fmt.Sprintf("%s – %s (%s)", d.From.In(loc).Format(whenLayout), d.To.In(loc).Format(whenLayout), loc),
 		Mentioned: mentioned(d),
-		PauseDays: int(outreach.PauseFor / (24 * time.Hour)),
 	}
 	if data.Name == "" {
 		data.Name = d.Owner.Email
@@ -146,6 +144,20 @@ func funcs(p *pauser) map[string]any {
 			}
 			return "NPS " + signed(n.Score()) + " (" + plural(n.Responses(), "answer") + ")"
 		},
+		// latest is a renewal's latest NPS.
+		"latest": func(n NPS) string {
+			if n.Responses() == 0 {
+				return "no NPS answers in the last year"
+			}
+			return "latest NPS " + signed(n.Score()) + " (" + plural(n.Responses(), "answer") + ")"
+		},
+		// in is "today", "in 1 day", "in 20 days".
+		"in": func(days int) string {
+			if days == 0 {
+				return "today"
+			}
+			return "in " + plural(days, "day")
+		},
 		"change": func(t Trend) string {
 			if c, ok := t.Change(); ok {
 				return signed(c) + " vs previous period (" + signed(t.Previous.Score()) + ")"
@@ -168,6 +180,8 @@ func funcs(p *pauser) map[string]any {
 		"first":  func(items any) any { return limit(items, MaxItems) },
 		"more":   func(items any) int { return overflow(items, MaxItems) },
 		"plural": plural,
+		// pauseFor is how long a pause link holds outreach: "14 days".
+		"pauseFor": func() string { return plural(int(outreach.PauseFor/(24*time.Hour)), "day") },
 	}
 }
 
@@ -266,7 +280,7 @@ func mentioned(d *Digest) []*outreach.Account {
 		add(m.Account)
 	}
 	if a := d.Activity; a != nil {
-		for _, list := range [][]Item{a.Sent, a.Failed, a.Deferred, a.Dropped, a.Planned} {
+		for _, list := range [][]Item{a.Sent, a.Failed, a.Deferred, a.Dropped, a.Overdue, a.Planned} {
 			for _, it := range list {
 				add(it.Account)
 			}

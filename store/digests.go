@@ -95,9 +95,12 @@ func (db *DB) DigestData(ctx context.Context, q outreach.DigestQuery) (*outreach
 			return err
 		}},
 		{"planned deliveries", func() error {
+			// Due in [To, PlannedUntil), or overdue: due before To and
+			// not expired at To (an expired one is dropped, not sent).
 			var err error
 			out.Planned, err = db.digestDeliveries(ctx, `a.owner_email = ? AND dl.state = 'planned' AND dl.not_before < ?
-				ORDER BY dl.not_before, dl.id`, owner, ms(q.PlannedUntil))
+				AND (dl.not_before >= ? OR dl.expires_at > ?)
+				ORDER BY dl.not_before, dl.id`, owner, ms(q.PlannedUntil), ms(q.To), ms(q.To))
 			return err
 		}},
 		{"milestones", func() (err error) { out.Milestones, err = db.digestMilestones(ctx, owner, q); return err }},
@@ -311,6 +314,17 @@ func (db *DB) DigestMember(ctx context.Context, email string) (*outreach.DigestM
 	}
 	m := r.member()
 	return &m, nil
+}
+
+// LastDigestEnd returns the end of owner's latest stored digest period, or
+// nil before the first (for owners who are not team members too).
+func (db *DB) LastDigestEnd(ctx context.Context, owner string) (*time.Time, error) {
+	var end sql.NullInt64
+	if err := db.db.GetContext(ctx, &end, db.rebind(`SELECT MAX(period_end) FROM digests WHERE owner_email = ?`),
+		strings.ToLower(strings.TrimSpace(owner))); err != nil {
+		return nil, fmt.Errorf("last digest: %w", err)
+	}
+	return fromNullMs(end), nil
 }
 
 // InsertDigest stores d unless a digest of the same owner and period end

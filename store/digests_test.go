@@ -25,6 +25,12 @@ func TestDigestsTableIsIdempotent(t *testing.T) {
 				t.Fatalf("insert %d = %v, %v; want %v", i+1, got, err, want)
 			}
 		}
+		if last, err := db.LastDigestEnd(ctx, "CSM@v.example"); err != nil || last == nil || !last.Equal(end) {
+			t.Errorf("LastDigestEnd = %v, %v; want %v", last, err, end)
+		}
+		if last, err := db.LastDigestEnd(ctx, "x@v.example"); err != nil || last != nil {
+			t.Errorf("LastDigestEnd before any digest = %v, %v; want nil", last, err)
+		}
 		members, err := db.DigestMembers(ctx)
 		if err != nil || len(members) != 1 || members[0].LastPeriodEnd == nil || !members[0].LastPeriodEnd.Equal(end) {
 			t.Fatalf("DigestMembers = %+v, %v; want csm with its last period end", members, err)

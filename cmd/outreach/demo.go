@@ -219,8 +219,8 @@ func (m *Main) printDemoDigest(ctx context.Context, db *store.DB, data *sample.D
 			continue
 		}
 		shown, rest := digestHead(d.Text, demoDigestLines)
-		fmt.Fprintf(m.Stdout, "\n── the latest digest of %s (%d accounts), sent %s ──\n\nSubject: %s\n\n%s\n",
-			owner, owned[owner], d.SentAt.UTC().Format(time.RFC3339), d.Subject, shown)
+		fmt.Fprintf(m.Stdout, "\n── the latest digest of %s (%s), sent %s ──\n\nSubject: %s\n\n%s\n",
+			owner, plural(owned[owner], "account"), d.SentAt.UTC().Format(time.RFC3339), d.Subject, shown)
 		outbox, _ := filepath.Abs(m.Config.OutboxDir)
 		file := filepath.Join(outbox, digest.MessageID(owner, d.PeriodEnd)+".eml")
 		if rest > 0 {
@@ -230,8 +230,8 @@ func (m *Main) printDemoDigest(ctx context.Context, db *store.DB, data *sample.D
 		}
 		return nil
 	}
-	fmt.Fprintf(m.Stdout, "\n%s (%d accounts) was sent no digest in this window (their schedule did not fire, or there was nothing to report)\n",
-		owner, owned[owner])
+	fmt.Fprintf(m.Stdout, "\n%s (%s) was sent no digest in this window (their schedule did not fire, or there was nothing to report)\n",
+		owner, plural(owned[owner], "account"))
 	return nil
 }
 

@@ -199,3 +199,16 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// The demo names the digest's owner with their account count: "(1
+// account)", not "(1 accounts)".
+func TestDemoDigestOwnerOfOneAccount(t *testing.T) {
+	env := map[string]string{"OUTREACH_OUTBOX_DIR": t.TempDir()}
+	r := run(t, env, "demo", "--accounts", "1", "--days", "8", "--dir", t.TempDir(), "--no-serve")
+	if r.err != nil {
+		t.Fatalf("demo: %v\n%s\n%s", r.err, r.stdout, r.stderr)
+	}
+	if !regexp.MustCompile(`(── the latest digest of \S+ \(1 account\), sent |\n\S+ \(1 account\) was sent no digest)`).MatchString(r.stdout) {
+		t.Errorf("the demo's digest heading does not say \"(1 account)\":\n%s", r.stdout)
+	}
+}

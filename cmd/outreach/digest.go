@@ -14,6 +14,11 @@ import (
 	"github.com/outreach-dev/outreach/store"
 )
 
+// minSendPeriod is the shortest period `digest --send` sends: a digest
+// right after the previous one would repeat the renewals and add next to
+// nothing (two --send in a row, or one just after the scheduled run).
+const minSendPeriod = time.Hour
+
 func (m *Main) digestCommand() *command {
 	var owner, at, htmlFile string
 	var send bool
@@ -24,7 +29,7 @@ func (m *Main) digestCommand() *command {
 			fs.StringVar(&owner, "owner", "", "the team member (accounts.owner_email) whose digest to build")
 			fs.StringVar(&at, "at", "", "end of the period, RFC 3339 (default now)")
 			fs.StringVar(&htmlFile, "html", "", "also write the HTML version to this file")
-			fs.BoolVar(&send, "send", false, "store the digest and send it through the configured sender")
+			fs.BoolVar(&send, "send", false, "store the digest and send it through the configured sender (refused for a period under 1 hour)")
 		},
 		Run: func(ctx context.Context, args []string) error {
 			if err := wantArgs(args, 0, "digest --owner EMAIL [--at RFC3339] [--html FILE] [--send]"); err != nil {
@@ -54,18 +59,31 @@ func (m *Main) runDigest(ctx context.Context, owner, at, htmlFile string, send b
 		return err
 	}
 	member := outreach.TeamMember{Email: owner}
-	from := to.Add(-digest.FirstPeriod)
+	var last *time.Time // the end of the owner's latest stored digest
 	known := true
 	switch dm, err := db.DigestMember(ctx, owner); {
 	case outreach.ErrorCode(err) == outreach.ENOTFOUND:
+		// An owner of accounts who is not a team member: --send stores
+		// their digests all the same.
 		known = false
+		if last, err = db.LastDigestEnd(ctx, owner); err != nil {
+			return err
+		}
 	case err != nil:
 		return err
 	default:
-		member = dm.TeamMember
-		if dm.LastPeriodEnd != nil && dm.LastPeriodEnd.Before(to) {
-			from = *dm.LastPeriodEnd
+		member, last = dm.TeamMember, dm.LastPeriodEnd
+	}
+	from := to.Add(-digest.FirstPeriod)
+	if last != nil && last.Before(to) {
+		from = *last
+	}
+	if period := to.Sub(from); send && period < minSendPeriod {
+		if period >= time.Second {
+			period = period.Round(time.Second)
 		}
+		return fmt.Errorf("not sent: the previous digest of %s ended at %s, %s before the end of this one (%s); --send needs a period of at least %s: wait, or pass a later --at",
+			owner, from.Format(time.RFC3339Nano), period, to.Format(time.RFC3339Nano), plural(int(minSendPeriod/time.Hour), "hour"))
 	}
 	loaded, err := loadPack(m.Config.Campaigns)
 	if err != nil {
