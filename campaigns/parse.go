@@ -208,8 +208,8 @@ func (w *walker) parseTrigger(fl field, what string) outreach.Trigger {
 }
 
 // checkCron validates a standard 5-field cron spec or a descriptor such as
-// @daily. The spec is evaluated in the policy timezone, so a TZ= prefix is
-// refused.
+// @daily, that fires (ParseSchedule). The spec is evaluated in the policy
+// timezone, so a TZ= prefix is refused.
 func (w *walker) checkCron(spec string, node ast.Node, what string) bool {
 	spec = strings.TrimSpace(spec)
 	if strings.HasPrefix(spec, "TZ=") || strings.HasPrefix(spec, "CRON_TZ=") {
@@ -218,6 +218,10 @@ func (w *walker) checkCron(spec string, node ast.Node, what string) bool {
 	}
 	if _, err := cron.ParseStandard(spec); err != nil {
 		w.errorf(node, "%s: invalid cron spec %q: %v; use 5 fields (minute hour day-of-month month day-of-week), e.g. \"0 9 * * MON\", or @daily", what, spec, err)
+		return false
+	}
+	if _, err := ParseSchedule(spec); err != nil {
+		w.errorf(node, "%s: %q: %v", what, spec, err)
 		return false
 	}
 	return true

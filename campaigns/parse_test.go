@@ -197,6 +197,45 @@ campaigns:
 		},
 	},
 	{
+		name: "schedules that never fire",
+		yaml: `campaigns:
+  - key: never
+    category: lifecycle
+    trigger: {schedule: "0 0 31 2 *", audience: {inactive_for: 30d}}
+    template: nps
+  - key: short-months
+    category: lifecycle
+    trigger: {schedule: "0 9 31 4,6,9,11 *", audience: {inactive_for: 30d}}
+    template: nps
+  - key: zero
+    category: lifecycle
+    trigger: {schedule: "@every 0s", audience: {inactive_for: 30d}}
+    template: nps
+  - key: negative
+    category: lifecycle
+    trigger: {schedule: "@every -1h", audience: {inactive_for: 30d}}
+    template: nps
+  - key: leap-day
+    category: lifecycle
+    trigger: {schedule: "0 9 29 2 *", audience: {inactive_for: 30d}}
+    template: nps
+  - key: feb-31-or-monday
+    category: lifecycle
+    trigger: {schedule: "0 9 31 2 MON", audience: {inactive_for: 30d}}
+    template: nps
+  - key: hourly
+    category: lifecycle
+    trigger: {schedule: "@every 1h", audience: {inactive_for: 30d}}
+    template: nps
+`,
+		want: []string{
+			`pack/campaigns.yaml:4:25: campaign "never" trigger.schedule: "0 0 31 2 *": it never fires: no date has that day of the month in those months (such as 31 February or 31 April); fix the day-of-month or month field`,
+			`pack/campaigns.yaml:8:25: campaign "short-months" trigger.schedule: "0 9 31 4,6,9,11 *": it never fires: no date has that day of the month in those months (such as 31 February or 31 April); fix the day-of-month or month field`,
+			`pack/campaigns.yaml:12:25: campaign "zero" trigger.schedule: "@every 0s": @every needs a duration of more than 0, not 0s (e.g. @every 1h)`,
+			`pack/campaigns.yaml:16:25: campaign "negative" trigger.schedule: "@every -1h": @every needs a duration of more than 0, not -1h (e.g. @every 1h)`,
+		},
+	},
+	{
 		name: "required keys, categories, duplicates",
 		yaml: `campaigns:
   - key: a

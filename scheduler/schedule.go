@@ -39,7 +39,9 @@ func (s *Scheduler) fireSchedules(ctx context.Context, pack *outreach.Pack, stat
 		if st.LastFire != nil {
 			last = *st.LastFire
 		}
-		if sched.Next(last.In(loc)).After(now) {
+		// A zero next fire is a schedule that never fires ("0 0 31 2 *"):
+		// validation refuses it, and it must not fire at every tick either.
+		if next := sched.Next(last.In(loc)); next.IsZero() || next.After(now) {
 			continue
 		}
 		q := AudienceQuery(c, loc, now)
