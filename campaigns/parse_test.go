@@ -236,6 +236,24 @@ campaigns:
 		},
 	},
 	{
+		name: "a campaign with an invalid key has every other error reported",
+		yaml: `campaigns:
+  - key: CSAT Support
+    category: survey
+    trigger: {event: support.ticket_closed}
+    template: cstat
+  - category: survey
+    trigger: {event: qbr.completed}
+    template: nsp
+`,
+		want: []string{
+			`pack/campaigns.yaml:2:10: campaign #1: key "CSAT Support": use 1 to 64 lower-case letters, digits, - and _ (e.g. nps-onboarding)`,
+			`pack/campaigns.yaml:5:15: campaign #1 template: unknown template "cstat"; add templates/cstat/en.txt and en.html, or use one of: csat, nps`,
+			`pack/campaigns.yaml:6:5: campaign #2: missing required key "key"`,
+			`pack/campaigns.yaml:8:15: campaign #2 template: unknown template "nsp"; add templates/nsp/en.txt and en.html, or use one of: csat, nps`,
+		},
+	},
+	{
 		name: "required keys, categories, duplicates",
 		yaml: `campaigns:
   - key: a
