@@ -19,8 +19,10 @@
 // Load never stops at the first problem. campaigns.yaml is parsed to a YAML
 // AST (goccy/go-yaml, duplicate keys allowed by the parser so that we can
 // report them all) and walked by hand, so that every unknown key, wrong type,
-// bad duration or cron spec, missing key and unsatisfiable policy rule is
-// reported with the line and column of the node it concerns:
+// bad duration or cron spec (one that never fires included), missing key and
+// unsatisfiable policy rule is reported with the line and column of the node
+// it concerns. A campaign without a valid key is still checked, its
+// template included:
 //
 //	campaigns.yaml ──parse──> AST ──walk──> outreach.Pack ─┐
 //	templates/ ──templates.Load──> Set ─────────────────────┼─> cross-checks ─> *Errors

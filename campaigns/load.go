@@ -174,7 +174,7 @@ func checkTemplates(w *walker, packName string, set *templates.Set, parsed []par
 		if pc.templateNode == nil || pc.Template == "" {
 			continue
 		}
-		what := fmt.Sprintf("campaign %q template", pc.Key)
+		what := pc.what + " template"
 		if set == nil {
 			if !slices.Contains(names, pc.Template) {
 				w.errorf(pc.templateNode, "%s: unknown template %q; add templates/%s/en.txt and en.html, or use one of: %s",
@@ -230,10 +230,10 @@ func renderSample(w *walker, packName string, set *templates.Set, pc *parsedCamp
 		// Point at the template line, once, naming the first campaign that needs it.
 		if !reported[*p] {
 			reported[*p] = true
-			w.errs.add(templatePath(packName, p.Path), p.Line, p.Col, "%s (rendering %s for %s of campaign %q)", p.Message, loc, sample, pc.Key)
+			w.errs.add(templatePath(packName, p.Path), p.Line, p.Col, "%s (rendering %s for %s of %s)", p.Message, loc, sample, pc.what)
 		}
 	default:
-		w.errorf(pc.templateNode, "campaign %q template: template %q (%s) fails to render with %s: %v", pc.Key, pc.Template, loc, sample, err)
+		w.errorf(pc.templateNode, "%s template: template %q (%s) fails to render with %s: %v", pc.what, pc.Template, loc, sample, err)
 	}
 	return false
 }

@@ -29,6 +29,7 @@ type parsedCampaign struct {
 	outreach.Campaign
 	templateNode ast.Node // nil when the template key is missing or wrong
 	categoryOK   bool
+	what         string // how messages name it: campaign "KEY", or campaign #N when its key is not valid
 }
 
 // parsePack walks the whole campaigns.yaml document.
@@ -64,6 +65,7 @@ func (w *walker) parsePack(root ast.Node) (*outreach.Pack, []parsedCampaign) {
 		}
 		pc, keyNode, ok := w.parseCampaign(w.resolve(item), entry, i+1)
 		if !ok {
+			parsed = append(parsed, pc) // no usable key, but its template is still checked: every error at once
 			continue
 		}
 		if line, dup := firstLine[pc.Key]; dup {
@@ -90,6 +92,7 @@ func (w *walker) parseCampaign(n, entry ast.Node, index int) (parsedCampaign, as
 	if key, ok := w.peekKey(n); ok {
 		what = fmt.Sprintf("campaign %q", key) // name it in every message, even those found before the key
 	}
+	pc.what = what
 	f, ok := w.mapping(n, what, campaignKeys)
 	if !ok {
 		return pc, nil, false
@@ -208,8 +211,8 @@ func (w *walker) parseTrigger(fl field, what string) outreach.Trigger {
 }
 
 // checkCron validates a standard 5-field cron spec or a descriptor such as
-// @daily. The spec is evaluated in the policy timezone, so a TZ= prefix is
-// refused.
+// @daily, that fires (ParseSchedule). The spec is evaluated in the policy
+// timezone, so a TZ= prefix is refused.
 func (w *walker) checkCron(spec string, node ast.Node, what string) bool {
 	spec = strings.TrimSpace(spec)
 	if strings.HasPrefix(spec, "TZ=") || strings.HasPrefix(spec, "CRON_TZ=") {
@@ -218,6 +221,10 @@ func (w *walker) checkCron(spec string, node ast.Node, what string) bool {
 	}
 	if _, err := cron.ParseStandard(spec); err != nil {
 		w.errorf(node, "%s: invalid cron spec %q: %v; use 5 fields (minute hour day-of-month month day-of-week), e.g. \"0 9 * * MON\", or @daily", what, spec, err)
+		return false
+	}
+	if _, err := ParseSchedule(spec); err != nil {
+		w.errorf(node, "%s: %q: %v", what, spec, err)
 		return false
 	}
 	return true

@@ -197,6 +197,63 @@ campaigns:
 		},
 	},
 	{
+		name: "schedules that never fire",
+		yaml: `campaigns:
+  - key: never
+    category: lifecycle
+    trigger: {schedule: "0 0 31 2 *", audience: {inactive_for: 30d}}
+    template: nps
+  - key: short-months
+    category: lifecycle
+    trigger: {schedule: "0 9 31 4,6,9,11 *", audience: {inactive_for: 30d}}
+    template: nps
+  - key: zero
+    category: lifecycle
+    trigger: {schedule: "@every 0s", audience: {inactive_for: 30d}}
+    template: nps
+  - key: negative
+    category: lifecycle
+    trigger: {schedule: "@every -1h", audience: {inactive_for: 30d}}
+    template: nps
+  - key: leap-day
+    category: lifecycle
+    trigger: {schedule: "0 9 29 2 *", audience: {inactive_for: 30d}}
+    template: nps
+  - key: feb-31-or-monday
+    category: lifecycle
+    trigger: {schedule: "0 9 31 2 MON", audience: {inactive_for: 30d}}
+    template: nps
+  - key: hourly
+    category: lifecycle
+    trigger: {schedule: "@every 1h", audience: {inactive_for: 30d}}
+    template: nps
+`,
+		want: []string{
+			`pack/campaigns.yaml:4:25: campaign "never" trigger.schedule: "0 0 31 2 *": it never fires: no date has that day of the month in those months (such as 31 February or 31 April); fix the day-of-month or month field`,
+			`pack/campaigns.yaml:8:25: campaign "short-months" trigger.schedule: "0 9 31 4,6,9,11 *": it never fires: no date has that day of the month in those months (such as 31 February or 31 April); fix the day-of-month or month field`,
+			`pack/campaigns.yaml:12:25: campaign "zero" trigger.schedule: "@every 0s": @every needs a duration of more than 0, not 0s (e.g. @every 1h)`,
+			`pack/campaigns.yaml:16:25: campaign "negative" trigger.schedule: "@every -1h": @every needs a duration of more than 0, not -1h (e.g. @every 1h)`,
+		},
+	},
+	{
+		name: "a campaign with an invalid key has every other error reported",
+		yaml: `campaigns:
+  - key: CSAT Support
+    category: survey
+    trigger: {event: support.ticket_closed}
+    template: cstat
+  - category: survey
+    trigger: {event: qbr.completed}
+    template: nsp
+`,
+		want: []string{
+			`pack/campaigns.yaml:2:10: campaign #1: key "CSAT Support": use 1 to 64 lower-case letters, digits, - and _ (e.g. nps-onboarding)`,
+			`pack/campaigns.yaml:5:15: campaign #1 template: unknown template "cstat"; add templates/cstat/en.txt and en.html, or use one of: csat, nps`,
+			`pack/campaigns.yaml:6:5: campaign #2: missing required key "key"`,
+			`pack/campaigns.yaml:8:15: campaign #2 template: unknown template "nsp"; add templates/nsp/en.txt and en.html, or use one of: csat, nps`,
+		},
+	},
+	{
 		name: "required keys, categories, duplicates",
 		yaml: `campaigns:
   - key: a

@@ -123,10 +123,16 @@ type bundle struct {
 // the fixture people.
 func setup(t *testing.T, dialect string) *bundle {
 	t.Helper()
+	return setupPack(t, dialect, testCampaigns)
+}
+
+// setupPack is setup with the pack whose campaigns.yaml is yaml.
+func setupPack(t *testing.T, dialect, yaml string) *bundle {
+	t.Helper()
 	c := &clock{t: t0}
 	url := storetest.URL(t, dialect)
 	b := &bundle{db: storetest.OpenURL(t, url, c.Now), clock: c, logs: &bytes.Buffer{}, url: url}
-	b.pack = loadPack(t, testCampaigns)
+	b.pack = loadPack(t, yaml)
 	b.s = &scheduler.Scheduler{
 		Store:  b.db,
 		Pack:   func() *campaigns.Loaded { return b.pack },
@@ -191,6 +197,12 @@ func (b *bundle) seed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	b.loadIDs(t)
+}
+
+// loadIDs reads the row ids of the stored contacts into b.ids.
+func (b *bundle) loadIDs(t *testing.T) {
+	t.Helper()
 	b.ids = map[string]int64{}
 	rows, err := b.db.SQLX().Query(`SELECT external_id, id FROM contacts`)
 	if err != nil {

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
+
+	"github.com/outreach-dev/outreach/campaigns"
 )
 
 // LeaderPoll is how often Run asks whether this replica leads, so that a
@@ -22,10 +24,15 @@ type Leader interface {
 
 // ParseTick parses OUTREACH_TICK: a standard cron spec ("*/5 * * * *"), a
 // descriptor ("@hourly") or "@every 10s".
+// A spec that never fires, or a non-positive @every, is refused: Run
+// would tick without pause (campaigns.ParseSchedule).
 func ParseTick(spec string) (cron.Schedule, error) {
-	sched, err := cron.ParseStandard(spec)
-	if err != nil {
+	if _, err := cron.ParseStandard(spec); err != nil {
 		return nil, fmt.Errorf("OUTREACH_TICK: %q is not a cron spec or @every DURATION (e.g. \"@every 1m\"): %v", spec, err)
+	}
+	sched, err := campaigns.ParseSchedule(spec)
+	if err != nil {
+		return nil, fmt.Errorf("OUTREACH_TICK: %q: %v", spec, err)
 	}
 	return sched, nil
 }

@@ -39,7 +39,9 @@ func (s *Scheduler) fireSchedules(ctx context.Context, pack *outreach.Pack, stat
 		if st.LastFire != nil {
 			last = *st.LastFire
 		}
-		if sched.Next(last.In(loc)).After(now) {
+		// A zero next fire is a schedule that never fires ("0 0 31 2 *"):
+		// validation refuses it, and it must not fire at every tick either.
+		if next := sched.Next(last.In(loc)); next.IsZero() || next.After(now) {
 			continue
 		}
 		q := AudienceQuery(c, loc, now)
@@ -66,13 +68,17 @@ func policyLocation(pack *outreach.Pack) *time.Location {
 }
 
 // AudienceQuery computes, in Go, the parameters of scheduled campaign c's
-// audience at now, with dates taken in loc (the policy timezone), so that
-// the SQL stays portable:
+// audience at now, so that the SQL stays portable. Today is the date at now
+// in loc (the policy timezone); renewal_date and started_at are calendar
+// dates and are compared with it as dates, never as instants:
 //   - inactive_for D: contacts last seen before now - D;
 //   - renewal_within D: renewal dates from today to today + D (whole days);
-//   - anniversary: one [start, end) range per past year for today's
-//     month and day; on 28 February of a common year the range also covers
-//     29 February, so leap-day starters are celebrated every year.
+//   - anniversary: one [start, end) range per past year covering the UTC
+//     day with today's month and day, since a date-only started_at is
+//     stored as midnight UTC of its date (a started_at given as a time
+//     counts on its UTC date); on 28 February of a common year the range
+//     also covers 29 February, so leap-day starters are celebrated every
+//     year.
 func AudienceQuery(c *outreach.Campaign, loc *time.Location, now time.Time) outreach.AudienceQuery {
 	q := outreach.AudienceQuery{Campaign: c, FireAt: now}
 	a := c.Trigger.Audience
@@ -91,10 +97,14 @@ func AudienceQuery(c *outreach.Campaign, loc *time.Location, now time.Time) outr
 			if m == time.February && d == 29 && !isLeap(py) {
 				continue // celebrated on 28 February of common years
 			}
-			from := time.Date(py, m, d, 0, 0, 0, 0, loc)
+			// Today's local date as a UTC day, not as a day in loc: New
+			// York's 22 November runs from 05:00 UTC, so it would miss a
+			// started_at of 2021-11-22 (midnight UTC), celebrated on the
+			// 21st, and take 2021-11-23's instead.
+			from := time.Date(py, m, d, 0, 0, 0, 0, time.UTC)
 			to := from.AddDate(0, 0, 1)
 			if m == time.February && d == 28 && !isLeap(y) {
-				to = time.Date(py, time.March, 1, 0, 0, 0, 0, loc)
+				to = time.Date(py, time.March, 1, 0, 0, 0, 0, time.UTC)
 			}
 			q.AnniversaryRanges = append(q.AnniversaryRanges, [2]time.Time{from, to})
 		}

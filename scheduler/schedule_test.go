@@ -3,6 +3,7 @@ package scheduler_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -166,4 +167,66 @@ func TestDeliveryIDAgreesInGoAndSQL(t *testing.T) {
 			}
 		}
 	})
+}
+
+// A schedule that can never fire ("0 0 31 2 *") fires at no tick, even in a
+// pack loaded before validation refused such schedules (robfig/cron's Next
+// returns the zero time for it, which is not after any tick).
+func TestScheduleThatNeverFiresFiresAtNoTick(t *testing.T) {
+	pack := loadPack(t, `
+policy: {timezone: America/New_York}
+campaigns:
+  - key: never
+    category: lifecycle
+    trigger: {schedule: "@daily", audience: {inactive_for: 30d}}
+    template: reengagement
+`)
+	pack.Pack.Campaigns[0].Trigger.Schedule = "0 0 31 2 *"
+	var fired []time.Time
+	st := &fakeStore{
+		CampaignStatesFn: func(context.Context) (map[string]outreach.CampaignState, error) {
+			return map[string]outreach.CampaignState{"never": {Since: t0, EventsFrom: t0}}, nil
+		},
+		PlanEventBatchFn: func(context.Context, time.Time, int, func([]outreach.Event) []outreach.PlanRequest) (outreach.PlanResult, error) {
+			return outreach.PlanResult{}, nil
+		},
+		FireScheduleFn: func(_ context.Context, q outreach.AudienceQuery) (bool, outreach.PlanResult, error) {
+			fired = append(fired, q.FireAt)
+			return true, outreach.PlanResult{}, nil
+		},
+	}
+	s := &scheduler.Scheduler{Store: st, Pack: func() *campaigns.Loaded { return pack }}
+	for _, at := range []time.Time{t0.Add(time.Minute), t0.Add(day), time.Date(2027, 2, 28, 5, 0, 0, 0, time.UTC), t0.AddDate(10, 0, 0)} {
+		rep, err := s.Tick(context.Background(), at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.SchedulesFired != 0 {
+			t.Errorf("tick at %v fired %d schedules, want 0", at, rep.SchedulesFired)
+		}
+	}
+	if len(fired) > 0 {
+		t.Errorf("the schedule fired at %v, want never", fired)
+	}
+	if w := s.NextWake(t0); !w.IsZero() {
+		t.Errorf("NextWake = %v, want none", w)
+	}
+}
+
+func TestParseTickRefusesSchedulesThatDoNotRun(t *testing.T) {
+	for spec, want := range map[string]string{
+		"0 0 31 2 *":   `OUTREACH_TICK: "0 0 31 2 *": it never fires`,
+		"@every 0s":    `OUTREACH_TICK: "@every 0s": @every needs a duration of more than 0`,
+		"@every -5m":   `OUTREACH_TICK: "@every -5m": @every needs a duration of more than 0`,
+		"every minute": `OUTREACH_TICK: "every minute" is not a cron spec`,
+	} {
+		if _, err := scheduler.ParseTick(spec); err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("ParseTick(%q) = %v, want an error starting %q", spec, err, want)
+		}
+	}
+	for _, spec := range []string{"@every 10s", "*/5 * * * *", "0 9 29 2 *", "@hourly"} {
+		if _, err := scheduler.ParseTick(spec); err != nil {
+			t.Errorf("ParseTick(%q) = %v, want it accepted", spec, err)
+		}
+	}
 }
