@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/robfig/cron/v3"
+	"github.com/outreach-dev/outreach/scheduler"
 )
 
 // Config is the configuration of every command, read from OUTREACH_*
@@ -158,8 +158,8 @@ func (c Config) validateRest() error {
 	if strings.TrimSpace(c.OutboxDir) == "" {
 		return fmt.Errorf("OUTREACH_OUTBOX_DIR: must name a directory")
 	}
-	if _, err := cron.ParseStandard(c.Tick); err != nil {
-		return fmt.Errorf("OUTREACH_TICK: %q is not a cron spec or @every DURATION: %v", c.Tick, err)
+	if _, err := scheduler.ParseTick(c.Tick); err != nil {
+		return err
 	}
 	if c.SendRate <= 0 {
 		return fmt.Errorf("OUTREACH_SEND_RATE: must be more than 0 requests per second")

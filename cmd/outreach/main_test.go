@@ -237,6 +237,8 @@ func TestConfig(t *testing.T) {
 		{map[string]string{"OUTREACH_PUBLIC_URL": "example.com"}, "OUTREACH_PUBLIC_URL"},
 		{map[string]string{"OUTREACH_SECRET": "short"}, "OUTREACH_SECRET"},
 		{map[string]string{"OUTREACH_TICK": "sometimes"}, "OUTREACH_TICK"},
+		{map[string]string{"OUTREACH_TICK": "0 0 31 2 *"}, "OUTREACH_TICK"}, // never fires
+		{map[string]string{"OUTREACH_TICK": "@every 0s"}, "OUTREACH_TICK"},
 		{map[string]string{"OUTREACH_SEND_RATE": "fast"}, "OUTREACH_SEND_RATE"},
 		{map[string]string{"OUTREACH_SEND_RATE": "0"}, "OUTREACH_SEND_RATE"},
 		{map[string]string{"OUTREACH_SEND_GRACE": "soon"}, "OUTREACH_SEND_GRACE"},
