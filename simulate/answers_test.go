@@ -31,7 +31,7 @@ func TestDrawShareAndSkew(t *testing.T) {
 		if again != r {
 			t.Fatalf("the same delivery drew %+v, then %+v", r, again)
 		}
-		c.add(r)
+		c.add(r, false)
 	}
 	if share := float64(c.Answers) / n; share < 0.28 || share > 0.32 {
 		t.Errorf("answered %.3f of the surveys, want 0.3", share)

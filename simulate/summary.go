@@ -191,8 +191,17 @@ func (r *Result) Print(w io.Writer) error {
 // printFeedback writes the survey answers and digests, when there were any.
 func (r *Result) printFeedback(sb *strings.Builder) {
 	if a := r.Answers; a.Answers > 0 {
-		fmt.Fprintf(sb, "\nsurvey answers: %d (NPS %+d: %d promoters, %d passives, %d detractors), %d with a comment\n",
-			a.Answers, a.NPS(), a.Promoters, a.Passives, a.Detractors, a.Comments)
+		fmt.Fprintf(sb, "\nsurvey answers: %d, %d with a comment\n", a.Answers, a.Comments)
+		if a.NPSAnswers > 0 {
+			fmt.Fprintf(sb, "  NPS surveys:  %s, NPS %+d (%s, %s, %s)\n", plural(a.NPSAnswers, "answer"), a.NPS(),
+				plural(a.Promoters, "promoter"), plural(a.Passives, "passive"), plural(a.Detractors, "detractor"))
+		} else {
+			fmt.Fprintf(sb, "  NPS surveys:  no answers\n")
+		}
+		if a.CSATAnswers > 0 {
+			fmt.Fprintf(sb, "  CSAT surveys: %s, average %.1f/10, %d%% scored 9-10 (not counted in the NPS)\n",
+				plural(a.CSATAnswers, "answer"), a.CSATAverage(), a.CSATSatisfiedShare())
+		}
 	}
 	if d := r.Digests; d != (DigestCounts{}) {
 		fmt.Fprintf(sb, "\ndigests: %d sent to %d team members, %d with nothing to report (not sent)", d.Sent, d.Members, d.Empty)
@@ -233,4 +242,12 @@ func (r *Result) printContacts(sb *strings.Builder) {
 	for _, c := range cs[:min(5, len(cs))] {
 		fmt.Fprintf(sb, "    %s (%s): %d in 24 h, %d in 7 days, %d in all\n", c.Contact, c.Account, c.Max24h, c.Max7d, c.Sent)
 	}
+}
+
+// plural returns "1 answer" or "3 answers".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -4,15 +4,19 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/outreach-dev/outreach"
 )
@@ -70,7 +74,7 @@ func TestDemoNoServe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Responses == 0 || rep.SurveysSent == 0 || !strings.Contains(r.stdout, "survey answers: "+strconv.Itoa(rep.Responses)+" ") {
+	if rep.Responses == 0 || rep.SurveysSent == 0 || !strings.Contains(r.stdout, "survey answers: "+strconv.Itoa(rep.Responses)+", ") {
 		t.Errorf("NPS in the database %+v; the demo printed:\n%s", rep, r.stdout)
 	}
 	if lines := strings.Count(mustRead(t, filepath.Join(dir, "decisions.jsonl")), "\n"); lines == 0 {
@@ -113,9 +117,10 @@ func TestDemoServes(t *testing.T) {
 	m.Stdout, m.Stderr = out, io.Discard
 	env := map[string]string{"OUTREACH_HTTP_ADDR": "127.0.0.1:0", "OUTREACH_OUTBOX_DIR": t.TempDir()}
 	m.Getenv = func(k string) string { return env[k] }
+	m.Now = func() time.Time { return testNow } // a fixed window: the same customers answer the same
 	listening := make(chan string, 1)
 	m.OnListen = func(addr string) { listening <- addr }
-	if err := m.ParseFlags(ctx, []string{"demo", "--accounts", "12", "--days", "10", "--dir", t.TempDir()}); err != nil {
+	if err := m.ParseFlags(ctx, []string{"demo", "--accounts", "40", "--days", "30", "--dir", t.TempDir()}); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
@@ -164,6 +169,37 @@ func TestDemoServes(t *testing.T) {
 		t.Errorf("no survey link in:\n%s", printed)
 	} else if code, _ := get(strings.TrimPrefix(link[1], "http://"+addr), ""); code != http.StatusOK {
 		t.Errorf("survey link %s: %d", link[1], code)
+	}
+
+	// The printed NPS is the one the printed NPS request answers: over NPS
+	// answers only, the CSAT answers apart.
+	npsPath := regexp.MustCompile(`'http://[^/]+(/api/v1/nps\?from=\S+)'`).FindStringSubmatch(printed)
+	npsLine := regexp.MustCompile(`\n  NPS surveys: +(\d+) answers?, NPS ([+-]\d+) `).FindStringSubmatch(printed)
+	csatLine := regexp.MustCompile(`\n  CSAT surveys: (\d+) answers?, average `).FindStringSubmatch(printed)
+	if npsPath == nil || npsLine == nil || csatLine == nil {
+		t.Fatalf("no NPS request, NPS line or CSAT line in:\n%s", printed)
+	}
+	var api struct {
+		NPS       float64  `json:"nps"`
+		Responses int      `json:"responses"`
+		Excluded  []string `json:"excluded_campaigns"`
+	}
+	code, body = get(npsPath[1], token[1])
+	if code != http.StatusOK || json.Unmarshal(body, &api) != nil {
+		t.Fatalf("GET %s: %d %s", npsPath[1], code, body)
+	}
+	if n, _ := strconv.Atoi(npsLine[1]); n != api.Responses || npsLine[2] != fmt.Sprintf("%+.0f", math.Round(api.NPS)) || api.Responses == 0 {
+		t.Errorf("printed NPS %s over %s answers; the API says %+v", npsLine[2], npsLine[1], api)
+	}
+	var csat struct {
+		Responses int `json:"responses"`
+	}
+	code, body = get(npsPath[1]+"&campaign=csat-support", token[1])
+	if code != http.StatusOK || json.Unmarshal(body, &csat) != nil {
+		t.Fatalf("GET csat-support: %d %s", code, body)
+	}
+	if n, _ := strconv.Atoi(csatLine[1]); n != csat.Responses || n == 0 || !slices.Contains(api.Excluded, "csat-support") {
+		t.Errorf("printed %s CSAT answers; the API counts %d for csat-support and excludes %v", csatLine[1], csat.Responses, api.Excluded)
 	}
 
 	cancel()
