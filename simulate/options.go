@@ -41,7 +41,8 @@ type Options struct {
 
 	AccountsCSV, ContactsCSV, EventsCSV, TeamCSV, SuppressionsCSV io.Reader
 
-	// From and Days are the window [From, From + Days days). Required.
+	// From and Days are the window [From, From + Days days). Required;
+	// Days is 1 to MaxDays.
 	From time.Time
 	Days int
 
@@ -80,13 +81,18 @@ type Options struct {
 	Logger *slog.Logger
 }
 
+// MaxDays is the longest window a simulation covers: 10 years. It keeps
+// the window's end a valid time (a day count beyond about 106,000 would
+// overflow time.Duration) and a run within reach.
+const MaxDays = 3660
+
 func (o *Options) validate() error {
 	var errs []error
 	if o.From.IsZero() {
 		errs = append(errs, errors.New("simulate: From is required: the start of the window (RFC 3339, e.g. 2026-03-02T00:00:00Z)"))
 	}
-	if o.Days < 1 {
-		errs = append(errs, fmt.Errorf("simulate: Days is %d: simulate at least 1 day", o.Days))
+	if o.Days < 1 || o.Days > MaxDays {
+		errs = append(errs, fmt.Errorf("simulate: Days is %d: simulate from 1 to %d days (10 years)", o.Days, MaxDays))
 	}
 	if err := o.Answers.validate(); err != nil {
 		errs = append(errs, err)

@@ -351,6 +351,16 @@ func TestOptionErrors(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "From is required") || !strings.Contains(err.Error(), "Days") {
 		t.Errorf("empty options: %v", err)
 	}
+	// A window too long to represent is refused, not wrapped round.
+	for _, days := range []int{3661, 200000} {
+		res, err := simulate.Run(context.Background(), simulate.Options{From: monday, Days: days})
+		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("Days is %d: simulate from 1 to 3660 days", days)) {
+			t.Errorf("Days %d: %v", days, err)
+			if res != nil {
+				t.Errorf("the run covered %s to %s", res.From, res.End)
+			}
+		}
+	}
 	bad := simulate.Options{From: monday, Days: 1, ContactsCSV: strings.NewReader("email,role\nnot-an-email,admin\n")}
 	_, err = simulate.Run(context.Background(), bad)
 	if outreach.ErrorCode(err) != outreach.EINVALID || !strings.Contains(err.Error(), "contacts CSV: line 2: email") {

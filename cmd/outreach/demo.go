@@ -50,14 +50,14 @@ func (m *Main) demoCommand() *command {
 		Summary:    "show the whole product: simulate N days of a generated customer base into a temporary database and the outbox, print the forecast and a CSM's digest, then serve the API",
 		Flags: func(fs *flag.FlagSet) {
 			fs.IntVar(&f.accounts, "accounts", f.accounts, "number of generated customer accounts (3-8 people each)")
-			fs.IntVar(&f.days, "days", f.days, "days to simulate, ending now")
+			fs.IntVar(&f.days, "days", f.days, fmt.Sprintf("days to simulate, ending now (at most %d)", simulate.MaxDays))
 			fs.Int64Var(&f.seed, "seed", f.seed, "seed of the generated customers and their answers (same seed, same people)")
 			fs.StringVar(&f.dir, "dir", "", "directory for the demo database (default: a new temporary directory)")
 			fs.BoolVar(&f.noServe, "no-serve", false, "stop after the simulation instead of serving the API")
 			fs.StringVar(&m.Config.HTTPAddr, "http-addr", m.Config.HTTPAddr, "listen address (OUTREACH_HTTP_ADDR)")
 		},
 		Run: func(ctx context.Context, args []string) error {
-			if err := wantArgs(args, 0, demoUsage); err != nil {
+			if err := noArgs(args, demoUsage); err != nil {
 				return err
 			}
 			return m.demo(ctx, f)
@@ -70,8 +70,8 @@ func (m *Main) demoCommand() *command {
 // forecast and one CSM's digest, and then serves that database.
 func (m *Main) demo(ctx context.Context, f demoFlags) error {
 	start := m.Now()
-	if f.accounts < 1 || f.days < 1 {
-		return fmt.Errorf("--accounts and --days must be at least 1 (defaults 300 and 90)")
+	if f.accounts < 1 || f.days < 1 || f.days > simulate.MaxDays {
+		return fmt.Errorf("--accounts must be at least 1 and --days 1 to %d (defaults 300 and 90)", simulate.MaxDays)
 	}
 	db, err := m.demoStore(ctx, f.dir)
 	if err != nil {

@@ -235,3 +235,23 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+func TestDemoFlagErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--days", "200000"}, "--days 1 to 3660"},
+		{[]string{"--days", "-3"}, "--days 1 to 3660"},
+		{[]string{"extra"}, `unexpected argument "extra"`},
+	} {
+		dir := t.TempDir()
+		r := run(t, map[string]string{"OUTREACH_OUTBOX_DIR": t.TempDir()}, append([]string{"demo", "--accounts", "2", "--dir", dir, "--no-serve"}, tc.args...)...)
+		if r.err == nil || !strings.Contains(r.err.Error(), tc.want) {
+			t.Errorf("demo %v: %v, want an error saying %q", tc.args, r.err, tc.want)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "outreach.db")); err == nil {
+			t.Errorf("demo %v created a database before refusing its flags", tc.args)
+		}
+	}
+}

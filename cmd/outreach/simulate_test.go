@@ -104,6 +104,25 @@ func TestSimulateCommandErrors(t *testing.T) {
 			t.Errorf("error lacks %q: %v", s, r.err)
 		}
 	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--sample", "-1"}, "--sample -1: give the number of accounts to generate, at least 1"},
+		{[]string{"--sample", "3", "--days", "-3"}, "--days -3: the number of days to simulate must be positive"},
+		{[]string{"--sample", "3", "--days", "200000"}, "--days 200000 is too long: simulate at most 3660 days"},
+		{[]string{"--sample", "3", "--days", "1", "extra"}, `unexpected argument "extra"`},
+		{[]string{"--accounts", "a.csv", "--contacts", "c.csv", "--events", "e.csv", "--sample-seed", "4", "--days", "1"},
+			"--sample-seed only applies with --sample N"},
+		{[]string{"--accounts", "a.csv", "--contacts", "c.csv", "--events", "e.csv", "--sample-out", "dir", "--days", "1"},
+			"--sample-out only applies with --sample N"},
+	} {
+		r := runSimulate(t, append(tc.args, "--from", "2026-03-02T00:00:00Z")...)
+		if r.err == nil || !strings.Contains(r.err.Error(), tc.want) {
+			t.Errorf("simulate %v: %v, want an error saying %q\n%s", tc.args, r.err, tc.want, r.stdout)
+		}
+	}
+
 	missing := filepath.Join(t.TempDir(), "nope.csv")
 	r = runSimulate(t, "--accounts", missing, "--contacts", missing, "--events", missing, "--from", "2026-03-02T00:00:00Z", "--days", "1")
 	if r.err == nil || !strings.Contains(r.err.Error(), "--accounts") {
@@ -126,6 +145,16 @@ func TestSimulateCommandSample(t *testing.T) {
 		"--from", "2026-03-02T00:00:00Z", "--days", "10")
 	if again.err != nil || again.stdout != r.stdout {
 		t.Errorf("the sample's CSV files forecast differently (%v):\n%s\nvs\n%s", again.err, again.stdout, r.stdout)
+	}
+	// --sample-out never overwrites: a second run into the same directory
+	// refuses and leaves the files as they were.
+	before := mustRead(t, filepath.Join(dir, sample.EventsFile))
+	r = runSimulate(t, "--sample", "3", "--sample-seed", "9", "--sample-out", dir, "--from", "2026-03-02T00:00:00Z", "--days", "2")
+	if r.err == nil || !strings.Contains(r.err.Error(), "already exists") || !strings.Contains(r.err.Error(), "refusing to overwrite") {
+		t.Errorf("--sample-out into a directory holding a sample: %v", r.err)
+	}
+	if mustRead(t, filepath.Join(dir, sample.EventsFile)) != before {
+		t.Errorf("--sample-out overwrote %s", sample.EventsFile)
 	}
 	r = runSimulate(t, "--sample", "15", "--accounts", "a.csv", "--from", "2026-03-02T00:00:00Z", "--days", "10")
 	if r.err == nil || !strings.Contains(r.err.Error(), "--sample replaces") {
