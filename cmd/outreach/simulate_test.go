@@ -123,6 +123,23 @@ func TestSimulateCommandErrors(t *testing.T) {
 		}
 	}
 
+	// A row the store refuses is named by file and line, like a row the
+	// CSV decoder refuses.
+	in := t.TempDir()
+	write := func(name, text string) string {
+		path := filepath.Join(in, name)
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	r = runSimulate(t, "--accounts", write("a.csv", "external_id,name,timezone\nacme,Acme,UTC\n"),
+		"--contacts", write("c.csv", "external_id,account_external_id,email\njane,acme,jane@acme.example\nbob,acme-typo,bob@acme.example\n"),
+		"--events", write("e.csv", "id,type,contact_external_id,occurred_at\n"), "--from", "2026-03-02T00:00:00Z", "--days", "1")
+	if want := `contacts CSV: line 3: account_external_id: no account has external_id "acme-typo"`; r.err == nil || !strings.Contains(r.err.Error(), want) {
+		t.Errorf("contact of an unknown account: %v, want %q", r.err, want)
+	}
+
 	missing := filepath.Join(t.TempDir(), "nope.csv")
 	r = runSimulate(t, "--accounts", missing, "--contacts", missing, "--events", missing, "--from", "2026-03-02T00:00:00Z", "--days", "1")
 	if r.err == nil || !strings.Contains(r.err.Error(), "--accounts") {
