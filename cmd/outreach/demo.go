@@ -150,9 +150,9 @@ func (m *Main) demoSimulate(ctx context.Context, db *store.DB, f demoFlags) (*de
 	end := m.Now().UTC().Truncate(time.Minute)
 	from := end.Add(-time.Duration(f.days) * 24 * time.Hour)
 	data := sample.Generate(f.seed, sample.Options{Accounts: f.accounts, From: from, Days: f.days})
-	fmt.Fprintf(m.Stdout, "customers: %d accounts, %d contacts, %d CSMs, %d events from %s to %s (the %d days up to now, seed %d)\n",
-		len(data.Accounts), len(data.Contacts), len(data.Team), len(data.Events),
-		from.Format(time.RFC3339), end.Format(time.RFC3339), f.days, f.seed)
+	fmt.Fprintf(m.Stdout, "customers: %s, %s, %s, %s from %s to %s (the %s up to now, seed %d)\n",
+		plural(len(data.Accounts), "account"), plural(len(data.Contacts), "contact"), plural(len(data.Team), "CSM"),
+		plural(len(data.Events), "event"), from.Format(time.RFC3339), end.Format(time.RFC3339), plural(f.days, "day"), f.seed)
 	signer, err := m.linkSigner(ctx, db)
 	if err != nil {
 		return nil, err
@@ -170,7 +170,7 @@ func (m *Main) demoSimulate(ctx context.Context, db *store.DB, f demoFlags) (*de
 		return nil, fmt.Errorf("create the decision log: %w", err)
 	}
 	defer logFile.Close()
-	fmt.Fprintf(m.Stdout, "simulating %d days with the built-in campaign pack…\n\n", f.days)
+	fmt.Fprintf(m.Stdout, "simulating %s with the built-in campaign pack…\n\n", plural(f.days, "day"))
 	res, err := simulate.Run(ctx, simulate.Options{
 		Accounts: data.Accounts, Contacts: data.Contacts, Events: data.Events, Team: data.Team,
 		From: from, Days: f.days, DB: db, Sender: sent, Signer: signer, Out: logFile,
@@ -188,9 +188,10 @@ func (m *Main) demoSimulate(ctx context.Context, db *store.DB, f demoFlags) (*de
 		return nil, err
 	}
 	outbox, _ := filepath.Abs(m.Config.OutboxDir)
-	fmt.Fprintf(m.Stdout, "\n%d emails (%d to customers, %d digests to CSMs) written as .eml files into %s\n",
-		sent.count(), sent.count()-res.Digests.Sent, res.Digests.Sent, outbox)
-	fmt.Fprintf(m.Stdout, "decision log: %s (%d decisions and digests, one JSON object per line)\n", logPath, res.Decisions+res.Digests.Sent)
+	fmt.Fprintf(m.Stdout, "\n%s (%d to customers, %s to CSMs) written as .eml files into %s\n",
+		plural(sent.count(), "email"), sent.count()-res.Digests.Sent, plural(res.Digests.Sent, "digest"), outbox)
+	fmt.Fprintf(m.Stdout, "decision log: %s (%s and %s, one JSON object per line)\n", logPath,
+		plural(res.Decisions, "decision"), plural(res.Digests.Sent, "digest"))
 	return &demoRun{data: data, sent: sent, outbox: outbox, summary: res}, nil
 }
 
@@ -219,19 +220,19 @@ func (m *Main) printDemoDigest(ctx context.Context, db *store.DB, data *sample.D
 			continue
 		}
 		shown, rest := digestHead(d.Text, demoDigestLines)
-		fmt.Fprintf(m.Stdout, "\n── the latest digest of %s (%d accounts), sent %s ──\n\nSubject: %s\n\n%s\n",
-			owner, owned[owner], d.SentAt.UTC().Format(time.RFC3339), d.Subject, shown)
+		fmt.Fprintf(m.Stdout, "\n── the latest digest of %s (%s), sent %s ──\n\nSubject: %s\n\n%s\n",
+			owner, plural(owned[owner], "account"), d.SentAt.UTC().Format(time.RFC3339), d.Subject, shown)
 		outbox, _ := filepath.Abs(m.Config.OutboxDir)
 		file := filepath.Join(outbox, digest.MessageID(owner, d.PeriodEnd)+".eml")
 		if rest > 0 {
-			fmt.Fprintf(m.Stdout, "\n  … %d more lines: the whole digest is in %s\n", rest, file)
+			fmt.Fprintf(m.Stdout, "\n  … %s more: the whole digest is in %s\n", plural(rest, "line"), file)
 		} else {
 			fmt.Fprintf(m.Stdout, "\n(the email: %s)\n", file)
 		}
 		return nil
 	}
-	fmt.Fprintf(m.Stdout, "\n%s (%d accounts) was sent no digest in this window (their schedule did not fire, or there was nothing to report)\n",
-		owner, owned[owner])
+	fmt.Fprintf(m.Stdout, "\n%s (%s) was sent no digest in this window (their schedule did not fire, or there was nothing to report)\n",
+		owner, plural(owned[owner], "account"))
 	return nil
 }
 

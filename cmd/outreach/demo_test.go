@@ -255,3 +255,18 @@ func TestDemoFlagErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestDemoSingular(t *testing.T) {
+	r := run(t, map[string]string{"OUTREACH_OUTBOX_DIR": t.TempDir()}, "demo", "--accounts", "1", "--days", "1", "--dir", t.TempDir(), "--no-serve")
+	if r.err != nil {
+		t.Fatalf("demo: %v\n%s", r.err, r.stdout)
+	}
+	for _, want := range []string{"customers: 1 account, ", "the 1 day up to now", "simulating 1 day "} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("no %q in:\n%s", want, r.stdout)
+		}
+	}
+	if m := badPlural.FindAllString(r.stdout, -1); m != nil {
+		t.Errorf("plural nouns after a count of one %q in:\n%s", m, r.stdout)
+	}
+}

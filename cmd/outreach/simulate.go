@@ -115,9 +115,9 @@ func (m *Main) simulate(ctx context.Context, f simulateFlags) error {
 	if err := res.Print(m.Stdout); err != nil {
 		return err
 	}
-	fmt.Fprintf(m.Stdout, "\n%d decisions", res.Decisions)
+	fmt.Fprintf(m.Stdout, "\n%s", plural(res.Decisions, "decision"))
 	if res.Digests.Sent > 0 {
-		fmt.Fprintf(m.Stdout, " and %d digests", res.Digests.Sent)
+		fmt.Fprintf(m.Stdout, " and %s", plural(res.Digests.Sent, "digest"))
 	}
 	if f.out != "" {
 		fmt.Fprintf(m.Stdout, " written to %s", f.out)

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -176,5 +177,21 @@ func TestSimulateCommandSample(t *testing.T) {
 	r = runSimulate(t, "--sample", "15", "--accounts", "a.csv", "--from", "2026-03-02T00:00:00Z", "--days", "10")
 	if r.err == nil || !strings.Contains(r.err.Error(), "--sample replaces") {
 		t.Errorf("--sample with --accounts: %v", r.err)
+	}
+}
+
+// badPlural finds a count of one with a plural noun ("1 days").
+var badPlural = regexp.MustCompile(`(^|[^\d.])1 (days|instants|stale occurrences|deferrals|team members|contacts|decisions|digests|accounts|CSMs|events|emails|lines|answers|promoters|passives|detractors)\b`)
+
+func TestSimulateCommandSingular(t *testing.T) {
+	r := runSimulate(t, "--sample", "3", "--from", "2026-03-02T00:00:00Z", "--days", "1")
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if !strings.Contains(r.stdout, "(1 day): ") {
+		t.Errorf("no \"(1 day)\" in:\n%s", r.stdout)
+	}
+	if m := badPlural.FindAllString(r.stdout, -1); m != nil {
+		t.Errorf("plural nouns after a count of one %q in:\n%s", m, r.stdout)
 	}
 }
