@@ -73,7 +73,25 @@ func (m *Main) demo(ctx context.Context, f demoFlags) error {
 	if f.accounts < 1 || f.days < 1 || f.days > simulate.MaxDays {
 		return fmt.Errorf("--accounts must be at least 1 and --days 1 to %d (defaults 300 and 90)", simulate.MaxDays)
 	}
-	db, err := m.demoStore(ctx, f.dir)
+	// Settle the outbox before creating anything: a run never adds its
+	// emails to another run's.
+	explicit := m.Getenv("OUTREACH_OUTBOX_DIR") != ""
+	if explicit {
+		if err := checkDemoOutbox(m.Config.OutboxDir, "empty it, or unset OUTREACH_OUTBOX_DIR to get a new outbox in the demo directory"); err != nil {
+			return err
+		}
+	}
+	dir, err := demoDir(f.dir)
+	if err != nil {
+		return err
+	}
+	if !explicit {
+		m.Config.OutboxDir = filepath.Join(dir, "outbox")
+		if err := checkDemoOutbox(m.Config.OutboxDir, "pick another --dir, or none for a new temporary one"); err != nil {
+			return err
+		}
+	}
+	db, err := m.demoStore(ctx, dir)
 	if err != nil {
 		return err
 	}
@@ -111,17 +129,40 @@ func (m *Main) demo(ctx context.Context, f demoFlags) error {
 	return m.serveOn(ctx, db, ln)
 }
 
-// demoStore creates the demo's SQLite database in dir, or in a new
-// temporary directory, and prints where it is.
-func (m *Main) demoStore(ctx context.Context, dir string) (*store.DB, error) {
+// demoDir returns the demo's directory: dir (created if needed), or a new
+// temporary directory when dir is "".
+func demoDir(dir string) (string, error) {
 	if dir == "" {
-		var err error
-		if dir, err = os.MkdirTemp("", "outreach-demo-"); err != nil {
-			return nil, fmt.Errorf("create the demo directory: %w", err)
+		dir, err := os.MkdirTemp("", "outreach-demo-")
+		if err != nil {
+			return "", fmt.Errorf("create the demo directory: %w", err)
 		}
-	} else if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("--dir: %w", err)
+		return dir, nil
 	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("--dir: %w", err)
+	}
+	return dir, nil
+}
+
+// checkDemoOutbox refuses an outbox directory that already holds .eml
+// files, saying what to do (hint): the demo's count and the files it
+// points at must all be this run's, and it deletes nothing.
+func checkDemoOutbox(dir, hint string) error {
+	old, err := filepath.Glob(filepath.Join(dir, "*.eml"))
+	if err != nil {
+		return fmt.Errorf("read the outbox %s: %w", dir, err)
+	}
+	if len(old) > 0 {
+		return outreach.Errorf(outreach.ECONFLICT, "the outbox %s already holds %s (from an earlier run?): the demo writes its emails into an empty outbox, so as not to mix two runs; %s",
+			dir, plural(len(old), ".eml file"), hint)
+	}
+	return nil
+}
+
+// demoStore creates the demo's SQLite database in dir and prints where it
+// is.
+func (m *Main) demoStore(ctx context.Context, dir string) (*store.DB, error) {
 	path := filepath.Join(dir, "outreach.db")
 	if _, err := os.Stat(path); err == nil {
 		return nil, fmt.Errorf("--dir %s already holds a demo database (outreach.db): the demo needs a fresh one; remove it or pick another directory", dir)

@@ -82,7 +82,7 @@ func TestDemoNoServe(t *testing.T) {
 	}
 
 	// A second demo in the same directory refuses to mix its data in.
-	r = run(t, env, "demo", "--accounts", "5", "--days", "2", "--dir", dir, "--no-serve")
+	r = run(t, map[string]string{"OUTREACH_OUTBOX_DIR": t.TempDir()}, "demo", "--accounts", "5", "--days", "2", "--dir", dir, "--no-serve")
 	if r.err == nil || !strings.Contains(r.err.Error(), "already holds a demo database") {
 		t.Errorf("second demo in %s: %v", dir, r.err)
 	}
@@ -268,5 +268,53 @@ func TestDemoSingular(t *testing.T) {
 	}
 	if m := badPlural.FindAllString(r.stdout, -1); m != nil {
 		t.Errorf("plural nouns after a count of one %q in:\n%s", m, r.stdout)
+	}
+}
+
+// TestDemoOutbox checks that two demo runs never mix their emails: by
+// default each writes into an outbox in its own directory, and an outbox
+// named by OUTREACH_OUTBOX_DIR that holds emails already is refused.
+func TestDemoOutbox(t *testing.T) {
+	emls := func(dir string) int {
+		t.Helper()
+		files, err := filepath.Glob(filepath.Join(dir, "*.eml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(files)
+	}
+	count := regexp.MustCompile(`\n(\d+) emails \(.*\) written as .eml files into (\S+)\n`)
+	dirs := []string{t.TempDir(), t.TempDir()}
+	for _, dir := range dirs {
+		r := run(t, nil, "demo", "--accounts", "5", "--days", "7", "--dir", dir, "--no-serve")
+		m := count.FindStringSubmatch(r.stdout)
+		if r.err != nil || m == nil {
+			t.Fatalf("demo in %s: %v\n%s", dir, r.err, r.stdout)
+		}
+		outbox := filepath.Join(dir, "outbox")
+		if n, _ := strconv.Atoi(m[1]); n == 0 || n != emls(outbox) || m[2] != outbox {
+			t.Errorf("printed %s emails into %s; %d .eml files in %s", m[1], m[2], emls(outbox), outbox)
+		}
+	}
+	if a, b := emls(filepath.Join(dirs[0], "outbox")), emls(filepath.Join(dirs[1], "outbox")); a != b {
+		t.Errorf("the same demo wrote %d, then %d emails: the second run changed the first one's outbox", a, b)
+	}
+
+	outbox := t.TempDir()
+	env := map[string]string{"OUTREACH_OUTBOX_DIR": outbox}
+	if r := run(t, env, "demo", "--accounts", "5", "--days", "7", "--dir", t.TempDir(), "--no-serve"); r.err != nil {
+		t.Fatal(r.err)
+	}
+	before := emls(outbox)
+	second := t.TempDir()
+	r := run(t, env, "demo", "--accounts", "5", "--days", "7", "--dir", second, "--no-serve")
+	if r.err == nil || !strings.Contains(r.err.Error(), "the outbox "+outbox+" already holds "+strconv.Itoa(before)+" .eml files") {
+		t.Errorf("second demo into %s: %v", outbox, r.err)
+	}
+	if emls(outbox) != before {
+		t.Errorf("the refused demo changed the outbox: %d .eml files, then %d", before, emls(outbox))
+	}
+	if _, err := os.Stat(filepath.Join(second, "outreach.db")); err == nil {
+		t.Error("the refused demo created a database")
 	}
 }
