@@ -266,7 +266,11 @@ func (m *Main) printDemoDigest(ctx context.Context, db *store.DB, data *sample.D
 		outbox, _ := filepath.Abs(m.Config.OutboxDir)
 		file := filepath.Join(outbox, digest.MessageID(owner, d.PeriodEnd)+".eml")
 		if rest > 0 {
-			fmt.Fprintf(m.Stdout, "\n  … %s more: the whole digest is in %s\n", plural(rest, "line"), file)
+			more := "more lines"
+			if rest == 1 {
+				more = "more line"
+			}
+			fmt.Fprintf(m.Stdout, "\n  … %d %s: the whole digest is in %s\n", rest, more, file)
 		} else {
 			fmt.Fprintf(m.Stdout, "\n(the email: %s)\n", file)
 		}

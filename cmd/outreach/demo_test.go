@@ -180,15 +180,17 @@ func TestDemoServes(t *testing.T) {
 		t.Fatalf("no NPS request, NPS line or CSAT line in:\n%s", printed)
 	}
 	var api struct {
-		NPS       float64  `json:"nps"`
-		Responses int      `json:"responses"`
-		Excluded  []string `json:"excluded_campaigns"`
+		Promoters  int      `json:"promoters"`
+		Detractors int      `json:"detractors"`
+		Responses  int      `json:"responses"`
+		Excluded   []string `json:"excluded_campaigns"`
 	}
 	code, body = get(npsPath[1], token[1])
 	if code != http.StatusOK || json.Unmarshal(body, &api) != nil {
 		t.Fatalf("GET %s: %d %s", npsPath[1], code, body)
 	}
-	if n, _ := strconv.Atoi(npsLine[1]); n != api.Responses || npsLine[2] != fmt.Sprintf("%+.0f", math.Round(api.NPS)) || api.Responses == 0 {
+	if n, _ := strconv.Atoi(npsLine[1]); n != api.Responses || api.Responses == 0 ||
+		npsLine[2] != fmt.Sprintf("%+.0f", math.Round(100*float64(api.Promoters-api.Detractors)/float64(api.Responses))) {
 		t.Errorf("printed NPS %s over %s answers; the API says %+v", npsLine[2], npsLine[1], api)
 	}
 	var csat struct {
