@@ -3,10 +3,14 @@ package sample
 import (
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/outreach-dev/outreach"
 )
 
 // File names written by WriteCSV.
@@ -21,10 +25,9 @@ const (
 // contacts.csv, events.csv and team.csv in the import formats of
 // PRODUCT.md, ready for `outreach import` and `outreach simulate`.
 // Accounts carry one extra column, domain, which becomes an attribute.
+// Like `outreach init`, it never overwrites: when any of the four files
+// exists already, it writes nothing and returns an ECONFLICT error.
 func (d *Data) WriteCSV(dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("write sample: %w", err)
-	}
 	files := []struct {
 		name   string
 		header []string
@@ -35,6 +38,22 @@ func (d *Data) WriteCSV(dir string) error {
 		{EventsFile, []string{"id", "type", "contact_external_id", "account_external_id", "occurred_at", "properties"}, d.eventRows},
 		{TeamFile, []string{"email", "name", "timezone", "digest_schedule"}, d.teamRows},
 	}
+	var existing []string
+	for _, f := range files {
+		path := filepath.Join(dir, f.name)
+		if _, err := os.Lstat(path); err == nil {
+			existing = append(existing, path)
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("write sample: %w", err)
+		}
+	}
+	if len(existing) > 0 {
+		return outreach.Errorf(outreach.ECONFLICT, "%s already exists (%d of the sample's %d files do); refusing to overwrite: choose an empty or new directory",
+			existing[0], len(existing), len(files))
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("write sample: %w", err)
+	}
 	for _, f := range files {
 		if err := writeFile(filepath.Join(dir, f.name), f.header, f.rows); err != nil {
 			return err
@@ -44,7 +63,8 @@ func (d *Data) WriteCSV(dir string) error {
 }
 
 func writeFile(path string, header []string, rows func(emit func(...string)) error) (err error) {
-	f, err := os.Create(path)
+	// O_EXCL: a file that appeared since the check is not overwritten either.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return fmt.Errorf("write sample: %w", err)
 	}

@@ -27,21 +27,50 @@ type Answers struct {
 	Seed  int64
 }
 
-// AnswerCounts says what customers answered during a simulation.
+// AnswerCounts says what customers answered during a simulation. Answers
+// to CSAT campaigns (outreach.Pack.IsCSAT, the rule of the NPS API and the
+// digests) count in no NPS figure: they are counted apart.
 type AnswerCounts struct {
-	Answers    int // survey responses recorded
-	Comments   int // of which with a comment
+	Answers  int // survey responses recorded, NPS and CSAT
+	Comments int // of which with a comment
+
+	// Answers to NPS campaigns.
+	NPSAnswers int
 	Promoters  int // 9-10
 	Passives   int // 7-8
 	Detractors int // 0-6
+
+	// Answers to CSAT campaigns.
+	CSATAnswers   int
+	CSATScoreSum  int // sum of their scores, for the average
+	CSATSatisfied int // scored 9-10
 }
 
-// NPS returns % promoters - % detractors, rounded, or 0 without answers.
+// NPS returns % promoters - % detractors among the NPS answers, rounded,
+// or 0 without NPS answers.
 func (c AnswerCounts) NPS() int {
-	if c.Answers == 0 {
+	if c.NPSAnswers == 0 {
 		return 0
 	}
-	return int(math.Round(100 * float64(c.Promoters-c.Detractors) / float64(c.Answers)))
+	return int(math.Round(100 * float64(c.Promoters-c.Detractors) / float64(c.NPSAnswers)))
+}
+
+// CSATAverage returns the mean score of the CSAT answers (0-10), or 0
+// without CSAT answers.
+func (c AnswerCounts) CSATAverage() float64 {
+	if c.CSATAnswers == 0 {
+		return 0
+	}
+	return float64(c.CSATScoreSum) / float64(c.CSATAnswers)
+}
+
+// CSATSatisfiedShare returns the percentage of CSAT answers scored 9-10,
+// rounded, or 0 without CSAT answers.
+func (c AnswerCounts) CSATSatisfiedShare() int {
+	if c.CSATAnswers == 0 {
+		return 0
+	}
+	return int(math.Round(100 * float64(c.CSATSatisfied) / float64(c.CSATAnswers)))
 }
 
 func (a *Answers) validate() error {
@@ -72,7 +101,7 @@ var commentOdds = [3]int{45, 40, 70}
 var detractorWeights = [7]int{1, 1, 2, 3, 4, 5, 6}
 
 // surveysSentQuery lists the survey deliveries sent in [?, ?).
-const surveysSentQuery = `SELECT l.id, l.sent_at, c.locale, a.external_id
+const surveysSentQuery = `SELECT l.id, l.campaign, l.sent_at, c.locale, a.external_id
 	FROM deliveries l
 	JOIN contacts c ON c.id = l.contact_id
 	JOIN accounts a ON a.id = l.account_id
@@ -83,8 +112,8 @@ const surveysSentQuery = `SELECT l.id, l.sent_at, c.locale, a.external_id
 // dayStart).
 func (s *sim) answerSurveys(ctx context.Context, dayStart time.Time) error {
 	type sent struct {
-		id, locale, account string
-		at                  int64
+		id, campaign, locale, account string
+		at                            int64
 	}
 	x := s.db.SQLX()
 	rows, err := x.QueryContext(ctx, x.Rebind(surveysSentQuery), outreach.CategorySurvey,
@@ -95,7 +124,7 @@ func (s *sim) answerSurveys(ctx context.Context, dayStart time.Time) error {
 	var list []sent
 	for rows.Next() {
 		var r sent
-		if err := rows.Scan(&r.id, &r.at, &r.locale, &r.account); err != nil {
+		if err := rows.Scan(&r.id, &r.campaign, &r.at, &r.locale, &r.account); err != nil {
 			rows.Close()
 			return fmt.Errorf("read surveys sent: %w", err)
 		}
@@ -113,16 +142,26 @@ func (s *sim) answerSurveys(ctx context.Context, dayStart time.Time) error {
 		if err := s.db.RecordSurveyResponse(ctx, resp); err != nil {
 			return fmt.Errorf("answer survey %s: %w", d.id, err)
 		}
-		s.res.Answers.add(resp)
+		s.res.Answers.add(resp, s.pack.Pack.IsCSAT(d.campaign))
 	}
 	return nil
 }
 
-func (c *AnswerCounts) add(r outreach.SurveyResponse) {
+// add counts r, an answer to a CSAT campaign when csat is set.
+func (c *AnswerCounts) add(r outreach.SurveyResponse, csat bool) {
 	c.Answers++
 	if r.Comment != "" {
 		c.Comments++
 	}
+	if csat {
+		c.CSATAnswers++
+		c.CSATScoreSum += r.Score
+		if r.Score >= 9 {
+			c.CSATSatisfied++
+		}
+		return
+	}
+	c.NPSAnswers++
 	switch group(r.Score) {
 	case 0:
 		c.Promoters++

@@ -31,7 +31,7 @@ func TestDrawShareAndSkew(t *testing.T) {
 		if again != r {
 			t.Fatalf("the same delivery drew %+v, then %+v", r, again)
 		}
-		c.add(r)
+		c.add(r, false)
 	}
 	if share := float64(c.Answers) / n; share < 0.28 || share > 0.32 {
 		t.Errorf("answered %.3f of the surveys, want 0.3", share)
@@ -53,10 +53,13 @@ func TestNPS(t *testing.T) {
 		want int
 	}{
 		{AnswerCounts{}, 0},
-		{AnswerCounts{Answers: 3, Promoters: 2, Detractors: 1}, 33},
-		{AnswerCounts{Answers: 3, Promoters: 1, Detractors: 2}, -33},
-		{AnswerCounts{Answers: 8, Promoters: 3, Passives: 4, Detractors: 1}, 25},
-		{AnswerCounts{Answers: 2, Detractors: 2}, -100},
+		{AnswerCounts{Answers: 3, NPSAnswers: 3, Promoters: 2, Detractors: 1}, 33},
+		{AnswerCounts{Answers: 3, NPSAnswers: 3, Promoters: 1, Detractors: 2}, -33},
+		{AnswerCounts{Answers: 8, NPSAnswers: 8, Promoters: 3, Passives: 4, Detractors: 1}, 25},
+		{AnswerCounts{Answers: 2, NPSAnswers: 2, Detractors: 2}, -100},
+		// CSAT answers count in no NPS.
+		{AnswerCounts{Answers: 5, NPSAnswers: 2, Promoters: 1, Passives: 1, CSATAnswers: 3, CSATScoreSum: 6}, 50},
+		{AnswerCounts{Answers: 4, CSATAnswers: 4, CSATScoreSum: 40, CSATSatisfied: 4}, 0},
 	} {
 		if got := tc.c.NPS(); got != tc.want {
 			t.Errorf("%+v: NPS %d, want %d", tc.c, got, tc.want)

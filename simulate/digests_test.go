@@ -13,6 +13,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/campaigns"
 	"github.com/outreach-dev/outreach/internal/storetest"
 	"github.com/outreach-dev/outreach/sample"
 	"github.com/outreach-dev/outreach/simulate"
@@ -113,18 +114,36 @@ func TestSurveyAnswers(t *testing.T) {
 	if a.Answers == 0 || a.Answers > surveys {
 		t.Fatalf("%d answers to %d surveys: want some, not more than the surveys", a.Answers, surveys)
 	}
-	if a.Promoters+a.Passives+a.Detractors != a.Answers {
+	if a.Promoters+a.Passives+a.Detractors != a.NPSAnswers || a.NPSAnswers+a.CSATAnswers != a.Answers {
 		t.Errorf("answers %+v: the groups do not add up", a)
 	}
-	rep, err := db.NPS(context.Background(), outreach.NPSFilter{})
+	// The NPS is the API's: over the answers to the NPS campaigns, the
+	// CSAT campaigns (Pack.IsCSAT) left out and counted apart.
+	var csat []string
+	for _, c := range campaigns.Default().Pack.Campaigns {
+		if campaigns.Default().Pack.IsCSAT(c.Key) {
+			csat = append(csat, c.Key)
+		}
+	}
+	rep, err := db.NPS(context.Background(), outreach.NPSFilter{ExcludeCampaigns: csat})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Responses != a.Answers || rep.Promoters != a.Promoters || rep.Detractors != a.Detractors {
-		t.Errorf("the store's NPS %+v disagrees with the summary %+v", rep, a)
+	if a.NPSAnswers == 0 || rep.Responses != a.NPSAnswers || rep.Promoters != a.Promoters || rep.Detractors != a.Detractors {
+		t.Errorf("the store's NPS without %v %+v disagrees with the summary %+v", csat, rep, a)
 	}
-	if rep.NPS == nil || int(math.Round(*rep.NPS)) != a.NPS() {
-		t.Errorf("NPS %v in the store, %d in the summary", rep.NPS, a.NPS())
+	if want := int(math.Round(100 * float64(rep.Promoters-rep.Detractors) / float64(rep.Responses))); a.NPS() != want {
+		t.Errorf("NPS %d in the summary, want %d", a.NPS(), want)
+	}
+	if len(csat) != 1 {
+		t.Fatalf("CSAT campaigns of the built-in pack: %v, want one", csat)
+	}
+	crep, err := db.NPS(context.Background(), outreach.NPSFilter{Campaign: csat[0]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.CSATAnswers == 0 || crep.Responses != a.CSATAnswers || a.CSATSatisfied != crep.Promoters {
+		t.Errorf("the store's %s answers %+v disagree with the summary %+v", csat[0], crep, a)
 	}
 	// A digest sent after answers came in leads with the feedback.
 	found := false

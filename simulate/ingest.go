@@ -6,6 +6,7 @@ import (
 
 	"github.com/outreach-dev/outreach"
 	"github.com/outreach-dev/outreach/campaigns"
+	"github.com/outreach-dev/outreach/ingest"
 )
 
 // Loading events ahead of the clock
@@ -66,8 +67,9 @@ func (s *sim) ingest(ctx context.Context, bound time.Time) (int, error) {
 	}
 	batch := s.events[start:s.next]
 	for i := 0; i < len(batch); i += loadChunk {
-		if _, err := s.db.InsertEvents(ctx, batch[i:min(i+loadChunk, len(batch))]); err != nil {
-			return 0, loadError("events", start+i, err)
+		j := min(i+loadChunk, len(batch))
+		if _, err := s.db.InsertEvents(ctx, batch[i:j]); err != nil {
+			return 0, loadError(ingest.Events, s.eventSrc[start+i:start+j], err)
 		}
 	}
 	return len(batch), nil

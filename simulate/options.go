@@ -41,7 +41,8 @@ type Options struct {
 
 	AccountsCSV, ContactsCSV, EventsCSV, TeamCSV, SuppressionsCSV io.Reader
 
-	// From and Days are the window [From, From + Days days). Required.
+	// From and Days are the window [From, From + Days days). Required;
+	// Days is 1 to MaxDays.
 	From time.Time
 	Days int
 
@@ -80,13 +81,18 @@ type Options struct {
 	Logger *slog.Logger
 }
 
+// MaxDays is the longest window a simulation covers: 10 years. It keeps
+// the window's end a valid time (a day count beyond about 106,000 would
+// overflow time.Duration) and a run within reach.
+const MaxDays = 3660
+
 func (o *Options) validate() error {
 	var errs []error
 	if o.From.IsZero() {
 		errs = append(errs, errors.New("simulate: From is required: the start of the window (RFC 3339, e.g. 2026-03-02T00:00:00Z)"))
 	}
-	if o.Days < 1 {
-		errs = append(errs, fmt.Errorf("simulate: Days is %d: simulate at least 1 day", o.Days))
+	if o.Days < 1 || o.Days > MaxDays {
+		errs = append(errs, fmt.Errorf("simulate: Days is %d: simulate from 1 to %d days (10 years)", o.Days, MaxDays))
 	}
 	if err := o.Answers.validate(); err != nil {
 		errs = append(errs, err)
@@ -132,6 +138,26 @@ type input struct {
 	events       []outreach.Event
 	team         []outreach.TeamMember
 	suppressions []outreach.Suppression
+	// src says where each item of each kind came from, in the order of
+	// the slices above, so that a row the store refuses is reported by
+	// its file and line.
+	src map[ingest.Kind][]source
+}
+
+// source is where one input item came from: an index in an Options slice,
+// or a line of a CSV reader.
+type source struct {
+	csv bool
+	n   int // 0-based index in the Options slice, or CSV line (the header is line 1)
+}
+
+// slice returns the sources of n items of an Options slice.
+func slice(n int) []source {
+	src := make([]source, n)
+	for i := range src {
+		src[i] = source{n: i}
+	}
+	return src
 }
 
 // decode returns the slices of o followed by the rows of its CSV readers.
@@ -143,6 +169,10 @@ func (o *Options) decode() (*input, error) {
 		events:       append([]outreach.Event(nil), o.Events...),
 		team:         append([]outreach.TeamMember(nil), o.Team...),
 		suppressions: append([]outreach.Suppression(nil), o.Suppressions...),
+		src: map[ingest.Kind][]source{
+			ingest.Accounts: slice(len(o.Accounts)), ingest.Contacts: slice(len(o.Contacts)), ingest.Events: slice(len(o.Events)),
+			ingest.Team: slice(len(o.Team)), ingest.Suppressions: slice(len(o.Suppressions)),
+		},
 	}
 	readers := []struct {
 		kind ingest.Kind
@@ -164,6 +194,9 @@ func (o *Options) decode() (*input, error) {
 		in.events = append(in.events, b.Events...)
 		in.team = append(in.team, b.Team...)
 		in.suppressions = append(in.suppressions, b.Suppressions...)
+		for _, line := range b.Positions {
+			in.src[rd.kind] = append(in.src[rd.kind], source{csv: true, n: line})
+		}
 	}
 	return in, nil
 }
@@ -175,16 +208,44 @@ func csvError(kind ingest.Kind, err error) error {
 	if !errors.As(err, &be) {
 		return fmt.Errorf("%s CSV: %w", kind, err)
 	}
-	var sb strings.Builder
+	problems := make([]rowProblem, len(be.Errors))
 	for i, fe := range be.Errors {
+		problems[i] = rowProblem{source{csv: true, n: fe.Index}, fe.Field, fe.Message}
+	}
+	return rowsError(kind, problems)
+}
+
+// rowProblem is one problem with one input item.
+type rowProblem struct {
+	src            source
+	field, message string
+}
+
+// rowsError is the EINVALID error listing problems with items of kind,
+// each named by where it came from: "contacts CSV: line 7: email: …;
+// line 9: …" for CSV rows, "contacts: item 0: …" for Options slices.
+func rowsError(kind ingest.Kind, problems []rowProblem) error {
+	var sb strings.Builder
+	for i, p := range problems {
 		if i > 0 {
 			sb.WriteString("; ")
 		}
-		fmt.Fprintf(&sb, "line %d", fe.Index)
-		if fe.Field != "" {
-			fmt.Fprintf(&sb, ": %s", fe.Field)
+		if i == 0 || p.src.csv != problems[i-1].src.csv {
+			if p.src.csv {
+				fmt.Fprintf(&sb, "%s CSV: ", kind)
+			} else {
+				fmt.Fprintf(&sb, "%s: ", kind)
+			}
 		}
-		fmt.Fprintf(&sb, ": %s", fe.Message)
+		if p.src.csv {
+			fmt.Fprintf(&sb, "line %d", p.src.n)
+		} else {
+			fmt.Fprintf(&sb, "item %d", p.src.n)
+		}
+		if p.field != "" {
+			fmt.Fprintf(&sb, ": %s", p.field)
+		}
+		fmt.Fprintf(&sb, ": %s", p.message)
 	}
-	return outreach.Errorf(outreach.EINVALID, "%s CSV: %s", kind, sb.String())
+	return outreach.Errorf(outreach.EINVALID, "%s", sb.String())
 }

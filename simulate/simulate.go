@@ -11,6 +11,7 @@ import (
 	"github.com/outreach-dev/outreach/campaigns"
 	"github.com/outreach-dev/outreach/digest"
 	"github.com/outreach-dev/outreach/dispatch"
+	"github.com/outreach-dev/outreach/ingest"
 	"github.com/outreach-dev/outreach/links"
 	"github.com/outreach-dev/outreach/scheduler"
 	"github.com/outreach-dev/outreach/store"
@@ -67,8 +68,10 @@ type sim struct {
 	digests *digest.Runner
 	now     time.Time // the virtual clock, read by the store through db.Now
 	events  []outreach.Event
-	next    int // first event not loaded yet
-	res     *Result
+	// eventSrc is where each of events came from, for error messages.
+	eventSrc []source
+	next     int // first event not loaded yet
+	res      *Result
 }
 
 // Run simulates the planner, throttle and dispatcher over the window
@@ -179,14 +182,14 @@ func newSim(opts Options, db *store.DB) (*sim, error) {
 // and sorts the events by time for the clock loop.
 func (s *sim) load(ctx context.Context, in *input) error {
 	steps := []struct {
-		what string
+		kind ingest.Kind
 		n    int
 		put  func(i, j int) error
 	}{
-		{"team", len(in.team), func(i, j int) error { _, err := s.db.UpsertTeam(ctx, in.team[i:j]); return err }},
-		{"accounts", len(in.accounts), func(i, j int) error { _, err := s.db.UpsertAccounts(ctx, in.accounts[i:j]); return err }},
-		{"contacts", len(in.contacts), func(i, j int) error { _, err := s.db.UpsertContacts(ctx, in.contacts[i:j]); return err }},
-		{"suppressions", len(in.suppressions), func(i, j int) error {
+		{ingest.Team, len(in.team), func(i, j int) error { _, err := s.db.UpsertTeam(ctx, in.team[i:j]); return err }},
+		{ingest.Accounts, len(in.accounts), func(i, j int) error { _, err := s.db.UpsertAccounts(ctx, in.accounts[i:j]); return err }},
+		{ingest.Contacts, len(in.contacts), func(i, j int) error { _, err := s.db.UpsertContacts(ctx, in.contacts[i:j]); return err }},
+		{ingest.Suppressions, len(in.suppressions), func(i, j int) error {
 			for k := i; k < j; k++ {
 				if in.suppressions[k].CreatedAt.IsZero() {
 					in.suppressions[k].CreatedAt = s.now
@@ -198,8 +201,9 @@ func (s *sim) load(ctx context.Context, in *input) error {
 	}
 	for _, st := range steps {
 		for i := 0; i < st.n; i += loadChunk {
-			if err := st.put(i, min(i+loadChunk, st.n)); err != nil {
-				return loadError(st.what, i, err)
+			j := min(i+loadChunk, st.n)
+			if err := st.put(i, j); err != nil {
+				return loadError(st.kind, in.src[st.kind][i:j], err)
 			}
 		}
 	}
@@ -207,7 +211,8 @@ func (s *sim) load(ctx context.Context, in *input) error {
 		return fmt.Errorf("simulate: %w", err)
 	}
 	s.res.Events.Total = len(in.events)
-	for _, e := range in.events {
+	var order []int // of the events in the window, by time
+	for i, e := range in.events {
 		switch {
 		case !e.OccurredAt.Before(s.res.End):
 			s.res.Events.AfterWindow++
@@ -215,25 +220,33 @@ func (s *sim) load(ctx context.Context, in *input) error {
 			if e.OccurredAt.Before(s.res.From) {
 				s.res.Events.BeforeWindow++
 			}
-			s.events = append(s.events, e)
+			order = append(order, i)
 		}
 	}
-	slices.SortStableFunc(s.events, func(a, b outreach.Event) int { return a.OccurredAt.Compare(b.OccurredAt) })
+	slices.SortStableFunc(order, func(a, b int) int { return in.events[a].OccurredAt.Compare(in.events[b].OccurredAt) })
+	for _, i := range order {
+		s.events = append(s.events, in.events[i])
+		s.eventSrc = append(s.eventSrc, in.src[ingest.Events][i])
+	}
 	return nil
 }
 
-// loadError reports which part of the data the store refused; a batch
-// error's indexes are shifted to the whole input's 0-based positions.
-func loadError(what string, offset int, err error) error {
+// loadError reports which items the store refused, by file and line (or
+// Options slice and index): src holds the sources of the items of the
+// refused call, whose batch error indexes them.
+func loadError(kind ingest.Kind, src []source, err error) error {
 	var be *outreach.BatchError
-	if errors.As(err, &be) {
-		shifted := &outreach.BatchError{}
-		for _, fe := range be.Errors {
-			shifted.Add(fe.Index+offset, fe.Field, "%s", fe.Message)
-		}
-		return outreach.Errorf(outreach.EINVALID, "%s: %s", what, shifted.Error())
+	if !errors.As(err, &be) {
+		return fmt.Errorf("simulate: load %s: %w", kind, err)
 	}
-	return fmt.Errorf("simulate: load %s: %w", what, err)
+	problems := make([]rowProblem, 0, len(be.Errors))
+	for _, fe := range be.Errors {
+		if fe.Index < 0 || fe.Index >= len(src) {
+			return fmt.Errorf("simulate: load %s: %w", kind, err)
+		}
+		problems = append(problems, rowProblem{src[fe.Index], fe.Field, fe.Message})
+	}
+	return rowsError(kind, problems)
 }
 
 // loop advances the virtual clock until the end of the window. An instant

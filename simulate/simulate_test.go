@@ -351,9 +351,54 @@ func TestOptionErrors(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "From is required") || !strings.Contains(err.Error(), "Days") {
 		t.Errorf("empty options: %v", err)
 	}
+	// A window too long to represent is refused, not wrapped round.
+	for _, days := range []int{3661, 200000} {
+		res, err := simulate.Run(context.Background(), simulate.Options{From: monday, Days: days})
+		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("Days is %d: simulate from 1 to 3660 days", days)) {
+			t.Errorf("Days %d: %v", days, err)
+			if res != nil {
+				t.Errorf("the run covered %s to %s", res.From, res.End)
+			}
+		}
+	}
 	bad := simulate.Options{From: monday, Days: 1, ContactsCSV: strings.NewReader("email,role\nnot-an-email,admin\n")}
 	_, err = simulate.Run(context.Background(), bad)
 	if outreach.ErrorCode(err) != outreach.EINVALID || !strings.Contains(err.Error(), "contacts CSV: line 2: email") {
 		t.Errorf("bad CSV: %v", err)
+	}
+}
+
+// TestStoreRowErrorsNameTheLine checks that rows the store refuses (an
+// unknown account or contact) are reported like the CSV decoder's own
+// errors: by file and line, not by their position in what was loaded.
+func TestStoreRowErrorsNameTheLine(t *testing.T) {
+	accounts := "external_id,name,timezone\nacme,Acme,Europe/Paris\n"
+	contacts := "external_id,account_external_id,email\n" +
+		"jane,acme,jane@acme.example\n" +
+		"\n" + // blank lines are skipped: the line number still counts them
+		"bob,nope,bob@acme.example\n"
+	_, err := simulate.Run(context.Background(), simulate.Options{From: monday, Days: 2, Pack: tightPack(t),
+		AccountsCSV: strings.NewReader(accounts), ContactsCSV: strings.NewReader(contacts)})
+	if want := `contacts CSV: line 4: account_external_id: no account has external_id "nope"`; outreach.ErrorCode(err) != outreach.EINVALID || err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("unknown account: %v, want %q", err, want)
+	}
+
+	// Events are loaded in time order, chunk by chunk as the clock
+	// reaches them: the refused one is still named by its line.
+	events := "id,type,contact_external_id,occurred_at,properties\n" +
+		`e-late,support.ticket_closed,ghost,2026-03-03T10:00:00Z,"{""ticket_id"":""T-2""}"` + "\n" +
+		`e-early,support.ticket_closed,jane,2026-03-02T10:00:00Z,"{""ticket_id"":""T-1""}"` + "\n"
+	_, err = simulate.Run(context.Background(), simulate.Options{From: monday, Days: 2, Pack: tightPack(t),
+		AccountsCSV: strings.NewReader(accounts), ContactsCSV: strings.NewReader("external_id,account_external_id,email\njane,acme,jane@acme.example\n"),
+		EventsCSV: strings.NewReader(events)})
+	if want := `events CSV: line 2: contact_external_id: no contact has external_id "ghost"`; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("unknown contact: %v, want %q", err, want)
+	}
+
+	// Items given as Go slices are named by their index in the slice.
+	_, err = simulate.Run(context.Background(), simulate.Options{From: monday, Days: 1, Pack: tightPack(t),
+		Contacts: []outreach.Contact{{ExternalID: "x", AccountExternalID: "nope", Email: "x@acme.example"}}})
+	if want := `contacts: item 0: account_external_id: no account has external_id "nope"`; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("unknown account in Options.Contacts: %v, want %q", err, want)
 	}
 }

@@ -165,10 +165,10 @@ func maxInWindow(ts []time.Time, w time.Duration) int {
 // contacts.
 func (r *Result) Print(w io.Writer) error {
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "simulated %s to %s (%d days): %d instants\n", r.From.Format(time.RFC3339), r.End.Format(time.RFC3339),
-		int(r.End.Sub(r.From)/day), r.Instants)
-	fmt.Fprintf(&sb, "events: %d in the window, %d before it (loaded at the start; %d stale occurrences not planned), %d after it (ignored)\n\n",
-		r.Events.Total-r.Events.BeforeWindow-r.Events.AfterWindow, r.Events.BeforeWindow, r.Stale, r.Events.AfterWindow)
+	fmt.Fprintf(&sb, "simulated %s to %s (%s): %s\n", r.From.Format(time.RFC3339), r.End.Format(time.RFC3339),
+		plural(int(r.End.Sub(r.From)/day), "day"), plural(r.Instants, "instant"))
+	fmt.Fprintf(&sb, "events: %d in the window, %d before it (loaded at the start; %s not planned), %d after it (ignored)\n\n",
+		r.Events.Total-r.Events.BeforeWindow-r.Events.AfterWindow, r.Events.BeforeWindow, plural(r.Stale, "stale occurrence"), r.Events.AfterWindow)
 	tw := tabwriter.NewWriter(&sb, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "campaign\tcategory\tplanned\tsent\tdeferred\tdropped\tsuppressed\tfailed\tpending")
 	row := func(c CampaignSummary) {
@@ -180,8 +180,8 @@ func (r *Result) Print(w io.Writer) error {
 	}
 	row(r.Summary.Total)
 	tw.Flush()
-	fmt.Fprintf(&sb, "\n(deferred = deliveries deferred at least once, %d deferrals in all; pending = still waiting at the end)\n",
-		r.Summary.Total.Deferrals)
+	fmt.Fprintf(&sb, "\n(deferred = deliveries deferred at least once, %s in all; pending = still waiting at the end)\n",
+		plural(r.Summary.Total.Deferrals, "deferral"))
 	r.printFeedback(&sb)
 	r.printContacts(&sb)
 	_, err := io.WriteString(w, sb.String())
@@ -191,11 +191,20 @@ func (r *Result) Print(w io.Writer) error {
 // printFeedback writes the survey answers and digests, when there were any.
 func (r *Result) printFeedback(sb *strings.Builder) {
 	if a := r.Answers; a.Answers > 0 {
-		fmt.Fprintf(sb, "\nsurvey answers: %d (NPS %+d: %d promoters, %d passives, %d detractors), %d with a comment\n",
-			a.Answers, a.NPS(), a.Promoters, a.Passives, a.Detractors, a.Comments)
+		fmt.Fprintf(sb, "\nsurvey answers: %d, %d with a comment\n", a.Answers, a.Comments)
+		if a.NPSAnswers > 0 {
+			fmt.Fprintf(sb, "  NPS surveys:  %s, NPS %+d (%s, %s, %s)\n", plural(a.NPSAnswers, "answer"), a.NPS(),
+				plural(a.Promoters, "promoter"), plural(a.Passives, "passive"), plural(a.Detractors, "detractor"))
+		} else {
+			fmt.Fprintf(sb, "  NPS surveys:  no answers\n")
+		}
+		if a.CSATAnswers > 0 {
+			fmt.Fprintf(sb, "  CSAT surveys: %s, average %.1f/10, %d%% scored 9-10 (not counted in the NPS)\n",
+				plural(a.CSATAnswers, "answer"), a.CSATAverage(), a.CSATSatisfiedShare())
+		}
 	}
 	if d := r.Digests; d != (DigestCounts{}) {
-		fmt.Fprintf(sb, "\ndigests: %d sent to %d team members, %d with nothing to report (not sent)", d.Sent, d.Members, d.Empty)
+		fmt.Fprintf(sb, "\ndigests: %d sent to %s, %d with nothing to report (not sent)", d.Sent, plural(d.Members, "team member"), d.Empty)
 		if d.Failed > 0 {
 			fmt.Fprintf(sb, ", %d not sent (refused by the sender)", d.Failed)
 		}
@@ -207,7 +216,11 @@ func (r *Result) printFeedback(sb *strings.Builder) {
 // and the busiest five.
 func (r *Result) printContacts(sb *strings.Builder) {
 	cs := r.Summary.Contacts
-	fmt.Fprintf(sb, "\nper contact: %d contacts were sent something\n", len(cs))
+	if len(cs) == 1 {
+		fmt.Fprintf(sb, "\nper contact: 1 contact was sent something\n")
+	} else {
+		fmt.Fprintf(sb, "\nper contact: %d contacts were sent something\n", len(cs))
+	}
 	if len(cs) == 0 {
 		return
 	}
@@ -224,7 +237,7 @@ func (r *Result) printContacts(sb *strings.Builder) {
 		var parts []string
 		for v := 1; v <= top; v++ {
 			if hist[v] > 0 {
-				parts = append(parts, fmt.Sprintf("%d: %d contacts", v, hist[v]))
+				parts = append(parts, fmt.Sprintf("%d: %s", v, plural(hist[v], "contact")))
 			}
 		}
 		fmt.Fprintf(sb, "  %-24s %s\n", m.label, strings.Join(parts, ", "))
@@ -233,4 +246,12 @@ func (r *Result) printContacts(sb *strings.Builder) {
 	for _, c := range cs[:min(5, len(cs))] {
 		fmt.Fprintf(sb, "    %s (%s): %d in 24 h, %d in 7 days, %d in all\n", c.Contact, c.Account, c.Max24h, c.Max7d, c.Sent)
 	}
+}
+
+// plural returns "1 answer" or "3 answers".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

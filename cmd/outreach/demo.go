@@ -50,14 +50,14 @@ func (m *Main) demoCommand() *command {
 		Summary:    "show the whole product: simulate N days of a generated customer base into a temporary database and the outbox, print the forecast and a CSM's digest, then serve the API",
 		Flags: func(fs *flag.FlagSet) {
 			fs.IntVar(&f.accounts, "accounts", f.accounts, "number of generated customer accounts (3-8 people each)")
-			fs.IntVar(&f.days, "days", f.days, "days to simulate, ending now")
+			fs.IntVar(&f.days, "days", f.days, fmt.Sprintf("days to simulate, ending now (at most %d)", simulate.MaxDays))
 			fs.Int64Var(&f.seed, "seed", f.seed, "seed of the generated customers and their answers (same seed, same people)")
 			fs.StringVar(&f.dir, "dir", "", "directory for the demo database (default: a new temporary directory)")
 			fs.BoolVar(&f.noServe, "no-serve", false, "stop after the simulation instead of serving the API")
 			fs.StringVar(&m.Config.HTTPAddr, "http-addr", m.Config.HTTPAddr, "listen address (OUTREACH_HTTP_ADDR)")
 		},
 		Run: func(ctx context.Context, args []string) error {
-			if err := wantArgs(args, 0, demoUsage); err != nil {
+			if err := noArgs(args, demoUsage); err != nil {
 				return err
 			}
 			return m.demo(ctx, f)
@@ -70,10 +70,28 @@ func (m *Main) demoCommand() *command {
 // forecast and one CSM's digest, and then serves that database.
 func (m *Main) demo(ctx context.Context, f demoFlags) error {
 	start := m.Now()
-	if f.accounts < 1 || f.days < 1 {
-		return fmt.Errorf("--accounts and --days must be at least 1 (defaults 300 and 90)")
+	if f.accounts < 1 || f.days < 1 || f.days > simulate.MaxDays {
+		return fmt.Errorf("--accounts must be at least 1 and --days 1 to %d (defaults 300 and 90)", simulate.MaxDays)
 	}
-	db, err := m.demoStore(ctx, f.dir)
+	// Settle the outbox before creating anything: a run never adds its
+	// emails to another run's.
+	explicit := m.Getenv("OUTREACH_OUTBOX_DIR") != ""
+	if explicit {
+		if err := checkDemoOutbox(m.Config.OutboxDir, "empty it, or unset OUTREACH_OUTBOX_DIR to get a new outbox in the demo directory"); err != nil {
+			return err
+		}
+	}
+	dir, err := demoDir(f.dir)
+	if err != nil {
+		return err
+	}
+	if !explicit {
+		m.Config.OutboxDir = filepath.Join(dir, "outbox")
+		if err := checkDemoOutbox(m.Config.OutboxDir, "pick another --dir, or none for a new temporary one"); err != nil {
+			return err
+		}
+	}
+	db, err := m.demoStore(ctx, dir)
 	if err != nil {
 		return err
 	}
@@ -111,17 +129,40 @@ func (m *Main) demo(ctx context.Context, f demoFlags) error {
 	return m.serveOn(ctx, db, ln)
 }
 
-// demoStore creates the demo's SQLite database in dir, or in a new
-// temporary directory, and prints where it is.
-func (m *Main) demoStore(ctx context.Context, dir string) (*store.DB, error) {
+// demoDir returns the demo's directory: dir (created if needed), or a new
+// temporary directory when dir is "".
+func demoDir(dir string) (string, error) {
 	if dir == "" {
-		var err error
-		if dir, err = os.MkdirTemp("", "outreach-demo-"); err != nil {
-			return nil, fmt.Errorf("create the demo directory: %w", err)
+		dir, err := os.MkdirTemp("", "outreach-demo-")
+		if err != nil {
+			return "", fmt.Errorf("create the demo directory: %w", err)
 		}
-	} else if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("--dir: %w", err)
+		return dir, nil
 	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("--dir: %w", err)
+	}
+	return dir, nil
+}
+
+// checkDemoOutbox refuses an outbox directory that already holds .eml
+// files, saying what to do (hint): the demo's count and the files it
+// points at must all be this run's, and it deletes nothing.
+func checkDemoOutbox(dir, hint string) error {
+	old, err := filepath.Glob(filepath.Join(dir, "*.eml"))
+	if err != nil {
+		return fmt.Errorf("read the outbox %s: %w", dir, err)
+	}
+	if len(old) > 0 {
+		return outreach.Errorf(outreach.ECONFLICT, "the outbox %s already holds %s (from an earlier run?): the demo writes its emails into an empty outbox, so as not to mix two runs; %s",
+			dir, plural(len(old), ".eml file"), hint)
+	}
+	return nil
+}
+
+// demoStore creates the demo's SQLite database in dir and prints where it
+// is.
+func (m *Main) demoStore(ctx context.Context, dir string) (*store.DB, error) {
 	path := filepath.Join(dir, "outreach.db")
 	if _, err := os.Stat(path); err == nil {
 		return nil, fmt.Errorf("--dir %s already holds a demo database (outreach.db): the demo needs a fresh one; remove it or pick another directory", dir)
@@ -150,9 +191,9 @@ func (m *Main) demoSimulate(ctx context.Context, db *store.DB, f demoFlags) (*de
 	end := m.Now().UTC().Truncate(time.Minute)
 	from := end.Add(-time.Duration(f.days) * 24 * time.Hour)
 	data := sample.Generate(f.seed, sample.Options{Accounts: f.accounts, From: from, Days: f.days})
-	fmt.Fprintf(m.Stdout, "customers: %d accounts, %d contacts, %d CSMs, %d events from %s to %s (the %d days up to now, seed %d)\n",
-		len(data.Accounts), len(data.Contacts), len(data.Team), len(data.Events),
-		from.Format(time.RFC3339), end.Format(time.RFC3339), f.days, f.seed)
+	fmt.Fprintf(m.Stdout, "customers: %s, %s, %s, %s from %s to %s (the %s up to now, seed %d)\n",
+		plural(len(data.Accounts), "account"), plural(len(data.Contacts), "contact"), plural(len(data.Team), "CSM"),
+		plural(len(data.Events), "event"), from.Format(time.RFC3339), end.Format(time.RFC3339), plural(f.days, "day"), f.seed)
 	signer, err := m.linkSigner(ctx, db)
 	if err != nil {
 		return nil, err
@@ -170,7 +211,7 @@ func (m *Main) demoSimulate(ctx context.Context, db *store.DB, f demoFlags) (*de
 		return nil, fmt.Errorf("create the decision log: %w", err)
 	}
 	defer logFile.Close()
-	fmt.Fprintf(m.Stdout, "simulating %d days with the built-in campaign pack…\n\n", f.days)
+	fmt.Fprintf(m.Stdout, "simulating %s with the built-in campaign pack…\n\n", plural(f.days, "day"))
 	res, err := simulate.Run(ctx, simulate.Options{
 		Accounts: data.Accounts, Contacts: data.Contacts, Events: data.Events, Team: data.Team,
 		From: from, Days: f.days, DB: db, Sender: sent, Signer: signer, Out: logFile,
@@ -188,9 +229,10 @@ func (m *Main) demoSimulate(ctx context.Context, db *store.DB, f demoFlags) (*de
 		return nil, err
 	}
 	outbox, _ := filepath.Abs(m.Config.OutboxDir)
-	fmt.Fprintf(m.Stdout, "\n%d emails (%d to customers, %d digests to CSMs) written as .eml files into %s\n",
-		sent.count(), sent.count()-res.Digests.Sent, res.Digests.Sent, outbox)
-	fmt.Fprintf(m.Stdout, "decision log: %s (%d decisions and digests, one JSON object per line)\n", logPath, res.Decisions+res.Digests.Sent)
+	fmt.Fprintf(m.Stdout, "\n%s (%d to customers, %s to CSMs) written as .eml files into %s\n",
+		plural(sent.count(), "email"), sent.count()-res.Digests.Sent, plural(res.Digests.Sent, "digest"), outbox)
+	fmt.Fprintf(m.Stdout, "decision log: %s (%s and %s, one JSON object per line)\n", logPath,
+		plural(res.Decisions, "decision"), plural(res.Digests.Sent, "digest"))
 	return &demoRun{data: data, sent: sent, outbox: outbox, summary: res}, nil
 }
 
@@ -224,7 +266,11 @@ func (m *Main) printDemoDigest(ctx context.Context, db *store.DB, data *sample.D
 		outbox, _ := filepath.Abs(m.Config.OutboxDir)
 		file := filepath.Join(outbox, digest.MessageID(owner, d.PeriodEnd)+".eml")
 		if rest > 0 {
-			fmt.Fprintf(m.Stdout, "\n  … %d more lines: the whole digest is in %s\n", rest, file)
+			more := "more lines"
+			if rest == 1 {
+				more = "more line"
+			}
+			fmt.Fprintf(m.Stdout, "\n  … %d %s: the whole digest is in %s\n", rest, more, file)
 		} else {
 			fmt.Fprintf(m.Stdout, "\n(the email: %s)\n", file)
 		}

@@ -4,15 +4,19 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/outreach-dev/outreach"
 )
@@ -70,7 +74,7 @@ func TestDemoNoServe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Responses == 0 || rep.SurveysSent == 0 || !strings.Contains(r.stdout, "survey answers: "+strconv.Itoa(rep.Responses)+" ") {
+	if rep.Responses == 0 || rep.SurveysSent == 0 || !strings.Contains(r.stdout, "survey answers: "+strconv.Itoa(rep.Responses)+", ") {
 		t.Errorf("NPS in the database %+v; the demo printed:\n%s", rep, r.stdout)
 	}
 	if lines := strings.Count(mustRead(t, filepath.Join(dir, "decisions.jsonl")), "\n"); lines == 0 {
@@ -78,7 +82,7 @@ func TestDemoNoServe(t *testing.T) {
 	}
 
 	// A second demo in the same directory refuses to mix its data in.
-	r = run(t, env, "demo", "--accounts", "5", "--days", "2", "--dir", dir, "--no-serve")
+	r = run(t, map[string]string{"OUTREACH_OUTBOX_DIR": t.TempDir()}, "demo", "--accounts", "5", "--days", "2", "--dir", dir, "--no-serve")
 	if r.err == nil || !strings.Contains(r.err.Error(), "already holds a demo database") {
 		t.Errorf("second demo in %s: %v", dir, r.err)
 	}
@@ -113,9 +117,10 @@ func TestDemoServes(t *testing.T) {
 	m.Stdout, m.Stderr = out, io.Discard
 	env := map[string]string{"OUTREACH_HTTP_ADDR": "127.0.0.1:0", "OUTREACH_OUTBOX_DIR": t.TempDir()}
 	m.Getenv = func(k string) string { return env[k] }
+	m.Now = func() time.Time { return testNow } // a fixed window: the same customers answer the same
 	listening := make(chan string, 1)
 	m.OnListen = func(addr string) { listening <- addr }
-	if err := m.ParseFlags(ctx, []string{"demo", "--accounts", "12", "--days", "10", "--dir", t.TempDir()}); err != nil {
+	if err := m.ParseFlags(ctx, []string{"demo", "--accounts", "40", "--days", "30", "--dir", t.TempDir()}); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
@@ -166,6 +171,39 @@ func TestDemoServes(t *testing.T) {
 		t.Errorf("survey link %s: %d", link[1], code)
 	}
 
+	// The printed NPS is the one the printed NPS request answers: over NPS
+	// answers only, the CSAT answers apart.
+	npsPath := regexp.MustCompile(`'http://[^/]+(/api/v1/nps\?from=\S+)'`).FindStringSubmatch(printed)
+	npsLine := regexp.MustCompile(`\n  NPS surveys: +(\d+) answers?, NPS ([+-]\d+) `).FindStringSubmatch(printed)
+	csatLine := regexp.MustCompile(`\n  CSAT surveys: (\d+) answers?, average `).FindStringSubmatch(printed)
+	if npsPath == nil || npsLine == nil || csatLine == nil {
+		t.Fatalf("no NPS request, NPS line or CSAT line in:\n%s", printed)
+	}
+	var api struct {
+		Promoters  int      `json:"promoters"`
+		Detractors int      `json:"detractors"`
+		Responses  int      `json:"responses"`
+		Excluded   []string `json:"excluded_campaigns"`
+	}
+	code, body = get(npsPath[1], token[1])
+	if code != http.StatusOK || json.Unmarshal(body, &api) != nil {
+		t.Fatalf("GET %s: %d %s", npsPath[1], code, body)
+	}
+	if n, _ := strconv.Atoi(npsLine[1]); n != api.Responses || api.Responses == 0 ||
+		npsLine[2] != fmt.Sprintf("%+.0f", math.Round(100*float64(api.Promoters-api.Detractors)/float64(api.Responses))) {
+		t.Errorf("printed NPS %s over %s answers; the API says %+v", npsLine[2], npsLine[1], api)
+	}
+	var csat struct {
+		Responses int `json:"responses"`
+	}
+	code, body = get(npsPath[1]+"&campaign=csat-support", token[1])
+	if code != http.StatusOK || json.Unmarshal(body, &csat) != nil {
+		t.Fatalf("GET csat-support: %d %s", code, body)
+	}
+	if n, _ := strconv.Atoi(csatLine[1]); n != csat.Responses || n == 0 || !slices.Contains(api.Excluded, "csat-support") {
+		t.Errorf("printed %s CSAT answers; the API counts %d for csat-support and excludes %v", csatLine[1], csat.Responses, api.Excluded)
+	}
+
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("demo after cancel: %v", err)
@@ -210,5 +248,88 @@ func TestDemoDigestOwnerOfOneAccount(t *testing.T) {
 	}
 	if !regexp.MustCompile(`(── the latest digest of \S+ \(1 account\), sent |\n\S+ \(1 account\) was sent no digest)`).MatchString(r.stdout) {
 		t.Errorf("the demo's digest heading does not say \"(1 account)\":\n%s", r.stdout)
+	}
+}
+
+func TestDemoFlagErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--days", "200000"}, "--days 1 to 3660"},
+		{[]string{"--days", "-3"}, "--days 1 to 3660"},
+		{[]string{"extra"}, `unexpected argument "extra"`},
+	} {
+		dir := t.TempDir()
+		r := run(t, map[string]string{"OUTREACH_OUTBOX_DIR": t.TempDir()}, append([]string{"demo", "--accounts", "2", "--dir", dir, "--no-serve"}, tc.args...)...)
+		if r.err == nil || !strings.Contains(r.err.Error(), tc.want) {
+			t.Errorf("demo %v: %v, want an error saying %q", tc.args, r.err, tc.want)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "outreach.db")); err == nil {
+			t.Errorf("demo %v created a database before refusing its flags", tc.args)
+		}
+	}
+}
+
+func TestDemoSingular(t *testing.T) {
+	r := run(t, map[string]string{"OUTREACH_OUTBOX_DIR": t.TempDir()}, "demo", "--accounts", "1", "--days", "1", "--dir", t.TempDir(), "--no-serve")
+	if r.err != nil {
+		t.Fatalf("demo: %v\n%s", r.err, r.stdout)
+	}
+	for _, want := range []string{"customers: 1 account, ", "the 1 day up to now", "simulating 1 day "} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("no %q in:\n%s", want, r.stdout)
+		}
+	}
+	if m := badPlural.FindAllString(r.stdout, -1); m != nil {
+		t.Errorf("plural nouns after a count of one %q in:\n%s", m, r.stdout)
+	}
+}
+
+// TestDemoOutbox checks that two demo runs never mix their emails: by
+// default each writes into an outbox in its own directory, and an outbox
+// named by OUTREACH_OUTBOX_DIR that holds emails already is refused.
+func TestDemoOutbox(t *testing.T) {
+	emls := func(dir string) int {
+		t.Helper()
+		files, err := filepath.Glob(filepath.Join(dir, "*.eml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(files)
+	}
+	count := regexp.MustCompile(`\n(\d+) emails \(.*\) written as .eml files into (\S+)\n`)
+	dirs := []string{t.TempDir(), t.TempDir()}
+	for _, dir := range dirs {
+		r := run(t, nil, "demo", "--accounts", "5", "--days", "7", "--dir", dir, "--no-serve")
+		m := count.FindStringSubmatch(r.stdout)
+		if r.err != nil || m == nil {
+			t.Fatalf("demo in %s: %v\n%s", dir, r.err, r.stdout)
+		}
+		outbox := filepath.Join(dir, "outbox")
+		if n, _ := strconv.Atoi(m[1]); n == 0 || n != emls(outbox) || m[2] != outbox {
+			t.Errorf("printed %s emails into %s; %d .eml files in %s", m[1], m[2], emls(outbox), outbox)
+		}
+	}
+	if a, b := emls(filepath.Join(dirs[0], "outbox")), emls(filepath.Join(dirs[1], "outbox")); a != b {
+		t.Errorf("the same demo wrote %d, then %d emails: the second run changed the first one's outbox", a, b)
+	}
+
+	outbox := t.TempDir()
+	env := map[string]string{"OUTREACH_OUTBOX_DIR": outbox}
+	if r := run(t, env, "demo", "--accounts", "5", "--days", "7", "--dir", t.TempDir(), "--no-serve"); r.err != nil {
+		t.Fatal(r.err)
+	}
+	before := emls(outbox)
+	second := t.TempDir()
+	r := run(t, env, "demo", "--accounts", "5", "--days", "7", "--dir", second, "--no-serve")
+	if r.err == nil || !strings.Contains(r.err.Error(), "the outbox "+outbox+" already holds "+strconv.Itoa(before)+" .eml files") {
+		t.Errorf("second demo into %s: %v", outbox, r.err)
+	}
+	if emls(outbox) != before {
+		t.Errorf("the refused demo changed the outbox: %d .eml files, then %d", before, emls(outbox))
+	}
+	if _, err := os.Stat(filepath.Join(second, "outreach.db")); err == nil {
+		t.Error("the refused demo created a database")
 	}
 }

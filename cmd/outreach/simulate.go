@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/outreach-dev/outreach/campaigns"
@@ -24,13 +25,36 @@ type simulateFlags struct {
 	from                                           string
 	days                                           int
 	out                                            string
-	sample                                         int   // generate N sample accounts instead of reading files
-	sampleSeed                                     int64 // seed of the generated data
+	sample                                         int       // generate N sample accounts instead of reading files
+	sampleSeed                                     seenInt64 // seed of the generated data
 	sampleOut                                      string
 }
 
+// seenInt64 is an int64 flag that remembers whether it was given, so that
+// a flag that only applies with another one is not silently ignored.
+type seenInt64 struct {
+	v    int64
+	seen bool
+}
+
+func (s *seenInt64) String() string {
+	if s == nil {
+		return "0"
+	}
+	return strconv.FormatInt(s.v, 10)
+}
+
+func (s *seenInt64) Set(v string) error {
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return errors.New("not a whole number")
+	}
+	s.v, s.seen = n, true
+	return nil
+}
+
 func (m *Main) simulateCommand() *command {
-	var f simulateFlags
+	f := simulateFlags{sampleSeed: seenInt64{v: 1}}
 	return &command{
 		NoDatabase: true,
 		Usage:      simulateUsage,
@@ -43,14 +67,14 @@ func (m *Main) simulateCommand() *command {
 			fs.StringVar(&f.team, "team", "", "team CSV")
 			fs.StringVar(&f.suppressions, "suppressions", "", "suppressions CSV")
 			fs.StringVar(&f.from, "from", "", "start of the window, RFC 3339 (required), e.g. 2026-03-02T00:00:00Z")
-			fs.IntVar(&f.days, "days", 0, "length of the window in days (required)")
+			fs.IntVar(&f.days, "days", 0, fmt.Sprintf("length of the window in days, 1 to %d (required)", simulate.MaxDays))
 			fs.StringVar(&f.out, "out", "", "write the decision log here, one JSON object per line")
 			fs.IntVar(&f.sample, "sample", 0, "instead of CSV files, simulate a generated customer base of N accounts (3-8 people each, events over the window)")
-			fs.Int64Var(&f.sampleSeed, "sample-seed", 1, "seed of the generated customer base (same seed, same data)")
-			fs.StringVar(&f.sampleOut, "sample-out", "", "also write the generated customer base as CSV files into this directory")
+			fs.Var(&f.sampleSeed, "sample-seed", "with --sample: seed of the generated customer base (same seed, same data)")
+			fs.StringVar(&f.sampleOut, "sample-out", "", "with --sample: also write the generated customer base as CSV files into this directory (existing files are never overwritten)")
 		},
 		Run: func(ctx context.Context, args []string) error {
-			if err := wantArgs(args, 0, simulateUsage); err != nil {
+			if err := noArgs(args, simulateUsage); err != nil {
 				return err
 			}
 			return m.simulate(ctx, f)
@@ -91,9 +115,9 @@ func (m *Main) simulate(ctx context.Context, f simulateFlags) error {
 	if err := res.Print(m.Stdout); err != nil {
 		return err
 	}
-	fmt.Fprintf(m.Stdout, "\n%d decisions", res.Decisions)
+	fmt.Fprintf(m.Stdout, "\n%s", plural(res.Decisions, "decision"))
 	if res.Digests.Sent > 0 {
-		fmt.Fprintf(m.Stdout, " and %d digests", res.Digests.Sent)
+		fmt.Fprintf(m.Stdout, " and %s", plural(res.Digests.Sent, "digest"))
 	}
 	if f.out != "" {
 		fmt.Fprintf(m.Stdout, " written to %s", f.out)
@@ -112,21 +136,7 @@ func (m *Main) simulateOptions(f simulateFlags) (simulate.Options, func(), error
 		}
 	}
 	var opts simulate.Options
-	var errs []error
-	required := [][2]string{{"--from", f.from}}
-	if f.sample == 0 {
-		required = append(required, [2]string{"--accounts", f.accounts}, [2]string{"--contacts", f.contacts}, [2]string{"--events", f.events})
-	} else if f.accounts != "" || f.contacts != "" || f.events != "" || f.team != "" {
-		errs = append(errs, fmt.Errorf("--sample replaces --accounts, --contacts, --events and --team: give one or the other"))
-	}
-	for _, req := range required {
-		if req[1] == "" {
-			errs = append(errs, fmt.Errorf("%s is required (or --sample N)", req[0]))
-		}
-	}
-	if f.days < 1 {
-		errs = append(errs, fmt.Errorf("--days is required: the number of days to simulate (e.g. 90)"))
-	}
+	errs := f.check()
 	if f.from != "" {
 		from, err := time.Parse(time.RFC3339, f.from)
 		if err != nil {
@@ -139,10 +149,10 @@ func (m *Main) simulateOptions(f simulateFlags) (simulate.Options, func(), error
 	}
 	opts.Days = f.days
 	if f.sample > 0 {
-		d := sample.Generate(f.sampleSeed, sample.Options{Accounts: f.sample, From: opts.From, Days: f.days})
+		d := sample.Generate(f.sampleSeed.v, sample.Options{Accounts: f.sample, From: opts.From, Days: f.days})
 		if f.sampleOut != "" {
 			if err := d.WriteCSV(f.sampleOut); err != nil {
-				return opts, closeAll, err
+				return opts, closeAll, fmt.Errorf("--sample-out: %w", err)
 			}
 		}
 		opts.Accounts, opts.Contacts, opts.Events, opts.Team = d.Accounts, d.Contacts, d.Events, d.Team
@@ -184,4 +194,48 @@ func (m *Main) simulateOptions(f simulateFlags) (simulate.Options, func(), error
 		*in.dst = r
 	}
 	return opts, closeAll, nil
+}
+
+// check returns what is wrong with the flags, each problem on its own.
+func (f *simulateFlags) check() []error {
+	var errs []error
+	switch {
+	case f.sample < 0:
+		errs = append(errs, fmt.Errorf("--sample %d: give the number of accounts to generate, at least 1 (e.g. 300)", f.sample))
+	case f.sample == 0:
+		for _, req := range [][2]string{{"--accounts", f.accounts}, {"--contacts", f.contacts}, {"--events", f.events}} {
+			if req[1] == "" {
+				errs = append(errs, fmt.Errorf("%s is required (or --sample N)", req[0]))
+			}
+		}
+		if f.sampleSeed.seen {
+			errs = append(errs, fmt.Errorf("--sample-seed only applies with --sample N: give both, or neither"))
+		}
+		if f.sampleOut != "" {
+			errs = append(errs, fmt.Errorf("--sample-out only applies with --sample N: give both, or neither"))
+		}
+	case f.accounts != "" || f.contacts != "" || f.events != "" || f.team != "":
+		errs = append(errs, fmt.Errorf("--sample replaces --accounts, --contacts, --events and --team: give one or the other"))
+	}
+	if f.from == "" {
+		errs = append(errs, fmt.Errorf("--from is required: the start of the window (e.g. 2026-03-02T00:00:00Z)"))
+	}
+	switch {
+	case f.days == 0:
+		errs = append(errs, fmt.Errorf("--days is required: the number of days to simulate, 1 to %d (e.g. 90)", simulate.MaxDays))
+	case f.days < 0:
+		errs = append(errs, fmt.Errorf("--days %d: the number of days to simulate must be positive, 1 to %d (e.g. 90)", f.days, simulate.MaxDays))
+	case f.days > simulate.MaxDays:
+		errs = append(errs, fmt.Errorf("--days %d is too long: simulate at most %d days (10 years)", f.days, simulate.MaxDays))
+	}
+	return errs
+}
+
+// noArgs refuses positional arguments for a command that takes flags
+// only, naming the first one (a misspelt flag value, a stray word).
+func noArgs(args []string, usage string) error {
+	if len(args) > 0 {
+		return fmt.Errorf("usage: outreach %s\nunexpected argument %q: this command takes flags only", usage, args[0])
+	}
+	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -104,6 +105,42 @@ func TestSimulateCommandErrors(t *testing.T) {
 			t.Errorf("error lacks %q: %v", s, r.err)
 		}
 	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--sample", "-1"}, "--sample -1: give the number of accounts to generate, at least 1"},
+		{[]string{"--sample", "3", "--days", "-3"}, "--days -3: the number of days to simulate must be positive"},
+		{[]string{"--sample", "3", "--days", "200000"}, "--days 200000 is too long: simulate at most 3660 days"},
+		{[]string{"--sample", "3", "--days", "1", "extra"}, `unexpected argument "extra"`},
+		{[]string{"--accounts", "a.csv", "--contacts", "c.csv", "--events", "e.csv", "--sample-seed", "4", "--days", "1"},
+			"--sample-seed only applies with --sample N"},
+		{[]string{"--accounts", "a.csv", "--contacts", "c.csv", "--events", "e.csv", "--sample-out", "dir", "--days", "1"},
+			"--sample-out only applies with --sample N"},
+	} {
+		r := runSimulate(t, append(tc.args, "--from", "2026-03-02T00:00:00Z")...)
+		if r.err == nil || !strings.Contains(r.err.Error(), tc.want) {
+			t.Errorf("simulate %v: %v, want an error saying %q\n%s", tc.args, r.err, tc.want, r.stdout)
+		}
+	}
+
+	// A row the store refuses is named by file and line, like a row the
+	// CSV decoder refuses.
+	in := t.TempDir()
+	write := func(name, text string) string {
+		path := filepath.Join(in, name)
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	r = runSimulate(t, "--accounts", write("a.csv", "external_id,name,timezone\nacme,Acme,UTC\n"),
+		"--contacts", write("c.csv", "external_id,account_external_id,email\njane,acme,jane@acme.example\nbob,acme-typo,bob@acme.example\n"),
+		"--events", write("e.csv", "id,type,contact_external_id,occurred_at\n"), "--from", "2026-03-02T00:00:00Z", "--days", "1")
+	if want := `contacts CSV: line 3: account_external_id: no account has external_id "acme-typo"`; r.err == nil || !strings.Contains(r.err.Error(), want) {
+		t.Errorf("contact of an unknown account: %v, want %q", r.err, want)
+	}
+
 	missing := filepath.Join(t.TempDir(), "nope.csv")
 	r = runSimulate(t, "--accounts", missing, "--contacts", missing, "--events", missing, "--from", "2026-03-02T00:00:00Z", "--days", "1")
 	if r.err == nil || !strings.Contains(r.err.Error(), "--accounts") {
@@ -127,8 +164,34 @@ func TestSimulateCommandSample(t *testing.T) {
 	if again.err != nil || again.stdout != r.stdout {
 		t.Errorf("the sample's CSV files forecast differently (%v):\n%s\nvs\n%s", again.err, again.stdout, r.stdout)
 	}
+	// --sample-out never overwrites: a second run into the same directory
+	// refuses and leaves the files as they were.
+	before := mustRead(t, filepath.Join(dir, sample.EventsFile))
+	r = runSimulate(t, "--sample", "3", "--sample-seed", "9", "--sample-out", dir, "--from", "2026-03-02T00:00:00Z", "--days", "2")
+	if r.err == nil || !strings.Contains(r.err.Error(), "already exists") || !strings.Contains(r.err.Error(), "refusing to overwrite") {
+		t.Errorf("--sample-out into a directory holding a sample: %v", r.err)
+	}
+	if mustRead(t, filepath.Join(dir, sample.EventsFile)) != before {
+		t.Errorf("--sample-out overwrote %s", sample.EventsFile)
+	}
 	r = runSimulate(t, "--sample", "15", "--accounts", "a.csv", "--from", "2026-03-02T00:00:00Z", "--days", "10")
 	if r.err == nil || !strings.Contains(r.err.Error(), "--sample replaces") {
 		t.Errorf("--sample with --accounts: %v", r.err)
+	}
+}
+
+// badPlural finds a count of one with a plural noun ("1 days").
+var badPlural = regexp.MustCompile(`(^|[^\d.])1 (days|instants|stale occurrences|deferrals|team members|contacts|decisions|digests|accounts|CSMs|events|emails|lines|answers|promoters|passives|detractors)\b`)
+
+func TestSimulateCommandSingular(t *testing.T) {
+	r := runSimulate(t, "--sample", "3", "--from", "2026-03-02T00:00:00Z", "--days", "1")
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if !strings.Contains(r.stdout, "(1 day): ") {
+		t.Errorf("no \"(1 day)\" in:\n%s", r.stdout)
+	}
+	if m := badPlural.FindAllString(r.stdout, -1); m != nil {
+		t.Errorf("plural nouns after a count of one %q in:\n%s", m, r.stdout)
 	}
 }
