@@ -31,13 +31,25 @@ type batchErrorBody struct {
 	Errors []outreach.FieldError `json:"errors"`
 }
 
+// methodError is a request for a path whose routes take other methods.
+type methodError struct {
+	method, path string
+	allow        string // the Allow header: the methods the path takes
+}
+
+func (e *methodError) Error() string {
+	return fmt.Sprintf("method %s is not allowed on %s: use %s", e.method, e.path, e.allow)
+}
+
 // writeError answers the request with err: a *outreach.BatchError is a 422
 // listing every invalid item, an *outreach.Error gets the status of its
-// code, a body over the limit is a 413, and anything else is logged and
-// answered with a generic 500.
+// code, a body over the limit is a 413, a method the route does not take
+// is a 405 with an Allow header, and anything else is logged and answered
+// with a generic 500.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var be *outreach.BatchError
 	var mbe *http.MaxBytesError
+	var me *methodError
 	code := outreach.ErrorCode(err)
 	switch {
 	case errors.As(err, &be):
@@ -48,6 +60,11 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		s.metrics.errors.WithLabelValues(outreach.ETOOLARGE).Inc()
 		writeJSON(w, http.StatusRequestEntityTooLarge, errorBody{
 			Error: fmt.Sprintf("the body is larger than %d bytes: split the batch", mbe.Limit)})
+		return
+	case errors.As(err, &me):
+		s.metrics.errors.WithLabelValues("method_not_allowed").Inc()
+		w.Header().Set("Allow", me.allow)
+		writeJSON(w, http.StatusMethodNotAllowed, errorBody{Error: me.Error()})
 		return
 	}
 	status, ok := codes[code]

@@ -69,7 +69,7 @@ func (s *Server) Handler() http.Handler {
 		s.metrics = newMetrics(s)
 		mux := http.NewServeMux()
 		s.routes(mux)
-		s.handler = s.observe(mux)
+		s.handler = s.observe(s.unmatchedJSON(mux))
 	})
 	return s.handler
 }

@@ -6,7 +6,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/outreach-dev/outreach"
-	"github.com/robfig/cron/v3"
 )
 
 // maxLen caps the length of any single value, so that a typo (a whole file
@@ -245,10 +244,8 @@ func buildTeamMember(it *item) outreach.TeamMember {
 		DigestSchedule: it.str("digest_schedule"),
 	}
 	if m.DigestSchedule != "" {
-		if _, err := cron.ParseStandard(m.DigestSchedule); err != nil {
-			it.fail("digest_schedule", "%q is not a cron spec (e.g. \"0 8 * * MON\"): %v", m.DigestSchedule, err)
-		} else if strings.HasPrefix(m.DigestSchedule, "TZ=") || strings.HasPrefix(m.DigestSchedule, "CRON_TZ=") {
-			it.fail("digest_schedule", "must not name a timezone: set the timezone field instead")
+		if err := checkDigestSchedule(m.DigestSchedule); err != nil {
+			it.fail("digest_schedule", "%v", err)
 		}
 	}
 	return m

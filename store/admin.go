@@ -33,6 +33,10 @@ func (r tokenRow) token() outreach.Token {
 
 // CreateToken stores a token; a taken name (or hash) is ECONFLICT.
 // CreatedAt defaults to db.Now.
+//
+// Names are unique forever: a revoked token keeps its name, so that a name
+// in the access log or in `token list` always means one secret. The error
+// says so when the name belonged to a revoked token.
 func (db *DB) CreateToken(ctx context.Context, t outreach.Token) error {
 	if t.CreatedAt.IsZero() {
 		t.CreatedAt = db.Now()
@@ -45,9 +49,28 @@ func (db *DB) CreateToken(ctx context.Context, t outreach.Token) error {
 	if n, err := res.RowsAffected(); err != nil {
 		return fmt.Errorf("create token: %w", err)
 	} else if n == 0 {
-		return outreach.Errorf(outreach.ECONFLICT, "a token named %q already exists: choose another name", t.Name)
+		return db.tokenConflict(ctx, t.Name)
 	}
 	return nil
+}
+
+// tokenConflict explains why a token named name could not be created.
+func (db *DB) tokenConflict(ctx context.Context, name string) error {
+	var r tokenRow
+	err := db.db.GetContext(ctx, &r, db.rebind(`SELECT name, scope, hash, created_at, revoked_at FROM tokens WHERE name = ?`), name)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		// The name is free, so the random secret's hash is taken.
+		return outreach.Errorf(outreach.ECONFLICT, "the new token's secret collides with a stored one: run the command again")
+	case err != nil:
+		return fmt.Errorf("create token: %w", err)
+	case r.RevokedAt.Valid:
+		return outreach.Errorf(outreach.ECONFLICT,
+			"a token named %q existed and was revoked on %s; names are never reused (the access log names tokens): choose another name, such as %q",
+			name, fromMs(r.RevokedAt.Int64).UTC().Format(time.RFC3339), name+"-2")
+	}
+	return outreach.Errorf(outreach.ECONFLICT, "an %s token named %q already exists (created %s): choose another name",
+		r.Scope, name, fromMs(r.CreatedAt).UTC().Format(time.RFC3339))
 }
 
 // Tokens lists every token, revoked ones included, by name.

@@ -2,7 +2,9 @@ package store_test
 
 import (
 	"context"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/outreach-dev/outreach"
 	"github.com/outreach-dev/outreach/internal/storetest"
@@ -34,6 +36,37 @@ func TestTokens(t *testing.T) {
 		list, err := db.Tokens(ctx)
 		if err != nil || len(list) != 1 || list[0].RevokedAt == nil || !list[0].RevokedAt.Equal(t0) {
 			t.Errorf("Tokens = %+v, %v", list, err)
+		}
+	})
+}
+
+// TestTokenNamesAreNeverReused checks that a revoked token's name stays
+// taken and that the error says it was revoked, and when, instead of
+// claiming that the token still exists.
+func TestTokenNamesAreNeverReused(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, dialect string) {
+		ctx := context.Background()
+		db := open(t, dialect)
+		if err := db.CreateToken(ctx, outreach.Token{Name: "crm", Scope: outreach.ScopeIngest, Hash: "h1"}); err != nil {
+			t.Fatal(err)
+		}
+		err := db.CreateToken(ctx, outreach.Token{Name: "crm", Scope: outreach.ScopeIngest, Hash: "h2"})
+		if msg := outreach.ErrorMessage(err); outreach.ErrorCode(err) != outreach.ECONFLICT ||
+			!strings.Contains(msg, `an ingest token named "crm" already exists`) {
+			t.Errorf("live name: %v, want ECONFLICT saying it exists", err)
+		}
+		if err := db.RevokeToken(ctx, "crm"); err != nil {
+			t.Fatal(err)
+		}
+		err = db.CreateToken(ctx, outreach.Token{Name: "crm", Scope: outreach.ScopeAdmin, Hash: "h3"})
+		msg := outreach.ErrorMessage(err)
+		if outreach.ErrorCode(err) != outreach.ECONFLICT ||
+			!strings.Contains(msg, `a token named "crm" existed and was revoked on `+t0.Format(time.RFC3339)) ||
+			!strings.Contains(msg, "choose another name") || strings.Contains(msg, "already exists") {
+			t.Errorf("revoked name: %v, want ECONFLICT saying it was revoked on %s", err, t0.Format(time.RFC3339))
+		}
+		if _, err := db.TokenByHash(ctx, "h3"); outreach.ErrorCode(err) != outreach.ENOTFOUND {
+			t.Errorf("refused token was stored: %v", err)
 		}
 	})
 }

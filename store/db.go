@@ -145,6 +145,16 @@ func (db *DB) migrationsFS() (fs.FS, goose.Dialect) {
 // Migrate applies every pending migration. On PostgreSQL a session advisory
 // lock makes concurrent replicas migrate one at a time.
 func (db *DB) Migrate(ctx context.Context) error {
+	_, err := db.ApplyMigrations(ctx)
+	return err
+}
+
+// ApplyMigrations is Migrate, and returns how many migrations this call
+// applied. goose reads the applied versions after taking the lock, so when
+// processes migrate at once the first applies them all and the others
+// return 0: a count read before (PendingMigrations) would claim them all
+// for every process.
+func (db *DB) ApplyMigrations(ctx context.Context) (int, error) {
 	fsys, dialect := db.migrationsFS()
 	var opts []goose.ProviderOption
 	if db.dialect == Postgres {
@@ -152,12 +162,13 @@ func (db *DB) Migrate(ctx context.Context) error {
 	}
 	p, err := goose.NewProvider(dialect, db.db.DB, fsys, opts...)
 	if err != nil {
-		return fmt.Errorf("migrate: %w", err)
+		return 0, fmt.Errorf("migrate: %w", err)
 	}
-	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("migrate: %w", err)
+	res, err := p.Up(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("migrate: %w", err)
 	}
-	return nil
+	return len(res), nil
 }
 
 // pgMigrateLock is a goose session locker that blocks on a PostgreSQL

@@ -204,6 +204,11 @@ func TestTokenLifecycle(t *testing.T) {
 		if !strings.Contains(r.stdout, testNow.Format(time.RFC3339)+"  "+testNow.Format(time.RFC3339)) {
 			t.Errorf("revoked time missing: %s", r.stdout)
 		}
+		// A revoked token's name stays taken, and the error says why.
+		r = run(t, env, "token", "create", "--name", "crm")
+		if r.err == nil || !strings.Contains(r.err.Error(), `"crm" existed and was revoked on `+testNow.Format(time.RFC3339)) {
+			t.Errorf("reusing a revoked name: %v", r.err)
+		}
 	})
 }
 

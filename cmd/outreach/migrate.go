@@ -17,16 +17,18 @@ func (m *Main) migrateCommand() *command {
 			if err != nil {
 				return err
 			}
-			n, err := db.PendingMigrations(ctx)
+			// The count is what this run applied under the migration
+			// lock: a run that waited for another one applies 0.
+			n, err := db.ApplyMigrations(ctx)
 			if err != nil {
 				return err
 			}
-			if err := db.Migrate(ctx); err != nil {
-				return err
-			}
-			if n == 0 {
-				fmt.Fprintln(m.Stdout, "database is up to date")
-			} else {
+			switch n {
+			case 0:
+				fmt.Fprintln(m.Stdout, "applied 0 migrations: the database was up to date")
+			case 1:
+				fmt.Fprintln(m.Stdout, "applied 1 migration")
+			default:
 				fmt.Fprintf(m.Stdout, "applied %d migrations\n", n)
 			}
 			return nil
