@@ -24,8 +24,7 @@ func (s *Server) handleIngest(kind ingest.Kind) handlerFunc {
 			return positionErrors(err, batch)
 		}
 		s.metrics.countIngested(string(kind), res)
-		writeJSON(w, http.StatusOK, res)
-		return nil
+		return writeJSON(w, http.StatusOK, res)
 	}
 }
 
