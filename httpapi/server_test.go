@@ -46,6 +46,9 @@ func setup(t *testing.T) (*Server, *testBundle) {
 		AddSuppressionsFn: func(context.Context, []outreach.Suppression) (outreach.BatchResult, error) {
 			return unexpected()
 		},
+		LookupRefsFn: func(context.Context, []string, []string) (outreach.Refs, error) {
+			return outreach.Refs{}, errors.New("unexpected lookup")
+		},
 	}
 	tb.contacts = &fakeContacts{
 		TimelineFn: func(_ context.Context, email string) (*outreach.Timeline, error) {
