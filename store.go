@@ -25,6 +25,20 @@ type IngestStore interface {
 	// AddSuppressions inserts suppressions; an existing (email, scope) is a
 	// duplicate. Pending deliveries they stop are suppressed at once.
 	AddSuppressions(ctx context.Context, items []Suppression) (BatchResult, error)
+	// LookupRefs reports which of the accounts and contacts named by
+	// external id exist. It writes nothing: ingestion uses it to list the
+	// unknown references of a batch refused for invalid fields, which the
+	// methods above never see.
+	LookupRefs(ctx context.Context, accounts, contacts []string) (Refs, error)
+}
+
+// Refs says which of the accounts and contacts that a batch names exist.
+type Refs struct {
+	// Accounts holds the external ids of the existing accounts.
+	Accounts map[string]bool
+	// Contacts maps the external id of each existing contact to the
+	// external id of its account.
+	Contacts map[string]string
 }
 
 // ContactStore reads and erases people.

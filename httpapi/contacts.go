@@ -25,8 +25,7 @@ func (s *Server) handleTimeline(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, tl)
-	return nil
+	return writeJSON(w, http.StatusOK, tl)
 }
 
 // handleEraseContact answers DELETE /api/v1/contacts/{email}: the person's

@@ -1,9 +1,11 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 
 	"github.com/outreach-dev/outreach"
@@ -54,11 +56,11 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.As(err, &be):
 		s.metrics.errors.WithLabelValues("validation").Inc()
-		writeJSON(w, http.StatusUnprocessableEntity, batchErrorBody{Errors: be.Errors})
+		mustWriteJSON(w, http.StatusUnprocessableEntity, batchErrorBody{Errors: be.Errors})
 		return
 	case errors.As(err, &mbe):
 		s.metrics.errors.WithLabelValues(outreach.ETOOLARGE).Inc()
-		writeJSON(w, http.StatusRequestEntityTooLarge, errorBody{
+		mustWriteJSON(w, http.StatusRequestEntityTooLarge, errorBody{
 			Error: fmt.Sprintf("the body is larger than %d bytes: split the batch", mbe.Limit)})
 		return
 	case errors.As(err, &me):
@@ -78,15 +80,35 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="outreach"`)
 	}
-	writeJSON(w, status, errorBody{Error: outreach.ErrorMessage(err)})
+	mustWriteJSON(w, status, errorBody{Error: outreach.ErrorMessage(err)})
 }
 
-// writeJSON writes v as the JSON body of a response with status.
-func writeJSON(w http.ResponseWriter, status int, v any) {
+// writeJSON writes v as the JSON body of a response with status. v is
+// encoded before anything is sent, so that a value that cannot be encoded
+// (a time after year 9999, say) is returned as an error, for the handler to
+// return and writeError to log and answer with a 500, instead of a status
+// sent with an empty or cut body.
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("encode %T response: %w", v, err)
+	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v) // the client went away: nothing more to do
+	_, _ = w.Write(buf.Bytes()) // the client went away: nothing more to do
+	return nil
+}
+
+// mustWriteJSON writes an error body, which always encodes (strings and
+// field errors); should it fail all the same, the client still gets the
+// status and a fixed JSON body.
+func mustWriteJSON(w http.ResponseWriter, status int, v any) {
+	if err := writeJSON(w, status, v); err != nil {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(status)
+		_, _ = io.WriteString(w, `{"error":"internal error"}`+"\n")
+	}
 }

@@ -16,6 +16,7 @@ type fakeIngest struct {
 	InsertEventsFn    func(ctx context.Context, items []outreach.Event) (outreach.BatchResult, error)
 	UpsertTeamFn      func(ctx context.Context, items []outreach.TeamMember) (outreach.BatchResult, error)
 	AddSuppressionsFn func(ctx context.Context, items []outreach.Suppression) (outreach.BatchResult, error)
+	LookupRefsFn      func(ctx context.Context, accounts, contacts []string) (outreach.Refs, error)
 }
 
 func (f *fakeIngest) UpsertAccounts(ctx context.Context, items []outreach.Account) (outreach.BatchResult, error) {
@@ -36,6 +37,10 @@ func (f *fakeIngest) UpsertTeam(ctx context.Context, items []outreach.TeamMember
 
 func (f *fakeIngest) AddSuppressions(ctx context.Context, items []outreach.Suppression) (outreach.BatchResult, error) {
 	return f.AddSuppressionsFn(ctx, items)
+}
+
+func (f *fakeIngest) LookupRefs(ctx context.Context, accounts, contacts []string) (outreach.Refs, error) {
+	return f.LookupRefsFn(ctx, accounts, contacts)
 }
 
 var _ outreach.ContactStore = (*fakeContacts)(nil)

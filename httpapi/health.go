@@ -18,10 +18,8 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) error {
 		if err := s.DB.Ping(ctx); err != nil {
 			s.Logger.ErrorContext(r.Context(), "health check failed", "error", err)
 			s.metrics.errors.WithLabelValues("health").Inc()
-			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": "database unreachable"})
-			return nil
+			return writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": "database unreachable"})
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	return nil
+	return writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }

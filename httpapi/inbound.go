@@ -56,8 +56,7 @@ func (s *Server) handleInbound(w http.ResponseWriter, r *http.Request) error {
 	f := s.Feedback
 	if f == nil || f.Store == nil || f.Links == nil {
 		s.metrics.errors.WithLabelValues("unavailable").Inc()
-		writeJSON(w, http.StatusServiceUnavailable, errorBody{Error: "the feedback loop is not configured"})
-		return nil
+		return writeJSON(w, http.StatusServiceUnavailable, errorBody{Error: "the feedback loop is not configured"})
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, MaxInboundBytes)
 	fields, err := readInbound(r)
@@ -77,8 +76,7 @@ func (s *Server) handleInbound(w http.ResponseWriter, r *http.Request) error {
 	}
 	ignore := func(reason string) error {
 		s.Logger.Info("inbound email ignored", "from", fields["from"], "subject", fields["subject"], "reason", reason)
-		writeJSON(w, http.StatusOK, inboundResult{Result: "ignored", Reason: reason})
-		return nil
+		return writeJSON(w, http.StatusOK, inboundResult{Result: "ignored", Reason: reason})
 	}
 	if token == "" {
 		return ignore(`no "unsubscribe TOKEN" in the subject or text`)
@@ -90,8 +88,7 @@ func (s *Server) handleInbound(w http.ResponseWriter, r *http.Request) error {
 	if _, err := f.Store.AddSuppressions(r.Context(), []outreach.Suppression{{Email: tok.Subject, Scope: outreach.ScopeAll, Reason: reasonMailto}}); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, inboundResult{Result: "suppressed", Email: tok.Subject})
-	return nil
+	return writeJSON(w, http.StatusOK, inboundResult{Result: "suppressed", Email: tok.Subject})
 }
 
 // readInbound returns the text fields of an Inbound Parse post, each cut

@@ -9,11 +9,19 @@ import (
 )
 
 // handleIngest answers POST /api/v1/{kind}: a JSON array of at most
-// ingest.MaxItems items, written atomically.
+// ingest.MaxItems items, written atomically. A batch with invalid fields
+// is refused with the unknown references of its other items too, so that
+// one answer lists everything to fix.
 func (s *Server) handleIngest(kind ingest.Kind) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		body := http.MaxBytesReader(w, r.Body, s.MaxBodyBytes)
 		batch, err := ingest.DecodeJSON(kind, body, ingest.MaxItems)
+		var be *outreach.BatchError
+		if errors.As(err, &be) {
+			if err := ingest.CheckRefs(r.Context(), s.Ingest, batch, be); err != nil {
+				return err
+			}
+		}
 		if err != nil {
 			s.countInvalid(kind, err)
 			return err
@@ -24,8 +32,7 @@ func (s *Server) handleIngest(kind ingest.Kind) handlerFunc {
 			return positionErrors(err, batch)
 		}
 		s.metrics.countIngested(string(kind), res)
-		writeJSON(w, http.StatusOK, res)
-		return nil
+		return writeJSON(w, http.StatusOK, res)
 	}
 }
 

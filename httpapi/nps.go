@@ -32,8 +32,7 @@ type npsBody struct {
 // out (npsCampaigns).
 func (s *Server) handleNPS(w http.ResponseWriter, r *http.Request) error {
 	if s.Feedback.Store == nil {
-		writeJSON(w, http.StatusServiceUnavailable, errorBody{Error: "NPS is not available: the server has no feedback store"})
-		return nil
+		return writeJSON(w, http.StatusServiceUnavailable, errorBody{Error: "NPS is not available: the server has no feedback store"})
 	}
 	q := r.URL.Query()
 	f := outreach.NPSFilter{Campaign: strings.TrimSpace(q.Get("campaign")), Account: strings.TrimSpace(q.Get("account"))}
@@ -56,8 +55,7 @@ func (s *Server) handleNPS(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	body.NPSReport = rep
-	writeJSON(w, http.StatusOK, body)
-	return nil
+	return writeJSON(w, http.StatusOK, body)
 }
 
 // npsCampaigns settles which campaigns a report covers. A named campaign

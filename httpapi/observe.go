@@ -117,7 +117,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 				s.Logger.ErrorContext(r.Context(), "panic serving request", "method", r.Method, "path", r.URL.Path, "panic", p)
 				s.metrics.errors.WithLabelValues("panic").Inc()
 				if sw.status == 0 {
-					writeJSON(sw, http.StatusInternalServerError, errorBody{Error: "internal error"})
+					mustWriteJSON(sw, http.StatusInternalServerError, errorBody{Error: "internal error"})
 				}
 			}
 			if sw.status == 0 {

@@ -46,6 +46,9 @@ func setup(t *testing.T) (*Server, *testBundle) {
 		AddSuppressionsFn: func(context.Context, []outreach.Suppression) (outreach.BatchResult, error) {
 			return unexpected()
 		},
+		LookupRefsFn: func(context.Context, []string, []string) (outreach.Refs, error) {
+			return outreach.Refs{}, errors.New("unexpected lookup")
+		},
 	}
 	tb.contacts = &fakeContacts{
 		TimelineFn: func(_ context.Context, email string) (*outreach.Timeline, error) {
@@ -249,6 +252,25 @@ func TestInternalErrorIsLoggedNotShown(t *testing.T) {
 	}
 	if !strings.Contains(tb.logs.String(), "10.0.0.5") {
 		t.Errorf("internal detail not logged")
+	}
+}
+
+func TestUnencodableResponseIsLogged500(t *testing.T) {
+	s, tb := setup(t)
+	tb.contacts.TimelineFn = func(context.Context, string) (*outreach.Timeline, error) {
+		// A delivery planned after year 9999 (stored before times were
+		// bounded): encoding/json refuses the time.
+		due := time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
+		return &outreach.Timeline{Contact: outreach.Contact{Email: "a@b.co"},
+			Deliveries: []outreach.Delivery{{ID: "d1", DueAt: due}}}, nil
+	}
+	res, body := do(t, s, "GET", "/api/v1/contacts/a@b.co/timeline", adminToken, "")
+	wantStatus(t, res, body, 500)
+	if body != "{\"error\":\"internal error\"}\n" || res.Header.Get("Content-Type") != "application/json; charset=utf-8" {
+		t.Errorf("body %q (%s), want the JSON error body", body, res.Header.Get("Content-Type"))
+	}
+	if !strings.Contains(tb.logs.String(), "encode *outreach.Timeline response") || !strings.Contains(tb.logs.String(), "year outside of range") {
+		t.Errorf("the encoding error is not logged: %s", tb.logs)
 	}
 }
 

@@ -39,9 +39,8 @@ func (s *Server) handleSendGridWebhook(w http.ResponseWriter, r *http.Request) e
 	f := s.Feedback
 	if f.Webhook == nil || f.Store == nil {
 		s.metrics.errors.WithLabelValues("unavailable").Inc()
-		writeJSON(w, http.StatusServiceUnavailable, errorBody{Error: "the event webhook is not configured: set " +
+		return writeJSON(w, http.StatusServiceUnavailable, errorBody{Error: "the event webhook is not configured: set " +
 			"OUTREACH_SENDGRID_WEBHOOK_PUBLIC_KEY to the verification key of SendGrid's signed event webhook"})
-		return nil
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxWebhookBodyBytes))
 	if err != nil {
@@ -58,6 +57,5 @@ func (s *Server) handleSendGridWebhook(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, webhookBody{FeedbackResult: res, Ignored: ignored})
-	return nil
+	return writeJSON(w, http.StatusOK, webhookBody{FeedbackResult: res, Ignored: ignored})
 }

@@ -69,31 +69,44 @@ func csvError(err error) error {
 	return fmt.Errorf("read csv: %w", err)
 }
 
-// checkHeader validates the header row and returns the column names.
+// checkHeader validates the header row and returns the column names. The
+// names of known columns match whatever their case and surrounding white
+// space ("Email " is email); other names are kept as written (they become
+// attribute or property keys).
 func checkHeader(kind Kind, sc schema, header []string, errs *outreach.BatchError) []string {
 	cols := make([]string, len(header))
-	seen := map[string]bool{}
+	seen := map[string]string{} // column -> its name as written
 	for i, h := range header {
 		h = strings.TrimSpace(h)
+		written := h
+		h = sc.column(h)
 		cols[i] = h
 		switch {
 		case h == "":
 			errs.Add(1, "", "column %d has no name", i+1)
 		case !utf8.ValidString(h):
 			errs.Add(1, "", "the name of column %d is not valid UTF-8: save the file as UTF-8", i+1)
-		case seen[h]:
+		case strings.ContainsRune(h, 0):
+			errs.Add(1, "", "the name of column %d %s", i+1, errNUL)
+		case seen[h] != "" && seen[h] != written:
+			errs.Add(1, h, "columns %q and %q are the same column: keep one", seen[h], written)
+		case seen[h] != "":
 			errs.Add(1, h, "column %q appears twice", h)
 		case !sc.known(h) && h != sc.object && !sc.extrasCSV:
 			errs.Add(1, h, "unknown column %q: the columns of %s are %s", h, kind, strings.Join(sc.fields, ","))
 		}
-		seen[h] = true
+		if _, dup := seen[h]; !dup {
+			seen[h] = written
+		}
 	}
 	for _, req := range requiredColumns[kind] {
-		if !seen[req] {
+		if _, ok := seen[req]; !ok {
 			errs.Add(1, req, "missing column %q", req)
 		}
 	}
-	if kind == Contacts && !seen["email"] && !seen["external_id"] {
+	_, email := seen["email"]
+	_, external := seen["external_id"]
+	if kind == Contacts && !email && !external {
 		errs.Add(1, "email", `missing column "email" (a file that only updates known contacts may give "external_id" instead)`)
 	}
 	return cols

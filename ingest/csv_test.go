@@ -67,6 +67,13 @@ func TestDecodeCSVErrors(t *testing.T) {
 		{"not UTF-8", Contacts, "email,name\na@b.co,Jos\xe9\n", 2, "name", "UTF-8"},
 		{"bare quote", Contacts, "email,name\na@b.co,a\"b\n", 2, "", "quote"},
 		{"empty file", Suppressions, "", 1, "", "empty"},
+		{"NUL in a cell", Contacts, "email,name\na@b.co,a\x00b\n", 2, "name", "NUL character"},
+		{"NUL in an extra cell", Contacts, "email,team\na@b.co,a\x00b\n", 2, "team", "NUL character"},
+		{"NUL in properties", Events, "id,type,account_external_id,occurred_at,properties\n1,x,a,2026-01-01T00:00:00Z,\"{\"\"p\"\":\"\"\\u0000\"\"}\"\n", 2, "properties", `"p" contains a NUL character`},
+		{"NUL in a column name", Contacts, "email,te\x00am\na@b.co,x\n", 1, "", "NUL character"},
+		{"time out of range", Events, "id,type,account_external_id,occurred_at\n1,x,a,9999-12-31T23:59:59Z\n", 2, "occurred_at", "out of range"},
+		{"columns differing in case", Contacts, "email,EMAIL\na@b.co,a@b.co\n", 1, "email", `columns "email" and "EMAIL" are the same column`},
+		{"unknown team column in any case", Team, "Email,Role\na@b.co,csm\n", 1, "Role", `unknown column "Role": the columns of team are email,name`},
 		{"bad scope", Suppressions, "email,scope\na@b.co,sometimes\n", 2, "scope", "not a suppression scope"},
 	}
 	for _, tc := range cases {
@@ -77,6 +84,25 @@ func TestDecodeCSVErrors(t *testing.T) {
 				t.Errorf("want error line %d column %q containing %q, got %v", tc.line, tc.field, tc.msg, be)
 			}
 		})
+	}
+}
+
+func TestDecodeCSVHeaderIgnoresCase(t *testing.T) {
+	in := " Email ,External_ID,NAME,Attributes,Team Size\nAna@Example.com,c1,Ana,\"{\"\"tier\"\": \"\"gold\"\"}\",12\n"
+	b, err := DecodeCSV(Contacts, strings.NewReader(in), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := b.Contacts[0]
+	if c.Email != "ana@example.com" || c.ExternalID != "c1" || c.Name != "Ana" {
+		t.Errorf("contact = %+v", c)
+	}
+	// Known columns match in any case; other columns keep their name.
+	if c.Attributes["tier"] != "gold" || c.Attributes["Team Size"] != "12" || len(c.Attributes) != 2 {
+		t.Errorf("attributes = %v", c.Attributes)
+	}
+	if _, err := DecodeCSV(Suppressions, strings.NewReader("EMAIL,Scope\na@b.co,all\n"), 0); err != nil {
+		t.Errorf("required columns in upper case: %v", err)
 	}
 }
 

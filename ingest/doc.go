@@ -10,8 +10,11 @@
 //	CSV row ─────┘
 //
 // so a field means the same thing whichever way it arrives: JSON names are
-// CSV headers, an empty cell, a JSON null or an absent field is unset, and
-// values are trimmed of surrounding white space. Unknown fields of accounts
+// CSV headers (which match in any case), an empty cell, a JSON null or an
+// absent field is unset, and values are trimmed of surrounding white space.
+// Times and dates must fall in the years outreach.MinYear to
+// outreach.MaxYear, and no string, key or nested value may hold a NUL
+// character, which PostgreSQL cannot store. Unknown fields of accounts
 // and contacts become attributes; unknown columns of an events file become
 // properties; unknown JSON fields of events, and unknown fields of team
 // members and suppressions, are errors.
@@ -21,5 +24,7 @@
 // any error, and `outreach import --skip-invalid` writes the valid items.
 // For JSON the error index is the 0-based position in the array; for CSV it
 // is the line number in the file (the header is line 1) and the field is the
-// column name.
+// column name. References to accounts and contacts are the store's to check
+// when it writes; CheckRefs looks them up for a batch that decoding refused,
+// so that one answer lists every problem.
 package ingest

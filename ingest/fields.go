@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"unicode/utf8"
 
@@ -52,6 +53,20 @@ func (s schema) known(name string) bool {
 	return false
 }
 
+// column returns the field or object name that the CSV column name h
+// matches, ignoring case, or h itself when it matches none.
+func (s schema) column(h string) string {
+	for _, f := range s.fields {
+		if strings.EqualFold(f, h) {
+			return f
+		}
+	}
+	if s.object != "" && strings.EqualFold(s.object, h) {
+		return s.object
+	}
+	return h
+}
+
 // item is one decoded JSON object or CSV row before validation: the
 // non-empty trimmed values of known fields, and the object field merged
 // with extra fields.
@@ -77,6 +92,10 @@ func (it *item) setString(field, v string) {
 		it.fail(field, "is not valid UTF-8: save the file as UTF-8")
 		return
 	}
+	if strings.ContainsRune(v, 0) {
+		it.fail(field, "%s", errNUL)
+		return
+	}
 	v = strings.TrimSpace(v)
 	if len(v) > maxLen {
 		it.fail(field, "is longer than %d bytes", maxLen)
@@ -91,6 +110,10 @@ func (it *item) setString(field, v string) {
 // key given twice (as an extra field and inside the object) is an error on
 // field.
 func (it *item) setExtra(field, key string, v any) {
+	if p := nulPath(key, v); p != "" {
+		it.fail(field, "%q %s", p, errNUL)
+		return
+	}
 	if it.obj == nil {
 		it.obj = map[string]any{}
 	}
@@ -99,6 +122,44 @@ func (it *item) setExtra(field, key string, v any) {
 		return
 	}
 	it.obj[key] = v
+}
+
+// errNUL says why a value with a NUL character is refused: PostgreSQL
+// cannot store one in text or JSON, and SQLite would keep it, so both
+// databases refuse it here alike.
+const errNUL = `contains a NUL character (\u0000), which cannot be stored: remove it`
+
+// nulPath returns the path ("ticket", "meta.owner", "tags[2]") of the
+// first string or key holding a NUL character in the JSON value v found at
+// path, or "" when there is none.
+func nulPath(path string, v any) string {
+	if strings.ContainsRune(path, 0) {
+		return path
+	}
+	switch x := v.(type) {
+	case string:
+		if strings.ContainsRune(x, 0) {
+			return path
+		}
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if p := nulPath(path+"."+k, x[k]); p != "" {
+				return p
+			}
+		}
+	case []any:
+		for i, e := range x {
+			if p := nulPath(fmt.Sprintf("%s[%d]", path, i), e); p != "" {
+				return p
+			}
+		}
+	}
+	return ""
 }
 
 func (it *item) str(field string) string { return it.vals[field] }

@@ -112,6 +112,22 @@ func (b *Batch) Without(drop map[int]bool) *Batch {
 	return out
 }
 
+// WithoutFailed returns a copy of the batch without the items that errs
+// names by position (index in a JSON array, line in a CSV file).
+func (b *Batch) WithoutFailed(errs *outreach.BatchError) *Batch {
+	failed := map[int]bool{}
+	for _, e := range errs.Errors {
+		failed[e.Index] = true
+	}
+	drop := map[int]bool{}
+	for i, pos := range b.Positions {
+		if failed[pos] {
+			drop[i] = true
+		}
+	}
+	return b.Without(drop)
+}
+
 // SetNoTrigger marks every event of the batch to be stored without
 // planning (imports of history).
 func (b *Batch) SetNoTrigger() {

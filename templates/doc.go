@@ -47,6 +47,11 @@
 // Validation renders with SampleData and with BareSampleData, which has
 // none of the optional values.
 //
+// Whole-number event properties are int64, so {{if eq .Event.replies 3}}
+// works and 48213 prints as 48213, not 4.8213e+04; a whole number beyond
+// int64 (a 20-digit ticket id), when the caller decoded it exactly as a
+// json.Number, prints exactly as written. Other numbers are float64.
+//
 // The renderer, not the template, adds what every email must carry: an HTML
 // fragment is wrapped in a simple table layout (inline styles, no scripts,
 // no external assets) and both parts end with the postal address footer and,

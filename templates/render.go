@@ -1,6 +1,7 @@
 package templates
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	htmltemplate "html/template"
@@ -107,7 +108,10 @@ func newRenderer(d *Data, locale string) *renderer {
 // eventValue copies an event property for templates: map entries that are
 // null are dropped (absent, so that printing them is a missing-variable
 // error), and whole JSON numbers become int64 so that they print as 48213,
-// not 4.8213e+04, and compare equal to integer constants.
+// not 4.8213e+04, and compare equal to integer constants. Numbers decoded
+// exactly (json.Number) keep every digit: a whole number beyond int64 (a
+// 20-digit ticket id) stays as written, and other numbers become float64
+// like numbers decoded without json.Number.
 func eventValue(v any) any {
 	switch x := v.(type) {
 	case map[string]any:
@@ -124,12 +128,31 @@ func eventValue(v any) any {
 			s[i] = eventValue(e)
 		}
 		return s
+	case json.Number:
+		return numberValue(x)
 	case float64:
 		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
 			return int64(x)
 		}
 	}
 	return v
+}
+
+// numberValue converts an exact JSON number: an integer literal is an int64,
+// or stays the json.Number (its digits as written) beyond int64; a number
+// with a fraction or an exponent is a float64, an int64 when whole.
+func numberValue(n json.Number) any {
+	if i, err := n.Int64(); err == nil {
+		return i
+	}
+	if !strings.ContainsAny(n.String(), ".eE") {
+		return n
+	}
+	f, err := n.Float64()
+	if err != nil {
+		return n // beyond float64: print it as written
+	}
+	return eventValue(f)
 }
 
 // check refuses data that would make an email the law or the product does

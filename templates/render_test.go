@@ -1,6 +1,7 @@
 package templates_test
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -105,6 +106,36 @@ func TestRenderGuardedEventProperty(t *testing.T) {
 	r, err = set.Render("t", "en", d)
 	if err != nil || !strings.HasPrefix(r.Text, "Ticket #123456789.\n") || !strings.Contains(r.HTML, "Ticket #123456789.") {
 		t.Fatalf("with the property: %q %v", r, err)
+	}
+}
+
+func TestRenderExactEventNumbers(t *testing.T) {
+	set, err := templates.Load(pack(map[string]string{
+		"t/en.txt": "---\nsubject: Ticket #{{.Event.ticket_id}} closed\n---\n" +
+			"{{if eq .Event.replies 3}}three replies{{end}}, {{.Event.rating}}, {{.Event.big}}, {{printf \"%.2f\" .Event.hours}}\n",
+		"t/en.html": "<p>#{{.Event.ticket_id}}</p>",
+	}), "templates")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := templates.SampleData(outreach.CategorySurvey, "en")
+	// Properties decoded exactly, as json.Decoder.UseNumber keeps them.
+	d.Event = map[string]any{
+		"ticket_id": json.Number("12345678901234567890"),
+		"replies":   json.Number("3"),
+		"rating":    json.Number("4.0"),
+		"big":       json.Number("-98765432109876543210987654321"),
+		"hours":     json.Number("1.5"),
+	}
+	r, err := set.Render("t", "en", d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Subject != "Ticket #12345678901234567890 closed" || !strings.Contains(r.HTML, "#12345678901234567890") {
+		t.Errorf("subject %q, html %q: the ticket id lost digits", r.Subject, r.HTML)
+	}
+	if want := "three replies, 4, -98765432109876543210987654321, 1.50\n"; !strings.HasPrefix(r.Text, want) {
+		t.Errorf("text = %q, want it to start with %q", r.Text, want)
 	}
 }
 

@@ -40,7 +40,8 @@ func (m *Main) importCommand() *command {
 	}
 }
 
-// importFile validates the whole file first, then writes it in one atomic
+// importFile validates the whole file first (fields, then the references
+// of the valid rows when some row is invalid), then writes it in one atomic
 // store call: a file with an error imports nothing, unless skipInvalid.
 func (m *Main) importFile(ctx context.Context, kind ingest.Kind, path string, noTrigger, skipInvalid bool) error {
 	f, err := os.Open(path)
@@ -65,10 +66,16 @@ func (m *Main) importFile(ctx context.Context, kind ingest.Kind, path string, no
 	}
 	rejected := 0
 	if be != nil {
+		// The store never sees a refused file: look its references up so
+		// that one run lists every problem.
+		if err := ingest.CheckRefs(ctx, db, batch, be); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
 		rejected = m.reportRows(path, be.Errors)
 		if !skipInvalid {
 			return invalidRowsError(path, rejected)
 		}
+		batch = batch.WithoutFailed(be)
 	}
 	if noTrigger {
 		batch.SetNoTrigger()
