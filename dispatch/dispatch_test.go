@@ -2,6 +2,7 @@ package dispatch_test
 
 import (
 	"context"
+	"encoding/json"
 	"strconv"
 	"strings"
 	"testing"
@@ -147,6 +148,28 @@ func TestDryRunRecordsDecisionsAndSendsNothing(t *testing.T) {
 		}
 		if ms := d.DryRunMessages(); len(ms) != 1 || ms[0].DeliveryID != "d1" {
 			t.Errorf("dry-run messages = %+v", ms)
+		}
+	})
+}
+
+// TestBigEventNumbersRenderExactly: a ticket id too large for a float64
+// reaches the subject as ingested, not as 1.2345678901234567e+19.
+func TestBigEventNumbersRenderExactly(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, dialect string) {
+		ctx := context.Background()
+		db := openStore(t, dialect)
+		c := addPeople(t, db, 1, 1)[0]
+		if _, err := db.InsertEvents(ctx, []outreach.Event{{ID: "e1", Type: "support.ticket_closed", ContactExternalID: "c-0-0",
+			OccurredAt: t0.Add(-time.Hour), Properties: map[string]any{"ticket_id": json.Number("12345678901234567890"), "priority": "p1"}}}); err != nil {
+			t.Fatal(err)
+		}
+		plan(t, db, planned{ID: "d1", Campaign: "csat-support", Category: outreach.CategorySurvey, Contact: c, Due: t0, EventID: "e1"})
+		rec, sender := newCountingSender()
+		if _, err := newDispatcher(t, db, sender, capsPolicy, "p1").Step(ctx, t0); err != nil {
+			t.Fatal(err)
+		}
+		if len(rec.messages) != 1 || !strings.Contains(rec.messages[0].Subject, "#12345678901234567890") {
+			t.Fatalf("messages %+v, want one whose subject names ticket #12345678901234567890", rec.messages)
 		}
 	})
 }

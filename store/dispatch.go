@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -174,7 +173,7 @@ func (r *claimRead) reserved(c outreach.DispatchClaim, outcomes []outreach.Dispa
 			rd.ExpiresAt = fromMs(ms(o.ExpiresAt))
 		}
 		if due.Properties.Valid && due.Properties.String != "" {
-			if err := json.Unmarshal([]byte(due.Properties.String), &rd.EventProperties); err != nil {
+			if err := unmarshalNumbers(due.Properties.String, &rd.EventProperties); err != nil {
 				return nil, fmt.Errorf("load reserved deliveries: event %s properties: %w", d.EventID, err)
 			}
 		}
@@ -461,7 +460,7 @@ func (r *claimReservedRow) reserved() (outreach.ReservedDelivery, error) {
 	rd := outreach.ReservedDelivery{Delivery: d, Contact: r.contact(), Account: r.account(),
 		ExpiresAt: fromMs(r.ExpiresAt), Attempts: r.Attempts}
 	if r.Properties.Valid && r.Properties.String != "" {
-		if err := json.Unmarshal([]byte(r.Properties.String), &rd.EventProperties); err != nil {
+		if err := unmarshalNumbers(r.Properties.String, &rd.EventProperties); err != nil {
 			return rd, fmt.Errorf("event %s properties: %w", d.EventID, err)
 		}
 	}

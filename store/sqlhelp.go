@@ -87,10 +87,19 @@ func parseJSON(s *string) (map[string]any, error) {
 		return nil, nil
 	}
 	var m map[string]any
-	if err := json.Unmarshal([]byte(*s), &m); err != nil {
+	if err := unmarshalNumbers(*s, &m); err != nil {
 		return nil, err
 	}
 	return m, nil
+}
+
+// unmarshalNumbers decodes stored JSON keeping numbers as json.Number, so
+// that 12345678901234567890 reaches a template or an API answer exactly as
+// it was ingested (a float64 would print 1.2345678901234567e+19).
+func unmarshalNumbers(s string, v any) error {
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.UseNumber()
+	return dec.Decode(v)
 }
 
 // rebind converts a '?' query to the dialect's bind style.
