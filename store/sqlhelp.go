@@ -1,11 +1,7 @@
 package store
 
 import (
-	"context"
-	"database/sql"
 	"encoding/json"
-	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -96,38 +92,6 @@ func parseJSON(s *string) (map[string]any, error) {
 	}
 	return m, nil
 }
-
-// lockRows returns " "+clause, a row-locking clause such as "FOR UPDATE",
-// on PostgreSQL, and "" on SQLite, whose writers serialise.
-func (db *DB) lockRows(clause string) string {
-	if db.dialect == Postgres {
-		return " " + clause
-	}
-	return ""
-}
-
-// newIDs prepares the insert of n rows into table in another order than
-// their own, the order of the keys that concurrent transactions lock. On
-// PostgreSQL it draws n values from the sequence of the table's BIGSERIAL
-// column, ascending, for the caller to hand out in the rows' own order, so
-// that the rows are numbered as an insert in that order would number them.
-// On SQLite, which serialises writers, it returns nil: the rows are
-// inserted in their own order, the column NULL and numbered by SQLite.
-func (db *DB) newIDs(ctx context.Context, tx *sqlx.Tx, table, column string, n int) ([]int64, error) {
-	if db.dialect != Postgres || n == 0 {
-		return nil, nil
-	}
-	var ids []int64
-	q := `SELECT nextval(s.seq) FROM (SELECT pg_get_serial_sequence($1, $2) AS seq) AS s, generate_series(1, $3)`
-	if err := tx.SelectContext(ctx, &ids, q, table, column, n); err != nil {
-		return nil, fmt.Errorf("draw %s.%s values: %w", table, column, err)
-	}
-	slices.Sort(ids)
-	return ids, nil
-}
-
-// nullID maps an id of 0 (none drawn, see newIDs) to SQL NULL.
-func nullID(id int64) sql.NullInt64 { return sql.NullInt64{Int64: id, Valid: id != 0} }
 
 // rebind converts a '?' query to the dialect's bind style.
 func (db *DB) rebind(q string) string {
