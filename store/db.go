@@ -6,11 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	_ "github.com/lib/pq" // registers the "postgres" driver
+	"github.com/lib/pq" // also registers the "postgres" driver
 	"github.com/pressly/goose/v3"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
@@ -245,6 +246,40 @@ func (db *DB) appliedVersions(ctx context.Context) (map[int64]bool, error) {
 // inTx runs fn in one transaction with the time frozen at db.Now(), and
 // commits when fn returns nil.
 func (db *DB) inTx(ctx context.Context, what string, fn func(tx *sqlx.Tx, now time.Time) error) error {
+	return db.runTx(ctx, what, 1, fn)
+}
+
+// batchTxAttempts is how many times inBatchTx runs a transaction that
+// failed on a conflict with a concurrent one.
+const batchTxAttempts = 5
+
+// inBatchTx is inTx for the ingestion batches, which replicas and clients
+// retrying after a timeout may run at once over the same rows: a
+// transaction that fails on a conflict with a concurrent one (see
+// retryable) is rolled back and run again from the start, up to
+// batchTxAttempts times in all. The batch is atomic, so running it again is
+// safe, but fn must start afresh on every run: reset whatever it fills.
+//
+// Retrying is the last resort. The batches take their row locks in one
+// order (sorted by key, or by id) so that they do not deadlock each other,
+// and count created rows from what they insert, not from what an earlier
+// read saw.
+func (db *DB) inBatchTx(ctx context.Context, what string, fn func(tx *sqlx.Tx, now time.Time) error) error {
+	return db.runTx(ctx, what, batchTxAttempts, fn)
+}
+
+// runTx runs fn in a transaction up to attempts times while it fails on a
+// retryable conflict.
+func (db *DB) runTx(ctx context.Context, what string, attempts int, fn func(tx *sqlx.Tx, now time.Time) error) error {
+	for attempt := 1; ; attempt++ {
+		err := db.tryTx(ctx, what, fn)
+		if err == nil || attempt >= attempts || !retryable(err) || ctx.Err() != nil {
+			return err
+		}
+	}
+}
+
+func (db *DB) tryTx(ctx context.Context, what string, fn func(tx *sqlx.Tx, now time.Time) error) error {
 	tx, err := db.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
@@ -261,6 +296,61 @@ func (db *DB) inTx(ctx context.Context, what string, fn func(tx *sqlx.Tx, now ti
 	}
 	return nil
 }
+
+// errRaced fails a batch transaction that found rows it meant to insert
+// created by a concurrent transaction since it read them: running it again
+// reads them and updates them instead.
+var errRaced = errors.New("a concurrent transaction created some of the same rows")
+
+// retryable reports whether a transaction that failed with err may succeed
+// when run again: errRaced, or on PostgreSQL a deadlock (40P01), a
+// serialization failure (40001) or a unique violation (23505), which a
+// concurrent transaction inserting the same key causes.
+func retryable(err error) bool {
+	if errors.Is(err, errRaced) {
+		return true
+	}
+	var pe *pq.Error
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "40P01", "40001", "23505":
+			return true
+		}
+	}
+	return false
+}
+
+// lockRows returns " "+clause, a row-locking clause such as "FOR UPDATE",
+// on PostgreSQL, and "" on SQLite, whose writers serialise.
+func (db *DB) lockRows(clause string) string {
+	if db.dialect == Postgres {
+		return " " + clause
+	}
+	return ""
+}
+
+// newIDs prepares the insert of n rows into table in another order than
+// their own, the order of the keys that concurrent transactions lock. On
+// PostgreSQL it draws n values from the sequence of the table's BIGSERIAL
+// column, ascending, for the caller to hand out in the rows' own order, so
+// that the rows are numbered as an insert in that order would number them.
+// On SQLite, which serialises writers, it returns nil: the rows are
+// inserted in their own order, the column NULL and numbered by SQLite.
+func (db *DB) newIDs(ctx context.Context, tx *sqlx.Tx, table, column string, n int) ([]int64, error) {
+	if db.dialect != Postgres || n == 0 {
+		return nil, nil
+	}
+	var ids []int64
+	q := `SELECT nextval(s.seq) FROM (SELECT pg_get_serial_sequence($1, $2) AS seq) AS s, generate_series(1, $3)`
+	if err := tx.SelectContext(ctx, &ids, q, table, column, n); err != nil {
+		return nil, fmt.Errorf("draw %s.%s values: %w", table, column, err)
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
+// nullID maps an id of 0 (none drawn, see newIDs) to SQL NULL.
+func nullID(id int64) sql.NullInt64 { return sql.NullInt64{Int64: id, Valid: id != 0} }
 
 // isDomain reports whether err is a domain error (returned unwrapped).
 func isDomain(err error) bool {

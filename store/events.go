@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,23 +27,40 @@ type contactRef struct {
 // forward to occurred_at; NoTrigger events are stored as already planned.
 func (db *DB) InsertEvents(ctx context.Context, items []outreach.Event) (outreach.BatchResult, error) {
 	var res outreach.BatchResult
-	contactExt := map[string]contactRef{}
-	accountExt := map[string]int64{}
-	for _, e := range items {
-		if e.ContactExternalID != "" {
-			contactExt[e.ContactExternalID] = contactRef{}
+	err := db.inBatchTx(ctx, "insert events", func(tx *sqlx.Tx, now time.Time) error {
+		contactExt := map[string]contactRef{}
+		accountExt := map[string]int64{}
+		for _, e := range items {
+			if e.ContactExternalID != "" {
+				contactExt[e.ContactExternalID] = contactRef{}
+			}
+			if e.AccountExternalID != "" {
+				accountExt[e.AccountExternalID] = 0
+			}
 		}
-		if e.AccountExternalID != "" {
-			accountExt[e.AccountExternalID] = 0
-		}
-	}
-	err := db.inTx(ctx, "insert events", func(tx *sqlx.Tx, now time.Time) error {
 		if err := db.resolveRefs(ctx, tx, contactExt, accountExt); err != nil {
 			return err
 		}
 		rows, err := resolveEvents(items, contactExt, accountExt)
 		if err != nil {
 			return err
+		}
+		// On PostgreSQL the events are inserted in id order, so that
+		// concurrent batches wait for each other's new events in one
+		// order and never deadlock, but numbered (seq, the planner's
+		// order) in batch order all the same (see newIDs).
+		seqs, err := db.newIDs(ctx, tx, "events", "seq", len(rows))
+		if err != nil {
+			return err
+		}
+		for i := range rows {
+			rows[i].Seq = 0 // the store numbers events, never the caller
+			if seqs != nil {
+				rows[i].Seq = seqs[i]
+			}
+		}
+		if seqs != nil {
+			slices.SortFunc(rows, func(a, b outreach.Event) int { return strings.Compare(a.ID, b.ID) })
 		}
 		created := 0
 		seen := make(map[int64]int64) // contact id -> latest contact.active
@@ -97,7 +115,7 @@ func (db *DB) resolveRefs(ctx context.Context, tx *sqlx.Tx, contacts map[string]
 		}
 	}
 	if len(accounts) > 0 {
-		found, err := db.accountIDs(ctx, tx, keys(accounts))
+		found, err := db.accountIDs(ctx, tx, keys(accounts), "")
 		if err != nil {
 			return err
 		}
@@ -165,7 +183,7 @@ func resolveEvents(items []outreach.Event, contacts map[string]contactRef, accou
 // insertEventChunk inserts up to chunkRows events and returns the ids it
 // created (the others were known).
 func (db *DB) insertEventChunk(ctx context.Context, tx *sqlx.Tx, chunk []outreach.Event, now time.Time) (map[string]bool, error) {
-	const cols = 8
+	const cols = 9
 	args := make([]any, 0, len(chunk)*cols)
 	for _, e := range chunk {
 		var props any
@@ -183,9 +201,9 @@ func (db *DB) insertEventChunk(ctx context.Context, tx *sqlx.Tx, chunk []outreac
 		if e.NoTrigger {
 			planned = ms(now)
 		}
-		args = append(args, e.ID, e.Type, contact, e.AccountID, ms(e.OccurredAt), props, ms(now), planned)
+		args = append(args, nullID(e.Seq), e.ID, e.Type, contact, e.AccountID, ms(e.OccurredAt), props, ms(now), planned)
 	}
-	q := `INSERT INTO events (id, type, contact_id, account_id, occurred_at, properties, ingested_at, planned_at)
+	q := `INSERT INTO events (seq, id, type, contact_id, account_id, occurred_at, properties, ingested_at, planned_at)
 		VALUES ` + db.values(len(chunk), cols) + ` ON CONFLICT (id) DO NOTHING RETURNING id`
 	rows, err := tx.QueryContext(ctx, q, args...)
 	if err != nil {
@@ -210,8 +228,20 @@ func (db *DB) moveLastSeen(ctx context.Context, tx *sqlx.Tx, seen map[int64]int6
 		return nil
 	}
 	pairs := make([][2]int64, 0, len(seen))
+	ids := make([]int64, 0, len(seen))
 	for id, t := range seen {
 		pairs = append(pairs, [2]int64{id, t})
+		ids = append(ids, id)
+	}
+	if db.dialect == Postgres {
+		// Lock the contacts in id order first, as UpsertContacts does:
+		// the UPDATE below would lock them in the order of its plan.
+		slices.Sort(ids)
+		var locked []int64
+		q := `SELECT id FROM contacts WHERE ` + db.rebind(db.anyInt("id")) + ` ORDER BY id FOR NO KEY UPDATE`
+		if err := tx.SelectContext(ctx, &locked, q, db.intsArg(ids)); err != nil {
+			return err
+		}
 	}
 	list := jsonArray(pairs)
 	var q string

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,12 +17,21 @@ var _ outreach.IngestStore = (*DB)(nil)
 // UpsertAccounts inserts or updates accounts by external_id in one
 // transaction; "" and nil fields keep the current value. An external_id
 // repeated in the batch merges onto its first occurrence.
+//
+// The transaction locks the stored accounts of the batch in id order (as
+// dispatch does), inserts the others (in external_id order on PostgreSQL,
+// numbered in batch order all the same: see newIDs) and then updates the
+// stored ones, so that concurrent batches over the same accounts never
+// deadlock; one that finds an account it meant to insert inserted meanwhile
+// by another runs again, and so updates it instead (each account is
+// reported created once).
 func (db *DB) UpsertAccounts(ctx context.Context, items []outreach.Account) (outreach.BatchResult, error) {
 	var res outreach.BatchResult
 	var bad outreach.BatchError
 	merged := make([]outreach.Account, 0, len(items))
 	at := map[string]int{}
 	for i, a := range items {
+		a.ID = 0 // the store numbers accounts, never the caller
 		a.ExternalID = strings.TrimSpace(a.ExternalID)
 		if a.ExternalID == "" {
 			bad.Add(i, "external_id", "is required")
@@ -37,26 +47,44 @@ func (db *DB) UpsertAccounts(ctx context.Context, items []outreach.Account) (out
 	if err := bad.Err(); err != nil {
 		return res, err
 	}
-	err := db.inTx(ctx, "upsert accounts", func(tx *sqlx.Tx, now time.Time) error {
-		existing, err := db.accountIDs(ctx, tx, keys(at))
+	err := db.inBatchTx(ctx, "upsert accounts", func(tx *sqlx.Tx, now time.Time) error {
+		res = outreach.BatchResult{}
+		existing, err := db.accountIDs(ctx, tx, keys(at), "FOR NO KEY UPDATE")
 		if err != nil {
 			return err
 		}
-		for start := 0; start < len(merged); start += chunkRows {
-			chunk := merged[start:min(start+chunkRows, len(merged))]
-			if err := db.upsertAccountChunk(ctx, tx, chunk, now); err != nil {
-				return err
-			}
-		}
+		var fresh, stored []outreach.Account
 		for _, a := range merged {
-			if _, ok := existing[a.ExternalID]; !ok {
-				res.Created++
+			if _, ok := existing[a.ExternalID]; ok {
+				stored = append(stored, a)
+			} else {
+				fresh = append(fresh, a)
 			}
 		}
+		ids, err := db.newIDs(ctx, tx, "accounts", "id", len(fresh))
+		if err != nil {
+			return err
+		}
+		if ids != nil {
+			for i, id := range ids {
+				fresh[i].ID = id
+			}
+			slices.SortFunc(fresh, func(a, b outreach.Account) int { return strings.Compare(a.ExternalID, b.ExternalID) })
+		}
+		if err := db.writeAccounts(ctx, tx, fresh, now, false); err != nil {
+			return err
+		}
+		if err := db.writeAccounts(ctx, tx, stored, now, true); err != nil {
+			return err
+		}
+		res.Created = len(fresh)
 		res.Updated = len(items) - res.Created
 		return nil
 	})
-	return res, err
+	if err != nil {
+		return outreach.BatchResult{}, err
+	}
+	return res, nil
 }
 
 func mergeAccount(dst, src outreach.Account) outreach.Account {
@@ -82,20 +110,42 @@ func mergeAccount(dst, src outreach.Account) outreach.Account {
 	return dst
 }
 
-func (db *DB) upsertAccountChunk(ctx context.Context, tx *sqlx.Tx, chunk []outreach.Account, now time.Time) error {
-	const cols = 11
+// writeAccounts inserts accounts, in chunks; with update, the stored ones
+// are updated, else one that exists is errRaced.
+func (db *DB) writeAccounts(ctx context.Context, tx *sqlx.Tx, accounts []outreach.Account, now time.Time, update bool) error {
+	for start := 0; start < len(accounts); start += chunkRows {
+		chunk := accounts[start:min(start+chunkRows, len(accounts))]
+		if err := db.writeAccountChunk(ctx, tx, chunk, now, update); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (db *DB) writeAccountChunk(ctx context.Context, tx *sqlx.Tx, chunk []outreach.Account, now time.Time, update bool) error {
+	cols := 11
+	if !update {
+		cols++ // the id
+	}
 	args := make([]any, 0, len(chunk)*cols)
 	for _, a := range chunk {
 		attrs, err := jsonText(a.Attributes)
 		if err != nil {
 			return fmt.Errorf("account %s attributes: %w", a.ExternalID, err)
 		}
+		if !update {
+			args = append(args, nullID(a.ID))
+		}
 		args = append(args, a.ExternalID, a.Name, strings.ToLower(a.OwnerEmail), a.Plan, a.Timezone,
 			msPtr(a.StartedAt), a.RenewalDate, msPtr(a.PausedUntil), attrs, ms(now), ms(now))
 	}
-	q := `INSERT INTO accounts (external_id, name, owner_email, plan, timezone, started_at,
-		renewal_date, paused_until, attributes, created_at, updated_at) VALUES ` + db.values(len(chunk), cols) + `
-		ON CONFLICT (external_id) DO UPDATE SET
+	const columns = `external_id, name, owner_email, plan, timezone, started_at,
+		renewal_date, paused_until, attributes, created_at, updated_at`
+	if !update {
+		q := `INSERT INTO accounts (id, ` + columns + `) VALUES ` + db.values(len(chunk), cols) + ` ON CONFLICT DO NOTHING`
+		return insertAll(ctx, tx, len(chunk), q, args)
+	}
+	q := `INSERT INTO accounts (` + columns + `) VALUES ` + db.values(len(chunk), cols) + ` ON CONFLICT (external_id) DO UPDATE SET
 			name = CASE WHEN excluded.name = '' THEN accounts.name ELSE excluded.name END,
 			owner_email = CASE WHEN excluded.owner_email = '' THEN accounts.owner_email ELSE excluded.owner_email END,
 			plan = CASE WHEN excluded.plan = '' THEN accounts.plan ELSE excluded.plan END,
@@ -109,13 +159,37 @@ func (db *DB) upsertAccountChunk(ctx context.Context, tx *sqlx.Tx, chunk []outre
 	return err
 }
 
-// accountIDs maps the known external ids among ext to their row ids.
-func (db *DB) accountIDs(ctx context.Context, tx *sqlx.Tx, ext []string) (map[string]int64, error) {
+// insertAll runs q, an INSERT ... ON CONFLICT DO NOTHING of n rows; a row
+// left out (created by a concurrent transaction since the caller read the
+// table) is errRaced.
+func insertAll(ctx context.Context, tx *sqlx.Tx, n int, q string, args []any) error {
+	res, err := tx.ExecContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	inserted, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if inserted < int64(n) {
+		return errRaced
+	}
+	return nil
+}
+
+// accountIDs maps the known external ids among ext to their row ids. A
+// non-empty lock ("FOR KEY SHARE", ...) locks the rows on PostgreSQL, in id
+// order.
+func (db *DB) accountIDs(ctx context.Context, tx *sqlx.Tx, ext []string, lock string) (map[string]int64, error) {
 	out := make(map[string]int64, len(ext))
 	if len(ext) == 0 {
 		return out, nil
 	}
-	rows, err := tx.QueryContext(ctx, db.rebind(`SELECT external_id, id FROM accounts WHERE `+db.inText("external_id")), jsonArray(ext))
+	q := `SELECT external_id, id FROM accounts WHERE ` + db.anyText("external_id")
+	if lock != "" {
+		q += ` ORDER BY id` + db.lockRows(lock)
+	}
+	rows, err := tx.QueryContext(ctx, db.rebind(q), db.textsArg(ext))
 	if err != nil {
 		return nil, err
 	}
@@ -131,7 +205,9 @@ func (db *DB) accountIDs(ctx context.Context, tx *sqlx.Tx, ext []string) (map[st
 	return out, rows.Err()
 }
 
-// UpsertTeam inserts or updates team members by (lower-cased) email.
+// UpsertTeam inserts or updates team members by (lower-cased) email, like
+// UpsertAccounts: the stored ones are locked in email order, the others
+// inserted in email order, then the stored ones updated.
 func (db *DB) UpsertTeam(ctx context.Context, items []outreach.TeamMember) (outreach.BatchResult, error) {
 	var res outreach.BatchResult
 	var bad outreach.BatchError
@@ -157,32 +233,62 @@ func (db *DB) UpsertTeam(ctx context.Context, items []outreach.TeamMember) (outr
 	if err := bad.Err(); err != nil {
 		return res, err
 	}
-	err := db.inTx(ctx, "upsert team", func(tx *sqlx.Tx, now time.Time) error {
+	slices.SortFunc(merged, func(a, b outreach.TeamMember) int { return strings.Compare(a.Email, b.Email) })
+	err := db.inBatchTx(ctx, "upsert team", func(tx *sqlx.Tx, now time.Time) error {
+		res = outreach.BatchResult{}
 		var existing []string
-		q := db.rebind(`SELECT email FROM team_members WHERE ` + db.inText("email"))
-		if err := tx.SelectContext(ctx, &existing, q, jsonArray(keys(at))); err != nil {
+		q := db.rebind(`SELECT email FROM team_members WHERE ` + db.anyText("email") + ` ORDER BY email` + db.lockRows("FOR NO KEY UPDATE"))
+		if err := tx.SelectContext(ctx, &existing, q, db.textsArg(keys(at))); err != nil {
 			return err
 		}
-		for start := 0; start < len(merged); start += chunkRows {
-			chunk := merged[start:min(start+chunkRows, len(merged))]
-			args := make([]any, 0, len(chunk)*6)
-			for _, m := range chunk {
-				args = append(args, m.Email, m.Name, m.Timezone, m.DigestSchedule, ms(now), ms(now))
-			}
-			_, err := tx.ExecContext(ctx, `INSERT INTO team_members (email, name, timezone, digest_schedule, created_at, updated_at)
-				VALUES `+db.values(len(chunk), 6)+`
-				ON CONFLICT (email) DO UPDATE SET
-					name = CASE WHEN excluded.name = '' THEN team_members.name ELSE excluded.name END,
-					timezone = CASE WHEN excluded.timezone = '' THEN team_members.timezone ELSE excluded.timezone END,
-					digest_schedule = CASE WHEN excluded.digest_schedule = '' THEN team_members.digest_schedule ELSE excluded.digest_schedule END,
-					updated_at = excluded.updated_at`, args...)
-			if err != nil {
-				return err
+		stored := make(map[string]bool, len(existing))
+		for _, e := range existing {
+			stored[e] = true
+		}
+		var fresh, known []outreach.TeamMember
+		for _, m := range merged {
+			if stored[m.Email] {
+				known = append(known, m)
+			} else {
+				fresh = append(fresh, m)
 			}
 		}
-		res.Created = len(merged) - len(existing)
+		for _, rows := range []struct {
+			members []outreach.TeamMember
+			update  bool
+		}{{fresh, false}, {known, true}} {
+			for start := 0; start < len(rows.members); start += chunkRows {
+				if err := db.writeTeamChunk(ctx, tx, rows.members[start:min(start+chunkRows, len(rows.members))], now, rows.update); err != nil {
+					return err
+				}
+			}
+		}
+		res.Created = len(fresh)
 		res.Updated = len(items) - res.Created
 		return nil
 	})
-	return res, err
+	if err != nil {
+		return outreach.BatchResult{}, err
+	}
+	return res, nil
+}
+
+// writeTeamChunk inserts team members; with update, the stored ones are
+// updated, else one that exists is errRaced.
+func (db *DB) writeTeamChunk(ctx context.Context, tx *sqlx.Tx, chunk []outreach.TeamMember, now time.Time, update bool) error {
+	args := make([]any, 0, len(chunk)*6)
+	for _, m := range chunk {
+		args = append(args, m.Email, m.Name, m.Timezone, m.DigestSchedule, ms(now), ms(now))
+	}
+	q := `INSERT INTO team_members (email, name, timezone, digest_schedule, created_at, updated_at)
+		VALUES ` + db.values(len(chunk), 6)
+	if !update {
+		return insertAll(ctx, tx, len(chunk), q+` ON CONFLICT (email) DO NOTHING`, args)
+	}
+	_, err := tx.ExecContext(ctx, q+` ON CONFLICT (email) DO UPDATE SET
+			name = CASE WHEN excluded.name = '' THEN team_members.name ELSE excluded.name END,
+			timezone = CASE WHEN excluded.timezone = '' THEN team_members.timezone ELSE excluded.timezone END,
+			digest_schedule = CASE WHEN excluded.digest_schedule = '' THEN team_members.digest_schedule ELSE excluded.digest_schedule END,
+			updated_at = excluded.updated_at`, args...)
+	return err
 }

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -247,6 +248,95 @@ func TestInsertEventsPlannedAtAndLastSeen(t *testing.T) {
 		}
 		if want := t0.Add(-time.Hour); tl.Contact.LastSeenAt == nil || !tl.Contact.LastSeenAt.Equal(want) {
 			t.Errorf("last_seen_at = %v, want %v (forward only)", tl.Contact.LastSeenAt, want)
+		}
+	})
+}
+
+// Items of a batch apply in order: a contact created early in the batch is
+// updated by later items, and an email one contact gives up may go to
+// another, stored or new, in the same batch.
+func TestUpsertContactsAppliesItemsInOrder(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, dialect string) {
+		ctx := context.Background()
+		db := open(t, dialect)
+		seed(t, db)
+		if _, err := db.UpsertContacts(ctx, []outreach.Contact{{ExternalID: "c2", AccountExternalID: "a1", Email: "bob@example.com", Name: "Bob"}}); err != nil {
+			t.Fatal(err)
+		}
+		res, err := db.UpsertContacts(ctx, []outreach.Contact{
+			// Jane and Bob swap addresses through a third one.
+			{ExternalID: "c1", Email: "jane@temp.example.com"},
+			{ExternalID: "c2", Email: "jane@example.com"},
+			{ExternalID: "c1", Email: "bob@example.com"},
+			// Eve is created, then updated, then takes Jane's old
+			// temporary address after Jane gave it up.
+			{AccountExternalID: "a2", Email: "eve@example.com", Name: "Eve", LastSeenAt: ptr(t0)},
+			{Email: "eve@example.com", ExternalID: "c3", Role: "billing", LastSeenAt: ptr(t0.Add(-time.Hour))},
+			{ExternalID: "c3", Email: "jane@temp.example.com"},
+			// A new contact takes an address a stored one gives up.
+			{ExternalID: "c2", Email: "bob@new.example.com"},
+			{ExternalID: "c4", AccountExternalID: "a1", Email: "jane@example.com", Name: "Joe"},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := (outreach.BatchResult{Created: 2, Updated: 6}); res != want {
+			t.Errorf("result = %+v, want %+v", res, want)
+		}
+		for email, want := range map[string]string{
+			"bob@example.com":       "c1 Jane a1 admin",
+			"bob@new.example.com":   "c2 Bob a1",
+			"jane@temp.example.com": "c3 Eve a2 billing",
+			"jane@example.com":      "c4 Joe a1",
+		} {
+			tl, err := db.Timeline(ctx, email)
+			if err != nil {
+				t.Errorf("%s: %v", email, err)
+				continue
+			}
+			c := tl.Contact
+			got := strings.TrimSpace(strings.Join([]string{c.ExternalID, c.Name, tl.Account.ExternalID, c.Role}, " "))
+			if got != want {
+				t.Errorf("%s: %q, want %q", email, got, want)
+			}
+			if c.ExternalID == "c3" && (c.LastSeenAt == nil || !c.LastSeenAt.Equal(t0)) {
+				t.Errorf("c3 last_seen_at = %v, want %v", c.LastSeenAt, t0)
+			}
+		}
+		if n := count(t, db, `SELECT COUNT(*) FROM contacts`); n != 4 {
+			t.Errorf("%d contacts, want 4", n)
+		}
+	})
+}
+
+// New rows are numbered in batch order on both dialects, though PostgreSQL
+// inserts them in key order: delivery ids derive from contact ids, so the
+// numbering decides what a seeded demo or simulation shows.
+func TestUpsertNumbersNewRowsInBatchOrder(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, dialect string) {
+		ctx := context.Background()
+		db := open(t, dialect)
+		if _, err := db.UpsertAccounts(ctx, []outreach.Account{{ExternalID: "zeta"}, {ExternalID: "alpha"}, {ExternalID: "mu"}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.UpsertContacts(ctx, []outreach.Contact{
+			{AccountExternalID: "zeta", Email: "zed@example.com"},
+			{AccountExternalID: "alpha", Email: "amy@example.com"},
+			{AccountExternalID: "mu", Email: "max@example.com"},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for q, want := range map[string]string{
+			`SELECT external_id FROM accounts ORDER BY id`: "zeta alpha mu",
+			`SELECT email FROM contacts ORDER BY id`:       "zed@example.com amy@example.com max@example.com",
+		} {
+			var got []string
+			if err := db.SQLX().Select(&got, q); err != nil {
+				t.Fatal(err)
+			}
+			if strings.Join(got, " ") != want {
+				t.Errorf("%s: %q, want %q", q, got, want)
+			}
 		}
 	})
 }

@@ -1,10 +1,12 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -63,15 +65,31 @@ func (db *DB) AddSuppressions(ctx context.Context, items []outreach.Suppression)
 	if err := bad.Err(); err != nil {
 		return res, err
 	}
-	err := db.inTx(ctx, "add suppressions", func(tx *sqlx.Tx, now time.Time) error {
-		for start := 0; start < len(rows); start += chunkRows {
-			chunk := rows[start:min(start+chunkRows, len(rows))]
-			created, err := db.insertSuppressionChunk(ctx, tx, chunk, now)
+	// Inserted in one order (the key's, email then scope), so that
+	// concurrent batches wait for each other's new rows in that order and
+	// never deadlock; the new ones then stop pending deliveries in batch
+	// order, which decides the reason a delivery stopped by two of them
+	// records.
+	sorted := slices.Clone(rows)
+	slices.SortFunc(sorted, func(a, b outreach.Suppression) int {
+		return cmp.Or(strings.Compare(a.Email, b.Email), strings.Compare(a.Scope, b.Scope))
+	})
+	err := db.inBatchTx(ctx, "add suppressions", func(tx *sqlx.Tx, now time.Time) error {
+		res = outreach.BatchResult{}
+		created := map[[2]string]bool{}
+		for start := 0; start < len(sorted); start += chunkRows {
+			chunk := sorted[start:min(start+chunkRows, len(sorted))]
+			news, err := db.insertSuppressionChunk(ctx, tx, chunk, now)
 			if err != nil {
 				return err
 			}
-			res.Created += len(created)
-			for _, s := range created {
+			for _, s := range news {
+				created[[2]string{s.Email, s.Scope}] = true
+			}
+		}
+		for _, s := range rows {
+			if created[[2]string{s.Email, s.Scope}] {
+				res.Created++
 				if err := db.suppressPending(ctx, tx, s, now); err != nil {
 					return err
 				}
@@ -80,7 +98,10 @@ func (db *DB) AddSuppressions(ctx context.Context, items []outreach.Suppression)
 		res.Duplicates = len(items) - res.Created
 		return nil
 	})
-	return res, err
+	if err != nil {
+		return outreach.BatchResult{}, err
+	}
+	return res, nil
 }
 
 func (db *DB) insertSuppressionChunk(ctx context.Context, tx *sqlx.Tx, chunk []outreach.Suppression, now time.Time) ([]outreach.Suppression, error) {
