@@ -2,6 +2,7 @@ package outreach
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -88,4 +89,23 @@ type SettingStore interface {
 	// SetSettingIfAbsent stores value unless key exists, and returns the
 	// value in force (so two replicas agree on one generated secret).
 	SetSettingIfAbsent(ctx context.Context, key, value string) (string, error)
+}
+
+// UnknownAccount is the message of a reference to an account that does
+// not exist. The store (when it writes) and ingest.CheckRefs (for a batch
+// refused before it reaches the store) word reference errors alike.
+func UnknownAccount(externalID string) string {
+	return fmt.Sprintf("no account has external_id %q: import the account first", externalID)
+}
+
+// UnknownContact is the message of a reference to a contact that does not
+// exist.
+func UnknownContact(externalID string) string {
+	return fmt.Sprintf("no contact has external_id %q: import the contact first", externalID)
+}
+
+// ForeignAccount is the message of an event whose contact belongs to
+// another account than the one it names.
+func ForeignAccount(contactExternalID, accountExternalID string) string {
+	return fmt.Sprintf("contact %q belongs to another account than %q", contactExternalID, accountExternalID)
 }

@@ -33,7 +33,7 @@ func CheckRefs(ctx context.Context, st outreach.IngestStore, b *Batch, errs *out
 	case Contacts:
 		for i, c := range b.Contacts {
 			if c.AccountExternalID != "" && !refs.Accounts[c.AccountExternalID] {
-				errs.Add(b.Positions[i], "account_external_id", "%s", unknownAccount(c.AccountExternalID))
+				errs.Add(b.Positions[i], "account_external_id", "%s", outreach.UnknownAccount(c.AccountExternalID))
 			}
 		}
 	case Events:
@@ -73,17 +73,11 @@ func eventRefError(e outreach.Event, refs outreach.Refs) (field, msg string) {
 	account, known := refs.Contacts[e.ContactExternalID]
 	switch {
 	case e.ContactExternalID != "" && !known:
-		return "contact_external_id", fmt.Sprintf("no contact has external_id %q: import the contact first", e.ContactExternalID)
+		return "contact_external_id", outreach.UnknownContact(e.ContactExternalID)
 	case e.AccountExternalID != "" && !refs.Accounts[e.AccountExternalID]:
-		return "account_external_id", unknownAccount(e.AccountExternalID)
+		return "account_external_id", outreach.UnknownAccount(e.AccountExternalID)
 	case e.ContactExternalID != "" && e.AccountExternalID != "" && account != e.AccountExternalID:
-		return "account_external_id", fmt.Sprintf("contact %q belongs to another account than %q", e.ContactExternalID, e.AccountExternalID)
+		return "account_external_id", outreach.ForeignAccount(e.ContactExternalID, e.AccountExternalID)
 	}
 	return "", ""
-}
-
-// unknownAccount is the message for a reference to an account that does
-// not exist, worded as the store words it.
-func unknownAccount(externalID string) string {
-	return fmt.Sprintf("no account has external_id %q: import the account first", externalID)
 }

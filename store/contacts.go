@@ -152,7 +152,7 @@ func (p *contactPlan) apply(i int, c outreach.Contact, accounts map[string]int64
 	if c.AccountExternalID != "" {
 		id, found := accounts[c.AccountExternalID]
 		if !found {
-			bad.Add(i, "account_external_id", "no account has external_id %q: import the account first", c.AccountExternalID)
+			bad.Add(i, "account_external_id", "%s", outreach.UnknownAccount(c.AccountExternalID))
 			return false, false
 		}
 		accountID = id

@@ -154,7 +154,7 @@ func resolveEvents(items []outreach.Event, contacts map[string]contactRef, accou
 		if e.ContactExternalID != "" {
 			c, ok := contacts[e.ContactExternalID]
 			if !ok {
-				bad.Add(i, "contact_external_id", "no contact has external_id %q: import the contact first", e.ContactExternalID)
+				bad.Add(i, "contact_external_id", "%s", outreach.UnknownContact(e.ContactExternalID))
 				continue
 			}
 			e.ContactID, e.AccountID = c.ID, c.AccountID
@@ -163,10 +163,10 @@ func resolveEvents(items []outreach.Event, contacts map[string]contactRef, accou
 			a, ok := accounts[e.AccountExternalID]
 			switch {
 			case !ok:
-				bad.Add(i, "account_external_id", "no account has external_id %q: import the account first", e.AccountExternalID)
+				bad.Add(i, "account_external_id", "%s", outreach.UnknownAccount(e.AccountExternalID))
 				continue
 			case e.ContactID != 0 && a != e.AccountID:
-				bad.Add(i, "account_external_id", "contact %q belongs to another account than %q", e.ContactExternalID, e.AccountExternalID)
+				bad.Add(i, "account_external_id", "%s", outreach.ForeignAccount(e.ContactExternalID, e.AccountExternalID))
 				continue
 			}
 			e.AccountID = a
