@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"runtime"
 	"time"
 
 	"github.com/outreach-dev/outreach"
@@ -79,6 +80,9 @@ func (m *Main) serveOn(ctx context.Context, db *store.DB, ln net.Listener) error
 		return err
 	}
 	defer stopDispatch()
+	if w := toolchainWarning(runtime.Version()); w != "" {
+		m.Logger.Warn(w)
+	}
 	if m.Config.APIToken == "" {
 		m.Logger.Warn("OUTREACH_API_TOKEN is not set: only tokens made with `outreach token create` can use the API")
 	}
