@@ -59,18 +59,6 @@ func ValidateTimezone(s string) error {
 	return nil
 }
 
-// LoadLocation returns the location of an IANA name, or nil for "".
-func LoadLocation(s string) *time.Location {
-	if s == "" || s == "Local" {
-		return nil
-	}
-	loc, err := time.LoadLocation(s)
-	if err != nil {
-		return nil
-	}
-	return loc
-}
-
 // NormalizeLocale validates a BCP 47 tag and returns its canonical form
 // ("pt-br" -> "pt-BR"). "" is unset and valid.
 func NormalizeLocale(s string) (string, error) {

@@ -106,7 +106,7 @@ func schedule(m outreach.DigestMember, policyTZ string) (cron.Schedule, *time.Lo
 		return nil, nil, outreach.Errorf(outreach.EINVALID, "team member %s: digest_schedule %q is not a cron spec (e.g. \"0 8 * * MON\"): %v",
 			m.Email, m.DigestSchedule, err)
 	}
-	return s, Location(m.Timezone, policyTZ), nil
+	return s, outreach.LocationOrUTC(m.Timezone, policyTZ), nil
 }
 
 // NextWake returns the earliest instant at which a digest falls due, at or

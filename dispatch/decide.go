@@ -29,7 +29,7 @@ func (d *Dispatcher) decider(l *campaigns.Loaded, now time.Time, rep *StepReport
 		for _, del := range dc.Due {
 			byID[del.ID] = del
 		}
-		out := decideContact(l.Pack, now, dc)
+		out := decideContact(l.Pack, now, dc, &d.zones)
 		for _, o := range out {
 			switch o.Decision.Decision {
 			case outreach.DecisionSent:
@@ -50,9 +50,11 @@ func (d *Dispatcher) decider(l *campaigns.Loaded, now time.Time, rep *StepReport
 	}
 }
 
-// decideContact is the pure decision for one contact at now.
-func decideContact(p *outreach.Pack, now time.Time, dc *outreach.DueContact) []outreach.DispatchOutcome {
+// decideContact is the pure decision for one contact at now; zones caches
+// timezone lookups (nil: none).
+func decideContact(p *outreach.Pack, now time.Time, dc *outreach.DueContact, zones *outreach.Locations) []outreach.DispatchOutcome {
 	in := throttle.Input{
+		Zones:           zones,
 		Policy:          p.Policy,
 		Now:             now,
 		ContactTimezone: dc.Contact.Timezone,

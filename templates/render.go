@@ -97,7 +97,7 @@ func newRenderer(d *Data, locale string) *renderer {
 		c.Contact.FirstName = r.lang.nameless
 	}
 	if c.Location == nil {
-		c.Location = loadLocation(c.Contact.Timezone)
+		c.Location = outreach.LocationOrUTC(c.Contact.Timezone)
 	}
 	if c.Event != nil {
 		c.Event = eventValue(d.Event).(map[string]any)

@@ -36,6 +36,9 @@ type Input struct {
 	Policy                           outreach.Policy
 	Now                              time.Time
 	ContactTimezone, AccountTimezone string // "" = unset
+	// Zones caches timezone lookups across Decide calls; nil loads each
+	// zone afresh (same answers, slower).
+	Zones *outreach.Locations
 	// Recipient is this contact's email address: the recipient of its own
 	// slots (ContactHistory and the slots Decide reserves) when the
 	// account survey cap lists them.
@@ -129,7 +132,7 @@ type decider struct {
 func newDecider(in Input) *decider {
 	all := func(Slot) bool { return true }
 	survey := func(s Slot) bool { return s.Category == outreach.CategorySurvey }
-	z := Location(in.ContactTimezone, in.AccountTimezone, in.Policy.Timezone)
+	z := in.Zones.Recipient(in.ContactTimezone, in.AccountTimezone, in.Policy.Timezone)
 	return &decider{
 		in:            in,
 		zone:          z,
