@@ -198,13 +198,3 @@ func ValidScope(s string) bool {
 	return false
 }
 
-// Suppresses reports whether a suppression of scope stops mail of category.
-func Suppresses(scope, category string) bool {
-	switch scope {
-	case ScopeHard:
-		return true
-	case ScopeAll:
-		return category != CategoryTransactional
-	}
-	return scope == category
-}

@@ -201,7 +201,8 @@ func (dc *decider) rules(category string) []rule {
 func (dc *decider) decide(d Due) Outcome {
 	in, loc := dc.in, dc.zone.Loc
 	o := Outcome{DeliveryID: d.DeliveryID}
-	if why, ok := suppressedBy(in.Suppressions, d.Category, loc); ok {
+	if sup, ok := outreach.StoppedBy(in.Suppressions, d.Category); ok {
+		why := sup.Describe(loc)
 		o.Decision, o.Reason = outreach.DecisionSuppressed, why
 		return o
 	}
@@ -306,38 +307,3 @@ func (dc *decider) zoneNote() string {
 	return "; " + dc.zone.Note
 }
 
-// suppressedBy reports whether a suppression stops mail of category, and
-// says which. Hard suppressions stop everything; "all" and a category scope
-// stop everything but transactional mail.
-func suppressedBy(sups []outreach.Suppression, category string, loc *time.Location) (string, bool) {
-	var hit *outreach.Suppression
-	for i := range sups {
-		s := &sups[i]
-		if s.Scope == outreach.ScopeHard {
-			hit = s
-			break
-		}
-		if hit == nil && category != outreach.CategoryTransactional && (s.Scope == outreach.ScopeAll || s.Scope == category) {
-			hit = s
-		}
-	}
-	if hit == nil {
-		return "", false
-	}
-	var what string
-	switch hit.Scope {
-	case outreach.ScopeHard:
-		what = "hard suppression (stops all mail)"
-	case outreach.ScopeAll:
-		what = "unsubscribed from all non-transactional mail"
-	default:
-		what = "unsubscribed from " + hit.Scope + " mail"
-	}
-	if !hit.CreatedAt.IsZero() {
-		what += " since " + fmtInstant(hit.CreatedAt, loc)
-	}
-	if hit.Reason != "" {
-		what += " (" + hit.Reason + ")"
-	}
-	return what, true
-}
