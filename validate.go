@@ -197,4 +197,3 @@ func ValidScope(s string) bool {
 	}
 	return false
 }
-

@@ -8,10 +8,6 @@ import (
 	"github.com/outreach-dev/outreach/throttle"
 )
 
-// ReasonCampaignRemoved is the reason a delivery is dropped when its
-// campaign is no longer in the active pack.
-const ReasonCampaignRemoved = "campaign removed"
-
 // decider returns the callback that the store calls, inside the claim
 // transaction, once per claimed contact: it reads priority and ttl from
 // the active pack, drops deliveries of removed campaigns, and lets the
@@ -71,13 +67,10 @@ func decideContact(p *outreach.Pack, now time.Time, dc *outreach.DueContact, zon
 		c := p.Campaign(del.Campaign)
 		if c == nil {
 			out = append(out, outreach.DispatchOutcome{Decision: outreach.Decision{
-				DeliveryID: del.ID, At: now, Decision: outreach.DecisionDropped, Reason: ReasonCampaignRemoved}})
+				DeliveryID: del.ID, At: now, Decision: outreach.DecisionDropped, Reason: outreach.ReasonCampaignRemoved}})
 			continue
 		}
-		ttl := c.TTL
-		if ttl <= 0 {
-			ttl = outreach.DefaultTTL
-		}
+		ttl := outreach.TTLOrDefault(c.TTL)
 		expires[del.ID] = del.DueAt.Add(ttl)
 		in.Due = append(in.Due, throttle.Due{DeliveryID: del.ID, Campaign: del.Campaign, Category: del.Category,
 			Priority: c.Priority, DueAt: del.DueAt, TTL: ttl})

@@ -17,10 +17,6 @@ import (
 	"github.com/outreach-dev/outreach"
 )
 
-// CampaignRemovedReason is the reason recorded on the deliveries dropped
-// because their campaign left the active pack.
-const CampaignRemovedReason = "campaign removed"
-
 // sqliteDeliveryIDFunc is the SQLite function computing outreach.DeliveryID.
 const sqliteDeliveryIDFunc = "outreach_delivery_id"
 
@@ -127,7 +123,7 @@ func (db *DB) SyncCampaigns(ctx context.Context, keys []string, now time.Time) (
 			return err
 		}
 		dropped = len(ids)
-		return db.insertDecisions(ctx, tx, ids, now, outreach.DecisionDropped, CampaignRemovedReason)
+		return db.insertDecisions(ctx, tx, ids, now, outreach.DecisionDropped, outreach.ReasonCampaignRemoved)
 	})
 	return dropped, err
 }
@@ -283,10 +279,7 @@ func (db *DB) planFrom(ctx context.Context, tx *sqlx.Tx, c *outreach.Campaign, s
 	cooldown := `EXISTS (SELECT 1 FROM deliveries p WHERE p.campaign = ? AND p.contact_id = s.contact_id
 		AND p.state IN ('sending', 'sent') AND p.reserved_at > ?)`
 	cooldownArgs := []any{c.Key, ms(now.Add(-c.Cooldown))}
-	ttl := c.TTL
-	if ttl <= 0 {
-		ttl = outreach.DefaultTTL
-	}
+	ttl := outreach.TTLOrDefault(c.TTL)
 	q := `INSERT INTO deliveries (id, campaign, category, contact_id, account_id, occurrence, event_id, state,
 			due_at, not_before, expires_at, created_at, updated_at)
 		SELECT ` + db.deliveryIDExpr("s.contact_id", "s.occurrence") + `, CAST(? AS text), CAST(? AS text),

@@ -218,7 +218,7 @@ func (dc *decider) decide(d Due) Outcome {
 
 	t, moved, ok := earliest(start, dc.rules(d.Category))
 	why = append(why, moved...)
-	expiry := d.DueAt.Add(ttlOf(d))
+	expiry := d.DueAt.Add(outreach.TTLOrDefault(d.TTL))
 	switch {
 	case !ok:
 		o.Decision = outreach.DecisionDropped
@@ -241,7 +241,7 @@ func (dc *decider) decide(d Due) Outcome {
 // dropped rather than sent late).
 func (dc *decider) exempt(d Due, start time.Time, why []string) Outcome {
 	o := Outcome{DeliveryID: d.DeliveryID}
-	if expiry := d.DueAt.Add(ttlOf(d)); start.After(expiry) {
+	if expiry := d.DueAt.Add(outreach.TTLOrDefault(d.TTL)); start.After(expiry) {
 		o.Decision = outreach.DecisionDropped
 		o.Reason = dc.dropReason(d, start, expiry, why)
 		return o
@@ -256,18 +256,10 @@ func (dc *decider) exempt(d Due, start time.Time, why []string) Outcome {
 	return o
 }
 
-// ttlOf returns the delivery's ttl, defaulting like the campaign pack.
-func ttlOf(d Due) time.Duration {
-	if d.TTL <= 0 {
-		return outreach.DefaultTTL
-	}
-	return d.TTL
-}
-
 func (dc *decider) dropReason(d Due, t, expiry time.Time, why []string) string {
 	loc := dc.zone.Loc
 	head := fmt.Sprintf("expired: the earliest allowed instant %s is after due %s + ttl %s = %s",
-		fmtInstant(t, loc), fmtInstant(d.DueAt, loc), fmtDuration(ttlOf(d)), fmtInstant(expiry, loc))
+		fmtInstant(t, loc), fmtInstant(d.DueAt, loc), fmtDuration(outreach.TTLOrDefault(d.TTL)), fmtInstant(expiry, loc))
 	if len(why) == 0 {
 		return head + dc.zoneNote()
 	}
@@ -306,4 +298,3 @@ func (dc *decider) zoneNote() string {
 	}
 	return "; " + dc.zone.Note
 }
-
