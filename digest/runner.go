@@ -92,11 +92,17 @@ func Due(m outreach.DigestMember, policyTZ string, now time.Time) (from, to time
 		fire = next
 	}
 	to = fire.UTC()
-	from = to.Add(-FirstPeriod)
-	if m.LastPeriodEnd != nil {
-		from = m.LastPeriodEnd.UTC()
+	return PeriodFrom(m.LastPeriodEnd, to), to, true, nil
+}
+
+// PeriodFrom is the one home of where a digest period ending at to starts:
+// at the end of the member's previous digest (last), or FirstPeriod before
+// to for a first digest (last nil) or when last is not before to.
+func PeriodFrom(last *time.Time, to time.Time) time.Time {
+	if last != nil && last.Before(to) {
+		return last.UTC()
 	}
-	return from, to, true, nil
+	return to.Add(-FirstPeriod)
 }
 
 // schedule parses m's digest schedule in its timezone.
