@@ -60,6 +60,21 @@ func (db *DB) DeliveryIDSQL(ctx context.Context, campaign string, contactID int6
 	return id, nil
 }
 
+// FilterMatchesSQL evaluates the SQL form of campaign filter f (the one the
+// planner runs) for one contact's role and locale at an account of plan,
+// without reading any table; a test holds it to campaigns.FilterMatches,
+// the Go form that explains why a contact was filtered out.
+func (db *DB) FilterMatchesSQL(ctx context.Context, f outreach.Filter, role, locale, plan string) (bool, error) {
+	cond, args := db.filterSQL(f)
+	var n int
+	q := db.rebind(`SELECT COUNT(*) FROM (SELECT CAST(? AS text) AS role, CAST(? AS text) AS locale) c,
+		(SELECT CAST(? AS text) AS plan) a WHERE 1 = 1` + cond)
+	if err := db.db.GetContext(ctx, &n, q, append([]any{role, locale, plan}, args...)...); err != nil {
+		return false, fmt.Errorf("filter in SQL: %w", err)
+	}
+	return n == 1, nil
+}
+
 // CampaignStates returns the state of every campaign of the active pack.
 func (db *DB) CampaignStates(ctx context.Context) (map[string]outreach.CampaignState, error) {
 	var rows []struct {
