@@ -73,6 +73,22 @@ type Filter struct {
 // DefaultTTL is a campaign's ttl when the pack gives none.
 const DefaultTTL = 7 * 24 * time.Hour
 
+// TTLOrDefault is the one home of the ttl default: ttl, or DefaultTTL when
+// it is unset (0). The pack parser sets every campaign's ttl with it; the
+// planner, dispatcher and throttle use it for campaigns and deliveries
+// built elsewhere (tests, simulate fixtures).
+func TTLOrDefault(ttl time.Duration) time.Duration {
+	if ttl <= 0 {
+		return DefaultTTL
+	}
+	return ttl
+}
+
+// ReasonCampaignRemoved is the reason of the "dropped" decision of a
+// pending delivery whose campaign is no longer in the active pack, whether
+// the pack's activation or the dispatcher finds it.
+const ReasonCampaignRemoved = "campaign removed"
+
 // Campaign is one kind of message of the pack.
 type Campaign struct {
 	Key      string

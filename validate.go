@@ -59,18 +59,6 @@ func ValidateTimezone(s string) error {
 	return nil
 }
 
-// LoadLocation returns the location of an IANA name, or nil for "".
-func LoadLocation(s string) *time.Location {
-	if s == "" || s == "Local" {
-		return nil
-	}
-	loc, err := time.LoadLocation(s)
-	if err != nil {
-		return nil
-	}
-	return loc
-}
-
 // NormalizeLocale validates a BCP 47 tag and returns its canonical form
 // ("pt-br" -> "pt-BR"). "" is unset and valid.
 func NormalizeLocale(s string) (string, error) {
@@ -208,15 +196,4 @@ func ValidScope(s string) bool {
 		}
 	}
 	return false
-}
-
-// Suppresses reports whether a suppression of scope stops mail of category.
-func Suppresses(scope, category string) bool {
-	switch scope {
-	case ScopeHard:
-		return true
-	case ScopeAll:
-		return category != CategoryTransactional
-	}
-	return scope == category
 }

@@ -117,10 +117,8 @@ func (w *walker) parseCampaign(n, entry ast.Node, index int) (parsedCampaign, as
 	}
 	c.Priority, _, _ = w.integer(f, "priority", what)
 	c.Template, pc.templateNode, _ = w.required(f, "template", what)
-	c.TTL = outreach.DefaultTTL
-	if ttl, _, ok := w.duration(f, "ttl", what, true); ok {
-		c.TTL = ttl
-	}
+	ttl, _, _ := w.duration(f, "ttl", what, true)
+	c.TTL = outreach.TTLOrDefault(ttl)
 	c.Cooldown, _, _ = w.duration(f, "cooldown", what, true)
 	dedupe, dedupeNode, _ := w.str(f, "dedupe", what)
 	c.Dedupe = strings.TrimSpace(dedupe)

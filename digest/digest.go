@@ -178,20 +178,6 @@ type MailIssue struct {
 	At     time.Time
 }
 
-// Location returns the timezone of a member's digest: theirs, else the
-// policy's, else UTC. An unknown name falls through to the next.
-func Location(memberTZ, policyTZ string) *time.Location {
-	for _, name := range []string{memberTZ, policyTZ} {
-		if name == "" || name == "Local" {
-			continue
-		}
-		if loc, err := time.LoadLocation(name); err == nil {
-			return loc
-		}
-	}
-	return time.UTC
-}
-
 // Query returns what the store must read for owner's digest of [from, to)
 // in loc.
 func Query(owner string, from, to time.Time, loc *time.Location) outreach.DigestQuery {
@@ -227,7 +213,7 @@ func Build(ctx context.Context, st Store, owner outreach.TeamMember, from, to ti
 	if pack != nil {
 		policyTZ = pack.Policy.Timezone
 	}
-	loc := Location(owner.Timezone, policyTZ)
+	loc := outreach.LocationOrUTC(owner.Timezone, policyTZ) // the member's zone, else the policy's
 	data, err := st.DigestData(ctx, Query(owner.Email, from, to, loc))
 	if err != nil {
 		return nil, err

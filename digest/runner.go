@@ -92,11 +92,17 @@ func Due(m outreach.DigestMember, policyTZ string, now time.Time) (from, to time
 		fire = next
 	}
 	to = fire.UTC()
-	from = to.Add(-FirstPeriod)
-	if m.LastPeriodEnd != nil {
-		from = m.LastPeriodEnd.UTC()
+	return PeriodFrom(m.LastPeriodEnd, to), to, true, nil
+}
+
+// PeriodFrom is the one home of where a digest period ending at to starts:
+// at the end of the member's previous digest (last), or FirstPeriod before
+// to for a first digest (last nil) or when last is not before to.
+func PeriodFrom(last *time.Time, to time.Time) time.Time {
+	if last != nil && last.Before(to) {
+		return last.UTC()
 	}
-	return from, to, true, nil
+	return to.Add(-FirstPeriod)
 }
 
 // schedule parses m's digest schedule in its timezone.
@@ -106,7 +112,7 @@ func schedule(m outreach.DigestMember, policyTZ string) (cron.Schedule, *time.Lo
 		return nil, nil, outreach.Errorf(outreach.EINVALID, "team member %s: digest_schedule %q is not a cron spec (e.g. \"0 8 * * MON\"): %v",
 			m.Email, m.DigestSchedule, err)
 	}
-	return s, Location(m.Timezone, policyTZ), nil
+	return s, outreach.LocationOrUTC(m.Timezone, policyTZ), nil
 }
 
 // NextWake returns the earliest instant at which a digest falls due, at or

@@ -8,10 +8,6 @@ import (
 	"github.com/outreach-dev/outreach/throttle"
 )
 
-// ReasonCampaignRemoved is the reason a delivery is dropped when its
-// campaign is no longer in the active pack.
-const ReasonCampaignRemoved = "campaign removed"
-
 // decider returns the callback that the store calls, inside the claim
 // transaction, once per claimed contact: it reads priority and ttl from
 // the active pack, drops deliveries of removed campaigns, and lets the
@@ -29,7 +25,7 @@ func (d *Dispatcher) decider(l *campaigns.Loaded, now time.Time, rep *StepReport
 		for _, del := range dc.Due {
 			byID[del.ID] = del
 		}
-		out := decideContact(l.Pack, now, dc)
+		out := decideContact(l.Pack, now, dc, &d.zones)
 		for _, o := range out {
 			switch o.Decision.Decision {
 			case outreach.DecisionSent:
@@ -50,9 +46,11 @@ func (d *Dispatcher) decider(l *campaigns.Loaded, now time.Time, rep *StepReport
 	}
 }
 
-// decideContact is the pure decision for one contact at now.
-func decideContact(p *outreach.Pack, now time.Time, dc *outreach.DueContact) []outreach.DispatchOutcome {
+// decideContact is the pure decision for one contact at now; zones caches
+// timezone lookups (nil: none).
+func decideContact(p *outreach.Pack, now time.Time, dc *outreach.DueContact, zones *outreach.Locations) []outreach.DispatchOutcome {
 	in := throttle.Input{
+		Zones:           zones,
 		Policy:          p.Policy,
 		Now:             now,
 		ContactTimezone: dc.Contact.Timezone,
@@ -69,13 +67,10 @@ func decideContact(p *outreach.Pack, now time.Time, dc *outreach.DueContact) []o
 		c := p.Campaign(del.Campaign)
 		if c == nil {
 			out = append(out, outreach.DispatchOutcome{Decision: outreach.Decision{
-				DeliveryID: del.ID, At: now, Decision: outreach.DecisionDropped, Reason: ReasonCampaignRemoved}})
+				DeliveryID: del.ID, At: now, Decision: outreach.DecisionDropped, Reason: outreach.ReasonCampaignRemoved}})
 			continue
 		}
-		ttl := c.TTL
-		if ttl <= 0 {
-			ttl = outreach.DefaultTTL
-		}
+		ttl := outreach.TTLOrDefault(c.TTL)
 		expires[del.ID] = del.DueAt.Add(ttl)
 		in.Due = append(in.Due, throttle.Due{DeliveryID: del.ID, Campaign: del.Campaign, Category: del.Category,
 			Priority: c.Priority, DueAt: del.DueAt, TTL: ttl})

@@ -58,7 +58,7 @@ type Dispatcher struct {
 	mu       sync.Mutex
 	inflight map[string]bool // deliveries this process is sending
 	recorder *Recorder       // dry-run sender
-	zones    sync.Map        // IANA name -> *time.Location (nil: unknown)
+	zones    outreach.Locations
 }
 
 // StepReport counts what a Step did.

@@ -40,7 +40,7 @@ func (d *Dispatcher) message(l *campaigns.Loaded, rd *outreach.ReservedDelivery,
 		Occurrence:    del.Occurrence,
 		PostalAddress: cfg.PostalAddress,
 		Now:           now,
-		Location:      d.location(rd.Contact.Timezone, rd.Account.Timezone, l.Pack.Policy.Timezone),
+		Location:      d.zones.Recipient(rd.Contact.Timezone, rd.Account.Timezone, l.Pack.Policy.Timezone).Loc,
 	}
 	base := strings.TrimRight(cfg.PublicURL, "/")
 	m := &outreach.Message{
@@ -77,26 +77,4 @@ func unsubscribeMailto(address, from, token string) string {
 		address = "unsubscribe@" + strings.TrimRight(domain, ">")
 	}
 	return "mailto:" + address + "?subject=" + url.PathEscape("unsubscribe "+token)
-}
-
-// location is the recipient's zone: contact, then account, then policy,
-// then UTC. Zones are cached: time.LoadLocation reads tzdata every call.
-func (d *Dispatcher) location(names ...string) *time.Location {
-	for _, n := range names {
-		if n == "" {
-			continue
-		}
-		if v, ok := d.zones.Load(n); ok {
-			if loc := v.(*time.Location); loc != nil {
-				return loc
-			}
-			continue
-		}
-		loc := outreach.LoadLocation(n)
-		d.zones.Store(n, loc)
-		if loc != nil {
-			return loc
-		}
-	}
-	return time.UTC
 }

@@ -42,7 +42,7 @@ func TestUnsubscribeStopsASendWaitingForARetry(t *testing.T) {
 			t.Fatalf("retry step: %+v, SendGrid accepted %d messages; want nothing sent to an unsubscribed address", rep, len(msgs))
 		}
 		ds := decisions(t, db, "d1")
-		if len(ds) != 2 || ds[1].Decision != outreach.DecisionSuppressed || ds[1].Reason != "unsubscribed (all): one-click" {
+		if len(ds) != 2 || ds[1].Decision != outreach.DecisionSuppressed || ds[1].Reason != "unsubscribed from all non-transactional mail since 2026-03-03 10:00 UTC (one-click)" {
 			t.Errorf("decisions = %+v, want the reservation then suppressed naming the unsubscribe", ds)
 		}
 		if _, ok, _ := d.NextDue(ctx); ok {

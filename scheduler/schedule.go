@@ -61,10 +61,7 @@ func (s *Scheduler) fireSchedules(ctx context.Context, pack *outreach.Pack, stat
 
 // policyLocation is the pack's policy timezone, UTC when unset.
 func policyLocation(pack *outreach.Pack) *time.Location {
-	if loc := outreach.LoadLocation(pack.Policy.Timezone); loc != nil {
-		return loc
-	}
-	return time.UTC
+	return outreach.LocationOrUTC(pack.Policy.Timezone)
 }
 
 // AudienceQuery computes, in Go, the parameters of scheduled campaign c's

@@ -169,6 +169,38 @@ func TestDeliveryIDAgreesInGoAndSQL(t *testing.T) {
 	})
 }
 
+// The planner filters contacts in SQL (store filterSQL); explanations and
+// previews use the Go form (campaigns.FilterMatches). Both must agree.
+func TestFilterAgreesInGoAndSQL(t *testing.T) {
+	filters := []outreach.Filter{
+		{},
+		{Roles: []string{"admin", "Champion"}},
+		{Plans: []string{"enterprise"}},
+		{Locales: []string{"pt"}},
+		{Locales: []string{"en", "fr-CA"}},
+		{Roles: []string{"billing"}, Plans: []string{"Pro"}, Locales: []string{"hu"}},
+	}
+	contacts := []struct{ role, locale, plan string }{
+		{"admin", "pt-BR", "enterprise"}, {"CHAMPION", "", "pro"}, {"", "en", ""}, {"billing", "hu", "PRO"},
+		{"user", "fr-CA", "starter"}, {"admin", "fr", "enterprise"}, {"champion", "pt", "Enterprise"},
+		{"billing", "hu-HU", "pro"}, {"admin", "ptx", "enterprise"}, {"admin", "en-GB", "free"},
+	}
+	storetest.EachDialect(t, func(t *testing.T, dialect string) {
+		db := storetest.Open(t, dialect, (&clock{t: t0}).Now)
+		for _, f := range filters {
+			for _, c := range contacts {
+				got, err := db.FilterMatchesSQL(context.Background(), f, c.role, c.locale, c.plan)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want := campaigns.FilterMatches(f, c.role, c.locale, c.plan); got != want {
+					t.Errorf("%s filter %+v, contact %+v: SQL %v, Go %v", dialect, f, c, got, want)
+				}
+			}
+		}
+	})
+}
+
 // A schedule that can never fire ("0 0 31 2 *") fires at no tick, even in a
 // pack loaded before validation refused such schedules (robfig/cron's Next
 // returns the zero time for it, which is not after any tick).

@@ -141,10 +141,7 @@ func (s *Scheduler) eventRequests(pack *outreach.Pack, states map[string]outreac
 			continue
 		}
 		from := states[c.Key].EventsFrom // zero when unknown: every event
-		ttl := c.TTL
-		if ttl <= 0 {
-			ttl = outreach.DefaultTTL
-		}
+		ttl := outreach.TTLOrDefault(c.TTL)
 		var targets []outreach.PlanTarget
 		for j := range events {
 			e := &events[j]

@@ -182,8 +182,8 @@ func TestRemovedCampaignDropsPending(t *testing.T) {
 		}
 		var reason string
 		q := strings.ReplaceAll(`SELECT reason FROM decisions WHERE delivery_id = ? AND decision = 'dropped'`, "?", map[string]string{store.Postgres: "$1", store.SQLite: "?"}[dialect])
-		if err := b.db.SQLX().Get(&reason, q, ds[0].ID); err != nil || reason != store.CampaignRemovedReason {
-			t.Errorf("decision reason = %q (%v), want %q", reason, err, store.CampaignRemovedReason)
+		if err := b.db.SQLX().Get(&reason, q, ds[0].ID); err != nil || reason != outreach.ReasonCampaignRemoved {
+			t.Errorf("decision reason = %q (%v), want %q", reason, err, outreach.ReasonCampaignRemoved)
 		}
 		// Applying the same pack again changes nothing.
 		v, changed, err := applyAgain(b)

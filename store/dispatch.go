@@ -538,8 +538,8 @@ func (db *DB) ClaimRetries(ctx context.Context, now time.Time, processID string,
 		var claim []string
 		stopped := map[string][]string{} // decision reason -> delivery ids
 		for _, c := range cands {
-			if s, ok := stoppedBy(sups[EmailHash(c.Email)], c.Category); ok {
-				why := SuppressionReason(s.Scope, s.Reason)
+			if s, ok := outreach.StoppedBy(sups[EmailHash(c.Email)], c.Category); ok {
+				why := s.Describe(nil)
 				stopped[why] = append(stopped[why], c.ID)
 				continue
 			}
@@ -595,27 +595,6 @@ func (db *DB) suppressionsOf(ctx context.Context, tx *sqlx.Tx, hashes []string) 
 		out[r.Hash] = append(out[r.Hash], outreach.Suppression{Scope: r.Scope, Reason: r.Reason, CreatedAt: fromMs(r.CreatedAt)})
 	}
 	return out, nil
-}
-
-// stoppedBy returns the suppression among sups that stops mail of
-// category: a hard one if any, else the earliest that applies.
-func stoppedBy(sups []outreach.Suppression, category string) (outreach.Suppression, bool) {
-	var hit *outreach.Suppression
-	for i := range sups {
-		if !outreach.Suppresses(sups[i].Scope, category) {
-			continue
-		}
-		if sups[i].Scope == outreach.ScopeHard {
-			return sups[i], true
-		}
-		if hit == nil {
-			hit = &sups[i]
-		}
-	}
-	if hit == nil {
-		return outreach.Suppression{}, false
-	}
-	return *hit, true
 }
 
 // NextDue returns the earliest not_before of planned deliveries and of

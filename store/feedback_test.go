@@ -88,7 +88,7 @@ func TestRecordProviderEvents(t *testing.T) {
 			t.Errorf("already sent delivery = %+v, want unchanged with 2 provider events", s)
 		}
 		if p := byID["d-planned"]; p.State != outreach.DeliverySuppressed || len(p.Decisions) != 1 ||
-			p.Decisions[0].Reason != "unsubscribed (all): sendgrid unsubscribe" {
+			p.Decisions[0].Reason != "unsubscribed from all non-transactional mail since 2026-03-02 09:30 UTC (sendgrid unsubscribe)" {
 			t.Errorf("planned lifecycle delivery = %+v, want suppressed at once", p)
 		}
 		if p := byID["d-trans"]; p.State != outreach.DeliveryPlanned {

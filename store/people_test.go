@@ -53,7 +53,7 @@ func TestAddSuppressions(t *testing.T) {
 			states[d.ID] = d
 		}
 		s := states["d-survey"]
-		if s.State != outreach.DeliverySuppressed || len(s.Decisions) != 1 || s.Decisions[0].Decision != outreach.DecisionSuppressed || s.Decisions[0].Reason != "unsubscribed (all): one-click" {
+		if s.State != outreach.DeliverySuppressed || len(s.Decisions) != 1 || s.Decisions[0].Decision != outreach.DecisionSuppressed || s.Decisions[0].Reason != "unsubscribed from all non-transactional mail since 2026-03-02 09:30 UTC (one-click)" {
 			t.Errorf("survey delivery = %+v", s)
 		}
 		if d := states["d-trans"]; d.State != outreach.DeliveryPlanned || len(d.Decisions) != 0 {

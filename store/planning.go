@@ -17,10 +17,6 @@ import (
 	"github.com/outreach-dev/outreach"
 )
 
-// CampaignRemovedReason is the reason recorded on the deliveries dropped
-// because their campaign left the active pack.
-const CampaignRemovedReason = "campaign removed"
-
 // sqliteDeliveryIDFunc is the SQLite function computing outreach.DeliveryID.
 const sqliteDeliveryIDFunc = "outreach_delivery_id"
 
@@ -62,6 +58,21 @@ func (db *DB) DeliveryIDSQL(ctx context.Context, campaign string, contactID int6
 		return "", fmt.Errorf("delivery id in SQL: %w", err)
 	}
 	return id, nil
+}
+
+// FilterMatchesSQL evaluates the SQL form of campaign filter f (the one the
+// planner runs) for one contact's role and locale at an account of plan,
+// without reading any table; a test holds it to campaigns.FilterMatches,
+// the Go form that explains why a contact was filtered out.
+func (db *DB) FilterMatchesSQL(ctx context.Context, f outreach.Filter, role, locale, plan string) (bool, error) {
+	cond, args := db.filterSQL(f)
+	var n int
+	q := db.rebind(`SELECT COUNT(*) FROM (SELECT CAST(? AS text) AS role, CAST(? AS text) AS locale) c,
+		(SELECT CAST(? AS text) AS plan) a WHERE 1 = 1` + cond)
+	if err := db.db.GetContext(ctx, &n, q, append([]any{role, locale, plan}, args...)...); err != nil {
+		return false, fmt.Errorf("filter in SQL: %w", err)
+	}
+	return n == 1, nil
 }
 
 // CampaignStates returns the state of every campaign of the active pack.
@@ -127,7 +138,7 @@ func (db *DB) SyncCampaigns(ctx context.Context, keys []string, now time.Time) (
 			return err
 		}
 		dropped = len(ids)
-		return db.insertDecisions(ctx, tx, ids, now, outreach.DecisionDropped, CampaignRemovedReason)
+		return db.insertDecisions(ctx, tx, ids, now, outreach.DecisionDropped, outreach.ReasonCampaignRemoved)
 	})
 	return dropped, err
 }
@@ -283,10 +294,7 @@ func (db *DB) planFrom(ctx context.Context, tx *sqlx.Tx, c *outreach.Campaign, s
 	cooldown := `EXISTS (SELECT 1 FROM deliveries p WHERE p.campaign = ? AND p.contact_id = s.contact_id
 		AND p.state IN ('sending', 'sent') AND p.reserved_at > ?)`
 	cooldownArgs := []any{c.Key, ms(now.Add(-c.Cooldown))}
-	ttl := c.TTL
-	if ttl <= 0 {
-		ttl = outreach.DefaultTTL
-	}
+	ttl := outreach.TTLOrDefault(c.TTL)
 	q := `INSERT INTO deliveries (id, campaign, category, contact_id, account_id, occurrence, event_id, state,
 			due_at, not_before, expires_at, created_at, updated_at)
 		SELECT ` + db.deliveryIDExpr("s.contact_id", "s.occurrence") + `, CAST(? AS text), CAST(? AS text),

@@ -89,7 +89,7 @@ func TestSuppressionStopsSendsWaitingForARetry(t *testing.T) {
 		if _, err := db.AddSuppressions(ctx, []outreach.Suppression{{Email: "Jane@example.com", Scope: outreach.ScopeAll, Reason: "one-click"}}); err != nil {
 			t.Fatal(err)
 		}
-		wantDelivery(t, db, "r-life", outreach.DeliverySuppressed, "suppressed: unsubscribed (all): one-click")
+		wantDelivery(t, db, "r-life", outreach.DeliverySuppressed, "suppressed: unsubscribed from all non-transactional mail since 2026-03-02 09:30 UTC (one-click)")
 		wantDelivery(t, db, "r-trans", outreach.DeliverySending)
 		if st, by := deliveryState(t, db, "f-life"); st != outreach.DeliverySending || by != "p1" {
 			t.Errorf("f-life (in flight): state %s claimed by %q, want still sending, claimed by p1", st, by)
@@ -101,7 +101,7 @@ func TestSuppressionStopsSendsWaitingForARetry(t *testing.T) {
 		if _, err := db.RecordProviderEvents(ctx, []outreach.FeedbackEvent{bounce}); err != nil {
 			t.Fatal(err)
 		}
-		wantDelivery(t, db, "r-trans", outreach.DeliverySuppressed, "suppressed: hard suppression (hard): sendgrid bounce: 550 no such user")
+		wantDelivery(t, db, "r-trans", outreach.DeliverySuppressed, "suppressed: hard suppression (stops all mail) since 2026-03-02 09:30 UTC (sendgrid bounce: 550 no such user)")
 		wantDelivery(t, db, "f-life", outreach.DeliverySending)
 
 		// Nothing is left to retry: no dispatcher can send them.
@@ -153,7 +153,7 @@ func TestClaimRetriesSuppressesSuppressedAddresses(t *testing.T) {
 			}
 			t.Fatalf("ClaimRetries = %q, %d suppressed; want only f-trans claimed, 1 suppressed", ids, suppressed)
 		}
-		wantDelivery(t, db, "f-life", outreach.DeliverySuppressed, "suppressed: unsubscribed (all): one-click")
+		wantDelivery(t, db, "f-life", outreach.DeliverySuppressed, "suppressed: unsubscribed from all non-transactional mail since 2026-03-02 09:30 UTC (one-click)")
 		if st, by := deliveryState(t, db, "f-trans"); st != outreach.DeliverySending || by != "p2" {
 			t.Errorf("f-trans: state %s claimed by %q, want sending, claimed by p2", st, by)
 		}

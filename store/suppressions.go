@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -20,19 +19,6 @@ import (
 func EmailHash(email string) string {
 	sum := sha256.Sum256([]byte(strings.ToLower(strings.TrimSpace(email))))
 	return hex.EncodeToString(sum[:])
-}
-
-// SuppressionReason is the reason recorded on the decisions of deliveries
-// stopped by a new suppression of scope, e.g. "unsubscribed (all)".
-func SuppressionReason(scope, reason string) string {
-	verb := "unsubscribed"
-	if scope == outreach.ScopeHard {
-		verb = "hard suppression"
-	}
-	if reason == "" {
-		return fmt.Sprintf("%s (%s)", verb, scope)
-	}
-	return fmt.Sprintf("%s (%s): %s", verb, scope, reason)
 }
 
 // AddSuppressions inserts suppressions in one transaction; an existing
@@ -154,7 +140,10 @@ func (db *DB) suppressPending(ctx context.Context, tx *sqlx.Tx, s outreach.Suppr
 	if err := tx.SelectContext(ctx, &ids, q, ms(now), s.Email, jsonArray(cats)); err != nil {
 		return err
 	}
-	return db.insertDecisions(ctx, tx, ids, now, outreach.DecisionSuppressed, SuppressionReason(s.Scope, s.Reason))
+	if s.CreatedAt.IsZero() {
+		s.CreatedAt = now
+	}
+	return db.insertDecisions(ctx, tx, ids, now, outreach.DecisionSuppressed, s.Describe(nil))
 }
 
 // insertDecisions records the same decision for several deliveries.

@@ -144,7 +144,7 @@ func SampleData(category, locale string) *Data {
 		UnsubscribeURL: "https://outreach.example.com/u/sample-unsubscribe-token",
 		PostalAddress:  "Outreach Inc., 548 Market Street, San Francisco, CA 94104, USA",
 		Now:            sampleNow,
-		Location:       loadLocation(p.Timezone),
+		Location:       outreach.LocationOrUTC(p.Timezone),
 	}
 	if category == outreach.CategorySurvey {
 		d.SurveyLinks = make([]string, 11)
@@ -169,13 +169,4 @@ func BareSampleData(category, locale string) *Data {
 	d.Account = Org{}
 	d.Location = nil
 	return d
-}
-
-// loadLocation returns the zone of an IANA name, or UTC when it is unset or
-// unknown to this machine (the binary embeds time/tzdata).
-func loadLocation(name string) *time.Location {
-	if loc := outreach.LoadLocation(name); loc != nil {
-		return loc
-	}
-	return time.UTC
 }

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	texttemplate "text/template"
 
 	"golang.org/x/text/language"
@@ -35,6 +36,9 @@ type entry struct {
 	textPart     part
 	html         *htmltemplate.Template
 	htmlPart     part
+	// bound pools copies of the templates with their functions bound
+	// (render_pool.go); an entry is only ever used by pointer.
+	bound sync.Pool
 }
 
 // file is one LOCALE.txt or LOCALE.html found while loading.

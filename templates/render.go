@@ -34,12 +34,11 @@ func (s *Set) Render(name, locale string, d *Data) (*Rendered, error) {
 	if err := r.check(); err != nil {
 		return nil, err
 	}
-	pool := poolOf(e)
-	b, err := pool.get(r)
+	b, err := e.get(r)
 	if err != nil {
 		return nil, err
 	}
-	defer pool.put(b)
+	defer e.put(b)
 	subject, err := execText(b.subject, e.subjectPart, r.d)
 	if err != nil {
 		return nil, err
@@ -97,7 +96,7 @@ func newRenderer(d *Data, locale string) *renderer {
 		c.Contact.FirstName = r.lang.nameless
 	}
 	if c.Location == nil {
-		c.Location = loadLocation(c.Contact.Timezone)
+		c.Location = outreach.LocationOrUTC(c.Contact.Timezone)
 	}
 	if c.Event != nil {
 		c.Event = eventValue(d.Event).(map[string]any)

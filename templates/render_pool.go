@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	htmltemplate "html/template"
-	"runtime"
 	"sync"
 	texttemplate "text/template"
-	"weak"
 )
 
 // Rendering binds the template functions to each rendering's data. Cloning
@@ -29,35 +27,14 @@ type bound struct {
 	html    *htmltemplate.Template
 }
 
-// entryPool is the pool of bound copies of one entry.
-type entryPool struct {
-	e    *entry
-	pool sync.Pool
-}
-
-// pools maps an entry (weakly: a Set that is dropped is collected with its
-// pools) to its entryPool.
-var pools sync.Map // weak.Pointer[entry] -> *entryPool
-
-// poolOf returns the pool of bound copies of e, creating it on first use.
-func poolOf(e *entry) *entryPool {
-	key := weak.Make(e)
-	if p, ok := pools.Load(key); ok {
-		return p.(*entryPool)
-	}
-	p, loaded := pools.LoadOrStore(key, &entryPool{e: e})
-	if !loaded {
-		runtime.AddCleanup(e, func(k weak.Pointer[entry]) { pools.Delete(k) }, key)
-	}
-	return p.(*entryPool)
-}
-
-// get returns a bound copy of the entry whose functions see the data of r.
-func (p *entryPool) get(r *renderer) (*bound, error) {
-	b, _ := p.pool.Get().(*bound)
+// get returns a bound copy of the entry whose functions see the data of r,
+// from the entry's own pool (Set owns its entries, so a dropped Set takes
+// its pools with it).
+func (e *entry) get(r *renderer) (*bound, error) {
+	b, _ := e.bound.Get().(*bound)
 	if b == nil {
 		var err error
-		if b, err = p.e.bind(); err != nil {
+		if b, err = e.bind(); err != nil {
 			return nil, err
 		}
 	}
@@ -65,10 +42,10 @@ func (p *entryPool) get(r *renderer) (*bound, error) {
 	return b, nil
 }
 
-// put returns b to the pool, dropping its data.
-func (p *entryPool) put(b *bound) {
+// put returns b to the entry's pool, dropping its data.
+func (e *entry) put(b *bound) {
 	b.r = renderer{}
-	p.pool.Put(b)
+	e.bound.Put(b)
 }
 
 // bind clones the entry's parsed templates and binds their functions to

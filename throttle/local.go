@@ -9,63 +9,9 @@ import (
 	outreach "github.com/outreach-dev/outreach"
 )
 
-// Zone is the timezone in which a recipient's local rules (quiet hours,
-// business days) are evaluated, and where it came from.
-type Zone struct {
-	Loc    *time.Location
-	Name   string // IANA name, "UTC" for the last-resort default
-	Source string // "contact timezone", "account timezone", "policy timezone" or "default"
-	// Note explains a fallback in words ("no timezone on contact or account:
-	// using policy timezone UTC"); "" when the contact's own timezone is used.
-	Note string
-}
-
-// Location picks the recipient's timezone: the contact's, else the
-// account's, else the policy's, else UTC. Unknown names are skipped (and
-// said so in Note), so a bad value never stops mail; validation rejects them
-// at ingestion anyway.
-func Location(contactTZ, accountTZ, policyTZ string) Zone {
-	type cand struct{ tz, who string }
-	cands := []cand{{contactTZ, "contact"}, {accountTZ, "account"}, {policyTZ, "policy"}}
-	var missing, bad []string
-	for _, c := range cands {
-		if c.tz == "" {
-			missing = append(missing, c.who)
-			continue
-		}
-		loc := outreach.LoadLocation(c.tz)
-		if loc == nil {
-			bad = append(bad, fmt.Sprintf("%s timezone %q is unknown", c.who, c.tz))
-			continue
-		}
-		z := Zone{Loc: loc, Name: c.tz, Source: c.who + " timezone"}
-		if c.who != "contact" {
-			z.Note = fallbackNote(missing, bad, "using "+z.Source+" "+c.tz)
-		}
-		return z
-	}
-	return Zone{Loc: time.UTC, Name: "UTC", Source: "default",
-		Note: fallbackNote(missing, bad, "using UTC")}
-}
-
-// fallbackNote phrases why a zone further down the chain was used:
-// "no timezone on contact or account: using policy timezone UTC".
-func fallbackNote(missing, bad []string, using string) string {
-	var parts []string
-	if len(missing) > 0 {
-		parts = append(parts, "no timezone on "+joinOr(missing))
-	}
-	parts = append(parts, bad...)
-	return strings.Join(parts, "; ") + ": " + using
-}
-
-// joinOr joins words as "a", "a or b", "a, b or c".
-func joinOr(words []string) string {
-	if len(words) <= 1 {
-		return strings.Join(words, "")
-	}
-	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
-}
+// Zone is the recipient's timezone and where it came from; the rule that
+// picks it lives in the root package (outreach.RecipientZone).
+type Zone = outreach.Zone
 
 // localRule is the recipient's send window: quiet hours and business days
 // in their local time. Unlike the caps it is not monotone (it opens and

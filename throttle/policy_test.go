@@ -79,27 +79,6 @@ func TestHistoryWindow(t *testing.T) {
 	}
 }
 
-func TestLocation(t *testing.T) {
-	cases := []struct {
-		contact, account, policy string
-		name, source, note       string
-	}{
-		{"Asia/Tokyo", "Europe/Berlin", "UTC", "Asia/Tokyo", "contact timezone", ""},
-		{"", "Europe/Berlin", "UTC", "Europe/Berlin", "account timezone", "no timezone on contact: using account timezone Europe/Berlin"},
-		{"", "", "UTC", "UTC", "policy timezone", "no timezone on contact or account: using policy timezone UTC"},
-		{"", "", "", "UTC", "default", "no timezone on contact, account or policy: using UTC"},
-		{"Nowhere/Land", "", "UTC", "UTC", "policy timezone",
-			`no timezone on account; contact timezone "Nowhere/Land" is unknown: using policy timezone UTC`},
-		{"Local", "Europe/Berlin", "", "Europe/Berlin", "account timezone", `contact timezone "Local" is unknown: using account timezone Europe/Berlin`},
-	}
-	for _, c := range cases {
-		z := Location(c.contact, c.account, c.policy)
-		if z.Name != c.name || z.Source != c.source || z.Note != c.note || z.Loc == nil || z.Loc.String() != c.name {
-			t.Errorf("Location(%q, %q, %q) = %+v, want %s / %s / %q", c.contact, c.account, c.policy, z, c.name, c.source, c.note)
-		}
-	}
-}
-
 func TestWallInstants(t *testing.T) {
 	cases := []struct {
 		tz    string

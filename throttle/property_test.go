@@ -112,7 +112,7 @@ func randomInput(r *rand.Rand) Input {
 }
 
 func newWorld(in Input) *world {
-	w := &world{in: in, loc: Location(in.ContactTimezone, in.AccountTimezone, in.Policy.Timezone).Loc}
+	w := &world{in: in, loc: outreach.RecipientZone(in.ContactTimezone, in.AccountTimezone, in.Policy.Timezone).Loc}
 	w.contact = slices.Clone(in.ContactHistory)
 	seen := map[string]bool{}
 	for _, s := range append(slices.Clone(in.AccountHistory), in.ContactHistory...) {

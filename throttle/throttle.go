@@ -36,6 +36,9 @@ type Input struct {
 	Policy                           outreach.Policy
 	Now                              time.Time
 	ContactTimezone, AccountTimezone string // "" = unset
+	// Zones caches timezone lookups across Decide calls; nil loads each
+	// zone afresh (same answers, slower).
+	Zones *outreach.Locations
 	// Recipient is this contact's email address: the recipient of its own
 	// slots (ContactHistory and the slots Decide reserves) when the
 	// account survey cap lists them.
@@ -129,7 +132,7 @@ type decider struct {
 func newDecider(in Input) *decider {
 	all := func(Slot) bool { return true }
 	survey := func(s Slot) bool { return s.Category == outreach.CategorySurvey }
-	z := Location(in.ContactTimezone, in.AccountTimezone, in.Policy.Timezone)
+	z := in.Zones.Recipient(in.ContactTimezone, in.AccountTimezone, in.Policy.Timezone)
 	return &decider{
 		in:            in,
 		zone:          z,
@@ -198,7 +201,8 @@ func (dc *decider) rules(category string) []rule {
 func (dc *decider) decide(d Due) Outcome {
 	in, loc := dc.in, dc.zone.Loc
 	o := Outcome{DeliveryID: d.DeliveryID}
-	if why, ok := suppressedBy(in.Suppressions, d.Category, loc); ok {
+	if sup, ok := outreach.StoppedBy(in.Suppressions, d.Category); ok {
+		why := sup.Describe(loc)
 		o.Decision, o.Reason = outreach.DecisionSuppressed, why
 		return o
 	}
@@ -214,7 +218,7 @@ func (dc *decider) decide(d Due) Outcome {
 
 	t, moved, ok := earliest(start, dc.rules(d.Category))
 	why = append(why, moved...)
-	expiry := d.DueAt.Add(ttlOf(d))
+	expiry := d.DueAt.Add(outreach.TTLOrDefault(d.TTL))
 	switch {
 	case !ok:
 		o.Decision = outreach.DecisionDropped
@@ -237,7 +241,7 @@ func (dc *decider) decide(d Due) Outcome {
 // dropped rather than sent late).
 func (dc *decider) exempt(d Due, start time.Time, why []string) Outcome {
 	o := Outcome{DeliveryID: d.DeliveryID}
-	if expiry := d.DueAt.Add(ttlOf(d)); start.After(expiry) {
+	if expiry := d.DueAt.Add(outreach.TTLOrDefault(d.TTL)); start.After(expiry) {
 		o.Decision = outreach.DecisionDropped
 		o.Reason = dc.dropReason(d, start, expiry, why)
 		return o
@@ -252,18 +256,10 @@ func (dc *decider) exempt(d Due, start time.Time, why []string) Outcome {
 	return o
 }
 
-// ttlOf returns the delivery's ttl, defaulting like the campaign pack.
-func ttlOf(d Due) time.Duration {
-	if d.TTL <= 0 {
-		return outreach.DefaultTTL
-	}
-	return d.TTL
-}
-
 func (dc *decider) dropReason(d Due, t, expiry time.Time, why []string) string {
 	loc := dc.zone.Loc
 	head := fmt.Sprintf("expired: the earliest allowed instant %s is after due %s + ttl %s = %s",
-		fmtInstant(t, loc), fmtInstant(d.DueAt, loc), fmtDuration(ttlOf(d)), fmtInstant(expiry, loc))
+		fmtInstant(t, loc), fmtInstant(d.DueAt, loc), fmtDuration(outreach.TTLOrDefault(d.TTL)), fmtInstant(expiry, loc))
 	if len(why) == 0 {
 		return head + dc.zoneNote()
 	}
@@ -301,40 +297,4 @@ func (dc *decider) zoneNote() string {
 		return ""
 	}
 	return "; " + dc.zone.Note
-}
-
-// suppressedBy reports whether a suppression stops mail of category, and
-// says which. Hard suppressions stop everything; "all" and a category scope
-// stop everything but transactional mail.
-func suppressedBy(sups []outreach.Suppression, category string, loc *time.Location) (string, bool) {
-	var hit *outreach.Suppression
-	for i := range sups {
-		s := &sups[i]
-		if s.Scope == outreach.ScopeHard {
-			hit = s
-			break
-		}
-		if hit == nil && category != outreach.CategoryTransactional && (s.Scope == outreach.ScopeAll || s.Scope == category) {
-			hit = s
-		}
-	}
-	if hit == nil {
-		return "", false
-	}
-	var what string
-	switch hit.Scope {
-	case outreach.ScopeHard:
-		what = "hard suppression (stops all mail)"
-	case outreach.ScopeAll:
-		what = "unsubscribed from all non-transactional mail"
-	default:
-		what = "unsubscribed from " + hit.Scope + " mail"
-	}
-	if !hit.CreatedAt.IsZero() {
-		what += " since " + fmtInstant(hit.CreatedAt, loc)
-	}
-	if hit.Reason != "" {
-		what += " (" + hit.Reason + ")"
-	}
-	return what, true
 }

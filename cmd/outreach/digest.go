@@ -74,10 +74,7 @@ func (m *Main) runDigest(ctx context.Context, owner, at, htmlFile string, send b
 	default:
 		member, last = dm.TeamMember, dm.LastPeriodEnd
 	}
-	from := to.Add(-digest.FirstPeriod)
-	if last != nil && last.Before(to) {
-		from = *last
-	}
+	from := digest.PeriodFrom(last, to)
 	if period := to.Sub(from); send && period < minSendPeriod {
 		if period >= time.Second {
 			period = period.Round(time.Second)
