@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"io"
 	"net/http"
 
 	"github.com/outreach-dev/outreach"
@@ -54,7 +53,7 @@ func (s *Server) handleSendGridWebhook(w http.ResponseWriter, r *http.Request) e
 	if r.ContentLength > MaxWebhookBodyBytes {
 		return &http.MaxBytesError{Limit: MaxWebhookBodyBytes} // refused before reading it
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxWebhookBodyBytes))
+	body, err := readBody(w, r, MaxWebhookBodyBytes)
 	if err != nil {
 		return err
 	}
