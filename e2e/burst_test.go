@@ -23,7 +23,8 @@ import (
 // more than the replicas' caps together: a pool without a cap runs into
 // the limit ("too many connections for role") at once, which used to
 // answer 500. Environment variables scale a run up for measurements:
-// OUTREACH_BURST_REQUESTS, OUTREACH_BURST_CONCURRENCY, and
+// OUTREACH_BURST_REQUESTS, OUTREACH_BURST_CONCURRENCY,
+// OUTREACH_BURST_MAX_CONNS (serve's OUTREACH_DB_MAX_CONNS, default 8) and
 // OUTREACH_BURST_ROLE_LIMIT (-1: connect as the server's superuser, so the
 // server's own max_connections is the only limit, as in production).
 const burstMaxConns = 8
@@ -45,12 +46,13 @@ func TestBurstThreeReplicas(t *testing.T) {
 
 func runBurst(t *testing.T, replicas int) {
 	requests, conc := envInt(t, "OUTREACH_BURST_REQUESTS", 200*replicas), envInt(t, "OUTREACH_BURST_CONCURRENCY", 100)
+	maxConns := envInt(t, "OUTREACH_BURST_MAX_CONNS", burstMaxConns)
 	e := newEnv(t, noCaps, 1)
 	dbURL := e.env["OUTREACH_DATABASE_URL"]
-	if limit := envInt(t, "OUTREACH_BURST_ROLE_LIMIT", replicas*burstMaxConns+2); limit >= 0 {
+	if limit := envInt(t, "OUTREACH_BURST_ROLE_LIMIT", replicas*maxConns+2); limit >= 0 {
 		dbURL = limitedRole(t, e, limit)
 	}
-	env := e.with("OUTREACH_DATABASE_URL", dbURL, "OUTREACH_DB_MAX_CONNS", strconv.Itoa(burstMaxConns))
+	env := e.with("OUTREACH_DATABASE_URL", dbURL, "OUTREACH_DB_MAX_CONNS", strconv.Itoa(maxConns))
 	var procs []*proc
 	var bases []string
 	for i := range replicas {
@@ -78,7 +80,7 @@ func runBurst(t *testing.T, replicas int) {
 		}
 	}
 	t.Logf("%d replicas, OUTREACH_DB_MAX_CONNS=%d, %d requests at concurrency %d (1 in 5 with a garbage token): %s; /healthz during the burst: %v",
-		replicas, burstMaxConns, requests, conc, res, healthCodes)
+		replicas, maxConns, requests, conc, res, healthCodes)
 	for code, n := range res.codes {
 		if code != http.StatusOK && code != http.StatusUnauthorized {
 			t.Errorf("%d answers %d (want only 200 and 401): e.g. %s", n, code, res.sample[code])
