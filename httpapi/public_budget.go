@@ -96,7 +96,12 @@ type budgetReader struct {
 	declared int64 // the Content-Length, -1 if unknown (chunked)
 	held     int64 // bytes taken
 	read     int64 // bytes read
+	avail    int64 // bytes that may be read before taking more
 	refused  bool  // a read found the budget spent
+	// stream is set by streamBody: the handler lets go of what it read,
+	// so the last granule taken is read into again and again.
+	stream bool
+	window int64 // the last granule taken, when stream
 }
 
 func (br *budgetReader) Read(p []byte) (int, error) {
@@ -111,21 +116,57 @@ func (br *budgetReader) Read(p []byte) (int, error) {
 		br.read += int64(n)
 		return n, err
 	}
-	if br.read == br.held {
-		want := int64(budgetGranule)
-		if br.declared >= 0 {
-			want = min(want, br.declared-br.read) // no more than declared
+	if br.avail == 0 {
+		if br.stream && br.window > 0 {
+			br.avail = br.window
+		} else if err := br.take(); err != nil {
+			return 0, err
 		}
-		if !br.budget.TryTake(want) {
-			br.refused = true
-			return 0, errBusy
-		}
-		br.held += want
 	}
-	p = p[:min(int64(len(p)), br.held-br.read)]
+	p = p[:min(int64(len(p)), br.avail)]
 	n, err := br.ReadCloser.Read(p)
 	br.read += int64(n)
+	br.avail -= int64(n)
 	return n, err
+}
+
+// take takes the next granule (no more than the declared rest).
+func (br *budgetReader) take() error {
+	want := int64(budgetGranule)
+	if br.declared >= 0 {
+		want = min(want, br.declared-br.read)
+	}
+	if !br.budget.TryTake(want) {
+		br.refused = true
+		return errBusy
+	}
+	br.held += want
+	br.avail = want
+	if br.stream {
+		br.window = want
+	}
+	return nil
+}
+
+// streamBody tells the public budget that r's handler parses its body as a
+// stream, keeping at most keep bytes of it in memory: the request then
+// holds keep bytes and one granule, however long its body, instead of
+// every byte it read. Call it before reading the body. It returns errBusy
+// (a 503) when the budget cannot spare keep bytes; a request outside the
+// budget is left alone.
+func streamBody(r *http.Request, keep int64) error {
+	br, ok := r.Body.(*budgetReader)
+	if !ok {
+		return nil
+	}
+	if !br.budget.TryTake(keep) {
+		br.refused = true
+		return errBusy
+	}
+	br.held += keep
+	br.stream = true
+	br.window = br.avail
+	return nil
 }
 
 // budgetWriter answers 503 in place of whatever the handler answers once

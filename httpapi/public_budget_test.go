@@ -3,11 +3,14 @@ package httpapi
 import (
 	"bytes"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/outreach-dev/outreach/links"
 	"github.com/outreach-dev/outreach/store"
 )
 
@@ -178,5 +181,35 @@ func TestWebhookChecksHeadersBeforeReading(t *testing.T) {
 		if cr.n != 0 {
 			t.Errorf("%s: %d bytes of the body read before refusing it", name, cr.n)
 		}
+	}
+}
+
+// TestPublicBudgetStreamsInbound: an inbound email is parsed as a stream
+// (attachments are read past, never kept), so it holds its kept fields and
+// one granule of the budget, however large: a message bigger than the
+// whole budget is accepted, and the budget is whole again afterwards.
+func TestPublicBudgetStreamsInbound(t *testing.T) {
+	e := newSQLiteEnv(t)
+	budget, err := NewByteBudget(inboundKeptBytes + 2*budgetGranule)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.s.PublicBudget = budget
+	tok := e.signer.Sign(links.KindUnsubscribe, "bob@example.com", time.Time{})
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	mw.WriteField("subject", "unsubscribe "+tok)
+	fw, err := mw.CreateFormFile("attachment1", "big.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fw.Write(bytes.Repeat([]byte{0xff}, 4*int(budget.Limit())))
+	mw.Close()
+	res, out := e.request(t, http.MethodPost, "/webhooks/sendgrid/inbound", mw.FormDataContentType(), buf.String(), nil)
+	if res.StatusCode != http.StatusOK || !strings.Contains(out, `"result":"suppressed"`) {
+		t.Errorf("inbound email of %d bytes with a budget of %d: %d %s, want 200 suppressed", buf.Len(), budget.Limit(), res.StatusCode, out)
+	}
+	if got := budget.InUse(); got != 0 {
+		t.Errorf("%d bytes still taken", got)
 	}
 }
