@@ -138,8 +138,8 @@ func (s *Server) writeBusy(w http.ResponseWriter, r *http.Request, err error) {
 	if !errors.Is(err, errBusy) {
 		// Worth a line: requests waiting this long for the database
 		// mean OUTREACH_DB_MAX_CONNS (or the database) is too small for
-		// the load.
-		// The route, not the path, which may hold a token or an address.
+		// the load. The route, not the path, which may hold a token or
+		// an address.
 		s.Logger.WarnContext(r.Context(), "request cut off by its deadline", "method", r.Method,
 			"route", r.Pattern, "timeout", s.RequestTimeout, "error", err)
 		msg = fmt.Sprintf("the server is busy: the request did not finish within %s; retry in a moment", s.RequestTimeout)

@@ -135,6 +135,5 @@ func (s *Server) withDeadline(next http.Handler) http.Handler {
 		r2 := r.WithContext(ctx)
 		next.ServeHTTP(w, r2)
 		r.Pattern = r2.Pattern // for observe's metrics and access log
-
 	})
 }
