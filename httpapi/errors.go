@@ -2,11 +2,13 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 
 	"github.com/outreach-dev/outreach"
 )
@@ -46,9 +48,15 @@ func (e *methodError) Error() string {
 // writeError answers the request with err: a *outreach.BatchError is a 422
 // listing every invalid item, an *outreach.Error gets the status of its
 // code, a body over the limit is a 413, a method the route does not take
-// is a 405 with an Allow header, and anything else is logged and answered
-// with a generic 500.
+// is a 405 with an Allow header, a busy server (the public byte budget
+// spent, or the request's deadline passed while it waited, typically for
+// a database connection) is a 503 with Retry-After, and anything else is
+// logged and answered with a generic 500.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	if busy(r, err) {
+		s.writeBusy(w, r, err)
+		return
+	}
 	var be *outreach.BatchError
 	var mbe *http.MaxBytesError
 	var me *methodError
@@ -111,4 +119,31 @@ func mustWriteJSON(w http.ResponseWriter, status int, v any) {
 		w.WriteHeader(status)
 		_, _ = io.WriteString(w, `{"error":"internal error"}`+"\n")
 	}
+}
+
+// busy reports whether err means the server is too busy to answer now:
+// the public byte budget is spent, or the request's deadline passed (a
+// query cut off by it fails with the driver's own error, so the request's
+// context decides). A client that went away is no concern of the answer.
+func busy(r *http.Request, err error) bool {
+	return errors.Is(err, errBusy) || errors.Is(err, context.DeadlineExceeded) ||
+		outreach.ErrorCode(err) == outreach.EINTERNAL && r.Context().Err() != nil
+}
+
+// writeBusy answers 503 with Retry-After: the request may succeed as is
+// a moment later.
+func (s *Server) writeBusy(w http.ResponseWriter, r *http.Request, err error) {
+	s.metrics.errors.WithLabelValues("busy").Inc()
+	msg := errBusy.Error()
+	if !errors.Is(err, errBusy) {
+		// Worth a line: requests waiting this long for the database
+		// mean OUTREACH_DB_MAX_CONNS (or the database) is too small for
+		// the load. The route, not the path, which may hold a token or
+		// an address.
+		s.Logger.WarnContext(r.Context(), "request cut off by its deadline", "method", r.Method,
+			"route", r.Pattern, "timeout", s.RequestTimeout, "error", err)
+		msg = fmt.Sprintf("the server is busy: the request did not finish within %s; retry in a moment", s.RequestTimeout)
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(budgetRetryAfter))
+	mustWriteJSON(w, http.StatusServiceUnavailable, errorBody{Error: msg})
 }

@@ -20,6 +20,10 @@ const MaxInboundBytes = 32 << 20
 // inboundFieldBytes caps each form field kept from an inbound message.
 const inboundFieldBytes = 64 << 10
 
+// inboundKeptBytes is what readInbound keeps of a message at most: its
+// four fields.
+const inboundKeptBytes = 4 * inboundFieldBytes
+
 // reasonMailto is the reason of a suppression made by an email to the
 // List-Unsubscribe mailto address.
 const reasonMailto = "unsubscribe email (List-Unsubscribe mailto)"
@@ -57,6 +61,11 @@ func (s *Server) handleInbound(w http.ResponseWriter, r *http.Request) error {
 	if f == nil || f.Store == nil || f.Links == nil {
 		s.metrics.errors.WithLabelValues("unavailable").Inc()
 		return writeJSON(w, http.StatusServiceUnavailable, errorBody{Error: "the feedback loop is not configured"})
+	}
+	// Only four fields are kept; the rest (attachments) is discarded as
+	// it streams by, so the public byte budget counts only those.
+	if err := streamBody(r, inboundKeptBytes); err != nil {
+		return err
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, MaxInboundBytes)
 	fields, err := readInbound(r)

@@ -15,6 +15,11 @@ import (
 // DefaultMaxBodyBytes is the largest request body the data API accepts.
 const DefaultMaxBodyBytes = 10 << 20
 
+// DefaultRequestTimeout is the deadline of a request that has none: a
+// request waiting for a database connection in a burst gives up after it
+// with a 503 and Retry-After.
+const DefaultRequestTimeout = 30 * time.Second
+
 // Pinger checks that the database answers.
 type Pinger interface {
 	Ping(ctx context.Context) error
@@ -47,8 +52,16 @@ type Server struct {
 	// MaxBodyBytes caps request bodies of the data API; 0 means
 	// DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// RequestTimeout is the deadline of every request; 0 means
+	// DefaultRequestTimeout.
+	RequestTimeout time.Duration
+	// PublicBudget bounds the request body bytes that the public
+	// endpoints hold at once (public_budget.go); nil means a budget of
+	// DefaultPublicBytesInFlight.
+	PublicBudget *ByteBudget
 
 	once    sync.Once
+	health  healthCheck
 	handler http.Handler
 	metrics *metrics
 }
@@ -66,10 +79,16 @@ func (s *Server) Handler() http.Handler {
 		if s.MaxBodyBytes <= 0 {
 			s.MaxBodyBytes = DefaultMaxBodyBytes
 		}
+		if s.RequestTimeout <= 0 {
+			s.RequestTimeout = DefaultRequestTimeout
+		}
+		if s.PublicBudget == nil {
+			s.PublicBudget, _ = NewByteBudget(DefaultPublicBytesInFlight) // a valid constant
+		}
 		s.metrics = newMetrics(s)
 		mux := http.NewServeMux()
 		s.routes(mux)
-		s.handler = s.observe(s.unmatchedJSON(mux))
+		s.handler = s.observe(s.withDeadline(s.publicBudget(s.unmatchedJSON(mux))))
 	})
 	return s.handler
 }
@@ -104,4 +123,17 @@ func (s *Server) handle(mux *http.ServeMux, pattern string, level access, h hand
 			s.writeError(w, r, err)
 		}
 	}))
+}
+
+// withDeadline gives every request the deadline RequestTimeout, so that
+// one waiting for a database connection in a burst gives up (503,
+// Retry-After) instead of queueing without end.
+func (s *Server) withDeadline(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), s.RequestTimeout)
+		defer cancel()
+		r2 := r.WithContext(ctx)
+		next.ServeHTTP(w, r2)
+		r.Pattern = r2.Pattern // for observe's metrics and access log
+	})
 }

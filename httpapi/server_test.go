@@ -9,7 +9,10 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -293,7 +296,53 @@ func TestHealth(t *testing.T) {
 	}
 	tb.db.PingFn = func(context.Context) error { return errors.New("database is locked") }
 	res, body = do(t, s, "GET", "/healthz", "", "")
+	wantStatus(t, res, body, 200) // the check of a moment ago still answers
+	s.Now = func() time.Time { return testNow.Add(healthFresh) }
+	res, body = do(t, s, "GET", "/healthz", "", "")
 	wantStatus(t, res, body, 503)
+}
+
+// TestHealthSharesOnePing: health checks that arrive while a database ping
+// runs wait for that ping instead of each taking a connection, so a flood
+// of /healthz (a public route) costs the database one ping at a time.
+func TestHealthSharesOnePing(t *testing.T) {
+	s, tb := setup(t)
+	var pings atomic.Int32
+	started, release := make(chan struct{}), make(chan struct{})
+	tb.db.PingFn = func(context.Context) error {
+		if pings.Add(1) == 1 {
+			close(started)
+		}
+		<-release
+		return nil
+	}
+	const n = 20
+	codes := make(chan int, n)
+	var waiting sync.WaitGroup
+	for range n {
+		waiting.Add(1)
+		go func() {
+			defer waiting.Done()
+			res, _ := do(t, s, "GET", "/healthz", "", "")
+			codes <- res.StatusCode
+		}()
+	}
+	<-started
+	// Release the ping once every request waits for it.
+	for s.health.joined() < n {
+		runtime.Gosched()
+	}
+	close(release)
+	waiting.Wait()
+	close(codes)
+	for c := range codes {
+		if c != http.StatusOK {
+			t.Errorf("status %d, want 200", c)
+		}
+	}
+	if got := pings.Load(); got != 1 {
+		t.Errorf("%d database pings for %d concurrent health checks, want 1", got, n)
+	}
 }
 
 func TestMetrics(t *testing.T) {

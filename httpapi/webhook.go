@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"io"
 	"net/http"
 
 	"github.com/outreach-dev/outreach"
@@ -13,10 +12,14 @@ const MaxWebhookBodyBytes = 8 << 20
 
 // WebhookVerifier checks the signature of a webhook request over its raw
 // body and reads its events; *sendgrid.Verifier implements it, so that
-// everything SendGrid-specific stays in package sendgrid. Verify's errors
-// are *outreach.Error with code EUNAUTHORIZED (a 401); Events' with code
-// EINVALID (a 400).
+// everything SendGrid-specific stays in package sendgrid. CheckHeader's
+// and Verify's errors are *outreach.Error with code EUNAUTHORIZED (a 401);
+// Events' with code EINVALID (a 400).
 type WebhookVerifier interface {
+	// CheckHeader checks what it can before the body is read (signature
+	// headers present and well-formed, timestamp in the window), so that
+	// a request that cannot be genuine is refused without reading it.
+	CheckHeader(header http.Header) error
 	Verify(header http.Header, body []byte) error
 	// Events classifies the body's events for the store and counts the
 	// ones of types outreach does not use.
@@ -30,7 +33,9 @@ type webhookBody struct {
 }
 
 // handleSendGridWebhook answers POST /webhooks/sendgrid: SendGrid's signed
-// event webhook. The signature is checked over the raw body; then the
+// event webhook. The signature headers are checked before the body is
+// read, which happens within the public byte budget (public_budget.go);
+// the signature is then checked over the raw body; then the
 // whole request is applied in one transaction (see
 // outreach.FeedbackStore.RecordProviderEvents) and answered 200, since
 // SendGrid retries anything else.
@@ -42,7 +47,13 @@ func (s *Server) handleSendGridWebhook(w http.ResponseWriter, r *http.Request) e
 		return writeJSON(w, http.StatusServiceUnavailable, errorBody{Error: "the event webhook is not configured: set " +
 			"OUTREACH_SENDGRID_WEBHOOK_PUBLIC_KEY to the verification key of SendGrid's signed event webhook"})
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxWebhookBodyBytes))
+	if err := f.Webhook.CheckHeader(r.Header); err != nil {
+		return err
+	}
+	if r.ContentLength > MaxWebhookBodyBytes {
+		return &http.MaxBytesError{Limit: MaxWebhookBodyBytes} // refused before reading it
+	}
+	body, err := readBody(w, r, MaxWebhookBodyBytes)
 	if err != nil {
 		return err
 	}

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"crypto/ecdsa"
 	"crypto/x509"
+	"encoding/asn1"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/big"
 	"net/http"
 	"strconv"
 	"strings"
@@ -61,9 +63,13 @@ func NewVerifier(base64Key string) (*Verifier, error) {
 	return &Verifier{PublicKey: ec}, nil
 }
 
-// Verify checks the signature headers over the raw body and the signature's
-// age. It returns ErrMissingSignature, ErrBadSignature or ErrStaleTimestamp.
-func (v *Verifier) Verify(header http.Header, body []byte) error {
+// CheckHeader checks what can be checked before the body is read: the
+// signature headers are present, the signature is base64 of the DER
+// encoding of an ECDSA signature (two integers, at most a few hundred
+// bytes) and the timestamp is within the signature window. It returns
+// ErrMissingSignature, ErrBadSignature or ErrStaleTimestamp, so that a
+// request that cannot be genuine is refused without reading its body.
+func (v *Verifier) CheckHeader(header http.Header) error {
 	sig := header.Get(eventwebhook.VerificationHTTPHeader)
 	ts := header.Get(eventwebhook.TimestampHTTPHeader)
 	if sig == "" || ts == "" {
@@ -73,8 +79,7 @@ func (v *Verifier) Verify(header http.Header, body []byte) error {
 	if err != nil {
 		return ErrBadSignature
 	}
-	ok, err := eventwebhook.VerifySignature(v.PublicKey, body, sig, ts)
-	if err != nil || !ok {
+	if der, err := base64.StdEncoding.DecodeString(sig); err != nil || !ecdsaSignatureShape(der) {
 		return ErrBadSignature
 	}
 	now := time.Now
@@ -84,6 +89,30 @@ func (v *Verifier) Verify(header http.Header, body []byte) error {
 	age := now().Sub(time.Unix(unix, 0))
 	if age > MaxSignatureAge || age < -MaxSignatureSkew {
 		return ErrStaleTimestamp
+	}
+	return nil
+}
+
+// ecdsaSignatureShape reports whether der looks like the DER encoding of an
+// ECDSA signature: a SEQUENCE of two INTEGERs, a few hundred bytes at most.
+func ecdsaSignatureShape(der []byte) bool {
+	var sig struct{ R, S *big.Int }
+	rest, err := asn1.Unmarshal(der, &sig)
+	return err == nil && len(rest) == 0 && len(der) <= 256 && sig.R.Sign() > 0 && sig.S.Sign() > 0
+}
+
+// Verify checks the signature headers (CheckHeader) and the signature over
+// the raw body. It returns ErrMissingSignature, ErrBadSignature or
+// ErrStaleTimestamp.
+func (v *Verifier) Verify(header http.Header, body []byte) error {
+	if err := v.CheckHeader(header); err != nil {
+		return err
+	}
+	sig := header.Get(eventwebhook.VerificationHTTPHeader)
+	ts := header.Get(eventwebhook.TimestampHTTPHeader)
+	ok, err := eventwebhook.VerifySignature(v.PublicKey, body, sig, ts)
+	if err != nil || !ok {
+		return ErrBadSignature
 	}
 	return nil
 }

@@ -36,6 +36,30 @@ type DB struct {
 
 	db      *sqlx.DB
 	dialect string
+	url     string // what Open was given, for OpenPool
+	shared  bool   // an OpenPool view of db's own pool (SQLite): Close leaves it open
+}
+
+// DefaultMaxConns is the default cap on a process's PostgreSQL connections
+// (OUTREACH_DB_MAX_CONNS).
+const DefaultMaxConns = 20
+
+// Connection lifetimes of a PostgreSQL pool: connections are recycled
+// now and then (so a failover, a PgBouncer restart or a server-side
+// memory creep does not live forever) and idle ones are closed after a
+// while (so a burst does not keep its connections open on the server).
+const (
+	connMaxLifetime = 30 * time.Minute
+	connMaxIdleTime = 5 * time.Minute
+)
+
+// Options configure the connection pool of OpenWith.
+type Options struct {
+	// MaxConns caps the PostgreSQL connections the pool opens; callers
+	// beyond it wait for a free connection until their context ends,
+	// instead of failing with "sorry, too many clients already". 0 means
+	// DefaultMaxConns. SQLite always uses one connection.
+	MaxConns int
 }
 
 // Open connects to url: "postgres://..." (or "postgresql://...") for
@@ -47,6 +71,14 @@ type DB struct {
 // connection so that writers serialise; a transaction must therefore not
 // query through the DB while it is open.
 func Open(ctx context.Context, url string) (*DB, error) {
+	return OpenWith(ctx, url, Options{})
+}
+
+// OpenWith is Open with pool options.
+func OpenWith(ctx context.Context, url string, opt Options) (*DB, error) {
+	if opt.MaxConns < 0 {
+		return nil, fmt.Errorf("open database: MaxConns %d must not be negative", opt.MaxConns)
+	}
 	var (
 		x   *sqlx.DB
 		err error
@@ -65,13 +97,12 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
+	db := &DB{Now: time.Now, db: x, dialect: d, url: url}
 	if d == Postgres {
-		// Keep the connections of concurrent dispatch workers alive
-		// between claims instead of reconnecting (database/sql keeps 2
-		// idle connections by default).
-		x.SetMaxIdleConns(32)
+		db.SetMaxConns(opt.MaxConns)
+		x.SetConnMaxLifetime(connMaxLifetime)
+		x.SetConnMaxIdleTime(connMaxIdleTime)
 	}
-	db := &DB{Now: time.Now, db: x, dialect: d}
 	if err := db.Ping(ctx); err != nil {
 		x.Close()
 		return nil, err
@@ -133,8 +164,52 @@ func (db *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the connection pool.
-func (db *DB) Close() error { return db.db.Close() }
+// Close closes the connection pool (not the pool OpenPool shared).
+func (db *DB) Close() error {
+	if db.shared {
+		return nil
+	}
+	return db.db.Close()
+}
+
+// SetMaxConns caps the PostgreSQL connections of db's pool at n (0 means
+// DefaultMaxConns) and keeps as many idle, so that concurrent dispatch
+// workers and requests reuse connections instead of reconnecting. It has
+// no effect on SQLite, which uses one connection.
+func (db *DB) SetMaxConns(n int) {
+	if db.dialect != Postgres {
+		return
+	}
+	if n <= 0 {
+		n = DefaultMaxConns
+	}
+	db.db.SetMaxOpenConns(n)
+	db.db.SetMaxIdleConns(n)
+}
+
+// OpenPool opens a second pool of at most maxConns connections to db's
+// PostgreSQL database, with db's clock, so that two kinds of work (serve's
+// API requests and its background work) cannot take each other's
+// connections. On SQLite, whose single connection cannot be split, it
+// returns a view of db's own pool, which its Close leaves open.
+func (db *DB) OpenPool(ctx context.Context, maxConns int) (*DB, error) {
+	if db.dialect != Postgres {
+		return &DB{Now: db.Now, db: db.db, dialect: db.dialect, url: db.url, shared: true}, nil
+	}
+	if maxConns <= 0 {
+		return nil, fmt.Errorf("open pool: maxConns %d must be at least 1", maxConns)
+	}
+	p, err := OpenWith(ctx, db.url, Options{MaxConns: maxConns})
+	if err != nil {
+		return nil, err
+	}
+	p.Now = func() time.Time { return db.Now() } // follows db's clock
+	return p, nil
+}
+
+// PoolStats returns the statistics of db's connection pool (open, in use,
+// waits), for metrics and tests.
+func (db *DB) PoolStats() sql.DBStats { return db.db.Stats() }
 
 func (db *DB) migrationsFS() (fs.FS, goose.Dialect) {
 	if db.dialect == Postgres {

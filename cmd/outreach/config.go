@@ -10,7 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/outreach-dev/outreach/httpapi"
 	"github.com/outreach-dev/outreach/scheduler"
+	"github.com/outreach-dev/outreach/store"
 )
 
 // Config is the configuration of every command, read from OUTREACH_*
@@ -34,6 +36,8 @@ type Config struct {
 	SendGrace                time.Duration // OUTREACH_SEND_GRACE
 	SendLease                time.Duration // OUTREACH_SEND_LEASE: silent heartbeat after which a sending process counts as gone
 	UnsubscribeMailto        string        // OUTREACH_UNSUBSCRIBE_MAILTO: List-Unsubscribe mailto address, "" = unsubscribe@ the From domain
+	DBMaxConns               int           // OUTREACH_DB_MAX_CONNS: PostgreSQL connections per process
+	PublicBytesInFlight      int64         // OUTREACH_PUBLIC_BYTES_IN_FLIGHT: request body bytes the public endpoints hold at once
 }
 
 // DefaultConfig returns the defaults of the PRODUCT.md table.
@@ -50,6 +54,9 @@ func DefaultConfig() Config {
 		SendRate:       100,
 		SendGrace:      15 * time.Minute,
 		SendLease:      30 * time.Second,
+
+		DBMaxConns:          store.DefaultMaxConns,
+		PublicBytesInFlight: httpapi.DefaultPublicBytesInFlight,
 	}
 }
 
@@ -95,6 +102,9 @@ func (c *Config) LoadEnv(getenv func(string) string) error {
 			return fmt.Errorf("OUTREACH_SEND_GRACE: %q is not a duration (e.g. 15m)", v)
 		}
 		c.SendGrace = d
+	}
+	if err := c.loadLimits(getenv); err != nil {
+		return err
 	}
 	if v := strings.TrimSpace(getenv("OUTREACH_SEND_LEASE")); v != "" {
 		d, err := time.ParseDuration(v)
@@ -171,6 +181,9 @@ func (c Config) validateRest() error {
 		if p, err := mail.ParseAddress(a); err != nil || p.Name != "" {
 			return fmt.Errorf("OUTREACH_UNSUBSCRIBE_MAILTO: %q is not a bare email address (e.g. unsubscribe@acme.com)", a)
 		}
+	}
+	if err := c.validateLimits(); err != nil {
+		return err
 	}
 	if c.SendLease < time.Second {
 		return fmt.Errorf("OUTREACH_SEND_LEASE: must be at least 1s (default 30s): the heartbeat runs every third of it")

@@ -277,7 +277,7 @@ func (m *Main) openRaw(ctx context.Context) (*store.DB, error) {
 	if m.db != nil {
 		return m.db, nil
 	}
-	db, err := store.Open(ctx, m.Config.DatabaseURL)
+	db, err := store.OpenWith(ctx, m.Config.DatabaseURL, store.Options{MaxConns: m.Config.DBMaxConns})
 	if err != nil {
 		return nil, err
 	}

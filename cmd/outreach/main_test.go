@@ -250,6 +250,11 @@ func TestConfig(t *testing.T) {
 		{map[string]string{"OUTREACH_MAIL_FROM": "nobody"}, "OUTREACH_MAIL_FROM"},
 		{map[string]string{"OUTREACH_UNSUBSCRIBE_MAILTO": "Unsub <u@acme.example>"}, "OUTREACH_UNSUBSCRIBE_MAILTO"},
 		{map[string]string{"OUTREACH_UNSUBSCRIBE_MAILTO": "nowhere"}, "OUTREACH_UNSUBSCRIBE_MAILTO"},
+		{map[string]string{"OUTREACH_DB_MAX_CONNS": "lots"}, "OUTREACH_DB_MAX_CONNS"},
+		{map[string]string{"OUTREACH_DB_MAX_CONNS": "3"}, "OUTREACH_DB_MAX_CONNS"},
+		{map[string]string{"OUTREACH_DB_MAX_CONNS": "-1"}, "OUTREACH_DB_MAX_CONNS"},
+		{map[string]string{"OUTREACH_PUBLIC_BYTES_IN_FLIGHT": "64MB"}, "OUTREACH_PUBLIC_BYTES_IN_FLIGHT"},
+		{map[string]string{"OUTREACH_PUBLIC_BYTES_IN_FLIGHT": "1000"}, "OUTREACH_PUBLIC_BYTES_IN_FLIGHT"},
 	}
 	for _, tc := range cases {
 		c := DefaultConfig()
@@ -268,11 +273,19 @@ func TestConfig(t *testing.T) {
 	if c.DatabaseURL != "sqlite:outreach.db" || c.HTTPAddr != "127.0.0.1:8080" {
 		t.Errorf("defaults = %+v", c)
 	}
+	if c.DBMaxConns != 20 || c.PublicBytesInFlight != 32<<20 {
+		t.Errorf("defaults: DBMaxConns %d, PublicBytesInFlight %d; want 20 and 32 MiB", c.DBMaxConns, c.PublicBytesInFlight)
+	}
 	c.LoadEnv(func(k string) string {
-		return map[string]string{"OUTREACH_SECRET": "0123456789abcdef, fedcba9876543210", "OUTREACH_SEND_GRACE": "5m"}[k]
+		return map[string]string{"OUTREACH_SECRET": "0123456789abcdef, fedcba9876543210", "OUTREACH_SEND_GRACE": "5m",
+			"OUTREACH_DB_MAX_CONNS": "4", "OUTREACH_PUBLIC_BYTES_IN_FLIGHT": "96MiB"}[k]
 	})
-	if len(c.Secrets) != 2 || c.Secrets[1] != "fedcba9876543210" || c.SendGrace != 5*time.Minute {
+	if len(c.Secrets) != 2 || c.Secrets[1] != "fedcba9876543210" || c.SendGrace != 5*time.Minute ||
+		c.DBMaxConns != 4 || c.PublicBytesInFlight != 96<<20 {
 		t.Errorf("loaded = %+v", c)
+	}
+	if err := c.Validate(); err != nil {
+		t.Errorf("loaded: %v", err)
 	}
 }
 

@@ -67,13 +67,30 @@ func (m *Main) serveOn(ctx context.Context, db *store.DB, ln net.Listener) error
 	// The public pages and the NPS report tell CSAT from NPS surveys by
 	// the active pack's templates.
 	w.feedback.Pack = func() *outreach.Pack { return plan.Active().Pack }
+	// Requests get their own share of OUTREACH_DB_MAX_CONNS (limits.go);
+	// /healthz pings through the background share, which they cannot take.
+	apiDB, err := m.splitPool(ctx, db)
+	if err != nil {
+		return err
+	}
+	defer apiDB.Close()
+	w.feedback.Store = apiDB
+	inFlight := m.Config.PublicBytesInFlight
+	if inFlight <= 0 {
+		inFlight = httpapi.DefaultPublicBytesInFlight // a Main built without DefaultConfig
+	}
+	budget, err := httpapi.NewByteBudget(inFlight)
+	if err != nil {
+		return fmt.Errorf("OUTREACH_PUBLIC_BYTES_IN_FLIGHT: %w", err)
+	}
 	api := &httpapi.Server{
-		Ingest: db, Contacts: db, Tokens: db, DB: db,
-		Logger:     m.Logger,
-		AdminToken: m.Config.APIToken,
-		Now:        m.Now,
-		Feedback:   w.feedback,
-		Pause:      &httpapi.Pause{Store: db, Links: w.signer},
+		Ingest: apiDB, Contacts: apiDB, Tokens: apiDB, DB: db,
+		Logger:       m.Logger,
+		AdminToken:   m.Config.APIToken,
+		Now:          m.Now,
+		Feedback:     w.feedback,
+		Pause:        &httpapi.Pause{Store: apiDB, Links: w.signer},
+		PublicBudget: budget,
 	}
 	stopDispatch, err := m.startDispatch(ctx, db, w, plan.Active, api.CountSend)
 	if err != nil {
