@@ -107,7 +107,7 @@ func ParseURL(raw string) (Endpoint, error) {
 		if e.ImplicitTLS {
 			return bad("%q: tls=none contradicts smtps://", shown)
 		}
-		if !loopback(e.Host) {
+		if !Loopback(e.Host) {
 			return bad("%q: tls=none is only allowed for a loopback host (127.0.0.1, ::1, localhost): mail and the password would cross the network in clear text", shown)
 		}
 		e.NoTLS = true
@@ -115,8 +115,9 @@ func ParseURL(raw string) (Endpoint, error) {
 	return e, nil
 }
 
-// loopback reports whether host is on this machine.
-func loopback(host string) bool {
+// Loopback reports whether host is on this machine (localhost or a
+// loopback IP): the only hosts tls=none may name.
+func Loopback(host string) bool {
 	if strings.EqualFold(host, "localhost") {
 		return true
 	}
@@ -145,9 +146,12 @@ type Config struct {
 	// TLSConfig is cloned for the server's connections; nil uses the
 	// system's roots. ServerName is set to the URL's host.
 	TLSConfig *tls.Config
-	// Now is the clock of the rate limiter and of Date headers; default
-	// time.Now.
+	// Now is the clock of the rate limiter; default time.Now.
 	Now func() time.Time
+	// Date is the clock of the Date header; default Now. A simulation
+	// dates its emails at the simulated instant while the rate limiter
+	// keeps real time.
+	Date func() time.Time
 }
 
 // withDefaults returns c with its zero fields set.
@@ -166,6 +170,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.Date == nil {
+		c.Date = c.Now
 	}
 	return c
 }

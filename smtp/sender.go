@@ -148,7 +148,7 @@ func (s *Sender) Close() error {
 //     timeout, the connection closed): Retryable and Unanswered — the
 //     server may have queued it, so it is not sent again at once.
 func (s *Sender) Send(ctx context.Context, m *outreach.Message) (outreach.SendResult, error) {
-	raw, err := mimemail.Build(m, mimemail.Options{Date: s.cfg.Now(), PostalAddress: s.cfg.PostalAddress})
+	raw, err := mimemail.Build(m, mimemail.Options{Date: s.cfg.Date(), PostalAddress: s.cfg.PostalAddress})
 	if err != nil {
 		return outreach.SendResult{}, err
 	}

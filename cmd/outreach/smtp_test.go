@@ -172,3 +172,29 @@ func TestServeSendsThroughSMTP(t *testing.T) {
 		t.Errorf("parts %v, want text/plain then text/html", types)
 	}
 }
+
+// TestDemoSendsToALocalSMTPServer: with OUTREACH_SMTP_URL on loopback the
+// demo's emails go to that server instead of .eml files; a server on
+// another machine, or none listening, is refused before anything runs.
+func TestDemoSendsToALocalSMTPServer(t *testing.T) {
+	srv := smtptest.Start(t, smtptest.Options{})
+	dir := t.TempDir()
+	env := map[string]string{"OUTREACH_SMTP_URL": srv.URL("", ""), "OUTREACH_SEND_RATE": "100000"}
+	r := run(t, env, "demo", "--accounts", "10", "--days", "21", "--seed", "3", "--dir", dir, "--no-serve")
+	if r.err != nil {
+		t.Fatal(r.err, r.stderr)
+	}
+	if srv.Accepted() == 0 || !strings.Contains(r.stdout, plural(srv.Accepted(), "email")+" (") ||
+		!strings.Contains(r.stdout, "sent to the SMTP server "+srv.Addr()) {
+		t.Errorf("the server accepted %d emails; the demo said:\n%s", srv.Accepted(), r.stdout)
+	}
+	if files, _ := filepath.Glob(filepath.Join(dir, "outbox", "*.eml")); len(files) != 0 {
+		t.Errorf("%d .eml files written although mail went over SMTP", len(files))
+	}
+	for _, url := range []string{"smtp://u:p@mail.example.com:587", "smtp://127.0.0.1:1?tls=none"} {
+		r = run(t, map[string]string{"OUTREACH_SMTP_URL": url}, "demo", "--accounts", "2", "--days", "2", "--dir", t.TempDir(), "--no-serve")
+		if r.err == nil || !strings.HasPrefix(r.err.Error(), "OUTREACH_SMTP_URL: ") {
+			t.Errorf("demo with %s: %v; want a refusal naming OUTREACH_SMTP_URL", url, r.err)
+		}
+	}
+}
