@@ -20,7 +20,7 @@ import (
 	"github.com/outreach-dev/outreach/store"
 )
 
-// BenchmarkDispatchSMTP dispatches OUTREACH_BENCH_DELIVERIES (default
+// BenchmarkSMTP dispatches OUTREACH_BENCH_DELIVERIES (default
 // 100,000) due deliveries on PostgreSQL through the real SMTP sender (a
 // pool of 16 connections, the rate limiter in the path) to an in-process
 // go-smtp sink, with the default pack's caps on, and measures in the same
@@ -30,8 +30,8 @@ import (
 // prebuilt message per row over those connections and marks them sent.
 // Run it once:
 //
-//	go test ./dispatch -run '^$' -bench DispatchSMTP -benchtime 1x
-func BenchmarkDispatchSMTP(b *testing.B) {
+//	go test ./dispatch -run '^$' -bench SMTP -benchtime 1x
+func BenchmarkSMTP(b *testing.B) {
 	n := 100_000
 	if v := os.Getenv("OUTREACH_BENCH_DELIVERIES"); v != "" {
 		n, _ = strconv.Atoi(v)
