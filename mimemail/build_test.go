@@ -121,18 +121,20 @@ func TestBuildTransactionalHasTagsButNoListUnsubscribe(t *testing.T) {
 	}
 }
 
-// TestTypedNamesCannotAddHeaders: a name or subject with line breaks stays
-// one header.
+// TestTypedNamesCannotAddHeaders: a name, subject, link or tag with line
+// breaks stays one header.
 func TestTypedNamesCannotAddHeaders(t *testing.T) {
 	m := survey()
 	m.ToName = "Eve\r\nBcc: victim@example.com"
 	m.Subject = "Hi\nX-Injected: yes"
+	m.UnsubscribeURL = "https://x.example/u/tok\r\nX-Forged: yes"
+	m.Campaign = "nps\r\nX-Campaign-Forged: yes"
 	raw, err := mimemail.Build(m, mimemail.Options{Date: date})
 	if err != nil {
 		t.Fatal(err)
 	}
 	p := parse(t, raw)
-	if p.header.Get("Bcc") != "" || p.header.Get("X-Injected") != "" {
+	if p.header.Get("Bcc") != "" || p.header.Get("X-Injected") != "" || p.header.Get("X-Forged") != "" || p.header.Get("X-Campaign-Forged") != "" {
 		t.Errorf("a typed line break added a header: %v", p.header)
 	}
 }
