@@ -50,10 +50,11 @@ func Build(m *outreach.Message, o Options) ([]byte, error) {
 	if err := Check(m); err != nil {
 		return nil, err
 	}
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
+	// One buffer: the header first (the writer's boundary is known before
+	// it writes anything), then the parts.
 	var head bytes.Buffer
-	head.Grow(1024)
+	head.Grow(1024 + 2*len(m.Text) + 2*len(m.HTML))
+	mw := multipart.NewWriter(&head)
 	field := func(k, v string) {
 		if v != "" {
 			head.WriteString(k)
@@ -93,7 +94,7 @@ func Build(m *outreach.Message, o Options) ([]byte, error) {
 	if err := mw.Close(); err != nil {
 		return nil, fmt.Errorf("build message: %w", err)
 	}
-	return append(head.Bytes(), body.Bytes()...), nil
+	return head.Bytes(), nil
 }
 
 // writePart writes one quoted-printable UTF-8 part.
