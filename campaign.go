@@ -27,6 +27,10 @@ type Policy struct {
 	// ExemptCategories skip quiet hours, business days and caps, but still
 	// count toward the caps of other mail.
 	ExemptCategories []string
+
+	// Identity is the pack-wide from / reply_to (see ResolveSender);
+	// campaigns may override it.
+	Identity Identity
 }
 
 // QuietHours is a local-time window [Start, End) in which nothing is sent.
@@ -101,6 +105,13 @@ type Campaign struct {
 	TTL      time.Duration // a delivery not sent by due+TTL is dropped
 	Cooldown time.Duration // per campaign and contact, applied when planning
 	Dedupe   string        // event property that is the occurrence key
+	Identity Identity      // from / reply_to; "" fields inherit the policy's
+}
+
+// Sender returns the From and Reply-To of this campaign's email under
+// policy p (see ResolveSender).
+func (c *Campaign) Sender(p *Policy, def, owner Mailbox) (Mailbox, *Mailbox) {
+	return ResolveSender([]Identity{c.Identity, p.Identity}, def, owner)
 }
 
 // Pack is a parsed, valid campaign pack.

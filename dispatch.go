@@ -54,11 +54,14 @@ type DispatchOutcome struct {
 // ReservedDelivery is a delivery in sending state claimed by this process,
 // with what rendering needs.
 type ReservedDelivery struct {
-	Delivery        Delivery
-	Contact         Contact
-	Account         Account
-	ExpiresAt       time.Time
-	Attempts        int            // HTTP requests made so far
+	Delivery  Delivery
+	Contact   Contact
+	Account   Account
+	ExpiresAt time.Time
+	Attempts  int // HTTP requests made so far
+	// OwnerName is the name of the account's owner (Account.OwnerEmail)
+	// in the team data; "" when the owner is not a team member.
+	OwnerName       string
 	EventProperties map[string]any // of deliveries.event_id; nil when none
 }
 

@@ -15,9 +15,13 @@ type Message struct {
 	ToName     string
 	From       string
 	FromName   string
-	Subject    string
-	Text       string // text part (sent before HTML)
-	HTML       string
+	// ReplyTo and ReplyToName fill Reply-To; "" = none (replies go to
+	// From). See SenderIdentity.
+	ReplyTo     string
+	ReplyToName string
+	Subject     string
+	Text        string // text part (sent before HTML)
+	HTML        string
 	// UnsubscribeURL and UnsubscribeMailto fill List-Unsubscribe on every
 	// non-transactional message (with RFC 8058 one-click).
 	UnsubscribeURL    string

@@ -14,7 +14,7 @@ import (
 // Keys allowed in each mapping of campaigns.yaml.
 var (
 	rootKeys     = []string{"policy", "campaigns"}
-	campaignKeys = []string{"key", "name", "category", "priority", "trigger", "filter", "template", "ttl", "cooldown", "dedupe"}
+	campaignKeys = append([]string{"key", "name", "category", "priority", "trigger", "filter", "template", "ttl", "cooldown", "dedupe"}, identityKeys...)
 	triggerKeys  = []string{"event", "delay", "where", "schedule", "audience"}
 	audienceKeys = []string{"renewal_within", "inactive_for", "anniversary"}
 	filterKeys   = []string{"roles", "plans", "locales"}
@@ -120,6 +120,7 @@ func (w *walker) parseCampaign(n, entry ast.Node, index int) (parsedCampaign, as
 	ttl, _, _ := w.duration(f, "ttl", what, true)
 	c.TTL = outreach.TTLOrDefault(ttl)
 	c.Cooldown, _, _ = w.duration(f, "cooldown", what, true)
+	c.Identity = w.identity(f, what)
 	dedupe, dedupeNode, _ := w.str(f, "dedupe", what)
 	c.Dedupe = strings.TrimSpace(dedupe)
 	if dedupeNode != nil && c.Dedupe == "" {

@@ -159,11 +159,11 @@ campaigns:
     colour: blue
 `,
 		want: []string{
-			`pack/campaigns.yaml:2:3: policy: unknown key "timezon"; allowed: timezone, contact, surveys, account, quiet_hours, business_days, exempt_categories`,
+			`pack/campaigns.yaml:2:3: policy: unknown key "timezon"; allowed: timezone, contact, surveys, account, quiet_hours, business_days, exempt_categories, from, reply_to`,
 			`pack/campaigns.yaml:3:26: policy.contact.max_per_day: must be a whole number, not a string`,
 			`pack/campaigns.yaml:7:15: campaign "a" priority: must be a whole number, not a string`,
 			`pack/campaigns.yaml:8:25: campaign "a" trigger: unknown key "delai"; allowed: event, delay, where, schedule, audience`,
-			`pack/campaigns.yaml:10:5: campaign "a": unknown key "colour"; allowed: key, name, category, priority, trigger, filter, template, ttl, cooldown, dedupe`,
+			`pack/campaigns.yaml:10:5: campaign "a": unknown key "colour"; allowed: key, name, category, priority, trigger, filter, template, ttl, cooldown, dedupe, from, reply_to`,
 		},
 	},
 	{

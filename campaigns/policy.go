@@ -13,7 +13,7 @@ import (
 
 // Keys allowed in each section of the policy.
 var (
-	policyKeys      = []string{"timezone", "contact", "surveys", "account", "quiet_hours", "business_days", "exempt_categories"}
+	policyKeys      = append([]string{"timezone", "contact", "surveys", "account", "quiet_hours", "business_days", "exempt_categories"}, identityKeys...)
 	contactKeys     = []string{"max_per_day", "max_per_week", "min_gap"}
 	surveysKeys     = []string{"cooldown"}
 	accountKeys     = []string{"max_surveys_per_week"}
@@ -38,6 +38,7 @@ func (w *walker) parsePolicy(n ast.Node) outreach.Policy {
 			p.Timezone = tz
 		}
 	}
+	p.Identity = w.identity(f, "policy")
 	if fl, ok := f.get("contact"); ok {
 		if c, ok := w.mapping(fl.value, "policy.contact", contactKeys); ok {
 			p.MaxPerDay = w.limit(c, "max_per_day", "policy.contact")

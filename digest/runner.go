@@ -252,13 +252,20 @@ func (r *Runner) send(ctx context.Context, rec outreach.DigestRecord, name strin
 }
 
 // Message returns the email of a stored digest, tagged with its MessageID
-// (see MessageID) and campaign "digest".
+// (see MessageID) and campaign "digest". It comes from the policy's from
+// and reply_to when they are addresses, else from OUTREACH_MAIL_FROM with
+// no Reply-To: "owner" is skipped, the digest going to the owner.
 func (r *Runner) Message(rec outreach.DigestRecord, toName string) (*outreach.Message, error) {
-	from, err := mail.ParseAddress(r.From)
+	def, err := mail.ParseAddress(r.From)
 	if err != nil {
 		return nil, outreach.Errorf(outreach.EINVALID, "OUTREACH_MAIL_FROM: %q is not an email address", r.From)
 	}
-	return &outreach.Message{
+	var layers []outreach.Identity
+	if p := r.pack(); p != nil {
+		layers = append(layers, p.Policy.Identity)
+	}
+	from, replyTo := outreach.ResolveSender(layers, outreach.Mailbox{Name: def.Name, Address: def.Address}, outreach.Mailbox{})
+	m := &outreach.Message{
 		DeliveryID: MessageID(rec.OwnerEmail, rec.PeriodEnd),
 		Campaign:   Campaign,
 		Category:   Category,
@@ -269,7 +276,11 @@ func (r *Runner) Message(rec outreach.DigestRecord, toName string) (*outreach.Me
 		Subject:    rec.Subject,
 		Text:       rec.Text,
 		HTML:       rec.HTML,
-	}, nil
+	}
+	if replyTo != nil {
+		m.ReplyTo, m.ReplyToName = replyTo.Address, replyTo.Name
+	}
+	return m, nil
 }
 
 // MessageID is the id a digest email is tagged with (in place of a

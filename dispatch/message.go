@@ -19,8 +19,10 @@ import (
 var errCampaignGone = errors.New("campaign removed from the active pack before sending")
 
 // message renders a reserved delivery into the email to send at now: the
-// active pack's template in the contact's locale, survey links for
-// surveys, and the unsubscribe link and mailto on non-transactional mail.
+// sender identity of the campaign and policy (From, Reply-To; owner = the
+// account's owner), the active pack's template in the contact's locale,
+// survey links for surveys, and the unsubscribe link and mailto on
+// non-transactional mail.
 func (d *Dispatcher) message(l *campaigns.Loaded, rd *outreach.ReservedDelivery, now time.Time) (*outreach.Message, error) {
 	cfg := d.cfg()
 	del := &rd.Delivery
@@ -43,9 +45,14 @@ func (d *Dispatcher) message(l *campaigns.Loaded, rd *outreach.ReservedDelivery,
 		Location:      d.zones.Recipient(rd.Contact.Timezone, rd.Account.Timezone, l.Pack.Policy.Timezone).Loc,
 	}
 	base := strings.TrimRight(cfg.PublicURL, "/")
+	from, replyTo := c.Sender(&l.Pack.Policy, outreach.Mailbox{Name: cfg.FromName, Address: cfg.From},
+		outreach.Mailbox{Name: rd.OwnerName, Address: rd.Account.OwnerEmail})
 	m := &outreach.Message{
 		DeliveryID: del.ID, Campaign: del.Campaign, Category: del.Category,
-		To: rd.Contact.Email, ToName: rd.Contact.Name, From: cfg.From, FromName: cfg.FromName,
+		To: rd.Contact.Email, ToName: rd.Contact.Name, From: from.Address, FromName: from.Name,
+	}
+	if replyTo != nil {
+		m.ReplyTo, m.ReplyToName = replyTo.Address, replyTo.Name
 	}
 	if del.Category != outreach.CategoryTransactional {
 		tok := d.Signer.Sign(links.KindUnsubscribe, rd.Contact.Email, time.Time{})

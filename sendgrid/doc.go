@@ -18,7 +18,7 @@
 // delivery left in `sending` by a crashed process is settled), categories
 // campaign key and category, text/plain before text/html, the postal address
 // (appended when the rendered body lacks it) and, on non-transactional mail,
-// List-Unsubscribe with RFC 8058 one-click. A token Bucket shared by all
+// List-Unsubscribe with RFC 8058 one-click. A token bucket (internal/ratelimit) shared by all
 // goroutines caps requests per second (OUTREACH_SEND_RATE); retrying is left
 // to the caller because only it knows the delivery's ttl.
 //

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"html"
 	"net/http"
 	"net/http/httptrace"
 	"strings"
@@ -19,6 +18,7 @@ import (
 	"github.com/sendgrid/sendgrid-go/helpers/mail"
 
 	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/internal/ratelimit"
 )
 
 // MailSendPath is the v3 Mail Send endpoint.
@@ -34,7 +34,7 @@ const CustomArgDeliveryID = "delivery_id"
 type Sender struct {
 	cfg    Config
 	client rest.Client
-	bucket *Bucket
+	bucket *ratelimit.Bucket
 }
 
 var _ outreach.Sender = (*Sender)(nil)
@@ -46,7 +46,7 @@ func NewSender(c Config) (*Sender, error) {
 	}
 	c = c.withDefaults()
 	burst := 1 // pace requests evenly: never more than RatePerSecond in any second
-	bucket, err := NewBucket(c.RatePerSecond, burst, c.Now, nil)
+	bucket, err := ratelimit.NewBucket(c.RatePerSecond, burst, c.Now, nil)
 	if err != nil {
 		return nil, fmt.Errorf("sendgrid: RatePerSecond: %w", err)
 	}
@@ -140,7 +140,9 @@ func errorMessage(code int, body string) string {
 // Body returns the JSON Mail Send request for m: one personalization to
 // m.To with custom_args {"delivery_id": m.DeliveryID}; categories campaign
 // key and category; text/plain before text/html, each ending with the
-// postal address if the template left it out; and List-Unsubscribe with
+// postal address if the template left it out; Reply-To when m has one;
+// the headers every sender sets (Message-ID from the delivery id,
+// X-Outreach-Delivery-ID, X-Outreach-Campaign); and List-Unsubscribe with
 // RFC 8058 one-click on non-transactional mail. A message that cannot be
 // sent gets a non-retryable *outreach.SendError.
 func (s *Sender) Body(m *outreach.Message) ([]byte, error) {
@@ -149,20 +151,27 @@ func (s *Sender) Body(m *outreach.Message) ([]byte, error) {
 	}
 	v3 := mail.NewV3Mail()
 	v3.SetFrom(mail.NewEmail(m.FromName, m.From))
+	if m.ReplyTo != "" {
+		v3.SetReplyTo(mail.NewEmail(m.ReplyToName, m.ReplyTo))
+	}
 	v3.Subject = m.Subject
 	p := mail.NewPersonalization()
 	p.AddTos(mail.NewEmail(m.ToName, m.To))
 	p.SetCustomArg(CustomArgDeliveryID, m.DeliveryID)
 	v3.AddPersonalizations(p)
 	if m.Text != "" {
-		v3.AddContent(mail.NewContent("text/plain", TextWithFooter(m.Text, s.cfg.PostalAddress)))
+		v3.AddContent(mail.NewContent("text/plain", outreach.TextWithFooter(m.Text, s.cfg.PostalAddress)))
 	}
 	if m.HTML != "" {
-		v3.AddContent(mail.NewContent("text/html", HTMLWithFooter(m.HTML, s.cfg.PostalAddress)))
+		v3.AddContent(mail.NewContent("text/html", outreach.HTMLWithFooter(m.HTML, s.cfg.PostalAddress)))
 	}
 	v3.AddCategories(Categories(m)...)
-	for k, v := range UnsubscribeHeaders(m) {
-		v3.SetHeader(k, v)
+	v3.SetHeader("Message-ID", outreach.MessageID(m.DeliveryID, m.From))
+	v3.SetHeader(outreach.HeaderDeliveryID, m.DeliveryID)
+	v3.SetHeader(outreach.HeaderCampaign, m.Campaign)
+	if list, ok := m.ListUnsubscribe(); ok {
+		v3.SetHeader(outreach.HeaderListUnsubscribe, list)
+		v3.SetHeader(outreach.HeaderListUnsubscribePost, outreach.ListUnsubscribeOneClick)
 	}
 	return encodeBody(v3)
 }
@@ -227,60 +236,6 @@ func Categories(m *outreach.Message) []string {
 		}
 	}
 	return out
-}
-
-// UnsubscribeHeaders returns List-Unsubscribe (https URL, then mailto) and
-// List-Unsubscribe-Post (RFC 8058 one-click) for non-transactional m, and
-// nil for transactional mail or when m has no unsubscribe URL.
-func UnsubscribeHeaders(m *outreach.Message) map[string]string {
-	if m.Transactional() || m.UnsubscribeURL == "" {
-		return nil
-	}
-	list := "<" + m.UnsubscribeURL + ">"
-	if to := m.UnsubscribeMailto; to != "" {
-		if !strings.HasPrefix(strings.ToLower(to), "mailto:") {
-			to = "mailto:" + to
-		}
-		list += ", <" + to + ">"
-	}
-	return map[string]string{
-		"List-Unsubscribe":      list,
-		"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-	}
-}
-
-// TextWithFooter returns text, with the postal address appended when the
-// text does not already contain it.
-func TextWithFooter(text, address string) string {
-	address = strings.TrimSpace(address)
-	if address == "" || strings.Contains(text, address) {
-		return text
-	}
-	return strings.TrimRight(text, "\r\n") + "\n\n--\n" + address + "\n"
-}
-
-// HTMLWithFooter returns doc, with the postal address added as a footer
-// paragraph (before </body> when there is one) when the HTML contains the
-// address neither as is nor escaped nor with <br> line breaks.
-func HTMLWithFooter(doc, address string) string {
-	address = strings.TrimSpace(address)
-	if address == "" {
-		return doc
-	}
-	lines := strings.Split(address, "\n")
-	for i, l := range lines {
-		lines[i] = html.EscapeString(strings.TrimSpace(l))
-	}
-	for _, form := range []string{address, html.EscapeString(address), strings.Join(lines, "<br>"), strings.Join(lines, "<br/>"), strings.Join(lines, "<br />")} {
-		if strings.Contains(doc, form) {
-			return doc
-		}
-	}
-	footer := `<p class="postal-address" style="color:#666;font-size:12px">` + strings.Join(lines, "<br>") + "</p>"
-	if i := strings.LastIndex(strings.ToLower(doc), "</body>"); i >= 0 {
-		return doc[:i] + footer + doc[i:]
-	}
-	return doc + footer
 }
 
 // IsRetryable reports whether err is a *outreach.SendError that may be

@@ -38,6 +38,7 @@ func survey() *outreach.Message {
 	return &outreach.Message{
 		DeliveryID: "7d4a3c1e-0d1f-5b7e-9a4e-2f1c7b9d8e01", Campaign: "nps-onboarding", Category: outreach.CategorySurvey,
 		To: "jane@customer.example", ToName: "Jane Doe", From: "team@vendor.example", FromName: "Vendor",
+		ReplyTo: "maria@vendor.example", ReplyToName: "Maria Silva",
 		Subject: "Как мы работаем?", Text: "Rate us: https://x.example/s/t?score=9\n",
 		HTML:           "<html><body><p>Rate us</p></body></html>",
 		UnsubscribeURL: "https://x.example/u/tok", UnsubscribeMailto: "unsubscribe+tok@vendor.example",
@@ -69,6 +70,18 @@ func TestSendSurvey(t *testing.T) {
 	}
 	if got := m.Headers["List-Unsubscribe-Post"]; got != "List-Unsubscribe=One-Click" {
 		t.Errorf("List-Unsubscribe-Post %q", got)
+	}
+	for k, want := range map[string]string{
+		"Message-ID":              "<7d4a3c1e-0d1f-5b7e-9a4e-2f1c7b9d8e01@vendor.example>",
+		outreach.HeaderDeliveryID: "7d4a3c1e-0d1f-5b7e-9a4e-2f1c7b9d8e01",
+		outreach.HeaderCampaign:   "nps-onboarding",
+	} {
+		if got := m.Headers[k]; got != want {
+			t.Errorf("header %s = %q, want %q", k, got, want)
+		}
+	}
+	if m.ReplyTo != "maria@vendor.example" {
+		t.Errorf("reply_to %q, want the owner's address", m.ReplyTo)
 	}
 	if len(m.Contents) != 2 || m.Contents[0].Type != "text/plain" || m.Contents[1].Type != "text/html" {
 		t.Fatalf("contents %+v, want text/plain then text/html", m.Contents)
@@ -107,8 +120,14 @@ func TestSendTransactionalHasNoUnsubscribeHeaders(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := fake.Messages()[0]
-	if len(got.Headers) != 0 {
-		t.Errorf("transactional mail has headers %v", got.Headers)
+	if _, ok := got.Headers["List-Unsubscribe"]; ok {
+		t.Errorf("transactional mail has List-Unsubscribe: %v", got.Headers)
+	}
+	if _, ok := got.Headers["List-Unsubscribe-Post"]; ok {
+		t.Errorf("transactional mail has List-Unsubscribe-Post: %v", got.Headers)
+	}
+	if got.Headers[outreach.HeaderDeliveryID] != m.DeliveryID || got.Headers[outreach.HeaderCampaign] != "renewal-reminder" {
+		t.Errorf("transactional mail lacks the outreach tags: %v", got.Headers)
 	}
 	if strings.Join(got.Categories, ",") != "renewal-reminder,transactional" {
 		t.Errorf("categories %v", got.Categories)

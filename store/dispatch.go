@@ -53,11 +53,18 @@ type claimRow struct {
 	AccStarted  sql.NullInt64  `db:"acc_started_at"`
 	AccRenewal  string         `db:"acc_renewal_date"`
 	AccPaused   sql.NullInt64  `db:"acc_paused_until"`
+	AccOwner    string         `db:"acc_owner_email"`
+	OwnerName   string         `db:"acc_owner_name"` // the owner's name in the team data, "" when unknown
 }
 
 const contactCols = `c.id, c.account_id, c.external_id, c.email, c.name, c.role, c.locale, c.timezone,
 	a.external_id AS acc_external_id, a.name AS acc_name, a.plan AS acc_plan, a.timezone AS acc_timezone,
-	a.started_at AS acc_started_at, a.renewal_date AS acc_renewal_date, a.paused_until AS acc_paused_until`
+	a.started_at AS acc_started_at, a.renewal_date AS acc_renewal_date, a.paused_until AS acc_paused_until,
+	a.owner_email AS acc_owner_email, COALESCE(t.name, '') AS acc_owner_name`
+
+// ownerJoin adds the account owner's team member (for contactCols): the
+// sender identity shows the owner's name and replies reach their address.
+const ownerJoin = ` LEFT JOIN team_members t ON t.email = a.owner_email`
 
 func (r *claimRow) contact() outreach.Contact {
 	return outreach.Contact{ID: r.ID, ExternalID: r.ExternalID.String, AccountID: r.AccountID,
@@ -65,7 +72,7 @@ func (r *claimRow) contact() outreach.Contact {
 }
 
 func (r *claimRow) account() outreach.Account {
-	return outreach.Account{ID: r.AccountID, ExternalID: r.AccExtID, Name: r.AccName, Plan: r.AccPlan,
+	return outreach.Account{ID: r.AccountID, ExternalID: r.AccExtID, Name: r.AccName, Plan: r.AccPlan, OwnerEmail: r.AccOwner,
 		Timezone: r.AccTimezone, StartedAt: fromNullMs(r.AccStarted), RenewalDate: r.AccRenewal, PausedUntil: fromNullMs(r.AccPaused)}
 }
 
@@ -168,7 +175,7 @@ func (r *claimRead) reserved(c outreach.DispatchClaim, outcomes []outreach.Dispa
 		d := due.delivery()
 		d.State, d.ReservedAt, d.ClaimedBy = outreach.DeliverySending, &now, c.ProcessID
 		rd := outreach.ReservedDelivery{Delivery: d, Contact: row.contact(), Account: row.account(),
-			ExpiresAt: fromMs(due.ExpiresAt), Attempts: due.Attempts}
+			ExpiresAt: fromMs(due.ExpiresAt), Attempts: due.Attempts, OwnerName: row.OwnerName}
 		if !o.ExpiresAt.IsZero() {
 			rd.ExpiresAt = fromMs(ms(o.ExpiresAt))
 		}
@@ -197,7 +204,7 @@ func (db *DB) readDue(ctx context.Context, tx *sqlx.Tx, c outreach.DispatchClaim
 		where, lock = `c.id = ANY(ARRAY(`+candidates+`))`, " FOR UPDATE OF c SKIP LOCKED"
 	}
 	var rows []claimRow
-	q := db.rebind(`SELECT ` + contactCols + ` FROM contacts c JOIN accounts a ON a.id = c.account_id WHERE ` + where + `
+	q := db.rebind(`SELECT ` + contactCols + ` FROM contacts c JOIN accounts a ON a.id = c.account_id` + ownerJoin + ` WHERE ` + where + `
 		LIMIT ?` + lock)
 	if err := db.txSelect(ctx, tx, &rows, q, now, c.Limit*claimWindowFactor, c.Limit); err != nil {
 		return nil, err
@@ -458,7 +465,7 @@ func (r *claimReservedRow) reserved() (outreach.ReservedDelivery, error) {
 		DueAt: fromMs(r.DueAt), NotBefore: fromMs(r.NotBefore), ReservedAt: fromNullMs(r.ReservedAt),
 		ClaimedBy: r.ClaimedBy, CreatedAt: fromMs(r.CreatedAt)}
 	rd := outreach.ReservedDelivery{Delivery: d, Contact: r.contact(), Account: r.account(),
-		ExpiresAt: fromMs(r.ExpiresAt), Attempts: r.Attempts}
+		ExpiresAt: fromMs(r.ExpiresAt), Attempts: r.Attempts, OwnerName: r.OwnerName}
 	if r.Properties.Valid && r.Properties.String != "" {
 		if err := unmarshalNumbers(r.Properties.String, &rd.EventProperties); err != nil {
 			return rd, fmt.Errorf("event %s properties: %w", d.EventID, err)
@@ -479,7 +486,7 @@ func (db *DB) loadReserved(ctx context.Context, tx *sqlx.Tx, ids []string) ([]ou
 			d.due_at AS d_due_at, d.not_before AS d_not_before, d.created_at AS d_created_at,
 			d.expires_at AS d_expires_at, d.reserved_at AS d_reserved_at, d.attempts AS d_attempts,
 			d.claimed_by AS d_claimed_by, e.properties AS e_properties, ` + contactCols + `
-			FROM deliveries d JOIN contacts c ON c.id = d.contact_id JOIN accounts a ON a.id = c.account_id
+			FROM deliveries d JOIN contacts c ON c.id = d.contact_id JOIN accounts a ON a.id = c.account_id` + ownerJoin + `
 			LEFT JOIN events e ON e.id = d.event_id
 			WHERE ` + db.anyText("d.id") + ` ORDER BY d.id`)
 		if err := tx.SelectContext(ctx, &rows, q, db.textsArg(chunk)); err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/outreach-dev/outreach/httpapi"
 	"github.com/outreach-dev/outreach/scheduler"
+	"github.com/outreach-dev/outreach/smtp"
 	"github.com/outreach-dev/outreach/store"
 )
 
@@ -29,6 +30,7 @@ type Config struct {
 	SendGridAPIURL           string        // OUTREACH_SENDGRID_API_URL
 	SendGridWebhookPublicKey string        // OUTREACH_SENDGRID_WEBHOOK_PUBLIC_KEY: "" = webhook answers 503
 	OutboxDir                string        // OUTREACH_OUTBOX_DIR
+	SMTPURL                  string        // OUTREACH_SMTP_URL: smtp(s)://[user:pass@]host:port; "" = no SMTP
 	MailFrom                 string        // OUTREACH_MAIL_FROM
 	PostalAddress            string        // OUTREACH_POSTAL_ADDRESS
 	Tick                     string        // OUTREACH_TICK: cron spec or @every D
@@ -73,6 +75,7 @@ func (c *Config) LoadEnv(getenv func(string) string) error {
 		"OUTREACH_SENDGRID_API_URL":            &c.SendGridAPIURL,
 		"OUTREACH_SENDGRID_WEBHOOK_PUBLIC_KEY": &c.SendGridWebhookPublicKey,
 		"OUTREACH_OUTBOX_DIR":                  &c.OutboxDir,
+		"OUTREACH_SMTP_URL":                    &c.SMTPURL,
 		"OUTREACH_MAIL_FROM":                   &c.MailFrom,
 		"OUTREACH_POSTAL_ADDRESS":              &c.PostalAddress,
 		"OUTREACH_TICK":                        &c.Tick,
@@ -168,6 +171,9 @@ func (c Config) validateRest() error {
 	if strings.TrimSpace(c.OutboxDir) == "" {
 		return fmt.Errorf("OUTREACH_OUTBOX_DIR: must name a directory")
 	}
+	if err := c.validateSender(); err != nil {
+		return err
+	}
 	if _, err := scheduler.ParseTick(c.Tick); err != nil {
 		return err
 	}
@@ -189,4 +195,17 @@ func (c Config) validateRest() error {
 		return fmt.Errorf("OUTREACH_SEND_LEASE: must be at least 1s (default 30s): the heartbeat runs every third of it")
 	}
 	return nil
+}
+
+// validateSender checks the choice of sender: a SendGrid key, an SMTP URL,
+// or neither (the .eml outbox) — never both.
+func (c Config) validateSender() error {
+	if c.SMTPURL == "" {
+		return nil
+	}
+	if c.SendGridAPIKey != "" {
+		return fmt.Errorf("OUTREACH_SENDGRID_API_KEY and OUTREACH_SMTP_URL are both set: outreach sends through one provider; unset one of them")
+	}
+	_, err := smtp.ParseURL(c.SMTPURL)
+	return err
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/outreach-dev/outreach/eml"
 	"github.com/outreach-dev/outreach/sample"
 	"github.com/outreach-dev/outreach/simulate"
+	"github.com/outreach-dev/outreach/smtp"
 	"github.com/outreach-dev/outreach/store"
 )
 
@@ -108,6 +109,9 @@ func (m *Main) demo(ctx context.Context, f demoFlags) error {
 	}
 	// The demo's customers are made up: never send them real email.
 	m.Config.SendGridAPIKey = ""
+	if err := demoSMTP(m.Config.SMTPURL); err != nil {
+		return err
+	}
 	out, err := m.demoSimulate(ctx, db, f)
 	if err != nil {
 		return err
@@ -127,6 +131,53 @@ func (m *Main) demo(ctx context.Context, f demoFlags) error {
 	m.printTryIt(ln.Addr().String(), out)
 	fmt.Fprintf(m.Stdout, "\nready in %.1fs: serving on http://%s — Ctrl-C stops\n", m.Now().Sub(start).Seconds(), ln.Addr())
 	return m.serveOn(ctx, db, ln)
+}
+
+// demoSMTP refuses an SMTP server that is not on this machine: the demo's
+// customers are made up, so their mail may only go to a local catcher such
+// as Mailpit.
+func demoSMTP(url string) error {
+	if url == "" {
+		return nil
+	}
+	ep, err := smtp.ParseURL(url)
+	if err != nil {
+		return err
+	}
+	if !smtp.Loopback(ep.Host) {
+		return fmt.Errorf("OUTREACH_SMTP_URL: the demo sends only to an SMTP server on this machine (e.g. Mailpit: smtp://127.0.0.1:1025?tls=none), not to %s: its customers are made up", ep.Addr())
+	}
+	c, err := net.DialTimeout("tcp", ep.Addr(), 5*time.Second)
+	if err != nil {
+		return fmt.Errorf("OUTREACH_SMTP_URL: no SMTP server answers at %s (%v): start one first, e.g. mailpit (see docs/demo.md)", ep.Addr(), err)
+	}
+	return c.Close()
+}
+
+// demoSender is where the simulation's emails go: the local SMTP server
+// of OUTREACH_SMTP_URL, else .eml files in the outbox. Emails are dated at
+// the simulated instant they were sent (db.Now is the virtual clock while
+// the simulation runs).
+func (m *Main) demoSender(db *store.DB) (outreach.Sender, string, error) {
+	date := func() time.Time { return db.Now() }
+	if m.Config.SMTPURL == "" {
+		out := eml.New(m.Config.OutboxDir, date)
+		out.PostalAddress = m.Config.PostalAddress
+		return out, "", nil
+	}
+	s, err := smtp.NewSender(smtp.Config{URL: m.Config.SMTPURL, PostalAddress: m.Config.PostalAddress,
+		RatePerSecond: m.Config.SendRate, Date: date})
+	if err != nil {
+		return nil, "", err
+	}
+	return s, "sent to the " + s.Endpoint().String() + " (with Mailpit: read them at http://127.0.0.1:8025)", nil
+}
+
+// fromAddress is the address of OUTREACH_MAIL_FROM ("" when it does not
+// parse, which Validate refused already).
+func (m *Main) fromAddress() string {
+	addr, _, _ := splitFrom(m.Config.MailFrom)
+	return addr
 }
 
 // demoDir returns the demo's directory: dir (created if needed), or a new
@@ -204,7 +255,14 @@ func (m *Main) demoSimulate(ctx context.Context, db *store.DB, f demoFlags) (*de
 	}
 	// Emails are dated at the simulated instant they were sent: db.Now
 	// is the virtual clock while the simulation runs.
-	sent := &countingSender{next: eml.New(m.Config.OutboxDir, func() time.Time { return db.Now() })}
+	next, where, err := m.demoSender(db)
+	if err != nil {
+		return nil, err
+	}
+	sent := &countingSender{next: next}
+	if c, ok := next.(interface{ Close() error }); ok {
+		defer c.Close()
+	}
 	logPath := filepath.Join(filepath.Dir(strings.TrimPrefix(m.Config.DatabaseURL, "sqlite:")), "decisions.jsonl")
 	logFile, err := os.Create(logPath)
 	if err != nil {
@@ -229,8 +287,11 @@ func (m *Main) demoSimulate(ctx context.Context, db *store.DB, f demoFlags) (*de
 		return nil, err
 	}
 	outbox, _ := filepath.Abs(m.Config.OutboxDir)
-	fmt.Fprintf(m.Stdout, "\n%s (%d to customers, %s to CSMs) written as .eml files into %s\n",
-		plural(sent.count(), "email"), sent.count()-res.Digests.Sent, plural(res.Digests.Sent, "digest"), outbox)
+	if m.Config.SMTPURL == "" {
+		where = "written as .eml files into " + outbox
+	}
+	fmt.Fprintf(m.Stdout, "\n%s (%d to customers, %s to CSMs) %s\n",
+		plural(sent.count(), "email"), sent.count()-res.Digests.Sent, plural(res.Digests.Sent, "digest"), where)
 	fmt.Fprintf(m.Stdout, "decision log: %s (%s and %s, one JSON object per line)\n", logPath,
 		plural(res.Decisions, "decision"), plural(res.Digests.Sent, "digest"))
 	return &demoRun{data: data, sent: sent, outbox: outbox, summary: res}, nil
@@ -265,6 +326,9 @@ func (m *Main) printDemoDigest(ctx context.Context, db *store.DB, data *sample.D
 			owner, plural(owned[owner], "account"), d.SentAt.UTC().Format(time.RFC3339), d.Subject, shown)
 		outbox, _ := filepath.Abs(m.Config.OutboxDir)
 		file := filepath.Join(outbox, digest.MessageID(owner, d.PeriodEnd)+".eml")
+		if m.Config.SMTPURL != "" {
+			file = "the SMTP server's mailbox, Message-ID " + outreach.MessageID(digest.MessageID(owner, d.PeriodEnd), m.fromAddress())
+		}
 		if rest > 0 {
 			more := "more lines"
 			if rest == 1 {
@@ -310,8 +374,12 @@ func (m *Main) printTryIt(addr string, run *demoRun) {
 	}
 	fmt.Fprintf(m.Stdout, "  curl -s %s '%s/api/v1/nps?from=%s'\n", auth, base, run.summary.From.Format(time.RFC3339))
 	if s, ok := run.sent.lastSurvey(); ok && s.link != "" {
+		where := filepath.Join(run.outbox, s.id+".eml")
+		if m.Config.SMTPURL != "" {
+			where = "on the SMTP server, Message-ID " + outreach.MessageID(s.id, m.fromAddress())
+		}
 		fmt.Fprintf(m.Stdout, "\na survey email to %s: %s\nits \"9\" link (open it in a browser to answer): %s\n",
-			s.to, filepath.Join(run.outbox, s.id+".eml"), s.link)
+			s.to, where, s.link)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/outreach-dev/outreach"
 	"github.com/outreach-dev/outreach/campaigns"
+	"github.com/outreach-dev/outreach/store"
 	"github.com/outreach-dev/outreach/templates"
 )
 
@@ -100,9 +101,49 @@ func (m *Main) runPreview(ctx context.Context, key, email, locale, htmlFile stri
 	if err != nil {
 		abs = htmlFile
 	}
-	fmt.Fprintf(m.Stdout, "Campaign: %s (%s), template %s, locale %s\nTo: %s\nSubject: %s\n\n%s\n\nHTML written to %s\n",
-		c.Key, c.Category, c.Template, r.Locale, tl.Contact.Email, r.Subject, strings.TrimRight(r.Text, "\n"), abs)
+	from, replyTo, err := m.previewSender(ctx, db, c, &loaded.Pack.Policy, tl.Account)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "Campaign: %s (%s), template %s, locale %s\nFrom: %s\nReply-To: %s\nTo: %s\nSubject: %s\n\n%s\n\nHTML written to %s\n",
+		c.Key, c.Category, c.Template, r.Locale, from, replyTo, tl.Contact.Email, r.Subject, strings.TrimRight(r.Text, "\n"), abs)
 	return nil
+}
+
+// previewSender returns the From and Reply-To lines the dispatcher would
+// use for the campaign and the contact's account (see
+// outreach.ResolveSender).
+func (m *Main) previewSender(ctx context.Context, db *store.DB, c *outreach.Campaign, p *outreach.Policy, acc *outreach.Account) (from, replyTo string, err error) {
+	addr, name, err := splitFrom(m.Config.MailFrom)
+	if err != nil {
+		return "", "", err
+	}
+	var owner outreach.Mailbox
+	if acc != nil && acc.OwnerEmail != "" {
+		owner.Address = acc.OwnerEmail
+		tm, err := db.TeamMember(ctx, acc.OwnerEmail)
+		switch {
+		case err == nil:
+			owner.Name = tm.Name
+		case outreach.ErrorCode(err) != outreach.ENOTFOUND:
+			return "", "", err
+		}
+	}
+	f, rt := c.Sender(p, outreach.Mailbox{Name: name, Address: addr}, owner)
+	from = mailbox(f)
+	replyTo = "(none: replies go to From)"
+	if rt != nil {
+		replyTo = mailbox(*rt)
+	}
+	return from, replyTo, nil
+}
+
+// mailbox formats an address for people to read: Name <address>.
+func mailbox(m outreach.Mailbox) string {
+	if m.Name == "" {
+		return m.Address
+	}
+	return m.Name + " <" + m.Address + ">"
 }
 
 // previewData builds the template data for a contact: its account, the

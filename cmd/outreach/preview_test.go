@@ -18,7 +18,8 @@ func previewEnv(t *testing.T) map[string]string {
 			t.Fatal(r.err, r.stderr)
 		}
 	}
-	imp("accounts", "external_id,name,plan,renewal_date\nacme,Acme Logistics,business,2026-12-31\n")
+	imp("team", "email,name\nmaria@vendor.example,Maria Silva\n")
+	imp("accounts", "external_id,name,plan,renewal_date,owner_email\nacme,Acme Logistics,business,2026-12-31,maria@vendor.example\n")
 	imp("contacts", "external_id,account_external_id,email,name,role,locale\n"+
 		"c1,acme,ana@example.com,Ana Souza,admin,pt-BR\nc2,acme,joe@example.com,Joe Park,user,\n")
 	imp("events", "id,type,contact_external_id,occurred_at,properties\n"+
@@ -33,7 +34,8 @@ func TestPreviewRendersForAContact(t *testing.T) {
 	if r.err != nil {
 		t.Fatal(r.err, r.stderr)
 	}
-	for _, want := range []string{"locale pt-BR", "To: ana@example.com", "Subject: ", "Ana", "http://127.0.0.1:8080/s/preview?score=10",
+	// The default pack replies to the account's owner.
+	for _, want := range []string{"locale pt-BR", "From: Outreach <outreach@example.com>\nReply-To: Maria Silva <maria@vendor.example>\nTo: ana@example.com", "Subject: ", "Ana", "http://127.0.0.1:8080/s/preview?score=10",
 		"HTML written to " + html} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)

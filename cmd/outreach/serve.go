@@ -59,6 +59,9 @@ func (m *Main) serveOn(ctx context.Context, db *store.DB, ln net.Listener) error
 	if err != nil {
 		return err
 	}
+	if c, ok := w.sender.(interface{ Close() error }); ok {
+		defer c.Close() // after the dispatcher stopped (deferred below): QUIT pooled SMTP connections
+	}
 	plan, err := m.startPlanning(ctx, db, w.digests) // pack + leader's scheduler (pack.go)
 	if err != nil {
 		return err

@@ -19,6 +19,7 @@ import (
 	"github.com/outreach-dev/outreach/httpapi"
 	"github.com/outreach-dev/outreach/links"
 	"github.com/outreach-dev/outreach/sendgrid"
+	"github.com/outreach-dev/outreach/smtp"
 	"github.com/outreach-dev/outreach/store"
 )
 
@@ -45,8 +46,9 @@ func (m *Main) linkSigner(ctx context.Context, db *store.DB) (*links.Signer, err
 }
 
 // mailSender returns the configured sender and a phrase naming where mail
-// goes: SendGrid with a key, .eml files in the outbox directory without
-// one, and a recorder that sends nothing for dry runs.
+// goes: SendGrid with a key, else SMTP with OUTREACH_SMTP_URL, else .eml
+// files in the outbox directory, and a recorder that sends nothing for dry
+// runs.
 func (m *Main) mailSender(dryRun bool) (outreach.Sender, string, error) {
 	switch {
 	case dryRun:
@@ -58,8 +60,17 @@ func (m *Main) mailSender(dryRun bool) (outreach.Sender, string, error) {
 			return nil, "", err
 		}
 		return sg, "SendGrid at " + m.Config.SendGridAPIURL, nil
+	case m.Config.SMTPURL != "":
+		s, err := smtp.NewSender(smtp.Config{URL: m.Config.SMTPURL, PostalAddress: m.Config.PostalAddress,
+			RatePerSecond: m.Config.SendRate, Now: m.Now})
+		if err != nil {
+			return nil, "", err
+		}
+		return s, "the " + s.Endpoint().String(), nil
 	}
-	return eml.New(m.Config.OutboxDir, m.Now), "the outbox directory " + m.Config.OutboxDir, nil
+	out := eml.New(m.Config.OutboxDir, m.Now)
+	out.PostalAddress = m.Config.PostalAddress
+	return out, "the outbox directory " + m.Config.OutboxDir, nil
 }
 
 // splitFrom splits OUTREACH_MAIL_FROM ("Name <addr>" or "addr").
@@ -151,7 +162,9 @@ func (m *Main) startDispatch(ctx context.Context, db *store.DB, w *wiring, pack 
 		Config: dispatch.Config{
 			ProcessID: processID(), PublicURL: m.Config.PublicURL, From: from, FromName: fromName,
 			PostalAddress: m.Config.PostalAddress, Grace: m.Config.SendGrace, Lease: m.Config.SendLease,
-			WebhookEnabled: w.webhook, DryRun: m.dryRun, UnsubscribeMailto: m.Config.UnsubscribeMailto,
+			// SendGrid's processed events never confirm mail sent over
+			// SMTP: a crashed SMTP send is "outcome unknown", not resent.
+			WebhookEnabled: w.webhook && m.Config.SMTPURL == "", DryRun: m.dryRun, UnsubscribeMailto: m.Config.UnsubscribeMailto,
 		},
 	}
 	if err := d.Config.Validate(); err != nil {

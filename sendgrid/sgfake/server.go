@@ -110,6 +110,7 @@ type Message struct {
 	MessageID        string            // the X-Message-Id answered
 	DeliveryID       string            // personalizations[0].custom_args.delivery_id
 	From             string            // from.email
+	ReplyTo          string            // reply_to.email; "" when absent
 	To               []string          // every personalization's to addresses
 	Subject          string            // personalization subject, else the top-level one
 	Categories       []string          // top-level categories
@@ -271,12 +272,16 @@ func record(body []byte, id string, now time.Time) Message {
 			CustomArgs map[string]string `json:"custom_args"`
 		} `json:"personalizations"`
 		Headers map[string]string `json:"headers"`
+		ReplyTo *address          `json:"reply_to"`
 	}
 	_ = json.Unmarshal(body, &req) // validated already
 	m := Message{MessageID: id, Subject: req.Subject, Categories: req.Categories, Headers: req.Headers,
 		AcceptedAt: now, Body: json.RawMessage(append([]byte(nil), body...)), Personalizations: len(req.Personalizations)}
 	if req.From != nil {
 		m.From = req.From.Email
+	}
+	if req.ReplyTo != nil {
+		m.ReplyTo = req.ReplyTo.Email
 	}
 	for _, c := range req.Content {
 		m.Contents = append(m.Contents, Content(c))

@@ -1,4 +1,4 @@
-package sendgrid
+package ratelimit
 
 import (
 	"context"
@@ -86,3 +86,9 @@ func (b *Bucket) Wait(ctx context.Context) error {
 		return ctx.Err()
 	}
 }
+
+// Rate returns the requests per second the bucket admits on average.
+func (b *Bucket) Rate() float64 { return b.rate }
+
+// Burst returns how many requests the bucket admits at once.
+func (b *Bucket) Burst() int { return int(b.burst) }
