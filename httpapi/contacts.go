@@ -6,9 +6,9 @@ import (
 	"github.com/outreach-dev/outreach"
 )
 
-// pathEmail returns the normalised {email} path value.
+// pathEmail returns the canonical {email} path value.
 func pathEmail(r *http.Request) (string, error) {
-	email, err := outreach.NormalizeEmail(r.PathValue("email"))
+	email, err := outreach.CanonicalEmail(r.PathValue("email"))
 	if err != nil {
 		return "", outreach.Errorf(outreach.EINVALID, "email in the path: %v", err)
 	}

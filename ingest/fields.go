@@ -180,7 +180,7 @@ func (it *item) email(field string, required bool) string {
 		}
 		return ""
 	}
-	e, err := outreach.NormalizeEmail(v)
+	e, err := outreach.CanonicalEmail(v)
 	if err != nil {
 		it.fail(field, "%v", err)
 	}
