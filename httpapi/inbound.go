@@ -75,7 +75,8 @@ func (s *Server) handleInbound(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	ignore := func(reason string) error {
-		s.Logger.Info("inbound email ignored", "from", fields["from"], "subject", fields["subject"], "reason", reason)
+		s.Logger.Info("inbound email ignored", "from", outreach.RedactEmails(fields["from"]),
+			"subject", links.RedactTokens(outreach.RedactEmails(fields["subject"])), "reason", reason)
 		return writeJSON(w, http.StatusOK, inboundResult{Result: "ignored", Reason: reason})
 	}
 	if token == "" {
