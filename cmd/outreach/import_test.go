@@ -103,4 +103,15 @@ func TestImportRefusesLookAlikeAddresses(t *testing.T) {
 	if _, err := openDB(t, env).Timeline(context.Background(), "ana@example.com"); err != nil {
 		t.Errorf("Ana@Example.COM was not imported as ana@example.com: %v", err)
 	}
+	// An IDN domain is stored in ASCII form; the CLI finds it as typed.
+	idn := writeFile(t, "idn.csv", "email,account_external_id\njosé@Bücher.example,acme\n")
+	if r := run(t, env, "import", "contacts", idn); r.err != nil {
+		t.Fatal(r.err, r.stderr)
+	}
+	if r := run(t, env, "explain", "--contact", "José@bücher.EXAMPLE"); r.err != nil || !strings.HasPrefix(r.stdout, "josé@xn--bcher-kva.example") {
+		t.Errorf("explain: err = %v, stdout = %s", r.err, r.stdout)
+	}
+	if r := run(t, env, "explain", "--contact", "id7@inj.ex\u0430mple"); r.err == nil || !strings.Contains(r.err.Error(), "--contact:") {
+		t.Errorf("explain of a look-alike: err = %v", r.err)
+	}
 }
