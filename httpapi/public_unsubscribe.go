@@ -123,13 +123,13 @@ func (s *Server) unsubscribeTarget(w http.ResponseWriter, r *http.Request) (emai
 }
 
 // unsubscribeAddress returns the address a verified unsubscribe token
-// names: its canonical form, or, for a link signed before addresses were
+// names: its canonical form lower-cased (the store's key), or, for a link signed before addresses were
 // canonicalised (an address outreach refuses today), the address as it
 // was signed and stored, lower-cased: a signed link always unsubscribes
 // the address it was sent to.
 func unsubscribeAddress(subject string) string {
 	if email, err := outreach.CanonicalEmail(subject); err == nil {
-		return email
+		return strings.ToLower(email)
 	}
 	return strings.ToLower(strings.TrimSpace(subject))
 }

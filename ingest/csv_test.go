@@ -19,7 +19,7 @@ func TestDecodeCSVContacts(t *testing.T) {
 		t.Fatalf("got %d contacts", len(b.Contacts))
 	}
 	c := b.Contacts[0]
-	if c.Email != "Ana@example.com" || c.Locale != "pt-BR" || c.AccountExternalID != "acme" || c.LastSeenAt == nil {
+	if c.Email != "ana@example.com" || c.Locale != "pt-BR" || c.AccountExternalID != "acme" || c.LastSeenAt == nil {
 		t.Errorf("contact = %+v", c)
 	}
 	if c.Attributes["team size"] != "12" || len(c.Attributes) != 1 {
@@ -94,7 +94,7 @@ func TestDecodeCSVHeaderIgnoresCase(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := b.Contacts[0]
-	if c.Email != "Ana@example.com" || c.ExternalID != "c1" || c.Name != "Ana" {
+	if c.Email != "ana@example.com" || c.ExternalID != "c1" || c.Name != "Ana" {
 		t.Errorf("contact = %+v", c)
 	}
 	// Known columns match in any case; other columns keep their name.

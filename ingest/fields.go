@@ -184,7 +184,9 @@ func (it *item) email(field string, required bool) string {
 	if err != nil {
 		it.fail(field, "%v", err)
 	}
-	return e
+	// The store keys people by the lower-cased canonical address: matching
+	// ignores case in the whole address.
+	return strings.ToLower(e)
 }
 
 func (it *item) timezone(field string) string {

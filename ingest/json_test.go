@@ -43,7 +43,7 @@ func TestDecodeJSONAccounts(t *testing.T) {
 		t.Fatalf("got %d accounts", len(b.Accounts))
 	}
 	a := b.Accounts[0]
-	if a.ExternalID != "acme" || a.Name != "Acme" || a.OwnerEmail != "Jane@vendor.com" || a.Plan != "" {
+	if a.ExternalID != "acme" || a.Name != "Acme" || a.OwnerEmail != "jane@vendor.com" || a.Plan != "" {
 		t.Errorf("account = %+v", a)
 	}
 	if a.StartedAt == nil || !a.StartedAt.Equal(time.Date(2024, 1, 15, 0, 0, 0, 0, time.UTC)) {
