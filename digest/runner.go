@@ -205,7 +205,7 @@ func (r *Runner) SendDigest(ctx context.Context, m outreach.TeamMember, from, to
 		return false, err
 	}
 	if d.Empty() {
-		r.logger().InfoContext(ctx, "digest empty: not sent", "owner", m.Email, "period_end", to)
+		r.logger().InfoContext(ctx, "digest empty: not sent", "owner", outreach.RedactEmail(m.Email), "period_end", to)
 		return false, nil
 	}
 	return r.send(ctx, rec, m.Name, now)
@@ -247,7 +247,7 @@ func (r *Runner) send(ctx context.Context, rec outreach.DigestRecord, name strin
 	if err := r.Store.FinishDigest(ctx, rec.OwnerEmail, rec.PeriodEnd, outreach.DigestSent, &at); err != nil {
 		return true, err
 	}
-	r.logger().InfoContext(ctx, "digest sent", "owner", rec.OwnerEmail, "period_end", rec.PeriodEnd)
+	r.logger().InfoContext(ctx, "digest sent", "owner", outreach.RedactEmail(rec.OwnerEmail), "period_end", rec.PeriodEnd)
 	return true, nil
 }
 

@@ -248,15 +248,16 @@ func (r *StepReport) count(o outreach.SendOutcome) {
 
 // logOutcome tells the operator about sends that did not go well: a
 // failure (refused, render error, given up) or a lost answer at Warn, a
-// retry at Info. Sent mail is not logged one by one.
+// retry at Info. Sent mail is not logged one by one. A provider's error
+// can quote the recipient: addresses are redacted (outreach.RedactEmails).
 func (d *Dispatcher) logOutcome(o outreach.SendOutcome) {
 	switch o.Result {
 	case outreach.SendFailed:
-		d.logger().Warn("delivery failed", "delivery", o.DeliveryID, "error", o.Error)
+		d.logger().Warn("delivery failed", "delivery", o.DeliveryID, "error", outreach.RedactEmails(o.Error))
 	case outreach.SendUnanswered:
-		d.logger().Warn("send unanswered", "delivery", o.DeliveryID, "error", o.Error)
+		d.logger().Warn("send unanswered", "delivery", o.DeliveryID, "error", outreach.RedactEmails(o.Error))
 	case outreach.SendRetry:
-		d.logger().Info("send will be retried", "delivery", o.DeliveryID, "retry_at", o.RetryAt, "error", o.Error)
+		d.logger().Info("send will be retried", "delivery", o.DeliveryID, "retry_at", o.RetryAt, "error", outreach.RedactEmails(o.Error))
 	}
 }
 

@@ -122,7 +122,7 @@ func (s *Server) pauseError(w http.ResponseWriter, r *http.Request, err error) {
 		status, d = http.StatusNotFound, pauseData{Title: "Account not found",
 			Message: "The account of this link no longer exists."}
 	default:
-		s.Logger.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "error", err)
+		s.Logger.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", logPath(r), "error", logError(err))
 	}
 	s.renderPause(w, status, d)
 }

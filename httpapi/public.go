@@ -153,7 +153,7 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	s.metrics.errors.WithLabelValues(code).Inc()
 	if status == http.StatusInternalServerError {
-		s.Logger.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "error", err)
+		s.Logger.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", logPath(r), "error", logError(err))
 	}
 	s.renderPage(w, r, status, pageError, requestLocale(r), &pageData{TitleKey: "error_title", MessageKey: key})
 }

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/outreach-dev/outreach"
 	"github.com/outreach-dev/outreach/links"
@@ -107,9 +108,9 @@ func (s *Server) validUnsubscribeLink(r *http.Request) bool {
 func (s *Server) unsubscribeTarget(w http.ResponseWriter, r *http.Request) (email, locale string, ok bool) {
 	tok, err := s.Feedback.Links.Verify(r.PathValue("token"), links.KindUnsubscribe, s.Now())
 	if err == nil {
-		email, err = outreach.NormalizeEmail(tok.Subject)
+		email = unsubscribeAddress(tok.Subject)
 	}
-	if err != nil {
+	if err != nil || email == "" {
 		s.metrics.errors.WithLabelValues("link_invalid").Inc()
 		s.renderPage(w, r, http.StatusBadRequest, pageError, requestLocale(r), &pageData{TitleKey: "error_title", MessageKey: "error_invalid"})
 		return "", "", false
@@ -119,6 +120,18 @@ func (s *Server) unsubscribeTarget(w http.ResponseWriter, r *http.Request) (emai
 		locale = pageLocale(l)
 	}
 	return email, locale, true
+}
+
+// unsubscribeAddress returns the address a verified unsubscribe token
+// names: its canonical form lower-cased (the store's key), or, for a link signed before addresses were
+// canonicalised (an address outreach refuses today), the address as it
+// was signed and stored, lower-cased: a signed link always unsubscribes
+// the address it was sent to.
+func unsubscribeAddress(subject string) string {
+	if email, err := outreach.CanonicalEmail(subject); err == nil {
+		return strings.ToLower(email)
+	}
+	return strings.ToLower(strings.TrimSpace(subject))
 }
 
 // unsubscribePage returns the data of the unsubscribe page, with the

@@ -267,6 +267,9 @@ func (db *DB) EraseContact(ctx context.Context, email string) error {
 		if err != nil {
 			return err
 		}
+		if err := db.redactDigests(ctx, tx, id, email); err != nil {
+			return err
+		}
 		hash := EmailHash(email)
 		steps := []struct {
 			q    string

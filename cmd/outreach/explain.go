@@ -26,6 +26,10 @@ func (m *Main) explainCommand() *command {
 			if strings.TrimSpace(email) == "" {
 				return fmt.Errorf("--contact is required: the email address of the contact to explain")
 			}
+			email, err := outreach.CanonicalEmail(email)
+			if err != nil {
+				return fmt.Errorf("--contact: %v", err)
+			}
 			db, err := m.openExisting(ctx)
 			if err != nil {
 				return err

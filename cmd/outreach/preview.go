@@ -51,6 +51,10 @@ func (m *Main) runPreview(ctx context.Context, key, email, locale, htmlFile stri
 	if strings.TrimSpace(email) == "" {
 		return fmt.Errorf("--contact is required: the email address of a contact in the database")
 	}
+	email, err := outreach.CanonicalEmail(email)
+	if err != nil {
+		return fmt.Errorf("--contact: %v", err)
+	}
 	if locale != "" {
 		l, err := outreach.NormalizeLocale(locale)
 		if err != nil {
