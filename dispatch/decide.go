@@ -69,7 +69,7 @@ func decideContact(p *outreach.Pack, now time.Time, dc *outreach.DueContact) []o
 		c := p.Campaign(del.Campaign)
 		if c == nil {
 			out = append(out, outreach.DispatchOutcome{Decision: outreach.Decision{
-				DeliveryID: del.ID, At: now, Decision: outreach.DecisionDropped, Reason: ReasonCampaignRemoved}})
+				DeliveryID: del.ID, At: now, Decision: outreach.DecisionDropped, Rule: outreach.RuleCampaignRemoved, Reason: ReasonCampaignRemoved}})
 			continue
 		}
 		ttl := c.TTL
@@ -85,7 +85,7 @@ func decideContact(p *outreach.Pack, now time.Time, dc *outreach.DueContact) []o
 	}
 	for _, o := range throttle.Decide(in) {
 		out = append(out, outreach.DispatchOutcome{
-			Decision:  outreach.Decision{DeliveryID: o.DeliveryID, At: now, Decision: o.Decision, Reason: o.Reason, Until: o.Until},
+			Decision:  outreach.Decision{DeliveryID: o.DeliveryID, At: now, Decision: o.Decision, Rule: o.Rule, Reason: o.Reason, Until: o.Until},
 			ExpiresAt: expires[o.DeliveryID],
 		})
 	}

@@ -127,7 +127,7 @@ func (db *DB) SyncCampaigns(ctx context.Context, keys []string, now time.Time) (
 			return err
 		}
 		dropped = len(ids)
-		return db.insertDecisions(ctx, tx, ids, now, outreach.DecisionDropped, CampaignRemovedReason)
+		return db.insertDecisions(ctx, tx, ids, now, outreach.DecisionDropped, outreach.RuleCampaignRemoved, CampaignRemovedReason)
 	})
 	return dropped, err
 }

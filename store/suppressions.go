@@ -154,18 +154,19 @@ func (db *DB) suppressPending(ctx context.Context, tx *sqlx.Tx, s outreach.Suppr
 	if err := tx.SelectContext(ctx, &ids, q, ms(now), s.Email, jsonArray(cats)); err != nil {
 		return err
 	}
-	return db.insertDecisions(ctx, tx, ids, now, outreach.DecisionSuppressed, SuppressionReason(s.Scope, s.Reason))
+	return db.insertDecisions(ctx, tx, ids, now, outreach.DecisionSuppressed, "", SuppressionReason(s.Scope, s.Reason))
 }
 
-// insertDecisions records the same decision for several deliveries.
-func (db *DB) insertDecisions(ctx context.Context, tx *sqlx.Tx, ids []string, now time.Time, decision, reason string) error {
+// insertDecisions records the same decision for several deliveries; rule
+// is the outreach.Rule* that bound a dropped one ("" for suppressed).
+func (db *DB) insertDecisions(ctx context.Context, tx *sqlx.Tx, ids []string, now time.Time, decision, rule, reason string) error {
 	for start := 0; start < len(ids); start += chunkRows {
 		chunk := ids[start:min(start+chunkRows, len(ids))]
-		args := make([]any, 0, len(chunk)*4)
+		args := make([]any, 0, len(chunk)*5)
 		for _, id := range chunk {
-			args = append(args, id, ms(now), decision, reason)
+			args = append(args, id, ms(now), decision, rule, reason)
 		}
-		q := `INSERT INTO decisions (delivery_id, at, decision, reason) VALUES ` + db.values(len(chunk), 4)
+		q := `INSERT INTO decisions (delivery_id, at, decision, rule, reason) VALUES ` + db.values(len(chunk), 5)
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return err
 		}

@@ -202,10 +202,11 @@ func (db *DB) timelineDeliveries(ctx context.Context, tx *sqlx.Tx, tl *outreach.
 		DeliveryID string        `db:"delivery_id"`
 		At         int64         `db:"at"`
 		Decision   string        `db:"decision"`
+		Rule       string        `db:"rule"`
 		Reason     string        `db:"reason"`
 		Until      sql.NullInt64 `db:"until"`
 	}
-	if err := tx.SelectContext(ctx, &decs, db.rebind(`SELECT delivery_id, at, decision, reason, until
+	if err := tx.SelectContext(ctx, &decs, db.rebind(`SELECT delivery_id, at, decision, rule, reason, until
 		FROM decisions WHERE `+db.inText("delivery_id")+` ORDER BY at, id`), jsonArray(ids)); err != nil {
 		return err
 	}
@@ -235,7 +236,7 @@ func (db *DB) timelineDeliveries(ctx context.Context, tx *sqlx.Tx, tl *outreach.
 	for _, d := range decs {
 		del := byID[d.DeliveryID]
 		del.Decisions = append(del.Decisions, outreach.Decision{DeliveryID: d.DeliveryID, At: fromMs(d.At),
-			Decision: d.Decision, Reason: d.Reason, Until: fromNullMs(d.Until)})
+			Decision: d.Decision, Rule: d.Rule, Reason: d.Reason, Until: fromNullMs(d.Until)})
 	}
 	for _, p := range pevs {
 		del := byID[p.DeliveryID]
