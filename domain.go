@@ -232,7 +232,7 @@ func (r BatchResult) Add(o BatchResult) BatchResult {
 type Timeline struct {
 	Contact      Contact          `json:"contact"`
 	Account      *Account         `json:"account"`
-	Events       []Event          `json:"events"`     // newest first
+	Events       []TimelineEvent  `json:"events"`     // newest first, with outcomes
 	Deliveries   []Delivery       `json:"deliveries"` // with decisions and provider events
 	Suppressions []Suppression    `json:"suppressions"`
 	Responses    []SurveyResponse `json:"responses"`

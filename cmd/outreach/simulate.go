@@ -25,7 +25,7 @@ type simulateFlags struct {
 	from                                           string
 	days                                           int
 	out                                            string
-	compare                                        string // a second pack run on the same data
+	compare                                        string    // a second pack run on the same data
 	sample                                         int       // generate N sample accounts instead of reading files
 	sampleSeed                                     seenInt64 // seed of the generated data
 	sampleOut                                      string
