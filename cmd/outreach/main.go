@@ -204,12 +204,23 @@ func (m *Main) usage(cmds map[string]*command) {
 	fmt.Fprint(m.Stderr, sb.String())
 }
 
-// newLogger logs JSON lines, or text when w is a terminal.
+// newLogger logs JSON lines, or text when w is a terminal. Durations are
+// written as people read them ("1m30s", "1.8ms"), not as the nanosecond
+// integers the JSON handler would write.
 func newLogger(w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{ReplaceAttr: readableDuration}
 	if isTerminal(w) {
-		return slog.New(slog.NewTextHandler(w, nil))
+		return slog.New(slog.NewTextHandler(w, opts))
 	}
-	return slog.New(slog.NewJSONHandler(w, nil))
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// readableDuration writes a time.Duration attribute as its String form.
+func readableDuration(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindDuration {
+		return slog.String(a.Key, a.Value.Duration().String())
+	}
+	return a
 }
 
 // isTerminal reports whether w is a terminal.

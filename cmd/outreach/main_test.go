@@ -325,3 +325,14 @@ func TestReadingCommandsNeedAnExistingDatabase(t *testing.T) {
 		t.Errorf("a reading command created %s", path)
 	}
 }
+
+// Log lines write durations as people read them, not in nanoseconds.
+func TestLoggerWritesReadableDurations(t *testing.T) {
+	var b strings.Builder
+	newLogger(&b).Info("shutting down", "timeout", 90*time.Second, "duration", 1818764*time.Nanosecond)
+	for _, want := range []string{`"timeout":"1m30s"`, `"duration":"1.818764ms"`} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("log line lacks %s: %s", want, b.String())
+		}
+	}
+}
