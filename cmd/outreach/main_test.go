@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -334,5 +336,23 @@ func TestLoggerWritesReadableDurations(t *testing.T) {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("log line lacks %s: %s", want, b.String())
 		}
+	}
+}
+
+// serve on a port another process holds fails before it creates a
+// database: no freshly migrated file is left behind.
+func TestServeBusyPortLeavesNoDatabase(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	path := filepath.Join(t.TempDir(), "fresh.db")
+	r := run(t, map[string]string{"OUTREACH_DATABASE_URL": "sqlite:" + path, "OUTREACH_HTTP_ADDR": busy.Addr().String()}, "serve")
+	if r.err == nil || !strings.Contains(r.err.Error(), "listen on OUTREACH_HTTP_ADDR") {
+		t.Fatalf("serve on a busy port: err = %v, want a listen error", r.err)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a failed start left %s behind (stat: %v)", path, err)
 	}
 }
