@@ -214,6 +214,9 @@ type Token struct {
 	Hash      string     `json:"-"`
 	CreatedAt time.Time  `json:"created_at"`
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+	// LastUsedAt is when the token last authenticated a request, to the
+	// minute (written at most once a minute); nil = never.
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
 }
 
 // BatchResult counts what an ingestion batch did.

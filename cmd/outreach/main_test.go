@@ -193,9 +193,20 @@ func TestTokenLifecycle(t *testing.T) {
 			t.Errorf("bad scope accepted")
 		}
 		r = run(t, env, "token", "list")
-		if !strings.Contains(r.stdout, "crm") || !strings.Contains(r.stdout, "ingest") || strings.Contains(r.stdout, secret) {
+		if !strings.Contains(r.stdout, "crm") || !strings.Contains(r.stdout, "ingest") || strings.Contains(r.stdout, secret) ||
+			!strings.Contains(r.stdout, "LAST USED") || !strings.Contains(r.stdout, testNow.Format(time.RFC3339)+"  never") {
 			t.Errorf("list: %s", r.stdout)
 		}
+		// The API records a use (httpapi: at most once a minute).
+		used := testNow.Add(90 * time.Minute)
+		db := openDB(t, env)
+		if err := db.TouchToken(context.Background(), "crm", used); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.TouchToken(context.Background(), "crm", used.Add(30*time.Second)); err != nil { // within the minute: kept
+			t.Fatal(err)
+		}
+		db.Close()
 		if r := run(t, env, "token", "revoke", "crm"); r.err != nil {
 			t.Fatal(r.err)
 		}
@@ -203,8 +214,8 @@ func TestTokenLifecycle(t *testing.T) {
 			t.Errorf("revoke unknown: %v", r.err)
 		}
 		r = run(t, env, "token", "list")
-		if !strings.Contains(r.stdout, testNow.Format(time.RFC3339)+"  "+testNow.Format(time.RFC3339)) {
-			t.Errorf("revoked time missing: %s", r.stdout)
+		if !strings.Contains(r.stdout, testNow.Format(time.RFC3339)+"  "+used.Format(time.RFC3339)+"  "+testNow.Format(time.RFC3339)) {
+			t.Errorf("last use or revoked time missing: %s", r.stdout)
 		}
 		// A revoked token's name stays taken, and the error says why.
 		r = run(t, env, "token", "create", "--name", "crm")

@@ -77,6 +77,11 @@ func (m *Main) serveOn(ctx context.Context, db *store.DB, ln net.Listener) error
 		Now:        m.Now,
 		Feedback:   w.feedback,
 		Pause:      &httpapi.Pause{Store: db, Links: w.signer},
+		Ops: &httpapi.Ops{
+			Stats:       db.OpsStats,
+			Leader:      plan.leader.Holds,
+			PackVersion: func() int { return plan.Active().Pack.Version },
+		},
 	}
 	stopDispatch, err := m.startDispatch(ctx, db, w, plan.Active, api.CountSend)
 	if err != nil {
