@@ -56,6 +56,7 @@ func TestTimelineExplainsEventsThatPlannedNothing(t *testing.T) {
 			outreach.Event{ID: "old", Type: outreach.EventOnboardingCompleted, ContactExternalID: "ann", OccurredAt: t0.Add(-30 * day)},
 			outreach.Event{ID: "onb-bob", Type: outreach.EventOnboardingCompleted, ContactExternalID: "bob", OccurredAt: t0},
 			outreach.Event{ID: "custom", Type: "webinar.attended", ContactExternalID: "ann", OccurredAt: t0},
+			outreach.Event{ID: "seen", Type: outreach.EventContactActive, ContactExternalID: "ann", OccurredAt: t0},
 			ticket("tk-low", "ann", "T-9", "p4"),
 			ticket("tk-1", "ann", "T-1", "p1"),
 			ticket("tk-1-again", "ann", "T-1", "p2"),
@@ -67,6 +68,7 @@ func TestTimelineExplainsEventsThatPlannedNothing(t *testing.T) {
 		for _, want := range []string{
 			"old: nps-onboarding: stale — due 2026-02-14T09:30:00Z, 16d before it was planned at 2026-03-02T09:30:00Z: more than the ttl 10d",
 			"custom: no campaign — no campaign of the active pack listens to webinar.attended",
+			"seen: no campaign — no campaign of the active pack listened to contact.active when it was planned",
 			`tk-low: csat-support: filtered — where priority is "p4", not one of p1, p2`,
 			`tk-1-again: csat-support: duplicate occurrence — occurrence "T-1" already has a delivery (planned from event tk-1)`,
 			`qbr: nps-qbr: filtered — locale "en" is not one of pt`,
@@ -87,6 +89,11 @@ func TestTimelineExplainsEventsThatPlannedNothing(t *testing.T) {
 		}
 		if dan := b.outcomesOf(t, "dan@acme.test"); !hasOutcome(dan, `qbr: nps-qbr: inactive — the contact's status is "inactive"`) {
 			t.Errorf("dan's timeline: %v", dan)
+		}
+
+		var stored int
+		if err := b.db.SQLX().Get(&stored, `SELECT COUNT(*) FROM event_outcomes WHERE event_id = 'seen'`); err != nil || stored != 0 {
+			t.Errorf("contact.active stored %d outcome rows (%v), want none", stored, err)
 		}
 
 		// A CSAT sent to ann holds the next ticket's survey: cooldown,

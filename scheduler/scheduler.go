@@ -191,7 +191,10 @@ func (s *Scheduler) eventRequests(pack *outreach.Pack, states map[string]outreac
 		}
 	}
 	for _, e := range events {
-		if !listened[e.Type] {
+		// contact.active is the activity heartbeat, the most frequent
+		// event by far: its "no campaign" is not stored but told by the
+		// timeline (an event planned with no outcome and no delivery).
+		if !listened[e.Type] && e.Type != outreach.EventContactActive {
 			plan.Outcomes = append(plan.Outcomes, outreach.EventOutcome{EventID: e.ID, ContactID: e.ContactID,
 				Outcome: outreach.OutcomeNoCampaign, Detail: "no campaign of the active pack listens to " + e.Type})
 		}

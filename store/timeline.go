@@ -219,9 +219,13 @@ func (db *DB) timelineEvents(ctx context.Context, tx *sqlx.Tx, tl *outreach.Time
 		case !r.PlannedAt.Valid:
 			te.Outcomes = []outreach.EventOutcome{{Outcome: outreach.OutcomeNotPlannedYet,
 				Detail: "the planner reads new events every OUTREACH_TICK, on the leader"}}
-		case len(te.Outcomes) == 0 && !planned[r.ID] && r.PlannedAt.Int64 == r.IngestedAt:
+		case len(te.Outcomes) == 0 && !planned[r.ID] && r.PlannedAt.Int64 == 0:
 			te.Outcomes = []outreach.EventOutcome{{Outcome: outreach.OutcomeNoTrigger,
 				Detail: "imported with --no-trigger: stored as history, never planned"}}
+		case len(te.Outcomes) == 0 && !planned[r.ID] && r.Type == outreach.EventContactActive:
+			// The planner stores no "no campaign" row for the heartbeat.
+			te.Outcomes = []outreach.EventOutcome{{Outcome: outreach.OutcomeNoCampaign,
+				Detail: "no campaign of the active pack listened to contact.active when it was planned (it moves last_seen_at)"}}
 		}
 		if te.Outcomes == nil {
 			te.Outcomes = []outreach.EventOutcome{}

@@ -161,6 +161,19 @@ func TestImportEventsNoTrigger(t *testing.T) {
 	if r := run(t, env, "import", "contacts", path, "--no-trigger"); r.err == nil || !strings.Contains(r.err.Error(), "events only") {
 		t.Errorf("--no-trigger on contacts: %v", r.err)
 	}
+	// explain says why such history planned nothing.
+	contacts := "external_id,account_external_id,email\nc1,acme,ana@example.com\n"
+	if r := run(t, env, "import", "contacts", writeFile(t, "contacts.csv", contacts)); r.err != nil {
+		t.Fatal(r.err)
+	}
+	hist := writeFile(t, "hist.csv", "id,type,contact_external_id,occurred_at\nh1,onboarding.completed,c1,2026-01-01T00:00:00Z\n")
+	if r := run(t, env, "import", "events", hist, "--no-trigger"); r.err != nil {
+		t.Fatal(r.err)
+	}
+	r := run(t, env, "explain", "--contact", "ana@example.com")
+	if r.err != nil || !strings.Contains(r.stdout, "h1 (onboarding.completed)\n    no trigger — imported with --no-trigger") {
+		t.Errorf("explain after a --no-trigger import: %v\n%s", r.err, r.stdout)
+	}
 }
 
 func TestImportUsage(t *testing.T) {
