@@ -161,6 +161,9 @@ func (db *DB) PlanEventBatch(ctx context.Context, now time.Time, limit int,
 			}
 			res.Deliveries += r.Deliveries
 			res.CooledDown += r.CooledDown
+			if r.Deliveries == len(req.Targets) && allContacts(req.Targets) {
+				continue // every target planned: nothing to explain
+			}
 			missed, err := db.contactOutcomes(ctx, tx, req, now)
 			if err != nil {
 				return fmt.Errorf("campaign %s: outcomes: %w", req.Campaign.Key, err)
