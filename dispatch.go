@@ -90,7 +90,20 @@ type SendOutcome struct {
 	Error      string    // failed, retry: what went wrong
 	RetryAt    time.Time // retry: when to send again
 	Attempted  bool      // an HTTP request was made (counts in attempts)
+	// FailReason classifies a failed send for /metrics (one of the
+	// FailReason* values: a bounded label, never the provider's text).
+	FailReason string
+	// Latency is how long the provider took to answer (0: no request).
+	Latency time.Duration
 }
+
+// Reasons a send fails, as /metrics counts them: a closed set.
+const (
+	FailRender         = "render"          // the message could not be built
+	FailRefused        = "refused"         // the provider refused it for good (4xx other than 429)
+	FailExpired        = "expired"         // retries ran past the delivery's ttl
+	FailOutcomeUnknown = "outcome_unknown" // its process vanished and nothing confirms it was sent
+)
 
 // StaleSending is a sending delivery whose process stopped refreshing its
 // heartbeat, with the provider's processed event when one arrived.

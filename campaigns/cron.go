@@ -39,3 +39,14 @@ func ParseSchedule(spec string) (cron.Schedule, error) {
 	}
 	return sched, nil
 }
+
+// CronHint says how to fix a cron spec that cron.ParseStandard refused:
+// with other than 5 fields, to use 5; with 5 fields (one of them wrong),
+// the range of each field, without telling the author to use the 5 fields
+// they already have.
+func CronHint(spec string) string {
+	if f := strings.Fields(spec); len(f) == 5 && !strings.HasPrefix(spec, "@") {
+		return "the fields are minute (0-59), hour (0-23), day-of-month (1-31), month (1-12 or JAN-DEC) and day-of-week (0-6 or SUN-SAT), e.g. \"0 9 * * MON\""
+	}
+	return "use 5 fields (minute hour day-of-month month day-of-week), e.g. \"0 9 * * MON\", or @daily"
+}

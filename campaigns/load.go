@@ -20,9 +20,9 @@ import (
 
 // Names of the parts of a pack.
 const (
-	PackFile     = "campaigns.yaml" // the campaigns and the policy
-	TemplatesDir = "templates"      // one folder per template, one file per locale
-	FallbackLang = "en"             // every template must have it
+	PackFile     = "campaigns.yaml"        // the campaigns and the policy
+	TemplatesDir = "templates"             // one folder per template, one file per locale
+	FallbackLang = outreach.FallbackLocale // every template must have it
 )
 
 // DefaultName is how the embedded default pack is named in errors.

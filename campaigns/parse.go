@@ -219,7 +219,7 @@ func (w *walker) checkCron(spec string, node ast.Node, what string) bool {
 		return false
 	}
 	if _, err := cron.ParseStandard(spec); err != nil {
-		w.errorf(node, "%s: invalid cron spec %q: %v; use 5 fields (minute hour day-of-month month day-of-week), e.g. \"0 9 * * MON\", or @daily", what, spec, err)
+		w.errorf(node, "%s: invalid cron spec %q: %v; %s", what, spec, err, CronHint(spec))
 		return false
 	}
 	if _, err := ParseSchedule(spec); err != nil {

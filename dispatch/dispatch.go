@@ -51,9 +51,10 @@ type Dispatcher struct {
 	// Now is the wall clock of Run (default time.Now); Step and Recover
 	// take the time as an argument.
 	Now func() time.Time
-	// OnSend, when set, is called with the Result of every send outcome
-	// recorded (serve counts them in /metrics).
-	OnSend func(result string)
+	// OnSend, when set, is called with every send outcome recorded
+	// (serve counts them in /metrics: results, failures by reason,
+	// latency).
+	OnSend func(o outreach.SendOutcome)
 
 	mu       sync.Mutex
 	inflight map[string]bool // deliveries this process is sending
@@ -219,7 +220,7 @@ func (d *Dispatcher) record(ctx context.Context, p *pipeline, limit int) StepRep
 			rep.count(o)
 			d.logOutcome(o)
 			if d.OnSend != nil {
-				d.OnSend(o.Result)
+				d.OnSend(o)
 			}
 		}
 		if _, err := d.Store.FinishSends(context.WithoutCancel(ctx), batch); err != nil {

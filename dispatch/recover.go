@@ -44,12 +44,12 @@ func resolveStale(s outreach.StaleSending, now time.Time, cfg Config) (outreach.
 	case s.ProcessedAt != nil:
 		o.Result, o.At, o.MessageID = outreach.SendSent, *s.ProcessedAt, s.MessageID
 	case !cfg.WebhookEnabled:
-		o.Result = outreach.SendFailed
+		o.Result, o.FailReason = outreach.SendFailed, outreach.FailOutcomeUnknown
 		o.Error = "outcome unknown: " + gone + " and no webhook is configured to confirm it; not sent again to avoid a duplicate"
 	case now.Before(s.HeartbeatAt.Add(cfg.Grace)):
 		return o, false
 	case now.After(s.ExpiresAt):
-		o.Result = outreach.SendFailed
+		o.Result, o.FailReason = outreach.SendFailed, outreach.FailOutcomeUnknown
 		o.Error = fmt.Sprintf("outcome unknown: %s, no processed event within %s, and its ttl ended %s", gone, cfg.Grace, s.ExpiresAt.Format(time.RFC3339))
 	default:
 		o.Result, o.RetryAt = outreach.SendRetry, now

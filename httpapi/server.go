@@ -49,6 +49,9 @@ type Server struct {
 	// Registry receives the metrics served on /metrics; nil means a new
 	// registry with the Go and process collectors.
 	Registry *prometheus.Registry
+	// Ops adds the outbox, leader and pack series to /metrics; nil leaves
+	// them out.
+	Ops *Ops
 	// MaxBodyBytes caps request bodies of the data API; 0 means
 	// DefaultMaxBodyBytes.
 	MaxBodyBytes int64

@@ -219,7 +219,7 @@ campaigns:
 		CampaignStatesFn: func(context.Context) (map[string]outreach.CampaignState, error) {
 			return map[string]outreach.CampaignState{"never": {Since: t0, EventsFrom: t0}}, nil
 		},
-		PlanEventBatchFn: func(context.Context, time.Time, int, func([]outreach.Event) []outreach.PlanRequest) (outreach.PlanResult, error) {
+		PlanEventBatchFn: func(context.Context, time.Time, int, func([]outreach.Event) outreach.EventPlan) (outreach.PlanResult, error) {
 			return outreach.PlanResult{}, nil
 		},
 		FireScheduleFn: func(_ context.Context, q outreach.AudienceQuery) (bool, outreach.PlanResult, error) {

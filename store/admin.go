@@ -25,10 +25,12 @@ type tokenRow struct {
 	Hash      string        `db:"hash"`
 	CreatedAt int64         `db:"created_at"`
 	RevokedAt sql.NullInt64 `db:"revoked_at"`
+	LastUsed  sql.NullInt64 `db:"last_used_at"`
 }
 
 func (r tokenRow) token() outreach.Token {
-	return outreach.Token{Name: r.Name, Scope: r.Scope, Hash: r.Hash, CreatedAt: fromMs(r.CreatedAt), RevokedAt: fromNullMs(r.RevokedAt)}
+	return outreach.Token{Name: r.Name, Scope: r.Scope, Hash: r.Hash, CreatedAt: fromMs(r.CreatedAt), RevokedAt: fromNullMs(r.RevokedAt),
+		LastUsedAt: fromNullMs(r.LastUsed)}
 }
 
 // CreateToken stores a token; a taken name (or hash) is ECONFLICT.
@@ -76,7 +78,7 @@ func (db *DB) tokenConflict(ctx context.Context, name string) error {
 // Tokens lists every token, revoked ones included, by name.
 func (db *DB) Tokens(ctx context.Context) ([]outreach.Token, error) {
 	var rows []tokenRow
-	if err := db.db.SelectContext(ctx, &rows, `SELECT name, scope, hash, created_at, revoked_at FROM tokens ORDER BY name`); err != nil {
+	if err := db.db.SelectContext(ctx, &rows, `SELECT name, scope, hash, created_at, revoked_at, last_used_at FROM tokens ORDER BY name`); err != nil {
 		return nil, fmt.Errorf("list tokens: %w", err)
 	}
 	out := make([]outreach.Token, 0, len(rows))
@@ -106,7 +108,7 @@ func (db *DB) RevokeToken(ctx context.Context, name string) error {
 // TokenByHash returns the live token with this hash, or ENOTFOUND.
 func (db *DB) TokenByHash(ctx context.Context, hash string) (*outreach.Token, error) {
 	var r tokenRow
-	err := db.db.GetContext(ctx, &r, db.rebind(`SELECT name, scope, hash, created_at, revoked_at FROM tokens
+	err := db.db.GetContext(ctx, &r, db.rebind(`SELECT name, scope, hash, created_at, revoked_at, last_used_at FROM tokens
 		WHERE hash = ? AND revoked_at IS NULL`), hash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, outreach.Errorf(outreach.ENOTFOUND, "unknown or revoked token")
@@ -116,6 +118,22 @@ func (db *DB) TokenByHash(ctx context.Context, hash string) (*outreach.Token, er
 	}
 	t := r.token()
 	return &t, nil
+}
+
+// TokenUsedEvery is how often a token's last use is written: at most once
+// per interval per token, so that the API does not write on every request.
+const TokenUsedEvery = time.Minute
+
+// TouchToken records that the token named name was used at at, unless its
+// recorded last use is less than TokenUsedEvery before at (concurrent
+// requests, other replicas: the condition lets one write through).
+func (db *DB) TouchToken(ctx context.Context, name string, at time.Time) error {
+	_, err := db.db.ExecContext(ctx, db.rebind(`UPDATE tokens SET last_used_at = ?
+		WHERE name = ? AND (last_used_at IS NULL OR last_used_at <= ?)`), ms(at), name, ms(at.Add(-TokenUsedEvery)))
+	if err != nil {
+		return fmt.Errorf("touch token: %w", err)
+	}
+	return nil
 }
 
 type packRow struct {

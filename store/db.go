@@ -33,6 +33,9 @@ type DB struct {
 	// Now returns the current time; every timestamp the store writes comes
 	// from it (tests and simulate freeze or advance it). Default time.Now.
 	Now func() time.Time
+	// OpsExactRows is the outbox size up to which OpsStats counts every
+	// delivery state exactly on PostgreSQL; 0 means 1,000,000.
+	OpsExactRows float64
 
 	db      *sqlx.DB
 	dialect string

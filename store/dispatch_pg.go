@@ -74,10 +74,10 @@ func (db *DB) txSelect(ctx context.Context, tx *sqlx.Tx, dest any, q string, arg
 func (db *DB) pgWriteOutcomes(ctx context.Context, tx *sqlx.Tx, c outreach.DispatchClaim, outcomes []outreach.DispatchOutcome) error {
 	n := len(outcomes)
 	ids, states, untils, expires := make([]string, n), make([]string, n), make([]sql.NullInt64, n), make([]sql.NullInt64, n)
-	ats, decisions, reasons := make([]int64, n), make([]string, n), make([]string, n)
+	ats, decisions, reasons, rules := make([]int64, n), make([]string, n), make([]string, n), make([]string, n)
 	for i, o := range outcomes {
 		ids[i], states[i], untils[i], expires[i] = o.DeliveryID, outcomeState(o.Decision.Decision), msPtr(o.Until), nullMs(o.ExpiresAt)
-		ats[i], decisions[i], reasons[i] = ms(o.At), o.Decision.Decision, o.Reason
+		ats[i], decisions[i], reasons[i], rules[i] = ms(o.At), o.Decision.Decision, o.Reason, o.Rule
 	}
 	const q = `WITH v AS (
 			SELECT * FROM unnest(CAST($1 AS text[]), CAST($2 AS text[]), CAST($3 AS bigint[]), CAST($4 AS bigint[]))
@@ -93,12 +93,12 @@ func (db *DB) pgWriteOutcomes(ctx context.Context, tx *sqlx.Tx, c outreach.Dispa
 			FROM v WHERE deliveries.id = v.id AND deliveries.state = 'planned'
 			RETURNING 1),
 		d AS (
-			INSERT INTO decisions (delivery_id, at, decision, reason, until)
-			SELECT * FROM unnest(CAST($1 AS text[]), CAST($7 AS bigint[]), CAST($8 AS text[]), CAST($9 AS text[]), CAST($3 AS bigint[])))
+			INSERT INTO decisions (delivery_id, at, decision, reason, until, rule)
+			SELECT * FROM unnest(CAST($1 AS text[]), CAST($7 AS bigint[]), CAST($8 AS text[]), CAST($9 AS text[]), CAST($3 AS bigint[]), CAST($10 AS text[])))
 		SELECT COUNT(*) FROM u`
 	var changed []int
 	err := db.txSelect(ctx, tx, &changed, q, textArray(ids), textArray(states), nullIntArray(untils), nullIntArray(expires),
-		ms(c.Now), c.ProcessID, intArray(ats), textArray(decisions), textArray(reasons))
+		ms(c.Now), c.ProcessID, intArray(ats), textArray(decisions), textArray(reasons), textArray(rules))
 	if err != nil {
 		return fmt.Errorf("write outcomes: %w", err)
 	}

@@ -206,10 +206,10 @@ func (m *Main) previewData(c *outreach.Campaign, tl *outreach.Timeline, locale s
 
 // newestTrigger returns the newest of events (newest first) that triggers
 // c, or nil.
-func newestTrigger(c *outreach.Campaign, events []outreach.Event) *outreach.Event {
+func newestTrigger(c *outreach.Campaign, events []outreach.TimelineEvent) *outreach.Event {
 	for i := range events {
-		if campaigns.EventMatches(c, &events[i]) {
-			return &events[i]
+		if campaigns.EventMatches(c, &events[i].Event) {
+			return &events[i].Event
 		}
 	}
 	return nil

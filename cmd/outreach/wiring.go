@@ -152,7 +152,7 @@ func (m *Main) wire(ctx context.Context, db *store.DB) (*wiring, error) {
 
 // startDispatch runs the dispatcher (every replica) until ctx ends; the
 // returned stop waits for in-flight sends to finish.
-func (m *Main) startDispatch(ctx context.Context, db *store.DB, w *wiring, pack func() *campaigns.Loaded, onSend func(result string)) (stop func(), err error) {
+func (m *Main) startDispatch(ctx context.Context, db *store.DB, w *wiring, pack func() *campaigns.Loaded, onSend func(outreach.SendOutcome)) (stop func(), err error) {
 	from, fromName, err := splitFrom(m.Config.MailFrom)
 	if err != nil {
 		return nil, err
