@@ -185,4 +185,3 @@ func (db *DB) ListDeliveries(ctx context.Context, f outreach.DeliveryFilter) ([]
 	}
 	return out, next, nil
 }
-

@@ -74,6 +74,8 @@ func (m *Main) serveOn(ctx context.Context, db *store.DB, ln net.Listener) error
 		Now:        m.Now,
 		Feedback:   w.feedback,
 		Pause:      &httpapi.Pause{Store: db, Links: w.signer},
+		Audit:      db,
+		Lists:      db,
 	}
 	stopDispatch, err := m.startDispatch(ctx, db, w, plan.Active, api.CountSend)
 	if err != nil {
