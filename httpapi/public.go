@@ -150,6 +150,8 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 		status, key = codes[code], "error_invalid"
 	case code == outreach.ENOTFOUND:
 		status, key = codes[code], "error_not_found"
+	case code == outreach.EUNAVAILABLE:
+		status, key = codes[code], "error_unavailable"
 	}
 	s.metrics.errors.WithLabelValues(code).Inc()
 	if status == http.StatusInternalServerError {

@@ -102,6 +102,10 @@ type pageData struct {
 	Email      string
 	Categories []categoryChoice
 	All        bool
+	// CanResubscribe offers the resubscribe form (something the person
+	// may lift is suppressed); Resubscribed says it was just used.
+	CanResubscribe bool
+	Resubscribed   bool
 }
 
 // categoryChoice is one category on the unsubscribe pages.
