@@ -64,7 +64,8 @@
 //	greeting         "Hi Ana," / "Olá, Ana!" / "Здравствуйте, Анна!" (localised, name-aware)
 //	firstName        the contact's given name, titles skipped ("Dr. Maria da
 //	                 Silva" -> Maria), or a localised default ("there")
-//	npsScale         HTML: a row of 11 links 0..10 with localised end labels;
+//	npsScale         HTML: 11 links 0..10 with localised end labels, one row
+//	                 on a desktop, 0-5 over 6-10 on a phone (fits 320 px);
 //	                 text: a legend line and "0: URL" lines. Optional two
 //	                 arguments replace the end labels (e.g. for CSAT).
 //	date             a date in the contact's locale and zone ("31 de dezembro de 2026");
