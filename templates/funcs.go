@@ -14,9 +14,10 @@ import (
 // renderer holds one rendering's data; its methods are the template
 // functions, bound to that data by Render.
 type renderer struct {
-	d     *Data // normalised copy of the caller's data
-	lang  *lang
-	named bool // the contact has a real name (FirstName is not a default)
+	d      *Data // normalised copy of the caller's data
+	lang   *lang
+	named  bool         // the contact has a real name (FirstName is not a default)
+	survey surveyLabels // the template's survey labels in this locale
 }
 
 // funcs returns the template functions bound to r. The HTML and text
@@ -30,6 +31,7 @@ func (r *renderer) funcs(forHTML bool) map[string]any {
 		"anniversaryYears": r.anniversaryYears,
 		"unsubscribeURL":   r.unsubscribeURL,
 		"npsScale":         r.npsScaleText,
+		"question":         r.question,
 	}
 	if forHTML {
 		m["npsScale"] = r.npsScaleHTML
@@ -180,6 +182,27 @@ func fullYears(from, to time.Time) int {
 	return n
 }
 
+// question returns the survey question of the template's front matter.
+func (r *renderer) question() (string, error) {
+	if r.survey.question == "" {
+		return "", errors.New(`this locale's front matter has no question: add "question: ..." to its .txt file`)
+	}
+	return r.survey.question, nil
+}
+
+// scaleEnds returns the end labels of the scale: the front matter's low and
+// high, else the language's NPS labels.
+func (r *renderer) scaleEnds() (string, string) {
+	low, high := r.survey.low, r.survey.high
+	if low == "" {
+		low = r.lang.notLikely
+	}
+	if high == "" {
+		high = r.lang.veryLikely
+	}
+	return low, high
+}
+
 // scale returns the 11 survey links and the two end labels, checked.
 func (r *renderer) scale(labels []string) ([]string, string, string, error) {
 	links := r.d.SurveyLinks
@@ -194,7 +217,8 @@ func (r *renderer) scale(labels []string) ([]string, string, string, error) {
 	}
 	switch len(labels) {
 	case 0:
-		return links, r.lang.notLikely, r.lang.veryLikely, nil
+		low, high := r.scaleEnds()
+		return links, low, high, nil
 	case 2:
 		return links, labels[0], labels[1], nil
 	}

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -35,6 +36,15 @@ type entry struct {
 	textPart     part
 	html         *htmltemplate.Template
 	htmlPart     part
+	survey       surveyLabels // from the front matter
+}
+
+// surveyLabels are what a survey template asks in its locale, written once
+// in the front matter of its .txt file (question, low, high) and used by
+// the email ({{question}}, {{npsScale}}) and the survey page
+// (Set.SurveyText). Empty fields are unset.
+type surveyLabels struct {
+	question, low, high string
 }
 
 // file is one LOCALE.txt or LOCALE.html found while loading.
@@ -165,6 +175,7 @@ func parseEntry(fsys fs.FS, name, locale, txtPath, htmlPath string, problems *Lo
 		problems.Errors = append(problems.Errors, fmProblems...)
 		ok = false
 	} else {
+		e.survey = surveyLabels{question: fm.labels["question"], low: fm.labels["low"], high: fm.labels["high"]}
 		e.subjectPart = part{path: txtPath, lineOffset: fm.subjectLine - 1, firstCol: fm.subjectCol, source: fm.subject}
 		e.subject, err = newText(txtPath).Parse(fm.subject)
 		if err != nil {
@@ -231,7 +242,13 @@ type frontMatter struct {
 	subjectCol  int // 1-based file column where the subject value starts
 	body        string
 	bodyLine    int // 1-based file line where the body starts
+	// labels holds the survey labels: question, low, high (plain text).
+	labels     map[string]string
+	labelLines map[string]int
 }
+
+// labelKeys are the front matter keys of a survey's labels.
+var labelKeys = []string{"question", "low", "high"}
 
 // parseFrontMatter splits "---\nsubject: ...\n---\nbody" and checks it.
 func parseFrontMatter(p, s string) (frontMatter, []Problem) {
@@ -256,8 +273,10 @@ func parseFrontMatter(p, s string) (frontMatter, []Problem) {
 		case strings.TrimSpace(line) == "" || strings.HasPrefix(strings.TrimSpace(line), "#"):
 		case !found:
 			problems = append(problems, Problem{p, n, 1, `expected "key: value" in the front matter`})
+		case slices.Contains(labelKeys, strings.TrimSpace(key)):
+			problems = append(problems, fm.label(p, n, strings.TrimSpace(key), value)...)
 		case strings.TrimSpace(key) != "subject":
-			problems = append(problems, Problem{p, n, 1, fmt.Sprintf("unknown front matter key %q: only subject is allowed", strings.TrimSpace(key))})
+			problems = append(problems, Problem{p, n, 1, fmt.Sprintf("unknown front matter key %q: use subject, question, low or high", strings.TrimSpace(key))})
 		case fm.subjectLine != 0:
 			problems = append(problems, Problem{p, n, 1, fmt.Sprintf("subject given twice (first on line %d)", fm.subjectLine)})
 		default:
@@ -279,6 +298,25 @@ func parseFrontMatter(p, s string) (frontMatter, []Problem) {
 		problems = append(problems, Problem{p, 1, 1, "missing subject: add \"subject: ...\" to the front matter"})
 	}
 	return fm, problems
+}
+
+// label records a survey label of the front matter.
+func (fm *frontMatter) label(p string, n int, key, value string) []Problem {
+	if fm.labels == nil {
+		fm.labels, fm.labelLines = map[string]string{}, map[string]int{}
+	}
+	if first, ok := fm.labelLines[key]; ok {
+		return []Problem{{p, n, 1, fmt.Sprintf("%s given twice (first on line %d)", key, first)}}
+	}
+	v := strings.TrimSpace(value)
+	if u, err := strconv.Unquote(v); err == nil && strings.HasPrefix(v, `"`) {
+		v = u
+	}
+	if v == "" {
+		return []Problem{{p, n, len(key) + 2, fmt.Sprintf("empty %s: write the text after \"%s:\"", key, key)}}
+	}
+	fm.labels[key], fm.labelLines[key] = v, n
+	return nil
 }
 
 // normalizeNewlines drops a UTF-8 byte order mark and turns CRLF into LF,
