@@ -98,6 +98,10 @@ type pageData struct {
 	Scores     []int
 	Score      int // -1 = none selected
 	CSAT       bool
+	// Question, Low and High are the email's own text (Feedback.Survey);
+	// empty: the page's generic NPS or CSAT text.
+	Question, Low, High string
+	Sender              string
 	Comment    string
 	MaxComment int
 	ErrorKey   string

@@ -67,6 +67,9 @@ func (m *Main) serveOn(ctx context.Context, db *store.DB, ln net.Listener) error
 	// The public pages and the NPS report tell CSAT from NPS surveys by
 	// the active pack's templates.
 	w.feedback.Pack = func() *outreach.Pack { return plan.Active().Pack }
+	w.feedback.Survey = func(campaign, locale string) (outreach.SurveyText, bool) {
+		return plan.Active().SurveyText(campaign, locale)
+	}
 	api := &httpapi.Server{
 		Ingest: db, Contacts: db, Tokens: db, DB: db,
 		Logger:     m.Logger,
