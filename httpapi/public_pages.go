@@ -95,16 +95,16 @@ type pageData struct {
 	// error page
 	MessageKey string
 	// survey page
-	Scores     []int
-	Score      int // -1 = none selected
-	CSAT       bool
+	Scores []int
+	Score  int // -1 = none selected
+	CSAT   bool
 	// Question, Low and High are the email's own text (Feedback.Survey);
 	// empty: the page's generic NPS or CSAT text.
 	Question, Low, High string
 	Sender              string
-	Comment    string
-	MaxComment int
-	ErrorKey   string
+	Comment             string
+	MaxComment          int
+	ErrorKey            string
 	// unsubscribe pages
 	Email      string
 	Categories []categoryChoice
