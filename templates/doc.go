@@ -73,6 +73,27 @@
 //	plural N FORMS   the form of FORMS for N under the locale's plural rules
 //	anniversaryYears the years since Account.StartedAt at this occurrence
 //	unsubscribeURL   the contact's signed unsubscribe link
+//	question         the survey question of the front matter (below)
+//	milestone        the event's milestone for people: its milestone_label
+//	                 property, else its milestone id made readable
+//	                 ("1000-invoices" -> "1000 invoices"), else ""
+//
+// # Survey labels
+//
+// A survey template's .txt front matter may hold, besides the subject, the
+// survey's question and the labels of the two ends of its 0-10 scale:
+//
+//	---
+//	subject: One quick question
+//	question: How likely are you to recommend us to a friend or colleague?
+//	low: Not at all likely
+//	high: Extremely likely
+//	---
+//
+// {{question}} prints the question in both parts and {{npsScale}} uses low
+// and high (else the language's NPS labels). The survey page asks the same
+// question with the same labels (Set.SurveyText), in the locale the email
+// was written in, so the email and the page never say different things.
 //
 // The package is pure: it reads an fs.FS and imports no database, HTTP or
 // mail package.

@@ -32,6 +32,7 @@ func (r *renderer) funcs(forHTML bool) map[string]any {
 		"unsubscribeURL":   r.unsubscribeURL,
 		"npsScale":         r.npsScaleText,
 		"question":         r.question,
+		"milestone":        r.milestone,
 	}
 	if forHTML {
 		m["npsScale"] = r.npsScaleHTML
@@ -180,6 +181,24 @@ func fullYears(from, to time.Time) int {
 		n--
 	}
 	return n
+}
+
+// milestone names the event's milestone for people: its milestone_label
+// property when the event carries one ("1,000 invoices sent"), else its
+// milestone id made readable ("1000-invoices" -> "1000 invoices"), else ""
+// (so {{with milestone}} skips it).
+func (r *renderer) milestone() string {
+	if r.d.Event == nil {
+		return ""
+	}
+	if l, ok := r.d.Event["milestone_label"].(string); ok && strings.TrimSpace(l) != "" {
+		return strings.TrimSpace(l)
+	}
+	id := fmt.Sprint(r.d.Event["milestone"])
+	if r.d.Event["milestone"] == nil {
+		return ""
+	}
+	return strings.Join(strings.FieldsFunc(id, func(c rune) bool { return c == '-' || c == '_' || c == ' ' }), " ")
 }
 
 // question returns the survey question of the template's front matter.
