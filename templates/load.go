@@ -112,7 +112,15 @@ func loadTemplate(fsys fs.FS, dir, name string, problems *LoadErrors) map[string
 		return nil
 	}
 	if _, ok := pairs[FallbackLocale]; !ok {
-		problems.add(first, 1, 1, "template %s has no %s fallback (%s)", name, FallbackLocale, path.Join(dir, FallbackLocale+".txt"))
+		// Reported at the template's folder, where the files are missing,
+		// not at one of the files that exist.
+		have := make([]string, 0, len(pairs))
+		for l := range pairs {
+			have = append(have, l)
+		}
+		slices.Sort(have)
+		problems.add(dir, 0, 0, "template %s has no %s version (it has %s): add %s and %s, the fallback for every other language",
+			name, FallbackLocale, strings.Join(have, ", "), path.Join(dir, FallbackLocale+".txt"), path.Join(dir, FallbackLocale+".html"))
 	}
 	locales := map[string]*entry{}
 	for locale, byExt := range pairs {
