@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"golang.org/x/text/language"
 
@@ -221,10 +222,25 @@ func (l *lang) firstNameOf(name string) string {
 	if len(words) == 0 {
 		return ""
 	}
-	if l.firstGiven {
+	if l.firstGiven || !latinName(words) {
 		return words[0]
 	}
 	return words[len(words)-1]
+}
+
+// latinName reports whether a name is written in the Latin script. The
+// family-name-first order of a language (Hungarian) is that of names in
+// its own script: "Kovács Anna" greets Anna, but "Анна Иванова", written
+// in the order of Cyrillic names, greets Анна, not her surname.
+func latinName(words []string) bool {
+	for _, w := range words {
+		for _, r := range w {
+			if unicode.IsLetter(r) && !unicode.Is(unicode.Latin, r) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // isHonorific reports whether a word of a name is a title or a form of
