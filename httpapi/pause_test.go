@@ -94,7 +94,7 @@ func TestPausePage(t *testing.T) {
 		}
 
 		// Resume: offered while paused, by the page's own form only.
-		rec, body = do(http.MethodGet, "/p/"+tok+"?action=resume")
+		_, body = do(http.MethodGet, "/p/"+tok+"?action=resume")
 		if !strings.Contains(body, `name="action" value="resume"`) || !strings.Contains(body, "Resume outreach now") {
 			t.Fatalf("a paused account's page offers no resume:\n%s", body)
 		}
