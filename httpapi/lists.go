@@ -3,6 +3,7 @@ package httpapi
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -42,7 +43,7 @@ func listQuery(r *http.Request, filters ...string) (url.Values, outreach.ListPag
 	q := r.URL.Query()
 	allowed := append([]string{"cursor", "limit"}, filters...)
 	for k := range q {
-		if !contains(allowed, k) {
+		if !slices.Contains(allowed, k) {
 			return nil, outreach.ListPage{}, outreach.Errorf(outreach.EINVALID, "unknown query parameter %q: this route takes %s", k, strings.Join(allowed, ", "))
 		}
 	}
@@ -55,15 +56,6 @@ func listQuery(r *http.Request, filters ...string) (url.Values, outreach.ListPag
 		p.Limit = n
 	}
 	return q, p, nil
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // lists returns the list store, or a 503 error.
@@ -124,7 +116,7 @@ func (s *Server) handleListDeliveries(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	f := outreach.DeliveryFilter{State: q.Get("state"), Campaign: q.Get("campaign"), Contact: q.Get("contact"), ListPage: page}
-	if f.State != "" && !contains(deliveryStates, f.State) {
+	if f.State != "" && !slices.Contains(deliveryStates, f.State) {
 		return outreach.Errorf(outreach.EINVALID, "state %q is not a delivery state: use %s", f.State, strings.Join(deliveryStates, ", "))
 	}
 	for name, dst := range map[string]**time.Time{"from": &f.From, "to": &f.To} {
