@@ -140,3 +140,49 @@ func TestListsPageStably(t *testing.T) {
 		}
 	})
 }
+
+// Deliveries page by (created_at, id): rows planned in the same
+// millisecond are neither skipped nor repeated across pages.
+func TestListDeliveriesPagesThroughTies(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, dialect string) {
+		ctx := context.Background()
+		db := open(t, dialect)
+		seed(t, db)
+		x := db.SQLX()
+		for i, at := range []time.Time{t0, t0, t0, t0.Add(time.Second), t0.Add(-time.Second)} {
+			_, err := x.Exec(x.Rebind(`INSERT INTO deliveries (id, campaign, category, contact_id, account_id, occurrence, state,
+				due_at, not_before, expires_at, created_at, updated_at)
+				SELECT ?, 'nps', 'survey', id, account_id, ?, 'planned', ?, ?, ?, ?, ? FROM contacts WHERE email = 'jane@example.com'`),
+				fmt.Sprintf("d%d", i), fmt.Sprint(i), at.UnixMilli(), at.UnixMilli(), at.UnixMilli(), at.UnixMilli(), at.UnixMilli())
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		var got []string
+		f := outreach.DeliveryFilter{Contact: "Jane@Example.com", ListPage: outreach.ListPage{Limit: 2}}
+		for range 5 {
+			page, next, err := db.ListDeliveries(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range page {
+				got = append(got, d.ID)
+				if d.Contact != "jane@example.com" || d.Account != "a1" {
+					t.Errorf("item %+v: want contact jane@example.com, account a1", d)
+				}
+			}
+			if next == "" {
+				break
+			}
+			f.Cursor = next
+		}
+		if want := []string{"d4", "d0", "d1", "d2", "d3"}; !slices.Equal(got, want) {
+			t.Errorf("deliveries paged by 2 = %v, want %v", got, want)
+		}
+		from, to := t0, t0.Add(time.Second)
+		page, _, err := db.ListDeliveries(ctx, outreach.DeliveryFilter{From: &from, To: &to, State: "planned", Campaign: "nps"})
+		if err != nil || len(page) != 3 {
+			t.Errorf("window [t0, t0+1s) = %d deliveries, %v; want 3", len(page), err)
+		}
+	})
+}
