@@ -68,10 +68,6 @@ type TimelineEvent struct {
 	Outcomes []EventOutcome `json:"outcomes"`
 }
 
-// FallbackLocale is the locale of a contact without one: the language
-// every template has (campaigns.FallbackLang).
-const FallbackLocale = "en"
-
 // Miss returns "" when a contact with role, locale and account plan passes
 // filter f, else which rule leaves it out: `role "user" is not one of
 // admin, champion`. Empty lists mean everyone. Roles and plans compare

@@ -36,6 +36,21 @@ type Loaded struct {
 	Files     map[string]string // slash path within the pack -> content, for storing
 }
 
+// SurveyText returns what the survey campaign with key asks a reader of
+// locale: its template's question and scale labels in the locale its email
+// uses. ok is false for an unknown campaign or a template without a
+// question (the survey page then asks its own generic question).
+func (l *Loaded) SurveyText(campaign, locale string) (outreach.SurveyText, bool) {
+	if l == nil || l.Pack == nil || l.Templates == nil {
+		return outreach.SurveyText{}, false
+	}
+	c := l.Pack.Campaign(campaign)
+	if c == nil {
+		return outreach.SurveyText{}, false
+	}
+	return l.Templates.SurveyText(c.Template, locale)
+}
+
 // LoadDir loads and validates the pack in directory dir.
 func LoadDir(dir string) (*Loaded, error) {
 	if _, err := os.Stat(dir); err != nil {

@@ -414,7 +414,7 @@ campaigns:
 		},
 		want: []string{
 			`pack/campaigns.yaml:5:15: campaign "a" template: unknown template "npss"; add templates/npss/en.txt and en.html, or use one of: csat, fr-only, nps`,
-			`pack/templates/fr-only/fr.*en fallback*`,
+			`pack/templates/fr-only: template fr-only has no en version (it has fr): add templates/fr-only/en.txt and templates/fr-only/en.html*`,
 			`pack/templates/nps/pt.html:2:*`,
 		},
 	},

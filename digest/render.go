@@ -166,7 +166,7 @@ func funcs(p *pauser) map[string]any {
 		},
 		"account": accountName,
 		"paused": func(a *outreach.Account) string {
-			if p == nil || a == nil || a.PausedUntil == nil || !a.PausedUntil.After(p.at) {
+			if p == nil || a.PausedAt(p.at) == nil {
 				return ""
 			}
 			return "paused until " + a.PausedUntil.In(loc).Format(dateLayout)

@@ -23,6 +23,7 @@ var codes = map[string]int{
 	outreach.EFORBIDDEN:    http.StatusForbidden,
 	outreach.ETOOLARGE:     http.StatusRequestEntityTooLarge,
 	outreach.EINTERNAL:     http.StatusInternalServerError,
+	outreach.EUNAVAILABLE:  http.StatusServiceUnavailable,
 }
 
 // errorBody is the JSON body of every error but a batch error.

@@ -55,6 +55,9 @@ func (s *Server) handleUnsubscribe(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	store := s.Feedback.Store
+	if r.PostForm.Get(oneClickField) != oneClickValue && r.PostForm.Get("action") == actionResubscribe {
+		return s.resubscribe(w, r, email, locale)
+	}
 	if r.PostForm.Get(oneClickField) == oneClickValue {
 		if _, err := store.AddSuppressions(r.Context(), []outreach.Suppression{{Email: email, Scope: outreach.ScopeAll, Reason: reasonOneClick}}); err != nil {
 			return err
@@ -84,6 +87,32 @@ func (s *Server) handleUnsubscribe(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	s.renderPage(w, r, http.StatusOK, pageUnsubscribed, locale, &pageData{TitleKey: "unsub_done_title", Email: email, Categories: done})
+	return nil
+}
+
+// actionResubscribe is the form field value (action=resubscribe) of the
+// page's resubscribe button. Only a POST carrying it resubscribes: the
+// signed token in the path says whose preferences these are, the field
+// that this page's own form sent them (a link scanner only GETs, and a
+// mail client's one-click POST carries List-Unsubscribe=One-Click).
+const actionResubscribe = "resubscribe"
+
+// resubscribe lifts what the person may lift themselves (all and the
+// categories; never a hard suppression), audited as the public page, and
+// shows the preferences again.
+func (s *Server) resubscribe(w http.ResponseWriter, r *http.Request, email, locale string) error {
+	if s.Audit == nil {
+		return outreach.Errorf(outreach.EUNAVAILABLE, "resubscribing is not configured on this server")
+	}
+	if _, err := s.Audit.Resubscribe(r.Context(), email, outreach.ActorPublicPage); err != nil {
+		return err
+	}
+	d, err := s.unsubscribePage(r, email)
+	if err != nil {
+		return err
+	}
+	d.Resubscribed = true
+	s.renderPage(w, r, http.StatusOK, pageUnsubscribe, locale, d)
 	return nil
 }
 
@@ -142,6 +171,9 @@ func (s *Server) unsubscribePage(r *http.Request, email string) (*pageData, erro
 		return nil, err
 	}
 	d := &pageData{TitleKey: "unsub_title", Email: email}
+	for _, sc := range scopes {
+		d.CanResubscribe = d.CanResubscribe || sc != outreach.ScopeHard
+	}
 	for _, c := range unsubscribeCategories {
 		stopped := false
 		for _, sc := range scopes {

@@ -447,16 +447,8 @@ func (db *DB) AccountByExternalID(ctx context.Context, externalID string) (*outr
 
 // PauseAccount holds automated outreach to the account until until (the
 // dispatcher defers its deliveries) and returns the account, or ENOTFOUND.
-// A pause already reaching further is kept.
+// A pause already reaching further is kept. It is the digest's pause link,
+// audited as a change made on the public page.
 func (db *DB) PauseAccount(ctx context.Context, externalID string, until time.Time) (*outreach.Account, error) {
-	res, err := db.db.ExecContext(ctx, db.rebind(`UPDATE accounts SET
-		paused_until = CASE WHEN paused_until IS NOT NULL AND paused_until > ? THEN paused_until ELSE ? END,
-		updated_at = ? WHERE external_id = ?`), ms(until), ms(until), ms(db.Now()), externalID)
-	if err != nil {
-		return nil, fmt.Errorf("pause account: %w", err)
-	}
-	if n, err := res.RowsAffected(); err == nil && n == 0 {
-		return nil, outreach.Errorf(outreach.ENOTFOUND, "no account %q", externalID)
-	}
-	return db.AccountByExternalID(ctx, externalID)
+	return db.SetAccountPause(ctx, externalID, &until, true, outreach.ActorPublicPage)
 }

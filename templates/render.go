@@ -31,6 +31,7 @@ func (s *Set) Render(name, locale string, d *Data) (*Rendered, error) {
 	loc := s.Resolve(name, locale)
 	e := byLocale[loc]
 	r := newRenderer(d, loc)
+	r.survey = e.survey
 	if err := r.check(); err != nil {
 		return nil, err
 	}

@@ -358,6 +358,9 @@ func TestFirstNameAndGreeting(t *testing.T) {
 		{"en", "", "", "Hi there,|there|there"},
 		{"en", "Jane Cooper", "Janie", "Hi Janie,|Janie|Janie"},
 		{"hu", "Kovács Anna", "", "Kedves Anna!|Anna"},
+		// A Cyrillic name is written given name first, whatever the
+		// reader's language: the Hungarian greeting uses Анна, not Иванова.
+		{"hu", "Анна Иванова", "", "Kedves Анна!|Анна"},
 		{"hu", "", "", "Kedves Ügyfelünk!|Ügyfelünk"},
 		{"pt-BR", "", "", "Olá!|cliente"},
 	} {

@@ -38,6 +38,9 @@ func (m *Main) explainCommand() *command {
 			if err != nil {
 				return err
 			}
+			if tl.Account != nil { // a pause that has ended is no pause
+				tl.Account.PausedUntil = tl.Account.PausedAt(m.Now())
+			}
 			return writeExplain(m.Stdout, tl)
 		},
 	}

@@ -98,3 +98,24 @@ func TestWriteExplainShowsUnplannedEventsAndRules(t *testing.T) {
 		t.Errorf("an event without outcomes is not listed:\n%s", out)
 	}
 }
+
+// An account whose paused_until has passed is not paused: explain says
+// nothing of it (it said "paused until 2020-01-01" after an un-pause by an
+// old date); a pause still running is shown.
+func TestExplainIgnoresEndedPause(t *testing.T) {
+	env := sqliteEnv(t)
+	accounts := "external_id,name,paused_until\nold,Old,2020-01-01T00:00:00Z\nnow,Now,2026-04-01T00:00:00Z\n"
+	contacts := "external_id,account_external_id,email\nc1,old,ana@example.com\nc2,now,bo@example.com\n"
+	if r := run(t, env, "import", "accounts", writeFile(t, "accounts.csv", accounts)); r.err != nil {
+		t.Fatal(r.err)
+	}
+	if r := run(t, env, "import", "contacts", writeFile(t, "contacts.csv", contacts)); r.err != nil {
+		t.Fatal(r.err)
+	}
+	if r := run(t, env, "explain", "--contact", "ana@example.com"); r.err != nil || strings.Contains(r.stdout, "paused") {
+		t.Errorf("explain of an account whose pause ended: %v\n%s", r.err, r.stdout)
+	}
+	if r := run(t, env, "explain", "--contact", "bo@example.com"); r.err != nil || !strings.Contains(r.stdout, "account now paused until 2026-04-01T00:00:00Z") {
+		t.Errorf("explain of a paused account: %v\n%s", r.err, r.stdout)
+	}
+}

@@ -89,6 +89,9 @@ func (m *Main) serveOn(ctx context.Context, db *store.DB, ln net.Listener) error
 	if err != nil {
 		return fmt.Errorf("OUTREACH_PUBLIC_BYTES_IN_FLIGHT: %w", err)
 	}
+	w.feedback.Survey = func(campaign, locale string) (outreach.SurveyText, bool) {
+		return plan.Active().SurveyText(campaign, locale)
+	}
 	api := &httpapi.Server{
 		Ingest: apiDB, Contacts: apiDB, Tokens: apiDB, DB: db,
 		Logger:       m.Logger,
@@ -97,6 +100,8 @@ func (m *Main) serveOn(ctx context.Context, db *store.DB, ln net.Listener) error
 		Feedback:     w.feedback,
 		Pause:        &httpapi.Pause{Store: apiDB, Links: w.signer},
 		PublicBudget: budget,
+		Audit:        apiDB,
+		Lists:        apiDB,
 		Ops: &httpapi.Ops{
 			Stats:       db.OpsStats,
 			Leader:      plan.leader.Holds,

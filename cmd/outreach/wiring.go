@@ -133,6 +133,9 @@ func (m *Main) wire(ctx context.Context, db *store.DB) (*wiring, error) {
 			"public_url", m.Config.PublicURL)
 	}
 	w.feedback = &httpapi.Feedback{Store: db, Links: w.signer}
+	if _, name, err := splitFrom(m.Config.MailFrom); err == nil {
+		w.feedback.SenderName = name // the survey page says who asks
+	}
 	if k := m.Config.SendGridWebhookPublicKey; k != "" {
 		v, err := sendgrid.NewVerifier(k)
 		if err != nil {
