@@ -27,7 +27,7 @@ type relay struct {
 	t       *testing.T
 	srv     *httptest.Server
 	ctx     context.Context
-	latency time.Duration // each post waits a random time in [0, latency) first
+	latency time.Duration                       // each post waits a random time in [0, latency) first
 	sign    func([]byte, time.Time) http.Header // set by batching
 
 	mu        sync.Mutex
