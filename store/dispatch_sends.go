@@ -26,10 +26,10 @@ import (
 //
 //	suppressions (email_hash, scope) → contacts (id) → deliveries (id)
 //
-// A multi-row write first locks its delivery rows with
+// A multi-row write first locks its delivery rows by primary key with
 // SELECT ... ORDER BY id FOR NO KEY UPDATE (in the same statement, as a
 // materialized CTE, or as the transaction's first delivery statement), then
-// updates them. Paths that lock with SKIP LOCKED (claims, retries,
+// updates those of them still in the expected state. Paths that lock with SKIP LOCKED (claims, retries,
 // recovery) never wait, so they may take what they find in any order. The
 // claim updates planned deliveries of contacts it holds locked; any other
 // writer of planned deliveries (a suppression) locks their contacts first.
@@ -107,11 +107,12 @@ func (db *DB) Heartbeat(ctx context.Context, processID string, ids []string, now
 	}
 	q := db.rebind(`UPDATE deliveries SET heartbeat_at = ? WHERE state = 'sending' AND claimed_by = ? AND ` + db.anyText("id"))
 	if db.dialect == Postgres {
-		q = `WITH l AS MATERIALIZED (SELECT id FROM deliveries
-				WHERE id = ANY(CAST($3 AS text[])) AND state = 'sending' AND claimed_by = $2
-				ORDER BY id FOR NO KEY UPDATE)
-			UPDATE deliveries SET heartbeat_at = $1 FROM l
-			WHERE deliveries.id = l.id AND deliveries.state = 'sending' AND deliveries.claimed_by = $2`
+		// By primary key, not by the partial index of sending rows (see
+		// pgFinishSends).
+		q = `WITH l AS MATERIALIZED (SELECT id FROM deliveries WHERE id = ANY(CAST($3 AS text[])) ORDER BY id FOR NO KEY UPDATE)
+			UPDATE deliveries SET heartbeat_at = $1
+			WHERE (SELECT count(*) FROM l) > 0 AND id = ANY(CAST($3 AS text[]))
+				AND (state || '') = 'sending' AND claimed_by = $2`
 	}
 	if _, err := db.db.ExecContext(ctx, q, ms(now), processID, db.textsArg(ids)); err != nil {
 		return fmt.Errorf("heartbeat: %w", err)

@@ -140,9 +140,10 @@ func (db *DB) insertSuppressions(ctx context.Context, tx *sqlx.Tx, sups []outrea
 // lockFeedbackRows locks, on PostgreSQL, the rows a webhook transaction is
 // about to update, in the global order: the contacts of the newly
 // suppressed addresses by id (a dispatcher's claim updates the planned
-// deliveries of the contacts it holds), then, by id, the sending
-// deliveries that processed events settle and the pending deliveries of
-// those contacts. SQLite serialises writers; it locks nothing.
+// deliveries of the contacts it holds), then, by id, the deliveries that
+// processed events settle (by primary key, whatever their state) and the
+// pending deliveries of those contacts. SQLite serialises writers; it
+// locks nothing.
 func (db *DB) lockFeedbackRows(ctx context.Context, tx *sqlx.Tx, settle []outreach.FeedbackEvent, created []outreach.Suppression) error {
 	if db.dialect != Postgres || (len(settle) == 0 && len(created) == 0) {
 		return nil
@@ -164,7 +165,7 @@ func (db *DB) lockFeedbackRows(ctx context.Context, tx *sqlx.Tx, settle []outrea
 	}
 	var locked []string
 	if err := tx.SelectContext(ctx, &locked, `SELECT id FROM deliveries
-		WHERE (id = ANY(CAST($1 AS text[])) AND state = 'sending')
+		WHERE id = ANY(CAST($1 AS text[]))
 		OR (contact_id = ANY(CAST($2 AS bigint[])) AND (state = 'planned' OR (state = 'sending' AND claimed_by = '')))
 		ORDER BY id FOR NO KEY UPDATE`, textArray(ids), intArray(contacts)); err != nil {
 		return fmt.Errorf("lock deliveries: %w", err)
