@@ -121,7 +121,20 @@ func (db *DB) pgFinishSends(ctx context.Context, tx *sqlx.Tx, now time.Time, out
 			incs[i] = 1
 		}
 	}
-	const q = `UPDATE deliveries SET
+	// The rows are locked in id order first ("Lock order" in
+	// dispatch_sends.go): results arrive in completion order, and an
+	// update joined to them would lock in whatever order the plan reads.
+	// The lock is an InitPlan (the count of l), run once before the update
+	// touches a row. Both find the rows by primary key: with the state in
+	// the lock or as a plain condition, the planner scanned the partial
+	// index of sending rows instead, dead entries of every row sent so far
+	// included (5x the database time per delivery); (state || '') keeps
+	// that index out.
+	const q = `WITH v AS MATERIALIZED (SELECT * FROM unnest(CAST($1 AS text[]), CAST($2 AS text[]), CAST($3 AS text[]),
+				CAST($4 AS bigint[]), CAST($5 AS text[]), CAST($6 AS text[]), CAST($7 AS bigint[]), CAST($8 AS integer[]))
+				AS v(id, claimed_by, result, at, message_id, error, retry_at, inc)),
+		l AS MATERIALIZED (SELECT id FROM deliveries WHERE id = ANY(CAST($1 AS text[])) ORDER BY id FOR NO KEY UPDATE)
+		UPDATE deliveries SET
 			state = CASE v.result WHEN 'sent' THEN 'sent' WHEN 'failed' THEN 'failed' ELSE 'sending' END,
 			sent_at = CASE WHEN v.result = 'sent' THEN v.at ELSE deliveries.sent_at END,
 			message_id = CASE WHEN v.result = 'sent' THEN v.message_id ELSE deliveries.message_id END,
@@ -131,10 +144,9 @@ func (db *DB) pgFinishSends(ctx context.Context, tx *sqlx.Tx, now time.Time, out
 			heartbeat_at = CASE WHEN v.result = 'retry' THEN NULL WHEN v.result = 'unanswered' THEN v.at ELSE deliveries.heartbeat_at END,
 			attempts = deliveries.attempts + v.inc,
 			updated_at = $9
-		FROM unnest(CAST($1 AS text[]), CAST($2 AS text[]), CAST($3 AS text[]), CAST($4 AS bigint[]),
-			CAST($5 AS text[]), CAST($6 AS text[]), CAST($7 AS bigint[]), CAST($8 AS integer[]))
-			AS v(id, claimed_by, result, at, message_id, error, retry_at, inc)
-		WHERE deliveries.id = v.id AND deliveries.state = 'sending' AND deliveries.claimed_by = v.claimed_by`
+		FROM v
+		WHERE (SELECT count(*) FROM l) > 0 AND deliveries.id = v.id
+			AND (deliveries.state || '') = 'sending' AND deliveries.claimed_by = v.claimed_by`
 	st, err := db.pgStmt(ctx, q)
 	if err != nil {
 		return 0, err

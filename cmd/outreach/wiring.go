@@ -128,6 +128,15 @@ func (m *Main) wire(ctx context.Context, db *store.DB) (*wiring, error) {
 		return nil, err
 	}
 	m.Logger.Info("mail goes to "+where, "dry_run", m.dryRun)
+	if outbox, ok := w.sender.(*eml.Sender); ok {
+		// A process killed while writing leaves a temporary file; recovery
+		// writes its delivery again.
+		if n, err := outbox.Clean(); err != nil {
+			return nil, fmt.Errorf("OUTREACH_OUTBOX_DIR: %w", err)
+		} else if n > 0 {
+			m.Logger.Info("removed temporary files a stopped process left in the outbox", "files", n)
+		}
+	}
 	if m.Config.SendGridAPIKey != "" && !m.dryRun && insecurePublicURL(m.Config.PublicURL) {
 		m.Logger.Warn("OUTREACH_PUBLIC_URL is not https: survey and unsubscribe links in real emails will travel in clear text",
 			"public_url", m.Config.PublicURL)
