@@ -34,6 +34,7 @@ type Config struct {
 	SendGrace                time.Duration // OUTREACH_SEND_GRACE
 	SendLease                time.Duration // OUTREACH_SEND_LEASE: silent heartbeat after which a sending process counts as gone
 	UnsubscribeMailto        string        // OUTREACH_UNSUBSCRIBE_MAILTO: List-Unsubscribe mailto address, "" = unsubscribe@ the From domain
+	Leader                   string        // OUTREACH_LEADER: "advisory" (session advisory lock) or "lease" (lease row, works through PgBouncer)
 }
 
 // DefaultConfig returns the defaults of the PRODUCT.md table.
@@ -50,6 +51,7 @@ func DefaultConfig() Config {
 		SendRate:       100,
 		SendGrace:      15 * time.Minute,
 		SendLease:      30 * time.Second,
+		Leader:         LeaderAdvisory,
 	}
 }
 
@@ -70,6 +72,7 @@ func (c *Config) LoadEnv(getenv func(string) string) error {
 		"OUTREACH_POSTAL_ADDRESS":              &c.PostalAddress,
 		"OUTREACH_TICK":                        &c.Tick,
 		"OUTREACH_UNSUBSCRIBE_MAILTO":          &c.UnsubscribeMailto,
+		"OUTREACH_LEADER":                      &c.Leader,
 	}
 	for name, p := range strs {
 		if v := strings.TrimSpace(getenv(name)); v != "" {
@@ -175,5 +178,15 @@ func (c Config) validateRest() error {
 	if c.SendLease < time.Second {
 		return fmt.Errorf("OUTREACH_SEND_LEASE: must be at least 1s (default 30s): the heartbeat runs every third of it")
 	}
+	if c.Leader != LeaderAdvisory && c.Leader != LeaderLease {
+		return fmt.Errorf("OUTREACH_LEADER: %q is neither %q (a session advisory lock, the default) nor %q (a lease row, for PgBouncer in transaction mode)",
+			c.Leader, LeaderAdvisory, LeaderLease)
+	}
 	return nil
 }
+
+// Values of OUTREACH_LEADER: how the replicas elect the leader.
+const (
+	LeaderAdvisory = "advisory" // a session advisory lock on a dedicated connection
+	LeaderLease    = "lease"    // a row of the leases table, renewed every few seconds
+)

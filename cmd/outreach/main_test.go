@@ -250,6 +250,7 @@ func TestConfig(t *testing.T) {
 		{map[string]string{"OUTREACH_MAIL_FROM": "nobody"}, "OUTREACH_MAIL_FROM"},
 		{map[string]string{"OUTREACH_UNSUBSCRIBE_MAILTO": "Unsub <u@acme.example>"}, "OUTREACH_UNSUBSCRIBE_MAILTO"},
 		{map[string]string{"OUTREACH_UNSUBSCRIBE_MAILTO": "nowhere"}, "OUTREACH_UNSUBSCRIBE_MAILTO"},
+		{map[string]string{"OUTREACH_LEADER": "leases"}, "OUTREACH_LEADER"},
 	}
 	for _, tc := range cases {
 		c := DefaultConfig()
@@ -265,13 +266,13 @@ func TestConfig(t *testing.T) {
 	if err := c.Validate(); err != nil {
 		t.Errorf("defaults: %v", err)
 	}
-	if c.DatabaseURL != "sqlite:outreach.db" || c.HTTPAddr != "127.0.0.1:8080" {
+	if c.DatabaseURL != "sqlite:outreach.db" || c.HTTPAddr != "127.0.0.1:8080" || c.Leader != "advisory" {
 		t.Errorf("defaults = %+v", c)
 	}
 	c.LoadEnv(func(k string) string {
-		return map[string]string{"OUTREACH_SECRET": "0123456789abcdef, fedcba9876543210", "OUTREACH_SEND_GRACE": "5m"}[k]
+		return map[string]string{"OUTREACH_SECRET": "0123456789abcdef, fedcba9876543210", "OUTREACH_SEND_GRACE": "5m", "OUTREACH_LEADER": "lease"}[k]
 	})
-	if len(c.Secrets) != 2 || c.Secrets[1] != "fedcba9876543210" || c.SendGrace != 5*time.Minute {
+	if len(c.Secrets) != 2 || c.Secrets[1] != "fedcba9876543210" || c.SendGrace != 5*time.Minute || c.Leader != "lease" {
 		t.Errorf("loaded = %+v", c)
 	}
 }

@@ -39,7 +39,7 @@ type planning struct {
 	active atomic.Pointer[campaigns.Loaded]
 	mu     sync.Mutex // serialises reloads
 	wg     sync.WaitGroup
-	leader *store.Leader
+	leader scheduler.Leader
 	cancel context.CancelFunc
 
 	stopOnce sync.Once
@@ -55,8 +55,7 @@ func (m *Main) startPlanning(ctx context.Context, db *store.DB, digests schedule
 	}
 	m.plan = p
 	ctx, p.cancel = context.WithCancel(ctx)
-	host, _ := os.Hostname()
-	p.leader = store.NewLeader(db, "planner", fmt.Sprintf("%s:%d", host, os.Getpid()))
+	p.leader = m.newLeader(db)
 	s := &scheduler.Scheduler{Store: db, Pack: p.Active, Logger: m.Logger, Digests: digests}
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
@@ -83,6 +82,16 @@ func (m *Main) startPlanning(ctx context.Context, db *store.DB, digests schedule
 		}
 	}()
 	return p, nil
+}
+
+// newLeader returns the election of OUTREACH_LEADER: a session advisory
+// lock, or a lease row (for PgBouncer in transaction mode).
+func (m *Main) newLeader(db *store.DB) scheduler.Leader {
+	if m.Config.Leader == LeaderLease {
+		return store.NewLease(db, "planner", processID())
+	}
+	host, _ := os.Hostname()
+	return store.NewLeader(db, "planner", fmt.Sprintf("%s:%d", host, os.Getpid()))
 }
 
 // Active returns the pack in force.
