@@ -166,6 +166,9 @@ func (l *Lease) keepAlive(stop <-chan struct{}) {
 // once when it does not lead), or when ctx ends: leader work runs under it,
 // so that a leader that cannot renew stops before its lease expires.
 func (l *Lease) Term(ctx context.Context) (context.Context, context.CancelFunc) {
+	if l.db.dialect != Postgres {
+		return context.WithCancel(ctx) // the process leads as long as it runs
+	}
 	l.mu.Lock()
 	term := l.term
 	leading := l.leading

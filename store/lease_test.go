@@ -159,4 +159,9 @@ func TestLeaseOnSQLiteAlwaysLeads(t *testing.T) {
 	if !l.IsLeader(context.Background()) {
 		t.Error("SQLite process is not the leader")
 	}
+	term, cancel := l.Term(context.Background())
+	defer cancel()
+	if term.Err() != nil {
+		t.Error("the SQLite process's term is over: its ticks would be cancelled")
+	}
 }
