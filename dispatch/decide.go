@@ -9,7 +9,11 @@ import (
 )
 
 // ReasonCampaignRemoved is the reason a delivery is dropped when its
-// campaign is no longer in the active pack.
+// campaign is no longer in the active pack. The pack that decides is the
+// stored active one: a claim made with an older pack (a replica that has
+// not yet loaded a version activated elsewhere) decides nothing
+// (outreach.StalePackError, checked in the claim's transaction), so a
+// campaign that only the newer pack has is never dropped with this reason.
 const ReasonCampaignRemoved = "campaign removed"
 
 // decider returns the callback that the store calls, inside the claim
