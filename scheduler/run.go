@@ -85,7 +85,11 @@ func Run(ctx context.Context, s *Scheduler, leader Leader, spec string, now func
 			s.logger().Info("this replica is now the leader: planning")
 			tick()
 		case !leading && was:
-			s.logger().Warn("this replica is no longer the leader")
+			var why []any
+			if e, ok := leader.(interface{ Err() error }); ok && e.Err() != nil {
+				why = []any{"err", e.Err().Error()} // store.Leader and store.Lease say why
+			}
+			s.logger().Warn("this replica is no longer the leader", why...)
 		}
 	}
 	check()
