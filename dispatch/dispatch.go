@@ -3,6 +3,7 @@ package dispatch
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -44,10 +45,15 @@ type Dispatcher struct {
 	Sender outreach.Sender
 	// Pack returns the active campaign pack; priority, ttl and template are
 	// read from it when a delivery is decided and rendered.
-	Pack   func() *campaigns.Loaded
-	Signer *links.Signer
-	Config Config
-	Logger *slog.Logger
+	Pack func() *campaigns.Loaded
+	// Refresh, when set, loads the stored active pack into Pack. A claim
+	// that finds the stored pack newer than Pack's decides nothing
+	// (outreach.StalePackError); the dispatcher calls Refresh and claims
+	// again. Without it such a claim is an error, retried by Run.
+	Refresh func(ctx context.Context) error
+	Signer  *links.Signer
+	Config  Config
+	Logger  *slog.Logger
 	// Now is the wall clock of Run (default time.Now); Step and Recover
 	// take the time as an argument.
 	Now func() time.Time
@@ -278,9 +284,16 @@ func (d *Dispatcher) claimLoop(ctx context.Context, clock func() time.Time, p *p
 		d.queue(retries, p)
 		l := d.Pack()
 		win := throttle.HistoryWindow(l.Pack.Policy)
-		claim := outreach.DispatchClaim{Now: now, ProcessID: cfg.ProcessID, Limit: cfg.Batch, ContactWindow: win.Contact, AccountWindow: win.Account}
+		claim := outreach.DispatchClaim{Now: now, ProcessID: cfg.ProcessID, Limit: cfg.Batch, ContactWindow: win.Contact, AccountWindow: win.Account,
+			PackVersion: l.Pack.Version}
 		var decided StepReport
 		reserved, n, err := d.Store.ClaimDue(ctx, claim, d.decider(l, now, &decided))
+		if stale := (*outreach.StalePackError)(nil); errors.As(err, &stale) {
+			if err := d.followPack(ctx, stale); err != nil {
+				return rep, err
+			}
+			continue // claim again with the stored pack
+		}
 		if err != nil {
 			return rep, err
 		}
@@ -294,6 +307,22 @@ func (d *Dispatcher) claimLoop(ctx context.Context, clock func() time.Time, p *p
 		}
 	}
 	return rep, nil
+}
+
+// followPack loads the stored active pack after a claim found it newer
+// than the one it decided with (nothing was decided).
+func (d *Dispatcher) followPack(ctx context.Context, stale *outreach.StalePackError) error {
+	if d.Refresh == nil {
+		return stale
+	}
+	if err := d.Refresh(ctx); err != nil {
+		return fmt.Errorf("load the stored campaign pack: %w", err)
+	}
+	if v := d.Pack().Pack.Version; v < stale.Stored {
+		return fmt.Errorf("campaign pack still at version %d after loading the stored one: %w", v, stale)
+	}
+	d.logger().Info("claim found a newer stored campaign pack: loaded it before deciding", "from", stale.Have, "version", d.Pack().Pack.Version)
+	return nil
 }
 
 // queue marks reserved deliveries in flight and hands them to the senders.

@@ -16,10 +16,22 @@ import (
 const LeaderPoll = 5 * time.Second
 
 // Leader tells whether this replica is the one that plans. store.NewLeader
-// implements it (an advisory lock on PostgreSQL, always true on SQLite).
+// (an advisory lock on PostgreSQL) and store.NewLease (a lease row)
+// implement it; both are always true on SQLite.
 type Leader interface {
 	IsLeader(ctx context.Context) bool
+	// Holds reports whether this replica led at its last check, without
+	// checking again (for /metrics).
+	Holds() bool
 	Close()
+}
+
+// LeaderTerm is implemented by a Leader whose leadership can lapse while
+// a tick runs (store.Lease, which must stop leader work before its lease
+// expires): Run ticks under the context Term returns, which ends when this
+// replica stops leading.
+type LeaderTerm interface {
+	Term(ctx context.Context) (context.Context, context.CancelFunc)
 }
 
 // ParseTick parses OUTREACH_TICK: a standard cron spec ("*/5 * * * *"), a
@@ -54,7 +66,17 @@ func Run(ctx context.Context, s *Scheduler, leader Leader, spec string, now func
 	defer timer.Stop()
 	leading := false
 	tick := func() {
-		if _, err := s.Tick(ctx, now()); err != nil && ctx.Err() == nil {
+		tctx := ctx
+		if lt, ok := leader.(LeaderTerm); ok {
+			var cancel context.CancelFunc
+			tctx, cancel = lt.Term(ctx)
+			defer cancel()
+		}
+		if _, err := s.Tick(tctx, now()); err != nil && ctx.Err() == nil {
+			if tctx.Err() != nil {
+				s.logger().Warn("planning tick stopped: this replica is no longer the leader", "err", err)
+				return
+			}
 			s.logger().Error("planning tick failed; retrying at the next tick", "err", err)
 		}
 	}
@@ -66,7 +88,11 @@ func Run(ctx context.Context, s *Scheduler, leader Leader, spec string, now func
 			s.logger().Info("this replica is now the leader: planning")
 			tick()
 		case !leading && was:
-			s.logger().Warn("this replica is no longer the leader")
+			var why []any
+			if e, ok := leader.(interface{ Err() error }); ok && e.Err() != nil {
+				why = []any{"err", e.Err().Error()} // store.Leader and store.Lease say why
+			}
+			s.logger().Warn("this replica is no longer the leader", why...)
 		}
 	}
 	check()

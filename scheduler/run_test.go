@@ -39,6 +39,7 @@ type fakeLeader struct {
 
 func (f *fakeLeader) IsLeader(ctx context.Context) bool { return f.IsLeaderFn(ctx) }
 func (f *fakeLeader) Close()                            {}
+func (f *fakeLeader) Holds() bool                       { return true }
 
 func TestRunTicksAtOnceWhenLeading(t *testing.T) {
 	pack := loadPack(t, testCampaigns)

@@ -33,9 +33,13 @@ type Store interface {
 // and firing due schedules. It reads no clock: Tick receives the time.
 type Scheduler struct {
 	Store Store
-	// Pack returns the active pack (serve swaps it on SIGHUP).
-	Pack   func() *campaigns.Loaded
-	Logger *slog.Logger
+	// Pack returns the active pack (serve follows the stored one).
+	Pack func() *campaigns.Loaded
+	// Refresh, when set, loads the stored active pack into Pack at the
+	// start of each tick, so that the leader never plans with a pack older
+	// than the one another replica activated.
+	Refresh func(ctx context.Context) error
+	Logger  *slog.Logger
 	// Digests, when set, sends the team's digests that are due at the
 	// tick (digest.Runner). It runs after planning, so a digest's "planned
 	// for next week" section sees what this tick planned.
@@ -76,6 +80,11 @@ func (s *Scheduler) logger() *slog.Logger {
 // plans nothing twice.
 func (s *Scheduler) Tick(ctx context.Context, now time.Time) (TickReport, error) {
 	var rep TickReport
+	if s.Refresh != nil {
+		if err := s.Refresh(ctx); err != nil {
+			return rep, fmt.Errorf("tick: load the stored campaign pack: %w", err)
+		}
+	}
 	loaded := s.Pack()
 	if loaded == nil || loaded.Pack == nil {
 		return rep, fmt.Errorf("tick: no active campaign pack")

@@ -150,7 +150,10 @@ func (db *DB) ActivatePack(ctx context.Context, hash string, files map[string]st
 	if err != nil {
 		return 0, false, fmt.Errorf("activate pack: %w", err)
 	}
-	err = db.inTx(ctx, "activate pack", func(tx *sqlx.Tx, now time.Time) error {
+	// Replicas starting together with the same new pack race to insert
+	// the same version: the loser runs again and finds it active.
+	err = db.inBatchTx(ctx, "activate pack", func(tx *sqlx.Tx, now time.Time) error {
+		version, changed = 0, false
 		var cur packRow
 		err := tx.GetContext(ctx, &cur, `SELECT version, hash, '' AS files, activated_at FROM packs ORDER BY version DESC LIMIT 1`)
 		switch {
@@ -170,6 +173,40 @@ func (db *DB) ActivatePack(ctx context.Context, hash string, files map[string]st
 		return 0, false, err
 	}
 	return version, changed, nil
+}
+
+// ActivePackVersion returns the version of the active pack, 0 when none is
+// stored: a cheap read (the primary key's last entry) that replicas poll
+// to follow the stored pack.
+func (db *DB) ActivePackVersion(ctx context.Context) (int, error) {
+	var v int
+	if err := db.db.GetContext(ctx, &v, `SELECT COALESCE(MAX(version), 0) FROM packs`); err != nil {
+		return 0, fmt.Errorf("active pack version: %w", err)
+	}
+	return v, nil
+}
+
+// checkPackVersion fails a claim whose pack is older than the stored
+// active pack with *outreach.StalePackError.
+func (db *DB) checkPackVersion(ctx context.Context, tx *sqlx.Tx, have int) error {
+	var stored int
+	if err := tx.GetContext(ctx, &stored, `SELECT COALESCE(MAX(version), 0) FROM packs`); err != nil {
+		return fmt.Errorf("read the active pack version: %w", err)
+	}
+	if stored > have {
+		return &outreach.StalePackError{Have: have, Stored: stored}
+	}
+	return nil
+}
+
+// PackVersionOfHash returns the latest version stored with this content
+// hash, or 0 when the content was never stored.
+func (db *DB) PackVersionOfHash(ctx context.Context, hash string) (int, error) {
+	var v int
+	if err := db.db.GetContext(ctx, &v, db.rebind(`SELECT COALESCE(MAX(version), 0) FROM packs WHERE hash = ?`), hash); err != nil {
+		return 0, fmt.Errorf("pack version of hash: %w", err)
+	}
+	return v, nil
 }
 
 // ActivePack returns the pack with the highest version, or ENOTFOUND.

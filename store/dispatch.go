@@ -133,6 +133,11 @@ func (db *DB) ClaimDue(ctx context.Context, c outreach.DispatchClaim, decide fun
 		if err != nil || len(read.contacts) == 0 {
 			return err
 		}
+		// After the due deliveries were read: a delivery planned with a
+		// pack was committed after it, so this read sees that pack.
+		if err := db.checkPackVersion(ctx, tx, c.PackVersion); err != nil {
+			return err
+		}
 		claimed = len(read.contacts)
 		var outcomes []outreach.DispatchOutcome
 		for _, d := range read.contacts {

@@ -4,12 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
-	"weak"
 
 	"github.com/jmoiron/sqlx"
 
@@ -22,51 +19,16 @@ import (
 // a short statement instead of a VALUES list of thousands of parameters,
 // and no chunking is needed.
 
-// prepared holds the dispatcher's PostgreSQL statements prepared on each
-// pool, keyed weakly by the pool: a store that is dropped takes its
-// statements with it. A prepared statement is parsed once per connection
-// and runs in one round trip (lib/pq makes two for an unprepared statement
-// with parameters), and PostgreSQL may reuse its plan.
-var prepared sync.Map // preparedKey -> *sqlx.Stmt
-
-type preparedKey struct {
-	db    weak.Pointer[sqlx.DB]
-	query string
-}
-
-// pgStmt returns q prepared on db's pool, preparing it on first use.
-func (db *DB) pgStmt(ctx context.Context, q string) (*sqlx.Stmt, error) {
-	key := preparedKey{weak.Make(db.db), q}
-	if st, ok := prepared.Load(key); ok {
-		return st.(*sqlx.Stmt), nil
-	}
-	st, err := db.db.PreparexContext(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	if old, loaded := prepared.LoadOrStore(key, st); loaded {
-		st.Close()
-		return old.(*sqlx.Stmt), nil
-	}
-	runtime.AddCleanup(db.db, func(k preparedKey) {
-		if st, ok := prepared.LoadAndDelete(k); ok {
-			st.(*sqlx.Stmt).Close()
-		}
-	}, key)
-	return st, nil
-}
-
-// txSelect is tx.SelectContext, through a prepared statement on
-// PostgreSQL. q is in the dialect's bind style.
+// txSelect is tx.SelectContext for the dispatcher's reads and writes. No
+// statement is prepared by name, in a transaction or out of one: a pooler
+// in transaction mode (PgBouncer) gives each transaction whichever server
+// connection is free, where a statement prepared before does not exist
+// (or one of the same name is another client's). With binary_parameters
+// (see pgDSN) lib/pq sends an unnamed statement and its parameters in one
+// round trip, as a prepared statement did. q is in the dialect's bind
+// style.
 func (db *DB) txSelect(ctx context.Context, tx *sqlx.Tx, dest any, q string, args ...any) error {
-	if db.dialect != Postgres {
-		return tx.SelectContext(ctx, dest, q, args...)
-	}
-	st, err := db.pgStmt(ctx, q)
-	if err != nil {
-		return err
-	}
-	return tx.StmtxContext(ctx, st).SelectContext(ctx, dest, args...)
+	return tx.SelectContext(ctx, dest, q, args...)
 }
 
 // pgWriteOutcomes applies the outcomes of one claim and appends their
@@ -147,14 +109,11 @@ func (db *DB) pgFinishSends(ctx context.Context, tx *sqlx.Tx, now time.Time, out
 		FROM v
 		WHERE (SELECT count(*) FROM l) > 0 AND deliveries.id = v.id
 			AND (deliveries.state || '') = 'sending' AND deliveries.claimed_by = v.claimed_by`
-	st, err := db.pgStmt(ctx, q)
-	if err != nil {
-		return 0, err
-	}
+	var exec sqlx.ExecerContext = db.db
 	if tx != nil {
-		st = tx.StmtxContext(ctx, st)
+		exec = tx
 	}
-	res, err := st.ExecContext(ctx, textArray(ids), textArray(claimedBy), textArray(results), intArray(ats),
+	res, err := exec.ExecContext(ctx, q, textArray(ids), textArray(claimedBy), textArray(results), intArray(ats),
 		textArray(messageIDs), textArray(errs), nullIntArray(retryAts), intArray(incs), ms(now))
 	if err != nil {
 		return 0, err

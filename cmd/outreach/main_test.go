@@ -281,6 +281,7 @@ func TestConfig(t *testing.T) {
 		{map[string]string{"OUTREACH_DB_MAX_CONNS": "-1"}, "OUTREACH_DB_MAX_CONNS"},
 		{map[string]string{"OUTREACH_PUBLIC_BYTES_IN_FLIGHT": "64MB"}, "OUTREACH_PUBLIC_BYTES_IN_FLIGHT"},
 		{map[string]string{"OUTREACH_PUBLIC_BYTES_IN_FLIGHT": "1000"}, "OUTREACH_PUBLIC_BYTES_IN_FLIGHT"},
+		{map[string]string{"OUTREACH_LEADER": "leases"}, "OUTREACH_LEADER"},
 	}
 	for _, tc := range cases {
 		c := DefaultConfig()
@@ -296,7 +297,7 @@ func TestConfig(t *testing.T) {
 	if err := c.Validate(); err != nil {
 		t.Errorf("defaults: %v", err)
 	}
-	if c.DatabaseURL != "sqlite:outreach.db" || c.HTTPAddr != "127.0.0.1:8080" {
+	if c.DatabaseURL != "sqlite:outreach.db" || c.HTTPAddr != "127.0.0.1:8080" || c.Leader != "advisory" {
 		t.Errorf("defaults = %+v", c)
 	}
 	if c.DBMaxConns != 20 || c.PublicBytesInFlight != 32<<20 {
@@ -304,10 +305,10 @@ func TestConfig(t *testing.T) {
 	}
 	c.LoadEnv(func(k string) string {
 		return map[string]string{"OUTREACH_SECRET": "0123456789abcdef, fedcba9876543210", "OUTREACH_SEND_GRACE": "5m",
-			"OUTREACH_DB_MAX_CONNS": "4", "OUTREACH_PUBLIC_BYTES_IN_FLIGHT": "96MiB"}[k]
+			"OUTREACH_DB_MAX_CONNS": "4", "OUTREACH_PUBLIC_BYTES_IN_FLIGHT": "96MiB", "OUTREACH_LEADER": "lease"}[k]
 	})
 	if len(c.Secrets) != 2 || c.Secrets[1] != "fedcba9876543210" || c.SendGrace != 5*time.Minute ||
-		c.DBMaxConns != 4 || c.PublicBytesInFlight != 96<<20 {
+		c.DBMaxConns != 4 || c.PublicBytesInFlight != 96<<20 || c.Leader != "lease" {
 		t.Errorf("loaded = %+v", c)
 	}
 	if err := c.Validate(); err != nil {

@@ -171,6 +171,7 @@ func (m *Main) startDispatch(ctx context.Context, db *store.DB, w *wiring, pack 
 	}
 	d := &dispatch.Dispatcher{
 		Store: db, Sender: w.sender, Pack: pack, Signer: w.signer, Logger: m.Logger, Now: m.Now, OnSend: onSend,
+		Refresh: m.plan.follow, // a claim that finds a newer stored pack loads it first
 		Config: dispatch.Config{
 			ProcessID: processID(), PublicURL: m.Config.PublicURL, From: from, FromName: fromName,
 			PostalAddress: m.Config.PostalAddress, Grace: m.Config.SendGrace, Lease: m.Config.SendLease,
