@@ -2,12 +2,12 @@ package scheduler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
-	"github.com/robfig/cron/v3"
-
-	"github.com/outreach-dev/outreach/campaigns"
+	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/cronspec"
 )
 
 // LeaderPoll is how often Run asks whether this replica leads, so that a
@@ -37,13 +37,14 @@ type LeaderTerm interface {
 // ParseTick parses OUTREACH_TICK: a standard cron spec ("*/5 * * * *"), a
 // descriptor ("@hourly") or "@every 10s".
 // A spec that never fires, or a non-positive @every, is refused: Run
-// would tick without pause (campaigns.ParseSchedule).
-func ParseTick(spec string) (cron.Schedule, error) {
-	if _, err := cron.ParseStandard(spec); err != nil {
-		return nil, fmt.Errorf("OUTREACH_TICK: %q is not a cron spec or @every DURATION (e.g. \"@every 1m\"): %v", spec, err)
-	}
-	sched, err := campaigns.ParseSchedule(spec)
-	if err != nil {
+// would tick without pause (cronspec.Parse).
+func ParseTick(spec string) (outreach.Schedule, error) {
+	sched, err := cronspec.Parse(spec)
+	var syntax *cronspec.SyntaxError
+	switch {
+	case errors.As(err, &syntax):
+		return nil, fmt.Errorf("OUTREACH_TICK: %q is not a cron spec or @every DURATION (e.g. \"@every 1m\"): %v", spec, syntax.Err)
+	case err != nil:
 		return nil, fmt.Errorf("OUTREACH_TICK: %q: %v", spec, err)
 	}
 	return sched, nil
