@@ -85,7 +85,22 @@ type Campaign struct {
 	TTL      time.Duration // a delivery not sent by due+TTL is dropped
 	Cooldown time.Duration // per campaign and contact, applied when planning
 	Dedupe   string        // event property that is the occurrence key
+	// Survey is the question a survey campaign asks: SurveyNPS or
+	// SurveyCSAT ("" for the other categories). The pack declares it.
+	Survey string
+	// Reminder, when set on a survey campaign, sends one reminder to a
+	// contact who has not answered this long after the survey was sent.
+	Reminder time.Duration
 }
+
+// Survey kinds: what a survey campaign asks.
+const (
+	SurveyNPS  = "nps"  // how likely to recommend, 0-10
+	SurveyCSAT = "csat" // satisfaction with the help received, 0-10
+)
+
+// SurveyKinds lists the survey kinds in a stable order.
+var SurveyKinds = []string{SurveyNPS, SurveyCSAT}
 
 // Pack is a parsed, valid campaign pack.
 type Pack struct {
@@ -105,19 +120,27 @@ func (p *Pack) Campaign(key string) *Campaign {
 	return nil
 }
 
-// IsCSAT reports whether the campaign with key asks a CSAT question
-// (satisfaction with the help received) rather than the NPS one: its key,
-// or the name of its template in the pack, contains "csat" (in any case).
-// A key the pack no longer has (a removed campaign) is judged by the key
-// alone, and so is every key when p is nil. The survey page, the NPS
-// report and the CSM digest use this one rule.
+// IsCSAT reports whether the campaign with key asks the CSAT question
+// rather than the NPS one, as its `survey:` declares. A key the pack no
+// longer has (a removed campaign, whose answers are still stored) is
+// judged by the key alone: it is CSAT when it contains "csat" in any case;
+// so is every key when p is nil. The survey page, the NPS report and the
+// CSM digest use this one rule.
 func (p *Pack) IsCSAT(key string) bool {
+	return p.SurveyKind(key) == SurveyCSAT
+}
+
+// SurveyKind returns the survey kind of the campaign with key: its declared
+// `survey:`, or for a key the pack does not have (see IsCSAT) SurveyCSAT
+// when the key contains "csat" and SurveyNPS otherwise.
+func (p *Pack) SurveyKind(key string) string {
+	if p != nil {
+		if c := p.Campaign(key); c != nil && c.Survey != "" {
+			return c.Survey
+		}
+	}
 	if strings.Contains(strings.ToLower(key), "csat") {
-		return true
+		return SurveyCSAT
 	}
-	if p == nil {
-		return false
-	}
-	c := p.Campaign(key)
-	return c != nil && strings.Contains(strings.ToLower(c.Template), "csat")
+	return SurveyNPS
 }

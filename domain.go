@@ -173,6 +173,10 @@ type SurveyResponse struct {
 	Score      int       `json:"score"` // 0-10
 	Comment    string    `json:"comment,omitempty"`
 	At         time.Time `json:"at"`
+	// Survey is the campaign's survey kind (SurveyNPS, SurveyCSAT), set by
+	// the caller that records the answer from the active pack; it goes
+	// into the survey.answered event.
+	Survey string `json:"survey,omitempty"`
 }
 
 // Token scopes.

@@ -107,3 +107,31 @@ type FeedbackStore interface {
 	// in the active pack.
 	SentCampaigns(ctx context.Context) ([]string, error)
 }
+
+// EventSurveyAnswered is the type of the event each recorded survey answer
+// (and each change of it) adds on the contact, so that campaigns trigger on
+// answers through the same budget. Its properties are score, class
+// (ScoreClass), campaign, survey (the kind) and has_comment.
+const EventSurveyAnswered = "survey.answered"
+
+// Answer classes of a 0-10 score.
+const (
+	ClassPromoter  = "promoter"  // 9-10
+	ClassPassive   = "passive"   // 7-8
+	ClassDetractor = "detractor" // 0-6
+)
+
+// ScoreClasses lists the answer classes in a stable order.
+var ScoreClasses = []string{ClassPromoter, ClassPassive, ClassDetractor}
+
+// ScoreClass returns the class of a 0-10 score: promoter (9-10), passive
+// (7-8) or detractor (0-6).
+func ScoreClass(score int) string {
+	switch {
+	case score >= 9:
+		return ClassPromoter
+	case score >= 7:
+		return ClassPassive
+	}
+	return ClassDetractor
+}

@@ -14,7 +14,8 @@ import (
 // Keys allowed in each mapping of campaigns.yaml.
 var (
 	rootKeys     = []string{"policy", "campaigns"}
-	campaignKeys = []string{"key", "name", "category", "priority", "trigger", "filter", "template", "ttl", "cooldown", "dedupe"}
+	campaignKeys = []string{"key", "name", "category", "priority", "trigger", "filter", "template", "ttl", "cooldown", "dedupe", "survey", "reminder"}
+	reminderKeys = []string{"after"}
 	triggerKeys  = []string{"event", "delay", "where", "schedule", "audience"}
 	audienceKeys = []string{"renewal_within", "inactive_for", "anniversary"}
 	filterKeys   = []string{"roles", "plans", "locales"}
@@ -130,6 +131,7 @@ func (w *walker) parseCampaign(n, entry ast.Node, index int) (parsedCampaign, as
 	if fl, ok := f.get("filter"); ok {
 		c.Filter = w.parseFilter(fl.value, join(what, "filter"))
 	}
+	w.parseSurvey(f, &pc, what)
 	if _, exists := f.m["trigger"]; !exists {
 		w.errorf(f.node, "%s: missing required key \"trigger\" (e.g. trigger: {event: onboarding.completed, delay: 14d})", what)
 	} else if fl, _ := f.get("trigger"); w.isNull(fl.value) {
@@ -305,4 +307,46 @@ func (w *walker) parseFilter(n ast.Node, what string) outreach.Filter {
 		flt.Locales = append(flt.Locales, canon)
 	}
 	return flt
+}
+
+// parseSurvey reads survey: nps|csat and reminder: {after: D}, which a
+// survey campaign must (survey) and may (reminder) have, and no other
+// campaign may.
+func (w *walker) parseSurvey(f fields, pc *parsedCampaign, what string) {
+	c := &pc.Campaign
+	kind, node, ok := w.str(f, "survey", what)
+	isSurvey := c.Category == outreach.CategorySurvey
+	switch {
+	case ok && !isSurvey && pc.categoryOK:
+		w.errorf(node, "%s: only survey campaigns ask a survey question; remove it or use category: survey", join(what, "survey"))
+	case ok && contains(outreach.SurveyKinds, strings.TrimSpace(kind)):
+		c.Survey = strings.TrimSpace(kind)
+	case ok:
+		w.errorf(node, "%s: unknown survey kind %q; use one of %s", join(what, "survey"), kind, strings.Join(outreach.SurveyKinds, ", "))
+	case node == nil && isSurvey:
+		w.errorf(f.node, "%s: a survey campaign declares what it asks: add survey: nps (how likely to recommend) or survey: csat (satisfaction with the help received)", what)
+	}
+	fl, exists := f.m["reminder"]
+	if !exists {
+		return
+	}
+	if !isSurvey {
+		if pc.categoryOK {
+			w.errorf(fl.key, "%s: only survey campaigns send reminders; remove it", join(what, "reminder"))
+		}
+		return
+	}
+	if w.isNull(fl.value) {
+		w.errorf(fl.key, "%s: is empty: give it after: 5d (when to remind a contact who has not answered), or remove it", join(what, "reminder"))
+		return
+	}
+	rf, ok := w.mapping(fl.value, join(what, "reminder"), reminderKeys)
+	if !ok {
+		return
+	}
+	if !rf.has("after") {
+		w.errorf(rf.node, "%s: missing required key \"after\" (e.g. reminder: {after: 5d})", join(what, "reminder"))
+		return
+	}
+	c.Reminder, _, _ = w.duration(rf, "after", join(what, "reminder"), true)
 }

@@ -184,6 +184,9 @@ func (db *DB) SurveyDelivery(ctx context.Context, deliveryID string) (*outreach.
 
 // RecordSurveyResponse stores r for its delivery: the last answer wins.
 // The contact and campaign come from the delivery; r.At defaults to db.Now.
+// A new answer, and each change of its score or comment, also adds a
+// survey.answered event on the contact (AnsweredEvent) in the same
+// transaction, unplanned, so the planner triggers campaigns on it.
 func (db *DB) RecordSurveyResponse(ctx context.Context, r outreach.SurveyResponse) error {
 	if r.Score < 0 || r.Score > 10 {
 		return outreach.Errorf(outreach.EINVALID, "score %d is outside 0-10", r.Score)
@@ -191,9 +194,11 @@ func (db *DB) RecordSurveyResponse(ctx context.Context, r outreach.SurveyRespons
 	return db.inTx(ctx, "record survey response", func(tx *sqlx.Tx, now time.Time) error {
 		var d struct {
 			ContactID int64  `db:"contact_id"`
+			AccountID int64  `db:"account_id"`
 			Campaign  string `db:"campaign"`
 		}
-		err := tx.GetContext(ctx, &d, db.rebind(`SELECT contact_id, campaign FROM deliveries WHERE id = ?`), r.DeliveryID)
+		err := tx.GetContext(ctx, &d, db.rebind(`SELECT d.contact_id, c.account_id, d.campaign FROM deliveries d
+			JOIN contacts c ON c.id = d.contact_id WHERE d.id = ?`), r.DeliveryID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return outreach.Errorf(outreach.ENOTFOUND, "no delivery %s", r.DeliveryID)
 		}
@@ -204,12 +209,67 @@ func (db *DB) RecordSurveyResponse(ctx context.Context, r outreach.SurveyRespons
 		if at.IsZero() {
 			at = now
 		}
-		_, err = tx.ExecContext(ctx, db.rebind(`INSERT INTO survey_responses (delivery_id, contact_id, campaign, score, comment, at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (delivery_id) DO UPDATE SET score = excluded.score,
-			comment = excluded.comment, at = excluded.at, updated_at = excluded.updated_at`),
-			r.DeliveryID, d.ContactID, d.Campaign, r.Score, r.Comment, ms(at), ms(now))
+		var prev struct {
+			Score    int    `db:"score"`
+			Comment  string `db:"comment"`
+			Revision int    `db:"revision"`
+		}
+		err = tx.GetContext(ctx, &prev, db.rebind(`SELECT score, comment, revision FROM survey_responses WHERE delivery_id = ?`+db.lockRows("FOR UPDATE")), r.DeliveryID)
+		revision := 0
+		switch {
+		case err == nil && prev.Score == r.Score && prev.Comment == r.Comment:
+			return nil // the same answer again: nothing changed
+		case err == nil:
+			revision = prev.Revision + 1
+		case !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
+		_, err = tx.ExecContext(ctx, db.rebind(`INSERT INTO survey_responses (delivery_id, contact_id, campaign, score, comment, at, updated_at, revision)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (delivery_id) DO UPDATE SET score = excluded.score,
+			comment = excluded.comment, at = excluded.at, updated_at = excluded.updated_at, revision = excluded.revision`),
+			r.DeliveryID, d.ContactID, d.Campaign, r.Score, r.Comment, ms(at), ms(now), revision)
+		if err != nil {
+			return err
+		}
+		r.Campaign, r.At = d.Campaign, at
+		e := AnsweredEvent(r, revision)
+		e.ContactID, e.AccountID = d.ContactID, d.AccountID
+		seqs, err := db.newIDs(ctx, tx, "events", "seq", 1)
+		if err != nil {
+			return err
+		}
+		if seqs != nil {
+			e.Seq = seqs[0]
+		}
+		_, err = db.insertEventChunk(ctx, tx, []outreach.Event{e}, now)
 		return err
 	})
+}
+
+// AnsweredEvent returns the survey.answered event of revision (0 for the
+// first answer) of answer r: its id is derived from the survey delivery
+// and the revision, so recording it twice stores it once. Its properties
+// are score, class, campaign, survey (r.Survey, else the kind the key
+// suggests), has_comment, and response (the survey delivery id, which
+// follow-up campaigns dedupe on).
+func AnsweredEvent(r outreach.SurveyResponse, revision int) outreach.Event {
+	kind := r.Survey
+	if kind == "" {
+		kind = (*outreach.Pack)(nil).SurveyKind(r.Campaign)
+	}
+	return outreach.Event{
+		ID:         fmt.Sprintf("%s:%s:%d", outreach.EventSurveyAnswered, r.DeliveryID, revision),
+		Type:       outreach.EventSurveyAnswered,
+		OccurredAt: r.At,
+		Properties: map[string]any{
+			"score":       r.Score,
+			"class":       outreach.ScoreClass(r.Score),
+			"campaign":    r.Campaign,
+			"survey":      kind,
+			"has_comment": strings.TrimSpace(r.Comment) != "",
+			"response":    r.DeliveryID,
+		},
+	}
 }
 
 // ContactLocale returns the locale of the contact with email, or "" when
