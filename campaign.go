@@ -106,8 +106,9 @@ var SurveyKinds = []string{SurveyNPS, SurveyCSAT}
 type Pack struct {
 	Policy    Policy
 	Campaigns []Campaign
-	Hash      string // content hash of the pack's files
-	Version   int    // set by the store when the pack is activated
+	Alerts    []AlertRule // what answers alert the team, in pack order
+	Hash      string      // content hash of the pack's files
+	Version   int         // set by the store when the pack is activated
 }
 
 // Campaign returns the campaign with key, or nil.

@@ -13,7 +13,7 @@ import (
 
 // Keys allowed in each mapping of campaigns.yaml.
 var (
-	rootKeys     = []string{"policy", "campaigns"}
+	rootKeys     = []string{"policy", "campaigns", "alerts"}
 	campaignKeys = []string{"key", "name", "category", "priority", "trigger", "filter", "template", "ttl", "cooldown", "dedupe", "survey", "reminder"}
 	reminderKeys = []string{"after"}
 	triggerKeys  = []string{"event", "delay", "where", "schedule", "audience"}
@@ -77,6 +77,9 @@ func (w *walker) parsePack(root ast.Node) (*outreach.Pack, []parsedCampaign) {
 		firstLine[pc.Key], _ = position(keyNode)
 		parsed = append(parsed, pc)
 		pack.Campaigns = append(pack.Campaigns, pc.Campaign)
+	}
+	if fl, ok := f.get("alerts"); ok {
+		pack.Alerts = w.parseAlerts(fl.value, parsed)
 	}
 	return pack, parsed
 }

@@ -496,7 +496,7 @@ campaign:
 		want: []string{
 			`pack/campaigns.yaml:1:1: campaigns.yaml: missing required key "campaigns" (the list of campaigns)`,
 			`pack/campaigns.yaml:1:9: policy: must be a mapping (key: value), not a list`,
-			`pack/campaigns.yaml:2:1: campaigns.yaml: unknown key "campaign"; allowed: policy, campaigns`,
+			`pack/campaigns.yaml:2:1: campaigns.yaml: unknown key "campaign"; allowed: policy, campaigns, alerts`,
 		},
 	},
 	{
