@@ -193,15 +193,16 @@ const NotificationRetryFor = 24 * time.Hour
 // a team member or a post to a Slack or Teams incoming webhook. Its body
 // is rendered when the alert fires and kept until it is sent.
 type Notification struct {
-	ID       string // deterministic: alert id, channel and target
-	AlertID  int64
-	Channel  string
-	Target   string // an email address or a webhook URL
-	Subject  string // email
-	Text     string // email text part
-	HTML     string // email HTML part
-	Body     []byte // Slack/Teams JSON
-	Attempts int
+	ID        string // deterministic: alert id, channel and target
+	AlertID   int64
+	Channel   string
+	Target    string // an email address or a webhook URL
+	Subject   string // email
+	Text      string // email text part
+	HTML      string // email HTML part
+	Body      []byte // Slack/Teams JSON
+	Attempts  int
+	CreatedAt time.Time
 }
 
 // AlertDetail is a fired alert with everything its notifications show.
@@ -224,7 +225,7 @@ type AlertStore interface {
 	// in the same transaction attaches each match to the open case of its
 	// account and rule (opening one due at answer time + FollowUp) and to
 	// the alert of its account and rule that has not fired yet (creating
-	// one that fires at now + window). It returns how many it took.
+	// one that fires window after the answer). It returns how many it took.
 	ProcessAnswers(ctx context.Context, now time.Time, window time.Duration, limit int,
 		match func(AlertAnswer) []AlertRule) (int, error)
 	// FireAlerts takes up to limit alerts due at now that have not fired,

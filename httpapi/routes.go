@@ -33,6 +33,9 @@ func (s *Server) routes(mux *http.ServeMux) {
 
 	// The digest's pause page /p (pause.go).
 	s.pauseRoutes(mux)
+
+	// Follow-up cases and the alert's "I'm on it" page /c (cases.go).
+	s.caseRoutes(mux)
 }
 
 // jsonPrefixes are the path prefixes of the machine-facing routes: a request

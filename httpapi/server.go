@@ -33,6 +33,9 @@ type Server struct {
 	// Pause serves the digest's pause page /p/{token} (pause.go); nil
 	// makes it answer 503.
 	Pause *Pause
+	// Cases serves the follow-up cases and their "I'm on it" page
+	// (cases.go); nil makes those routes fail.
+	Cases *Cases
 
 	// Logger receives the access log and internal errors; nil discards.
 	Logger *slog.Logger

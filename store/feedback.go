@@ -241,7 +241,12 @@ func (db *DB) RecordSurveyResponse(ctx context.Context, r outreach.SurveyRespons
 		if seqs != nil {
 			e.Seq = seqs[0]
 		}
-		_, err = db.insertEventChunk(ctx, tx, []outreach.Event{e}, now)
+		if _, err = db.insertEventChunk(ctx, tx, []outreach.Event{e}, now); err != nil {
+			return err
+		}
+		// The alert rules see every answer and change (ProcessAnswers).
+		_, err = tx.ExecContext(ctx, db.rebind(`INSERT INTO answer_queue (event_id, delivery_id, contact_id, survey, created_at)
+			VALUES (?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING`), e.ID, r.DeliveryID, d.ContactID, e.Properties["survey"], ms(now))
 		return err
 	})
 }

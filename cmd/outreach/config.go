@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/outreach-dev/outreach/internal/safehttp"
 	"github.com/outreach-dev/outreach/scheduler"
 )
 
@@ -34,6 +35,10 @@ type Config struct {
 	SendGrace                time.Duration // OUTREACH_SEND_GRACE
 	SendLease                time.Duration // OUTREACH_SEND_LEASE: silent heartbeat after which a sending process counts as gone
 	UnsubscribeMailto        string        // OUTREACH_UNSUBSCRIBE_MAILTO: List-Unsubscribe mailto address, "" = unsubscribe@ the From domain
+	SlackWebhookURL          string        // OUTREACH_SLACK_WEBHOOK_URL: alerts of owners without their own
+	TeamsWebhookURL          string        // OUTREACH_TEAMS_WEBHOOK_URL: alerts of owners without their own
+	AllowPrivateTargets      bool          // OUTREACH_ALLOW_PRIVATE_TARGETS: outgoing posts may reach loopback/private addresses and http (development)
+	AlertWindow              time.Duration // OUTREACH_ALERT_WINDOW: how long an alert waits for more answers of one account
 }
 
 // DefaultConfig returns the defaults of the PRODUCT.md table.
@@ -50,6 +55,7 @@ func DefaultConfig() Config {
 		SendRate:       100,
 		SendGrace:      15 * time.Minute,
 		SendLease:      30 * time.Second,
+		AlertWindow:    30 * time.Second,
 	}
 }
 
@@ -70,6 +76,8 @@ func (c *Config) LoadEnv(getenv func(string) string) error {
 		"OUTREACH_POSTAL_ADDRESS":              &c.PostalAddress,
 		"OUTREACH_TICK":                        &c.Tick,
 		"OUTREACH_UNSUBSCRIBE_MAILTO":          &c.UnsubscribeMailto,
+		"OUTREACH_SLACK_WEBHOOK_URL":           &c.SlackWebhookURL,
+		"OUTREACH_TEAMS_WEBHOOK_URL":           &c.TeamsWebhookURL,
 	}
 	for name, p := range strs {
 		if v := strings.TrimSpace(getenv(name)); v != "" {
@@ -95,6 +103,20 @@ func (c *Config) LoadEnv(getenv func(string) string) error {
 			return fmt.Errorf("OUTREACH_SEND_GRACE: %q is not a duration (e.g. 15m)", v)
 		}
 		c.SendGrace = d
+	}
+	if v := strings.TrimSpace(getenv("OUTREACH_ALLOW_PRIVATE_TARGETS")); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("OUTREACH_ALLOW_PRIVATE_TARGETS: %q is not true or false", v)
+		}
+		c.AllowPrivateTargets = b
+	}
+	if v := strings.TrimSpace(getenv("OUTREACH_ALERT_WINDOW")); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 || d > time.Minute {
+			return fmt.Errorf("OUTREACH_ALERT_WINDOW: %q is not a duration from 0s to 1m (e.g. 30s)", v)
+		}
+		c.AlertWindow = d
 	}
 	if v := strings.TrimSpace(getenv("OUTREACH_SEND_LEASE")); v != "" {
 		d, err := time.ParseDuration(v)
@@ -170,6 +192,14 @@ func (c Config) validateRest() error {
 	if a := c.UnsubscribeMailto; a != "" {
 		if p, err := mail.ParseAddress(a); err != nil || p.Name != "" {
 			return fmt.Errorf("OUTREACH_UNSUBSCRIBE_MAILTO: %q is not a bare email address (e.g. unsubscribe@acme.com)", a)
+		}
+	}
+	for name, v := range map[string]string{"OUTREACH_SLACK_WEBHOOK_URL": c.SlackWebhookURL, "OUTREACH_TEAMS_WEBHOOK_URL": c.TeamsWebhookURL} {
+		if v == "" {
+			continue
+		}
+		if err := safehttp.CheckURL(v, c.AllowPrivateTargets, c.AllowPrivateTargets); err != nil {
+			return fmt.Errorf("%s: %v", name, err)
 		}
 	}
 	if c.SendLease < time.Second {

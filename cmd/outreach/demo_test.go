@@ -32,7 +32,7 @@ func TestDemoNoServe(t *testing.T) {
 		"database: " + filepath.Join(dir, "outreach.db"),
 		"customers: 30 accounts",
 		"the 21 days up to now, seed 3",
-		"campaign            category",
+		"campaign             category",
 		"survey answers: ",
 		"digests: ",
 		"── the latest digest of ",

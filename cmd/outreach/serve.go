@@ -74,7 +74,10 @@ func (m *Main) serveOn(ctx context.Context, db *store.DB, ln net.Listener) error
 		Now:        m.Now,
 		Feedback:   w.feedback,
 		Pause:      &httpapi.Pause{Store: db, Links: w.signer},
+		Cases:      &httpapi.Cases{Store: db, Links: w.signer},
 	}
+	stopAlerts := m.startAlerts(ctx, db, w, func() *outreach.Pack { return plan.Active().Pack })
+	defer stopAlerts()
 	stopDispatch, err := m.startDispatch(ctx, db, w, plan.Active, api.CountSend)
 	if err != nil {
 		return err
@@ -115,6 +118,7 @@ func (m *Main) serveOn(ctx context.Context, db *store.DB, ln net.Listener) error
 	}
 	m.Logger.Info("http stopped: waiting for in-flight sends")
 	stopDispatch()
+	stopAlerts()
 	plan.stop()
 	m.Logger.Info("stopped")
 	return nil
