@@ -13,6 +13,7 @@ import (
 
 	"github.com/outreach-dev/outreach"
 	"github.com/outreach-dev/outreach/alerting"
+	"github.com/outreach-dev/outreach/digest"
 	"github.com/outreach-dev/outreach/dispatch"
 	"github.com/outreach-dev/outreach/internal/pgtest"
 	"github.com/outreach-dev/outreach/internal/storetest"
@@ -241,4 +242,48 @@ func TestRetryAt(t *testing.T) {
 			t.Errorf("attempt %d at +%v: %v, want +%v", c.attempt, c.after, got, c.want)
 		}
 	}
+}
+
+// TestCasesLeadTheDigest: the owner's digest opens with the follow-up
+// cases, overdue first, and lists the cases closed in the period with their
+// outcome notes.
+func TestCasesLeadTheDigest(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, dialect string) {
+		b := setup(t, dialect)
+		ctx := context.Background()
+		b.answer(t, "ann", 2, "")
+		b.tick(t, t0.Add(time.Minute))
+		b.now = t0.Add(time.Hour)
+		b.answer(t, "eve", 4, "") // beta: a second case, closed below
+		b.tick(t, t0.Add(time.Hour+time.Minute))
+		cs, err := b.db.Cases(ctx, outreach.CaseFilter{Account: "beta"})
+		if err != nil || len(cs) != 1 {
+			t.Fatalf("beta cases = %+v, %v", cs, err)
+		}
+		if _, err := b.db.UpdateCase(ctx, outreach.CaseUpdate{ID: cs[0].ID, State: outreach.CaseClosed, Note: "Eve's invoices fixed; she is happy"}); err != nil {
+			t.Fatal(err)
+		}
+		signer, _ := links.NewSigner("digest-test-secret-0123456789")
+		d, err := digest.Build(ctx, b.db, outreach.TeamMember{Email: "csm@vendor.example", Name: "Maria"}, t0.Add(-24*time.Hour), t0.Add(72*time.Hour), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		subject, text, html, err := digest.Render(d, signer, "https://outreach.example")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cases, feedback := strings.Index(text, "FOLLOW-UP CASES"), strings.Index(text, "FEEDBACK")
+		if cases < 0 || feedback < 0 || cases > feedback {
+			t.Fatalf("cases do not lead the digest:\n%s", text)
+		}
+		for _, want := range []string{"acme (detractor): open, due Wed 4 Mar, OVERDUE", "[2] ann@acme.example, nps-qbr",
+			"Closed this period:", "beta (detractor): Eve's invoices fixed; she is happy"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("digest text lacks %q:\n%s", want, text)
+			}
+		}
+		if !strings.Contains(subject, "1 open case (1 overdue)") || !strings.Contains(html, "overdue</strong>") || !strings.Contains(html, "Eve&#39;s invoices fixed") {
+			t.Errorf("subject %q / html lacks the cases", subject)
+		}
+	})
 }
