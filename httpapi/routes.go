@@ -34,6 +34,9 @@ func (s *Server) routes(mux *http.ServeMux) {
 	// The digest's pause page /p (pause.go).
 	s.pauseRoutes(mux)
 
+	// The answers export (responses.go).
+	s.handle(mux, "GET /api/v1/responses", adminScope, s.handleResponses)
+
 	// Follow-up cases and the alert's "I'm on it" page /c (cases.go).
 	s.caseRoutes(mux)
 }

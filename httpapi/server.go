@@ -36,6 +36,9 @@ type Server struct {
 	// Cases serves the follow-up cases and their "I'm on it" page
 	// (cases.go); nil makes those routes fail.
 	Cases *Cases
+	// Responses serves the answers export GET /api/v1/responses
+	// (responses.go); nil makes it fail.
+	Responses ResponseStore
 
 	// Logger receives the access log and internal errors; nil discards.
 	Logger *slog.Logger

@@ -321,20 +321,20 @@ func (db *DB) NPS(ctx context.Context, f outreach.NPSFilter) (*outreach.NPSRepor
 				return err
 			}
 		}
-		q, args := db.npsWhere(`SELECT COUNT(*) AS responses,
-			COALESCE(SUM(CASE WHEN r.score >= 9 THEN 1 ELSE 0 END), 0) AS promoters,
-			COALESCE(SUM(CASE WHEN r.score <= 6 THEN 1 ELSE 0 END), 0) AS detractors
-			FROM survey_responses r JOIN deliveries d ON d.id = r.delivery_id WHERE 1 = 1`, "r.campaign", "r.at", f, accountID)
-		var counts struct {
-			Responses  int `db:"responses"`
-			Promoters  int `db:"promoters"`
-			Detractors int `db:"detractors"`
-		}
-		if err := tx.GetContext(ctx, &counts, db.rebind(q), args...); err != nil {
+		counts, err := db.npsCounts(ctx, tx, f, accountID)
+		if err != nil {
 			return err
 		}
-		q, args = db.npsWhere(`SELECT COUNT(*) AS sent, COUNT(r.delivery_id) AS answered
+		rep.Overall, rep.Series, rep.Groups = outreach.Breakdown(counts)
+		if rep.Series == nil {
+			rep.Series = []outreach.NPSPoint{}
+		}
+		if f.GroupBy == "" || rep.Groups == nil {
+			rep.Groups = []outreach.NPSGroup{}
+		}
+		q, args := db.npsWhere(`SELECT COUNT(*) AS sent, COUNT(r.delivery_id) AS answered
 			FROM deliveries d LEFT JOIN survey_responses r ON r.delivery_id = d.id
+			JOIN contacts c ON c.id = d.contact_id JOIN accounts a ON a.id = d.account_id
 			WHERE d.category = 'survey' AND d.state = 'sent'`, "d.campaign", "d.sent_at", f, accountID)
 		var sent struct {
 			Sent     int `db:"sent"`
@@ -343,8 +343,8 @@ func (db *DB) NPS(ctx context.Context, f outreach.NPSFilter) (*outreach.NPSRepor
 		if err := tx.GetContext(ctx, &sent, db.rebind(q), args...); err != nil {
 			return err
 		}
-		rep.Responses, rep.Promoters, rep.Detractors = counts.Responses, counts.Promoters, counts.Detractors
-		rep.Passives = counts.Responses - counts.Promoters - counts.Detractors
+		rep.Responses, rep.Promoters, rep.Detractors = rep.Overall.Responses, rep.Overall.Promoters, rep.Overall.Detractors
+		rep.Passives = rep.Overall.Passives
 		rep.SurveysSent, rep.Answered = sent.Sent, sent.Answered
 		return nil
 	})
@@ -377,6 +377,12 @@ func (db *DB) npsWhere(q, campaignCol, timeCol string, f outreach.NPSFilter, acc
 	if f.Account != "" {
 		q += " AND d.account_id = ?"
 		args = append(args, accountID)
+	}
+	for _, c := range []struct{ col, v string }{{"LOWER(a.owner_email)", strings.ToLower(f.Owner)}, {"a.plan", f.Plan}, {"c.role", f.Role}, {"c.locale", f.Locale}} {
+		if c.v != "" {
+			q += " AND " + c.col + " = ?"
+			args = append(args, c.v)
+		}
 	}
 	if f.From != nil {
 		q += " AND " + timeCol + " >= ?"

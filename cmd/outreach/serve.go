@@ -75,6 +75,7 @@ func (m *Main) serveOn(ctx context.Context, db *store.DB, ln net.Listener) error
 		Feedback:   w.feedback,
 		Pause:      &httpapi.Pause{Store: db, Links: w.signer},
 		Cases:      &httpapi.Cases{Store: db, Links: w.signer},
+		Responses:  db,
 	}
 	stopAlerts := m.startAlerts(ctx, db, w, func() *outreach.Pack { return plan.Active().Pack })
 	defer stopAlerts()
