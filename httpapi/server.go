@@ -39,6 +39,9 @@ type Server struct {
 	// Responses serves the answers export GET /api/v1/responses
 	// (responses.go); nil makes it fail.
 	Responses ResponseStore
+	// Webhooks serves the outgoing webhooks' endpoints (webhooks_out.go);
+	// nil makes them fail.
+	Webhooks *OutgoingWebhooks
 
 	// Logger receives the access log and internal errors; nil discards.
 	Logger *slog.Logger

@@ -125,9 +125,12 @@ func (db *DB) openCase(ctx context.Context, tx *sqlx.Tx, a outreach.AlertAnswer,
 		VALUES (?, ?, 'open', ?, ?, ?) RETURNING id`), a.AccountID, rule.Key, ms(a.At.Add(rule.FollowUp)), ms(now), ms(now)); err != nil {
 		return 0, err
 	}
-	_, err = tx.ExecContext(ctx, db.rebind(`INSERT INTO case_notes (case_id, at, state, note, author) VALUES (?, ?, 'open', ?, '')`),
-		id, ms(now), fmt.Sprintf("opened by alert %s: a score of %d", rule.Key, a.Score))
-	return id, err
+	if _, err = tx.ExecContext(ctx, db.rebind(`INSERT INTO case_notes (case_id, at, state, note, author) VALUES (?, ?, 'open', ?, '')`),
+		id, ms(now), fmt.Sprintf("opened by alert %s: a score of %d", rule.Key, a.Score)); err != nil {
+		return 0, err
+	}
+	return id, db.emitWebhook(ctx, tx, outreach.WebhookCaseOpened, map[string]any{"id": id, "alert": rule.Key,
+		"account_id": a.AccountID, "state": outreach.CaseOpen, "due_at": a.At.Add(rule.FollowUp).UTC().Format(time.RFC3339)}, now)
 }
 
 // FireAlerts implements outreach.AlertStore.

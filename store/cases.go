@@ -179,8 +179,15 @@ func (db *DB) UpdateCase(ctx context.Context, u outreach.CaseUpdate) (*outreach.
 			u.ID, ms(now), to, u.Note, u.Author); err != nil {
 			return err
 		}
-		out, err = db.readCase(ctx, tx, u.ID, now)
-		return err
+		if out, err = db.readCase(ctx, tx, u.ID, now); err != nil {
+			return err
+		}
+		typ := outreach.WebhookCaseUpdated
+		if to == outreach.CaseClosed && cur.State != outreach.CaseClosed {
+			typ = outreach.WebhookCaseClosed
+		}
+		return db.emitWebhook(ctx, tx, typ, map[string]any{"id": out.ID, "alert": out.Alert, "account": out.Account,
+			"state": out.State, "assignee": out.Assignee, "note": u.Note, "outcome": out.Outcome}, now)
 	})
 	return out, err
 }

@@ -244,6 +244,15 @@ func (db *DB) RecordSurveyResponse(ctx context.Context, r outreach.SurveyRespons
 		if _, err = db.insertEventChunk(ctx, tx, []outreach.Event{e}, now); err != nil {
 			return err
 		}
+		typ := outreach.WebhookResponseCreated
+		if revision > 0 {
+			typ = outreach.WebhookResponseUpdated
+		}
+		if err := db.emitWebhook(ctx, tx, typ, map[string]any{"delivery_id": r.DeliveryID, "campaign": d.Campaign,
+			"survey": e.Properties["survey"], "score": r.Score, "class": outreach.ScoreClass(r.Score), "comment": r.Comment,
+			"at": at.UTC().Format(time.RFC3339Nano), "contact_id": d.ContactID}, now); err != nil {
+			return err
+		}
 		// The alert rules see every answer and change (ProcessAnswers).
 		_, err = tx.ExecContext(ctx, db.rebind(`INSERT INTO answer_queue (event_id, delivery_id, contact_id, survey, created_at)
 			VALUES (?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING`), e.ID, r.DeliveryID, d.ContactID, e.Properties["survey"], ms(now))

@@ -8,6 +8,7 @@ import (
 	"github.com/outreach-dev/outreach/alerting"
 	"github.com/outreach-dev/outreach/notify"
 	"github.com/outreach-dev/outreach/store"
+	"github.com/outreach-dev/outreach/webhooks"
 )
 
 // alertWorker builds the alert loop of the configuration.
@@ -24,8 +25,9 @@ func (m *Main) alertWorker(db *store.DB, w *wiring, pack func() *outreach.Pack) 
 	}
 }
 
-// startAlerts runs the alert loop (every replica: each step skips what
-// another holds) until ctx ends; stop waits for it and is idempotent.
+// startAlerts runs the alert loop and the outgoing webhooks' sender (every
+// replica: each step skips what another holds) until ctx ends; stop waits
+// for both and is idempotent.
 func (m *Main) startAlerts(ctx context.Context, db *store.DB, w *wiring, pack func() *outreach.Pack) (stop func()) {
 	if m.dryRun {
 		// A dry run sends nothing: answers wait in the queue until a
@@ -35,11 +37,16 @@ func (m *Main) startAlerts(ctx context.Context, db *store.DB, w *wiring, pack fu
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	aw := m.alertWorker(db, w, pack)
-	done := make(chan struct{})
+	ws := &webhooks.Sender{Store: db, AllowPrivate: m.Config.AllowPrivateTargets, Logger: m.Logger}
+	done := make(chan struct{}, 2)
 	go func() {
-		defer close(done)
+		defer func() { done <- struct{}{} }()
 		aw.Run(ctx, m.Now)
 	}()
+	go func() {
+		defer func() { done <- struct{}{} }()
+		ws.Run(ctx, m.Now)
+	}()
 	var once sync.Once
-	return func() { once.Do(func() { cancel(); <-done }) }
+	return func() { once.Do(func() { cancel(); <-done; <-done }) }
 }

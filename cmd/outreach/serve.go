@@ -76,6 +76,7 @@ func (m *Main) serveOn(ctx context.Context, db *store.DB, ln net.Listener) error
 		Pause:      &httpapi.Pause{Store: db, Links: w.signer},
 		Cases:      &httpapi.Cases{Store: db, Links: w.signer},
 		Responses:  db,
+		Webhooks:   &httpapi.OutgoingWebhooks{Store: db, AllowPrivate: m.Config.AllowPrivateTargets},
 	}
 	stopAlerts := m.startAlerts(ctx, db, w, func() *outreach.Pack { return plan.Active().Pack })
 	defer stopAlerts()

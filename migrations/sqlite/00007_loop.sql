@@ -93,7 +93,34 @@ CREATE TABLE notifications (
 CREATE INDEX notifications_due ON notifications (next_at) WHERE state = 'pending';
 CREATE INDEX notifications_alert ON notifications (alert_id);
 
+-- Outgoing webhooks (Standard Webhooks): endpoints and the outbox of their
+-- messages, one per event and endpoint, retried for 24 h.
+CREATE TABLE webhook_endpoints (
+    id         TEXT PRIMARY KEY,
+    url        TEXT NOT NULL,
+    events     TEXT NOT NULL,
+    secret     TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE TABLE webhook_messages (
+    id           TEXT PRIMARY KEY,
+    endpoint_id  TEXT NOT NULL,
+    type         TEXT NOT NULL,
+    body         TEXT NOT NULL,
+    state        TEXT NOT NULL,
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    last_status  INTEGER NOT NULL DEFAULT 0,
+    last_error   TEXT NOT NULL DEFAULT '',
+    next_at      BIGINT NOT NULL,
+    created_at   BIGINT NOT NULL,
+    delivered_at BIGINT
+);
+CREATE INDEX webhook_messages_due ON webhook_messages (next_at) WHERE state = 'pending';
+CREATE INDEX webhook_messages_endpoint ON webhook_messages (endpoint_id, created_at);
+
 -- +goose Down
+DROP TABLE webhook_messages;
+DROP TABLE webhook_endpoints;
 DROP TABLE notifications;
 DROP TABLE alert_answers;
 DROP TABLE alerts;
