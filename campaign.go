@@ -88,9 +88,6 @@ type Campaign struct {
 	// Survey is the question a survey campaign asks: SurveyNPS or
 	// SurveyCSAT ("" for the other categories). The pack declares it.
 	Survey string
-	// Reminder, when set on a survey campaign, sends one reminder to a
-	// contact who has not answered this long after the survey was sent.
-	Reminder time.Duration
 }
 
 // Survey kinds: what a survey campaign asks.

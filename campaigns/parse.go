@@ -14,8 +14,7 @@ import (
 // Keys allowed in each mapping of campaigns.yaml.
 var (
 	rootKeys     = []string{"policy", "campaigns", "alerts"}
-	campaignKeys = []string{"key", "name", "category", "priority", "trigger", "filter", "template", "ttl", "cooldown", "dedupe", "survey", "reminder"}
-	reminderKeys = []string{"after"}
+	campaignKeys = []string{"key", "name", "category", "priority", "trigger", "filter", "template", "ttl", "cooldown", "dedupe", "survey"}
 	triggerKeys  = []string{"event", "delay", "where", "schedule", "audience"}
 	audienceKeys = []string{"renewal_within", "inactive_for", "anniversary"}
 	filterKeys   = []string{"roles", "plans", "locales"}
@@ -312,9 +311,8 @@ func (w *walker) parseFilter(n ast.Node, what string) outreach.Filter {
 	return flt
 }
 
-// parseSurvey reads survey: nps|csat and reminder: {after: D}, which a
-// survey campaign must (survey) and may (reminder) have, and no other
-// campaign may.
+// parseSurvey reads survey: nps|csat, which a survey campaign must have
+// and no other campaign may.
 func (w *walker) parseSurvey(f fields, pc *parsedCampaign, what string) {
 	c := &pc.Campaign
 	kind, node, ok := w.str(f, "survey", what)
@@ -329,27 +327,4 @@ func (w *walker) parseSurvey(f fields, pc *parsedCampaign, what string) {
 	case node == nil && isSurvey:
 		w.errorf(f.node, "%s: a survey campaign declares what it asks: add survey: nps (how likely to recommend) or survey: csat (satisfaction with the help received)", what)
 	}
-	fl, exists := f.m["reminder"]
-	if !exists {
-		return
-	}
-	if !isSurvey {
-		if pc.categoryOK {
-			w.errorf(fl.key, "%s: only survey campaigns send reminders; remove it", join(what, "reminder"))
-		}
-		return
-	}
-	if w.isNull(fl.value) {
-		w.errorf(fl.key, "%s: is empty: give it after: 5d (when to remind a contact who has not answered), or remove it", join(what, "reminder"))
-		return
-	}
-	rf, ok := w.mapping(fl.value, join(what, "reminder"), reminderKeys)
-	if !ok {
-		return
-	}
-	if !rf.has("after") {
-		w.errorf(rf.node, "%s: missing required key \"after\" (e.g. reminder: {after: 5d})", join(what, "reminder"))
-		return
-	}
-	c.Reminder, _, _ = w.duration(rf, "after", join(what, "reminder"), true)
 }

@@ -2,7 +2,6 @@ package campaigns
 
 import (
 	"testing"
-	"time"
 
 	outreach "github.com/outreach-dev/outreach"
 )
@@ -12,7 +11,6 @@ func TestSurveyKindAndReminder(t *testing.T) {
   - key: how-likely
     category: survey
     survey: nps
-    reminder: {after: 5d}
     trigger: {event: qbr.completed}
     template: nps
   - key: support-check
@@ -28,12 +26,6 @@ func TestSurveyKindAndReminder(t *testing.T) {
 	// "csat" in key or template, "support-check" neither.
 	if l.Pack.IsCSAT("how-likely") || !l.Pack.IsCSAT("support-check") {
 		t.Errorf("IsCSAT: how-likely %v, support-check %v", l.Pack.IsCSAT("how-likely"), l.Pack.IsCSAT("support-check"))
-	}
-	if got := l.Pack.Campaign("how-likely").Reminder; got != 5*24*time.Hour {
-		t.Errorf("reminder = %v", got)
-	}
-	if l.Pack.Campaign("support-check").Reminder != 0 {
-		t.Error("support-check has a reminder")
 	}
 	// A removed campaign is judged by its key.
 	if !l.Pack.IsCSAT("old-csat") || l.Pack.SurveyKind("old-nps") != outreach.SurveyNPS {
@@ -78,32 +70,20 @@ func TestSurveyErrors(t *testing.T) {
   - key: not-a-survey
     category: lifecycle
     survey: nps
-    reminder: {after: 5d}
     trigger: {event: x}
     template: nps
   - key: half-scale
     category: survey
     survey: nps
-    reminder: {}
     trigger: {event: x}
     template: plain
-  - key: bad-reminder
-    category: survey
-    survey: csat
-    reminder: {after: soon, every: 1d}
-    trigger: {event: x}
-    template: csat
 `, noScale))
 	want := []string{
 		`pack/campaigns.yaml:2:5: campaign "undeclared": a survey campaign declares what it asks: add survey: nps (how likely to recommend) or survey: csat (satisfaction with the help received)`,
 		`pack/campaigns.yaml:8:13: campaign "wrong-kind" survey: unknown survey kind "ces"; use one of nps, csat`,
 		`pack/campaigns.yaml:13:13: campaign "not-a-survey" survey: only survey campaigns ask a survey question; remove it or use category: survey`,
-		`pack/campaigns.yaml:14:5: campaign "not-a-survey" reminder: only survey campaigns send reminders; remove it`,
-		`pack/campaigns.yaml:20:15: campaign "half-scale" reminder: missing required key "after" (e.g. reminder: {after: 5d})`,
-		`pack/campaigns.yaml:22:15: campaign "half-scale" template: template "plain" (fr) has no 0-10 answer scale in its text part (score 0 has no link): add {{npsScale}} to templates/plain/fr.txt, or nobody can answer this survey`,
-		`pack/campaigns.yaml:22:15: campaign "half-scale" template: template "plain" (fr) has no 0-10 answer scale in its HTML part (score 0 has no link): add {{npsScale}} to templates/plain/fr.html, or nobody can answer this survey`,
-		`pack/campaigns.yaml:26:23: campaign "bad-reminder" reminder.after: invalid duration "soon"*`,
-		`pack/campaigns.yaml:26:29: campaign "bad-reminder" reminder: unknown key "every"; allowed: after`,
+		`pack/campaigns.yaml:20:15: campaign "half-scale" template: template "plain" (fr) has no 0-10 answer scale in its text part (score 0 has no link): add {{npsScale}} to templates/plain/fr.txt, or nobody can answer this survey`,
+		`pack/campaigns.yaml:20:15: campaign "half-scale" template: template "plain" (fr) has no 0-10 answer scale in its HTML part (score 0 has no link): add {{npsScale}} to templates/plain/fr.html, or nobody can answer this survey`,
 	}
 	if !linesMatch(got, want) {
 		t.Errorf("got:\n%s\nwant:\n%s", join2(got), join2(want))
