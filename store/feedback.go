@@ -341,10 +341,13 @@ func (db *DB) NPS(ctx context.Context, f outreach.NPSFilter) (*outreach.NPSRepor
 		if f.GroupBy == "" || rep.Groups == nil {
 			rep.Groups = []outreach.NPSGroup{}
 		}
+		people := "" // the owner, plan, role and locale filters need the contact and the account
+		if f.Owner != "" || f.Plan != "" || f.Role != "" || f.Locale != "" {
+			people = ` JOIN contacts c ON c.id = d.contact_id JOIN accounts a ON a.id = d.account_id`
+		}
 		q, args := db.npsWhere(`SELECT COUNT(*) AS sent, COUNT(r.delivery_id) AS answered
-			FROM deliveries d LEFT JOIN survey_responses r ON r.delivery_id = d.id
-			JOIN contacts c ON c.id = d.contact_id JOIN accounts a ON a.id = d.account_id
-			WHERE d.category = 'survey' AND d.state = 'sent'`, "d.campaign", "d.sent_at", f, accountID)
+			FROM deliveries d LEFT JOIN survey_responses r ON r.delivery_id = d.id`+people+`
+			WHERE d.category = 'survey' AND d.state = 'sent'`, "d.campaign", "d.sent_at", "d.account_id", f, accountID)
 		var sent struct {
 			Sent     int `db:"sent"`
 			Answered int `db:"answered"`
@@ -370,10 +373,11 @@ func (db *DB) NPS(ctx context.Context, f outreach.NPSFilter) (*outreach.NPSRepor
 	return rep, nil
 }
 
-// npsWhere appends the filter's conditions to q: campaignCol and timeCol
-// name the columns the campaign (and the excluded campaigns) and the window
-// apply to; the account applies to d.account_id.
-func (db *DB) npsWhere(q, campaignCol, timeCol string, f outreach.NPSFilter, accountID int64) (string, []any) {
+// npsWhere appends the filter's conditions to q: campaignCol, timeCol and
+// accountCol name the columns the campaign (and the excluded campaigns),
+// the window and the account apply to; owner, plan, role and locale apply
+// to the accounts a and contacts c that q joins.
+func (db *DB) npsWhere(q, campaignCol, timeCol, accountCol string, f outreach.NPSFilter, accountID int64) (string, []any) {
 	var args []any
 	if f.Campaign != "" {
 		q += " AND " + campaignCol + " = ?"
@@ -384,7 +388,7 @@ func (db *DB) npsWhere(q, campaignCol, timeCol string, f outreach.NPSFilter, acc
 		args = append(args, jsonArray(f.ExcludeCampaigns))
 	}
 	if f.Account != "" {
-		q += " AND d.account_id = ?"
+		q += " AND " + accountCol + " = ?"
 		args = append(args, accountID)
 	}
 	for _, c := range []struct{ col, v string }{{"LOWER(a.owner_email)", strings.ToLower(f.Owner)}, {"a.plan", f.Plan}, {"c.role", f.Role}, {"c.locale", f.Locale}} {

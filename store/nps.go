@@ -47,9 +47,8 @@ func (db *DB) NPSCountsQuery(f outreach.NPSFilter, accountID int64) (string, []a
 		COALESCE(SUM(CASE WHEN r.score >= 9 THEN 1 ELSE 0 END), 0) AS promoters,
 		COALESCE(SUM(CASE WHEN r.score BETWEEN 7 AND 8 THEN 1 ELSE 0 END), 0) AS passives,
 		COALESCE(SUM(CASE WHEN r.score <= 6 THEN 1 ELSE 0 END), 0) AS detractors
-		FROM survey_responses r JOIN deliveries d ON d.id = r.delivery_id
-		JOIN contacts c ON c.id = r.contact_id JOIN accounts a ON a.id = d.account_id WHERE 1 = 1`
-	q, args := db.npsWhere(q, "r.campaign", "r.at", f, accountID)
+		FROM survey_responses r JOIN contacts c ON c.id = r.contact_id JOIN accounts a ON a.id = c.account_id WHERE 1 = 1`
+	q, args := db.npsWhere(q, "r.campaign", "r.at", "c.account_id", f, accountID)
 	return db.rebind(q + ` GROUP BY 1, 2`), args
 }
 
