@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/mail"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/outreach-dev/outreach"
@@ -46,7 +47,8 @@ type Worker struct {
 	Window                     time.Duration // 0 = DefaultWindow; < 0 = fire at once
 	Poll                       time.Duration // 0 = DefaultPoll
 	Logger                     *slog.Logger
-	// OnDelivered, when set, is called after each notification is sent.
+	// OnDelivered, when set, is called after each notification is sent,
+	// from the goroutines that send them (concurrently).
 	OnDelivered func(n outreach.Notification)
 }
 
@@ -73,6 +75,8 @@ func (w *Worker) Tick(ctx context.Context, now time.Time) (int, error) {
 			break
 		}
 	}
+	// At most 100 alerts a tick, so their notifications go out before
+	// the next ones are built.
 	if _, err := w.Store.FireAlerts(ctx, now, 100, func(d outreach.AlertDetail) ([]outreach.Notification, error) {
 		return w.Build(d, now)
 	}); err != nil {
@@ -129,33 +133,57 @@ func (w *Worker) deliver(ctx context.Context, now time.Time) (int, error) {
 		if err != nil || len(batch) == 0 {
 			return sent, err
 		}
+		var mu sync.Mutex
+		var firstErr error
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, 8) // posts and sends in parallel: one slow webhook does not hold the others
 		for _, n := range batch {
-			serr := w.send(ctx, n)
-			errMsg, retryAt := "", time.Time{}
-			if serr != nil {
-				errMsg = serr.Error()
-				retryAt = RetryAt(n.CreatedAt, n.Attempts+1, now)
-				var se *outreach.SendError
-				if errors.As(serr, &se) && !se.Retryable && !se.Unanswered {
-					retryAt = time.Time{}
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				ok, err := w.deliverOne(ctx, n, now)
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil && firstErr == nil {
+					firstErr = err
 				}
-				w.logger().Warn("alert notification failed", "id", n.ID, "channel", n.Channel, "attempt", n.Attempts+1,
-					"err", errMsg, "retry_at", retryAt)
-			}
-			if err := w.Store.FinishNotification(ctx, n.ID, now, errMsg, retryAt); err != nil {
-				return sent, err
-			}
-			if serr == nil {
-				sent++
-				if w.OnDelivered != nil {
-					w.OnDelivered(n)
+				if ok {
+					sent++
 				}
-			}
+			}()
+		}
+		wg.Wait()
+		if firstErr != nil {
+			return sent, firstErr
 		}
 		if len(batch) < 50 {
 			return sent, nil
 		}
 	}
+}
+
+// deliverOne sends n and records the outcome; ok reports a send.
+func (w *Worker) deliverOne(ctx context.Context, n outreach.Notification, now time.Time) (bool, error) {
+	serr := w.send(ctx, n)
+	errMsg, retryAt := "", time.Time{}
+	if serr != nil {
+		errMsg = serr.Error()
+		retryAt = RetryAt(n.CreatedAt, n.Attempts+1, now)
+		var se *outreach.SendError
+		if errors.As(serr, &se) && !se.Retryable && !se.Unanswered {
+			retryAt = time.Time{}
+		}
+		w.logger().Warn("alert notification failed", "id", n.ID, "channel", n.Channel, "attempt", n.Attempts+1,
+			"err", errMsg, "retry_at", retryAt)
+	}
+	if err := w.Store.FinishNotification(ctx, n.ID, now, errMsg, retryAt); err != nil {
+		return false, err
+	}
+	if serr == nil && w.OnDelivered != nil {
+		w.OnDelivered(n)
+	}
+	return serr == nil, nil
 }
 
 // RetryAt is when a notification created at created is tried again after

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/outreach-dev/outreach"
@@ -26,9 +28,10 @@ func (m *Main) demoLoop(ctx context.Context, db *store.DB, run *demoRun) error {
 	}
 	pack := campaigns.Default().Pack
 	var alerts []outreach.Notification
+	var mu sync.Mutex // OnDelivered runs on the worker's sending goroutines
 	w := &alerting.Worker{Store: db, Pack: func() *outreach.Pack { return pack }, Sender: run.sent, Signer: signer,
 		PublicURL: m.Config.PublicURL, From: m.Config.MailFrom, Window: -1, Logger: m.Logger,
-		OnDelivered: func(n outreach.Notification) { alerts = append(alerts, n) }}
+		OnDelivered: func(n outreach.Notification) { mu.Lock(); alerts = append(alerts, n); mu.Unlock() }}
 	if _, err := w.Tick(ctx, end); err != nil {
 		return fmt.Errorf("demo alerts: %w", err)
 	}
@@ -51,6 +54,7 @@ func (m *Main) demoLoop(ctx context.Context, db *store.DB, run *demoRun) error {
 		fmt.Fprintln(m.Stdout, "(no NPS detractor answered in this window: simulate more days, e.g. --days 90)")
 		return nil
 	}
+	slices.SortFunc(alerts, func(a, b outreach.Notification) int { return strings.Compare(a.ID, b.ID) })
 	a := alerts[0]
 	fmt.Fprintf(m.Stdout, "\nthe first alert, to %s: %s\n  %s\n", a.Target, a.Subject, filepath.Join(run.outbox, a.ID+".eml"))
 	c := cases[0]
