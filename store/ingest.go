@@ -220,7 +220,8 @@ func (db *DB) UpsertTeam(ctx context.Context, items []outreach.TeamMember) (outr
 			continue
 		}
 		if j, ok := at[m.Email]; ok {
-			for _, f := range [][2]*string{{&merged[j].Name, &m.Name}, {&merged[j].Timezone, &m.Timezone}, {&merged[j].DigestSchedule, &m.DigestSchedule}} {
+			for _, f := range [][2]*string{{&merged[j].Name, &m.Name}, {&merged[j].Timezone, &m.Timezone}, {&merged[j].DigestSchedule, &m.DigestSchedule},
+				{&merged[j].SlackWebhookURL, &m.SlackWebhookURL}, {&merged[j].TeamsWebhookURL, &m.TeamsWebhookURL}} {
 				if *f[1] != "" {
 					*f[0] = *f[1]
 				}
@@ -276,12 +277,12 @@ func (db *DB) UpsertTeam(ctx context.Context, items []outreach.TeamMember) (outr
 // writeTeamChunk inserts team members; with update, the stored ones are
 // updated, else one that exists is errRaced.
 func (db *DB) writeTeamChunk(ctx context.Context, tx *sqlx.Tx, chunk []outreach.TeamMember, now time.Time, update bool) error {
-	args := make([]any, 0, len(chunk)*6)
+	args := make([]any, 0, len(chunk)*8)
 	for _, m := range chunk {
-		args = append(args, m.Email, m.Name, m.Timezone, m.DigestSchedule, ms(now), ms(now))
+		args = append(args, m.Email, m.Name, m.Timezone, m.DigestSchedule, m.SlackWebhookURL, m.TeamsWebhookURL, ms(now), ms(now))
 	}
-	q := `INSERT INTO team_members (email, name, timezone, digest_schedule, created_at, updated_at)
-		VALUES ` + db.values(len(chunk), 6)
+	q := `INSERT INTO team_members (email, name, timezone, digest_schedule, slack_webhook_url, teams_webhook_url, created_at, updated_at)
+		VALUES ` + db.values(len(chunk), 8)
 	if !update {
 		return insertAll(ctx, tx, len(chunk), q+` ON CONFLICT (email) DO NOTHING`, args)
 	}
@@ -289,6 +290,8 @@ func (db *DB) writeTeamChunk(ctx context.Context, tx *sqlx.Tx, chunk []outreach.
 			name = CASE WHEN excluded.name = '' THEN team_members.name ELSE excluded.name END,
 			timezone = CASE WHEN excluded.timezone = '' THEN team_members.timezone ELSE excluded.timezone END,
 			digest_schedule = CASE WHEN excluded.digest_schedule = '' THEN team_members.digest_schedule ELSE excluded.digest_schedule END,
+			slack_webhook_url = CASE WHEN excluded.slack_webhook_url = '' THEN team_members.slack_webhook_url ELSE excluded.slack_webhook_url END,
+			teams_webhook_url = CASE WHEN excluded.teams_webhook_url = '' THEN team_members.teams_webhook_url ELSE excluded.teams_webhook_url END,
 			updated_at = excluded.updated_at`, args...)
 	return err
 }
