@@ -200,8 +200,8 @@ func TestSimulateCommandSingular(t *testing.T) {
 // what it changes: a pack that adds a survey takes a CSAT's slot.
 func TestSimulateCommandCompare(t *testing.T) {
 	ask := map[string]string{
-		"templates/ask/en.txt":  "---\nsubject: How did we do?\n---\n{{greeting}}\n\nTell us.\n",
-		"templates/ask/en.html": "<p>{{greeting}}</p><p>Tell us.</p>\n",
+		"templates/ask/en.txt":  "---\nsubject: How did we do?\n---\n{{greeting}}\n\nTell us.\n{{npsScale}}\n",
+		"templates/ask/en.html": "<p>{{greeting}}</p><p>Tell us.</p>{{npsScale}}\n",
 	}
 	base := `policy:
   timezone: UTC
@@ -213,6 +213,7 @@ campaigns:
     trigger: {event: support.ticket_closed}
     template: ask
     ttl: 3d
+    survey: csat
 `
 	withNPS := base + `  - key: nps-onboarding
     category: survey
@@ -220,6 +221,7 @@ campaigns:
     trigger: {event: onboarding.completed}
     template: ask
     ttl: 3d
+    survey: nps
 `
 	dir := t.TempDir()
 	put := func(p, content string) string {

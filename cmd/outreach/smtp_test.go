@@ -75,6 +75,7 @@ func smtpPack(t *testing.T, policy string) string {
 	yaml := "policy:\n  timezone: UTC\n" + policy + `campaigns:
   - key: nps-qbr
     category: survey
+    survey: nps
     trigger: {event: qbr.completed}
     template: nps
 `
