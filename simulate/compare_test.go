@@ -26,6 +26,7 @@ campaigns:
     dedupe: ticket_id
     template: ask
     ttl: 3d
+    survey: csat
 `
 	if withNPS {
 		yaml += `  - key: nps-onboarding
@@ -34,12 +35,13 @@ campaigns:
     trigger: {event: onboarding.completed}
     template: ask
     ttl: 3d
+    survey: nps
 `
 	}
 	return map[string]string{
 		"campaigns.yaml":        yaml,
-		"templates/ask/en.txt":  "---\nsubject: How did we do?\n---\n{{greeting}}\n\nTell us.\n",
-		"templates/ask/en.html": "<p>{{greeting}}</p><p>Tell us.</p>\n",
+		"templates/ask/en.txt":  "---\nsubject: How did we do?\n---\n{{greeting}}\n\nTell us.\n{{npsScale}}\n",
+		"templates/ask/en.html": "<p>{{greeting}}</p><p>Tell us.</p>{{npsScale}}\n",
 	}
 }
 
