@@ -74,6 +74,8 @@ type TeamMember struct {
 	Name           string `json:"name,omitempty"`
 	Timezone       string `json:"timezone,omitempty"`
 	DigestSchedule string `json:"digest_schedule,omitempty"` // cron, in Timezone
+	// ConsoleRole is admin, marketing or cs; "" means no console access.
+	ConsoleRole string `json:"console_role,omitempty"`
 }
 
 // Suppression scopes. Besides these, a scope may name one campaign category.

@@ -9,9 +9,8 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
-	"strings"
 
-	"golang.org/x/text/language"
+	"github.com/outreach-dev/outreach"
 )
 
 // pagesFS holds the public pages (one html/template file per page, sharing
@@ -136,36 +135,11 @@ func pageLocale(locale string) string {
 
 // matchLocale returns the page language a BCP 47 tag falls back to, if any.
 func matchLocale(locale string) (string, bool) {
-	tag, err := language.Parse(strings.TrimSpace(locale))
-	if err != nil || tag == language.Und {
-		return "", false
-	}
-	for c := tag.String(); c != ""; {
-		for _, l := range pageLocales {
-			if strings.EqualFold(c, l) {
-				return l, true
-			}
-		}
-		i := strings.LastIndexByte(c, '-')
-		if i < 0 {
-			break
-		}
-		c = c[:i]
-	}
-	return "", false
+	return outreach.MatchLocale(locale, pageLocales)
 }
 
 // requestLocale picks the page language from the Accept-Language header,
 // for visitors we know nothing else about.
 func requestLocale(r *http.Request) string {
-	tags, _, err := language.ParseAcceptLanguage(r.Header.Get("Accept-Language"))
-	if err != nil {
-		return fallbackLocale
-	}
-	for _, t := range tags {
-		if loc, ok := matchLocale(t.String()); ok {
-			return loc
-		}
-	}
-	return fallbackLocale
+	return outreach.AcceptLocale(r.Header.Get("Accept-Language"), pageLocales, fallbackLocale)
 }

@@ -33,6 +33,13 @@ func (s *Server) routes(mux *http.ServeMux) {
 
 	// The digest's pause page /p (pause.go).
 	s.pauseRoutes(mux)
+
+	// The console (package console) answers everything under /console/;
+	// the public byte budget covers its sign-in form.
+	if s.Console != nil {
+		mux.Handle("/console/", s.Console)
+		mux.Handle("GET /console", http.RedirectHandler("/console/", http.StatusMovedPermanently))
+	}
 }
 
 // jsonPrefixes are the path prefixes of the machine-facing routes: a request

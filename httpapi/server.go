@@ -38,6 +38,9 @@ type Server struct {
 	// Pause serves the digest's pause page /p/{token} (pause.go); nil
 	// makes it answer 503.
 	Pause *Pause
+	// Console serves everything under /console/ (package console); nil
+	// leaves those paths unanswered (404).
+	Console http.Handler
 
 	// Logger receives the access log and internal errors; nil discards.
 	Logger *slog.Logger

@@ -40,7 +40,7 @@ var schemas = map[Kind]schema{
 		object:    "properties",
 		extrasCSV: true,
 	},
-	Team:         {fields: []string{"email", "name", "timezone", "digest_schedule"}},
+	Team:         {fields: []string{"email", "name", "timezone", "digest_schedule", "console_role"}},
 	Suppressions: {fields: []string{"email", "scope", "reason"}},
 }
 
@@ -303,6 +303,10 @@ func buildTeamMember(it *item) outreach.TeamMember {
 		Name:           it.str("name"),
 		Timezone:       it.timezone("timezone"),
 		DigestSchedule: it.str("digest_schedule"),
+		ConsoleRole:    strings.ToLower(it.str("console_role")),
+	}
+	if m.ConsoleRole != "" && !outreach.ValidConsoleRole(m.ConsoleRole) {
+		it.fail("console_role", "%q is not a console role: use admin, marketing, cs, or none to remove access", m.ConsoleRole)
 	}
 	if m.DigestSchedule != "" {
 		if err := checkDigestSchedule(m.DigestSchedule); err != nil {

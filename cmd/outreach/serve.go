@@ -86,6 +86,10 @@ func (m *Main) serveOn(ctx context.Context, db *store.DB, ln net.Listener) error
 	if err != nil {
 		return fmt.Errorf("OUTREACH_PUBLIC_BYTES_IN_FLIGHT: %w", err)
 	}
+	cons, err := m.consoleServer(apiDB, w.sender, func() *outreach.Pack { return plan.Active().Pack })
+	if err != nil {
+		return err
+	}
 	api := &httpapi.Server{
 		Ingest: apiDB, Contacts: apiDB, Tokens: apiDB, DB: db,
 		Logger:       m.Logger,
@@ -94,6 +98,7 @@ func (m *Main) serveOn(ctx context.Context, db *store.DB, ln net.Listener) error
 		Feedback:     w.feedback,
 		Pause:        &httpapi.Pause{Store: apiDB, Links: w.signer},
 		PublicBudget: budget,
+		Console:      cons.Handler(),
 	}
 	stopDispatch, err := m.startDispatch(ctx, db, w, plan.Active, api.CountSend)
 	if err != nil {

@@ -1,0 +1,48 @@
+-- +goose Up
+-- The console: team members' roles, one-time sign-in links and sessions
+-- (both kept as SHA-256 hashes of their random tokens), the audit log, and
+-- paused campaigns (read by the dispatcher's claim transaction).
+ALTER TABLE team_members ADD COLUMN console_role TEXT NOT NULL DEFAULT '';
+
+CREATE TABLE console_signins (
+    token_hash TEXT PRIMARY KEY,
+    email      TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    used_at    BIGINT
+);
+CREATE INDEX console_signins_expires ON console_signins (expires_at);
+
+CREATE TABLE console_sessions (
+    id_hash      TEXT PRIMARY KEY,
+    email        TEXT NOT NULL,
+    csrf         TEXT NOT NULL,
+    created_at   BIGINT NOT NULL,
+    last_seen_at BIGINT NOT NULL
+);
+CREATE INDEX console_sessions_email ON console_sessions (email);
+
+CREATE TABLE audit_log (
+    id     INTEGER PRIMARY KEY AUTOINCREMENT,
+    at     BIGINT NOT NULL,
+    actor  TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT NOT NULL DEFAULT '',
+    detail TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX audit_log_actor ON audit_log (actor, id);
+CREATE INDEX audit_log_action ON audit_log (action, id);
+CREATE INDEX audit_log_target ON audit_log (target, id);
+
+CREATE TABLE campaign_pauses (
+    campaign  TEXT PRIMARY KEY,
+    paused_by TEXT NOT NULL,
+    paused_at BIGINT NOT NULL
+);
+
+-- +goose Down
+DROP TABLE campaign_pauses;
+DROP TABLE audit_log;
+DROP TABLE console_sessions;
+DROP TABLE console_signins;
+ALTER TABLE team_members DROP COLUMN console_role;
