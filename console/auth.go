@@ -241,16 +241,20 @@ func (s *Server) checkCSRF(r *http.Request, want string) bool {
 // maxFormBytes caps a console form's body (the pack editor posts files).
 const maxFormBytes = 4 << 20
 
-// sameOrigin refuses requests a browser marks as coming from another site
-// (Sec-Fetch-Site) or whose Origin is not this host.
+// sameOrigin refuses requests a browser marks as coming from another site:
+// Sec-Fetch-Site other than same-origin or none (a typed URL), or an
+// Origin that is not this host. Under Referrer-Policy no-referrer a
+// browser sends "Origin: null" even for its own forms; Sec-Fetch-Site,
+// which no page can set, then decides.
 func sameOrigin(r *http.Request) bool {
-	switch r.Header.Get("Sec-Fetch-Site") {
+	site := r.Header.Get("Sec-Fetch-Site")
+	switch site {
 	case "", "same-origin", "none":
 	default:
 		return false
 	}
 	o := r.Header.Get("Origin")
-	if o == "" {
+	if o == "" || (o == "null" && site == "same-origin") {
 		return true
 	}
 	u, err := url.Parse(o)

@@ -149,3 +149,36 @@ func TestRolesAndCSRF(t *testing.T) {
 		t.Fatalf("a member without a role: %v, want EFORBIDDEN", err)
 	}
 }
+
+// TestCrossSitePostRefused: a form posted from another site is refused even
+// with the right token (and a login from another site too).
+func TestCrossSitePostRefused(t *testing.T) {
+	e := newEnv(t, store.SQLite)
+	c := e.signIn(t, "ada@vendor.example")
+	_, home := get(t, c, e.srv.URL+"/console/")
+	tok := csrfField.FindStringSubmatch(home)[1]
+	for _, h := range []map[string]string{
+		{"Sec-Fetch-Site": "cross-site"},
+		{"Origin": "http://evil.example"},
+		{"Origin": "null"}, // without Sec-Fetch-Site: same-origin
+	} {
+		for _, path := range []string{"/console/logout", "/console/login"} {
+			req, _ := http.NewRequest("POST", e.srv.URL+path, strings.NewReader(url.Values{"csrf": {tok}, "email": {"ada@vendor.example"}}.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			for k, v := range h {
+				req.Header.Set(k, v)
+			}
+			res, err := c.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != http.StatusForbidden {
+				t.Errorf("POST %s with %v: %d, want 403", path, h, res.StatusCode)
+			}
+		}
+	}
+	if code, _ := get(t, c, e.srv.URL+"/console/"); code != 200 {
+		t.Fatalf("the session ended: %d", code)
+	}
+}

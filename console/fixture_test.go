@@ -6,6 +6,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"github.com/outreach-dev/outreach"
 	"github.com/outreach-dev/outreach/console"
 	"github.com/outreach-dev/outreach/httpapi"
+	"github.com/outreach-dev/outreach/internal/browsertest"
 	"github.com/outreach-dev/outreach/internal/pgtest"
 	"github.com/outreach-dev/outreach/internal/storetest"
 	"github.com/outreach-dev/outreach/store"
@@ -159,4 +161,8 @@ func consoleIssue(e *env, email string) (string, error) {
 	return console.IssueSignIn(context.Background(), e.db, e.srv.URL, email, e.clock.Now())
 }
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+func TestMain(m *testing.M) {
+	code := pgtest.Run(m)
+	browsertest.Stop()
+	os.Exit(code)
+}

@@ -73,10 +73,16 @@ func Path() string {
 // TestMain. It returns the exit code for os.Exit.
 func Main(m *testing.M) int {
 	code := m.Run()
+	Stop()
+	return code
+}
+
+// Stop stops the package's Chromium, if it started; for a TestMain that
+// runs the tests by other means (pgtest.Run).
+func Stop() {
 	if browser.cancel != nil {
 		browser.cancel()
 	}
-	return code
 }
 
 func start(dir string) {
