@@ -147,3 +147,91 @@ func RedactEmail(email string) string {
 	r := []rune(email[:at])
 	return string(r[0]) + "…" + email[at:]
 }
+
+// CampaignPauseRecheck is how long a delivery of a paused campaign is
+// deferred at a time. Resuming the campaign brings its deferred
+// deliveries forward at once; the recheck only bounds the wait if the
+// pause ends another way.
+const CampaignPauseRecheck = 24 * time.Hour
+
+// CampaignPause says that a campaign is paused: its due deliveries are
+// deferred (never dropped) until it is resumed. Pauses live in the store
+// and the dispatcher reads them in its claim transaction, so every replica
+// honours a pause from its commit on.
+type CampaignPause struct {
+	Campaign string    `json:"campaign"`
+	PausedBy string    `json:"paused_by"`
+	PausedAt time.Time `json:"paused_at"`
+}
+
+// PauseReason is the reason of a deferral by a campaign pause.
+func (p CampaignPause) PauseReason() string {
+	return "campaign " + p.Campaign + " paused by " + p.PausedBy + " at " + p.PausedAt.UTC().Format("2006-01-02 15:04 UTC")
+}
+
+// CampaignStats counts what happened to one campaign's deliveries in a
+// period.
+type CampaignStats struct {
+	Campaign   string
+	Planned    int // deliveries created in the period
+	Sent       int // sent in the period
+	Deferred   int // deliveries deferred at least once in the period
+	Dropped    int
+	Suppressed int
+	Failed     int
+	// Answered counts the survey answers to the deliveries sent in the
+	// period; Promoters, Passives and Detractors the answers given in it.
+	Answered                        int
+	Promoters, Passives, Detractors int
+	// SentPerDay holds the sends of each UTC day of the period, oldest
+	// first.
+	SentPerDay []int
+}
+
+// NPS returns the net promoter score of the period's answers and whether
+// there were any.
+func (s CampaignStats) NPS() (int, bool) {
+	n := s.Promoters + s.Passives + s.Detractors
+	if n == 0 {
+		return 0, false
+	}
+	return (s.Promoters - s.Detractors) * 100 / n, true
+}
+
+// ResponseRate returns the share of the period's sends that were answered,
+// in percent, and whether anything was sent.
+func (s CampaignStats) ResponseRate() (int, bool) {
+	if s.Sent == 0 {
+		return 0, false
+	}
+	return s.Answered * 100 / s.Sent, true
+}
+
+// CampaignDecision is one decision about a delivery of a campaign, with
+// its recipient, for the console's campaign page.
+type CampaignDecision struct {
+	DeliveryID string
+	Contact    string // email; "" after erasure
+	At         time.Time
+	Decision   string
+	Reason     string
+	Until      *time.Time
+}
+
+// CampaignStore reads campaign statistics and keeps campaign pauses.
+type CampaignStore interface {
+	// CampaignStats returns the counts of every campaign with activity in
+	// [from, to), by campaign key; SentPerDay has one entry per UTC day.
+	CampaignStats(ctx context.Context, from, to time.Time) (map[string]*CampaignStats, error)
+	// CampaignDecisions returns the latest decisions about the campaign's
+	// most recent deliveries, newest first.
+	CampaignDecisions(ctx context.Context, campaign string, limit int) ([]CampaignDecision, error)
+	// CampaignPauses returns the paused campaigns by key.
+	CampaignPauses(ctx context.Context) (map[string]CampaignPause, error)
+	// PauseCampaign pauses a campaign (no change when it is paused) and
+	// writes audit in the same transaction.
+	PauseCampaign(ctx context.Context, campaign string, audit AuditEntry) error
+	// ResumeCampaign ends a pause and brings the campaign's due, deferred
+	// deliveries forward so they are decided again at once; audited.
+	ResumeCampaign(ctx context.Context, campaign string, audit AuditEntry) error
+}

@@ -40,7 +40,25 @@ CREATE TABLE campaign_pauses (
     paused_at BIGINT NOT NULL
 );
 
+-- The console's campaign list counts one period with set-based queries on
+-- these indexes (store/campaigns_console.go); the campaign page reads a
+-- campaign's latest deliveries; resuming a campaign finds its deferred ones.
+CREATE INDEX deliveries_created_campaign ON deliveries (created_at, campaign);
+CREATE INDEX deliveries_campaign_created ON deliveries (campaign, created_at);
+CREATE INDEX deliveries_sent_campaign ON deliveries (sent_at, campaign) WHERE state = 'sent';
+CREATE INDEX deliveries_failed_campaign ON deliveries (updated_at, campaign) WHERE state = 'failed';
+CREATE INDEX deliveries_planned_campaign ON deliveries (campaign, not_before) WHERE state = 'planned';
+CREATE INDEX decisions_decision_at ON decisions (decision, at, delivery_id);
+CREATE INDEX survey_responses_at ON survey_responses (at, campaign, score);
+
 -- +goose Down
+DROP INDEX survey_responses_at;
+DROP INDEX decisions_decision_at;
+DROP INDEX deliveries_planned_campaign;
+DROP INDEX deliveries_failed_campaign;
+DROP INDEX deliveries_sent_campaign;
+DROP INDEX deliveries_campaign_created;
+DROP INDEX deliveries_created_campaign;
 DROP TABLE campaign_pauses;
 DROP TABLE audit_log;
 DROP TABLE console_sessions;
