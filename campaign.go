@@ -57,6 +57,7 @@ type Trigger struct {
 	Where map[string][]string // event property -> allowed values
 
 	Schedule string   // standard 5-field cron, evaluated in the policy timezone
+	Cron     Schedule // Schedule parsed (cronspec) by the pack parser
 	Audience Audience // who a scheduled trigger plans for
 }
 
@@ -147,4 +148,12 @@ func (p *Pack) IsCSAT(key string) bool {
 	}
 	c := p.Campaign(key)
 	return c != nil && strings.Contains(strings.ToLower(c.Template), "csat")
+}
+
+// Schedule is a parsed cron schedule: the next fire strictly after t, in
+// t's location, or the zero time if it never fires again. cronspec parses
+// specs into it once, when a pack or a team member is loaded (river's
+// PeriodicSchedule is the model); robfig/cron's schedules implement it.
+type Schedule interface {
+	Next(t time.Time) time.Time
 }

@@ -2,7 +2,6 @@ package outreach
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"golang.org/x/text/language"
@@ -71,18 +70,6 @@ type ConsoleAuthStore interface {
 	DeleteConsoleSession(ctx context.Context, idHash string, audit AuditEntry) error
 }
 
-// AuditEntry is one line of the audit log: who changed what, and when.
-// Every change made through the console writes one, in the transaction of
-// the change.
-type AuditEntry struct {
-	ID     int64     `json:"id"`
-	At     time.Time `json:"at"`
-	Actor  string    `json:"actor"`  // the team member's email, or "token:NAME"
-	Action string    `json:"action"` // e.g. "campaign.pause", "console.sign_in"
-	Target string    `json:"target"` // what it changed: a campaign key, an email
-	Detail string    `json:"detail,omitempty"`
-}
-
 // AuditFilter selects audit entries, newest first; zero fields match all.
 type AuditFilter struct {
 	Actor  string
@@ -98,29 +85,6 @@ type AuditLog interface {
 	AuditEntries(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
 }
 
-// MatchLocale returns which of the available languages a BCP 47 tag falls
-// back to: the tag, then its parents (pt-BR -> pt). It is the one rule
-// the public pages and the console use to pick a language.
-func MatchLocale(locale string, available []string) (string, bool) {
-	tag, err := language.Parse(strings.TrimSpace(locale))
-	if err != nil || tag == language.Und {
-		return "", false
-	}
-	for c := tag.String(); c != ""; {
-		for _, l := range available {
-			if strings.EqualFold(c, l) {
-				return l, true
-			}
-		}
-		i := strings.LastIndexByte(c, '-')
-		if i < 0 {
-			break
-		}
-		c = c[:i]
-	}
-	return "", false
-}
-
 // AcceptLocale picks from available the first language of an
 // Accept-Language header that MatchLocale finds, else fallback.
 func AcceptLocale(header string, available []string, fallback string) string {
@@ -134,18 +98,6 @@ func AcceptLocale(header string, available []string, fallback string) string {
 		}
 	}
 	return fallback
-}
-
-// RedactEmail shortens an address for logs: the first letter of the local
-// part and the domain ("j…@example.com"), so no log line carries it in
-// full.
-func RedactEmail(email string) string {
-	at := strings.LastIndexByte(email, '@')
-	if at <= 0 {
-		return "…"
-	}
-	r := []rune(email[:at])
-	return string(r[0]) + "…" + email[at:]
 }
 
 // CampaignPauseRecheck is how long a delivery of a paused campaign is

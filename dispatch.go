@@ -1,6 +1,9 @@
 package outreach
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // This file holds the data that the dispatcher (package dispatch) and the
 // store exchange: a claim of contacts with due deliveries, the one read of
@@ -17,6 +20,24 @@ type DispatchClaim struct {
 	// AccountWindow is how far back the account's survey reservations are
 	// read; 0 reads none and does not lock the account.
 	AccountWindow time.Duration
+	// PackVersion is the version of the campaign pack that decides. A
+	// claim compares it, in its transaction and after reading the due
+	// deliveries, with the stored active version, and decides nothing when
+	// the stored one is newer (StalePackError).
+	PackVersion int
+}
+
+// StalePackError is what a claim returns when the stored active campaign
+// pack is newer than the one it was given to decide with: it decided and
+// changed nothing, and the dispatcher loads the stored pack and claims
+// again. No replica thus drops a delivery of a campaign its own pack does
+// not know yet, or decides one with an older policy.
+type StalePackError struct {
+	Have, Stored int // the claim's pack version, the stored active version
+}
+
+func (e *StalePackError) Error() string {
+	return fmt.Sprintf("campaign pack version %d is older than the stored active version %d: load it before deciding", e.Have, e.Stored)
 }
 
 // Reservation is a delivery in sending or sent state, timed at the instant
@@ -93,7 +114,20 @@ type SendOutcome struct {
 	Error      string    // failed, retry: what went wrong
 	RetryAt    time.Time // retry: when to send again
 	Attempted  bool      // an HTTP request was made (counts in attempts)
+	// FailReason classifies a failed send for /metrics (one of the
+	// FailReason* values: a bounded label, never the provider's text).
+	FailReason string
+	// Latency is how long the provider took to answer (0: no request).
+	Latency time.Duration
 }
+
+// Reasons a send fails, as /metrics counts them: a closed set.
+const (
+	FailRender         = "render"          // the message could not be built
+	FailRefused        = "refused"         // the provider refused it for good (4xx other than 429)
+	FailExpired        = "expired"         // retries ran past the delivery's ttl
+	FailOutcomeUnknown = "outcome_unknown" // its process vanished and nothing confirms it was sent
+)
 
 // StaleSending is a sending delivery whose process stopped refreshing its
 // heartbeat, with the provider's processed event when one arrived.

@@ -146,12 +146,38 @@ const (
 	DecisionSuppressed = "suppressed"
 )
 
+// Rules that defer or drop a delivery: the Rule of a deferred or dropped
+// Decision names the one that bound it (see package throttle: when several
+// rules hold a delivery back, the one whose earliest allowed instant is the
+// latest). The names are those of the campaign pack's policy keys.
+const (
+	RuleQuietHours     = "quiet_hours"
+	RuleBusinessDays   = "business_days"
+	RuleMaxPerDay      = "max_per_day"
+	RuleMaxPerWeek     = "max_per_week"
+	RuleMinGap         = "min_gap"
+	RuleSurveyCooldown = "survey_cooldown"
+	RuleAccountSurveys = "account_surveys"
+	RuleAccountPaused  = "account_paused"
+	// RuleCampaignPaused is reserved for a campaign paused from the console.
+	RuleCampaignPaused = "campaign_paused"
+	// RuleTTL: the delivery's due + ttl passed before any rule held it
+	// (the dispatcher was down, or retries ran out of time).
+	RuleTTL = "ttl"
+	// RuleCampaignRemoved: the campaign left the active pack.
+	RuleCampaignRemoved = "campaign_removed"
+	// RuleInvalidPolicy: the throttle was handed a policy that fails
+	// validation (a last line of defence; packs are validated first).
+	RuleInvalidPolicy = "invalid_policy"
+)
+
 // Decision is an append-only record of what the throttle decided for a
-// delivery, and why.
+// delivery, and why. Rule is set on deferred and dropped decisions.
 type Decision struct {
 	DeliveryID string     `json:"delivery_id"`
 	At         time.Time  `json:"at"`
 	Decision   string     `json:"decision"`
+	Rule       string     `json:"rule,omitempty"`
 	Reason     string     `json:"reason"`
 	Until      *time.Time `json:"until,omitempty"`
 }
@@ -190,6 +216,9 @@ type Token struct {
 	Hash      string     `json:"-"`
 	CreatedAt time.Time  `json:"created_at"`
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+	// LastUsedAt is when the token last authenticated a request, to the
+	// minute (written at most once a minute); nil = never.
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
 }
 
 // BatchResult counts what an ingestion batch did.
@@ -208,7 +237,7 @@ func (r BatchResult) Add(o BatchResult) BatchResult {
 type Timeline struct {
 	Contact      Contact          `json:"contact"`
 	Account      *Account         `json:"account"`
-	Events       []Event          `json:"events"`     // newest first
+	Events       []TimelineEvent  `json:"events"`     // newest first, with outcomes
 	Deliveries   []Delivery       `json:"deliveries"` // with decisions and provider events
 	Suppressions []Suppression    `json:"suppressions"`
 	Responses    []SurveyResponse `json:"responses"`

@@ -16,6 +16,7 @@ const (
 	EFORBIDDEN    = "forbidden"
 	ETOOLARGE     = "too_large"
 	EINTERNAL     = "internal"
+	EUNAVAILABLE  = "unavailable" // a part this server was not configured with
 )
 
 // Error is a domain error: a code and a message meant for the user.

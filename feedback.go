@@ -107,3 +107,14 @@ type FeedbackStore interface {
 	// in the active pack.
 	SentCampaigns(ctx context.Context) ([]string, error)
 }
+
+// SurveyText is what a survey asks in one language: its question and the
+// labels of the two ends of the 0-10 scale. A pack defines it once per
+// template and locale (the front matter of the template's .txt file); the
+// email and the survey page both show it, so they never ask differently.
+type SurveyText struct {
+	Locale   string // the template locale it comes from (after fallback)
+	Question string
+	Low      string // under 0
+	High     string // under 10
+}

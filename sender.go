@@ -63,3 +63,17 @@ func (e *SendError) Error() string {
 type Sender interface {
 	Send(ctx context.Context, m *Message) (SendResult, error)
 }
+
+// IdempotentSender is a Sender whose sends are local and idempotent, such
+// as the .eml outbox: a message is either written in full or not at all,
+// sending a delivery again after it was written changes nothing (and
+// succeeds), and whether it was written can be read back. Recovery of a
+// send cut off by a crash asks Written instead of applying the "outcome
+// unknown" rule of remote providers: written means sent, not written means
+// send it.
+type IdempotentSender interface {
+	Sender
+	// Written reports whether the message of deliveryID was sent, with
+	// that send's result.
+	Written(ctx context.Context, deliveryID string) (SendResult, bool, error)
+}

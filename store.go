@@ -61,6 +61,10 @@ type TokenStore interface {
 	// TokenByHash returns the live (not revoked) token with this hash, or
 	// ENOTFOUND.
 	TokenByHash(ctx context.Context, hash string) (*Token, error)
+	// TouchToken records a use of the token named name at at, at most
+	// once a minute per token (a use within a minute of the recorded one
+	// writes nothing).
+	TouchToken(ctx context.Context, name string, at time.Time) error
 }
 
 // StoredPack is a campaign pack as kept in the database: its files and

@@ -3,7 +3,6 @@ package outreach
 import (
 	"errors"
 	"fmt"
-	"net/mail"
 	"regexp"
 	"strings"
 	"time"
@@ -24,23 +23,6 @@ var DeliveryNamespace = uuid.MustParse("6f1c1a52-3f0e-4d55-9a43-6a1b0e7d2c11")
 // SQLite) for set-based planning; a test keeps the three in agreement.
 func DeliveryID(campaign string, contactID int64, occurrence string) string {
 	return uuid.NewSHA1(DeliveryNamespace, fmt.Appendf(nil, "%s:%d:%s", campaign, contactID, occurrence)).String()
-}
-
-// NormalizeEmail validates an email address and returns it lower-cased.
-func NormalizeEmail(s string) (string, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return "", fmt.Errorf("is required")
-	}
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Address != s || a.Name != "" {
-		return "", fmt.Errorf("%q is not a valid email address", s)
-	}
-	at := strings.LastIndexByte(s, '@')
-	if at < 1 || !strings.Contains(s[at+1:], ".") {
-		return "", fmt.Errorf("%q is not a valid email address (need name@domain.tld)", s)
-	}
-	return strings.ToLower(s), nil
 }
 
 // ValidateTimezone checks an IANA timezone name against the embedded tz

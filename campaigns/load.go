@@ -20,9 +20,9 @@ import (
 
 // Names of the parts of a pack.
 const (
-	PackFile     = "campaigns.yaml" // the campaigns and the policy
-	TemplatesDir = "templates"      // one folder per template, one file per locale
-	FallbackLang = "en"             // every template must have it
+	PackFile     = "campaigns.yaml"        // the campaigns and the policy
+	TemplatesDir = "templates"             // one folder per template, one file per locale
+	FallbackLang = outreach.FallbackLocale // every template must have it
 )
 
 // DefaultName is how the embedded default pack is named in errors.
@@ -34,6 +34,21 @@ type Loaded struct {
 	Pack      *outreach.Pack
 	Templates *templates.Set
 	Files     map[string]string // slash path within the pack -> content, for storing
+}
+
+// SurveyText returns what the survey campaign with key asks a reader of
+// locale: its template's question and scale labels in the locale its email
+// uses. ok is false for an unknown campaign or a template without a
+// question (the survey page then asks its own generic question).
+func (l *Loaded) SurveyText(campaign, locale string) (outreach.SurveyText, bool) {
+	if l == nil || l.Pack == nil || l.Templates == nil {
+		return outreach.SurveyText{}, false
+	}
+	c := l.Pack.Campaign(campaign)
+	if c == nil {
+		return outreach.SurveyText{}, false
+	}
+	return l.Templates.SurveyText(c.Template, locale)
 }
 
 // LoadDir loads and validates the pack in directory dir.

@@ -15,16 +15,29 @@ import (
 // allowed values. A property that is missing or not a single value (an
 // object, a list, null) matches nothing.
 func EventMatches(c *outreach.Campaign, e *outreach.Event) bool {
-	if c.Trigger.Event == "" || c.Trigger.Event != e.Type {
-		return false
+	return c.Trigger.Event != "" && c.Trigger.Event == e.Type && WhereMiss(c, e) == ""
+}
+
+// WhereMiss returns "" when every where property of campaign c holds one
+// of its allowed values in event e, else which does not: `where priority
+// is "p4", not one of p1, p2, p3`. It does not look at the event type.
+func WhereMiss(c *outreach.Campaign, e *outreach.Event) string {
+	props := make([]string, 0, len(c.Trigger.Where))
+	for p := range c.Trigger.Where {
+		props = append(props, p)
 	}
-	for prop, allowed := range c.Trigger.Where {
+	slices.Sort(props)
+	for _, prop := range props {
+		allowed := c.Trigger.Where[prop]
 		v, ok := propertyString(e.Properties, prop)
-		if !ok || !slices.Contains(allowed, v) {
-			return false
+		switch {
+		case !ok:
+			return fmt.Sprintf("where %s: the event has no single value for it (want one of %s)", prop, strings.Join(allowed, ", "))
+		case !slices.Contains(allowed, v):
+			return fmt.Sprintf("where %s is %q, not one of %s", prop, v, strings.Join(allowed, ", "))
 		}
 	}
-	return true
+	return ""
 }
 
 // EventOccurrence returns the occurrence key of the delivery that event e
@@ -68,44 +81,12 @@ func propertyString(props map[string]any, name string) (string, bool) {
 	return "", false
 }
 
-// FilterMatches reports whether a contact passes filter f. Empty lists
-// mean everyone. Roles and plans compare case-insensitively. A locale entry
-// matches that locale and its regional variants ("pt" matches "pt-BR"); a
-// contact without a locale counts as "en", the language it will be sent.
+// FilterMatches reports whether a contact passes filter f (the rule is
+// outreach.Filter.Miss): empty lists mean everyone, roles and plans compare
+// case-insensitively, a locale entry matches that locale and its regional
+// variants, a contact without a locale counts as "en".
 func FilterMatches(f outreach.Filter, contactRole, contactLocale, accountPlan string) bool {
-	if len(f.Roles) > 0 && !containsFold(f.Roles, contactRole) {
-		return false
-	}
-	if len(f.Plans) > 0 && !containsFold(f.Plans, accountPlan) {
-		return false
-	}
-	if len(f.Locales) > 0 {
-		loc := contactLocale
-		if loc == "" {
-			loc = FallbackLang
-		}
-		for _, want := range f.Locales {
-			if strings.EqualFold(loc, want) || (len(loc) > len(want) && strings.EqualFold(loc[:len(want)+1], want+"-")) {
-				return true
-			}
-		}
-		return false
-	}
-	return true
-}
-
-// containsFold reports whether list holds s, ignoring case; "" is never in
-// a list.
-func containsFold(list []string, s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, x := range list {
-		if strings.EqualFold(x, s) {
-			return true
-		}
-	}
-	return false
+	return f.Miss(contactRole, contactLocale, accountPlan) == ""
 }
 
 // Describe returns one line about c for `outreach validate`: key, trigger,

@@ -1,14 +1,15 @@
 package campaigns
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
 
 	"github.com/goccy/go-yaml/ast"
-	"github.com/robfig/cron/v3"
 
 	outreach "github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/cronspec"
 )
 
 // Keys allowed in each mapping of campaigns.yaml.
@@ -197,8 +198,10 @@ func (w *walker) parseTrigger(fl field, what string) outreach.Trigger {
 			}
 		}
 		spec, node, ok := w.required(f, "schedule", what)
-		if ok && w.checkCron(spec, node, join(what, "schedule")) {
-			t.Schedule = strings.TrimSpace(spec)
+		if ok {
+			if sched := w.parseCron(spec, node, join(what, "schedule")); sched != nil {
+				t.Schedule, t.Cron = strings.TrimSpace(spec), sched
+			}
 		}
 		if _, exists := f.m["audience"]; !exists {
 			w.errorf(f.node, "%s: a schedule needs an audience: renewal_within: 60d, inactive_for: 30d or anniversary: started_at", what)
@@ -209,24 +212,27 @@ func (w *walker) parseTrigger(fl field, what string) outreach.Trigger {
 	return t
 }
 
-// checkCron validates a standard 5-field cron spec or a descriptor such as
-// @daily, that fires (ParseSchedule). The spec is evaluated in the policy
-// timezone, so a TZ= prefix is refused.
-func (w *walker) checkCron(spec string, node ast.Node, what string) bool {
+// parseCron parses a standard 5-field cron spec or a descriptor such as
+// @daily, that fires (cronspec.Parse), once, at load. The spec is
+// evaluated in the policy timezone, so a TZ= prefix is refused. It returns
+// nil after reporting an error.
+func (w *walker) parseCron(spec string, node ast.Node, what string) outreach.Schedule {
 	spec = strings.TrimSpace(spec)
 	if strings.HasPrefix(spec, "TZ=") || strings.HasPrefix(spec, "CRON_TZ=") {
 		w.errorf(node, "%s: %q: remove the TZ= prefix; schedules run in policy.timezone", what, spec)
-		return false
+		return nil
 	}
-	if _, err := cron.ParseStandard(spec); err != nil {
-		w.errorf(node, "%s: invalid cron spec %q: %v; use 5 fields (minute hour day-of-month month day-of-week), e.g. \"0 9 * * MON\", or @daily", what, spec, err)
-		return false
-	}
-	if _, err := ParseSchedule(spec); err != nil {
+	sched, err := cronspec.Parse(spec)
+	var syntax *cronspec.SyntaxError
+	switch {
+	case errors.As(err, &syntax):
+		w.errorf(node, "%s: %v", what, err)
+		return nil
+	case err != nil:
 		w.errorf(node, "%s: %q: %v", what, spec, err)
-		return false
+		return nil
 	}
-	return true
+	return sched
 }
 
 // parseAudience reads exactly one audience key.

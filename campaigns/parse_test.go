@@ -184,6 +184,10 @@ campaigns:
     category: lifecycle
     trigger: {schedule: "TZ=Europe/Paris 0 9 * * *", audience: {renewal_within: 60}}
     template: nps
+  - key: d
+    category: lifecycle
+    trigger: {schedule: "0 25 * * *", audience: {inactive_for: 30d}}
+    template: nps
 `,
 		want: []string{
 			`pack/campaigns.yaml:4:32: campaign "a" trigger.delay: invalid duration "14x": unknown unit "x"; use whole numbers with the units d, h, m, s, e.g. "14d", "2h", "90m" or "1d12h"`,
@@ -194,6 +198,8 @@ campaigns:
 			`pack/campaigns.yaml:11:61: campaign "b" trigger.audience.inactive_for: invalid duration "12h1d": write units once each, largest first (d, h, m, s)`,
 			`pack/campaigns.yaml:15:25: campaign "c" trigger.schedule: "TZ=Europe/Paris 0 9 * * *": remove the TZ= prefix; schedules run in policy.timezone`,
 			`pack/campaigns.yaml:15:81: campaign "c" trigger.audience.renewal_within: duration "60" needs a unit: use whole numbers with the units d, h, m, s, e.g. "14d", "2h", "90m" or "1d12h"`,
+			// 5 fields, one out of range: no "use 5 fields".
+			`pack/campaigns.yaml:19:25: campaign "d" trigger.schedule: invalid cron spec "0 25 * * *": end of range (25) above maximum (23): 25; the fields are minute (0-59), hour (0-23), day-of-month (1-31), month (1-12 or JAN-DEC) and day-of-week (0-6 or SUN-SAT), e.g. "0 9 * * MON"`,
 		},
 	},
 	{
@@ -408,7 +414,7 @@ campaigns:
 		},
 		want: []string{
 			`pack/campaigns.yaml:5:15: campaign "a" template: unknown template "npss"; add templates/npss/en.txt and en.html, or use one of: csat, fr-only, nps`,
-			`pack/templates/fr-only/fr.*en fallback*`,
+			`pack/templates/fr-only: template fr-only has no en version (it has fr): add templates/fr-only/en.txt and templates/fr-only/en.html*`,
 			`pack/templates/nps/pt.html:2:*`,
 		},
 	},

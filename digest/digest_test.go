@@ -118,7 +118,7 @@ func TestRenderOrderAndPauseLinks(t *testing.T) {
 		}
 		order := []string{"FEEDBACK", "Overall: NPS 0 (3 answers), -100 vs previous period (+100)",
 			"Acme Corp (acme): NPS 0 (2 answers), -100 vs previous period", "Detractors (0-6):",
-			"[3] Jane Doe <jane@acme.example>", `"Too slow since the update"`, "Passives (7-8):", "Promoters (9-10):",
+			"[3] Jane Doe <jane@acme.example>", "    > Too slow since the update", "Passives (7-8):", "Promoters (9-10):",
 			"RENEWALS IN THE NEXT 90 DAYS", "within 30 days: Globex (globex) renews", "PEOPLE", "Went quiet", "Milestones reached",
 			"1000 users", "AUTOMATION", "Sent (1):", "Failed (1):", "Deferred (1):", "max 1 per day reached",
 			"Dropped or suppressed (2):", "Planned for the next 7 days (1):", "BOUNCES, SPAM REPORTS AND UNSUBSCRIBES",
@@ -283,7 +283,7 @@ func TestCSATAnswersStayOutOfNPS(t *testing.T) {
 		}
 		csat := sectionOf(t, text, "Support satisfaction (CSAT", "RENEWALS")
 		for _, w := range []string{"[2/10] Carol <carol@globex.example>, Globex (globex), ticket-feedback",
-			"[3/10] Bob <bob@acme.example>, Acme Corp (acme), csat-support", `"Waited two days for a reply"`} {
+			"[3/10] Bob <bob@acme.example>, Acme Corp (acme), csat-support", "    > Waited two days for a reply"} {
 			if !strings.Contains(csat, w) {
 				t.Errorf("text CSAT list lacks %q:\n%s", w, csat)
 			}

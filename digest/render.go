@@ -166,7 +166,7 @@ func funcs(p *pauser) map[string]any {
 		},
 		"account": accountName,
 		"paused": func(a *outreach.Account) string {
-			if p == nil || a == nil || a.PausedUntil == nil || !a.PausedUntil.After(p.at) {
+			if p == nil || a.PausedAt(p.at) == nil {
 				return ""
 			}
 			return "paused until " + a.PausedUntil.In(loc).Format(dateLayout)
@@ -177,6 +177,11 @@ func funcs(p *pauser) map[string]any {
 			}
 			return p.base + "/p/" + p.signer.Sign(links.KindPause, a.ExternalID, p.expires)
 		},
+		// line and quote write typed text (names, comments, received
+		// reasons) into the plain-text email so that it cannot pass for
+		// the email's own structure (outreach.PlainLine, PlainQuote).
+		"line":   outreach.PlainLine,
+		"quote":  outreach.PlainQuote,
 		"first":  func(items any) any { return limit(items, MaxItems) },
 		"more":   func(items any) int { return overflow(items, MaxItems) },
 		"plural": plural,
@@ -190,10 +195,11 @@ func accountName(a *outreach.Account) string {
 	if a == nil {
 		return ""
 	}
-	if a.Name == "" || a.Name == a.ExternalID {
-		return a.ExternalID
+	name, id := outreach.PlainLine(a.Name), outreach.PlainLine(a.ExternalID)
+	if name == "" || name == id {
+		return id
 	}
-	return a.Name + " (" + a.ExternalID + ")"
+	return name + " (" + id + ")"
 }
 
 // signed formats n with its sign: +40, 0, -15.

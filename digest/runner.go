@@ -13,9 +13,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/robfig/cron/v3"
-
 	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/cronspec"
 	"github.com/outreach-dev/outreach/links"
 )
 
@@ -105,12 +104,14 @@ func PeriodFrom(last *time.Time, to time.Time) time.Time {
 	return to.Add(-FirstPeriod)
 }
 
-// schedule parses m's digest schedule in its timezone.
-func schedule(m outreach.DigestMember, policyTZ string) (cron.Schedule, *time.Location, error) {
-	s, err := cron.ParseStandard(m.DigestSchedule)
+// schedule parses m's digest schedule (cronspec.Parse: ingest refused what a
+// digest cannot use, cronspec.Calendar) and gives its
+// timezone: the member's, else the policy's.
+func schedule(m outreach.DigestMember, policyTZ string) (outreach.Schedule, *time.Location, error) {
+	s, err := cronspec.Parse(m.DigestSchedule)
 	if err != nil {
-		return nil, nil, outreach.Errorf(outreach.EINVALID, "team member %s: digest_schedule %q is not a cron spec (e.g. \"0 8 * * MON\"): %v",
-			m.Email, m.DigestSchedule, err)
+		return nil, nil, outreach.Errorf(outreach.EINVALID, "team member %s: digest_schedule %q: %v",
+			outreach.RedactEmail(m.Email), m.DigestSchedule, err)
 	}
 	return s, outreach.LocationOrUTC(m.Timezone, policyTZ), nil
 }
@@ -205,7 +206,7 @@ func (r *Runner) SendDigest(ctx context.Context, m outreach.TeamMember, from, to
 		return false, err
 	}
 	if d.Empty() {
-		r.logger().InfoContext(ctx, "digest empty: not sent", "owner", m.Email, "period_end", to)
+		r.logger().InfoContext(ctx, "digest empty: not sent", "owner", outreach.RedactEmail(m.Email), "period_end", to)
 		return false, nil
 	}
 	return r.send(ctx, rec, m.Name, now)
@@ -247,7 +248,7 @@ func (r *Runner) send(ctx context.Context, rec outreach.DigestRecord, name strin
 	if err := r.Store.FinishDigest(ctx, rec.OwnerEmail, rec.PeriodEnd, outreach.DigestSent, &at); err != nil {
 		return true, err
 	}
-	r.logger().InfoContext(ctx, "digest sent", "owner", rec.OwnerEmail, "period_end", rec.PeriodEnd)
+	r.logger().InfoContext(ctx, "digest sent", "owner", outreach.RedactEmail(rec.OwnerEmail), "period_end", rec.PeriodEnd)
 	return true, nil
 }
 

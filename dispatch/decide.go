@@ -67,7 +67,7 @@ func decideContact(p *outreach.Pack, now time.Time, dc *outreach.DueContact, zon
 		c := p.Campaign(del.Campaign)
 		if c == nil {
 			out = append(out, outreach.DispatchOutcome{Decision: outreach.Decision{
-				DeliveryID: del.ID, At: now, Decision: outreach.DecisionDropped, Reason: outreach.ReasonCampaignRemoved}})
+				DeliveryID: del.ID, At: now, Decision: outreach.DecisionDropped, Rule: outreach.RuleCampaignRemoved, Reason: outreach.ReasonCampaignRemoved}})
 			continue
 		}
 		ttl := outreach.TTLOrDefault(c.TTL)
@@ -84,7 +84,7 @@ func decideContact(p *outreach.Pack, now time.Time, dc *outreach.DueContact, zon
 	}
 	for _, o := range throttle.Decide(in) {
 		out = append(out, outreach.DispatchOutcome{
-			Decision:  outreach.Decision{DeliveryID: o.DeliveryID, At: now, Decision: o.Decision, Reason: o.Reason, Until: o.Until},
+			Decision:  outreach.Decision{DeliveryID: o.DeliveryID, At: now, Decision: o.Decision, Rule: o.Rule, Reason: o.Reason, Until: o.Until},
 			ExpiresAt: expires[o.DeliveryID],
 		})
 	}

@@ -3,6 +3,7 @@ package dispatch
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -44,16 +45,22 @@ type Dispatcher struct {
 	Sender outreach.Sender
 	// Pack returns the active campaign pack; priority, ttl and template are
 	// read from it when a delivery is decided and rendered.
-	Pack   func() *campaigns.Loaded
-	Signer *links.Signer
-	Config Config
-	Logger *slog.Logger
+	Pack func() *campaigns.Loaded
+	// Refresh, when set, loads the stored active pack into Pack. A claim
+	// that finds the stored pack newer than Pack's decides nothing
+	// (outreach.StalePackError); the dispatcher calls Refresh and claims
+	// again. Without it such a claim is an error, retried by Run.
+	Refresh func(ctx context.Context) error
+	Signer  *links.Signer
+	Config  Config
+	Logger  *slog.Logger
 	// Now is the wall clock of Run (default time.Now); Step and Recover
 	// take the time as an argument.
 	Now func() time.Time
-	// OnSend, when set, is called with the Result of every send outcome
-	// recorded (serve counts them in /metrics).
-	OnSend func(result string)
+	// OnSend, when set, is called with every send outcome recorded
+	// (serve counts them in /metrics: results, failures by reason,
+	// latency).
+	OnSend func(o outreach.SendOutcome)
 
 	mu       sync.Mutex
 	inflight map[string]bool // deliveries this process is sending
@@ -219,7 +226,7 @@ func (d *Dispatcher) record(ctx context.Context, p *pipeline, limit int) StepRep
 			rep.count(o)
 			d.logOutcome(o)
 			if d.OnSend != nil {
-				d.OnSend(o.Result)
+				d.OnSend(o)
 			}
 		}
 		if _, err := d.Store.FinishSends(context.WithoutCancel(ctx), batch); err != nil {
@@ -248,15 +255,16 @@ func (r *StepReport) count(o outreach.SendOutcome) {
 
 // logOutcome tells the operator about sends that did not go well: a
 // failure (refused, render error, given up) or a lost answer at Warn, a
-// retry at Info. Sent mail is not logged one by one.
+// retry at Info. Sent mail is not logged one by one. A provider's error
+// can quote the recipient: addresses are redacted (outreach.RedactEmails).
 func (d *Dispatcher) logOutcome(o outreach.SendOutcome) {
 	switch o.Result {
 	case outreach.SendFailed:
-		d.logger().Warn("delivery failed", "delivery", o.DeliveryID, "error", o.Error)
+		d.logger().Warn("delivery failed", "delivery", o.DeliveryID, "error", outreach.RedactEmails(o.Error))
 	case outreach.SendUnanswered:
-		d.logger().Warn("send unanswered", "delivery", o.DeliveryID, "error", o.Error)
+		d.logger().Warn("send unanswered", "delivery", o.DeliveryID, "error", outreach.RedactEmails(o.Error))
 	case outreach.SendRetry:
-		d.logger().Info("send will be retried", "delivery", o.DeliveryID, "retry_at", o.RetryAt, "error", o.Error)
+		d.logger().Info("send will be retried", "delivery", o.DeliveryID, "retry_at", o.RetryAt, "error", outreach.RedactEmails(o.Error))
 	}
 }
 
@@ -276,9 +284,16 @@ func (d *Dispatcher) claimLoop(ctx context.Context, clock func() time.Time, p *p
 		d.queue(retries, p)
 		l := d.Pack()
 		win := throttle.HistoryWindow(l.Pack.Policy)
-		claim := outreach.DispatchClaim{Now: now, ProcessID: cfg.ProcessID, Limit: cfg.Batch, ContactWindow: win.Contact, AccountWindow: win.Account}
+		claim := outreach.DispatchClaim{Now: now, ProcessID: cfg.ProcessID, Limit: cfg.Batch, ContactWindow: win.Contact, AccountWindow: win.Account,
+			PackVersion: l.Pack.Version}
 		var decided StepReport
 		reserved, n, err := d.Store.ClaimDue(ctx, claim, d.decider(l, now, &decided))
+		if stale := (*outreach.StalePackError)(nil); errors.As(err, &stale) {
+			if err := d.followPack(ctx, stale); err != nil {
+				return rep, err
+			}
+			continue // claim again with the stored pack
+		}
 		if err != nil {
 			return rep, err
 		}
@@ -292,6 +307,22 @@ func (d *Dispatcher) claimLoop(ctx context.Context, clock func() time.Time, p *p
 		}
 	}
 	return rep, nil
+}
+
+// followPack loads the stored active pack after a claim found it newer
+// than the one it decided with (nothing was decided).
+func (d *Dispatcher) followPack(ctx context.Context, stale *outreach.StalePackError) error {
+	if d.Refresh == nil {
+		return stale
+	}
+	if err := d.Refresh(ctx); err != nil {
+		return fmt.Errorf("load the stored campaign pack: %w", err)
+	}
+	if v := d.Pack().Pack.Version; v < stale.Stored {
+		return fmt.Errorf("campaign pack still at version %d after loading the stored one: %w", v, stale)
+	}
+	d.logger().Info("claim found a newer stored campaign pack: loaded it before deciding", "from", stale.Have, "version", d.Pack().Pack.Version)
+	return nil
 }
 
 // queue marks reserved deliveries in flight and hands them to the senders.

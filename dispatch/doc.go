@@ -35,7 +35,10 @@
 // until it is sent or failed. Run refreshes the heartbeat of its in-flight
 // deliveries; Recover settles those of dead processes (heartbeat older than
 // Lease): a processed webhook event marks them sent, else after Grace they
-// are sent again, or, without a webhook, failed "outcome unknown".
+// are sent again, or, without a webhook, failed "outcome unknown". A local,
+// idempotent sender (the .eml outbox, outreach.IdempotentSender) knows
+// instead: a written message is sent, a missing one is sent now, and
+// writing it again is a no-op, so the outbox is exactly-once.
 //
 // With Config.DryRun every decision is recorded and reserved deliveries are
 // marked sent with a "dry-run:" message id, but nothing leaves the process.

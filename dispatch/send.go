@@ -22,10 +22,12 @@ func (d *Dispatcher) sendOne(ctx context.Context, rd *outreach.ReservedDelivery,
 	}
 	m, err := d.message(d.Pack(), rd, now)
 	if err != nil {
-		o.Result, o.Error = outreach.SendFailed, err.Error()
+		o.Result, o.Error, o.FailReason = outreach.SendFailed, err.Error(), outreach.FailRender
 		return o
 	}
+	start := time.Now() // wall time, for the latency metric only
 	res, err := d.sender().Send(context.WithoutCancel(ctx), m)
+	o.Latency = time.Since(start)
 	o.Attempted = true
 	d.classify(&o, rd, res, err, clock().UTC())
 	return o
@@ -48,7 +50,7 @@ func (d *Dispatcher) classify(o *outreach.SendOutcome, rd *outreach.ReservedDeli
 		what = fmt.Sprintf("status %d: %s", se.Status, se.Message)
 	}
 	if !se.Retryable {
-		o.Result, o.Error = outreach.SendFailed, "refused by the provider: "+what
+		o.Result, o.Error, o.FailReason = outreach.SendFailed, "refused by the provider: "+what, outreach.FailRefused
 		return
 	}
 	attempts := rd.Attempts + 1
@@ -59,7 +61,7 @@ func (d *Dispatcher) classify(o *outreach.SendOutcome, rd *outreach.ReservedDeli
 	}
 	at := now.Add(Backoff(attempts, se.RetryAfter))
 	if at.After(rd.ExpiresAt) {
-		o.Result = outreach.SendFailed
+		o.Result, o.FailReason = outreach.SendFailed, outreach.FailExpired
 		o.Error = fmt.Sprintf("gave up after %d attempts (last: %s): the next attempt at %s would be past the delivery's ttl (expires %s)",
 			attempts, what, at.Format(time.RFC3339), rd.ExpiresAt.Format(time.RFC3339))
 		return

@@ -130,14 +130,17 @@ func TestFailedSendIsLogged(t *testing.T) {
 	d := newDispatcher(t, db, refuse, capsPolicy, "p1")
 	d.Logger = slog.New(slog.NewTextHandler(&log, nil))
 	var results []string
-	d.OnSend = func(r string) { results = append(results, r) }
+	var reasons []string
+	d.OnSend = func(o outreach.SendOutcome) {
+		results, reasons = append(results, o.Result), append(reasons, o.FailReason)
+	}
 	if _, err := d.Step(ctx, t0); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(log.String(), "level=WARN msg=\"delivery failed\" delivery=d1") || !strings.Contains(log.String(), "status 401") {
 		t.Errorf("log:\n%s\nwant a warning naming d1 and the status", log.String())
 	}
-	if strings.Join(results, ",") != outreach.SendFailed {
-		t.Errorf("OnSend saw %v, want one %s", results, outreach.SendFailed)
+	if strings.Join(results, ",") != outreach.SendFailed || strings.Join(reasons, ",") != outreach.FailRefused {
+		t.Errorf("OnSend saw %v (reasons %v), want one %s (%s)", results, reasons, outreach.SendFailed, outreach.FailRefused)
 	}
 }

@@ -3,22 +3,36 @@ package e2e
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/outreach-dev/outreach/sendgrid/sgfake"
+	"github.com/outreach-dev/outreach/store"
 )
 
 // TestCrashSafety kills one serve process with SIGKILL several times while
-// it sends, restarting it each time, then lets it finish. SendGrid (the
-// fake) posts a signed processed event for every accepted message through
-// a relay that retries while serve is down. Every due delivery must end
-// sent, accepted by SendGrid exactly once: what SendGrid accepted before a
-// kill is settled by its processed event, what it never saw is sent again
-// once OUTREACH_SEND_GRACE has passed without one.
+// it sends, restarting it each time, then lets it finish, on PostgreSQL and
+// on SQLite. SendGrid (the fake) posts a signed processed event for every
+// accepted message; a relay batches them as SendGrid does (shuffled, up to
+// 12 per request, some posted twice at once in opposite orders) and
+// retries while serve is down, so webhook transactions run concurrently
+// with the dispatcher's heartbeats and send-result writes over the same
+// rows. Every due delivery must end sent, accepted by SendGrid exactly
+// once: what SendGrid accepted before a kill is settled by its processed
+// event, what it never saw is sent again once OUTREACH_SEND_GRACE has
+// passed without one. No process may log a deadlock or a failed heartbeat
+// (a failed heartbeat lets another process resend after the grace), and
+// the webhook never answers 5xx.
 func TestCrashSafety(t *testing.T) {
-	total, kills := 500, 5
+	for _, dialect := range []string{store.Postgres, store.SQLite} {
+		t.Run(dialect, func(t *testing.T) { crashSafety(t, dialect) })
+	}
+}
+
+func crashSafety(t *testing.T, dialect string) {
+	total, kills := 400, 4
 	if testing.Short() {
 		total, kills = 200, 3
 	}
@@ -26,7 +40,7 @@ func TestCrashSafety(t *testing.T) {
 	rng := rand.New(rand.NewPCG(seed, 1))
 	t.Logf("random seed %d", seed)
 
-	e := newEnv(t, noCaps, 1)
+	e := newEnvOn(t, dialect, noCaps, 1)
 	// The deliveries fall due 3 s after their event, once all are planned,
 	// so that each claim reserves a full batch and a worker sends a chunk
 	// of them before recording it: a kill then finds messages SendGrid has
@@ -35,14 +49,16 @@ func TestCrashSafety(t *testing.T) {
 	writePack(t, e.pack, delayedPackYAML(noCaps, 1, "3s"))
 	// Processed events reach serve 0-1 s after SendGrid accepted the
 	// message, well within the grace.
-	rl := newRelay(t, time.Second)
+	rl := newRelay(t, 750*time.Millisecond)
 	fake := sgfake.New(t, sgfake.WithWebhook(rl.url()))
+	rl.batching(fake.Sign, 100*time.Millisecond, 12)
 	// 100 requests/s makes the sending last a few seconds, so the kills
 	// land while HTTP calls are in flight; a lease of 2 s lets the next
 	// process find a dead one's sending rows quickly.
 	env := e.with(append(sendTo(fake, "100"), "OUTREACH_SENDGRID_WEBHOOK_PUBLIC_KEY", fake.PublicKey(),
 		"OUTREACH_SEND_GRACE", "6s", "OUTREACH_SEND_LEASE", "2s")...)
 	p := startServe(t, "serve #1", env)
+	procs := []*proc{p}
 	rl.setTarget(p.url())
 	seedContacts(t, p.url(), "k", total)
 	start := time.Now()
@@ -60,6 +76,7 @@ func TestCrashSafety(t *testing.T) {
 		at := time.Now()
 		done = append(done, kill{at: at, inflight: idSet(t, e.db, `SELECT id FROM deliveries WHERE state = 'sending' AND claimed_by <> ''`)})
 		p = startServe(t, fmt.Sprintf("serve #%d", k+2), env)
+		procs = append(procs, p)
 		rl.setTarget(p.url())
 	}
 	lastKill := time.Now()
@@ -75,16 +92,44 @@ func TestCrashSafety(t *testing.T) {
 	dups := checkExactlyOnce(t, e, fake, total)
 	caught, reconciled, resent := classifyKills(t, fake, done)
 	_, forwarded, failures := rl.stats()
-	t.Logf("%d deliveries, %d SIGKILLs: all settled %s after the last kill (%s in all); %d deliveries caught sending by a kill: "+
+	deadlocks := logLinesMatching(procs, func(l string) bool { return strings.Contains(l, "deadlock") })
+	heartbeats := logLinesMatching(procs, func(l string) bool { return strings.Contains(l, `"msg":"heartbeat"`) })
+	results := logLinesMatching(procs, func(l string) bool { return strings.Contains(l, `"msg":"record send results"`) })
+	t.Logf("%s: %d deliveries, %d SIGKILLs: all settled %s after the last kill (%s in all); %d deliveries caught sending by a kill: "+
 		"%d already accepted by SendGrid and settled by the processed event, %d never sent and sent after the grace; "+
-		"%d duplicates; %d processed events relayed (%d forward attempts failed while serve was down)",
-		total, len(done), settled.Sub(lastKill).Round(time.Millisecond), settled.Sub(start).Round(time.Millisecond),
-		caught, reconciled, resent, dups, forwarded, failures)
+		"%d duplicates; %d lost; %d webhook requests relayed (%d forward attempts failed while serve was down, %d answered 5xx); "+
+		"%d deadlock log lines, %d failed heartbeats, %d failed result writes",
+		dialect, total, len(done), settled.Sub(lastKill).Round(time.Millisecond), settled.Sub(start).Round(time.Millisecond),
+		caught, reconciled, resent, dups, total-len(acceptedByDelivery(fake)), forwarded, failures, rl.serverErrors(),
+		len(deadlocks), len(heartbeats), len(results))
+	for _, bad := range [][]string{deadlocks, heartbeats, results} {
+		for _, l := range bad[:min(len(bad), 3)] {
+			t.Errorf("serve logged: %s", l)
+		}
+	}
+	if n := rl.serverErrors(); n > 0 {
+		t.Errorf("the webhook answered 5xx %d times", n)
+	}
 
 	p.signal(syscall.SIGTERM)
 	if code := p.wait(30 * time.Second); code != 0 {
 		t.Errorf("serve exited %d after SIGTERM", code)
 	}
+}
+
+// logLinesMatching returns the output lines of procs for which match is
+// true.
+func logLinesMatching(procs []*proc, match func(string) bool) []string {
+	var out []string
+	for _, p := range procs {
+		lines, _ := p.logs.since(0)
+		for _, l := range lines {
+			if match(l) {
+				out = append(out, p.name+": "+l)
+			}
+		}
+	}
+	return out
 }
 
 // kill is one SIGKILL of the crash test.
@@ -121,7 +166,7 @@ func checkExactlyOnce(t *testing.T, e *testEnv, fake *sgfake.Server, total int) 
 	wrongID := 0
 	for id, m := range firstAccepted(fake) {
 		var got string
-		if err := e.db.QueryRow(`SELECT message_id FROM deliveries WHERE id = $1`, id).Scan(&got); err != nil || got != m.MessageID {
+		if err := e.db.QueryRow(e.q(`SELECT message_id FROM deliveries WHERE id = $1`), id).Scan(&got); err != nil || got != m.MessageID {
 			wrongID++
 			if wrongID <= 3 {
 				t.Errorf("delivery %s: message id %q in the database, SendGrid answered %q (%v)", id, got, m.MessageID, err)

@@ -7,9 +7,13 @@
 //   - two replicas on one database never exceed a contact's caps and never
 //     send a delivery twice (TestReplicasShareCaps);
 //   - a process killed with SIGKILL over and over while it sends loses and
-//     duplicates nothing: the webhook's processed event settles what
-//     SendGrid accepted, the rest is sent again after OUTREACH_SEND_GRACE
-//     (TestCrashSafety);
+//     duplicates nothing, on PostgreSQL and SQLite: the webhook's processed
+//     event settles what SendGrid accepted, the rest is sent again after
+//     OUTREACH_SEND_GRACE, and webhook batches never deadlock with the
+//     dispatcher's heartbeats and result writes (TestCrashSafety);
+//   - the .eml outbox is exactly-once across SIGKILLs: one file per
+//     delivery, none failed, none rewritten, no temporary file left
+//     (TestOutboxCrashSafety);
 //   - SIGHUP applies a new pack and refuses an invalid one, SIGTERM drains
 //     and exits 0, pending migrations stop serve (TestReloadAndDrain);
 //   - serve --dry-run decides and records everything and sends nothing

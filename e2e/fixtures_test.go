@@ -28,6 +28,8 @@ type testEnv struct {
 	env  map[string]string
 	db   *sql.DB
 	pack string // the campaign pack directory
+	// sqlite: the database is an SQLite file (newEnvOn), else PostgreSQL.
+	sqlite bool
 }
 
 // newEnv creates a fresh PostgreSQL database, migrates it with the binary
@@ -43,6 +45,13 @@ func newEnv(t *testing.T, policy string, campaigns int) *testEnv {
 func newUnmigratedEnv(t *testing.T, policy string, campaigns int) *testEnv {
 	t.Helper()
 	url := pgtest.URL(t)
+	return newEnvAt(t, url, "postgres", url, policy, campaigns)
+}
+
+// newEnvAt is newUnmigratedEnv on the database url, which the test opens
+// with the database/sql driver and dsn.
+func newEnvAt(t *testing.T, url, driver, dsn, policy string, campaigns int) *testEnv {
+	t.Helper()
 	e := &testEnv{pack: filepath.Join(t.TempDir(), "pack"), env: map[string]string{
 		"OUTREACH_DATABASE_URL": url,
 		"OUTREACH_HTTP_ADDR":    "127.0.0.1:0",
@@ -53,7 +62,7 @@ func newUnmigratedEnv(t *testing.T, policy string, campaigns int) *testEnv {
 	}}
 	e.env["OUTREACH_CAMPAIGNS"] = e.pack
 	writePack(t, e.pack, packYAML(policy, campaigns))
-	db, err := sql.Open("postgres", url)
+	db, err := sql.Open(driver, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,12 @@
 // shows real rendered emails that any mail client opens. The bytes come
 // from package mimemail, the same builder the SMTP sender uses.
 //
-// Files are named <delivery_id>.eml and written atomically (a temporary
-// file renamed into place), so sending a delivery again replaces its file
-// instead of adding a second one, and a reader never sees half a message.
+// The outbox is exactly-once across crashes. Files are named
+// <delivery_id>.eml and written once: a temporary file (.tmp-*.eml) is
+// synced and hard-linked into place, so a file exists complete or not at
+// all, a reader never sees half a message, and sending a delivery whose
+// file exists is a no-op that succeeds. Written tells recovery whether a
+// delivery cut off by a crash was written (then it is sent) or not (then
+// it is sent now); there is no "outcome unknown" for a local file. Clean,
+// called at start, removes the temporary files of a killed process.
 package eml

@@ -3,7 +3,6 @@ package eml
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"time"
@@ -22,7 +21,7 @@ type Sender struct {
 	PostalAddress string
 }
 
-var _ outreach.Sender = (*Sender)(nil)
+var _ outreach.IdempotentSender = (*Sender)(nil)
 
 // New returns a Sender writing into dir (created on first Send); now
 // defaults to time.Now.
@@ -41,8 +40,9 @@ func (s *Sender) Path(deliveryID string) string {
 	return filepath.Join(s.Dir, deliveryID+".eml")
 }
 
-// Send writes m to <Dir>/<delivery_id>.eml, replacing an earlier file of the
-// same delivery. The result's MessageID is the Message-ID header.
+// Send writes m to <Dir>/<delivery_id>.eml, exactly once: a delivery whose
+// file exists is not written again and Send succeeds (see writeOnce). The
+// result's MessageID is the Message-ID header.
 func (s *Sender) Send(ctx context.Context, m *outreach.Message) (outreach.SendResult, error) {
 	if err := ctx.Err(); err != nil {
 		return outreach.SendResult{}, err
@@ -59,33 +59,8 @@ func (s *Sender) Send(ctx context.Context, m *outreach.Message) (outreach.SendRe
 	if err != nil {
 		return outreach.SendResult{}, err
 	}
-	if err := writeAtomic(s.Dir, s.Path(m.DeliveryID), raw); err != nil {
+	if err := writeOnce(s.Dir, s.Path(m.DeliveryID), raw); err != nil {
 		return outreach.SendResult{}, fmt.Errorf("write outbox: %w", err)
 	}
 	return outreach.SendResult{MessageID: msgID}, nil
-}
-
-// writeAtomic writes data to a temporary file in dir and renames it to path.
-func writeAtomic(dir, path string, data []byte) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, ".tmp-*.eml")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // no-op once renamed
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }

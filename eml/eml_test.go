@@ -159,24 +159,70 @@ func TestTransactionalHasNoListUnsubscribe(t *testing.T) {
 	}
 }
 
-func TestResendOverwrites(t *testing.T) {
+func TestResendIsANoOp(t *testing.T) {
 	dir := t.TempDir()
 	s := eml.New(dir, func() time.Time { return now })
 	m := survey()
-	if _, err := s.Send(context.Background(), m); err != nil {
+	first, err := s.Send(context.Background(), m)
+	if err != nil {
 		t.Fatal(err)
 	}
 	m.Subject = "Второй раз"
-	if _, err := s.Send(context.Background(), m); err != nil {
-		t.Fatal(err)
+	again, err := s.Send(context.Background(), m)
+	if err != nil {
+		t.Fatalf("second send of a written delivery: %v, want success", err)
+	}
+	if again != first {
+		t.Errorf("second send answered %+v, first %+v", again, first)
 	}
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 1 || entries[0].Name() != m.DeliveryID+".eml" {
 		t.Fatalf("directory holds %v, want only %s.eml", entries, m.DeliveryID)
 	}
 	msg, _ := parse(t, filepath.Join(dir, m.DeliveryID+".eml"))
-	if subject, _ := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject")); subject != "Второй раз" {
-		t.Errorf("Subject %q after resend", subject)
+	if subject, _ := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject")); subject == "Второй раз" {
+		t.Errorf("the second send rewrote the file")
+	}
+}
+
+func TestWrittenReadsTheFileBack(t *testing.T) {
+	dir := t.TempDir()
+	s := eml.New(dir, func() time.Time { return now })
+	m := survey()
+	if _, ok, err := s.Written(context.Background(), m.DeliveryID); err != nil || ok {
+		t.Fatalf("Written before any send = %v, %v; want false", ok, err)
+	}
+	sent, err := s.Send(context.Background(), m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, ok, err := s.Written(context.Background(), m.DeliveryID)
+	if err != nil || !ok || got != sent {
+		t.Fatalf("Written after the send = %+v, %v, %v; want %+v, true", got, ok, err, sent)
+	}
+	if _, ok, err := s.Written(context.Background(), "../escape"); err != nil || ok {
+		t.Errorf("Written of an id Send refuses = %v, %v; want false", ok, err)
+	}
+}
+
+func TestCleanRemovesTempFiles(t *testing.T) {
+	dir := t.TempDir()
+	s := eml.New(dir, nil)
+	if _, err := s.Send(context.Background(), survey()); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{".tmp-123.eml", ".tmp-abc.eml"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("half a mess"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := s.Clean()
+	if err != nil || n != 2 {
+		t.Fatalf("Clean = %d, %v; want 2 removed", n, err)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 || entries[0].Name() != survey().DeliveryID+".eml" {
+		t.Errorf("directory holds %v after Clean, want only the message", entries)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/outreach-dev/outreach"
 )
@@ -38,7 +39,21 @@ func (s *Server) authenticate(r *http.Request) (*outreach.Token, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.touchToken(r, tok)
 	return tok, nil
+}
+
+// touchToken records the token's use for `token list`, when its recorded
+// last use is a minute old or more: most requests write nothing. A failed
+// write is logged, never refused: it is bookkeeping.
+func (s *Server) touchToken(r *http.Request, tok *outreach.Token) {
+	now := s.Now()
+	if tok.LastUsedAt != nil && now.Sub(*tok.LastUsedAt) < time.Minute {
+		return
+	}
+	if err := s.Tokens.TouchToken(r.Context(), tok.Name, now); err != nil {
+		s.Logger.Warn("record token use", "token", tok.Name, "err", err.Error())
+	}
 }
 
 // authorize checks that tok's scope grants the access level.

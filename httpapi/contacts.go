@@ -2,17 +2,19 @@ package httpapi
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/outreach-dev/outreach"
 )
 
-// pathEmail returns the normalised {email} path value.
+// pathEmail returns the {email} path value canonical and lower-cased, as
+// the store keys people.
 func pathEmail(r *http.Request) (string, error) {
-	email, err := outreach.NormalizeEmail(r.PathValue("email"))
+	email, err := outreach.CanonicalEmail(r.PathValue("email"))
 	if err != nil {
 		return "", outreach.Errorf(outreach.EINVALID, "email in the path: %v", err)
 	}
-	return email, nil
+	return strings.ToLower(email), nil
 }
 
 // handleTimeline answers GET /api/v1/contacts/{email}/timeline.

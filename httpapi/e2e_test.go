@@ -100,6 +100,10 @@ func TestEndToEnd(t *testing.T) {
 		if len(tl.Events) != 1 || tl.Contact.LastSeenAt == nil || tl.Account == nil || tl.Account.Plan != "pro" {
 			t.Errorf("timeline = %s", body)
 		}
+		// No planner ran: the event says it is waiting for one.
+		if !strings.Contains(body, `"outcomes":[{"outcome":"not planned yet","detail":"the planner reads new events every OUTREACH_TICK, on the leader"}]`) {
+			t.Errorf("timeline event lacks its outcome: %s", body)
+		}
 
 		// Rejections.
 		e.want("POST", "/api/v1/accounts", admin, `external_id\nacme`, 400, "not JSON")

@@ -23,6 +23,7 @@ var codes = map[string]int{
 	outreach.EFORBIDDEN:    http.StatusForbidden,
 	outreach.ETOOLARGE:     http.StatusRequestEntityTooLarge,
 	outreach.EINTERNAL:     http.StatusInternalServerError,
+	outreach.EUNAVAILABLE:  http.StatusServiceUnavailable,
 }
 
 // errorBody is the JSON body of every error but a batch error.
@@ -83,7 +84,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	s.metrics.errors.WithLabelValues(code).Inc()
 	if status == http.StatusInternalServerError {
-		s.Logger.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "error", err)
+		s.Logger.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", logPath(r), "error", logError(err))
 	}
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="outreach"`)

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"time"
 
 	"github.com/outreach-dev/outreach"
 )
@@ -65,6 +66,7 @@ type fakeTokens struct {
 	TokensFn      func(ctx context.Context) ([]outreach.Token, error)
 	RevokeTokenFn func(ctx context.Context, name string) error
 	TokenByHashFn func(ctx context.Context, hash string) (*outreach.Token, error)
+	TouchTokenFn  func(ctx context.Context, name string, at time.Time) error
 }
 
 func (f *fakeTokens) CreateToken(ctx context.Context, t outreach.Token) error {
@@ -79,6 +81,13 @@ func (f *fakeTokens) RevokeToken(ctx context.Context, name string) error {
 
 func (f *fakeTokens) TokenByHash(ctx context.Context, hash string) (*outreach.Token, error) {
 	return f.TokenByHashFn(ctx, hash)
+}
+
+func (f *fakeTokens) TouchToken(ctx context.Context, name string, at time.Time) error {
+	if f.TouchTokenFn == nil {
+		return nil
+	}
+	return f.TouchTokenFn(ctx, name, at)
 }
 
 var _ Pinger = (*fakePinger)(nil)

@@ -25,7 +25,7 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) error {
 		ctx, cancel := context.WithTimeout(r.Context(), healthTimeout)
 		defer cancel()
 		if err := s.health.check(ctx, s.DB, s.Now); err != nil {
-			s.Logger.ErrorContext(r.Context(), "health check failed", "error", err)
+			s.Logger.ErrorContext(r.Context(), "health check failed", "error", logError(err))
 			s.metrics.errors.WithLabelValues("health").Inc()
 			return writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": "database unreachable"})
 		}

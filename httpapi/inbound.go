@@ -84,7 +84,8 @@ func (s *Server) handleInbound(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	ignore := func(reason string) error {
-		s.Logger.Info("inbound email ignored", "from", fields["from"], "subject", fields["subject"], "reason", reason)
+		s.Logger.Info("inbound email ignored", "from", outreach.RedactEmails(fields["from"]),
+			"subject", links.RedactTokens(outreach.RedactEmails(fields["subject"])), "reason", reason)
 		return writeJSON(w, http.StatusOK, inboundResult{Result: "ignored", Reason: reason})
 	}
 	if token == "" {
@@ -94,10 +95,11 @@ func (s *Server) handleInbound(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return ignore("unsubscribe token: " + err.Error())
 	}
-	if _, err := f.Store.AddSuppressions(r.Context(), []outreach.Suppression{{Email: tok.Subject, Scope: outreach.ScopeAll, Reason: reasonMailto}}); err != nil {
+	email := unsubscribeAddress(tok.Subject)
+	if _, err := f.Store.AddSuppressions(r.Context(), []outreach.Suppression{{Email: email, Scope: outreach.ScopeAll, Reason: reasonMailto}}); err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, inboundResult{Result: "suppressed", Email: tok.Subject})
+	return writeJSON(w, http.StatusOK, inboundResult{Result: "suppressed", Email: email})
 }
 
 // readInbound returns the text fields of an Inbound Parse post, each cut

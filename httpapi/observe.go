@@ -13,10 +13,13 @@ import (
 
 // metrics are the Prometheus metrics of the server.
 type metrics struct {
-	requests *prometheus.CounterVec
-	ingested *prometheus.CounterVec
-	errors   *prometheus.CounterVec
-	sends    *prometheus.CounterVec
+	requests    *prometheus.CounterVec
+	ingested    *prometheus.CounterVec
+	errors      *prometheus.CounterVec
+	sends       *prometheus.CounterVec
+	failures    *prometheus.CounterVec
+	sendLatency prometheus.Histogram
+	webhookLag  prometheus.Histogram
 }
 
 func newMetrics(s *Server) *metrics {
@@ -41,17 +44,54 @@ func newMetrics(s *Server) *metrics {
 			Name: "outreach_sends_total",
 			Help: "Send results recorded by this process's dispatcher: sent, failed, retry, unanswered.",
 		}, []string{"result"}),
+		failures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "outreach_send_failures_total",
+			Help: "Failed sends by reason: render, refused (by the provider), expired (retries past the ttl), outcome_unknown, other.",
+		}, []string{"reason"}),
+		sendLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "outreach_send_duration_seconds",
+			Help:    "How long the mail provider took to answer one send request.",
+			Buckets: prometheus.ExponentialBuckets(0.005, 2, 12), // 5 ms to ~10 s
+		}),
+		webhookLag: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "outreach_webhook_lag_seconds",
+			Help:    "Delay between a provider event (its timestamp) and its arrival on the event webhook.",
+			Buckets: []float64{1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 4 * 3600, 24 * 3600},
+		}),
 	}
-	s.Registry.MustRegister(m.requests, m.ingested, m.errors, m.sends)
+	s.Registry.MustRegister(m.requests, m.ingested, m.errors, m.sends, m.failures, m.sendLatency, m.webhookLag)
+	if s.Ops != nil {
+		s.Registry.MustRegister(newOpsCollector(s.Ops, s.Now, func(err error) {
+			s.Logger.Warn("metrics: reading the outbox figures failed; serving the previous ones", "err", err.Error())
+		}))
+	}
 	return m
 }
 
-// CountSend adds one send result of the dispatcher (outreach.SendSent,
-// SendFailed, SendRetry, SendUnanswered) to outreach_sends_total; serve
-// passes it as the dispatcher's OnSend.
-func (s *Server) CountSend(result string) {
+// failReasons are the values of outreach_send_failures_total's label: a
+// closed set, so that a provider's message never becomes a label.
+var failReasons = map[string]bool{outreach.FailRender: true, outreach.FailRefused: true,
+	outreach.FailExpired: true, outreach.FailOutcomeUnknown: true}
+
+// CountSend counts one send outcome of the dispatcher: its result
+// (outreach.SendSent, SendFailed, SendRetry, SendUnanswered) in
+// outreach_sends_total, a failure's reason in outreach_send_failures_total
+// (a reason outside the closed set counts as "other") and the provider's
+// answer time in outreach_send_duration_seconds. serve passes it as the
+// dispatcher's OnSend.
+func (s *Server) CountSend(o outreach.SendOutcome) {
 	s.Handler() // builds the metrics on first use
-	s.metrics.sends.WithLabelValues(result).Inc()
+	s.metrics.sends.WithLabelValues(o.Result).Inc()
+	if o.Result == outreach.SendFailed {
+		reason := o.FailReason
+		if !failReasons[reason] {
+			reason = "other"
+		}
+		s.metrics.failures.WithLabelValues(reason).Inc()
+	}
+	if o.Attempted && o.Latency > 0 {
+		s.metrics.sendLatency.Observe(o.Latency.Seconds())
+	}
 }
 
 // countIngested adds a batch's result to the ingested items metric.
@@ -114,7 +154,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
-				s.Logger.ErrorContext(r.Context(), "panic serving request", "method", r.Method, "path", r.URL.Path, "panic", p)
+				s.Logger.ErrorContext(r.Context(), "panic serving request", "method", r.Method, "path", logPath(r), "panic", p)
 				s.metrics.errors.WithLabelValues("panic").Inc()
 				if sw.status == 0 {
 					mustWriteJSON(sw, http.StatusInternalServerError, errorBody{Error: "internal error"})
@@ -128,7 +168,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 				route = "unmatched"
 			}
 			s.metrics.requests.WithLabelValues(route, strconv.Itoa(sw.status)).Inc()
-			attrs := []any{"method", r.Method, "path", r.URL.Path, "route", route, "status", sw.status,
+			attrs := []any{"method", r.Method, "path", logPath(r), "route", route, "status", sw.status,
 				"bytes", sw.bytes, "duration", time.Since(start), "remote", r.RemoteAddr}
 			if info.token != "" {
 				attrs = append(attrs, "token", info.token)

@@ -17,15 +17,19 @@ import (
 type PauseStore interface {
 	// AccountByExternalID returns the account, or ENOTFOUND.
 	AccountByExternalID(ctx context.Context, externalID string) (*outreach.Account, error)
-	// PauseAccount holds the account's automated outreach until until and
-	// returns the account, or ENOTFOUND.
-	PauseAccount(ctx context.Context, externalID string, until time.Time) (*outreach.Account, error)
+	// SetAccountPause pauses (until != nil) or resumes (nil) the
+	// account, audited (outreach.AuditStore).
+	SetAccountPause(ctx context.Context, externalID string, until *time.Time, extendOnly bool, actor string) (*outreach.Account, error)
 }
 
 // Pause serves /p/{token}, the "pause outreach for 14 days" link of each
 // account line of a digest. GET shows a confirmation page and changes
 // nothing (link scanners open every link); only the CSM's POST sets
-// paused_until. Set it as Server.Pause; nil or missing pieces make the
+// paused_until. While the account is paused the page also offers to resume
+// it now: the same POST with the form field action=resume (the signed
+// token in the path and a field only the page's form sends, so neither a
+// scanner's GET nor another site's form can resume it by accident). Both
+// changes go to the audit log as made on the public page. Set it as Server.Pause; nil or missing pieces make the
 // route answer 503.
 type Pause struct {
 	Store PauseStore
@@ -94,7 +98,20 @@ func (s *Server) handlePause(w http.ResponseWriter, r *http.Request, p *Pause) e
 	if err != nil {
 		return err
 	}
-	a, err = p.Store.PauseAccount(r.Context(), a.ExternalID, s.Now().Add(outreach.PauseFor))
+	if err := parsePublicForm(r); err != nil {
+		return err
+	}
+	if r.PostForm.Get("action") == "resume" {
+		a, err = p.Store.SetAccountPause(r.Context(), a.ExternalID, nil, false, outreach.ActorPublicPage)
+		if err != nil {
+			return err
+		}
+		s.Logger.InfoContext(r.Context(), "account resumed from a digest link", "account", a.ExternalID)
+		s.renderPause(w, http.StatusOK, pauseData{Title: "Outreach resumed", Account: accountLabel(a), Resumed: true})
+		return nil
+	}
+	until := s.Now().Add(outreach.PauseFor)
+	a, err = p.Store.SetAccountPause(r.Context(), a.ExternalID, &until, true, outreach.ActorPublicPage)
 	if err != nil {
 		return err
 	}
@@ -122,7 +139,7 @@ func (s *Server) pauseError(w http.ResponseWriter, r *http.Request, err error) {
 		status, d = http.StatusNotFound, pauseData{Title: "Account not found",
 			Message: "The account of this link no longer exists."}
 	default:
-		s.Logger.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "error", err)
+		s.Logger.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", logPath(r), "error", logError(err))
 	}
 	s.renderPause(w, status, d)
 }
@@ -134,6 +151,7 @@ type pauseData struct {
 	Form           bool   // the confirmation form
 	Until          string // the pause the form would set
 	Done           bool
+	Resumed        bool
 	PausedUntil    string // the account's current pause, if any
 }
 
@@ -149,6 +167,11 @@ var pauseTmpl = template.Must(template.New("pause").Parse(`<!DOCTYPE html>
 <form method="post"><button type="submit" style="font-size:16px;padding:8px 16px">Pause outreach for 14 days</button></form>
 {{- end}}
 {{- if .Done}}<p>Automated outreach to <strong>{{.Account}}</strong> is paused until <strong>{{.PausedUntil}}</strong>.</p>{{end}}
+{{- if and .PausedUntil (or .Form .Done)}}
+<p>Changed your mind? Resuming sends what is waiting at the next allowed time.</p>
+<form method="post"><input type="hidden" name="action" value="resume"><button type="submit" style="font-size:16px;padding:8px 16px">Resume outreach now</button></form>
+{{- end}}
+{{- if .Resumed}}<p>Automated outreach to <strong>{{.Account}}</strong> is no longer paused: what was waiting is sent at the next allowed time.</p>{{end}}
 </body></html>
 `))
 
@@ -166,12 +189,12 @@ func accountLabel(a *outreach.Account) string {
 	return a.Name + " (" + a.ExternalID + ")"
 }
 
-// pausedUntil is the account's pause end if it is in the future.
+// pausedUntil is the account's pause end if it is paused at now.
 func pausedUntil(a *outreach.Account, now time.Time) string {
-	if a.PausedUntil == nil || !a.PausedUntil.After(now) {
-		return ""
+	if p := a.PausedAt(now); p != nil {
+		return formatPauseDate(*p)
 	}
-	return formatPauseDate(*a.PausedUntil)
+	return ""
 }
 
 func formatPauseDate(t time.Time) string { return t.UTC().Format("Mon 2 Jan 2006 15:04 UTC") }

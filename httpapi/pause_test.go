@@ -92,5 +92,32 @@ func TestPausePage(t *testing.T) {
 		if p := paused(); p == nil || !p.Equal(want) {
 			t.Errorf("bad links changed paused_until to %v", p)
 		}
+
+		// Resume: offered while paused, by the page's own form only.
+		_, body = do(http.MethodGet, "/p/"+tok+"?action=resume")
+		if !strings.Contains(body, `name="action" value="resume"`) || !strings.Contains(body, "Resume outreach now") {
+			t.Fatalf("a paused account's page offers no resume:\n%s", body)
+		}
+		if p := paused(); p == nil {
+			t.Fatal("a GET resumed the account")
+		}
+		req := httptest.NewRequest(http.MethodPost, "/p/"+tok, strings.NewReader("action=resume"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		rec = httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "no longer paused") {
+			t.Fatalf("resume POST = %d:\n%s", rec.Code, rec.Body)
+		}
+		if p := paused(); p != nil {
+			t.Fatalf("resumed account still paused until %v", p)
+		}
+		if _, body = do(http.MethodGet, "/p/"+tok); strings.Contains(body, "Resume outreach now") {
+			t.Errorf("an account that is not paused is offered a resume:\n%s", body)
+		}
+		log, err := db.AuditLog(ctx, 0, 10)
+		if err != nil || len(log) != 2 || log[0].Action != outreach.AuditAccountResumed || log[1].Action != outreach.AuditAccountPaused ||
+			log[0].Actor != outreach.ActorPublicPage || log[0].Target != "acme" {
+			t.Errorf("audit log = %+v, %v; want the pause and the resume, by the public page", log, err)
+		}
 	})
 }

@@ -42,6 +42,14 @@ type Feedback struct {
 	// tells CSAT surveys from NPS ones (Pack.IsCSAT) and which campaign
 	// keys exist. nil means no pack: campaign keys alone decide.
 	Pack func() *outreach.Pack
+	// Survey returns the question and scale labels that the active pack's
+	// template of a campaign defines for a locale, the very text of the
+	// survey email (campaigns.Loaded.SurveyText); nil or ok=false makes
+	// the page ask its own generic NPS or CSAT question.
+	Survey func(campaign, locale string) (outreach.SurveyText, bool)
+	// SenderName names who asks on the survey page ("A question from
+	// Acme"): the display name of OUTREACH_MAIL_FROM. "" shows none.
+	SenderName string
 
 	pages *pageSet
 }
@@ -150,10 +158,12 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 		status, key = codes[code], "error_invalid"
 	case code == outreach.ENOTFOUND:
 		status, key = codes[code], "error_not_found"
+	case code == outreach.EUNAVAILABLE:
+		status, key = codes[code], "error_unavailable"
 	}
 	s.metrics.errors.WithLabelValues(code).Inc()
 	if status == http.StatusInternalServerError {
-		s.Logger.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "error", err)
+		s.Logger.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", logPath(r), "error", logError(err))
 	}
 	s.renderPage(w, r, status, pageError, requestLocale(r), &pageData{TitleKey: "error_title", MessageKey: key})
 }

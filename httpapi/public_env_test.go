@@ -87,6 +87,7 @@ func newFeedbackEnv(t *testing.T, dialect string) *fbEnv {
 		AdminToken: adminToken,
 		Now:        clock.Now,
 		Feedback:   &Feedback{Store: db, Links: signer, Webhook: v, Limiter: lim},
+		Audit:      db,
 	}
 	return &fbEnv{s: s, h: s.Handler(), db: db, signer: signer, sg: sg, clock: clock}
 }

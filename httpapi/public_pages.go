@@ -20,7 +20,9 @@ import (
 var pagesFS embed.FS
 
 // pageLocales are the languages of the public pages; en is the fallback.
-var pageLocales = []string{"en", "pt", "fr", "ru", "hu", "id"}
+// pt is European Portuguese and pt-BR Brazilian, as in the default pack's
+// templates.
+var pageLocales = []string{"en", "pt", "pt-BR", "fr", "ru", "hu", "id"}
 
 // fallbackLocale is the language used when nothing better matches.
 const fallbackLocale = "en"
@@ -91,16 +93,24 @@ type pageData struct {
 	// error page
 	MessageKey string
 	// survey page
-	Scores     []int
-	Score      int // -1 = none selected
-	CSAT       bool
-	Comment    string
-	MaxComment int
-	ErrorKey   string
+	Scores []int
+	Score  int // -1 = none selected
+	CSAT   bool
+	// Question, Low and High are the email's own text (Feedback.Survey);
+	// empty: the page's generic NPS or CSAT text.
+	Question, Low, High string
+	Sender              string
+	Comment             string
+	MaxComment          int
+	ErrorKey            string
 	// unsubscribe pages
 	Email      string
 	Categories []categoryChoice
 	All        bool
+	// CanResubscribe offers the resubscribe form (something the person
+	// may lift is suppressed); Resubscribed says it was just used.
+	CanResubscribe bool
+	Resubscribed   bool
 }
 
 // categoryChoice is one category on the unsubscribe pages.
@@ -124,13 +134,11 @@ func (ps *pageSet) render(w http.ResponseWriter, status int, name, locale string
 	return err
 }
 
-// pageLocale returns the page language for a contact's locale: the locale,
-// then its parents (pt-BR -> pt), then en.
+// pageLocale returns the page language for a contact's locale by the rule
+// emails follow (outreach.ResolveLocale): the locale, its parents (pt-PT ->
+// pt), a regional variant of its language, then en.
 func pageLocale(locale string) string {
-	if loc, ok := matchLocale(locale); ok {
-		return loc
-	}
-	return fallbackLocale
+	return outreach.ResolveLocale(locale, pageLocales)
 }
 
 // matchLocale returns the page language a BCP 47 tag falls back to, if any.

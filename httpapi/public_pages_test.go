@@ -42,7 +42,7 @@ func TestPagesRenderInEveryLocale(t *testing.T) {
 
 func TestPageLocale(t *testing.T) {
 	t.Parallel()
-	for in, want := range map[string]string{"pt-BR": "pt", "pt_br": "pt", "fr-CA": "fr", "ru": "ru", "hu-HU": "hu",
+	for in, want := range map[string]string{"pt-BR": "pt-BR", "pt_br": "pt-BR", "pt-PT": "pt", "pt": "pt", "pt-AO": "pt", "fr-CA": "fr", "ru": "ru", "hu-HU": "hu",
 		"id-ID": "id", "de": "en", "": "en", "zz-invalid-!!": "en", "EN-gb": "en"} {
 		if got := pageLocale(in); got != want {
 			t.Errorf("pageLocale(%q) = %q, want %q", in, got, want)

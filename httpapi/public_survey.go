@@ -97,11 +97,20 @@ func (s *Server) surveyTarget(w http.ResponseWriter, r *http.Request) (*outreach
 	return target, true, nil
 }
 
-// surveyPage returns the data of the survey page: the CSAT question for a
-// CSAT campaign (outreach.Pack.IsCSAT), the NPS question otherwise.
+// surveyPage returns the data of the survey page: the question and scale
+// labels of the email (Feedback.Survey) when the pack defines them, else
+// the CSAT question for a CSAT campaign (outreach.Pack.IsCSAT) and the NPS
+// question otherwise; and who asks.
 func (s *Server) surveyPage(t *outreach.SurveyTarget, score int, comment string) *pageData {
-	return &pageData{TitleKey: "survey_title", Scores: scores, Score: score, Comment: comment,
-		MaxComment: MaxCommentRunes, CSAT: s.Feedback.activePack().IsCSAT(t.Campaign)}
+	f := s.Feedback
+	d := &pageData{TitleKey: "survey_title", Scores: scores, Score: score, Comment: comment,
+		MaxComment: MaxCommentRunes, CSAT: f.activePack().IsCSAT(t.Campaign), Sender: f.SenderName}
+	if f.Survey != nil {
+		if st, ok := f.Survey(t.Campaign, t.Locale); ok {
+			d.Question, d.Low, d.High = st.Question, st.Low, st.High
+		}
+	}
+	return d
 }
 
 // cleanComment normalises a survey comment: CRLF line ends become LF,

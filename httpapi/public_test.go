@@ -50,8 +50,8 @@ func TestSurveyGetRecordsNothing(t *testing.T) {
 		if n := strings.Count(body, " checked"); n != 1 {
 			t.Errorf("GET score %d: %d checked radios, want 1", score, n)
 		}
-		// jane's locale is pt-BR: the page falls back to pt.
-		if !strings.Contains(body, `lang="pt"`) || !strings.Contains(body, "Enviar minha resposta") {
+		// jane's locale is pt-BR: the page is in Brazilian Portuguese.
+		if !strings.Contains(body, `lang="pt-BR"`) || !strings.Contains(body, "Enviar minha resposta") {
 			t.Errorf("GET for a pt-BR contact is not in Portuguese")
 		}
 	}

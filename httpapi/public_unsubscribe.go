@@ -3,6 +3,7 @@ package httpapi
 import (
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/outreach-dev/outreach"
 	"github.com/outreach-dev/outreach/links"
@@ -54,6 +55,9 @@ func (s *Server) handleUnsubscribe(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	store := s.Feedback.Store
+	if r.PostForm.Get(oneClickField) != oneClickValue && r.PostForm.Get("action") == actionResubscribe {
+		return s.resubscribe(w, r, email, locale)
+	}
 	if r.PostForm.Get(oneClickField) == oneClickValue {
 		if _, err := store.AddSuppressions(r.Context(), []outreach.Suppression{{Email: email, Scope: outreach.ScopeAll, Reason: reasonOneClick}}); err != nil {
 			return err
@@ -86,6 +90,32 @@ func (s *Server) handleUnsubscribe(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
+// actionResubscribe is the form field value (action=resubscribe) of the
+// page's resubscribe button. Only a POST carrying it resubscribes: the
+// signed token in the path says whose preferences these are, the field
+// that this page's own form sent them (a link scanner only GETs, and a
+// mail client's one-click POST carries List-Unsubscribe=One-Click).
+const actionResubscribe = "resubscribe"
+
+// resubscribe lifts what the person may lift themselves (all and the
+// categories; never a hard suppression), audited as the public page, and
+// shows the preferences again.
+func (s *Server) resubscribe(w http.ResponseWriter, r *http.Request, email, locale string) error {
+	if s.Audit == nil {
+		return outreach.Errorf(outreach.EUNAVAILABLE, "resubscribing is not configured on this server")
+	}
+	if _, err := s.Audit.Resubscribe(r.Context(), email, outreach.ActorPublicPage); err != nil {
+		return err
+	}
+	d, err := s.unsubscribePage(r, email)
+	if err != nil {
+		return err
+	}
+	d.Resubscribed = true
+	s.renderPage(w, r, http.StatusOK, pageUnsubscribe, locale, d)
+	return nil
+}
+
 // validUnsubscribeLink reports whether the request carries a valid
 // unsubscribe token. Such a POST (one-click or the page's form) is outside
 // the rate limit: PRODUCT.md promises that one-click unsubscribe always
@@ -107,9 +137,9 @@ func (s *Server) validUnsubscribeLink(r *http.Request) bool {
 func (s *Server) unsubscribeTarget(w http.ResponseWriter, r *http.Request) (email, locale string, ok bool) {
 	tok, err := s.Feedback.Links.Verify(r.PathValue("token"), links.KindUnsubscribe, s.Now())
 	if err == nil {
-		email, err = outreach.NormalizeEmail(tok.Subject)
+		email = unsubscribeAddress(tok.Subject)
 	}
-	if err != nil {
+	if err != nil || email == "" {
 		s.metrics.errors.WithLabelValues("link_invalid").Inc()
 		s.renderPage(w, r, http.StatusBadRequest, pageError, requestLocale(r), &pageData{TitleKey: "error_title", MessageKey: "error_invalid"})
 		return "", "", false
@@ -121,6 +151,18 @@ func (s *Server) unsubscribeTarget(w http.ResponseWriter, r *http.Request) (emai
 	return email, locale, true
 }
 
+// unsubscribeAddress returns the address a verified unsubscribe token
+// names: its canonical form lower-cased (the store's key), or, for a link signed before addresses were
+// canonicalised (an address outreach refuses today), the address as it
+// was signed and stored, lower-cased: a signed link always unsubscribes
+// the address it was sent to.
+func unsubscribeAddress(subject string) string {
+	if email, err := outreach.CanonicalEmail(subject); err == nil {
+		return strings.ToLower(email)
+	}
+	return strings.ToLower(strings.TrimSpace(subject))
+}
+
 // unsubscribePage returns the data of the unsubscribe page, with the
 // categories already suppressed checked.
 func (s *Server) unsubscribePage(r *http.Request, email string) (*pageData, error) {
@@ -129,6 +171,9 @@ func (s *Server) unsubscribePage(r *http.Request, email string) (*pageData, erro
 		return nil, err
 	}
 	d := &pageData{TitleKey: "unsub_title", Email: email}
+	for _, sc := range scopes {
+		d.CanResubscribe = d.CanResubscribe || sc != outreach.ScopeHard
+	}
 	for _, c := range unsubscribeCategories {
 		stopped := false
 		for _, sc := range scopes {

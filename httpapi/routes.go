@@ -21,6 +21,13 @@ func (s *Server) routes(mux *http.ServeMux) {
 		s.handle(mux, "POST /api/v1/"+string(k), ingestScope, s.handleIngest(k))
 	}
 
+	// Lists with cursor pagination (lists.go) and audited changes that
+	// undo (undo.go).
+	s.listRoutes(mux)
+	s.undoRoutes(mux)
+	// The API's description (openapi.go).
+	s.handle(mux, "GET /api/v1/openapi.json", public, s.handleOpenAPI)
+
 	// People (contacts.go).
 	s.handle(mux, "GET /api/v1/contacts/{email}/timeline", adminScope, s.handleTimeline)
 	s.handle(mux, "DELETE /api/v1/contacts/{email}", adminScope, s.handleEraseContact)

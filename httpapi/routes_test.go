@@ -18,7 +18,8 @@ func TestUnmatchedAPIRoutesAnswerJSON(t *testing.T) {
 		allow, msg          string
 	}{
 		{"GET", "/api/v1/nope", adminToken, 404, "", "no route GET /api/v1/nope"},
-		{"POST", "/api/v1/accounts/acme", "", 404, "", "no route POST /api/v1/accounts/acme"},
+		{"POST", "/api/v1/accounts/acme", "", 405, "PATCH", "use PATCH"},
+		{"POST", "/api/v1/accounts/acme/x", "", 404, "", "no route POST /api/v1/accounts/acme/x"},
 		{"GET", "/api/v2/events", "", 404, "", "no route"},
 		{"GET", "/api/v1/events", adminToken, 405, "POST", "method GET is not allowed on /api/v1/events: use POST"},
 		{"PUT", "/api/v1/contacts/a@b.co", adminToken, 405, "DELETE", "use DELETE"},

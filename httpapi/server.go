@@ -41,6 +41,13 @@ type Server struct {
 	// Console serves everything under /console/ (package console); nil
 	// leaves those paths unanswered (404).
 	Console http.Handler
+	// Audit makes the audited changes: lifting suppressions (API and the
+	// preference page's resubscribe), pausing and resuming accounts (API
+	// and the pause page) (undo.go); nil makes those answer 503.
+	Audit outreach.AuditStore
+	// Lists pages through accounts, contacts and deliveries (lists.go);
+	// nil makes the list routes answer 503.
+	Lists outreach.ListStore
 
 	// Logger receives the access log and internal errors; nil discards.
 	Logger *slog.Logger
@@ -52,6 +59,9 @@ type Server struct {
 	// Registry receives the metrics served on /metrics; nil means a new
 	// registry with the Go and process collectors.
 	Registry *prometheus.Registry
+	// Ops adds the outbox, leader and pack series to /metrics; nil leaves
+	// them out.
+	Ops *Ops
 	// MaxBodyBytes caps request bodies of the data API; 0 means
 	// DefaultMaxBodyBytes.
 	MaxBodyBytes int64
@@ -63,10 +73,11 @@ type Server struct {
 	// DefaultPublicBytesInFlight.
 	PublicBudget *ByteBudget
 
-	once    sync.Once
-	health  healthCheck
-	handler http.Handler
-	metrics *metrics
+	once     sync.Once
+	health   healthCheck
+	handler  http.Handler
+	metrics  *metrics
+	patterns []string // of the routes registered through handle
 }
 
 // Handler returns the HTTP handler of the server, building it on the first
@@ -96,6 +107,14 @@ func (s *Server) Handler() http.Handler {
 	return s.handler
 }
 
+// Routes returns the patterns ("GET /api/v1/accounts") of the API's
+// routes, in the order they were registered; the OpenAPI tests hold the
+// document to this list.
+func (s *Server) Routes() []string {
+	s.Handler()
+	return append([]string(nil), s.patterns...)
+}
+
 // access levels of a route.
 type access int
 
@@ -110,6 +129,7 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
 // handle registers h on pattern with the given access level.
 func (s *Server) handle(mux *http.ServeMux, pattern string, level access, h handlerFunc) {
+	s.patterns = append(s.patterns, pattern)
 	mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if level != public {
 			tok, err := s.authenticate(r)
@@ -121,6 +141,7 @@ func (s *Server) handle(mux *http.ServeMux, pattern string, level access, h hand
 				return
 			}
 			setTokenName(r, tok.Name)
+			r = r.WithContext(context.WithValue(r.Context(), actorKey{}, tok.Name))
 		}
 		if err := h(w, r); err != nil {
 			s.writeError(w, r, err)
@@ -139,4 +160,14 @@ func (s *Server) withDeadline(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r2)
 		r.Pattern = r2.Pattern // for observe's metrics and access log
 	})
+}
+
+// actorKey keys the name of the request's token in its context.
+type actorKey struct{}
+
+// actor returns who makes an API request, for the audit log: the name of
+// its token.
+func actor(r *http.Request) string {
+	name, _ := r.Context().Value(actorKey{}).(string)
+	return name
 }

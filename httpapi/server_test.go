@@ -354,9 +354,10 @@ func TestMetrics(t *testing.T) {
 	do(t, s, "POST", "/api/v1/events", adminToken, "["+ev+","+ev+"]")
 	do(t, s, "POST", "/api/v1/events", adminToken, `[{"id": "e2"}]`)
 	do(t, s, "GET", "/nowhere", "", "")
-	s.CountSend(outreach.SendSent)
-	s.CountSend(outreach.SendSent)
-	s.CountSend(outreach.SendFailed)
+	s.CountSend(outreach.SendOutcome{Result: outreach.SendSent, Attempted: true, Latency: 30 * time.Millisecond})
+	s.CountSend(outreach.SendOutcome{Result: outreach.SendSent, Attempted: true, Latency: 2 * time.Second})
+	s.CountSend(outreach.SendOutcome{Result: outreach.SendFailed, FailReason: outreach.FailRefused, Attempted: true, Latency: time.Millisecond})
+	s.CountSend(outreach.SendOutcome{Result: outreach.SendFailed, FailReason: "status 400: bad address x@y"}) // not a reason: other
 	res, body := do(t, s, "GET", "/metrics", "", "")
 	wantStatus(t, res, body, 200)
 	for _, want := range []string{
@@ -368,7 +369,11 @@ func TestMetrics(t *testing.T) {
 		`outreach_ingested_items_total{kind="events",result="invalid"} 1`,
 		`outreach_errors_total{kind="validation"} 1`,
 		`outreach_sends_total{result="sent"} 2`,
-		`outreach_sends_total{result="failed"} 1`,
+		`outreach_sends_total{result="failed"} 2`,
+		`outreach_send_failures_total{reason="refused"} 1`,
+		`outreach_send_failures_total{reason="other"} 1`,
+		`outreach_send_duration_seconds_count 3`,
+		`outreach_send_duration_seconds_bucket{le="0.04"} 2`,
 		`go_goroutines`,
 	} {
 		if !strings.Contains(body, want) {

@@ -68,5 +68,11 @@ func (s *Server) handleSendGridWebhook(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
+	now := s.Now()
+	for _, fe := range fes {
+		if at := fe.Event.At; !at.IsZero() {
+			s.metrics.webhookLag.Observe(max(now.Sub(at), 0).Seconds())
+		}
+	}
 	return writeJSON(w, http.StatusOK, webhookBody{FeedbackResult: res, Ignored: ignored})
 }

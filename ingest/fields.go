@@ -180,11 +180,13 @@ func (it *item) email(field string, required bool) string {
 		}
 		return ""
 	}
-	e, err := outreach.NormalizeEmail(v)
+	e, err := outreach.CanonicalEmail(v)
 	if err != nil {
 		it.fail(field, "%v", err)
 	}
-	return e
+	// The store keys people by the lower-cased canonical address: matching
+	// ignores case in the whole address.
+	return strings.ToLower(e)
 }
 
 func (it *item) timezone(field string) string {

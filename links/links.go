@@ -15,6 +15,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -124,4 +125,41 @@ func mac(key []byte, payload string) []byte {
 	h := hmac.New(sha256.New, key)
 	h.Write([]byte(payload))
 	return h.Sum(nil)
+}
+
+// RedactedPrefix is how many characters of a token a log keeps: enough to
+// tell two links apart in one incident, too few to hold any of the
+// subject (the first four encode the kind and the expiry's first digit).
+const RedactedPrefix = 4
+
+// Redact returns the form of a token that logs may carry: its first
+// characters and "…" ("cAp0…"). A token is a bearer credential (an
+// unsubscribe link never expires) and its payload holds the subject, an
+// email address for unsubscribe links, only base64-encoded.
+func Redact(token string) string {
+	if token == "" {
+		return ""
+	}
+	n := 0
+	for i := range token {
+		if n == RedactedPrefix {
+			return token[:i] + "…"
+		}
+		n++
+	}
+	return token + "…"
+}
+
+// tokenInText matches a signed token inside free text (a path, an email
+// subject): a base64url payload, a dot and the 43 characters of an
+// HMAC-SHA256.
+var tokenInText = regexp.MustCompile(`[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}`)
+
+// RedactTokens returns text with every signed token in it redacted as
+// Redact does.
+func RedactTokens(text string) string {
+	if !strings.Contains(text, ".") {
+		return text
+	}
+	return tokenInText.ReplaceAllStringFunc(text, Redact)
 }

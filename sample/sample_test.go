@@ -74,7 +74,7 @@ func checkContacts(t *testing.T, d *sample.Data) {
 			perAccount[c.AccountExternalID] = map[string]int{}
 		}
 		perAccount[c.AccountExternalID][c.Role]++
-		if e, err := outreach.NormalizeEmail(c.Email); err != nil || e != c.Email || emails[e] {
+		if e, err := outreach.CanonicalEmail(c.Email); err != nil || e != c.Email || emails[e] {
 			t.Errorf("contact %s: email %q is invalid, not lower-case or taken twice", c.ExternalID, c.Email)
 		}
 		emails[c.Email] = true

@@ -7,7 +7,7 @@
 //	                             │ now
 //	                             ▼
 //	Leader.IsLeader ──yes──> Scheduler.Tick(ctx, now)
-//	(PG advisory lock)           │
+//	(PG advisory lock or lease)  │
 //	     ┌───────────────────────┴──────────────────────────┐
 //	     ▼                                                  ▼
 //	events WHERE planned_at IS NULL                 schedules of the pack
@@ -53,5 +53,15 @@
 // drops, the server frees the lock and another replica takes it at its next
 // try (every store.LeaderRetry, 5 s; Run asks every LeaderPoll). An old
 // leader that has not yet noticed its loss may tick once more: harmless,
-// since planning is idempotent. On SQLite the process is the leader.
+// since planning is idempotent. With OUTREACH_LEADER=lease (PgBouncer in
+// transaction mode) store.Lease holds a row of the leases table instead,
+// renewed from a keepalive; it implements LeaderTerm, so a tick runs under
+// a context that ends when the lease can no longer be trusted, before it
+// expires. On SQLite the process is the leader.
+//
+// # The pack in force
+//
+// Scheduler.Refresh (serve: load the stored active pack when its version
+// is newer than Pack's) runs at the start of every tick, so a leader never
+// plans with a pack older than the one another replica activated.
 package scheduler

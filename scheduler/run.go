@@ -2,12 +2,12 @@ package scheduler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
-	"github.com/robfig/cron/v3"
-
-	"github.com/outreach-dev/outreach/campaigns"
+	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/cronspec"
 )
 
 // LeaderPoll is how often Run asks whether this replica leads, so that a
@@ -16,22 +16,35 @@ import (
 const LeaderPoll = 5 * time.Second
 
 // Leader tells whether this replica is the one that plans. store.NewLeader
-// implements it (an advisory lock on PostgreSQL, always true on SQLite).
+// (an advisory lock on PostgreSQL) and store.NewLease (a lease row)
+// implement it; both are always true on SQLite.
 type Leader interface {
 	IsLeader(ctx context.Context) bool
+	// Holds reports whether this replica led at its last check, without
+	// checking again (for /metrics).
+	Holds() bool
 	Close()
+}
+
+// LeaderTerm is implemented by a Leader whose leadership can lapse while
+// a tick runs (store.Lease, which must stop leader work before its lease
+// expires): Run ticks under the context Term returns, which ends when this
+// replica stops leading.
+type LeaderTerm interface {
+	Term(ctx context.Context) (context.Context, context.CancelFunc)
 }
 
 // ParseTick parses OUTREACH_TICK: a standard cron spec ("*/5 * * * *"), a
 // descriptor ("@hourly") or "@every 10s".
 // A spec that never fires, or a non-positive @every, is refused: Run
-// would tick without pause (campaigns.ParseSchedule).
-func ParseTick(spec string) (cron.Schedule, error) {
-	if _, err := cron.ParseStandard(spec); err != nil {
-		return nil, fmt.Errorf("OUTREACH_TICK: %q is not a cron spec or @every DURATION (e.g. \"@every 1m\"): %v", spec, err)
-	}
-	sched, err := campaigns.ParseSchedule(spec)
-	if err != nil {
+// would tick without pause (cronspec.Parse).
+func ParseTick(spec string) (outreach.Schedule, error) {
+	sched, err := cronspec.Parse(spec)
+	var syntax *cronspec.SyntaxError
+	switch {
+	case errors.As(err, &syntax):
+		return nil, fmt.Errorf("OUTREACH_TICK: %q is not a cron spec or @every DURATION (e.g. \"@every 1m\"): %v", spec, syntax.Err)
+	case err != nil:
 		return nil, fmt.Errorf("OUTREACH_TICK: %q: %v", spec, err)
 	}
 	return sched, nil
@@ -54,7 +67,17 @@ func Run(ctx context.Context, s *Scheduler, leader Leader, spec string, now func
 	defer timer.Stop()
 	leading := false
 	tick := func() {
-		if _, err := s.Tick(ctx, now()); err != nil && ctx.Err() == nil {
+		tctx := ctx
+		if lt, ok := leader.(LeaderTerm); ok {
+			var cancel context.CancelFunc
+			tctx, cancel = lt.Term(ctx)
+			defer cancel()
+		}
+		if _, err := s.Tick(tctx, now()); err != nil && ctx.Err() == nil {
+			if tctx.Err() != nil {
+				s.logger().Warn("planning tick stopped: this replica is no longer the leader", "err", err)
+				return
+			}
 			s.logger().Error("planning tick failed; retrying at the next tick", "err", err)
 		}
 	}
@@ -66,7 +89,11 @@ func Run(ctx context.Context, s *Scheduler, leader Leader, spec string, now func
 			s.logger().Info("this replica is now the leader: planning")
 			tick()
 		case !leading && was:
-			s.logger().Warn("this replica is no longer the leader")
+			var why []any
+			if e, ok := leader.(interface{ Err() error }); ok && e.Err() != nil {
+				why = []any{"err", e.Err().Error()} // store.Leader and store.Lease say why
+			}
+			s.logger().Warn("this replica is no longer the leader", why...)
 		}
 	}
 	check()

@@ -14,7 +14,7 @@ import (
 // fakeStore is a scheduler.Store of function fields.
 type fakeStore struct {
 	CampaignStatesFn func(ctx context.Context) (map[string]outreach.CampaignState, error)
-	PlanEventBatchFn func(ctx context.Context, now time.Time, limit int, plan func([]outreach.Event) []outreach.PlanRequest) (outreach.PlanResult, error)
+	PlanEventBatchFn func(ctx context.Context, now time.Time, limit int, plan func([]outreach.Event) outreach.EventPlan) (outreach.PlanResult, error)
 	FireScheduleFn   func(ctx context.Context, q outreach.AudienceQuery) (bool, outreach.PlanResult, error)
 }
 
@@ -24,7 +24,7 @@ func (f *fakeStore) CampaignStates(ctx context.Context) (map[string]outreach.Cam
 	return f.CampaignStatesFn(ctx)
 }
 
-func (f *fakeStore) PlanEventBatch(ctx context.Context, now time.Time, limit int, plan func([]outreach.Event) []outreach.PlanRequest) (outreach.PlanResult, error) {
+func (f *fakeStore) PlanEventBatch(ctx context.Context, now time.Time, limit int, plan func([]outreach.Event) outreach.EventPlan) (outreach.PlanResult, error) {
 	return f.PlanEventBatchFn(ctx, now, limit, plan)
 }
 
@@ -39,13 +39,14 @@ type fakeLeader struct {
 
 func (f *fakeLeader) IsLeader(ctx context.Context) bool { return f.IsLeaderFn(ctx) }
 func (f *fakeLeader) Close()                            {}
+func (f *fakeLeader) Holds() bool                       { return true }
 
 func TestRunTicksAtOnceWhenLeading(t *testing.T) {
 	pack := loadPack(t, testCampaigns)
 	ticked := make(chan time.Time, 1)
 	st := &fakeStore{
 		CampaignStatesFn: func(context.Context) (map[string]outreach.CampaignState, error) { return nil, nil },
-		PlanEventBatchFn: func(_ context.Context, now time.Time, _ int, _ func([]outreach.Event) []outreach.PlanRequest) (outreach.PlanResult, error) {
+		PlanEventBatchFn: func(_ context.Context, now time.Time, _ int, _ func([]outreach.Event) outreach.EventPlan) (outreach.PlanResult, error) {
 			select {
 			case ticked <- now:
 			default:
@@ -85,7 +86,7 @@ func TestTickRunsDigestsAfterPlanning(t *testing.T) {
 	var order []string
 	st := &fakeStore{
 		CampaignStatesFn: func(context.Context) (map[string]outreach.CampaignState, error) { return nil, nil },
-		PlanEventBatchFn: func(context.Context, time.Time, int, func([]outreach.Event) []outreach.PlanRequest) (outreach.PlanResult, error) {
+		PlanEventBatchFn: func(context.Context, time.Time, int, func([]outreach.Event) outreach.EventPlan) (outreach.PlanResult, error) {
 			order = append(order, "plan")
 			return outreach.PlanResult{}, nil
 		},

@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/robfig/cron/v3"
-
 	"github.com/outreach-dev/outreach"
 )
 
@@ -31,9 +29,9 @@ func (s *Scheduler) fireSchedules(ctx context.Context, pack *outreach.Pack, stat
 			s.logger().Warn("schedule not evaluated: the campaign is not in the stored pack (apply the pack first)", "campaign", c.Key)
 			continue
 		}
-		sched, err := cron.ParseStandard(c.Trigger.Schedule)
-		if err != nil {
-			return fmt.Errorf("campaign %s: schedule %q: %w", c.Key, c.Trigger.Schedule, err)
+		sched := c.Trigger.Cron // parsed with the pack
+		if sched == nil {
+			return fmt.Errorf("campaign %s: schedule %q was not parsed with its pack", c.Key, c.Trigger.Schedule)
 		}
 		last := st.Since
 		if st.LastFire != nil {
@@ -125,11 +123,10 @@ func (s *Scheduler) NextWake(now time.Time) time.Time {
 		if c.Trigger.Schedule == "" {
 			continue
 		}
-		sched, err := cron.ParseStandard(c.Trigger.Schedule)
-		if err != nil {
-			continue // the pack was validated; Tick reports it
+		if c.Trigger.Cron == nil {
+			continue // not parsed with its pack; Tick reports it
 		}
-		if t := sched.Next(now.In(loc)); !t.IsZero() && (next.IsZero() || t.Before(next)) {
+		if t := c.Trigger.Cron.Next(now.In(loc)); !t.IsZero() && (next.IsZero() || t.Before(next)) {
 			next = t
 		}
 	}

@@ -202,8 +202,9 @@ func TestFilterAgreesInGoAndSQL(t *testing.T) {
 }
 
 // A schedule that can never fire ("0 0 31 2 *") fires at no tick, even in a
-// pack loaded before validation refused such schedules (robfig/cron's Next
-// returns the zero time for it, which is not after any tick).
+// pack whose schedule gives a zero next fire time (robfig/cron's Next does
+// for "0 0 31 2 *", which cronspec now refuses at load): zero is not after
+// any tick.
 func TestScheduleThatNeverFiresFiresAtNoTick(t *testing.T) {
 	pack := loadPack(t, `
 policy: {timezone: America/New_York}
@@ -214,12 +215,13 @@ campaigns:
     template: reengagement
 `)
 	pack.Pack.Campaigns[0].Trigger.Schedule = "0 0 31 2 *"
+	pack.Pack.Campaigns[0].Trigger.Cron = neverFires{}
 	var fired []time.Time
 	st := &fakeStore{
 		CampaignStatesFn: func(context.Context) (map[string]outreach.CampaignState, error) {
 			return map[string]outreach.CampaignState{"never": {Since: t0, EventsFrom: t0}}, nil
 		},
-		PlanEventBatchFn: func(context.Context, time.Time, int, func([]outreach.Event) []outreach.PlanRequest) (outreach.PlanResult, error) {
+		PlanEventBatchFn: func(context.Context, time.Time, int, func([]outreach.Event) outreach.EventPlan) (outreach.PlanResult, error) {
 			return outreach.PlanResult{}, nil
 		},
 		FireScheduleFn: func(_ context.Context, q outreach.AudienceQuery) (bool, outreach.PlanResult, error) {
@@ -262,3 +264,8 @@ func TestParseTickRefusesSchedulesThatDoNotRun(t *testing.T) {
 		}
 	}
 }
+
+// neverFires is a schedule whose next fire is always the zero time.
+type neverFires struct{}
+
+func (neverFires) Next(time.Time) time.Time { return time.Time{} }

@@ -23,7 +23,7 @@ type Store interface {
 	// plan turns them into requests, the store inserts the new deliveries
 	// and marks the events planned at now.
 	PlanEventBatch(ctx context.Context, now time.Time, limit int,
-		plan func([]outreach.Event) []outreach.PlanRequest) (outreach.PlanResult, error)
+		plan func([]outreach.Event) outreach.EventPlan) (outreach.PlanResult, error)
 	// FireSchedule fires a scheduled campaign once (compare-and-set on its
 	// last fire) and plans its audience set-based.
 	FireSchedule(ctx context.Context, q outreach.AudienceQuery) (fired bool, res outreach.PlanResult, err error)
@@ -33,9 +33,13 @@ type Store interface {
 // and firing due schedules. It reads no clock: Tick receives the time.
 type Scheduler struct {
 	Store Store
-	// Pack returns the active pack (serve swaps it on SIGHUP).
-	Pack   func() *campaigns.Loaded
-	Logger *slog.Logger
+	// Pack returns the active pack (serve follows the stored one).
+	Pack func() *campaigns.Loaded
+	// Refresh, when set, loads the stored active pack into Pack at the
+	// start of each tick, so that the leader never plans with a pack older
+	// than the one another replica activated.
+	Refresh func(ctx context.Context) error
+	Logger  *slog.Logger
 	// Digests, when set, sends the team's digests that are due at the
 	// tick (digest.Runner). It runs after planning, so a digest's "planned
 	// for next week" section sees what this tick planned.
@@ -76,6 +80,11 @@ func (s *Scheduler) logger() *slog.Logger {
 // plans nothing twice.
 func (s *Scheduler) Tick(ctx context.Context, now time.Time) (TickReport, error) {
 	var rep TickReport
+	if s.Refresh != nil {
+		if err := s.Refresh(ctx); err != nil {
+			return rep, fmt.Errorf("tick: load the stored campaign pack: %w", err)
+		}
+	}
 	loaded := s.Pack()
 	if loaded == nil || loaded.Pack == nil {
 		return rep, fmt.Errorf("tick: no active campaign pack")
@@ -112,10 +121,10 @@ func (s *Scheduler) planEvents(ctx context.Context, pack *outreach.Pack, states 
 	now time.Time, rep *TickReport) error {
 	for {
 		stale := 0
-		res, err := s.Store.PlanEventBatch(ctx, now, EventBatch, func(events []outreach.Event) []outreach.PlanRequest {
-			var reqs []outreach.PlanRequest
-			reqs, stale = s.eventRequests(pack, states, events, now)
-			return reqs
+		res, err := s.Store.PlanEventBatch(ctx, now, EventBatch, func(events []outreach.Event) outreach.EventPlan {
+			var p outreach.EventPlan
+			p, stale = s.eventRequests(pack, states, events, now)
+			return p
 		})
 		if err != nil {
 			return err
@@ -132,31 +141,51 @@ func (s *Scheduler) planEvents(ctx context.Context, pack *outreach.Pack, states 
 }
 
 // eventRequests turns a batch of events into one request per campaign they
-// trigger, and counts the stale occurrences it left out.
+// trigger, and records why an event planned nothing where that does not
+// depend on the contact (no campaign listens, where, before the campaign,
+// no occurrence, stale); it counts the stale occurrences it left out.
 func (s *Scheduler) eventRequests(pack *outreach.Pack, states map[string]outreach.CampaignState,
-	events []outreach.Event, now time.Time) (reqs []outreach.PlanRequest, stale int) {
+	events []outreach.Event, now time.Time) (plan outreach.EventPlan, stale int) {
+	listened := map[string]bool{}
 	for i := range pack.Campaigns {
 		c := &pack.Campaigns[i]
 		if c.Trigger.Event == "" {
 			continue
 		}
+		listened[c.Trigger.Event] = true
 		from := states[c.Key].EventsFrom // zero when unknown: every event
 		ttl := outreach.TTLOrDefault(c.TTL)
 		var targets []outreach.PlanTarget
 		for j := range events {
 			e := &events[j]
-			if !campaigns.EventMatches(c, e) || e.IngestedAt.Before(from) {
+			if e.Type != c.Trigger.Event {
+				continue
+			}
+			skip := func(outcome, detail string) {
+				plan.Outcomes = append(plan.Outcomes, outreach.EventOutcome{EventID: e.ID, ContactID: e.ContactID,
+					Campaign: c.Key, Outcome: outcome, Detail: detail})
+			}
+			if why := campaigns.WhereMiss(c, e); why != "" {
+				skip(outreach.OutcomeFiltered, why)
+				continue
+			}
+			if e.IngestedAt.Before(from) {
+				skip(outreach.OutcomeBeforeCampaign, fmt.Sprintf("ingested %s, before the campaign joined the pack at %s; it applies to events ingested from then on",
+					stamp(e.IngestedAt), stamp(from)))
 				continue
 			}
 			occ, ok := campaigns.EventOccurrence(c, e)
 			if !ok {
 				s.logger().Warn("event not planned: its dedupe property is missing or not a single value",
 					"campaign", c.Key, "event", e.ID, "property", c.Dedupe)
+				skip(outreach.OutcomeNoOccurrence, "the campaign plans one delivery per "+c.Dedupe+": the event has no single value for it")
 				continue
 			}
 			due := e.OccurredAt.Add(c.Trigger.Delay)
 			if due.Add(ttl).Before(now) {
 				stale++
+				skip(outreach.OutcomeStale, fmt.Sprintf("due %s, %s before it was planned at %s: more than the ttl %s",
+					stamp(due), campaigns.FormatDuration(now.Sub(due).Truncate(time.Minute)), stamp(now), campaigns.FormatDuration(ttl)))
 				continue
 			}
 			targets = append(targets, outreach.PlanTarget{
@@ -164,8 +193,20 @@ func (s *Scheduler) eventRequests(pack *outreach.Pack, states map[string]outreac
 			})
 		}
 		if len(targets) > 0 {
-			reqs = append(reqs, outreach.PlanRequest{Campaign: c, Targets: targets})
+			plan.Requests = append(plan.Requests, outreach.PlanRequest{Campaign: c, Targets: targets})
 		}
 	}
-	return reqs, stale
+	for _, e := range events {
+		// contact.active is the activity heartbeat, the most frequent
+		// event by far: its "no campaign" is not stored but told by the
+		// timeline (an event planned with no outcome and no delivery).
+		if !listened[e.Type] && e.Type != outreach.EventContactActive {
+			plan.Outcomes = append(plan.Outcomes, outreach.EventOutcome{EventID: e.ID, ContactID: e.ContactID,
+				Outcome: outreach.OutcomeNoCampaign, Detail: "no campaign of the active pack listens to " + e.Type})
+		}
+	}
+	return plan, stale
 }
+
+// stamp writes an instant in outcome details.
+func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }

@@ -19,7 +19,7 @@ const realisticBody = `[
  {"email":"gone@customer.example","timestamp":1772442000,"event":"bounce","type":"bounce","status":"5.0.0","reason":"550 5.1.1 user unknown","bounce_classification":"Invalid Address","sg_event_id":"ev-bounce","delivery_id":"d-2"},
  {"email":"busy@customer.example","timestamp":1772442000,"event":"bounce","type":"blocked","status":"4.0.0","reason":"421 try again later","sg_event_id":"ev-blocked","delivery_id":"d-3"},
  {"email":"old@customer.example","timestamp":1772442000,"event":"dropped","reason":"Bounced Address","sg_event_id":"ev-dropped-bounce","delivery_id":"d-4"},
- {"email":"typo@customer","timestamp":1772442000,"event":"dropped","reason":"Invalid","sg_event_id":"ev-dropped-invalid","delivery_id":"d-5"},
+ {"email":"typo@customer.example","timestamp":1772442000,"event":"dropped","reason":"Invalid","sg_event_id":"ev-dropped-invalid","delivery_id":"d-5"},
  {"email":"x@customer.example","timestamp":1772442000,"event":"dropped","reason":"Invalid SMTPAPI header","sg_event_id":"ev-dropped-smtpapi","delivery_id":"d-6"},
  {"email":"angry@customer.example","timestamp":1772442000,"event":"spamreport","sg_event_id":"ev-spam","delivery_id":"d-7"},
  {"email":"bye@customer.example","timestamp":1772442000,"event":"unsubscribe","sg_event_id":"ev-unsub","delivery_id":"d-8"},
@@ -78,6 +78,26 @@ func TestParseEventsAndEffects(t *testing.T) {
 	}
 	if events[4].Reason != "550 5.1.1 user unknown" || events[5].BounceType != "blocked" {
 		t.Errorf("bounce fields %+v %+v", events[4], events[5])
+	}
+}
+
+// TestParseEventsCanonicalAddresses: addresses come out canonical and
+// lower-cased; an event for an address outreach refuses (it never sends to
+// one) is ignored, and the others of the request are kept.
+func TestParseEventsCanonicalAddresses(t *testing.T) {
+	body := `[
+ {"email":"typo@customer","event":"dropped","reason":"Invalid","sg_event_id":"a"},
+ {"email":"id5\u200b@inj.example","event":"unsubscribe","sg_event_id":"b"},
+ {"email":"id7@inj.ex\u0430mple","event":"bounce","sg_event_id":"c"},
+ {"email":" José@Bücher.EXAMPLE","event":"unsubscribe","sg_event_id":"d"},
+ {"event":"account_status_change","sg_event_id":"e"}
+]`
+	events, err := sendgrid.ParseEvents([]byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(events) != 2 || events[0].ID != "d" || events[0].Email != "josé@xn--bcher-kva.example" || events[1].Email != "" {
+		t.Errorf("events = %+v; want d (canonical) and e (no address)", events)
 	}
 }
 

@@ -136,7 +136,7 @@ const (
 type Event struct {
 	ID         string // sg_event_id: identifies the event across retries; may be empty
 	Type       string // "event", as sent (unknown types are kept)
-	Email      string // lower-cased recipient
+	Email      string // recipient, canonical (outreach.CanonicalEmail) and lower-cased
 	DeliveryID string // our delivery_id custom argument, when the event is about our mail
 	Reason     string // bounce and dropped reason
 	MessageID  string // sg_message_id
@@ -148,8 +148,9 @@ type Event struct {
 }
 
 // ParseEvents parses an event webhook body: a JSON array of objects. Every
-// object becomes an Event, including unknown types; a body that is not an
-// array of objects is an EINVALID error.
+// object becomes an Event, including unknown types, except an event whose
+// address outreach.CanonicalEmail refuses, which is ignored; a body that
+// is not an array of objects is an EINVALID error.
 func ParseEvents(body []byte) ([]Event, error) {
 	var raws []json.RawMessage
 	if err := json.Unmarshal(body, &raws); err != nil {
@@ -161,10 +162,14 @@ func ParseEvents(body []byte) ([]Event, error) {
 		if err := json.Unmarshal(raw, &fields); err != nil || fields == nil {
 			return nil, outreach.Errorf(outreach.EINVALID, "event webhook item %d must be a JSON object", i)
 		}
+		email, ok := eventEmail(str(fields["email"]))
+		if !ok {
+			continue
+		}
 		e := Event{
 			ID:         str(fields["sg_event_id"]),
 			Type:       str(fields["event"]),
-			Email:      strings.ToLower(strings.TrimSpace(str(fields["email"]))),
+			Email:      email,
 			DeliveryID: str(fields[CustomArgDeliveryID]),
 			Reason:     str(fields["reason"]),
 			MessageID:  str(fields["sg_message_id"]),
@@ -177,6 +182,21 @@ func ParseEvents(body []byte) ([]Event, error) {
 		events = append(events, e)
 	}
 	return events, nil
+}
+
+// eventEmail returns the lower-cased canonical form of an event's
+// address (outreach.CanonicalEmail), "" for none. ok is false for an
+// address outreach refuses: it sent no mail to such an address, so the
+// event is ignored rather than recorded under a look-alike.
+func eventEmail(s string) (email string, ok bool) {
+	if strings.TrimSpace(s) == "" {
+		return "", true
+	}
+	c, err := outreach.CanonicalEmail(s)
+	if err != nil {
+		return "", false
+	}
+	return strings.ToLower(c), true
 }
 
 // str returns a JSON string's value, a JSON number's text, or "".

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/robfig/cron/v3"
+	"github.com/outreach-dev/outreach/cronspec"
 
 	"github.com/outreach-dev/outreach"
 	"github.com/outreach-dev/outreach/campaigns"
@@ -57,7 +57,7 @@ func TestDigestsOnTheVirtualClock(t *testing.T) {
 	fires := 0
 	sentTo := map[string]bool{}
 	for _, m := range d.Team {
-		sched, err := cron.ParseStandard(m.DigestSchedule)
+		sched, err := cronspec.Parse(m.DigestSchedule)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -13,22 +13,25 @@ import (
 type Record struct {
 	// At is when the decision was taken; for sent, when the slot was
 	// reserved.
-	At         time.Time  `json:"at"`
-	DeliveryID string     `json:"delivery_id"`
-	Campaign   string     `json:"campaign"`
-	Category   string     `json:"category"`
-	Contact    string     `json:"contact"` // email
-	Account    string     `json:"account"` // external id
-	Decision   string     `json:"decision"`
-	Reason     string     `json:"reason"`
-	Until      *time.Time `json:"until,omitempty"` // deferrals: when it will be decided again
+	At         time.Time `json:"at"`
+	DeliveryID string    `json:"delivery_id"`
+	Campaign   string    `json:"campaign"`
+	Category   string    `json:"category"`
+	Contact    string    `json:"contact"` // email
+	Account    string    `json:"account"` // external id
+	Decision   string    `json:"decision"`
+	// Rule names the rule that bound a deferred or dropped delivery
+	// (outreach.Rule*: max_per_week, quiet_hours, ttl, ...).
+	Rule   string     `json:"rule,omitempty"`
+	Reason string     `json:"reason"`
+	Until  *time.Time `json:"until,omitempty"` // deferrals: when it will be decided again
 }
 
 // The decision log is read with one query through the store's connection:
 // it is a read-only report over the store's own tables, and it streams, so
 // a long simulation never holds its log in memory.
 const decisionsQuery = `SELECT d.at, d.delivery_id, l.campaign, l.category, c.email, a.external_id,
-	d.decision, d.reason, d.until
+	d.decision, d.rule, d.reason, d.until
 	FROM decisions d
 	JOIN deliveries l ON l.id = d.delivery_id
 	JOIN contacts c ON c.id = l.contact_id
@@ -69,7 +72,7 @@ func (s *sim) report(ctx context.Context) error {
 			accountID sql.NullString
 		)
 		if err := rows.Scan(&at, &r.DeliveryID, &r.Campaign, &r.Category, &r.Contact, &accountID,
-			&r.Decision, &r.Reason, &until); err != nil {
+			&r.Decision, &r.Rule, &r.Reason, &until); err != nil {
 			return fmt.Errorf("simulate: read decisions: %w", err)
 		}
 		r.At = time.UnixMilli(at).UTC()

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -143,6 +144,10 @@ func decodeFullLog(t *testing.T, b []byte) ([]simulate.Record, []simulate.Digest
 		if hasUntil != (raw["decision"] == outreach.DecisionDeferred) {
 			t.Errorf("log line %s: until must be present exactly on deferrals", sc.Text())
 		}
+		rule, hasRule := raw["rule"].(string)
+		if hasRule != (raw["decision"] == outreach.DecisionDeferred || raw["decision"] == outreach.DecisionDropped) || (hasRule && rule == "") {
+			t.Errorf("log line %s: rule must be present exactly on deferrals and drops", sc.Text())
+		}
 		var r simulate.Record
 		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
 			t.Fatal(err)
@@ -219,8 +224,8 @@ func TestHandMade(t *testing.T) {
 	}
 	c := res.Summary.Campaigns[0]
 	wantC := simulate.CampaignSummary{Campaign: "ticket-thanks", Category: "lifecycle", Planned: 4, Sent: 3,
-		Deferred: 2, Deferrals: 3, Suppressed: 1}
-	if c != wantC || res.Summary.Total.Sent != 3 {
+		Deferred: 2, Deferrals: 3, Suppressed: 1, DeferredBy: map[string]int{outreach.RuleMaxPerDay: 2}}
+	if !reflect.DeepEqual(c, wantC) || res.Summary.Total.Sent != 3 {
 		t.Errorf("campaign summary %+v, want %+v", c, wantC)
 	}
 	if len(res.Summary.Contacts) != 1 || res.Summary.Contacts[0] != (simulate.ContactSummary{
@@ -234,7 +239,8 @@ func TestHandMade(t *testing.T) {
 	if err := res.Print(&table); err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []string{"ticket-thanks", "planned", "suppressed", "max sent in any 24 h", "jane@acme.example"} {
+	for _, s := range []string{"ticket-thanks", "planned", "suppressed", "max sent in any 24 h", "jane@acme.example",
+		"why deferred or dropped", "max_per_day"} {
 		if !strings.Contains(table.String(), s) {
 			t.Errorf("summary table lacks %q:\n%s", s, table.String())
 		}

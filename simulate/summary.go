@@ -33,6 +33,10 @@ type CampaignSummary struct {
 	Suppressed         int
 	Failed             int // reserved but refused by the sender or not renderable
 	Pending            int // still planned at the end of the window
+	// DeferredBy counts, per rule (outreach.Rule*), the deliveries that
+	// rule deferred at least once; DroppedBy the deliveries it dropped.
+	DeferredBy map[string]int
+	DroppedBy  map[string]int
 }
 
 // ContactSummary is how much one contact received.
@@ -49,6 +53,7 @@ type summaryBuilder struct {
 	order    []string // campaign keys of the pack
 	camps    map[string]*CampaignSummary
 	deferred map[string]bool // deliveries deferred at least once
+	byRule   map[[2]string]bool
 	contacts map[string]*contactTimes
 }
 
@@ -58,7 +63,8 @@ type contactTimes struct {
 }
 
 func newSummaryBuilder(p *outreach.Pack) *summaryBuilder {
-	b := &summaryBuilder{camps: map[string]*CampaignSummary{}, deferred: map[string]bool{}, contacts: map[string]*contactTimes{}}
+	b := &summaryBuilder{camps: map[string]*CampaignSummary{}, deferred: map[string]bool{},
+		byRule: map[[2]string]bool{}, contacts: map[string]*contactTimes{}}
 	for _, c := range p.Campaigns {
 		b.order = append(b.order, c.Key)
 		b.camps[c.Key] = &CampaignSummary{Campaign: c.Key, Category: c.Category}
@@ -73,6 +79,23 @@ func (b *summaryBuilder) camp(key, category string) *CampaignSummary {
 		b.camps[key] = c
 	}
 	return c
+}
+
+// ruleOf names a decision's rule in the summary: decisions logged before
+// rules were recorded count as "other".
+func ruleOf(r *Record) string {
+	if r.Rule == "" {
+		return "other"
+	}
+	return r.Rule
+}
+
+// countRule adds one to m[rule], making m.
+func countRule(m *map[string]int, rule string) {
+	if *m == nil {
+		*m = map[string]int{}
+	}
+	(*m)[rule]++
 }
 
 // state adds n deliveries of campaign in state.
@@ -105,8 +128,13 @@ func (b *summaryBuilder) add(r *Record) {
 			b.deferred[r.DeliveryID] = true
 			c.Deferred++
 		}
+		if k := [2]string{r.DeliveryID, ruleOf(r)}; !b.byRule[k] {
+			b.byRule[k] = true
+			countRule(&c.DeferredBy, ruleOf(r))
+		}
 	case outreach.DecisionDropped:
 		c.Dropped++
+		countRule(&c.DroppedBy, ruleOf(r))
 	case outreach.DecisionSuppressed:
 		c.Suppressed++
 	}
@@ -134,6 +162,12 @@ func (b *summaryBuilder) summary() Summary {
 		s.Total.Suppressed += c.Suppressed
 		s.Total.Failed += c.Failed
 		s.Total.Pending += c.Pending
+		for rule, n := range c.DeferredBy {
+			countRuleN(&s.Total.DeferredBy, rule, n)
+		}
+		for rule, n := range c.DroppedBy {
+			countRuleN(&s.Total.DroppedBy, rule, n)
+		}
 	}
 	for email, ct := range b.contacts {
 		s.Contacts = append(s.Contacts, ContactSummary{Contact: email, Account: ct.account, Sent: len(ct.sent),
@@ -182,6 +216,7 @@ func (r *Result) Print(w io.Writer) error {
 	tw.Flush()
 	fmt.Fprintf(&sb, "\n(deferred = deliveries deferred at least once, %s in all; pending = still waiting at the end)\n",
 		plural(r.Summary.Total.Deferrals, "deferral"))
+	r.Summary.printRules(&sb)
 	r.printFeedback(&sb)
 	r.printContacts(&sb)
 	_, err := io.WriteString(w, sb.String())

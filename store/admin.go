@@ -25,10 +25,12 @@ type tokenRow struct {
 	Hash      string        `db:"hash"`
 	CreatedAt int64         `db:"created_at"`
 	RevokedAt sql.NullInt64 `db:"revoked_at"`
+	LastUsed  sql.NullInt64 `db:"last_used_at"`
 }
 
 func (r tokenRow) token() outreach.Token {
-	return outreach.Token{Name: r.Name, Scope: r.Scope, Hash: r.Hash, CreatedAt: fromMs(r.CreatedAt), RevokedAt: fromNullMs(r.RevokedAt)}
+	return outreach.Token{Name: r.Name, Scope: r.Scope, Hash: r.Hash, CreatedAt: fromMs(r.CreatedAt), RevokedAt: fromNullMs(r.RevokedAt),
+		LastUsedAt: fromNullMs(r.LastUsed)}
 }
 
 // CreateToken stores a token; a taken name (or hash) is ECONFLICT.
@@ -76,7 +78,7 @@ func (db *DB) tokenConflict(ctx context.Context, name string) error {
 // Tokens lists every token, revoked ones included, by name.
 func (db *DB) Tokens(ctx context.Context) ([]outreach.Token, error) {
 	var rows []tokenRow
-	if err := db.db.SelectContext(ctx, &rows, `SELECT name, scope, hash, created_at, revoked_at FROM tokens ORDER BY name`); err != nil {
+	if err := db.db.SelectContext(ctx, &rows, `SELECT name, scope, hash, created_at, revoked_at, last_used_at FROM tokens ORDER BY name`); err != nil {
 		return nil, fmt.Errorf("list tokens: %w", err)
 	}
 	out := make([]outreach.Token, 0, len(rows))
@@ -106,7 +108,7 @@ func (db *DB) RevokeToken(ctx context.Context, name string) error {
 // TokenByHash returns the live token with this hash, or ENOTFOUND.
 func (db *DB) TokenByHash(ctx context.Context, hash string) (*outreach.Token, error) {
 	var r tokenRow
-	err := db.db.GetContext(ctx, &r, db.rebind(`SELECT name, scope, hash, created_at, revoked_at FROM tokens
+	err := db.db.GetContext(ctx, &r, db.rebind(`SELECT name, scope, hash, created_at, revoked_at, last_used_at FROM tokens
 		WHERE hash = ? AND revoked_at IS NULL`), hash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, outreach.Errorf(outreach.ENOTFOUND, "unknown or revoked token")
@@ -116,6 +118,22 @@ func (db *DB) TokenByHash(ctx context.Context, hash string) (*outreach.Token, er
 	}
 	t := r.token()
 	return &t, nil
+}
+
+// TokenUsedEvery is how often a token's last use is written: at most once
+// per interval per token, so that the API does not write on every request.
+const TokenUsedEvery = time.Minute
+
+// TouchToken records that the token named name was used at at, unless its
+// recorded last use is less than TokenUsedEvery before at (concurrent
+// requests, other replicas: the condition lets one write through).
+func (db *DB) TouchToken(ctx context.Context, name string, at time.Time) error {
+	_, err := db.db.ExecContext(ctx, db.rebind(`UPDATE tokens SET last_used_at = ?
+		WHERE name = ? AND (last_used_at IS NULL OR last_used_at <= ?)`), ms(at), name, ms(at.Add(-TokenUsedEvery)))
+	if err != nil {
+		return fmt.Errorf("touch token: %w", err)
+	}
+	return nil
 }
 
 type packRow struct {
@@ -132,7 +150,10 @@ func (db *DB) ActivatePack(ctx context.Context, hash string, files map[string]st
 	if err != nil {
 		return 0, false, fmt.Errorf("activate pack: %w", err)
 	}
-	err = db.inTx(ctx, "activate pack", func(tx *sqlx.Tx, now time.Time) error {
+	// Replicas starting together with the same new pack race to insert
+	// the same version: the loser runs again and finds it active.
+	err = db.inBatchTx(ctx, "activate pack", func(tx *sqlx.Tx, now time.Time) error {
+		version, changed = 0, false
 		var cur packRow
 		err := tx.GetContext(ctx, &cur, `SELECT version, hash, '' AS files, activated_at FROM packs ORDER BY version DESC LIMIT 1`)
 		switch {
@@ -152,6 +173,40 @@ func (db *DB) ActivatePack(ctx context.Context, hash string, files map[string]st
 		return 0, false, err
 	}
 	return version, changed, nil
+}
+
+// ActivePackVersion returns the version of the active pack, 0 when none is
+// stored: a cheap read (the primary key's last entry) that replicas poll
+// to follow the stored pack.
+func (db *DB) ActivePackVersion(ctx context.Context) (int, error) {
+	var v int
+	if err := db.db.GetContext(ctx, &v, `SELECT COALESCE(MAX(version), 0) FROM packs`); err != nil {
+		return 0, fmt.Errorf("active pack version: %w", err)
+	}
+	return v, nil
+}
+
+// checkPackVersion fails a claim whose pack is older than the stored
+// active pack with *outreach.StalePackError.
+func (db *DB) checkPackVersion(ctx context.Context, tx *sqlx.Tx, have int) error {
+	var stored int
+	if err := tx.GetContext(ctx, &stored, `SELECT COALESCE(MAX(version), 0) FROM packs`); err != nil {
+		return fmt.Errorf("read the active pack version: %w", err)
+	}
+	if stored > have {
+		return &outreach.StalePackError{Have: have, Stored: stored}
+	}
+	return nil
+}
+
+// PackVersionOfHash returns the latest version stored with this content
+// hash, or 0 when the content was never stored.
+func (db *DB) PackVersionOfHash(ctx context.Context, hash string) (int, error) {
+	var v int
+	if err := db.db.GetContext(ctx, &v, db.rebind(`SELECT COALESCE(MAX(version), 0) FROM packs WHERE hash = ?`), hash); err != nil {
+		return 0, fmt.Errorf("pack version of hash: %w", err)
+	}
+	return v, nil
 }
 
 // ActivePack returns the pack with the highest version, or ENOTFOUND.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	neturl "net/url"
 	"slices"
 	"strings"
 	"time"
@@ -33,6 +34,9 @@ type DB struct {
 	// Now returns the current time; every timestamp the store writes comes
 	// from it (tests and simulate freeze or advance it). Default time.Now.
 	Now func() time.Time
+	// OpsExactRows is the outbox size up to which OpsStats counts every
+	// delivery state exactly on PostgreSQL; 0 means 1,000,000.
+	OpsExactRows float64
 
 	db      *sqlx.DB
 	dialect string
@@ -87,7 +91,7 @@ func OpenWith(ctx context.Context, url string, opt Options) (*DB, error) {
 	switch {
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
 		d = Postgres
-		x, err = sqlx.Open("postgres", url)
+		x, err = sqlx.Open("postgres", pgDSN(url))
 	case strings.HasPrefix(url, "sqlite:"):
 		d = SQLite
 		x, err = openSQLite(strings.TrimPrefix(url, "sqlite:"))
@@ -108,6 +112,29 @@ func OpenWith(ctx context.Context, url string, opt Options) (*DB, error) {
 		return nil, err
 	}
 	return db, nil
+}
+
+// pgDSN adds binary_parameters=yes to a PostgreSQL URL that does not set
+// it. lib/pq then sends a statement with parameters as one message
+// sequence (Parse, Bind, Describe, Execute, Sync): one round trip, and
+// nothing left on the server between two Syncs. Without it lib/pq parses
+// the unnamed statement, syncs, then binds it, and a pooler in transaction
+// mode (PgBouncer) may hand the Bind, outside a transaction, to another
+// server connection, which runs another client's unnamed statement with
+// these parameters. The store prepares no named statement for the same
+// reason (see txSelect).
+func pgDSN(raw string) string {
+	u, err := neturl.Parse(raw)
+	if err != nil {
+		return raw // lib/pq reports the error
+	}
+	q := u.Query()
+	if q.Has("binary_parameters") {
+		return raw
+	}
+	q.Set("binary_parameters", "yes")
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 func openSQLite(path string) (*sqlx.DB, error) {
@@ -234,7 +261,7 @@ func (db *DB) ApplyMigrations(ctx context.Context) (int, error) {
 	fsys, dialect := db.migrationsFS()
 	var opts []goose.ProviderOption
 	if db.dialect == Postgres {
-		opts = append(opts, goose.WithSessionLocker(pgMigrateLock{}))
+		opts = append(opts, goose.WithSessionLocker(&pgMigrateLock{db: db.db}))
 	}
 	p, err := goose.NewProvider(dialect, db.db.DB, fsys, opts...)
 	if err != nil {
@@ -248,18 +275,39 @@ func (db *DB) ApplyMigrations(ctx context.Context) (int, error) {
 }
 
 // pgMigrateLock is a goose session locker that blocks on a PostgreSQL
-// advisory lock (goose's own locker polls every second). The key depends on
+// advisory lock (goose's own locker polls every second). The lock is held
+// by a transaction of its own, open from SessionLock to SessionUnlock, not
+// by the session of goose's connection: behind a pooler in transaction
+// mode (PgBouncer) the statements of one session outside a transaction go
+// to different server connections, so a session lock would be taken on
+// one and never released. A transaction keeps its server connection, and
+// its lock ends with it, also when the process dies. The key depends on
 // the current schema so that databases sharing a server by schema do not
 // wait for each other.
-type pgMigrateLock struct{}
-
-func (pgMigrateLock) SessionLock(ctx context.Context, conn *sql.Conn) error {
-	_, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(hashtext('outreach.migrate.' || current_schema()))`)
-	return err
+type pgMigrateLock struct {
+	db *sqlx.DB
+	tx *sql.Tx
 }
 
-func (pgMigrateLock) SessionUnlock(ctx context.Context, conn *sql.Conn) error {
-	_, err := conn.ExecContext(ctx, `SELECT pg_advisory_unlock(hashtext('outreach.migrate.' || current_schema()))`)
+func (l *pgMigrateLock) SessionLock(ctx context.Context, _ *sql.Conn) error {
+	tx, err := l.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('outreach.migrate.' || current_schema()))`); err != nil {
+		tx.Rollback()
+		return err
+	}
+	l.tx = tx
+	return nil
+}
+
+func (l *pgMigrateLock) SessionUnlock(context.Context, *sql.Conn) error {
+	if l.tx == nil {
+		return nil
+	}
+	err := l.tx.Commit()
+	l.tx = nil
 	return err
 }
 

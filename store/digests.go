@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/outreach-dev/outreach"
 )
 
@@ -399,6 +401,35 @@ func (db *DB) selectDigests(ctx context.Context, where string, args ...any) ([]o
 	return out, nil
 }
 
+// redactDigests removes the contact id, at address email, from every
+// stored digest that names them: their name and address, and the comments
+// they typed (outreach.ErasedPerson.Redact). It runs in the erasure's
+// transaction, before the comments are deleted. A digest names a person
+// only next to their address, so the digests to change are the ones that
+// hold it.
+func (db *DB) redactDigests(ctx context.Context, tx *sqlx.Tx, id int64, email string) error {
+	p := outreach.ErasedPerson{Email: email}
+	if err := tx.GetContext(ctx, &p.Name, db.rebind(`SELECT name FROM contacts WHERE id = ?`), id); err != nil {
+		return fmt.Errorf("redact digests: %w", err)
+	}
+	if err := tx.SelectContext(ctx, &p.Comments, db.rebind(`SELECT comment FROM survey_responses
+		WHERE contact_id = ? AND comment <> '' ORDER BY at`), id); err != nil {
+		return fmt.Errorf("redact digests: %w", err)
+	}
+	var rows []digestRow
+	if err := tx.SelectContext(ctx, &rows, db.rebind(`SELECT owner_email, period_end, text, html FROM digests
+		WHERE `+db.contains("text")+` OR `+db.contains("html")+` ORDER BY owner_email, period_end`), email, email); err != nil {
+		return fmt.Errorf("redact digests: %w", err)
+	}
+	for _, r := range rows {
+		if _, err := tx.ExecContext(ctx, db.rebind(`UPDATE digests SET text = ?, html = ? WHERE owner_email = ? AND period_end = ?`),
+			p.Redact(r.Text), p.Redact(r.HTML), r.OwnerEmail, r.PeriodEnd); err != nil {
+			return fmt.Errorf("redact digests: %w", err)
+		}
+	}
+	return nil
+}
+
 // AccountByExternalID returns the account, or ENOTFOUND.
 func (db *DB) AccountByExternalID(ctx context.Context, externalID string) (*outreach.Account, error) {
 	var r accountRow
@@ -416,16 +447,8 @@ func (db *DB) AccountByExternalID(ctx context.Context, externalID string) (*outr
 
 // PauseAccount holds automated outreach to the account until until (the
 // dispatcher defers its deliveries) and returns the account, or ENOTFOUND.
-// A pause already reaching further is kept.
+// A pause already reaching further is kept. It is the digest's pause link,
+// audited as a change made on the public page.
 func (db *DB) PauseAccount(ctx context.Context, externalID string, until time.Time) (*outreach.Account, error) {
-	res, err := db.db.ExecContext(ctx, db.rebind(`UPDATE accounts SET
-		paused_until = CASE WHEN paused_until IS NOT NULL AND paused_until > ? THEN paused_until ELSE ? END,
-		updated_at = ? WHERE external_id = ?`), ms(until), ms(until), ms(db.Now()), externalID)
-	if err != nil {
-		return nil, fmt.Errorf("pause account: %w", err)
-	}
-	if n, err := res.RowsAffected(); err == nil && n == 0 {
-		return nil, outreach.Errorf(outreach.ENOTFOUND, "no account %q", externalID)
-	}
-	return db.AccountByExternalID(ctx, externalID)
+	return db.SetAccountPause(ctx, externalID, &until, true, outreach.ActorPublicPage)
 }

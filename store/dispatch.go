@@ -133,6 +133,11 @@ func (db *DB) ClaimDue(ctx context.Context, c outreach.DispatchClaim, decide fun
 		if err != nil || len(read.contacts) == 0 {
 			return err
 		}
+		// After the due deliveries were read: a delivery planned with a
+		// pack was committed after it, so this read sees that pack.
+		if err := db.checkPackVersion(ctx, tx, c.PackVersion); err != nil {
+			return err
+		}
 		claimed = len(read.contacts)
 		var outcomes []outreach.DispatchOutcome
 		for _, d := range read.contacts {
@@ -435,11 +440,11 @@ func (db *DB) writeOutcomes(ctx context.Context, tx *sqlx.Tx, c outreach.Dispatc
 		if n, err := res.RowsAffected(); err == nil && n != int64(len(chunk)) {
 			return fmt.Errorf("write outcomes: %d of %d deliveries were no longer planned under the lock", len(chunk)-int(n), len(chunk))
 		}
-		dargs := make([]any, 0, len(chunk)*5)
+		dargs := make([]any, 0, len(chunk)*6)
 		for _, o := range chunk {
-			dargs = append(dargs, o.DeliveryID, ms(o.At), o.Decision.Decision, o.Reason, msPtr(o.Until))
+			dargs = append(dargs, o.DeliveryID, ms(o.At), o.Decision.Decision, o.Reason, msPtr(o.Until), o.Rule)
 		}
-		dq := `INSERT INTO decisions (delivery_id, at, decision, reason, until) VALUES ` + db.values(len(chunk), 5)
+		dq := `INSERT INTO decisions (delivery_id, at, decision, reason, until, rule) VALUES ` + db.values(len(chunk), 6)
 		if _, err := tx.ExecContext(ctx, dq, dargs...); err != nil {
 			return fmt.Errorf("record decisions: %w", err)
 		}
@@ -569,7 +574,7 @@ func (db *DB) ClaimRetries(ctx context.Context, now time.Time, processID string,
 			if err := tx.SelectContext(ctx, &changed, q, ms(now), db.textsArg(ids)); err != nil {
 				return fmt.Errorf("suppress retries: %w", err)
 			}
-			if err := db.insertDecisions(ctx, tx, changed, now, outreach.DecisionSuppressed, why); err != nil {
+			if err := db.insertDecisions(ctx, tx, changed, now, outreach.DecisionSuppressed, "", why); err != nil {
 				return fmt.Errorf("suppress retries: %w", err)
 			}
 			suppressed += len(changed)

@@ -17,6 +17,22 @@ import (
 // send results (only for the claim that is still the delivery's), the
 // heartbeats of in-flight sends, and the recovery of sends whose process
 // died. Claiming is in dispatch.go.
+//
+// Lock order. On PostgreSQL the rows of deliveries in flight are written by
+// the dispatcher's heartbeats and send results (many rows per statement),
+// by recovery, and by the webhook (processed events, suppressions). Every
+// path that waits for row locks takes them in one global order, so that no
+// two transactions ever wait on each other:
+//
+//	suppressions (email_hash, scope) → contacts (id) → deliveries (id)
+//
+// A multi-row write first locks its delivery rows by primary key with
+// SELECT ... ORDER BY id FOR NO KEY UPDATE (in the same statement, as a
+// materialized CTE, or as the transaction's first delivery statement), then
+// updates those of them still in the expected state. Paths that lock with SKIP LOCKED (claims, retries,
+// recovery) never wait, so they may take what they find in any order. The
+// claim updates planned deliveries of contacts it holds locked; any other
+// writer of planned deliveries (a suppression) locks their contacts first.
 
 // FinishSends records send results in one statement per chunk. Only rows
 // still sending and claimed by each outcome's ClaimedBy change (a claim
@@ -82,12 +98,22 @@ func (db *DB) finishSends(ctx context.Context, tx *sqlx.Tx, now time.Time, outco
 }
 
 // Heartbeat refreshes the heartbeat of processID's in-flight deliveries
-// ids, so that recovery leaves them alone.
+// ids, so that recovery leaves them alone. On PostgreSQL it locks the rows
+// in id order first (see "Lock order" in this file), so it never deadlocks with the
+// webhook or with send-result writes of the same rows.
 func (db *DB) Heartbeat(ctx context.Context, processID string, ids []string, now time.Time) error {
 	if len(ids) == 0 {
 		return nil
 	}
 	q := db.rebind(`UPDATE deliveries SET heartbeat_at = ? WHERE state = 'sending' AND claimed_by = ? AND ` + db.anyText("id"))
+	if db.dialect == Postgres {
+		// By primary key, not by the partial index of sending rows (see
+		// pgFinishSends).
+		q = `WITH l AS MATERIALIZED (SELECT id FROM deliveries WHERE id = ANY(CAST($3 AS text[])) ORDER BY id FOR NO KEY UPDATE)
+			UPDATE deliveries SET heartbeat_at = $1
+			WHERE (SELECT count(*) FROM l) > 0 AND id = ANY(CAST($3 AS text[]))
+				AND (state || '') = 'sending' AND claimed_by = $2`
+	}
 	if _, err := db.db.ExecContext(ctx, q, ms(now), processID, db.textsArg(ids)); err != nil {
 		return fmt.Errorf("heartbeat: %w", err)
 	}

@@ -14,4 +14,12 @@
 //
 // Every write method runs in one transaction: an invalid item returns an
 // *outreach.BatchError and writes nothing.
+//
+// No session state outlives a transaction, so the store works behind
+// PgBouncer in transaction mode: no statement is prepared by name, lib/pq
+// sends each statement with its parameters in one round trip
+// (binary_parameters, added by Open), the migration lock is held by a
+// transaction, and Lease elects the leader with a row of the leases table.
+// Leader, the session advisory lock, is the one exception, for direct
+// connections.
 package store

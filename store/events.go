@@ -24,7 +24,8 @@ type contactRef struct {
 // INSERT ... ON CONFLICT (id) DO NOTHING RETURNING id per 1,000 events. A
 // known id (in the database or earlier in the batch) is a duplicate and
 // changes nothing. contact.active events move their contact's last_seen_at
-// forward to occurred_at; NoTrigger events are stored as already planned.
+// forward to occurred_at; NoTrigger events are stored as already planned,
+// at 0 (the epoch: history that was never planned, as the timeline says).
 func (db *DB) InsertEvents(ctx context.Context, items []outreach.Event) (outreach.BatchResult, error) {
 	var res outreach.BatchResult
 	err := db.inBatchTx(ctx, "insert events", func(tx *sqlx.Tx, now time.Time) error {
@@ -199,7 +200,7 @@ func (db *DB) insertEventChunk(ctx context.Context, tx *sqlx.Tx, chunk []outreac
 			contact = e.ContactID
 		}
 		if e.NoTrigger {
-			planned = ms(now)
+			planned = int64(0) // marked planned at the epoch: history, never planned (the timeline says so)
 		}
 		args = append(args, nullID(e.Seq), e.ID, e.Type, contact, e.AccountID, ms(e.OccurredAt), props, ms(now), planned)
 	}

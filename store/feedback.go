@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,7 +23,13 @@ var _ outreach.FeedbackStore = (*DB)(nil)
 // changes nothing, so SendGrid's retries are harmless. A suppressing event
 // adds its suppression, which stops the planned deliveries to the address
 // at once (as AddSuppressions does); a processed event settles a delivery
-// still in `sending` as `sent`.
+// still in `sending` as `sent`. Text is stored as StorableText (a NUL or an
+// invalid UTF-8 byte in one event must not fail the batch).
+//
+// On PostgreSQL the transaction takes its locks in the global order of
+// dispatch_sends.go ("Lock order"): events and suppressions are inserted
+// sorted by key, then the contacts of newly suppressed addresses and all
+// the deliveries it will change are locked by id before any is updated.
 func (db *DB) RecordProviderEvents(ctx context.Context, events []outreach.FeedbackEvent) (outreach.FeedbackResult, error) {
 	var res outreach.FeedbackResult
 	for i, fe := range events {
@@ -33,21 +40,24 @@ func (db *DB) RecordProviderEvents(ctx context.Context, events []outreach.Feedba
 			return res, outreach.Errorf(outreach.EINVALID, "provider event %d: %q is not a suppression scope", i, fe.Suppress)
 		}
 	}
+	events = storableEvents(events)
 	err := db.inTx(ctx, "record provider events", func(tx *sqlx.Tx, now time.Time) error {
 		res = outreach.FeedbackResult{}
 		seen := make(map[string]bool, len(events))
 		var sups []outreach.Suppression
+		var settle []outreach.FeedbackEvent // processed events naming one of our deliveries
 		supSeen := map[[2]string]bool{}
-		for _, fe := range events {
+		deliveries, err := db.eventDeliveries(ctx, tx, events)
+		if err != nil {
+			return err
+		}
+		for i, fe := range events {
 			if seen[fe.Event.ID] {
 				res.Duplicates++
 				continue
 			}
 			seen[fe.Event.ID] = true
-			deliveryID, err := db.eventDelivery(ctx, tx, fe)
-			if err != nil {
-				return err
-			}
+			deliveryID := deliveries[i]
 			inserted, err := db.insertProviderEvent(ctx, tx, fe.Event, deliveryID, now)
 			if err != nil {
 				return err
@@ -63,38 +73,129 @@ func (db *DB) RecordProviderEvents(ctx context.Context, events []outreach.Feedba
 				sups = append(sups, outreach.Suppression{Email: email, Scope: fe.Suppress, Reason: fe.Reason})
 			}
 			if fe.Processed && deliveryID != "" {
-				n, err := db.reconcileSent(ctx, tx, deliveryID, fe, now)
-				if err != nil {
-					return err
-				}
-				res.Reconciled += n
+				fe.Event.DeliveryID = deliveryID
+				settle = append(settle, fe)
 			}
 		}
-		n, err := db.suppress(ctx, tx, sups, now)
-		res.Suppressed = n
-		return err
+		created, err := db.insertSuppressions(ctx, tx, sups, now)
+		if err != nil {
+			return err
+		}
+		if err := db.lockFeedbackRows(ctx, tx, settle, created); err != nil {
+			return err
+		}
+		for _, fe := range settle {
+			n, err := db.reconcileSent(ctx, tx, fe.Event.DeliveryID, fe, now)
+			if err != nil {
+				return err
+			}
+			res.Reconciled += n
+		}
+		for _, s := range created {
+			if err := db.suppressPending(ctx, tx, s, now); err != nil {
+				return err
+			}
+		}
+		res.Suppressed = len(created)
+		return nil
 	})
 	return res, err
 }
 
-// suppress inserts suppressions and stops the pending deliveries of the
-// new ones, with the same helpers as AddSuppressions. It returns how many
-// were new.
-func (db *DB) suppress(ctx context.Context, tx *sqlx.Tx, sups []outreach.Suppression, now time.Time) (int, error) {
-	n := 0
-	for start := 0; start < len(sups); start += chunkRows {
-		created, err := db.insertSuppressionChunk(ctx, tx, sups[start:min(start+chunkRows, len(sups))], now)
-		if err != nil {
-			return n, err
+// storableEvents returns a copy of events with their text made storable
+// (outreach.StorableText, StorableJSON), sorted by event id so that
+// concurrent requests insert the same events in the same order.
+func storableEvents(events []outreach.FeedbackEvent) []outreach.FeedbackEvent {
+	out := make([]outreach.FeedbackEvent, len(events))
+	for i, fe := range events {
+		e := &fe.Event
+		e.ID, e.DeliveryID, e.Email, e.Type = outreach.StorableText(e.ID), outreach.StorableText(e.DeliveryID),
+			outreach.StorableText(e.Email), outreach.StorableText(e.Type)
+		if len(e.Payload) > 0 {
+			e.Payload = outreach.StorableJSON(e.Payload)
 		}
-		n += len(created)
-		for _, s := range created {
-			if err := db.suppressPending(ctx, tx, s, now); err != nil {
-				return n, err
-			}
+		fe.MessageID, fe.Reason = outreach.StorableText(fe.MessageID), outreach.StorableText(fe.Reason)
+		out[i] = fe
+	}
+	slices.SortStableFunc(out, func(a, b outreach.FeedbackEvent) int { return strings.Compare(a.Event.ID, b.Event.ID) })
+	return out
+}
+
+// insertSuppressions inserts sups sorted by address hash and scope (the
+// lock order) and returns the new ones.
+func (db *DB) insertSuppressions(ctx context.Context, tx *sqlx.Tx, sups []outreach.Suppression, now time.Time) ([]outreach.Suppression, error) {
+	key := func(s outreach.Suppression) string { return EmailHash(s.Email) + "\x00" + s.Scope }
+	slices.SortFunc(sups, func(a, b outreach.Suppression) int { return strings.Compare(key(a), key(b)) })
+	var created []outreach.Suppression
+	for start := 0; start < len(sups); start += chunkRows {
+		c, err := db.insertSuppressionChunk(ctx, tx, sups[start:min(start+chunkRows, len(sups))], now)
+		if err != nil {
+			return created, err
+		}
+		created = append(created, c...)
+	}
+	return created, nil
+}
+
+// lockFeedbackRows locks, on PostgreSQL, the rows a webhook transaction is
+// about to update, in the global order: the contacts of the newly
+// suppressed addresses by id (a dispatcher's claim updates the planned
+// deliveries of the contacts it holds), then, by id, the deliveries that
+// processed events settle (by primary key, whatever their state) and the
+// pending deliveries of those contacts. SQLite serialises writers; it
+// locks nothing.
+func (db *DB) lockFeedbackRows(ctx context.Context, tx *sqlx.Tx, settle []outreach.FeedbackEvent, created []outreach.Suppression) error {
+	if db.dialect != Postgres || (len(settle) == 0 && len(created) == 0) {
+		return nil
+	}
+	contacts := []int64{}
+	if len(created) > 0 {
+		emails := make([]string, len(created))
+		for i, s := range created {
+			emails[i] = s.Email
+		}
+		if err := tx.SelectContext(ctx, &contacts, `SELECT id FROM contacts WHERE email = ANY(CAST($1 AS text[]))
+			ORDER BY id FOR UPDATE`, textArray(emails)); err != nil {
+			return fmt.Errorf("lock suppressed contacts: %w", err)
 		}
 	}
-	return n, nil
+	ids := make([]string, len(settle))
+	for i, fe := range settle {
+		ids[i] = fe.Event.DeliveryID
+	}
+	var locked []string
+	if err := tx.SelectContext(ctx, &locked, `SELECT id FROM deliveries
+		WHERE id = ANY(CAST($1 AS text[]))
+		OR (contact_id = ANY(CAST($2 AS bigint[])) AND (state = 'planned' OR (state = 'sending' AND claimed_by = '')))
+		ORDER BY id FOR NO KEY UPDATE`, textArray(ids), intArray(contacts)); err != nil {
+		return fmt.Errorf("lock deliveries: %w", err)
+	}
+	return nil
+}
+
+// eventDeliveries returns the delivery each event is about (see
+// eventDelivery), or "". An event naming no delivery id whose message id
+// is that of a processed event of the same request is about that event's
+// delivery, whose message id is recorded by the same request.
+func (db *DB) eventDeliveries(ctx context.Context, tx *sqlx.Tx, events []outreach.FeedbackEvent) ([]string, error) {
+	ids := make([]string, len(events))
+	byMessage := map[string]string{}
+	for i, fe := range events {
+		id, err := db.eventDelivery(ctx, tx, fe)
+		if err != nil {
+			return nil, err
+		}
+		ids[i] = id
+		if fe.Processed && id != "" && fe.MessageID != "" {
+			byMessage[fe.MessageID] = id
+		}
+	}
+	for i, fe := range events {
+		if ids[i] == "" && fe.MessageID != "" {
+			ids[i] = byMessage[fe.MessageID]
+		}
+	}
+	return ids, nil
 }
 
 // eventDelivery returns the id of our delivery an event is about, or ""

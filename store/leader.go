@@ -165,6 +165,18 @@ func (l *Leader) Err() error {
 	return l.err
 }
 
+// Holds reports whether this replica held the lock at its last check,
+// without checking again or trying to take it (for /metrics). On SQLite
+// the process is always the leader.
+func (l *Leader) Holds() bool {
+	if l.db.dialect != Postgres {
+		return true
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.conn != nil
+}
+
 // Close gives up leadership: it frees the lock and its connection.
 func (l *Leader) Close() {
 	l.mu.Lock()

@@ -138,7 +138,7 @@ func (db *DB) SyncCampaigns(ctx context.Context, keys []string, now time.Time) (
 			return err
 		}
 		dropped = len(ids)
-		return db.insertDecisions(ctx, tx, ids, now, outreach.DecisionDropped, outreach.ReasonCampaignRemoved)
+		return db.insertDecisions(ctx, tx, ids, now, outreach.DecisionDropped, outreach.RuleCampaignRemoved, outreach.ReasonCampaignRemoved)
 	})
 	return dropped, err
 }
@@ -150,8 +150,12 @@ func (db *DB) SyncCampaigns(ctx context.Context, keys []string, now time.Time) (
 // IS NULL, not by a sequence cursor, so an event whose transaction commits
 // after a later one is still planned. Result.Events < limit means the
 // backlog is empty.
+//
+// It also records why an event planned nothing for someone: the outcomes
+// plan returns, and per contact those of the filter, the cooldown, an
+// inactive contact and a duplicate occurrence (event_outcomes).
 func (db *DB) PlanEventBatch(ctx context.Context, now time.Time, limit int,
-	plan func([]outreach.Event) []outreach.PlanRequest) (outreach.PlanResult, error) {
+	plan func([]outreach.Event) outreach.EventPlan) (outreach.PlanResult, error) {
 	var res outreach.PlanResult
 	err := db.inTx(ctx, "plan events", func(tx *sqlx.Tx, _ time.Time) error {
 		events, err := db.unplannedEvents(ctx, tx, limit)
@@ -159,13 +163,26 @@ func (db *DB) PlanEventBatch(ctx context.Context, now time.Time, limit int,
 			return err
 		}
 		res = outreach.PlanResult{Events: len(events)}
-		for _, req := range plan(events) {
+		p := plan(events)
+		outcomes := p.Outcomes
+		for _, req := range p.Requests {
 			r, err := db.planTargets(ctx, tx, req, now)
 			if err != nil {
 				return fmt.Errorf("campaign %s: %w", req.Campaign.Key, err)
 			}
 			res.Deliveries += r.Deliveries
 			res.CooledDown += r.CooledDown
+			if r.Deliveries == len(req.Targets) && allContacts(req.Targets) {
+				continue // every target planned: nothing to explain
+			}
+			missed, err := db.contactOutcomes(ctx, tx, req, now)
+			if err != nil {
+				return fmt.Errorf("campaign %s: outcomes: %w", req.Campaign.Key, err)
+			}
+			outcomes = append(outcomes, missed...)
+		}
+		if err := db.insertOutcomes(ctx, tx, outcomes, now); err != nil {
+			return fmt.Errorf("record event outcomes: %w", err)
 		}
 		seqs := make([]int64, len(events))
 		for i, e := range events {

@@ -143,18 +143,19 @@ func (db *DB) suppressPending(ctx context.Context, tx *sqlx.Tx, s outreach.Suppr
 	if s.CreatedAt.IsZero() {
 		s.CreatedAt = now
 	}
-	return db.insertDecisions(ctx, tx, ids, now, outreach.DecisionSuppressed, s.Describe(nil))
+	return db.insertDecisions(ctx, tx, ids, now, outreach.DecisionSuppressed, "", s.Describe(nil))
 }
 
-// insertDecisions records the same decision for several deliveries.
-func (db *DB) insertDecisions(ctx context.Context, tx *sqlx.Tx, ids []string, now time.Time, decision, reason string) error {
+// insertDecisions records the same decision for several deliveries; rule
+// is the outreach.Rule* that bound a dropped one ("" for suppressed).
+func (db *DB) insertDecisions(ctx context.Context, tx *sqlx.Tx, ids []string, now time.Time, decision, rule, reason string) error {
 	for start := 0; start < len(ids); start += chunkRows {
 		chunk := ids[start:min(start+chunkRows, len(ids))]
-		args := make([]any, 0, len(chunk)*4)
+		args := make([]any, 0, len(chunk)*5)
 		for _, id := range chunk {
-			args = append(args, id, ms(now), decision, reason)
+			args = append(args, id, ms(now), decision, rule, reason)
 		}
-		q := `INSERT INTO decisions (delivery_id, at, decision, reason) VALUES ` + db.values(len(chunk), 4)
+		q := `INSERT INTO decisions (delivery_id, at, decision, rule, reason) VALUES ` + db.values(len(chunk), 5)
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return err
 		}

@@ -101,7 +101,7 @@ func (db *DB) timeline(ctx context.Context, tx *sqlx.Tx, email string) (*outreac
 	if err != nil {
 		return nil, err
 	}
-	tl := &outreach.Timeline{Events: []outreach.Event{}, Deliveries: []outreach.Delivery{},
+	tl := &outreach.Timeline{Events: []outreach.TimelineEvent{}, Deliveries: []outreach.Delivery{},
 		Suppressions: []outreach.Suppression{}, Responses: []outreach.SurveyResponse{}}
 	attrs, err := parseJSON(c.Attributes)
 	if err != nil {
@@ -113,10 +113,10 @@ func (db *DB) timeline(ctx context.Context, tx *sqlx.Tx, email string) (*outreac
 	if tl.Account, err = db.accountByID(ctx, tx, c.AccountID); err != nil {
 		return nil, err
 	}
-	if err := db.timelineEvents(ctx, tx, tl); err != nil {
+	if err := db.timelineDeliveries(ctx, tx, tl); err != nil {
 		return nil, err
 	}
-	if err := db.timelineDeliveries(ctx, tx, tl); err != nil {
+	if err := db.timelineEvents(ctx, tx, tl); err != nil {
 		return nil, err
 	}
 	var sups []struct {
@@ -164,21 +164,73 @@ func (db *DB) accountByID(ctx context.Context, tx *sqlx.Tx, id int64) (*outreach
 		PausedUntil: fromNullMs(a.PausedUntil), Attributes: attrs}, nil
 }
 
+// timelineEvents reads the contact's events, and the account-level events
+// that planning said something about for it (an outcome or a delivery),
+// newest first, each with why it planned nothing for the contact. The
+// deliveries must be read first: an event that planned one has no outcome.
 func (db *DB) timelineEvents(ctx context.Context, tx *sqlx.Tx, tl *outreach.Timeline) error {
-	var rows []eventRow
+	var rows []struct {
+		eventRow
+		PlannedAt sql.NullInt64 `db:"planned_at"`
+	}
+	cid, aid := tl.Contact.ID, tl.Contact.AccountID
 	if err := tx.SelectContext(ctx, &rows, db.rebind(`SELECT seq, id, type, contact_id, account_id, occurred_at,
-		properties, ingested_at FROM events WHERE contact_id = ? ORDER BY occurred_at DESC, seq DESC`), tl.Contact.ID); err != nil {
+		properties, ingested_at, planned_at FROM events e WHERE contact_id = ?
+			OR (contact_id IS NULL AND account_id = ? AND (
+				EXISTS (SELECT 1 FROM event_outcomes o WHERE o.event_id = e.id AND (o.contact_id = ? OR o.contact_id IS NULL))
+				OR EXISTS (SELECT 1 FROM deliveries d WHERE d.contact_id = ? AND d.event_id = e.id)))
+		ORDER BY occurred_at DESC, seq DESC`), cid, aid, cid, cid); err != nil {
 		return err
+	}
+	var outs []struct {
+		EventID  string `db:"event_id"`
+		Campaign string `db:"campaign"`
+		Outcome  string `db:"outcome"`
+		Detail   string `db:"detail"`
+	}
+	if err := tx.SelectContext(ctx, &outs, db.rebind(`SELECT o.event_id, o.campaign, o.outcome, o.detail
+		FROM event_outcomes o JOIN events e ON e.id = o.event_id
+		WHERE (e.contact_id = ? OR (e.contact_id IS NULL AND e.account_id = ?)) AND (o.contact_id = ? OR o.contact_id IS NULL)
+		ORDER BY o.id`), cid, aid, cid); err != nil {
+		return err
+	}
+	byEvent := map[string][]outreach.EventOutcome{}
+	for _, o := range outs {
+		byEvent[o.EventID] = append(byEvent[o.EventID], outreach.EventOutcome{EventID: o.EventID, ContactID: cid,
+			Campaign: o.Campaign, Outcome: o.Outcome, Detail: o.Detail})
+	}
+	planned := map[string]bool{} // events that planned a delivery to the contact
+	for _, d := range tl.Deliveries {
+		planned[d.EventID] = true
 	}
 	for _, r := range rows {
 		props, err := parseJSON(r.Properties)
 		if err != nil {
 			return fmt.Errorf("event %s properties: %w", r.ID, err)
 		}
-		tl.Events = append(tl.Events, outreach.Event{Seq: r.Seq, ID: r.ID, Type: r.Type,
+		te := outreach.TimelineEvent{Event: outreach.Event{Seq: r.Seq, ID: r.ID, Type: r.Type,
 			ContactExternalID: tl.Contact.ExternalID, AccountExternalID: tl.Contact.AccountExternalID,
 			ContactID: r.ContactID.Int64, AccountID: r.AccountID.Int64, OccurredAt: fromMs(r.OccurredAt),
-			Properties: props, IngestedAt: fromMs(r.IngestedAt)})
+			Properties: props, IngestedAt: fromMs(r.IngestedAt)}, Outcomes: byEvent[r.ID]}
+		if !r.ContactID.Valid {
+			te.ContactExternalID = ""
+		}
+		switch {
+		case !r.PlannedAt.Valid:
+			te.Outcomes = []outreach.EventOutcome{{Outcome: outreach.OutcomeNotPlannedYet,
+				Detail: "the planner reads new events every OUTREACH_TICK, on the leader"}}
+		case len(te.Outcomes) == 0 && !planned[r.ID] && r.PlannedAt.Int64 == 0:
+			te.Outcomes = []outreach.EventOutcome{{Outcome: outreach.OutcomeNoTrigger,
+				Detail: "imported with --no-trigger: stored as history, never planned"}}
+		case len(te.Outcomes) == 0 && !planned[r.ID] && r.Type == outreach.EventContactActive:
+			// The planner stores no "no campaign" row for the heartbeat.
+			te.Outcomes = []outreach.EventOutcome{{Outcome: outreach.OutcomeNoCampaign,
+				Detail: "no campaign of the active pack listened to contact.active when it was planned (it moves last_seen_at)"}}
+		}
+		if te.Outcomes == nil {
+			te.Outcomes = []outreach.EventOutcome{}
+		}
+		tl.Events = append(tl.Events, te)
 	}
 	return nil
 }
@@ -202,10 +254,11 @@ func (db *DB) timelineDeliveries(ctx context.Context, tx *sqlx.Tx, tl *outreach.
 		DeliveryID string        `db:"delivery_id"`
 		At         int64         `db:"at"`
 		Decision   string        `db:"decision"`
+		Rule       string        `db:"rule"`
 		Reason     string        `db:"reason"`
 		Until      sql.NullInt64 `db:"until"`
 	}
-	if err := tx.SelectContext(ctx, &decs, db.rebind(`SELECT delivery_id, at, decision, reason, until
+	if err := tx.SelectContext(ctx, &decs, db.rebind(`SELECT delivery_id, at, decision, rule, reason, until
 		FROM decisions WHERE `+db.inText("delivery_id")+` ORDER BY at, id`), jsonArray(ids)); err != nil {
 		return err
 	}
@@ -235,7 +288,7 @@ func (db *DB) timelineDeliveries(ctx context.Context, tx *sqlx.Tx, tl *outreach.
 	for _, d := range decs {
 		del := byID[d.DeliveryID]
 		del.Decisions = append(del.Decisions, outreach.Decision{DeliveryID: d.DeliveryID, At: fromMs(d.At),
-			Decision: d.Decision, Reason: d.Reason, Until: fromNullMs(d.Until)})
+			Decision: d.Decision, Rule: d.Rule, Reason: d.Reason, Until: fromNullMs(d.Until)})
 	}
 	for _, p := range pevs {
 		del := byID[p.DeliveryID]
@@ -267,6 +320,9 @@ func (db *DB) EraseContact(ctx context.Context, email string) error {
 		if err != nil {
 			return err
 		}
+		if err := db.redactDigests(ctx, tx, id, email); err != nil {
+			return err
+		}
 		hash := EmailHash(email)
 		steps := []struct {
 			q    string
@@ -278,6 +334,7 @@ func (db *DB) EraseContact(ctx context.Context, email string) error {
 					WHERE contact_id <> ? AND account_id IN (SELECT account_id FROM deliveries WHERE contact_id = ? AND category = 'survey'))`,
 				[]any{"to " + email + ")", "to " + email + ")", id, id}},
 			{`DELETE FROM decisions WHERE delivery_id IN (SELECT id FROM deliveries WHERE contact_id = ?)`, []any{id}},
+			{`DELETE FROM event_outcomes WHERE contact_id = ?`, []any{id}},
 			{`DELETE FROM provider_events WHERE delivery_id IN (SELECT id FROM deliveries WHERE contact_id = ?) OR email = ?`, []any{id, email}},
 			{`DELETE FROM survey_responses WHERE contact_id = ?`, []any{id}},
 			{`DELETE FROM deliveries WHERE contact_id = ?`, []any{id}},

@@ -64,7 +64,8 @@
 //	greeting         "Hi Ana," / "Olá, Ana!" / "Здравствуйте, Анна!" (localised, name-aware)
 //	firstName        the contact's given name, titles skipped ("Dr. Maria da
 //	                 Silva" -> Maria), or a localised default ("there")
-//	npsScale         HTML: a row of 11 links 0..10 with localised end labels;
+//	npsScale         HTML: 11 links 0..10 with localised end labels, one row
+//	                 on a desktop, 0-5 over 6-10 on a phone (fits 320 px);
 //	                 text: a legend line and "0: URL" lines. Optional two
 //	                 arguments replace the end labels (e.g. for CSAT).
 //	date             a date in the contact's locale and zone ("31 de dezembro de 2026");
@@ -72,6 +73,27 @@
 //	plural N FORMS   the form of FORMS for N under the locale's plural rules
 //	anniversaryYears the years since Account.StartedAt at this occurrence
 //	unsubscribeURL   the contact's signed unsubscribe link
+//	question         the survey question of the front matter (below)
+//	milestone        the event's milestone for people: its milestone_label
+//	                 property, else its milestone id made readable
+//	                 ("1000-invoices" -> "1000 invoices"), else ""
+//
+// # Survey labels
+//
+// A survey template's .txt front matter may hold, besides the subject, the
+// survey's question and the labels of the two ends of its 0-10 scale:
+//
+//	---
+//	subject: One quick question
+//	question: How likely are you to recommend us to a friend or colleague?
+//	low: Not at all likely
+//	high: Extremely likely
+//	---
+//
+// {{question}} prints the question in both parts and {{npsScale}} uses low
+// and high (else the language's NPS labels). The survey page asks the same
+// question with the same labels (Set.SurveyText), in the locale the email
+// was written in, so the email and the page never say different things.
 //
 // The package is pure: it reads an fs.FS and imports no database, HTTP or
 // mail package.

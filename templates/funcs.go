@@ -14,9 +14,10 @@ import (
 // renderer holds one rendering's data; its methods are the template
 // functions, bound to that data by Render.
 type renderer struct {
-	d     *Data // normalised copy of the caller's data
-	lang  *lang
-	named bool // the contact has a real name (FirstName is not a default)
+	d      *Data // normalised copy of the caller's data
+	lang   *lang
+	named  bool         // the contact has a real name (FirstName is not a default)
+	survey surveyLabels // the template's survey labels in this locale
 }
 
 // funcs returns the template functions bound to r. The HTML and text
@@ -30,6 +31,8 @@ func (r *renderer) funcs(forHTML bool) map[string]any {
 		"anniversaryYears": r.anniversaryYears,
 		"unsubscribeURL":   r.unsubscribeURL,
 		"npsScale":         r.npsScaleText,
+		"question":         r.question,
+		"milestone":        r.milestone,
 	}
 	if forHTML {
 		m["npsScale"] = r.npsScaleHTML
@@ -180,6 +183,45 @@ func fullYears(from, to time.Time) int {
 	return n
 }
 
+// milestone names the event's milestone for people: its milestone_label
+// property when the event carries one ("1,000 invoices sent"), else its
+// milestone id made readable ("1000-invoices" -> "1000 invoices"), else ""
+// (so {{with milestone}} skips it).
+func (r *renderer) milestone() string {
+	if r.d.Event == nil {
+		return ""
+	}
+	if l, ok := r.d.Event["milestone_label"].(string); ok && strings.TrimSpace(l) != "" {
+		return strings.TrimSpace(l)
+	}
+	id := fmt.Sprint(r.d.Event["milestone"])
+	if r.d.Event["milestone"] == nil {
+		return ""
+	}
+	return strings.Join(strings.FieldsFunc(id, func(c rune) bool { return c == '-' || c == '_' || c == ' ' }), " ")
+}
+
+// question returns the survey question of the template's front matter.
+func (r *renderer) question() (string, error) {
+	if r.survey.question == "" {
+		return "", errors.New(`this locale's front matter has no question: add "question: ..." to its .txt file`)
+	}
+	return r.survey.question, nil
+}
+
+// scaleEnds returns the end labels of the scale: the front matter's low and
+// high, else the language's NPS labels.
+func (r *renderer) scaleEnds() (string, string) {
+	low, high := r.survey.low, r.survey.high
+	if low == "" {
+		low = r.lang.notLikely
+	}
+	if high == "" {
+		high = r.lang.veryLikely
+	}
+	return low, high
+}
+
 // scale returns the 11 survey links and the two end labels, checked.
 func (r *renderer) scale(labels []string) ([]string, string, string, error) {
 	links := r.d.SurveyLinks
@@ -194,7 +236,8 @@ func (r *renderer) scale(labels []string) ([]string, string, string, error) {
 	}
 	switch len(labels) {
 	case 0:
-		return links, r.lang.notLikely, r.lang.veryLikely, nil
+		low, high := r.scaleEnds()
+		return links, low, high, nil
 	case 2:
 		return links, labels[0], labels[1], nil
 	}
@@ -216,23 +259,45 @@ func (r *renderer) npsScaleText(labels ...string) (string, error) {
 	return strings.TrimSuffix(b.String(), "\n"), nil
 }
 
-// npsScaleHTML renders the scale as an email-safe table: a row of 11 boxed
-// links 0..10 and a row with the end labels.
+// Score cells of the HTML scale: a 34 px box with 2 px either side, so a
+// block of six is 228 px, which fits the 232 px a 320 px phone leaves for
+// the layout's content.
+const (
+	scoreCell  = `<td align="center" style="padding:0 2px 4px 2px;"><a href="%s" style="display:block;width:34px;height:34px;line-height:34px;border:1px solid #c5ccd6;border-radius:4px;background-color:#ffffff;color:#1f2933;font-family:Arial,Helvetica,sans-serif;font-size:15px;font-weight:bold;text-decoration:none;text-align:center;">%d</a></td>`
+	scoreLabel = `<tr><td colspan="%d" align="%s" style="padding:2px 2px 8px 2px;font-family:Arial,Helvetica,sans-serif;font-size:12px;line-height:16px;color:#6b7280;">%s</td></tr>`
+	scoreWidth = 38 // px per cell
+)
+
+// npsScaleHTML renders the scale as a "fluid hybrid" email block: two
+// tables, 0-5 and 6-10, each an inline-block, side by side where there is
+// room (one row of 11 on a desktop) and the second below the first on a
+// phone, so no client scrolls sideways at 320 px. Clients that ignore
+// inline-block (Outlook for Windows renders with Word) get the two blocks
+// in the cells of one table row through conditional comments. "Not likely"
+// stands under 0, "Extremely likely" under 10.
 func (r *renderer) npsScaleHTML(labels ...string) (htmltemplate.HTML, error) {
 	links, low, high, err := r.scale(labels)
 	if err != nil {
 		return "", err
 	}
-	const cell = `<td align="center" style="padding:0 2px;"><a href="%s" style="display:block;width:34px;height:34px;line-height:34px;border:1px solid #c5ccd6;border-radius:4px;background-color:#ffffff;color:#1f2933;font-family:Arial,Helvetica,sans-serif;font-size:15px;font-weight:bold;text-decoration:none;text-align:center;">%d</a></td>`
-	const label = `<td colspan="%d" align="%s" style="padding-top:6px;font-family:Arial,Helvetica,sans-serif;font-size:12px;line-height:16px;color:#6b7280;">%s</td>`
 	var b strings.Builder
-	b.WriteString(`<table role="presentation" cellpadding="0" cellspacing="0" border="0" style="margin:8px 0 16px 0;border-collapse:collapse;"><tr>`)
-	for i, l := range links {
-		fmt.Fprintf(&b, cell, html.EscapeString(l), i)
+	block := func(from, to int, align, label string) {
+		n := to - from + 1
+		fmt.Fprintf(&b, `<div style="display:inline-block;vertical-align:top;width:%dpx;max-width:100%%;">`, n*scoreWidth)
+		b.WriteString(`<table role="presentation" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse;"><tr>`)
+		for i := from; i <= to; i++ {
+			fmt.Fprintf(&b, scoreCell, html.EscapeString(links[i]), i)
+		}
+		b.WriteString(`</tr>`)
+		fmt.Fprintf(&b, scoreLabel, n, align, html.EscapeString(label))
+		b.WriteString(`</table></div>`)
 	}
-	b.WriteString(`</tr><tr>`)
-	fmt.Fprintf(&b, label, 6, "left", html.EscapeString(low))
-	fmt.Fprintf(&b, label, 5, "right", html.EscapeString(high))
-	b.WriteString(`</tr></table>`)
+	b.WriteString(`<table role="presentation" cellpadding="0" cellspacing="0" border="0" style="margin:8px 0 8px 0;border-collapse:collapse;"><tr><td style="font-size:0;line-height:0;">`)
+	b.WriteString(`<!--[if mso]><table role="presentation" cellpadding="0" cellspacing="0" border="0"><tr><td valign="top" width="228"><![endif]-->`)
+	block(0, 5, "left", low)
+	b.WriteString(`<!--[if mso]></td><td valign="top" width="190"><![endif]-->`)
+	block(6, 10, "right", high)
+	b.WriteString(`<!--[if mso]></td></tr></table><![endif]-->`)
+	b.WriteString(`</td></tr></table>`)
 	return htmltemplate.HTML(b.String()), nil
 }

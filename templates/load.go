@@ -8,18 +8,20 @@ import (
 	"io/fs"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	texttemplate "text/template"
 
+	"github.com/outreach-dev/outreach"
 	"golang.org/x/text/language"
 )
 
 // FallbackLocale is the locale every template must have: the last step of
-// the fallback chain.
-const FallbackLocale = "en"
+// the fallback chain (outreach.FallbackLocale, the one rule).
+const FallbackLocale = outreach.FallbackLocale
 
 // Set is a loaded, parsed set of templates. It is safe for concurrent use.
 type Set struct {
@@ -36,9 +38,18 @@ type entry struct {
 	textPart     part
 	html         *htmltemplate.Template
 	htmlPart     part
+	survey       surveyLabels // from the front matter
 	// bound pools copies of the templates with their functions bound
 	// (render_pool.go); an entry is only ever used by pointer.
 	bound sync.Pool
+}
+
+// surveyLabels are what a survey template asks in its locale, written once
+// in the front matter of its .txt file (question, low, high) and used by
+// the email ({{question}}, {{npsScale}}) and the survey page
+// (Set.SurveyText). Empty fields are unset.
+type surveyLabels struct {
+	question, low, high string
 }
 
 // file is one LOCALE.txt or LOCALE.html found while loading.
@@ -106,7 +117,15 @@ func loadTemplate(fsys fs.FS, dir, name string, problems *LoadErrors) map[string
 		return nil
 	}
 	if _, ok := pairs[FallbackLocale]; !ok {
-		problems.add(first, 1, 1, "template %s has no %s fallback (%s)", name, FallbackLocale, path.Join(dir, FallbackLocale+".txt"))
+		// Reported at the template's folder, where the files are missing,
+		// not at one of the files that exist.
+		have := make([]string, 0, len(pairs))
+		for l := range pairs {
+			have = append(have, l)
+		}
+		slices.Sort(have)
+		problems.add(dir, 0, 0, "template %s has no %s version (it has %s): add %s and %s, the fallback for every other language",
+			name, FallbackLocale, strings.Join(have, ", "), path.Join(dir, FallbackLocale+".txt"), path.Join(dir, FallbackLocale+".html"))
 	}
 	locales := map[string]*entry{}
 	for locale, byExt := range pairs {
@@ -169,6 +188,7 @@ func parseEntry(fsys fs.FS, name, locale, txtPath, htmlPath string, problems *Lo
 		problems.Errors = append(problems.Errors, fmProblems...)
 		ok = false
 	} else {
+		e.survey = surveyLabels{question: fm.labels["question"], low: fm.labels["low"], high: fm.labels["high"]}
 		e.subjectPart = part{path: txtPath, lineOffset: fm.subjectLine - 1, firstCol: fm.subjectCol, source: fm.subject}
 		e.subject, err = newText(txtPath).Parse(fm.subject)
 		if err != nil {
@@ -235,7 +255,13 @@ type frontMatter struct {
 	subjectCol  int // 1-based file column where the subject value starts
 	body        string
 	bodyLine    int // 1-based file line where the body starts
+	// labels holds the survey labels: question, low, high (plain text).
+	labels     map[string]string
+	labelLines map[string]int
 }
+
+// labelKeys are the front matter keys of a survey's labels.
+var labelKeys = []string{"question", "low", "high"}
 
 // parseFrontMatter splits "---\nsubject: ...\n---\nbody" and checks it.
 func parseFrontMatter(p, s string) (frontMatter, []Problem) {
@@ -260,8 +286,10 @@ func parseFrontMatter(p, s string) (frontMatter, []Problem) {
 		case strings.TrimSpace(line) == "" || strings.HasPrefix(strings.TrimSpace(line), "#"):
 		case !found:
 			problems = append(problems, Problem{p, n, 1, `expected "key: value" in the front matter`})
+		case slices.Contains(labelKeys, strings.TrimSpace(key)):
+			problems = append(problems, fm.label(p, n, strings.TrimSpace(key), value)...)
 		case strings.TrimSpace(key) != "subject":
-			problems = append(problems, Problem{p, n, 1, fmt.Sprintf("unknown front matter key %q: only subject is allowed", strings.TrimSpace(key))})
+			problems = append(problems, Problem{p, n, 1, fmt.Sprintf("unknown front matter key %q: use subject, question, low or high", strings.TrimSpace(key))})
 		case fm.subjectLine != 0:
 			problems = append(problems, Problem{p, n, 1, fmt.Sprintf("subject given twice (first on line %d)", fm.subjectLine)})
 		default:
@@ -283,6 +311,25 @@ func parseFrontMatter(p, s string) (frontMatter, []Problem) {
 		problems = append(problems, Problem{p, 1, 1, "missing subject: add \"subject: ...\" to the front matter"})
 	}
 	return fm, problems
+}
+
+// label records a survey label of the front matter.
+func (fm *frontMatter) label(p string, n int, key, value string) []Problem {
+	if fm.labels == nil {
+		fm.labels, fm.labelLines = map[string]string{}, map[string]int{}
+	}
+	if first, ok := fm.labelLines[key]; ok {
+		return []Problem{{p, n, 1, fmt.Sprintf("%s given twice (first on line %d)", key, first)}}
+	}
+	v := strings.TrimSpace(value)
+	if u, err := strconv.Unquote(v); err == nil && strings.HasPrefix(v, `"`) {
+		v = u
+	}
+	if v == "" {
+		return []Problem{{p, n, len(key) + 2, fmt.Sprintf("empty %s: write the text after \"%s:\"", key, key)}}
+	}
+	fm.labels[key], fm.labelLines[key] = v, n
+	return nil
 }
 
 // normalizeNewlines drops a UTF-8 byte order mark and turns CRLF into LF,

@@ -90,7 +90,7 @@ func TestLoadReportsEveryProblemWithItsPosition(t *testing.T) {
 		line, col int
 		msg       string
 	}{
-		{"templates/nps/fr.txt", 1, 1, "template nps has no en fallback (templates/nps/en.txt)"},
+		{"templates/nps", 0, 0, "template nps has no en version (it has fr): add templates/nps/en.txt and templates/nps/en.html"},
 		{"templates/csat/pt.html", 1, 1, "no text part: add templates/csat/pt.txt"},
 		{"templates/csat/ru.txt", 1, 1, "no HTML part: add templates/csat/ru.html"},
 		{"templates/broken/en.txt", 6, 0, "missing value for if"},

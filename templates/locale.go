@@ -2,12 +2,14 @@ package templates
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"golang.org/x/text/language"
+
+	"github.com/outreach-dev/outreach"
 )
 
 // Resolve returns the locale of template name actually used for a requested
@@ -28,31 +30,18 @@ func (s *Set) Resolve(name, locale string) string {
 }
 
 // resolve is Resolve without the cache: parsing a BCP 47 tag costs more
-// than the rest of a render's bookkeeping.
+// than the rest of a render's bookkeeping. The rule itself is
+// outreach.ResolveLocale, which the public pages follow too.
 func (s *Set) resolve(name, locale string) string {
 	byLocale, ok := s.byName[name]
 	if !ok {
 		return ""
 	}
-	tag := canonicalLocale(locale)
-	for c := tag; c != ""; c = parentLocale(c) {
-		if _, ok := byLocale[c]; ok {
-			return c
-		}
+	available := make([]string, 0, len(byLocale))
+	for l := range byLocale {
+		available = append(available, l)
 	}
-	if base := baseLanguage(tag); base != "" {
-		var regional []string
-		for l := range byLocale {
-			if baseLanguage(l) == base && isRegional(l) {
-				regional = append(regional, l)
-			}
-		}
-		if len(regional) > 0 {
-			sort.Strings(regional)
-			return regional[0]
-		}
-	}
-	return FallbackLocale
+	return outreach.ResolveLocale(locale, available)
 }
 
 // canonicalLocale returns the canonical form of a BCP 47 tag ("pt_br" ->
@@ -67,25 +56,6 @@ func canonicalLocale(s string) string {
 		return ""
 	}
 	return t.String()
-}
-
-// parentLocale drops the last subtag: "pt-BR" -> "pt", "pt" -> "".
-func parentLocale(s string) string {
-	i := strings.LastIndexByte(s, '-')
-	if i < 0 {
-		return ""
-	}
-	return s[:i]
-}
-
-// isRegional reports whether a canonical tag is a language and a region
-// only: "pt-BR", "es-419".
-func isRegional(s string) bool {
-	_, region, ok := strings.Cut(s, "-")
-	if !ok || strings.Contains(region, "-") {
-		return false
-	}
-	return len(region) == 2 || (len(region) == 3 && region[0] >= '0' && region[0] <= '9')
 }
 
 // baseLanguage returns the language subtag of a canonical tag: "pt-BR" -> "pt".
@@ -252,10 +222,25 @@ func (l *lang) firstNameOf(name string) string {
 	if len(words) == 0 {
 		return ""
 	}
-	if l.firstGiven {
+	if l.firstGiven || !latinName(words) {
 		return words[0]
 	}
 	return words[len(words)-1]
+}
+
+// latinName reports whether a name is written in the Latin script. The
+// family-name-first order of a language (Hungarian) is that of names in
+// its own script: "Kovács Anna" greets Anna, but "Анна Иванова", written
+// in the order of Cyrillic names, greets Анна, not her surname.
+func latinName(words []string) bool {
+	for _, w := range words {
+		for _, r := range w {
+			if unicode.IsLetter(r) && !unicode.Is(unicode.Latin, r) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // isHonorific reports whether a word of a name is a title or a form of
@@ -317,4 +302,19 @@ func (c *resolvedCache) put(name, locale, loc string) {
 	if len(c.m) < maxResolved {
 		c.m[[2]string{name, locale}] = loc
 	}
+}
+
+// SurveyText returns what template name asks a reader of locale: the
+// question and scale labels of the locale Resolve picks (the email's), low
+// and high defaulting as in npsScale. ok is false when the template does
+// not exist or that locale defines no question.
+func (s *Set) SurveyText(name, locale string) (outreach.SurveyText, bool) {
+	loc := s.Resolve(name, locale)
+	e, ok := s.byName[name][loc]
+	if !ok || e.survey.question == "" {
+		return outreach.SurveyText{}, false
+	}
+	r := &renderer{lang: langFor(loc), survey: e.survey}
+	low, high := r.scaleEnds()
+	return outreach.SurveyText{Locale: loc, Question: e.survey.question, Low: low, High: high}, true
 }

@@ -31,6 +31,7 @@ func (s *Set) Render(name, locale string, d *Data) (*Rendered, error) {
 	loc := s.Resolve(name, locale)
 	e := byLocale[loc]
 	r := newRenderer(d, loc)
+	r.survey = e.survey
 	if err := r.check(); err != nil {
 		return nil, err
 	}
@@ -84,9 +85,16 @@ func (s *Set) Check(name, category string) []Problem {
 }
 
 // newRenderer copies d and fills what the templates rely on: FirstName,
-// Location, and an Event without null properties.
+// Location, and an Event without null properties. Names (the contact's,
+// the account's, its plan) are put on one line without control characters
+// (outreach.PlainLine): a name is typed by people, and in the text part
+// nothing escapes it, so a line break in it must not start a paragraph of
+// its own.
 func newRenderer(d *Data, locale string) *renderer {
 	c := *d
+	for _, s := range []*string{&c.Contact.Name, &c.Contact.FirstName, &c.Account.Name, &c.Account.Plan} {
+		*s = outreach.PlainLine(*s)
+	}
 	r := &renderer{d: &c, lang: langFor(locale)}
 	if c.Contact.FirstName == "" {
 		c.Contact.FirstName = r.lang.firstNameOf(c.Contact.Name)

@@ -46,6 +46,23 @@ func TestRenderEscapesContactDataInHTML(t *testing.T) {
 	}
 }
 
+// TestRenderNamesOnOneLine: a contact or account name with line breaks
+// and control characters cannot add lines of its own to the text part.
+func TestRenderNamesOnOneLine(t *testing.T) {
+	set := setup(t, "Hi {{.Contact.FirstName}},\nabout {{.Account.Name}}: {{.Contact.Name}}.\n", "<p>{{.Contact.Name}}</p>")
+	d := templates.SampleData(outreach.CategoryLifecycle, "en")
+	d.Contact.Name = "Ana\r\n\nYour account is suspended: https://evil.example\x1b[8m"
+	d.Account.Name = "Acme\nP.S."
+	r, err := set.Render("t", "en", d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "Hi Ana,\nabout Acme P.S.: Ana Your account is suspended: https://evil.example.\n"
+	if !strings.HasPrefix(r.Text, want) {
+		t.Errorf("text part:\n%q\nwant it to start with\n%q", r.Text, want)
+	}
+}
+
 func TestRenderMissingVariableIsAnErrorNamingIt(t *testing.T) {
 	set := setup(t, "Line one\nPlan: {{.Event.plan_name}}\n", "<p>ok</p>")
 	for _, event := range []map[string]any{
@@ -341,6 +358,9 @@ func TestFirstNameAndGreeting(t *testing.T) {
 		{"en", "", "", "Hi there,|there|there"},
 		{"en", "Jane Cooper", "Janie", "Hi Janie,|Janie|Janie"},
 		{"hu", "Kovács Anna", "", "Kedves Anna!|Anna"},
+		// A Cyrillic name is written given name first, whatever the
+		// reader's language: the Hungarian greeting uses Анна, not Иванова.
+		{"hu", "Анна Иванова", "", "Kedves Анна!|Анна"},
 		{"hu", "", "", "Kedves Ügyfelünk!|Ügyfelünk"},
 		{"pt-BR", "", "", "Olá!|cliente"},
 	} {

@@ -15,6 +15,7 @@ type want struct {
 	id, decision, until string
 	reason              string
 	contains            []string
+	rule                string // compared when set; "-" means no rule
 }
 
 type decideCase struct {
@@ -74,6 +75,12 @@ func checkOutcome(t *testing.T, i int, o Outcome, w want) {
 		t.Errorf("%s: no until, want %s (reason %q)", w.id, w.until, o.Reason)
 	case w.until != "" && !o.Until.Equal(ts(w.until)):
 		t.Errorf("%s: until = %s, want %s (reason %q)", w.id, o.Until.UTC().Format(time.RFC3339), ts(w.until).UTC().Format(time.RFC3339), o.Reason)
+	}
+	switch {
+	case w.rule == "-" && o.Rule != "":
+		t.Errorf("%s: rule = %q, want none", w.id, o.Rule)
+	case w.rule != "" && w.rule != "-" && o.Rule != w.rule:
+		t.Errorf("%s: rule = %q, want %q (reason %q)", w.id, o.Rule, w.rule, o.Reason)
 	}
 	if w.reason != "" && o.Reason != w.reason {
 		t.Errorf("%s: reason\n got: %s\nwant: %s", w.id, o.Reason, w.reason)

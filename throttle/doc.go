@@ -110,4 +110,18 @@
 //
 // When several rules push a delivery back, their sentences are joined with
 // "; then " in the order they applied.
+//
+// # The binding rule
+//
+// A deferred or dropped outcome also names one rule (Outcome.Rule, the
+// outreach.Rule* names, which are the policy's keys): the binding one, whose
+// earliest allowed instant is the latest. The fixpoint only moves the
+// candidate forward, so that is the rule that moved it last; when nothing
+// moved it, the account pause (account_paused) or, for a delivery already
+// past due + ttl, ttl. Within the send window, business_days binds when the
+// wait crosses a day off (Friday 20:00 → Monday 09:00) and quiet_hours
+// otherwise (Tuesday 21:00 → Wednesday 09:00). A delivery dropped because
+// a rule pushed it past its ttl names that rule, not ttl: that is the rule
+// to change to get it sent. `outreach simulate` counts decisions per
+// campaign and rule.
 package throttle

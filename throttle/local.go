@@ -64,15 +64,25 @@ func (r *localRule) allowed(t time.Time) bool {
 // and when that is after t, a sentence saying why. It returns the zero time
 // when none is found within maxLocalSteps (only for invalid policies).
 func (r *localRule) next(t time.Time) (time.Time, string) {
-	start := t
-	var offDayAt, quietAt time.Time // the first instant of the walk each part held
+	to, offDayAt, quietAt, ok := r.walk(t)
+	switch {
+	case !ok:
+		return time.Time{}, fmt.Sprintf("no allowed local time within %d steps after %s", maxLocalSteps, fmtInstant(t, r.zone.Loc))
+	case to.Equal(t):
+		return t, ""
+	}
+	return to, r.explain(t, to, offDayAt, quietAt)
+}
+
+// walk finds the earliest open instant >= start, and the first instants of
+// the walk at which each part held (zero: never). ok is false when none is
+// found within maxLocalSteps.
+func (r *localRule) walk(start time.Time) (to, offDayAt, quietAt time.Time, ok bool) {
+	t := start
 	for range maxLocalSteps {
 		offDay, quiet := r.blocked(t)
 		if !offDay && !quiet {
-			if t.Equal(start) {
-				return t, ""
-			}
-			return t, r.explain(start, t, offDayAt, quietAt)
+			return t, offDayAt, quietAt, true
 		}
 		if offDay && offDayAt.IsZero() {
 			offDayAt = t
@@ -91,7 +101,17 @@ func (r *localRule) next(t time.Time) (time.Time, string) {
 		}
 		t = b
 	}
-	return time.Time{}, fmt.Sprintf("no allowed local time within %d steps after %s", maxLocalSteps, fmtInstant(start, r.zone.Loc))
+	return time.Time{}, offDayAt, quietAt, false
+}
+
+// binding names the part of the send window that binds a candidate at
+// from: business_days when the wait crosses a day off (without that rule
+// it would have gone out a day or more earlier), else quiet_hours.
+func (r *localRule) binding(from time.Time) string {
+	if _, offDayAt, _, _ := r.walk(from); !offDayAt.IsZero() || r.quiet == nil {
+		return outreach.RuleBusinessDays
+	}
+	return outreach.RuleQuietHours
 }
 
 // explain says which parts of the send window held a delivery back. It

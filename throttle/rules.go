@@ -88,6 +88,19 @@ type rule struct {
 	name  string
 	next  func(t time.Time) (time.Time, string)
 	allow func(t time.Time) bool
+	// key is the rule's name in a decision (outreach.RuleMaxPerDay, ...);
+	// keyFrom, when set, names it instead from the candidate it moved
+	// (the send window says which of its parts bound the delivery).
+	key     string
+	keyFrom func(from time.Time) string
+}
+
+// keyOf names r as the binding rule of a move that started at from.
+func (r rule) keyOf(from time.Time) string {
+	if r.keyFrom != nil {
+		return r.keyFrom(from)
+	}
+	return r.key
 }
 
 // slotList says how a cap's reason introduces the slots that fill it.
@@ -107,9 +120,9 @@ var (
 // capRule allows t when fewer than limit slots of h lie in the window
 // (t-window, t]. As t grows slots only leave the window, so the allowed set
 // is [threshold, ∞) with threshold = (limit-th most recent slot) + window.
-func capRule(name string, limit int, window time.Duration, h *history, list slotList, loc *time.Location) rule {
+func capRule(key, name string, limit int, window time.Duration, h *history, list slotList, loc *time.Location) rule {
 	return rule{
-		name: name,
+		name: name, key: key,
 		allow: func(t time.Time) bool {
 			return len(h.since(t.Add(-window))) < limit
 		},
@@ -128,9 +141,9 @@ func capRule(name string, limit int, window time.Duration, h *history, list slot
 // gapRule allows t when no slot of h lies in (t-gap, t]: after the latest
 // slot nothing for gap. what names the slot in the reason ("sent to this
 // contact", "survey to this contact").
-func gapRule(name string, gap time.Duration, h *history, what string, loc *time.Location) rule {
+func gapRule(key, name string, gap time.Duration, h *history, what string, loc *time.Location) rule {
 	return rule{
-		name: name,
+		name: name, key: key,
 		allow: func(t time.Time) bool {
 			return len(h.since(t.Add(-gap))) == 0
 		},
@@ -149,7 +162,7 @@ func gapRule(name string, gap time.Duration, h *history, what string, loc *time.
 
 // windowRule adapts the recipient's send window to a rule.
 func windowRule(r *localRule) rule {
-	return rule{name: "send window", next: r.next, allow: r.allowed}
+	return rule{name: "send window", next: r.next, allow: r.allowed, keyFrom: r.binding}
 }
 
 // earliest computes the earliest instant >= start that every rule allows,
@@ -158,23 +171,29 @@ func windowRule(r *localRule) rule {
 // the rules that moved it, in order, and ok=false when a rule can never be
 // satisfied or the iteration did not settle (neither happens for a policy
 // that passes ValidatePolicy; see doc.go for why two passes suffice).
-func earliest(start time.Time, rules []rule) (t time.Time, why []string, ok bool) {
+//
+// binding names the rule that moved the candidate last ("" when none
+// moved it): the candidate only grows, so that rule's earliest allowed
+// instant is the latest of all, and the result is it. When a rule can never
+// be satisfied, binding names that rule.
+func earliest(start time.Time, rules []rule) (t time.Time, why []string, binding string, ok bool) {
 	t = start
 	for range len(rules) + 2 {
 		moved := false
 		for _, r := range rules {
 			t2, because := r.next(t)
 			if t2.IsZero() {
-				return t, append(why, because), false
+				return t, append(why, because), r.keyOf(t), false
 			}
 			if t2.After(t) {
 				why = append(why, because)
+				binding = r.keyOf(t)
 				t, moved = t2, true
 			}
 		}
 		if !moved {
-			return t, why, true
+			return t, why, binding, true
 		}
 	}
-	return t, append(why, "the rules did not settle on an instant"), false
+	return t, append(why, "the rules did not settle on an instant"), binding, false
 }

@@ -64,8 +64,12 @@ type Input struct {
 type Outcome struct {
 	DeliveryID string
 	Decision   string // outreach.DecisionSent, DecisionDeferred, DecisionDropped or DecisionSuppressed
-	Reason     string
-	Until      *time.Time // deferrals only: the earliest instant every rule allows
+	// Rule names the rule that bound a deferred or dropped delivery
+	// (outreach.RuleMaxPerWeek, ...): the one whose earliest allowed
+	// instant is the latest. "" for sent and suppressed.
+	Rule   string
+	Reason string
+	Until  *time.Time // deferrals only: the earliest instant every rule allows
 }
 
 // invalidPolicyRetry is how long deliveries wait when Decide is handed a
@@ -86,7 +90,7 @@ func Decide(in Input) []Outcome {
 		until := in.Now.Add(invalidPolicyRetry)
 		reason := "the throttle policy is invalid (" + joinErrors(errs) + "): fix the campaign pack; retrying later"
 		for _, d := range dues {
-			out = append(out, Outcome{DeliveryID: d.DeliveryID, Decision: outreach.DecisionDeferred, Reason: reason, Until: &until})
+			out = append(out, Outcome{DeliveryID: d.DeliveryID, Decision: outreach.DecisionDeferred, Rule: outreach.RuleInvalidPolicy, Reason: reason, Until: &until})
 		}
 		return out
 	}
@@ -178,20 +182,20 @@ func (dc *decider) rules(category string) []rule {
 	p, loc := dc.in.Policy, dc.zone.Loc
 	var rs []rule
 	if p.MaxPerDay > 0 {
-		rs = append(rs, capRule("max_per_day", p.MaxPerDay, day, &dc.contact, contactSlots, loc))
+		rs = append(rs, capRule(outreach.RuleMaxPerDay, "max_per_day", p.MaxPerDay, day, &dc.contact, contactSlots, loc))
 	}
 	if p.MaxPerWeek > 0 {
-		rs = append(rs, capRule("max_per_week", p.MaxPerWeek, week, &dc.contact, contactSlots, loc))
+		rs = append(rs, capRule(outreach.RuleMaxPerWeek, "max_per_week", p.MaxPerWeek, week, &dc.contact, contactSlots, loc))
 	}
 	if p.MinGap > 0 {
-		rs = append(rs, gapRule("min_gap", p.MinGap, &dc.contact, "sent to this contact", loc))
+		rs = append(rs, gapRule(outreach.RuleMinGap, "min_gap", p.MinGap, &dc.contact, "sent to this contact", loc))
 	}
 	if category == outreach.CategorySurvey {
 		if p.SurveyCooldown > 0 {
-			rs = append(rs, gapRule("survey cooldown", p.SurveyCooldown, &dc.contactSurvey, "survey to this contact", loc))
+			rs = append(rs, gapRule(outreach.RuleSurveyCooldown, "survey cooldown", p.SurveyCooldown, &dc.contactSurvey, "survey to this contact", loc))
 		}
 		if p.AccountMaxSurveysPerWeek > 0 {
-			rs = append(rs, capRule("account max_surveys_per_week", p.AccountMaxSurveysPerWeek, week, &dc.accountSurvey, accountSlots, loc))
+			rs = append(rs, capRule(outreach.RuleAccountSurveys, "account max_surveys_per_week", p.AccountMaxSurveysPerWeek, week, &dc.accountSurvey, accountSlots, loc))
 		}
 	}
 	if dc.local != nil {
@@ -216,28 +220,33 @@ func (dc *decider) decide(d Due) Outcome {
 	}
 	start := in.Now
 	var why []string
+	held := outreach.RuleTTL // what holds it when no rule does: only its ttl can end it
 	if in.PausedUntil != nil && in.PausedUntil.After(in.Now) {
 		start = *in.PausedUntil
 		why = append(why, "account paused until "+fmtInstant(start, loc))
+		held = outreach.RuleAccountPaused
 	}
 	if in.Policy.Exempt(d.Category) {
-		return dc.exempt(d, start, why)
+		return dc.exempt(d, start, why, held)
 	}
 
-	t, moved, ok := earliest(start, dc.rules(d.Category))
+	t, moved, binding, ok := earliest(start, dc.rules(d.Category))
 	why = append(why, moved...)
+	if binding != "" {
+		held = binding
+	}
 	expiry := d.DueAt.Add(outreach.TTLOrDefault(d.TTL))
 	switch {
 	case !ok:
-		o.Decision = outreach.DecisionDropped
+		o.Decision, o.Rule = outreach.DecisionDropped, held
 		o.Reason = "no instant satisfies the policy: " + strings.Join(why, "; then ")
 	case t.After(expiry):
-		o.Decision = outreach.DecisionDropped
+		o.Decision, o.Rule = outreach.DecisionDropped, held
 		o.Reason = dc.dropReason(d, t, expiry, why)
 	case t.Equal(in.Now):
 		o.Decision, o.Reason = outreach.DecisionSent, dc.sentReason(d)
 	default:
-		o.Decision, o.Until = outreach.DecisionDeferred, &t
+		o.Decision, o.Until, o.Rule = outreach.DecisionDeferred, &t, held
 		o.Reason = strings.Join(why, "; then ") + dc.zoneNote()
 	}
 	return o
@@ -247,15 +256,15 @@ func (dc *decider) decide(d Due) Outcome {
 // business days and caps, but pause still holds it and the ttl still ends
 // it (a renewal reminder held past its ttl by a pause, or by downtime, is
 // dropped rather than sent late).
-func (dc *decider) exempt(d Due, start time.Time, why []string) Outcome {
+func (dc *decider) exempt(d Due, start time.Time, why []string, held string) Outcome {
 	o := Outcome{DeliveryID: d.DeliveryID}
 	if expiry := d.DueAt.Add(outreach.TTLOrDefault(d.TTL)); start.After(expiry) {
-		o.Decision = outreach.DecisionDropped
+		o.Decision, o.Rule = outreach.DecisionDropped, held
 		o.Reason = dc.dropReason(d, start, expiry, why)
 		return o
 	}
 	if start.After(dc.in.Now) {
-		o.Decision, o.Until = outreach.DecisionDeferred, &start
+		o.Decision, o.Until, o.Rule = outreach.DecisionDeferred, &start, held
 		o.Reason = strings.Join(why, "; ")
 		return o
 	}

@@ -40,6 +40,7 @@ type Config struct {
 	UnsubscribeMailto        string        // OUTREACH_UNSUBSCRIBE_MAILTO: List-Unsubscribe mailto address, "" = unsubscribe@ the From domain
 	DBMaxConns               int           // OUTREACH_DB_MAX_CONNS: PostgreSQL connections per process
 	PublicBytesInFlight      int64         // OUTREACH_PUBLIC_BYTES_IN_FLIGHT: request body bytes the public endpoints hold at once
+	Leader                   string        // OUTREACH_LEADER: "advisory" (session advisory lock) or "lease" (lease row, works through PgBouncer)
 }
 
 // DefaultConfig returns the defaults of the PRODUCT.md table.
@@ -59,6 +60,7 @@ func DefaultConfig() Config {
 
 		DBMaxConns:          store.DefaultMaxConns,
 		PublicBytesInFlight: httpapi.DefaultPublicBytesInFlight,
+		Leader:              LeaderAdvisory,
 	}
 }
 
@@ -80,6 +82,7 @@ func (c *Config) LoadEnv(getenv func(string) string) error {
 		"OUTREACH_POSTAL_ADDRESS":              &c.PostalAddress,
 		"OUTREACH_TICK":                        &c.Tick,
 		"OUTREACH_UNSUBSCRIBE_MAILTO":          &c.UnsubscribeMailto,
+		"OUTREACH_LEADER":                      &c.Leader,
 	}
 	for name, p := range strs {
 		if v := strings.TrimSpace(getenv(name)); v != "" {
@@ -194,6 +197,10 @@ func (c Config) validateRest() error {
 	if c.SendLease < time.Second {
 		return fmt.Errorf("OUTREACH_SEND_LEASE: must be at least 1s (default 30s): the heartbeat runs every third of it")
 	}
+	if c.Leader != LeaderAdvisory && c.Leader != LeaderLease {
+		return fmt.Errorf("OUTREACH_LEADER: %q is neither %q (a session advisory lock, the default) nor %q (a lease row, for PgBouncer in transaction mode)",
+			c.Leader, LeaderAdvisory, LeaderLease)
+	}
 	return nil
 }
 
@@ -209,3 +216,9 @@ func (c Config) validateSender() error {
 	_, err := smtp.ParseURL(c.SMTPURL)
 	return err
 }
+
+// Values of OUTREACH_LEADER: how the replicas elect the leader.
+const (
+	LeaderAdvisory = "advisory" // a session advisory lock on a dedicated connection
+	LeaderLease    = "lease"    // a row of the leases table, renewed every few seconds
+)

@@ -167,8 +167,17 @@ func TestDemoServes(t *testing.T) {
 	}
 	if link := regexp.MustCompile(`open it in a browser to answer\): (\S+)`).FindStringSubmatch(printed); link == nil {
 		t.Errorf("no survey link in:\n%s", printed)
-	} else if code, _ := get(strings.TrimPrefix(link[1], "http://"+addr), ""); code != http.StatusOK {
-		t.Errorf("survey link %s: %d", link[1], code)
+	} else if code, page := get(strings.TrimPrefix(link[1], "http://"+addr), ""); code != http.StatusOK || !regexp.MustCompile(`<p class="sender">[^<]*Outreach</p>`).Match(page) {
+		t.Errorf("survey link %s: %d; want the page naming the sender (OUTREACH_MAIL_FROM's name):\n%s", link[1], code, page)
+	}
+	// serve wires the list routes: the contact's deliveries, as the timeline has them.
+	var list struct {
+		Items      []outreach.DeliveryItem `json:"items"`
+		NextCursor *string                 `json:"next_cursor"`
+	}
+	code, body = get("/api/v1/deliveries?limit=1000&contact="+contact[1], token[1])
+	if code != http.StatusOK || json.Unmarshal(body, &list) != nil || len(list.Items) != len(tl.Deliveries) || list.NextCursor != nil {
+		t.Errorf("GET /api/v1/deliveries?contact=%s: %d, %d items, want the timeline's %d\n%s", contact[1], code, len(list.Items), len(tl.Deliveries), body)
 	}
 
 	// The printed NPS is the one the printed NPS request answers: over NPS

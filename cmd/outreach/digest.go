@@ -41,10 +41,14 @@ func (m *Main) digestCommand() *command {
 }
 
 func (m *Main) runDigest(ctx context.Context, owner, at, htmlFile string, send bool) error {
-	owner = strings.ToLower(strings.TrimSpace(owner))
-	if owner == "" {
+	if strings.TrimSpace(owner) == "" {
 		return fmt.Errorf("--owner is required: the email of a team member who owns accounts")
 	}
+	owner, err := outreach.CanonicalEmail(owner)
+	if err != nil {
+		return fmt.Errorf("--owner: %v", err)
+	}
+	owner = strings.ToLower(owner)
 	to := m.Now().UTC()
 	if at != "" {
 		t, err := time.Parse(time.RFC3339, at)

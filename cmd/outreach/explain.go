@@ -15,7 +15,7 @@ func (m *Main) explainCommand() *command {
 	var email string
 	return &command{
 		Usage:   "explain --contact EMAIL",
-		Summary: "print a contact's deliveries with each decision, its time and its reason",
+		Summary: "print a contact's deliveries with each decision, its rule and reason, and the events that planned nothing for it, and why",
 		Flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&email, "contact", "", "the contact's email address")
 		},
@@ -26,6 +26,10 @@ func (m *Main) explainCommand() *command {
 			if strings.TrimSpace(email) == "" {
 				return fmt.Errorf("--contact is required: the email address of the contact to explain")
 			}
+			email, err := outreach.CanonicalEmail(email)
+			if err != nil {
+				return fmt.Errorf("--contact: %v", err)
+			}
 			db, err := m.openExisting(ctx)
 			if err != nil {
 				return err
@@ -33,6 +37,9 @@ func (m *Main) explainCommand() *command {
 			tl, err := db.Timeline(ctx, email)
 			if err != nil {
 				return err
+			}
+			if tl.Account != nil { // a pause that has ended is no pause
+				tl.Account.PausedUntil = tl.Account.PausedAt(m.Now())
 			}
 			return writeExplain(m.Stdout, tl)
 		},
@@ -63,13 +70,18 @@ func writeExplain(w io.Writer, tl *outreach.Timeline) error {
 		}
 		b.WriteString("\n")
 	}
+	writeUnplanned(&b, tl.Events)
 	if len(tl.Deliveries) == 0 {
 		b.WriteString("no deliveries\n")
 	}
 	for _, d := range tl.Deliveries {
 		fmt.Fprintf(&b, "\n%s  %s (%s)  due %s  now %s\n", d.ID, d.Campaign, d.Category, stamp(d.DueAt), describeState(d))
 		for _, x := range d.Decisions {
-			fmt.Fprintf(&b, "  %s  %-10s %s", stamp(x.At), x.Decision, x.Reason)
+			fmt.Fprintf(&b, "  %s  %-10s ", stamp(x.At), x.Decision)
+			if x.Rule != "" {
+				fmt.Fprintf(&b, "[%s] ", x.Rule)
+			}
+			b.WriteString(x.Reason)
 			if x.Until != nil {
 				fmt.Fprintf(&b, " (until %s)", stamp(*x.Until))
 			}
@@ -81,6 +93,37 @@ func writeExplain(w io.Writer, tl *outreach.Timeline) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeUnplanned lists the events (newest first) that planned nothing
+// for the contact, each with why, per campaign.
+func writeUnplanned(b *strings.Builder, events []outreach.TimelineEvent) {
+	n := 0
+	for _, e := range events {
+		if len(e.Outcomes) == 0 {
+			continue
+		}
+		if n == 0 {
+			b.WriteString("events that planned nothing for this contact:\n")
+		}
+		n++
+		scope := ""
+		if e.ContactID == 0 {
+			scope = ", account-level"
+		}
+		fmt.Fprintf(b, "  %s  %s (%s%s)\n", stamp(e.OccurredAt), e.ID, e.Type, scope)
+		for _, o := range e.Outcomes {
+			b.WriteString("    ")
+			if o.Campaign != "" {
+				b.WriteString(o.Campaign + ": ")
+			}
+			b.WriteString(o.Outcome)
+			if o.Detail != "" {
+				b.WriteString(" — " + o.Detail)
+			}
+			b.WriteString("\n")
+		}
+	}
 }
 
 // describeState says where a delivery stands.

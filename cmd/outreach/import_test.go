@@ -65,3 +65,53 @@ func TestImportListsEveryProblem(t *testing.T) {
 		}
 	})
 }
+
+// TestImportRefusesLookAlikeAddresses: a CSV import names each row whose
+// address is a look-alike (invisible character, mixed-script domain) and
+// imports nothing; the suppressions file is checked the same way, and a
+// valid address is stored in its canonical form.
+func TestImportRefusesLookAlikeAddresses(t *testing.T) {
+	env := sqliteEnv(t)
+	if r := run(t, env, "import", "accounts", writeFile(t, "accounts.csv", accountsCSV)); r.err != nil {
+		t.Fatal(r.err, r.stderr)
+	}
+	path := writeFile(t, "contacts.csv", "email,account_external_id\n"+
+		"Ana@Example.COM ,acme\n"+
+		"id5\u200b@inj.example,acme\n"+
+		"id6@inj.examp\u00adle,acme\n"+
+		"id7@inj.ex\u0430mple,acme\n")
+	r := run(t, env, "import", "contacts", path)
+	if r.err == nil || !strings.Contains(r.err.Error(), "3 rows invalid, nothing imported") {
+		t.Fatalf("err = %v\n%s", r.err, r.stderr)
+	}
+	for _, want := range []string{
+		path + `:3: column email: "id5\u200b@inj.example" contains an invisible character (U+200B)`,
+		path + `:4: column email: "id6@inj.examp\u00adle" contains an invisible character (U+00AD)`,
+		path + `:5: column email: "id7@inj.ex\u0430mple": the domain label "ex\u0430mple" mixes Cyrillic and Latin letters`,
+	} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	sup := writeFile(t, "suppressions.csv", "email,scope\nid5\u200b@inj.example,all\n")
+	if r := run(t, env, "import", "suppressions", sup); r.err == nil || !strings.Contains(r.stderr, sup+`:2: column email: "id5\u200b@inj.example" contains an invisible character`) {
+		t.Errorf("suppressions: err = %v\n%s", r.err, r.stderr)
+	}
+	if r := run(t, env, "import", "contacts", path, "--skip-invalid"); r.err != nil {
+		t.Fatal(r.err, r.stderr)
+	}
+	if _, err := openDB(t, env).Timeline(context.Background(), "ana@example.com"); err != nil {
+		t.Errorf("Ana@Example.COM was not imported as ana@example.com: %v", err)
+	}
+	// An IDN domain is stored in ASCII form; the CLI finds it as typed.
+	idn := writeFile(t, "idn.csv", "email,account_external_id\njosé@Bücher.example,acme\n")
+	if r := run(t, env, "import", "contacts", idn); r.err != nil {
+		t.Fatal(r.err, r.stderr)
+	}
+	if r := run(t, env, "explain", "--contact", "José@bücher.EXAMPLE"); r.err != nil || !strings.HasPrefix(r.stdout, "josé@xn--bcher-kva.example") {
+		t.Errorf("explain: err = %v, stdout = %s", r.err, r.stdout)
+	}
+	if r := run(t, env, "explain", "--contact", "id7@inj.ex\u0430mple"); r.err == nil || !strings.Contains(r.err.Error(), "--contact:") {
+		t.Errorf("explain of a look-alike: err = %v", r.err)
+	}
+}

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/links"
 	"github.com/outreach-dev/outreach/store"
 	"golang.org/x/term"
 )
@@ -205,12 +206,44 @@ func (m *Main) usage(cmds map[string]*command) {
 	fmt.Fprint(m.Stderr, sb.String())
 }
 
-// newLogger logs JSON lines, or text when w is a terminal.
+// newLogger logs JSON lines, or text when w is a terminal. Every string
+// and error it writes has its email addresses and signed tokens redacted
+// (redactAttr): each log call already writes them redacted, and this
+// keeps the promise for a message that quotes one unexpectedly. Durations
+// are written as people read them ("1m30s", "1.8ms"), not as the
+// nanosecond integers the JSON handler would write.
 func newLogger(w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+		return redactAttr(groups, readableDuration(groups, a))
+	}}
 	if isTerminal(w) {
-		return slog.New(slog.NewTextHandler(w, nil))
+		return slog.New(slog.NewTextHandler(w, opts))
 	}
-	return slog.New(slog.NewJSONHandler(w, nil))
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// redactAttr redacts the addresses (outreach.RedactEmails) and signed
+// tokens (links.RedactTokens) in a string or error attribute.
+func redactAttr(_ []string, a slog.Attr) slog.Attr {
+	switch a.Value.Kind() {
+	case slog.KindString:
+		if s := a.Value.String(); strings.ContainsAny(s, "@.") {
+			a.Value = slog.StringValue(links.RedactTokens(outreach.RedactEmails(s)))
+		}
+	case slog.KindAny:
+		if err, ok := a.Value.Any().(error); ok {
+			a.Value = slog.StringValue(links.RedactTokens(outreach.RedactEmails(err.Error())))
+		}
+	}
+	return a
+}
+
+// readableDuration writes a time.Duration attribute as its String form.
+func readableDuration(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindDuration {
+		return slog.String(a.Key, a.Value.Duration().String())
+	}
+	return a
 }
 
 // isTerminal reports whether w is a terminal.

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -159,6 +161,19 @@ func TestImportEventsNoTrigger(t *testing.T) {
 	if r := run(t, env, "import", "contacts", path, "--no-trigger"); r.err == nil || !strings.Contains(r.err.Error(), "events only") {
 		t.Errorf("--no-trigger on contacts: %v", r.err)
 	}
+	// explain says why such history planned nothing.
+	contacts := "external_id,account_external_id,email\nc1,acme,ana@example.com\n"
+	if r := run(t, env, "import", "contacts", writeFile(t, "contacts.csv", contacts)); r.err != nil {
+		t.Fatal(r.err)
+	}
+	hist := writeFile(t, "hist.csv", "id,type,contact_external_id,occurred_at\nh1,onboarding.completed,c1,2026-01-01T00:00:00Z\n")
+	if r := run(t, env, "import", "events", hist, "--no-trigger"); r.err != nil {
+		t.Fatal(r.err)
+	}
+	r := run(t, env, "explain", "--contact", "ana@example.com")
+	if r.err != nil || !strings.Contains(r.stdout, "h1 (onboarding.completed)\n    no trigger — imported with --no-trigger") {
+		t.Errorf("explain after a --no-trigger import: %v\n%s", r.err, r.stdout)
+	}
 }
 
 func TestImportUsage(t *testing.T) {
@@ -191,9 +206,20 @@ func TestTokenLifecycle(t *testing.T) {
 			t.Errorf("bad scope accepted")
 		}
 		r = run(t, env, "token", "list")
-		if !strings.Contains(r.stdout, "crm") || !strings.Contains(r.stdout, "ingest") || strings.Contains(r.stdout, secret) {
+		if !strings.Contains(r.stdout, "crm") || !strings.Contains(r.stdout, "ingest") || strings.Contains(r.stdout, secret) ||
+			!strings.Contains(r.stdout, "LAST USED") || !strings.Contains(r.stdout, testNow.Format(time.RFC3339)+"  never") {
 			t.Errorf("list: %s", r.stdout)
 		}
+		// The API records a use (httpapi: at most once a minute).
+		used := testNow.Add(90 * time.Minute)
+		db := openDB(t, env)
+		if err := db.TouchToken(context.Background(), "crm", used); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.TouchToken(context.Background(), "crm", used.Add(30*time.Second)); err != nil { // within the minute: kept
+			t.Fatal(err)
+		}
+		db.Close()
 		if r := run(t, env, "token", "revoke", "crm"); r.err != nil {
 			t.Fatal(r.err)
 		}
@@ -201,8 +227,8 @@ func TestTokenLifecycle(t *testing.T) {
 			t.Errorf("revoke unknown: %v", r.err)
 		}
 		r = run(t, env, "token", "list")
-		if !strings.Contains(r.stdout, testNow.Format(time.RFC3339)+"  "+testNow.Format(time.RFC3339)) {
-			t.Errorf("revoked time missing: %s", r.stdout)
+		if !strings.Contains(r.stdout, testNow.Format(time.RFC3339)+"  "+used.Format(time.RFC3339)+"  "+testNow.Format(time.RFC3339)) {
+			t.Errorf("last use or revoked time missing: %s", r.stdout)
 		}
 		// A revoked token's name stays taken, and the error says why.
 		r = run(t, env, "token", "create", "--name", "crm")
@@ -255,6 +281,7 @@ func TestConfig(t *testing.T) {
 		{map[string]string{"OUTREACH_DB_MAX_CONNS": "-1"}, "OUTREACH_DB_MAX_CONNS"},
 		{map[string]string{"OUTREACH_PUBLIC_BYTES_IN_FLIGHT": "64MB"}, "OUTREACH_PUBLIC_BYTES_IN_FLIGHT"},
 		{map[string]string{"OUTREACH_PUBLIC_BYTES_IN_FLIGHT": "1000"}, "OUTREACH_PUBLIC_BYTES_IN_FLIGHT"},
+		{map[string]string{"OUTREACH_LEADER": "leases"}, "OUTREACH_LEADER"},
 	}
 	for _, tc := range cases {
 		c := DefaultConfig()
@@ -270,7 +297,7 @@ func TestConfig(t *testing.T) {
 	if err := c.Validate(); err != nil {
 		t.Errorf("defaults: %v", err)
 	}
-	if c.DatabaseURL != "sqlite:outreach.db" || c.HTTPAddr != "127.0.0.1:8080" {
+	if c.DatabaseURL != "sqlite:outreach.db" || c.HTTPAddr != "127.0.0.1:8080" || c.Leader != "advisory" {
 		t.Errorf("defaults = %+v", c)
 	}
 	if c.DBMaxConns != 20 || c.PublicBytesInFlight != 32<<20 {
@@ -278,10 +305,10 @@ func TestConfig(t *testing.T) {
 	}
 	c.LoadEnv(func(k string) string {
 		return map[string]string{"OUTREACH_SECRET": "0123456789abcdef, fedcba9876543210", "OUTREACH_SEND_GRACE": "5m",
-			"OUTREACH_DB_MAX_CONNS": "4", "OUTREACH_PUBLIC_BYTES_IN_FLIGHT": "96MiB"}[k]
+			"OUTREACH_DB_MAX_CONNS": "4", "OUTREACH_PUBLIC_BYTES_IN_FLIGHT": "96MiB", "OUTREACH_LEADER": "lease"}[k]
 	})
 	if len(c.Secrets) != 2 || c.Secrets[1] != "fedcba9876543210" || c.SendGrace != 5*time.Minute ||
-		c.DBMaxConns != 4 || c.PublicBytesInFlight != 96<<20 {
+		c.DBMaxConns != 4 || c.PublicBytesInFlight != 96<<20 || c.Leader != "lease" {
 		t.Errorf("loaded = %+v", c)
 	}
 	if err := c.Validate(); err != nil {
@@ -336,5 +363,34 @@ func TestReadingCommandsNeedAnExistingDatabase(t *testing.T) {
 	}
 	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("a reading command created %s", path)
+	}
+}
+
+// Log lines write durations as people read them, not in nanoseconds.
+func TestLoggerWritesReadableDurations(t *testing.T) {
+	var b strings.Builder
+	newLogger(&b).Info("shutting down", "timeout", 90*time.Second, "duration", 1818764*time.Nanosecond)
+	for _, want := range []string{`"timeout":"1m30s"`, `"duration":"1.818764ms"`} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("log line lacks %s: %s", want, b.String())
+		}
+	}
+}
+
+// serve on a port another process holds fails before it creates a
+// database: no freshly migrated file is left behind.
+func TestServeBusyPortLeavesNoDatabase(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	path := filepath.Join(t.TempDir(), "fresh.db")
+	r := run(t, map[string]string{"OUTREACH_DATABASE_URL": "sqlite:" + path, "OUTREACH_HTTP_ADDR": busy.Addr().String()}, "serve")
+	if r.err == nil || !strings.Contains(r.err.Error(), "listen on OUTREACH_HTTP_ADDR") {
+		t.Fatalf("serve on a busy port: err = %v, want a listen error", r.err)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a failed start left %s behind (stat: %v)", path, err)
 	}
 }

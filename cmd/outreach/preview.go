@@ -17,15 +17,16 @@ import (
 	"github.com/outreach-dev/outreach/templates"
 )
 
-const previewUsage = "preview --campaign KEY --contact EMAIL [--locale L] [--html FILE]"
+const previewUsage = "preview [--campaigns DIR] --campaign KEY --contact EMAIL [--locale L] [--html FILE]"
 
 func (m *Main) previewCommand() *command {
-	var key, email, locale, htmlFile string
+	var dir, key, email, locale, htmlFile string
 	return &command{
 		Usage:   previewUsage,
 		Summary: "render a campaign's email for a contact in the database: subject and text on stdout, HTML to a file",
 		Flags: func(fs *flag.FlagSet) {
-			fs.StringVar(&key, "campaign", "", "the campaign key (from the pack in OUTREACH_CAMPAIGNS, or the built-in pack)")
+			fs.StringVar(&dir, "campaigns", "", "campaign pack directory (default: OUTREACH_CAMPAIGNS, else the built-in pack)")
+			fs.StringVar(&key, "campaign", "", "the campaign key (from the pack of --campaigns)")
 			fs.StringVar(&email, "contact", "", "the contact's email address")
 			fs.StringVar(&locale, "locale", "", "render in this locale instead of the contact's (e.g. pt-BR)")
 			fs.StringVar(&htmlFile, "html", "", "where to write the HTML part (default preview-KEY.html)")
@@ -34,7 +35,10 @@ func (m *Main) previewCommand() *command {
 			if err := wantArgs(args, 0, previewUsage); err != nil {
 				return err
 			}
-			return m.runPreview(ctx, key, email, locale, htmlFile)
+			if dir == "" {
+				dir = m.Config.Campaigns
+			}
+			return m.runPreview(ctx, dir, key, email, locale, htmlFile)
 		},
 	}
 }
@@ -43,13 +47,17 @@ func (m *Main) previewCommand() *command {
 // data from the database, as the dispatcher would, except that the survey
 // and unsubscribe links are inert placeholders: a preview must never
 // unsubscribe or answer for the real person when someone clicks in it.
-func (m *Main) runPreview(ctx context.Context, key, email, locale, htmlFile string) error {
+func (m *Main) runPreview(ctx context.Context, dir, key, email, locale, htmlFile string) error {
 	key = strings.TrimSpace(key)
 	if key == "" {
 		return fmt.Errorf("--campaign is required: the key of the campaign to preview")
 	}
 	if strings.TrimSpace(email) == "" {
 		return fmt.Errorf("--contact is required: the email address of a contact in the database")
+	}
+	email, err := outreach.CanonicalEmail(email)
+	if err != nil {
+		return fmt.Errorf("--contact: %v", err)
 	}
 	if locale != "" {
 		l, err := outreach.NormalizeLocale(locale)
@@ -58,13 +66,13 @@ func (m *Main) runPreview(ctx context.Context, key, email, locale, htmlFile stri
 		}
 		locale = l
 	}
-	loaded, err := loadPack(m.Config.Campaigns)
+	loaded, err := loadPack(dir)
 	if err != nil {
-		return fmt.Errorf("campaign pack %s is invalid:\n%w", packName(m.Config.Campaigns), err)
+		return fmt.Errorf("campaign pack %s is invalid:\n%w", packName(dir), err)
 	}
 	c := loaded.Pack.Campaign(key)
 	if c == nil {
-		return fmt.Errorf("no campaign %q in %s: use one of %s", key, packName(m.Config.Campaigns), strings.Join(campaignKeys(loaded.Pack), ", "))
+		return fmt.Errorf("no campaign %q in %s: use one of %s", key, packName(dir), strings.Join(campaignKeys(loaded.Pack), ", "))
 	}
 	db, err := m.openExisting(ctx)
 	if err != nil {
@@ -96,6 +104,9 @@ func (m *Main) runPreview(ctx context.Context, key, email, locale, htmlFile stri
 	}
 	if note != "" {
 		fmt.Fprintf(m.Stderr, "note: %s\n", note)
+	}
+	for _, w := range previewWarnings(c, tl) {
+		fmt.Fprintf(m.Stderr, "warning: %s\n", w)
 	}
 	abs, err := filepath.Abs(htmlFile)
 	if err != nil {
@@ -200,12 +211,55 @@ func (m *Main) previewData(c *outreach.Campaign, tl *outreach.Timeline, locale s
 	return d, note, nil
 }
 
+// previewWarnings says why the campaign would not reach the contact, as
+// the planner and the throttle would decide: a suppression that stops its
+// category, its filter's roles or plans, its filter's locales.
+func previewWarnings(c *outreach.Campaign, tl *outreach.Timeline) []string {
+	var out []string
+	who := tl.Contact.Email
+	for _, s := range tl.Suppressions {
+		if outreach.Suppresses(s.Scope, c.Category) {
+			w := fmt.Sprintf("%s is suppressed (%s since %s", who, s.Scope, s.CreatedAt.UTC().Format(time.DateOnly))
+			if s.Reason != "" {
+				w += ": " + s.Reason
+			}
+			out = append(out, w+"): "+c.Key+" would not be sent to them")
+		}
+	}
+	plan := ""
+	if tl.Account != nil {
+		plan = tl.Account.Plan
+	}
+	f := c.Filter
+	if !campaigns.FilterMatches(outreach.Filter{Roles: f.Roles, Plans: f.Plans}, tl.Contact.Role, "", plan) {
+		out = append(out, fmt.Sprintf("%s is filtered out of %s (%s; the contact's role is %q, the account's plan %q): it would not be planned for them",
+			who, c.Key, describeRolesPlans(f), tl.Contact.Role, plan))
+	}
+	if !campaigns.FilterMatches(outreach.Filter{Locales: f.Locales}, "", tl.Contact.Locale, "") {
+		out = append(out, fmt.Sprintf("%s's locale %q is outside %s's locales (%s): it would not be planned for them",
+			who, orDash(tl.Contact.Locale), c.Key, strings.Join(f.Locales, ", ")))
+	}
+	return out
+}
+
+// describeRolesPlans lists a filter's roles and plans.
+func describeRolesPlans(f outreach.Filter) string {
+	var parts []string
+	if len(f.Roles) > 0 {
+		parts = append(parts, "roles "+strings.Join(f.Roles, ", "))
+	}
+	if len(f.Plans) > 0 {
+		parts = append(parts, "plans "+strings.Join(f.Plans, ", "))
+	}
+	return strings.Join(parts, "; ")
+}
+
 // newestTrigger returns the newest of events (newest first) that triggers
 // c, or nil.
-func newestTrigger(c *outreach.Campaign, events []outreach.Event) *outreach.Event {
+func newestTrigger(c *outreach.Campaign, events []outreach.TimelineEvent) *outreach.Event {
 	for i := range events {
-		if campaigns.EventMatches(c, &events[i]) {
-			return &events[i]
+		if campaigns.EventMatches(c, &events[i].Event) {
+			return &events[i].Event
 		}
 	}
 	return nil

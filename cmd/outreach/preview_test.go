@@ -109,7 +109,7 @@ func TestPreviewErrors(t *testing.T) {
 	if r := run(t, env, "init", dir); r.err != nil {
 		t.Fatal(r.err)
 	}
-	tmpl := "---\nsubject: How did we do?\n---\n{{if .Event}}Agent: {{.Event.agent_name}}{{end}}\n{{npsScale}}\n"
+	tmpl := "---\nsubject: How did we do?\nquestion: How satisfied are you?\n---\n{{if .Event}}Agent: {{.Event.agent_name}}{{end}}\n{{npsScale}}\n"
 	if err := os.WriteFile(filepath.Join(dir, "templates", "csat", "en.txt"), []byte(tmpl), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -117,5 +117,53 @@ func TestPreviewErrors(t *testing.T) {
 	r := run(t, env, "preview", "--campaign", "csat-support", "--contact", "ana@example.com", "--locale", "en", "--html", html)
 	if r.err == nil || !strings.Contains(r.err.Error(), "agent_name") {
 		t.Errorf("missing variable: err = %v, want an error naming agent_name", r.err)
+	}
+}
+
+// preview reads the pack of --campaigns DIR (like validate and simulate)
+// and warns when the campaign would not reach the contact: suppressed,
+// filtered out by role or plan, outside the campaign's locales.
+func TestPreviewCampaignsDirAndWarnings(t *testing.T) {
+	env := previewEnv(t)
+	dir := filepath.Join(t.TempDir(), "pack")
+	if r := run(t, env, "init", dir); r.err != nil {
+		t.Fatal(r.err, r.stderr)
+	}
+	yml := filepath.Join(dir, "campaigns.yaml")
+	b, err := os.ReadFile(yml)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(string(b), "filter: {roles: [admin, champion]}", "filter: {roles: [admin, champion], locales: [pt]}\n    name: NPS edited", 1)
+	edited = strings.Replace(edited, "    name: NPS after onboarding\n", "", 1)
+	if err := os.WriteFile(yml, []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := run(t, env, "import", "suppressions", writeFile(t, "sup.csv", "email,scope,reason\njoe@example.com,survey,asked by phone\n")); r.err != nil {
+		t.Fatal(r.err, r.stderr)
+	}
+	html := filepath.Join(t.TempDir(), "p.html")
+
+	r := run(t, env, "preview", "--campaigns", dir, "--campaign", "nps-onboarding", "--contact", "ana@example.com", "--html", html)
+	if r.err != nil || strings.Contains(r.stderr, "warning") {
+		t.Errorf("ana (admin, pt-BR, not suppressed): %v\n%s", r.err, r.stderr)
+	}
+	r = run(t, env, "preview", "--campaigns", dir, "--campaign", "nps-onboarding", "--contact", "joe@example.com", "--html", html)
+	if r.err != nil {
+		t.Fatal(r.err, r.stderr)
+	}
+	for _, want := range []string{
+		"warning: joe@example.com is suppressed (survey since 2026-03-01: asked by phone): nps-onboarding would not be sent to them",
+		`warning: joe@example.com is filtered out of nps-onboarding (roles admin, champion; the contact's role is "user"`,
+		`warning: joe@example.com's locale "-" is outside nps-onboarding's locales (pt)`,
+	} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	// The edited pack, not the built-in one, was used.
+	r = run(t, env, "preview", "--campaigns", filepath.Join(t.TempDir(), "none"), "--campaign", "nps-onboarding", "--contact", "ana@example.com", "--html", html)
+	if r.err == nil || !strings.Contains(r.err.Error(), "none") {
+		t.Errorf("a missing --campaigns DIR: %v", r.err)
 	}
 }

@@ -38,13 +38,16 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	if err := wantArgs(args, 0, "serve"); err != nil {
 		return err
 	}
-	db, err := m.openStore(ctx)
-	if err != nil {
-		return err
-	}
+	// Listen first: a start that cannot have its port (another serve
+	// holds it) fails before it creates or migrates any database.
 	ln, err := net.Listen("tcp", m.Config.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on OUTREACH_HTTP_ADDR: %w", err)
+	}
+	db, err := m.openStore(ctx)
+	if err != nil {
+		ln.Close()
+		return err
 	}
 	return m.serveOn(ctx, db, ln)
 }
@@ -86,6 +89,9 @@ func (m *Main) serveOn(ctx context.Context, db *store.DB, ln net.Listener) error
 	if err != nil {
 		return fmt.Errorf("OUTREACH_PUBLIC_BYTES_IN_FLIGHT: %w", err)
 	}
+	w.feedback.Survey = func(campaign, locale string) (outreach.SurveyText, bool) {
+		return plan.Active().SurveyText(campaign, locale)
+	}
 	cons, err := m.consoleServer(apiDB, w.sender, func() *outreach.Pack { return plan.Active().Pack })
 	if err != nil {
 		return err
@@ -99,6 +105,13 @@ func (m *Main) serveOn(ctx context.Context, db *store.DB, ln net.Listener) error
 		Pause:        &httpapi.Pause{Store: apiDB, Links: w.signer},
 		PublicBudget: budget,
 		Console:      cons.Handler(),
+		Audit:        apiDB,
+		Lists:        apiDB,
+		Ops: &httpapi.Ops{
+			Stats:       db.OpsStats,
+			Leader:      plan.leader.Holds,
+			PackVersion: func() int { return plan.Active().Pack.Version },
+		},
 	}
 	stopDispatch, err := m.startDispatch(ctx, db, w, plan.Active, api.CountSend)
 	if err != nil {

@@ -16,7 +16,7 @@ import (
 	"github.com/outreach-dev/outreach/simulate"
 )
 
-const simulateUsage = "simulate [--campaigns DIR] (--accounts F.csv --contacts F.csv --events F.csv [--team F.csv] [--suppressions F.csv] | --sample N [--sample-seed S] [--sample-out DIR]) --from RFC3339 --days N [--out FILE.jsonl]"
+const simulateUsage = "simulate [--campaigns DIR] (--accounts F.csv --contacts F.csv --events F.csv [--team F.csv] [--suppressions F.csv] | --sample N [--sample-seed S] [--sample-out DIR]) --from RFC3339 --days N [--out FILE.jsonl] [--compare DIR]"
 
 // simulateFlags are the flags of `outreach simulate`.
 type simulateFlags struct {
@@ -25,6 +25,7 @@ type simulateFlags struct {
 	from                                           string
 	days                                           int
 	out                                            string
+	compare                                        string    // a second pack run on the same data
 	sample                                         int       // generate N sample accounts instead of reading files
 	sampleSeed                                     seenInt64 // seed of the generated data
 	sampleOut                                      string
@@ -69,6 +70,7 @@ func (m *Main) simulateCommand() *command {
 			fs.StringVar(&f.from, "from", "", "start of the window, RFC 3339 (required), e.g. 2026-03-02T00:00:00Z")
 			fs.IntVar(&f.days, "days", 0, fmt.Sprintf("length of the window in days, 1 to %d (required)", simulate.MaxDays))
 			fs.StringVar(&f.out, "out", "", "write the decision log here, one JSON object per line")
+			fs.StringVar(&f.compare, "compare", "", "also forecast this campaign pack on the same data and window, and print the difference per campaign and rule")
 			fs.IntVar(&f.sample, "sample", 0, "instead of CSV files, simulate a generated customer base of N accounts (3-8 people each, events over the window)")
 			fs.Var(&f.sampleSeed, "sample-seed", "with --sample: seed of the generated customer base (same seed, same data)")
 			fs.StringVar(&f.sampleOut, "sample-out", "", "with --sample: also write the generated customer base as CSV files into this directory (existing files are never overwritten)")
@@ -123,7 +125,35 @@ func (m *Main) simulate(ctx context.Context, f simulateFlags) error {
 		fmt.Fprintf(m.Stdout, " written to %s", f.out)
 	}
 	fmt.Fprintf(m.Stdout, "; simulated in %.1fs\n", m.Now().Sub(start).Seconds())
+	if f.compare != "" {
+		return m.simulateCompare(ctx, f, res)
+	}
 	return nil
+}
+
+// simulateCompare runs the pack of --compare on the same data and window
+// as base and prints what changes, per campaign and rule.
+func (m *Main) simulateCompare(ctx context.Context, f simulateFlags, base *simulate.Result) error {
+	g := f
+	g.campaigns, g.out, g.sampleOut = f.compare, "", "" // the generated data is the same: same seed
+	opts, closeAll, err := m.simulateOptions(g)
+	defer closeAll()
+	if err != nil {
+		return fmt.Errorf("--compare: %w", err)
+	}
+	other, err := simulate.Run(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("--compare %s: %w", f.compare, err)
+	}
+	baseName := f.campaigns
+	if baseName == "" {
+		baseName = m.Config.Campaigns
+	}
+	if baseName == "" {
+		baseName = "the built-in pack"
+	}
+	fmt.Fprintln(m.Stdout)
+	return simulate.PrintCompare(m.Stdout, baseName, f.compare, base.Summary, other.Summary)
 }
 
 // simulateOptions checks the flags, loads the pack and opens the CSV

@@ -195,3 +195,68 @@ func TestSimulateCommandSingular(t *testing.T) {
 		t.Errorf("plural nouns after a count of one %q in:\n%s", m, r.stdout)
 	}
 }
+
+// simulate --compare DIR runs a second pack on the same files and prints
+// what it changes: a pack that adds a survey takes a CSAT's slot.
+func TestSimulateCommandCompare(t *testing.T) {
+	ask := map[string]string{
+		"templates/ask/en.txt":  "---\nsubject: How did we do?\n---\n{{greeting}}\n\nTell us.\n",
+		"templates/ask/en.html": "<p>{{greeting}}</p><p>Tell us.</p>\n",
+	}
+	base := `policy:
+  timezone: UTC
+  surveys: {cooldown: 7d}
+campaigns:
+  - key: csat-support
+    category: survey
+    priority: 70
+    trigger: {event: support.ticket_closed}
+    template: ask
+    ttl: 3d
+`
+	withNPS := base + `  - key: nps-onboarding
+    category: survey
+    priority: 80
+    trigger: {event: onboarding.completed}
+    template: ask
+    ttl: 3d
+`
+	dir := t.TempDir()
+	put := func(p, content string) string {
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	for name, yaml := range map[string]string{"base": base, "nps": withNPS} {
+		for f, content := range ask {
+			put(filepath.Join(dir, name, f), content)
+		}
+		put(filepath.Join(dir, name, "campaigns.yaml"), yaml)
+	}
+	accounts := put(filepath.Join(dir, "accounts.csv"), "external_id,name\nacme,Acme\n")
+	contacts := put(filepath.Join(dir, "contacts.csv"), "external_id,account_external_id,email,name,locale\n"+
+		"jane,acme,jane@acme.example,Jane,en\nbob,acme,bob@acme.example,Bob,en\n")
+	events := put(filepath.Join(dir, "events.csv"), "id,type,contact_external_id,account_external_id,occurred_at,properties\n"+
+		"onb-1,onboarding.completed,jane,,2026-03-02T10:00:00Z,\n"+
+		"t-1,support.ticket_closed,jane,,2026-03-03T10:00:00Z,\n"+
+		"t-2,support.ticket_closed,bob,,2026-03-03T10:00:00Z,\n")
+	r := runSimulate(t, "--campaigns", filepath.Join(dir, "base"), "--compare", filepath.Join(dir, "nps"),
+		"--accounts", accounts, "--contacts", contacts, "--events", events, "--from", "2026-03-02T00:00:00Z", "--days", "7")
+	if r.err != nil {
+		t.Fatalf("simulate --compare: %v\n%s", r.err, r.stderr)
+	}
+	for _, want := range []string{
+		"compared with " + filepath.Join(dir, "nps"),
+		"  csat-support sent 2 → 1 (−1)\n",
+		"  csat-support dropped by survey_cooldown 0 → 1 (+1)\n",
+		"  nps-onboarding sent 0 → 1 (+1)\n",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+}

@@ -93,13 +93,19 @@ func (m *Main) tokenList(ctx context.Context) error {
 		return err
 	}
 	w := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "NAME\tSCOPE\tCREATED\tREVOKED")
-	for _, t := range toks {
-		revoked := "-"
-		if t.RevokedAt != nil {
-			revoked = t.RevokedAt.UTC().Format(time.RFC3339)
+	fmt.Fprintln(w, "NAME\tSCOPE\tCREATED\tLAST USED\tREVOKED")
+	stampOrDash := func(t *time.Time) string {
+		if t == nil {
+			return "-"
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", t.Name, t.Scope, t.CreatedAt.UTC().Format(time.RFC3339), revoked)
+		return t.UTC().Format(time.RFC3339)
+	}
+	for _, t := range toks {
+		lastUsed := stampOrDash(t.LastUsedAt)
+		if t.LastUsedAt == nil {
+			lastUsed = "never"
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", t.Name, t.Scope, t.CreatedAt.UTC().Format(time.RFC3339), lastUsed, stampOrDash(t.RevokedAt))
 	}
 	return w.Flush()
 }

@@ -128,11 +128,23 @@ func (m *Main) wire(ctx context.Context, db *store.DB) (*wiring, error) {
 		return nil, err
 	}
 	m.Logger.Info("mail goes to "+where, "dry_run", m.dryRun)
+	if outbox, ok := w.sender.(*eml.Sender); ok {
+		// A process killed while writing leaves a temporary file; recovery
+		// writes its delivery again.
+		if n, err := outbox.Clean(); err != nil {
+			return nil, fmt.Errorf("OUTREACH_OUTBOX_DIR: %w", err)
+		} else if n > 0 {
+			m.Logger.Info("removed temporary files a stopped process left in the outbox", "files", n)
+		}
+	}
 	if m.Config.SendGridAPIKey != "" && !m.dryRun && insecurePublicURL(m.Config.PublicURL) {
 		m.Logger.Warn("OUTREACH_PUBLIC_URL is not https: survey and unsubscribe links in real emails will travel in clear text",
 			"public_url", m.Config.PublicURL)
 	}
 	w.feedback = &httpapi.Feedback{Store: db, Links: w.signer}
+	if _, name, err := splitFrom(m.Config.MailFrom); err == nil {
+		w.feedback.SenderName = name // the survey page says who asks
+	}
 	if k := m.Config.SendGridWebhookPublicKey; k != "" {
 		v, err := sendgrid.NewVerifier(k)
 		if err != nil {
@@ -152,13 +164,14 @@ func (m *Main) wire(ctx context.Context, db *store.DB) (*wiring, error) {
 
 // startDispatch runs the dispatcher (every replica) until ctx ends; the
 // returned stop waits for in-flight sends to finish.
-func (m *Main) startDispatch(ctx context.Context, db *store.DB, w *wiring, pack func() *campaigns.Loaded, onSend func(result string)) (stop func(), err error) {
+func (m *Main) startDispatch(ctx context.Context, db *store.DB, w *wiring, pack func() *campaigns.Loaded, onSend func(outreach.SendOutcome)) (stop func(), err error) {
 	from, fromName, err := splitFrom(m.Config.MailFrom)
 	if err != nil {
 		return nil, err
 	}
 	d := &dispatch.Dispatcher{
 		Store: db, Sender: w.sender, Pack: pack, Signer: w.signer, Logger: m.Logger, Now: m.Now, OnSend: onSend,
+		Refresh: m.plan.follow, // a claim that finds a newer stored pack loads it first
 		Config: dispatch.Config{
 			ProcessID: processID(), PublicURL: m.Config.PublicURL, From: from, FromName: fromName,
 			PostalAddress: m.Config.PostalAddress, Grace: m.Config.SendGrace, Lease: m.Config.SendLease,

@@ -12,6 +12,9 @@
 // parallel tests (and their advisory locks) never see each other. When no
 // server can be found the test is skipped, or fails when CI=true.
 //
+// StartBouncer puts a real PgBouncer (transaction pooling) in front of such
+// a database, for tests of what runs through a pooler.
+//
 // A package whose tests may start the throwaway cluster should stop it at
 // exit with a TestMain:
 //

@@ -22,17 +22,9 @@ CREATE TABLE console_sessions (
 );
 CREATE INDEX console_sessions_email ON console_sessions (email);
 
-CREATE TABLE audit_log (
-    id     BIGSERIAL PRIMARY KEY,
-    at     BIGINT NOT NULL,
-    actor  TEXT NOT NULL,
-    action TEXT NOT NULL,
-    target TEXT NOT NULL DEFAULT '',
-    detail TEXT NOT NULL DEFAULT ''
-);
+-- audit_log itself comes from 00006_audit.sql; the console filters it by actor and action.
 CREATE INDEX audit_log_actor ON audit_log (actor, id);
 CREATE INDEX audit_log_action ON audit_log (action, id);
-CREATE INDEX audit_log_target ON audit_log (target, id);
 
 CREATE TABLE campaign_pauses (
     campaign  TEXT PRIMARY KEY,
@@ -60,7 +52,8 @@ DROP INDEX deliveries_sent_campaign;
 DROP INDEX deliveries_campaign_created;
 DROP INDEX deliveries_created_campaign;
 DROP TABLE campaign_pauses;
-DROP TABLE audit_log;
+DROP INDEX audit_log_actor;
+DROP INDEX audit_log_action;
 DROP TABLE console_sessions;
 DROP TABLE console_signins;
 ALTER TABLE team_members DROP COLUMN console_role;
