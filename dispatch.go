@@ -62,6 +62,9 @@ type DueContact struct {
 	History        []Reservation // the contact's reservations within ContactWindow
 	AccountSurveys []Reservation // the account's survey reservations within AccountWindow
 	Suppressions   []Suppression // of the contact's address
+	// Paused holds the paused campaigns by key, read in the claim
+	// transaction (shared by the contacts of one claim; do not modify).
+	Paused map[string]CampaignPause
 }
 
 // DispatchOutcome is the decision for one due delivery. A sent decision

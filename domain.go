@@ -79,6 +79,8 @@ type TeamMember struct {
 	// OUTREACH_TEAMS_WEBHOOK_URL fallbacks).
 	SlackWebhookURL string `json:"slack_webhook_url,omitempty"`
 	TeamsWebhookURL string `json:"teams_webhook_url,omitempty"`
+	// ConsoleRole is admin, marketing or cs; "" means no console access.
+	ConsoleRole string `json:"console_role,omitempty"`
 }
 
 // Suppression scopes. Besides these, a scope may name one campaign category.

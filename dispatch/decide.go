@@ -72,8 +72,12 @@ func decideContact(p *outreach.Pack, now time.Time, dc *outreach.DueContact, zon
 		}
 		ttl := outreach.TTLOrDefault(c.TTL)
 		expires[del.ID] = del.DueAt.Add(ttl)
-		in.Due = append(in.Due, throttle.Due{DeliveryID: del.ID, Campaign: del.Campaign, Category: del.Category,
-			Priority: c.Priority, DueAt: del.DueAt, TTL: ttl})
+		due := throttle.Due{DeliveryID: del.ID, Campaign: del.Campaign, Category: del.Category,
+			Priority: c.Priority, DueAt: del.DueAt, TTL: ttl}
+		if p, ok := dc.Paused[del.Campaign]; ok {
+			due.Paused = &p
+		}
+		in.Due = append(in.Due, due)
 	}
 	if len(in.Due) == 0 {
 		return out

@@ -7,6 +7,9 @@ import (
 	"strings"
 )
 
+// ClientAddr is clientAddr, for the console's sign-in rate limit.
+func ClientAddr(r *http.Request) string { return clientAddr(r) }
+
 // clientAddr returns the address the public pages' rate limit counts a
 // request against.
 //

@@ -10,8 +10,6 @@ import (
 	"net/http"
 	"path"
 
-	"golang.org/x/text/language"
-
 	"github.com/outreach-dev/outreach"
 )
 
@@ -151,14 +149,5 @@ func matchLocale(locale string) (string, bool) {
 // requestLocale picks the page language from the Accept-Language header,
 // for visitors we know nothing else about.
 func requestLocale(r *http.Request) string {
-	tags, _, err := language.ParseAcceptLanguage(r.Header.Get("Accept-Language"))
-	if err != nil {
-		return fallbackLocale
-	}
-	for _, t := range tags {
-		if loc, ok := matchLocale(t.String()); ok {
-			return loc
-		}
-	}
-	return fallbackLocale
+	return outreach.AcceptLocale(r.Header.Get("Accept-Language"), pageLocales, fallbackLocale)
 }

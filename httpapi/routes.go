@@ -49,6 +49,13 @@ func (s *Server) routes(mux *http.ServeMux) {
 
 	// Follow-up cases and the alert's "I'm on it" page /c (cases.go).
 	s.caseRoutes(mux)
+
+	// The console (package console) answers everything under /console/;
+	// the public byte budget covers its sign-in form.
+	if s.Console != nil {
+		mux.Handle("/console/", s.Console)
+		mux.Handle("GET /console", http.RedirectHandler("/console/", http.StatusMovedPermanently))
+	}
 }
 
 // jsonPrefixes are the path prefixes of the machine-facing routes: a request

@@ -38,6 +38,9 @@ type Server struct {
 	// Pause serves the digest's pause page /p/{token} (pause.go); nil
 	// makes it answer 503.
 	Pause *Pause
+	// Console serves everything under /console/ (package console); nil
+	// leaves those paths unanswered (404).
+	Console http.Handler
 	// Audit makes the audited changes: lifting suppressions (API and the
 	// preference page's resubscribe), pausing and resuming accounts (API
 	// and the pause page) (undo.go); nil makes those answer 503.

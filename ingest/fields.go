@@ -41,7 +41,7 @@ var schemas = map[Kind]schema{
 		object:    "properties",
 		extrasCSV: true,
 	},
-	Team:         {fields: []string{"email", "name", "timezone", "digest_schedule", "slack_webhook_url", "teams_webhook_url"}},
+	Team:         {fields: []string{"email", "name", "timezone", "digest_schedule", "slack_webhook_url", "teams_webhook_url", "console_role"}},
 	Suppressions: {fields: []string{"email", "scope", "reason"}},
 }
 
@@ -306,6 +306,10 @@ func buildTeamMember(it *item) outreach.TeamMember {
 		Name:           it.str("name"),
 		Timezone:       it.timezone("timezone"),
 		DigestSchedule: it.str("digest_schedule"),
+		ConsoleRole:    strings.ToLower(it.str("console_role")),
+	}
+	if m.ConsoleRole != "" && !outreach.ValidConsoleRole(m.ConsoleRole) {
+		it.fail("console_role", "%q is not a console role: use admin, marketing, cs, or none to remove access", m.ConsoleRole)
 	}
 	for _, f := range []struct {
 		name string

@@ -103,6 +103,7 @@ func TestDecodeJSONErrors(t *testing.T) {
 		{Events, `[{"id": "1", "type": "x", "contact_external_id": "c", "occurred_at": "2026-01-01T00:00:00Z", "properties": {"t": {"u": ["ok", "a\u0000"]}}}]`, 0, "properties", `"t.u[1]" contains a NUL character`},
 		{Team, `[{"email": "csm@vendor.com", "digest_schedule": "every monday"}]`, 0, "digest_schedule", "not a cron spec"},
 		{Team, `[{"email": "csm@vendor.com", "digest_schedule": "CRON_TZ=UTC 0 8 * * *"}]`, 0, "digest_schedule", "timezone field"},
+		{Team, `[{"email": "csm@vendor.com", "console_role": "owner"}]`, 0, "console_role", "not a console role"},
 		{Team, `[{"email": "csm@vendor.com", "role": "csm"}]`, 0, "role", "unknown field"},
 		{Suppressions, `[{"email": "a@b.co"}]`, 0, "scope", "required"},
 		{Suppressions, `[{"email": "a@b.co", "scope": "newsletters"}]`, 0, "scope", "not a suppression scope"},

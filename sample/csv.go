@@ -36,7 +36,7 @@ func (d *Data) WriteCSV(dir string) error {
 		{AccountsFile, []string{"external_id", "name", "owner_email", "plan", "timezone", "started_at", "renewal_date", "domain"}, d.accountRows},
 		{ContactsFile, []string{"external_id", "account_external_id", "email", "name", "role", "locale", "timezone", "last_seen_at"}, d.contactRows},
 		{EventsFile, []string{"id", "type", "contact_external_id", "account_external_id", "occurred_at", "properties"}, d.eventRows},
-		{TeamFile, []string{"email", "name", "timezone", "digest_schedule"}, d.teamRows},
+		{TeamFile, []string{"email", "name", "timezone", "digest_schedule", "console_role"}, d.teamRows},
 	}
 	var existing []string
 	for _, f := range files {
@@ -128,7 +128,7 @@ func (d *Data) eventRows(emit func(...string)) error {
 
 func (d *Data) teamRows(emit func(...string)) error {
 	for _, m := range d.Team {
-		emit(m.Email, m.Name, m.Timezone, m.DigestSchedule)
+		emit(m.Email, m.Name, m.Timezone, m.DigestSchedule, m.ConsoleRole)
 	}
 	return nil
 }

@@ -104,7 +104,7 @@ func Generate(seed int64, opts Options) *Data {
 
 func (g *gen) team() {
 	for _, m := range teamMembers {
-		g.d.Team = append(g.d.Team, outreach.TeamMember{Email: m.Email, Name: m.Name, Timezone: m.Timezone, DigestSchedule: m.Digest})
+		g.d.Team = append(g.d.Team, outreach.TeamMember{Email: m.Email, Name: m.Name, Timezone: m.Timezone, DigestSchedule: m.Digest, ConsoleRole: m.Role})
 	}
 }
 

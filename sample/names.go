@@ -1,5 +1,7 @@
 package sample
 
+import "github.com/outreach-dev/outreach"
+
 // The word lists below are small on purpose: enough variety for a demo that
 // looks like a real customer base, few enough to read.
 
@@ -165,15 +167,16 @@ var remoteZones = []string{
 var teamMembers = []struct {
 	Name, Email, Timezone, Digest string
 	Regions                       []string
+	Role                          string // console_role: one admin, one marketing, the CSMs cs
 }{
-	{"Maya Goldberg", "maya.goldberg@cs.outreach.example", "America/Los_Angeles", "0 8 * * MON", []string{"us"}},
-	{"Jordan Ellis", "jordan.ellis@cs.outreach.example", "America/New_York", "30 8 * * MON", []string{"us", "uk"}},
-	{"Carolina Mendes", "carolina.mendes@cs.outreach.example", "America/Sao_Paulo", "0 8 * * MON", []string{"br"}},
-	{"Rui Teixeira", "rui.teixeira@cs.outreach.example", "Europe/Lisbon", "0 9 * * MON", []string{"pt", "br"}},
-	{"Claire Martin", "claire.martin@cs.outreach.example", "Europe/Paris", "0 8 * * MON", []string{"fr"}},
-	{"Dóra Balogh", "dora.balogh@cs.outreach.example", "Europe/Budapest", "0 8 * * TUE", []string{"hu", "ru"}},
-	{"Intan Permata", "intan.permata@cs.outreach.example", "Asia/Jakarta", "0 8 * * MON", []string{"id", "in"}},
-	{"Liam Tūhoe", "liam.tuhoe@cs.outreach.example", "Pacific/Auckland", "0 7 * * MON", []string{"nz"}},
+	{"Maya Goldberg", "maya.goldberg@cs.outreach.example", "America/Los_Angeles", "0 8 * * MON", []string{"us"}, outreach.RoleAdmin},
+	{"Jordan Ellis", "jordan.ellis@cs.outreach.example", "America/New_York", "30 8 * * MON", []string{"us", "uk"}, outreach.RoleMarketing},
+	{"Carolina Mendes", "carolina.mendes@cs.outreach.example", "America/Sao_Paulo", "0 8 * * MON", []string{"br"}, outreach.RoleCS},
+	{"Rui Teixeira", "rui.teixeira@cs.outreach.example", "Europe/Lisbon", "0 9 * * MON", []string{"pt", "br"}, outreach.RoleCS},
+	{"Claire Martin", "claire.martin@cs.outreach.example", "Europe/Paris", "0 8 * * MON", []string{"fr"}, outreach.RoleCS},
+	{"Dóra Balogh", "dora.balogh@cs.outreach.example", "Europe/Budapest", "0 8 * * TUE", []string{"hu", "ru"}, outreach.RoleCS},
+	{"Intan Permata", "intan.permata@cs.outreach.example", "Asia/Jakarta", "0 8 * * MON", []string{"id", "in"}, outreach.RoleCS},
+	{"Liam Tūhoe", "liam.tuhoe@cs.outreach.example", "Pacific/Auckland", "0 7 * * MON", []string{"nz"}, outreach.RoleCS},
 }
 
 // Milestones an account or a person may reach (the milestone property).

@@ -266,6 +266,15 @@ func (db *DB) readDue(ctx context.Context, tx *sqlx.Tx, c outreach.DispatchClaim
 	if err := db.readSuppressions(ctx, tx, hashes); err != nil {
 		return nil, err
 	}
+	// Campaign pauses are read in the claim transaction, so a pause binds
+	// every replica from its commit on.
+	paused, err := db.campaignPauses(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range read.contacts {
+		d.Paused = paused
+	}
 	return read, nil
 }
 

@@ -28,6 +28,9 @@ type Due struct {
 	Priority                       int
 	DueAt                          time.Time     // the original due time (not not_before)
 	TTL                            time.Duration // 0 = outreach.DefaultTTL
+	// Paused is the pause of the campaign, when it is paused: the delivery
+	// is deferred by CampaignPauseRecheck, never dropped, whatever its ttl.
+	Paused *outreach.CampaignPause
 }
 
 // Input is everything one decision for one contact needs: the result of one
@@ -208,6 +211,11 @@ func (dc *decider) decide(d Due) Outcome {
 	if sup, ok := outreach.StoppedBy(in.Suppressions, d.Category); ok {
 		why := sup.Describe(loc)
 		o.Decision, o.Reason = outreach.DecisionSuppressed, why
+		return o
+	}
+	if d.Paused != nil {
+		until := in.Now.Add(outreach.CampaignPauseRecheck)
+		o.Decision, o.Until, o.Reason = outreach.DecisionDeferred, &until, d.Paused.PauseReason()
 		return o
 	}
 	start := in.Now

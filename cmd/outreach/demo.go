@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/console"
 	"github.com/outreach-dev/outreach/digest"
 	"github.com/outreach-dev/outreach/dispatch"
 	"github.com/outreach-dev/outreach/eml"
@@ -132,6 +133,9 @@ func (m *Main) demo(ctx context.Context, f demoFlags) error {
 		}
 	}
 	m.printTryIt(ln.Addr().String(), out)
+	if err := m.printConsoleLink(ctx, db, out.data); err != nil {
+		return err
+	}
 	fmt.Fprintf(m.Stdout, "\nready in %.1fs: serving on http://%s — Ctrl-C stops\n", m.Now().Sub(start).Seconds(), ln.Addr())
 	return m.serveOn(ctx, db, ln)
 }
@@ -442,4 +446,23 @@ func (s *countingSender) lastSurvey() (sentSurvey, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.survey, s.has
+}
+
+// printConsoleLink prints a sign-in link to the console for the demo's
+// admin.
+func (m *Main) printConsoleLink(ctx context.Context, db *store.DB, data *sample.Data) error {
+	for _, t := range data.Team {
+		if t.ConsoleRole != outreach.RoleAdmin {
+			continue
+		}
+		link, err := console.IssueSignIn(ctx, db, m.Config.PublicURL, t.Email, m.Now())
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(m.Stdout, "\nthe console, signed in as %s (%s, admin; the link works once within %v):\n  %s\n",
+			t.Name, t.Email, outreach.SignInTTL, link)
+		fmt.Fprintf(m.Stdout, "  another link: outreach console-link --email %s (with OUTREACH_DATABASE_URL=%s)\n", t.Email, m.Config.DatabaseURL)
+		return nil
+	}
+	return nil
 }

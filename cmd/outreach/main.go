@@ -74,17 +74,18 @@ type command struct {
 // *command in cmd/outreach/NAME.go and add one line here.
 func (m *Main) commands() map[string]*command {
 	return map[string]*command{
-		"serve":    m.serveCommand(),
-		"migrate":  m.migrateCommand(),
-		"import":   m.importCommand(),
-		"token":    m.tokenCommand(),
-		"init":     m.initCommand(),
-		"validate": m.validateCommand(),
-		"explain":  m.explainCommand(),
-		"digest":   m.digestCommand(),
-		"preview":  m.previewCommand(),
-		"simulate": m.simulateCommand(),
-		"demo":     m.demoCommand(),
+		"serve":        m.serveCommand(),
+		"migrate":      m.migrateCommand(),
+		"import":       m.importCommand(),
+		"token":        m.tokenCommand(),
+		"console-link": m.consoleLinkCommand(),
+		"init":         m.initCommand(),
+		"validate":     m.validateCommand(),
+		"explain":      m.explainCommand(),
+		"digest":       m.digestCommand(),
+		"preview":      m.previewCommand(),
+		"simulate":     m.simulateCommand(),
+		"demo":         m.demoCommand(),
 	}
 }
 

@@ -92,6 +92,10 @@ func (m *Main) serveOn(ctx context.Context, db *store.DB, ln net.Listener) error
 	w.feedback.Survey = func(campaign, locale string) (outreach.SurveyText, bool) {
 		return plan.Active().SurveyText(campaign, locale)
 	}
+	cons, err := m.consoleServer(apiDB, w.sender, func() *outreach.Pack { return plan.Active().Pack })
+	if err != nil {
+		return err
+	}
 	api := &httpapi.Server{
 		Ingest: apiDB, Contacts: apiDB, Tokens: apiDB, DB: db,
 		Logger:       m.Logger,
@@ -100,6 +104,7 @@ func (m *Main) serveOn(ctx context.Context, db *store.DB, ln net.Listener) error
 		Feedback:     w.feedback,
 		Pause:        &httpapi.Pause{Store: apiDB, Links: w.signer},
 		PublicBudget: budget,
+		Console:      cons.Handler(),
 		Audit:        apiDB,
 		Lists:        apiDB,
 		Cases:        &httpapi.Cases{Store: apiDB, Links: w.signer},

@@ -106,11 +106,17 @@ func dropDatabase(t testing.TB, name string) {
 // Main runs the tests of a package and then stops the throwaway cluster if
 // one was started. Use it as the package's TestMain.
 func Main(m *testing.M) {
+	os.Exit(Run(m))
+}
+
+// Run is Main without the exit: it runs the tests, stops the throwaway
+// cluster and returns the exit code, for a TestMain that stops more.
+func Run(m *testing.M) int {
 	code := m.Run()
 	if cluster != nil {
 		cluster.stop()
 	}
-	os.Exit(code)
+	return code
 }
 
 func findServer() (string, error) {

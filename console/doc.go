@@ -1,0 +1,74 @@
+// Package console is the web console at /console/: server-rendered pages
+// for marketing, customer success and admins, signed in by one-time link.
+//
+// The browser is an outside thing, so the console is one package like
+// httpapi: it holds interfaces (Store, outreach.Sender, Limiter) that
+// cmd/outreach fills, and httpapi mounts Server.Handler at /console/
+// (httpapi.Server.Console), so httpapi stays the one place the mux of the
+// process is built. SQL lives in store.
+//
+//	browser ──> httpapi (budget, deadline, access log) ──> console.Handler
+//	                                                        │ secureHeaders: CSP, no-referrer, nosniff, DENY
+//	                                                        ├ /login, /auth/{token}, /logout   (auth.go)
+//	                                                        ├ /static/NAME.HASH.EXT            (render.go)
+//	                                                        └ pages: session → role → CSRF → Handle
+//
+// # Sign-in and sessions
+//
+// POST /console/login mails a link valid for outreach.SignInTTL to a team
+// member with a console_role; the answer is the same page for any address
+// and the lookup and mail happen after it (no enumeration by content or
+// timing). Requests are limited per client address and per email address
+// (Server.LimitIP, LimitAddress). GET /console/auth/{token} shows a button
+// (link scanners change nothing); POST consumes the token, stored hashed,
+// and starts a session: a random id, stored hashed, in the HttpOnly,
+// SameSite=Lax cookie outreach_console (Secure when PublicURL is https),
+// ended after outreach.SessionIdle without a request or by sign-out.
+// IssueSignIn makes a link for `outreach console-link` and the demo.
+//
+// # Adding a page
+//
+// Write the handler in its own file and list it in routes (pages.go):
+//
+//	{Method: "GET", Path: "/campaigns/{key}", Roles: []string{outreach.RoleMarketing},
+//	 Handle: s.handleCampaign}
+//
+// Path is under /console; Roles are the roles besides admin that may open
+// it (admin may open every page; empty Roles means any signed-in member).
+// The wrapper (Server.page) has already checked the session, the role (403
+// page) and, for every method but GET and HEAD, the CSRF token (form field
+// "csrf", or header X-CSRF-Token from <meta name="csrf-token"> for
+// scripts) and Origin / Sec-Fetch-Site (403). The handler gets a *Context:
+// Member (outreach.TeamMember with ConsoleRole), Session (its CSRF), Lang,
+// Now. It renders with
+//
+//	s.render(w, r, c, http.StatusOK, "campaigns", "campaigns.title", data)
+//
+// which executes templates/campaigns.html (it defines "content") inside
+// templates/layout.html; the template sees a view: {{.T "message.id"}}
+// translates, {{.Data}} is data, {{.CSRF}} goes in every form as
+// <input type="hidden" name="csrf" value="{{.CSRF}}">, {{static
+// "console.css"}} names an embedded static file by its hashed path. A
+// handler returns an error for the error page: the code of an
+// *outreach.Error picks the status (ENOTFOUND 404, EINVALID 422, EFORBIDDEN
+// 403, ECONFLICT 409) and its message is shown; other errors are logged
+// and shown as a 500. A section in the navigation adds an entry to nav
+// (render.go); its messages go in catalogue (messages.go; English is
+// required, a test holds every {{.T}} id of the templates to it).
+//
+// # Changes and the audit log
+//
+// Every change writes the audit log in the transaction of the change: the
+// store method that changes state takes an outreach.AuditEntry, built with
+// c.Audit(action, target, detail), and calls store's writeAudit inside its
+// transaction. /console/audit (admins) lists the log with filters.
+//
+// # Pages are strict
+//
+// The Content-Security-Policy allows nothing from outside the server and
+// no inline script or style: no <script> bodies, no style="" or on*=""
+// attributes; behaviour goes in static/console.js, looks in
+// static/console.css. Pages read without JavaScript; tables sit in a
+// .table-wrap box that scrolls on its own, so nothing overflows at 375 px.
+// Every page is tested in Chromium at 375 and 1440 px (internal/browsertest).
+package console
