@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/campaigns"
 )
 
 // Store is what the console reads and writes. store.DB implements it.
@@ -20,6 +21,7 @@ import (
 type Store interface {
 	outreach.ConsoleAuthStore
 	outreach.AuditLog
+	outreach.CampaignStore
 }
 
 // Limiter admits requests per key; httpapi.Limiter implements it.
@@ -45,8 +47,8 @@ type Server struct {
 	// ClientIP returns the address LimitIP counts a request under; nil
 	// means the host of RemoteAddr.
 	ClientIP func(r *http.Request) string
-	// Pack returns the active campaign pack; nil when unknown.
-	Pack func() *outreach.Pack
+	// Pack returns the active campaign pack with its templates.
+	Pack func() *campaigns.Loaded
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Logger receives internal errors; nil discards.

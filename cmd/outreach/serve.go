@@ -86,7 +86,7 @@ func (m *Main) serveOn(ctx context.Context, db *store.DB, ln net.Listener) error
 	if err != nil {
 		return fmt.Errorf("OUTREACH_PUBLIC_BYTES_IN_FLIGHT: %w", err)
 	}
-	cons, err := m.consoleServer(apiDB, w.sender, func() *outreach.Pack { return plan.Active().Pack })
+	cons, err := m.consoleServer(apiDB, w.sender, plan.Active)
 	if err != nil {
 		return err
 	}
