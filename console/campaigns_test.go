@@ -169,6 +169,18 @@ func TestBrowserCampaigns(t *testing.T) {
 		t.Fatalf("pauses %+v %v", p, err)
 	}
 	tab.Do(chromedp.Click(chromedp.CSS("form[action$='/resume'] button")), chromedp.WaitVisible(chromedp.CSS(".badge.active")))
+
+	// Each template language links to a preview with subject, sender, the
+	// text part and the HTML part in a sandboxed frame.
+	tab.Do(chromedp.Click(chromedp.CSS(`a[href$="/preview/pt-BR"]`)), chromedp.WaitVisible(chromedp.CSS("iframe.preview")))
+	if txt := tab.Text("pre.preview-text"); !strings.Contains(txt, "Alex") {
+		t.Errorf("preview text %q does not greet the sample person", txt)
+	}
+	if subj := tab.Text("dl.facts"); !strings.Contains(subj, "pt-BR") {
+		t.Errorf("preview facts %q", subj)
+	}
+	tab.CheckLayout("preview")
+	tab.CheckClean()
 	entries, err := e.db.AuditEntries(context.Background(), outreach.AuditFilter{Target: "nps-onboarding"})
 	if err != nil || len(entries) != 2 || entries[0].Action != "campaign.resume" || entries[1].Actor != "mo@vendor.example" {
 		t.Fatalf("audit %+v %v", entries, err)

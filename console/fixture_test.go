@@ -84,7 +84,8 @@ func newEnv(t *testing.T, dialect string) *env {
 	byIP, _ := httpapi.NewLimiter(1.0/60, 10, 100, e.clock.Now)
 	byAddr, _ := httpapi.NewLimiter(1.0/300, 3, 100, e.clock.Now)
 	e.cons = &console.Server{Store: e.db, Sender: e.mail, MailFrom: "console@vendor.example",
-		LimitIP: byIP, LimitAddress: byAddr, Now: e.clock.Now, Pack: campaigns.Default}
+		LimitIP: byIP, LimitAddress: byAddr, Now: e.clock.Now, Pack: campaigns.Default,
+		PostalAddress: "Vendor Inc., 1 Main St, Springfield"}
 	api := &httpapi.Server{DB: e.db, Now: e.clock.Now, Console: e.cons.Handler()}
 	e.srv = httptest.NewServer(api.Handler())
 	t.Cleanup(e.srv.Close)

@@ -130,6 +130,12 @@ var catalogue = map[string]map[string]string{
 		"campaign.reason":         "Reason",
 		"campaign.erased":         "erased",
 		"campaign.no_decisions":   "No decisions yet.",
+		"preview.title":           "Template preview",
+		"preview.sample":          "Rendered for a sample person (Alex Example, admin at Example Corp) in this language, with placeholder links; the pack editor previews for real contacts.",
+		"preview.subject":         "Subject",
+		"preview.locale_used":     "Template language used",
+		"preview.html":            "HTML part",
+		"preview.text":            "Text part",
 		"table.scroll":            "The table scrolls sideways on narrow screens.",
 	},
 	"pt": {

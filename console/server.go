@@ -47,6 +47,9 @@ type Server struct {
 	// ClientIP returns the address LimitIP counts a request under; nil
 	// means the host of RemoteAddr.
 	ClientIP func(r *http.Request) string
+	// PostalAddress is the footer address of previews
+	// (OUTREACH_POSTAL_ADDRESS).
+	PostalAddress string
 	// Pack returns the active campaign pack with its templates.
 	Pack func() *campaigns.Loaded
 	// Now is the clock; nil means time.Now.

@@ -74,6 +74,6 @@ func (m *Main) consoleServer(apiDB *store.DB, sender outreach.Sender, pack func(
 	return &console.Server{
 		Store: apiDB, Sender: sender, MailFrom: from, MailFromName: fromName,
 		PublicURL: m.Config.PublicURL, LimitIP: byIP, LimitAddress: byAddr,
-		ClientIP: httpapi.ClientAddr, Pack: pack, Now: m.Now, Logger: m.Logger,
+		ClientIP: httpapi.ClientAddr, Pack: pack, PostalAddress: m.Config.PostalAddress, Now: m.Now, Logger: m.Logger,
 	}, nil
 }
