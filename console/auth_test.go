@@ -182,3 +182,18 @@ func TestCrossSitePostRefused(t *testing.T) {
 		t.Fatalf("the session ended: %d", code)
 	}
 }
+
+// TestSignInTokenNotLogged: the access log keeps only the start of a
+// sign-in token.
+func TestSignInTokenNotLogged(t *testing.T) {
+	e := newEnv(t, store.SQLite)
+	var logs strings.Builder
+	e.logTo(&logs)
+	link := e.link(t, "ada@vendor.example")
+	tok := link[strings.LastIndex(link, "/")+1:]
+	get(t, e.client(t), link)
+	post(t, e.client(t), link, nil)
+	if !strings.Contains(logs.String(), "/console/auth/"+tok[:6]) || strings.Contains(logs.String(), tok) {
+		t.Fatalf("access log:\n%s", logs.String())
+	}
+}

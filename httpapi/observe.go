@@ -128,7 +128,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 				route = "unmatched"
 			}
 			s.metrics.requests.WithLabelValues(route, strconv.Itoa(sw.status)).Inc()
-			attrs := []any{"method", r.Method, "path", r.URL.Path, "route", route, "status", sw.status,
+			attrs := []any{"method", r.Method, "path", logPath(r.URL.Path), "route", route, "status", sw.status,
 				"bytes", sw.bytes, "duration", time.Since(start), "remote", r.RemoteAddr}
 			if info.token != "" {
 				attrs = append(attrs, "token", info.token)
