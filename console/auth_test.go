@@ -236,3 +236,16 @@ func TestLoginPageLanguage(t *testing.T) {
 		}
 	}
 }
+
+// TestRoleRemovedEndsSession: a member whose role is removed ("none") is
+// signed out at the next request.
+func TestRoleRemovedEndsSession(t *testing.T) {
+	e := newEnv(t, store.SQLite)
+	c := e.signIn(t, "mo@vendor.example")
+	if _, err := e.db.UpsertTeam(context.Background(), []outreach.TeamMember{{Email: "mo@vendor.example", ConsoleRole: outreach.RoleNone}}); err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := get(t, c, e.srv.URL+"/console/"); code != http.StatusSeeOther {
+		t.Fatalf("after the role was removed: %d, want a redirect to sign in", code)
+	}
+}

@@ -207,12 +207,14 @@ func (s *Server) signedIn(w http.ResponseWriter, r *http.Request) (*Context, boo
 	if ck, err := r.Cookie(cookieName); err == nil && ck.Value != "" {
 		sess, err := s.Store.ConsoleSession(r.Context(), hashToken(ck.Value), now.Add(-outreach.SessionIdle))
 		if err == nil {
-			m, err := s.Store.ConsoleMember(r.Context(), sess.Email)
-			if err == nil && m.ConsoleRole != "" {
+			var m *outreach.TeamMember
+			if m, err = s.Store.ConsoleMember(r.Context(), sess.Email); err == nil && m.ConsoleRole != "" {
 				c.Member, c.Session = *m, sess
 				return c, true
 			}
 		}
+		// A member who lost the role (or was removed) is signed out; a
+		// database error is a 500, not a sign-out.
 		if err != nil && outreach.ErrorCode(err) != outreach.ENOTFOUND {
 			s.handleError(w, r, c, err)
 			return nil, false
