@@ -182,3 +182,70 @@ func TestCrossSitePostRefused(t *testing.T) {
 		t.Fatalf("the session ended: %d", code)
 	}
 }
+
+// TestSignInTokenNotLogged: the access log keeps only the start of a
+// sign-in token.
+func TestSignInTokenNotLogged(t *testing.T) {
+	e := newEnv(t, store.SQLite)
+	var logs strings.Builder
+	e.logTo(&logs)
+	link := e.link(t, "ada@vendor.example")
+	tok := link[strings.LastIndex(link, "/")+1:]
+	get(t, e.client(t), link)
+	post(t, e.client(t), link, nil)
+	if !strings.Contains(logs.String(), "/console/auth/"+tok[:6]) || strings.Contains(logs.String(), tok) {
+		t.Fatalf("access log:\n%s", logs.String())
+	}
+}
+
+// TestSecureCookieOnHTTPS: behind an https public URL the session cookie is
+// Secure.
+func TestSecureCookieOnHTTPS(t *testing.T) {
+	e := newEnv(t, store.SQLite)
+	e.cons.PublicURL = "https://outreach.vendor.example"
+	link := e.link(t, "ada@vendor.example")
+	res, err := e.client(t).PostForm(e.srv.URL+link[strings.Index(link, "/console/"):], nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if ck := res.Cookies(); len(ck) != 1 || !ck[0].Secure || !ck[0].HttpOnly {
+		t.Fatalf("cookie %+v, want Secure and HttpOnly", ck)
+	}
+}
+
+// TestLoginPageLanguage: the pages follow Accept-Language with the public
+// pages' fallback rule (pt-BR → pt), English otherwise.
+func TestLoginPageLanguage(t *testing.T) {
+	e := newEnv(t, store.SQLite)
+	for _, c := range []struct{ accept, lang, text string }{
+		{"pt-BR,pt;q=0.9", "pt", "Enviar-me um link de acesso"},
+		{"ru", "ru", "Прислать ссылку для входа"},
+		{"de-DE", "en", "Email me a sign-in link"},
+	} {
+		req, _ := http.NewRequest("GET", e.srv.URL+"/console/login", nil)
+		req.Header.Set("Accept-Language", c.accept)
+		res, err := e.client(t).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if !strings.Contains(string(b), `<html lang="`+c.lang+`">`) || !strings.Contains(string(b), c.text) {
+			t.Errorf("Accept-Language %s: want lang %s and %q", c.accept, c.lang, c.text)
+		}
+	}
+}
+
+// TestRoleRemovedEndsSession: a member whose role is removed ("none") is
+// signed out at the next request.
+func TestRoleRemovedEndsSession(t *testing.T) {
+	e := newEnv(t, store.SQLite)
+	c := e.signIn(t, "mo@vendor.example")
+	if _, err := e.db.UpsertTeam(context.Background(), []outreach.TeamMember{{Email: "mo@vendor.example", ConsoleRole: outreach.RoleNone}}); err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := get(t, c, e.srv.URL+"/console/"); code != http.StatusSeeOther {
+		t.Fatalf("after the role was removed: %d, want a redirect to sign in", code)
+	}
+}

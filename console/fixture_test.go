@@ -2,6 +2,8 @@ package console_test
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -13,6 +15,7 @@ import (
 	"time"
 
 	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/campaigns"
 	"github.com/outreach-dev/outreach/console"
 	"github.com/outreach-dev/outreach/httpapi"
 	"github.com/outreach-dev/outreach/internal/browsertest"
@@ -63,6 +66,29 @@ type env struct {
 	mail  *mailbox
 	clock *clock
 	srv   *httptest.Server
+	logs  *lockedWriter
+}
+
+// lockedWriter collects the access log when a test asks for it.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.w == nil {
+		return len(p), nil
+	}
+	return l.w.Write(p)
+}
+
+// logTo sends the server's log to w from now on.
+func (e *env) logTo(w io.Writer) {
+	e.logs.mu.Lock()
+	defer e.logs.mu.Unlock()
+	e.logs.w = w
 }
 
 // team is the fixture's members: one per role and one without.
@@ -83,8 +109,11 @@ func newEnv(t *testing.T, dialect string) *env {
 	byIP, _ := httpapi.NewLimiter(1.0/60, 10, 100, e.clock.Now)
 	byAddr, _ := httpapi.NewLimiter(1.0/300, 3, 100, e.clock.Now)
 	e.cons = &console.Server{Store: e.db, Sender: e.mail, MailFrom: "console@vendor.example",
-		LimitIP: byIP, LimitAddress: byAddr, Now: e.clock.Now}
-	api := &httpapi.Server{DB: e.db, Now: e.clock.Now, Console: e.cons.Handler()}
+		LimitIP: byIP, LimitAddress: byAddr, Now: e.clock.Now, Pack: campaigns.Default,
+		PostalAddress: "Vendor Inc., 1 Main St, Springfield"}
+	e.logs = &lockedWriter{}
+	api := &httpapi.Server{DB: e.db, Now: e.clock.Now, Console: e.cons.Handler(),
+		Logger: slog.New(slog.NewTextHandler(e.logs, nil))}
 	e.srv = httptest.NewServer(api.Handler())
 	t.Cleanup(e.srv.Close)
 	e.cons.PublicURL = e.srv.URL

@@ -70,17 +70,18 @@ func navFor(c *Context) []navLink {
 	return out
 }
 
-// mustTemplates parses layout.html with each page template.
+// mustTemplates parses layout.html and the shared parts (_NAME.html) with
+// each page template.
 func mustTemplates(st *staticFiles) map[string]*template.Template {
 	funcs := template.FuncMap{"static": st.url}
 	names, err := fs.Glob(files, "templates/*.html")
 	check(err, "list templates")
 	out := map[string]*template.Template{}
 	for _, n := range names {
-		if path.Base(n) == "layout.html" {
+		if base := path.Base(n); base == "layout.html" || strings.HasPrefix(base, "_") {
 			continue
 		}
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", n)
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/_*.html", n)
 		check(err, "parse "+n)
 		out[strings.TrimSuffix(path.Base(n), ".html")] = t
 	}

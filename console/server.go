@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/campaigns"
 )
 
 // Store is what the console reads and writes. store.DB implements it.
@@ -20,6 +21,7 @@ import (
 type Store interface {
 	outreach.ConsoleAuthStore
 	outreach.AuditLog
+	outreach.CampaignStore
 }
 
 // Limiter admits requests per key; httpapi.Limiter implements it.
@@ -45,8 +47,11 @@ type Server struct {
 	// ClientIP returns the address LimitIP counts a request under; nil
 	// means the host of RemoteAddr.
 	ClientIP func(r *http.Request) string
-	// Pack returns the active campaign pack; nil when unknown.
-	Pack func() *outreach.Pack
+	// PostalAddress is the footer address of previews
+	// (OUTREACH_POSTAL_ADDRESS).
+	PostalAddress string
+	// Pack returns the active campaign pack with its templates.
+	Pack func() *campaigns.Loaded
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Logger receives internal errors; nil discards.
@@ -202,12 +207,14 @@ func (s *Server) signedIn(w http.ResponseWriter, r *http.Request) (*Context, boo
 	if ck, err := r.Cookie(cookieName); err == nil && ck.Value != "" {
 		sess, err := s.Store.ConsoleSession(r.Context(), hashToken(ck.Value), now.Add(-outreach.SessionIdle))
 		if err == nil {
-			m, err := s.Store.ConsoleMember(r.Context(), sess.Email)
-			if err == nil && m.ConsoleRole != "" {
+			var m *outreach.TeamMember
+			if m, err = s.Store.ConsoleMember(r.Context(), sess.Email); err == nil && m.ConsoleRole != "" {
 				c.Member, c.Session = *m, sess
 				return c, true
 			}
 		}
+		// A member who lost the role (or was removed) is signed out; a
+		// database error is a 500, not a sign-out.
 		if err != nil && outreach.ErrorCode(err) != outreach.ENOTFOUND {
 			s.handleError(w, r, c, err)
 			return nil, false

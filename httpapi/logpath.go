@@ -9,9 +9,9 @@ import (
 )
 
 // linkPrefixes are the first path segments of the signed public links
-// (/s/{token}, /u/{token}, /p/{token}): whatever follows is a token, or a
-// guess at one, and is never logged in full.
-var linkPrefixes = map[string]bool{"s": true, "u": true, "p": true}
+// (/s/{token}, /u/{token}, /p/{token}, the alert's /c/{token}): whatever
+// follows is a token, or a guess at one, and is never logged in full.
+var linkPrefixes = map[string]bool{"s": true, "u": true, "p": true, "c": true}
 
 // logPath returns the path of r as logs may carry it: signed tokens cut to
 // their first characters ("/u/cAp0…") and email addresses to their first
@@ -28,6 +28,9 @@ func redactPath(p string) string {
 	for i, s := range segs {
 		switch {
 		case i == 2 && linkPrefixes[segs[1]]:
+			segs[i] = links.Redact(s)
+		case i == 3 && segs[1] == "console" && segs[2] == "auth":
+			// A console sign-in token is a password for 15 minutes.
 			segs[i] = links.Redact(s)
 		case strings.Contains(s, "@"):
 			segs[i] = outreach.RedactEmail(s)

@@ -50,8 +50,10 @@ func (db *DB) CampaignStats(ctx context.Context, from, to time.Time) (map[string
 		{`SELECT campaign, '' AS k, count(*) AS n, 0 AS m, 0 AS o FROM deliveries
 			WHERE created_at >= ? AND created_at < ? GROUP BY campaign`, []any{f, t},
 			func(s *outreach.CampaignStats, r row) { s.Planned += int(r.N) }},
-		{`SELECT campaign, '' AS k, (sent_at - ?) / ? AS n, count(*) AS m, 0 AS o FROM deliveries
-			WHERE state = 'sent' AND sent_at >= ? AND sent_at < ? GROUP BY campaign, (sent_at - ?) / ?`, []any{f, dayMs, f, t, f, dayMs},
+		{`SELECT campaign, '' AS k, day AS n, count(*) AS m, 0 AS o FROM (
+				SELECT campaign, (sent_at - ?) / ? AS day FROM deliveries
+				WHERE state = 'sent' AND sent_at >= ? AND sent_at < ?) s
+			GROUP BY campaign, day`, []any{f, dayMs, f, t},
 			func(s *outreach.CampaignStats, r row) {
 				s.Sent += int(r.M)
 				if r.N >= 0 && int(r.N) < len(s.SentPerDay) {

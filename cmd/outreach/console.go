@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/campaigns"
 	"github.com/outreach-dev/outreach/console"
 	"github.com/outreach-dev/outreach/httpapi"
 	"github.com/outreach-dev/outreach/store"
@@ -57,7 +58,7 @@ func (m *Main) consoleLinkCommand() *command {
 
 // consoleServer builds the console over the request pool apiDB, mailing
 // sign-in links through the process's sender.
-func (m *Main) consoleServer(apiDB *store.DB, sender outreach.Sender, pack func() *outreach.Pack) (*console.Server, error) {
+func (m *Main) consoleServer(apiDB *store.DB, sender outreach.Sender, pack func() *campaigns.Loaded) (*console.Server, error) {
 	from, fromName, err := splitFrom(m.Config.MailFrom)
 	if err != nil {
 		return nil, err
@@ -73,6 +74,6 @@ func (m *Main) consoleServer(apiDB *store.DB, sender outreach.Sender, pack func(
 	return &console.Server{
 		Store: apiDB, Sender: sender, MailFrom: from, MailFromName: fromName,
 		PublicURL: m.Config.PublicURL, LimitIP: byIP, LimitAddress: byAddr,
-		ClientIP: httpapi.ClientAddr, Pack: pack, Now: m.Now, Logger: m.Logger,
+		ClientIP: httpapi.ClientAddr, Pack: pack, PostalAddress: m.Config.PostalAddress, Now: m.Now, Logger: m.Logger,
 	}, nil
 }

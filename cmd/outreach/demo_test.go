@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"net/http/cookiejar"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -161,6 +162,23 @@ func TestDemoServes(t *testing.T) {
 	}
 	if code, _ := get("/healthz", ""); code != http.StatusOK {
 		t.Errorf("GET /healthz: %d", code)
+	}
+	// The printed console link signs in the demo's admin.
+	link := regexp.MustCompile(`http://\S+/console/auth/\S+`).FindString(printed)
+	if link == "" || !strings.HasPrefix(link, "http://"+addr+"/") {
+		t.Fatalf("no console link on %s in:\n%s", addr, printed)
+	}
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{Jar: jar}
+	if resp, err := browser.PostForm(link, nil); err != nil || resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/console/" {
+		t.Fatalf("console link: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	if resp, err := browser.Get("http://" + addr + "/console/audit"); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("the demo's admin on /console/audit: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
 	}
 	path := "/api/v1/contacts/" + contact[1] + "/timeline"
 	if code, _ := get(path, ""); code != http.StatusUnauthorized {

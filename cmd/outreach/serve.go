@@ -92,7 +92,7 @@ func (m *Main) serveOn(ctx context.Context, db *store.DB, ln net.Listener) error
 	w.feedback.Survey = func(campaign, locale string) (outreach.SurveyText, bool) {
 		return plan.Active().SurveyText(campaign, locale)
 	}
-	cons, err := m.consoleServer(apiDB, w.sender, func() *outreach.Pack { return plan.Active().Pack })
+	cons, err := m.consoleServer(apiDB, w.sender, plan.Active)
 	if err != nil {
 		return err
 	}

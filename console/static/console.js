@@ -14,10 +14,4 @@ document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("select[data-autosubmit]").forEach(function (sel) {
     sel.addEventListener("change", function () { sel.form.submit(); });
   });
-  // A form with data-confirm asks before it submits.
-  document.querySelectorAll("form[data-confirm]").forEach(function (f) {
-    f.addEventListener("submit", function (e) {
-      if (!window.confirm(f.getAttribute("data-confirm"))) { e.preventDefault(); }
-    });
-  });
 });
