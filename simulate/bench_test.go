@@ -3,6 +3,8 @@ package simulate_test
 import (
 	"context"
 	"io"
+	"os"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -18,8 +20,20 @@ import (
 // in CPU time (user+sys).
 //
 //	go test -run '^$' -bench Simulate -benchtime 1x ./simulate
+//
+// OUTREACH_BENCH_CONTACTS scales it (accounts and events in proportion:
+// 100000 runs 100,000 contacts in 10,000 accounts with 500,000 events).
+// It also reports the process's peak RSS.
 func BenchmarkSimulate(b *testing.B) {
-	d := sample.Generate(1, sample.Options{Accounts: 1000, Contacts: 10000, Events: 50000, Days: 90})
+	contacts := 10000
+	if v := os.Getenv("OUTREACH_BENCH_CONTACTS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 100 {
+			b.Fatalf("OUTREACH_BENCH_CONTACTS=%q: want a number of contacts, at least 100", v)
+		}
+		contacts = n
+	}
+	d := sample.Generate(1, sample.Options{Accounts: contacts / 10, Contacts: contacts, Events: contacts * 5, Days: 90})
 	opts := simulate.Options{Accounts: d.Accounts, Contacts: d.Contacts, Events: d.Events, Team: d.Team,
 		From: d.From, Days: 90, Out: io.Discard}
 	var decisions int
