@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -154,5 +155,48 @@ func TestSQLiteStatementCache(t *testing.T) {
 	var rerr error = sql.ErrNoRows
 	if err := x.QueryRowContext(ctx, `SELECT v FROM t WHERE k = ?`, 99).Scan(&w); err != rerr {
 		t.Fatalf("missing row: %v", err)
+	}
+}
+
+// A digest's milestones are found through an index, not by reading every
+// event (each digest of a forecast did).
+func TestMilestonesQueryUsesAnIndex(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, "sqlite::memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var plan []struct {
+		ID, Parent, NotUsed int
+		Detail              string
+	}
+	rows, err := db.db.QueryContext(ctx, "EXPLAIN QUERY PLAN "+milestonesQuery, "owner@vendor.example", "milestone.reached", 0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p struct {
+			ID, Parent, NotUsed int
+			Detail              string
+		}
+		if err := rows.Scan(&p.ID, &p.Parent, &p.NotUsed, &p.Detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, p)
+	}
+	found := false
+	for _, p := range plan {
+		if strings.HasPrefix(p.Detail, "SCAN e") {
+			t.Fatalf("the milestones query scans events: %+v", plan)
+		}
+		found = found || strings.Contains(p.Detail, "events_type_occurred")
+	}
+	if !found {
+		t.Fatalf("the milestones query does not use events_type_occurred: %+v", plan)
 	}
 }
