@@ -53,7 +53,16 @@ func BenchmarkSimulate(b *testing.B) {
 	b.ReportMetric(float64(decisions)/elapsed, "decisions/s")
 	b.ReportMetric(float64(decisions)/cpu, "decisions/cpu-s")
 	b.ReportMetric(float64(decisions), "decisions")
+	b.ReportMetric(float64(peakRSS())/(1<<20), "peak-RSS-MiB")
+}
 
+// peakRSS is the process's peak resident set size in bytes.
+func peakRSS() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return ru.Maxrss << 10 // kilobytes on Linux
 }
 
 // cpuTime is the process's user+sys CPU time so far: on a shared, busy
