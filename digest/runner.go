@@ -11,6 +11,7 @@ import (
 	"net/mail"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/outreach-dev/outreach"
@@ -63,6 +64,47 @@ type Runner struct {
 	// campaign keys alone.
 	Pack   func() *outreach.Pack
 	Logger *slog.Logger // nil discards
+
+	// schedules holds the members' parsed schedules: NextWake runs at
+	// every instant of a simulation, and parsing the cron and loading the
+	// timezone again each time was a tenth of a forecast's time.
+	schedules scheduleCache
+}
+
+// scheduleCache maps what a member's schedule is made of to its parsed
+// form. It is safe for concurrent use.
+type scheduleCache struct {
+	mu sync.Mutex
+	m  map[scheduleKey]parsedSchedule
+}
+
+type scheduleKey struct{ email, spec, timezone, policyTZ string }
+
+type parsedSchedule struct {
+	sched cron.Schedule
+	loc   *time.Location
+	err   error
+}
+
+// maxCachedSchedules bounds the cache; past it, it starts afresh (the team
+// changed a lot: a member's entry is keyed by what it is made of).
+const maxCachedSchedules = 10_000
+
+// get returns schedule(m, policyTZ), parsing it on first use.
+func (c *scheduleCache) get(m outreach.DigestMember, policyTZ string) (cron.Schedule, *time.Location, error) {
+	k := scheduleKey{m.Email, m.DigestSchedule, m.Timezone, policyTZ}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if p, ok := c.m[k]; ok {
+		return p.sched, p.loc, p.err
+	}
+	if c.m == nil || len(c.m) >= maxCachedSchedules {
+		c.m = map[scheduleKey]parsedSchedule{}
+	}
+	var p parsedSchedule
+	p.sched, p.loc, p.err = schedule(m, policyTZ)
+	c.m[k] = p
+	return p.sched, p.loc, p.err
 }
 
 // Due reports whether m's digest schedule fired in (previous period end,
@@ -75,13 +117,19 @@ func Due(m outreach.DigestMember, policyTZ string, now time.Time) (from, to time
 	if err != nil {
 		return time.Time{}, time.Time{}, false, err
 	}
+	from, to, due = dueOn(sched, loc, m, now)
+	return from, to, due, nil
+}
+
+// dueOn is Due with m's schedule parsed.
+func dueOn(sched cron.Schedule, loc *time.Location, m outreach.DigestMember, now time.Time) (from, to time.Time, due bool) {
 	ref := m.CreatedAt
 	if m.LastPeriodEnd != nil {
 		ref = *m.LastPeriodEnd
 	}
 	fire := sched.Next(ref.In(loc))
 	if fire.IsZero() || fire.After(now) {
-		return time.Time{}, time.Time{}, false, nil
+		return time.Time{}, time.Time{}, false
 	}
 	for i := 0; i < maxCronSteps; i++ {
 		next := sched.Next(fire)
@@ -91,7 +139,7 @@ func Due(m outreach.DigestMember, policyTZ string, now time.Time) (from, to time
 		fire = next
 	}
 	to = fire.UTC()
-	return PeriodFrom(m.LastPeriodEnd, to), to, true, nil
+	return PeriodFrom(m.LastPeriodEnd, to), to, true
 }
 
 // PeriodFrom is the one home of where a digest period ending at to starts:
@@ -125,7 +173,7 @@ func (r *Runner) NextWake(ctx context.Context, now time.Time) (wake time.Time, o
 		return time.Time{}, false, err
 	}
 	for _, m := range members {
-		sched, loc, err := schedule(m, r.policyTZ())
+		sched, loc, err := r.schedules.get(m, r.policyTZ())
 		if err != nil {
 			continue // Tick reports it
 		}
@@ -166,11 +214,12 @@ func (r *Runner) Tick(ctx context.Context, now time.Time) (sent int, err error) 
 		return sent, errors.Join(append(errs, err)...)
 	}
 	for _, m := range members {
-		from, to, due, err := Due(m, r.policyTZ(), now)
+		sched, loc, err := r.schedules.get(m, r.policyTZ())
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
+		from, to, due := dueOn(sched, loc, m, now)
 		if !due {
 			continue
 		}

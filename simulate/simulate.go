@@ -278,6 +278,9 @@ func (s *sim) loop(ctx context.Context) error {
 			if due, hasDue, err = s.disp.NextDue(ctx); err != nil {
 				return fmt.Errorf("simulate: %w", err)
 			}
+			if digestAt, err = s.digestWake(ctx); err != nil {
+				return fmt.Errorf("simulate: %w", err)
+			}
 			nextDay = nextDay.Add(day)
 		}
 		fire := first || (!wake.IsZero() && !s.now.Before(wake))
@@ -289,13 +292,16 @@ func (s *sim) loop(ctx context.Context) error {
 		if err := s.step(ctx, fire || loaded > 0, hasDue && !due.After(s.now)); err != nil {
 			return err
 		}
+		// The next digest depends on the team and its stored digests, which
+		// only sending digests (and the day's hooks, above) change: until
+		// then the wake found before stays right.
 		if !digestAt.IsZero() && !digestAt.After(s.now) {
 			if err := s.sendDigests(ctx); err != nil {
 				return err
 			}
-		}
-		if digestAt, err = s.digestWake(ctx); err != nil {
-			return fmt.Errorf("simulate: %w", err)
+			if digestAt, err = s.digestWake(ctx); err != nil {
+				return fmt.Errorf("simulate: %w", err)
+			}
 		}
 		if due, hasDue, err = s.disp.NextDue(ctx); err != nil {
 			return fmt.Errorf("simulate: %w", err)

@@ -14,7 +14,6 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq" // also registers the "postgres" driver
 	"github.com/pressly/goose/v3"
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/outreach-dev/outreach"
 	"github.com/outreach-dev/outreach/migrations"
@@ -148,10 +147,11 @@ func openSQLite(path string) (*sqlx.DB, error) {
 	} else {
 		dsn = "file:" + path + "?" + pragmas + "&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
 	}
-	x, err := sqlx.Open("sqlite", dsn)
+	conn, err := newCachingConnector(dsn)
 	if err != nil {
 		return nil, err
 	}
+	x := sqlx.NewDb(sql.OpenDB(conn), "sqlite")
 	// One connection: writers serialise, and an in-memory database lives
 	// exactly as long as its single connection, which must never be
 	// recycled.

@@ -221,15 +221,19 @@ type digestEventRow struct {
 	Properties *string `db:"properties"`
 }
 
-func (db *DB) digestMilestones(ctx context.Context, owner string, q outreach.DigestQuery) ([]outreach.DigestEvent, error) {
-	var rows []digestEventRow
-	err := db.db.SelectContext(ctx, &rows, db.rebind(`SELECT a.id AS account_id,
+// milestonesQuery reads an owner's events of one type in a period, through
+// the index events_type_occurred.
+const milestonesQuery = `SELECT a.id AS account_id,
 		COALESCE(c.email, '') AS contact_email, COALESCE(c.name, '') AS contact_name,
 		e.type, e.occurred_at, e.properties
 		FROM events e LEFT JOIN contacts c ON c.id = e.contact_id
 		JOIN accounts a ON a.id = COALESCE(NULLIF(e.account_id, 0), c.account_id)
 		WHERE a.owner_email = ? AND e.type = ? AND e.occurred_at >= ? AND e.occurred_at < ?
-		ORDER BY e.occurred_at, e.seq`), owner, outreach.EventMilestoneReached, ms(q.From), ms(q.To))
+		ORDER BY e.occurred_at, e.seq`
+
+func (db *DB) digestMilestones(ctx context.Context, owner string, q outreach.DigestQuery) ([]outreach.DigestEvent, error) {
+	var rows []digestEventRow
+	err := db.db.SelectContext(ctx, &rows, db.rebind(milestonesQuery), owner, outreach.EventMilestoneReached, ms(q.From), ms(q.To))
 	if err != nil {
 		return nil, err
 	}
