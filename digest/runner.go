@@ -81,7 +81,7 @@ type scheduleCache struct {
 type scheduleKey struct{ email, spec, timezone, policyTZ string }
 
 type parsedSchedule struct {
-	sched cron.Schedule
+	sched outreach.Schedule
 	loc   *time.Location
 	err   error
 }
@@ -91,7 +91,7 @@ type parsedSchedule struct {
 const maxCachedSchedules = 10_000
 
 // get returns schedule(m, policyTZ), parsing it on first use.
-func (c *scheduleCache) get(m outreach.DigestMember, policyTZ string) (cron.Schedule, *time.Location, error) {
+func (c *scheduleCache) get(m outreach.DigestMember, policyTZ string) (outreach.Schedule, *time.Location, error) {
 	k := scheduleKey{m.Email, m.DigestSchedule, m.Timezone, policyTZ}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -122,7 +122,7 @@ func Due(m outreach.DigestMember, policyTZ string, now time.Time) (from, to time
 }
 
 // dueOn is Due with m's schedule parsed.
-func dueOn(sched cron.Schedule, loc *time.Location, m outreach.DigestMember, now time.Time) (from, to time.Time, due bool) {
+func dueOn(sched outreach.Schedule, loc *time.Location, m outreach.DigestMember, now time.Time) (from, to time.Time, due bool) {
 	ref := m.CreatedAt
 	if m.LastPeriodEnd != nil {
 		ref = *m.LastPeriodEnd
