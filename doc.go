@@ -13,4 +13,14 @@
 // plain-text email (typedtext.go: PlainLine, PlainQuote), and what the
 // erasure of a contact removes from stored mail (erasure.go:
 // ErasedPerson.Redact).
+//
+// Store interfaces have one home each. A slice of the store that a service
+// contract names, or that two packages use, is declared here (IngestStore,
+// ContactStore, TokenStore, PackStore, SettingStore, FeedbackStore,
+// AuditStore, ListStore), and so is any method that two such slices share,
+// as a one-method interface they embed (Suppressor, PackActivator,
+// AccountPauser). A package that alone needs a slice of its own declares it
+// itself (dispatch.Store, scheduler.Store, digest.Store, httpapi.PauseStore)
+// and embeds the root interface for any method declared here, so no store
+// method is declared, or documented, twice.
 package outreach
