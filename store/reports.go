@@ -73,26 +73,17 @@ func (db *DB) EachDecision(ctx context.Context, fn func(*DecisionLogRow) error) 
 
 // DeliveryStateCount is how many deliveries of a campaign are in a state.
 type DeliveryStateCount struct {
-	Campaign, Category, State string
-	N                         int
+	Campaign string `db:"campaign"`
+	Category string `db:"category"`
+	State    string `db:"state"`
+	N        int    `db:"n"`
 }
 
 // DeliveryStates counts the deliveries of each campaign by state.
 func (db *DB) DeliveryStates(ctx context.Context) ([]DeliveryStateCount, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT campaign, category, state, COUNT(*) FROM deliveries GROUP BY campaign, category, state`)
-	if err != nil {
-		return nil, fmt.Errorf("count deliveries: %w", err)
-	}
-	defer rows.Close()
 	var out []DeliveryStateCount
-	for rows.Next() {
-		var c DeliveryStateCount
-		if err := rows.Scan(&c.Campaign, &c.Category, &c.State, &c.N); err != nil {
-			return nil, fmt.Errorf("count deliveries: %w", err)
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
+	err := db.db.SelectContext(ctx, &out, `SELECT campaign, category, state, COUNT(*) AS n FROM deliveries GROUP BY campaign, category, state`)
+	if err != nil {
 		return nil, fmt.Errorf("count deliveries: %w", err)
 	}
 	return out, nil
@@ -101,22 +92,17 @@ func (db *DB) DeliveryStates(ctx context.Context) ([]DeliveryStateCount, error) 
 // AccountsOwned counts the accounts each team member owns, keyed by the
 // lower-cased owner email.
 func (db *DB) AccountsOwned(ctx context.Context) (map[string]int, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT owner_email, COUNT(*) FROM accounts WHERE owner_email <> '' GROUP BY owner_email`)
+	var rows []struct {
+		Owner string `db:"owner_email"`
+		N     int    `db:"n"`
+	}
+	err := db.db.SelectContext(ctx, &rows, `SELECT owner_email, COUNT(*) AS n FROM accounts WHERE owner_email <> '' GROUP BY owner_email`)
 	if err != nil {
 		return nil, fmt.Errorf("read account owners: %w", err)
 	}
-	defer rows.Close()
 	owned := map[string]int{}
-	for rows.Next() {
-		var owner string
-		var n int
-		if err := rows.Scan(&owner, &n); err != nil {
-			return nil, fmt.Errorf("read account owners: %w", err)
-		}
-		owned[strings.ToLower(owner)] += n
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read account owners: %w", err)
+	for _, r := range rows {
+		owned[strings.ToLower(r.Owner)] += r.N
 	}
 	return owned, nil
 }
@@ -155,26 +141,16 @@ func (db *DB) DigestsInState(ctx context.Context, state string) ([]DigestSentRow
 // DigestStateCount is how many digests are in a state, and for how many
 // distinct team members.
 type DigestStateCount struct {
-	State      string
-	N, Members int
+	State   string `db:"state"`
+	N       int    `db:"n"`
+	Members int    `db:"members"`
 }
 
 // DigestStates counts the digests by state.
 func (db *DB) DigestStates(ctx context.Context) ([]DigestStateCount, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT state, COUNT(*), COUNT(DISTINCT owner_email) FROM digests GROUP BY state`)
-	if err != nil {
-		return nil, fmt.Errorf("count digests: %w", err)
-	}
-	defer rows.Close()
 	var out []DigestStateCount
-	for rows.Next() {
-		var c DigestStateCount
-		if err := rows.Scan(&c.State, &c.N, &c.Members); err != nil {
-			return nil, fmt.Errorf("count digests: %w", err)
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
+	err := db.db.SelectContext(ctx, &out, `SELECT state, COUNT(*) AS n, COUNT(DISTINCT owner_email) AS members FROM digests GROUP BY state`)
+	if err != nil {
 		return nil, fmt.Errorf("count digests: %w", err)
 	}
 	return out, nil
