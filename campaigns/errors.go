@@ -3,7 +3,6 @@ package campaigns
 import (
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/outreach-dev/outreach/templates"
 )
@@ -20,13 +19,7 @@ type Errors struct {
 
 // Error prints one "FILE:LINE:COL: message" per line, sorted by file, line
 // and column.
-func (e *Errors) Error() string {
-	lines := make([]string, len(e.List))
-	for i, p := range e.List {
-		lines[i] = p.String()
-	}
-	return strings.Join(lines, "\n")
-}
+func (e *Errors) Error() string { return templates.JoinProblems(e.List) }
 
 // add records a problem.
 func (e *Errors) add(file string, line, col int, format string, args ...any) {

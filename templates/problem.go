@@ -47,10 +47,13 @@ type LoadErrors struct {
 }
 
 // Error joins the problems, one PATH:LINE:COL: message per line.
-func (e *LoadErrors) Error() string {
-	lines := make([]string, len(e.Errors))
-	for i := range e.Errors {
-		lines[i] = e.Errors[i].Error()
+func (e *LoadErrors) Error() string { return JoinProblems(e.Errors) }
+
+// JoinProblems formats problems one "FILE:LINE:COL: message" per line.
+func JoinProblems(problems []Problem) string {
+	lines := make([]string, len(problems))
+	for i, p := range problems {
+		lines[i] = p.String()
 	}
 	return strings.Join(lines, "\n")
 }
