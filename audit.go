@@ -46,14 +46,20 @@ type AuditStore interface {
 	// lift themselves (all and the categories; never hard or erased) and
 	// returns the scopes it lifted, possibly none.
 	Resubscribe(ctx context.Context, email, actor string) ([]string, error)
+	AccountPauser
+	// AuditLog returns the newest entries first, at most limit, older than
+	// the entry with id before (0: from the newest).
+	AuditLog(ctx context.Context, before int64, limit int) ([]AuditEntry, error)
+}
+
+// AccountPauser pauses and resumes accounts, audited: the API, the undo
+// routes and the digest's pause link all go through it.
+type AccountPauser interface {
 	// SetAccountPause sets (until != nil) or clears (nil) the account's
 	// paused_until and returns the account, or ENOTFOUND. Setting keeps a
 	// pause that already reaches further only when extendOnly is true (the
 	// digest's "pause for 14 days" link never shortens a longer pause).
 	SetAccountPause(ctx context.Context, externalID string, until *time.Time, extendOnly bool, actor string) (*Account, error)
-	// AuditLog returns the newest entries first, at most limit, older than
-	// the entry with id before (0: from the newest).
-	AuditLog(ctx context.Context, before int64, limit int) ([]AuditEntry, error)
 }
 
 // PausedAt returns when the account's pause ends if it is paused at now,

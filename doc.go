@@ -12,5 +12,23 @@
 // CanonicalEmail, RedactEmail), how text that people typed goes into a
 // plain-text email (typedtext.go: PlainLine, PlainQuote), and what the
 // erasure of a contact removes from stored mail (erasure.go:
-// ErasedPerson.Redact).
+// ErasedPerson.Redact), which scope of suppression stops which category
+// and how a stop is worded (suppression.go: Suppresses, StoppedBy,
+// Suppression.Describe), the recipient's timezone (zone.go: RecipientZone,
+// Locations), the locale fallback (locale.go: ResolveLocale,
+// CanonicalLocale), the ttl default and parsed schedules (campaign.go:
+// TTLOrDefault, Schedule, parsed once by package cronspec), the sender
+// identity (identity.go: ResolveSender), and what each ingested entity
+// must hold (entities.go: the Validate methods). docs/architecture.md maps
+// every rule to its home.
+//
+// Store interfaces have one home each. A slice of the store that a service
+// contract names, or that two packages use, is declared here (IngestStore,
+// ContactStore, TokenStore, PackStore, SettingStore, FeedbackStore,
+// AuditStore, ListStore), and so is any method that two such slices share,
+// as a one-method interface they embed (Suppressor, PackActivator,
+// AccountPauser). A package that alone needs a slice of its own declares it
+// itself (dispatch.Store, scheduler.Store, digest.Store, httpapi.PauseStore)
+// and embeds the root interface for any method declared here, so no store
+// method is declared, or documented, twice.
 package outreach

@@ -109,8 +109,7 @@ type FeedbackStore interface {
 	ContactLocale(ctx context.Context, email string) (string, error)
 	// SuppressionScopes returns the scopes suppressed for email.
 	SuppressionScopes(ctx context.Context, email string) ([]string, error)
-	// AddSuppressions is IngestStore.AddSuppressions.
-	AddSuppressions(ctx context.Context, items []Suppression) (BatchResult, error)
+	Suppressor
 	// NPS computes the NPS report of the responses f selects. An unknown
 	// account is ENOTFOUND.
 	NPS(ctx context.Context, f NPSFilter) (*NPSReport, error)

@@ -30,10 +30,10 @@ func MatchLocale(locale string, available []string) (match string, ok bool) {
 			return canonicalIn(c, available), true
 		}
 	}
-	if base := baseLanguage(tag); base != "" {
+	if base := BaseLanguage(tag); base != "" {
 		var regional []string
 		for _, l := range available {
-			if strings.EqualFold(baseLanguage(l), base) && isRegional(l) {
+			if strings.EqualFold(BaseLanguage(l), base) && isRegional(l) {
 				regional = append(regional, l)
 			}
 		}
@@ -96,8 +96,8 @@ func isRegional(s string) bool {
 	return len(region) == 2 || (len(region) == 3 && region[0] >= '0' && region[0] <= '9')
 }
 
-// baseLanguage returns the language subtag of a canonical tag: "pt-BR" -> "pt".
-func baseLanguage(s string) string {
+// BaseLanguage returns the language subtag of a canonical tag: "pt-BR" -> "pt".
+func BaseLanguage(s string) string {
 	base, _, _ := strings.Cut(s, "-")
 	return base
 }

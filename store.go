@@ -23,14 +23,20 @@ type IngestStore interface {
 	InsertEvents(ctx context.Context, items []Event) (BatchResult, error)
 	// UpsertTeam inserts or updates team members by email.
 	UpsertTeam(ctx context.Context, items []TeamMember) (BatchResult, error)
-	// AddSuppressions inserts suppressions; an existing (email, scope) is a
-	// duplicate. Pending deliveries they stop are suppressed at once.
-	AddSuppressions(ctx context.Context, items []Suppression) (BatchResult, error)
+	Suppressor
 	// LookupRefs reports which of the accounts and contacts named by
 	// external id exist. It writes nothing: ingestion uses it to list the
 	// unknown references of a batch refused for invalid fields, which the
 	// methods above never see.
 	LookupRefs(ctx context.Context, accounts, contacts []string) (Refs, error)
+}
+
+// Suppressor adds suppressions: ingestion, the unsubscribe page and the
+// feedback webhook all go through it.
+type Suppressor interface {
+	// AddSuppressions inserts suppressions; an existing (email, scope) is a
+	// duplicate. Pending deliveries they stop are suppressed at once.
+	AddSuppressions(ctx context.Context, items []Suppression) (BatchResult, error)
 }
 
 // Refs says which of the accounts and contacts that a batch names exist.
@@ -76,11 +82,16 @@ type StoredPack struct {
 	ActivatedAt time.Time
 }
 
-// PackStore keeps the active campaign pack.
-type PackStore interface {
+// PackActivator stores a campaign pack as the active one.
+type PackActivator interface {
 	// ActivatePack stores files as the active pack. When the active pack
 	// already has this hash, nothing changes and changed is false.
 	ActivatePack(ctx context.Context, hash string, files map[string]string) (version int, changed bool, err error)
+}
+
+// PackStore keeps the active campaign pack.
+type PackStore interface {
+	PackActivator
 	// ActivePack returns the active pack, or ENOTFOUND when none was stored.
 	ActivePack(ctx context.Context) (*StoredPack, error)
 }

@@ -1,29 +1,16 @@
 package campaigns
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
-	"strings"
+
+	"github.com/outreach-dev/outreach/templates"
 )
 
-// Problem is one thing wrong with a pack, at a position of one of its files.
-// Line and Col are 1-based; 0 means the problem concerns the whole file.
-type Problem struct {
-	File    string
-	Line    int
-	Col     int
-	Message string
-}
-
-// String formats the problem as "FILE:LINE:COL: message" (or "FILE: message"
-// when it has no position), the form editors and CI logs understand.
-func (p Problem) String() string {
-	if p.Line == 0 {
-		return fmt.Sprintf("%s: %s", p.File, p.Message)
-	}
-	return fmt.Sprintf("%s:%d:%d: %s", p.File, p.Line, p.Col, p.Message)
-}
+// Problem is one thing wrong with a pack, at a position of one of its files:
+// the templates' problem type, so that a template problem and a
+// campaigns.yaml problem are one thing, formatted and sorted alike.
+type Problem = templates.Problem
 
 // Errors reports every problem of an invalid pack at once.
 type Errors struct {
@@ -32,13 +19,7 @@ type Errors struct {
 
 // Error prints one "FILE:LINE:COL: message" per line, sorted by file, line
 // and column.
-func (e *Errors) Error() string {
-	lines := make([]string, len(e.List))
-	for i, p := range e.List {
-		lines[i] = p.String()
-	}
-	return strings.Join(lines, "\n")
-}
+func (e *Errors) Error() string { return templates.JoinProblems(e.List) }
 
 // add records a problem.
 func (e *Errors) add(file string, line, col int, format string, args ...any) {
@@ -50,9 +31,7 @@ func (e *Errors) err() error {
 	if len(e.List) == 0 {
 		return nil
 	}
-	slices.SortStableFunc(e.List, func(a, b Problem) int {
-		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Col, b.Col))
-	})
+	templates.SortProblems(e.List)
 	e.List = slices.Compact(e.List)
 	return e
 }

@@ -163,7 +163,7 @@ func loadTemplates(fsys fs.FS, name string, errs *Errors) *templates.Set {
 		return nil
 	}
 	for _, p := range le.Errors {
-		errs.add(templatePath(name, p.Path), p.Line, p.Col, "%s", p.Message)
+		errs.add(templatePath(name, p.File), p.Line, p.Col, "%s", p.Message)
 	}
 	return nil
 }
@@ -244,11 +244,11 @@ func renderSample(w *walker, packName string, set *templates.Set, pc *parsedCamp
 	switch {
 	case err == nil:
 		return true
-	case errors.As(err, &p) && p.Path != "":
+	case errors.As(err, &p) && p.File != "":
 		// Point at the template line, once, naming the first campaign that needs it.
 		if !reported[*p] {
 			reported[*p] = true
-			w.errs.add(templatePath(packName, p.Path), p.Line, p.Col, "%s (rendering %s for %s of %s)", p.Message, loc, sample, pc.what)
+			w.errs.add(templatePath(packName, p.File), p.Line, p.Col, "%s (rendering %s for %s of %s)", p.Message, loc, sample, pc.what)
 		}
 	default:
 		w.errorf(pc.templateNode, "%s template: template %q (%s) fails to render with %s: %v", pc.what, pc.Template, loc, sample, err)

@@ -17,9 +17,7 @@ import (
 type PauseStore interface {
 	// AccountByExternalID returns the account, or ENOTFOUND.
 	AccountByExternalID(ctx context.Context, externalID string) (*outreach.Account, error)
-	// SetAccountPause pauses (until != nil) or resumes (nil) the
-	// account, audited (outreach.AuditStore).
-	SetAccountPause(ctx context.Context, externalID string, until *time.Time, extendOnly bool, actor string) (*outreach.Account, error)
+	outreach.AccountPauser
 }
 
 // Pause serves /p/{token}, the "pause outreach for 14 days" link of each

@@ -165,20 +165,31 @@ func nulPath(path string, v any) string {
 
 func (it *item) str(field string) string { return it.vals[field] }
 
-func (it *item) required(field string) string {
-	v := it.vals[field]
-	if v == "" {
-		it.fail(field, "is required")
+// check records the problems an entity's Validate found, except on a field
+// whose value was already refused while parsing it (an unparsable time is
+// not also "required").
+func (it *item) check(problems []outreach.FieldError) {
+	for _, p := range problems {
+		if !it.failed(p.Field) {
+			it.fail(p.Field, "%s", p.Message)
+		}
 	}
-	return v
 }
 
-func (it *item) email(field string, required bool) string {
+// failed reports whether field of this item already has an error.
+func (it *item) failed(field string) bool {
+	for _, e := range it.errs.Errors {
+		if e.Index == it.pos && e.Field == field {
+			return true
+		}
+	}
+	return false
+}
+
+// email returns the canonical, lower-cased address of field ("" unset).
+func (it *item) email(field string) string {
 	v := it.vals[field]
 	if v == "" {
-		if required {
-			it.fail(field, "is required")
-		}
 		return ""
 	}
 	e, err := outreach.CanonicalEmail(v)
@@ -233,9 +244,9 @@ func keepValid[T any](it *item, before int, list *[]T, v T) {
 
 func buildAccount(it *item) outreach.Account {
 	a := outreach.Account{
-		ExternalID: it.required("external_id"),
+		ExternalID: it.str("external_id"),
 		Name:       it.str("name"),
-		OwnerEmail: it.email("owner_email", false),
+		OwnerEmail: it.email("owner_email"),
 		Plan:       it.str("plan"),
 		Timezone:   it.timezone("timezone"),
 		Attributes: it.obj,
@@ -250,6 +261,7 @@ func buildAccount(it *item) outreach.Account {
 	if a.PausedUntil, err = outreach.ParseTime(it.str("paused_until")); err != nil {
 		it.fail("paused_until", "%v", err)
 	}
+	it.check(a.Validate())
 	return a
 }
 
@@ -259,7 +271,7 @@ func buildContact(it *item) outreach.Contact {
 		AccountExternalID: it.str("account_external_id"),
 		// Email may be left out to update a known contact by external_id;
 		// the store refuses a new contact without one.
-		Email:      it.email("email", it.str("external_id") == ""),
+		Email:      it.email("email"),
 		Name:       it.str("name"),
 		Role:       strings.ToLower(it.str("role")),
 		Timezone:   it.timezone("timezone"),
@@ -273,36 +285,30 @@ func buildContact(it *item) outreach.Contact {
 	if c.LastSeenAt, err = outreach.ParseTime(it.str("last_seen_at")); err != nil {
 		it.fail("last_seen_at", "%v", err)
 	}
-	if c.Status != "" && c.Status != outreach.ContactActive && c.Status != outreach.ContactInactive {
-		it.fail("status", "%q is not a contact status: use %q or %q", c.Status, outreach.ContactActive, outreach.ContactInactive)
-	}
+	it.check(c.Validate())
 	return c
 }
 
 func buildEvent(it *item) outreach.Event {
 	e := outreach.Event{
-		ID:                it.required("id"),
-		Type:              it.required("type"),
+		ID:                it.str("id"),
+		Type:              it.str("type"),
 		ContactExternalID: it.str("contact_external_id"),
 		AccountExternalID: it.str("account_external_id"),
 		Properties:        it.obj,
 	}
-	if e.ContactExternalID == "" && e.AccountExternalID == "" {
-		it.fail("contact_external_id", "an event needs contact_external_id or account_external_id (or both)")
-	}
-	if v := it.str("occurred_at"); v == "" {
-		it.fail("occurred_at", "is required")
-	} else if t, err := outreach.ParseTime(v); err != nil {
+	if t, err := outreach.ParseTime(it.str("occurred_at")); err != nil {
 		it.fail("occurred_at", "%v", err)
-	} else {
+	} else if t != nil {
 		e.OccurredAt = *t
 	}
+	it.check(e.Validate())
 	return e
 }
 
 func buildTeamMember(it *item) outreach.TeamMember {
 	m := outreach.TeamMember{
-		Email:          it.email("email", true),
+		Email:          it.email("email"),
 		Name:           it.str("name"),
 		Timezone:       it.timezone("timezone"),
 		DigestSchedule: it.str("digest_schedule"),
@@ -332,18 +338,17 @@ func buildTeamMember(it *item) outreach.TeamMember {
 			it.fail("digest_schedule", "%v", err)
 		}
 	}
+	it.check(m.Validate())
 	return m
 }
 
 func buildSuppression(it *item) outreach.Suppression {
 	s := outreach.Suppression{
-		Email:  it.email("email", true),
-		Scope:  strings.ToLower(it.required("scope")),
+		Email:  it.email("email"),
+		Scope:  strings.ToLower(it.str("scope")),
 		Reason: it.str("reason"),
 	}
-	if s.Scope != "" && !outreach.ValidScope(s.Scope) {
-		it.fail("scope", "%q is not a suppression scope: use all, hard, or a category (%s)", s.Scope, strings.Join(outreach.Categories, ", "))
-	}
+	it.check(s.Validate())
 	return s
 }
 

@@ -5,15 +5,14 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/outreach-dev/outreach"
 	"github.com/outreach-dev/outreach/campaigns"
 )
 
 // PackApplier is what ApplyPack needs of the store; *store.DB implements
 // it.
 type PackApplier interface {
-	// ActivatePack stores the pack's files as the active pack unless its
-	// hash is already active.
-	ActivatePack(ctx context.Context, hash string, files map[string]string) (version int, changed bool, err error)
+	outreach.PackActivator
 	// SyncCampaigns records the campaigns of the active pack (when each
 	// first appeared) and drops the planned deliveries of the others.
 	SyncCampaigns(ctx context.Context, keys []string, now time.Time) (dropped int, err error)

@@ -100,50 +100,24 @@ var commentOdds = [3]int{45, 40, 70}
 // detractorWeights draws detractor scores 0-6, mostly 4-6.
 var detractorWeights = [7]int{1, 1, 2, 3, 4, 5, 6}
 
-// surveysSentQuery lists the survey deliveries sent in [?, ?).
-const surveysSentQuery = `SELECT l.id, l.campaign, l.sent_at, c.locale, a.external_id
-	FROM deliveries l
-	JOIN contacts c ON c.id = l.contact_id
-	JOIN accounts a ON a.id = l.account_id
-	WHERE l.state = 'sent' AND l.category = ? AND l.sent_at >= ? AND l.sent_at < ?
-	ORDER BY l.sent_at, l.id`
-
 // answerSurveys answers a share of the surveys sent in [dayStart - 1 day,
 // dayStart).
 func (s *sim) answerSurveys(ctx context.Context, dayStart time.Time) error {
-	type sent struct {
-		id, campaign, locale, account string
-		at                            int64
-	}
-	x := s.db.SQLX()
-	rows, err := x.QueryContext(ctx, x.Rebind(surveysSentQuery), outreach.CategorySurvey,
-		dayStart.Add(-day).UnixMilli(), dayStart.UnixMilli())
+	var rep reports = s.db
+	list, err := rep.SurveysSent(ctx, outreach.CategorySurvey, dayStart.Add(-day), dayStart)
 	if err != nil {
-		return fmt.Errorf("read surveys sent: %w", err)
-	}
-	var list []sent
-	for rows.Next() {
-		var r sent
-		if err := rows.Scan(&r.id, &r.campaign, &r.at, &r.locale, &r.account); err != nil {
-			rows.Close()
-			return fmt.Errorf("read surveys sent: %w", err)
-		}
-		list = append(list, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read surveys sent: %w", err)
+		return err
 	}
 	for _, d := range list {
-		resp, ok := s.opts.Answers.draw(d.id, d.account, d.locale, time.UnixMilli(d.at).UTC(), dayStart)
+		resp, ok := s.opts.Answers.draw(d.ID, d.Account, d.Locale, d.SentAt, dayStart)
 		if !ok {
 			continue
 		}
 		resp.Survey = s.pack.Pack.SurveyKind(d.campaign)
 		if err := s.db.RecordSurveyResponse(ctx, resp); err != nil {
-			return fmt.Errorf("answer survey %s: %w", d.id, err)
+			return fmt.Errorf("answer survey %s: %w", d.ID, err)
 		}
-		s.res.Answers.add(resp, s.pack.Pack.IsCSAT(d.campaign))
+		s.res.Answers.add(resp, s.pack.Pack.IsCSAT(d.Campaign))
 	}
 	return nil
 }

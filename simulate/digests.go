@@ -60,75 +60,36 @@ func (s *sim) sendDigests(ctx context.Context) error {
 	return nil
 }
 
-const (
-	digestsSentQuery   = `SELECT owner_email, sent_at, subject FROM digests WHERE state = ? ORDER BY sent_at, owner_email`
-	digestStatesQuery  = `SELECT state, COUNT(*), COUNT(DISTINCT owner_email) FROM digests GROUP BY state`
-	accountOwnersQuery = `SELECT owner_email, COUNT(*) FROM accounts WHERE owner_email <> '' GROUP BY owner_email`
-)
-
 // readDigests returns the log lines of the digests sent, in time order,
 // and counts the digests by state.
 func (s *sim) readDigests(ctx context.Context) ([]DigestLine, error) {
-	x := s.db.SQLX()
-	owned := map[string]int{}
-	rows, err := x.QueryContext(ctx, accountOwnersQuery)
+	var rep reports = s.db
+	owned, err := rep.AccountsOwned(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("simulate: read account owners: %w", err)
+		return nil, fmt.Errorf("simulate: %w", err)
 	}
-	for rows.Next() {
-		var owner string
-		var n int
-		if err := rows.Scan(&owner, &n); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("simulate: read account owners: %w", err)
-		}
-		owned[strings.ToLower(owner)] += n
+	sent, err := rep.DigestsInState(ctx, outreach.DigestSent)
+	if err != nil {
+		return nil, fmt.Errorf("simulate: %w", err)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("simulate: read account owners: %w", err)
-	}
-
 	var lines []DigestLine
-	rows, err = x.QueryContext(ctx, x.Rebind(digestsSentQuery), outreach.DigestSent)
+	for _, d := range sent {
+		lines = append(lines, DigestLine{At: d.SentAt, Digest: d.Owner,
+			Accounts: owned[strings.ToLower(d.Owner)], Subject: d.Subject})
+	}
+	counts, err := rep.DigestStates(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("simulate: read digests: %w", err)
+		return nil, fmt.Errorf("simulate: %w", err)
 	}
-	for rows.Next() {
-		var l DigestLine
-		var at int64
-		if err := rows.Scan(&l.Digest, &at, &l.Subject); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("simulate: read digests: %w", err)
-		}
-		l.At = time.UnixMilli(at).UTC()
-		l.Accounts = owned[strings.ToLower(l.Digest)]
-		lines = append(lines, l)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("simulate: read digests: %w", err)
-	}
-
-	rows, err = x.QueryContext(ctx, digestStatesQuery)
-	if err != nil {
-		return nil, fmt.Errorf("simulate: count digests: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var state string
-		var n, members int
-		if err := rows.Scan(&state, &n, &members); err != nil {
-			return nil, fmt.Errorf("simulate: count digests: %w", err)
-		}
-		switch state {
+	for _, c := range counts {
+		switch c.State {
 		case outreach.DigestSent:
-			s.res.Digests.Sent, s.res.Digests.Members = n, members
+			s.res.Digests.Sent, s.res.Digests.Members = c.N, c.Members
 		case outreach.DigestEmpty:
-			s.res.Digests.Empty = n
+			s.res.Digests.Empty = c.N
 		case outreach.DigestFailed, outreach.DigestPending:
-			s.res.Digests.Failed += n
+			s.res.Digests.Failed += c.N
 		}
 	}
-	return lines, rows.Err()
+	return lines, nil
 }

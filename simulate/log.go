@@ -3,10 +3,11 @@ package simulate
 import (
 	"bufio"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/outreach-dev/outreach/store"
 )
 
 // Record is one line of the decision log: one decision about one delivery.
@@ -27,19 +28,6 @@ type Record struct {
 	Until  *time.Time `json:"until,omitempty"` // deferrals: when it will be decided again
 }
 
-// The decision log is read with one query through the store's connection:
-// it is a read-only report over the store's own tables, and it streams, so
-// a long simulation never holds its log in memory.
-const decisionsQuery = `SELECT d.at, d.delivery_id, l.campaign, l.category, c.email, a.external_id,
-	d.decision, d.rule, d.reason, d.until
-	FROM decisions d
-	JOIN deliveries l ON l.id = d.delivery_id
-	JOIN contacts c ON c.id = l.contact_id
-	JOIN accounts a ON a.id = l.account_id
-	ORDER BY d.at, d.id`
-
-const statesQuery = `SELECT campaign, category, state, COUNT(*) FROM deliveries GROUP BY campaign, category, state`
-
 // report reads the decisions back in time order, writes them to
 // Options.Out as JSONL, with a line per digest sent after the decisions of
 // its instant, and builds the summary.
@@ -59,44 +47,27 @@ func (s *sim) report(ctx context.Context) error {
 		enc = json.NewEncoder(w)
 		enc.SetEscapeHTML(false)
 	}
-	rows, err := s.db.SQLX().QueryContext(ctx, decisionsQuery)
-	if err != nil {
-		return fmt.Errorf("simulate: read decisions: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			r         Record
-			at        int64
-			until     sql.NullInt64
-			accountID sql.NullString
-		)
-		if err := rows.Scan(&at, &r.DeliveryID, &r.Campaign, &r.Category, &r.Contact, &accountID,
-			&r.Decision, &r.Rule, &r.Reason, &until); err != nil {
-			return fmt.Errorf("simulate: read decisions: %w", err)
-		}
-		r.At = time.UnixMilli(at).UTC()
-		r.Account = accountID.String
-		if until.Valid {
-			u := time.UnixMilli(until.Int64).UTC()
-			r.Until = &u
-		}
+	var rep reports = s.db
+	err = rep.EachDecision(ctx, func(row *store.DecisionLogRow) error {
+		r := Record(*row)
 		sb.add(&r)
 		s.res.Decisions++
-		if enc != nil {
-			for len(digests) > 0 && digests[0].At.Before(r.At) {
-				if err := enc.Encode(&digests[0]); err != nil {
-					return fmt.Errorf("simulate: write decision log: %w", err)
-				}
-				digests = digests[1:]
-			}
-			if err := enc.Encode(&r); err != nil {
-				return fmt.Errorf("simulate: write decision log: %w", err)
-			}
+		if enc == nil {
+			return nil
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("simulate: read decisions: %w", err)
+		for len(digests) > 0 && digests[0].At.Before(r.At) {
+			if err := enc.Encode(&digests[0]); err != nil {
+				return fmt.Errorf("write decision log: %w", err)
+			}
+			digests = digests[1:]
+		}
+		if err := enc.Encode(&r); err != nil {
+			return fmt.Errorf("write decision log: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("simulate: %w", err)
 	}
 	for i := range digests {
 		if enc == nil {
@@ -117,21 +88,13 @@ func (s *sim) report(ctx context.Context) error {
 
 // readStates counts the deliveries of each campaign by final state.
 func (s *sim) readStates(ctx context.Context, sb *summaryBuilder) error {
-	rows, err := s.db.SQLX().QueryContext(ctx, statesQuery)
+	var rep reports = s.db
+	counts, err := rep.DeliveryStates(ctx)
 	if err != nil {
-		return fmt.Errorf("simulate: count deliveries: %w", err)
+		return fmt.Errorf("simulate: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var campaign, category, state string
-		var n int
-		if err := rows.Scan(&campaign, &category, &state, &n); err != nil {
-			return fmt.Errorf("simulate: count deliveries: %w", err)
-		}
-		sb.state(campaign, category, state, n)
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("simulate: count deliveries: %w", err)
+	for _, c := range counts {
+		sb.state(c.Campaign, c.Category, c.State, c.N)
 	}
 	return nil
 }

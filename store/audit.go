@@ -34,7 +34,7 @@ func (db *DB) audit(ctx context.Context, tx *sqlx.Tx, now time.Time, actor, acti
 func (db *DB) DeleteSuppression(ctx context.Context, email, scope string, force bool, actor string) (*outreach.Suppression, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	if !outreach.ValidScope(scope) {
-		return nil, outreach.Errorf(outreach.EINVALID, "%q is not a scope: use all, hard or a category (%s)", scope, strings.Join(outreach.Categories, ", "))
+		return nil, outreach.Errorf(outreach.EINVALID, "%v", outreach.CheckScope(scope))
 	}
 	var out *outreach.Suppression
 	err := db.inTx(ctx, "delete suppression", func(tx *sqlx.Tx, now time.Time) error {

@@ -144,8 +144,7 @@ func (db *DB) lockContacts(ctx context.Context, tx *sqlx.Tx, emails, exts []stri
 // apply applies item i (normalised) to the plan, or records why it is
 // invalid in bad (ok false).
 func (p *contactPlan) apply(i int, c outreach.Contact, accounts map[string]int64, bad *outreach.BatchError) (created, ok bool) {
-	if c.Email == "" && c.ExternalID == "" {
-		bad.Add(i, "email", "is required")
+	if bad.AddFirst(i, c.Validate()) {
 		return false, false
 	}
 	var accountID int64

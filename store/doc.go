@@ -22,4 +22,9 @@
 // transaction, and Lease elects the leader with a row of the leases table.
 // Leader, the session advisory lock, is the one exception, for direct
 // connections.
+//
+// The store is the home of all SQL (TestSQLOnlyInStore), of the lock order
+// on PostgreSQL ("Lock order" in dispatch_sends.go), and of the pack
+// version check that makes a claim with an older pack decide nothing
+// (checkPackVersion in admin.go).
 package store

@@ -137,18 +137,7 @@ func resolveEvents(items []outreach.Event, contacts map[string]contactRef, accou
 	inBatch := make(map[string]bool, len(items))
 	for i, e := range items {
 		e.ID = strings.TrimSpace(e.ID)
-		switch {
-		case e.ID == "":
-			bad.Add(i, "id", "is required")
-			continue
-		case e.Type == "":
-			bad.Add(i, "type", "is required")
-			continue
-		case e.OccurredAt.IsZero():
-			bad.Add(i, "occurred_at", "is required")
-			continue
-		case e.ContactExternalID == "" && e.AccountExternalID == "":
-			bad.Add(i, "contact_external_id", "is required (or account_external_id)")
+		if bad.AddFirst(i, e.Validate()) {
 			continue
 		}
 		e.ContactID, e.AccountID = 0, 0

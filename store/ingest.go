@@ -33,8 +33,7 @@ func (db *DB) UpsertAccounts(ctx context.Context, items []outreach.Account) (out
 	for i, a := range items {
 		a.ID = 0 // the store numbers accounts, never the caller
 		a.ExternalID = strings.TrimSpace(a.ExternalID)
-		if a.ExternalID == "" {
-			bad.Add(i, "external_id", "is required")
+		if bad.AddFirst(i, a.Validate()) {
 			continue
 		}
 		if j, ok := at[a.ExternalID]; ok {
@@ -215,8 +214,7 @@ func (db *DB) UpsertTeam(ctx context.Context, items []outreach.TeamMember) (outr
 	at := map[string]int{}
 	for i, m := range items {
 		m.Email = strings.ToLower(strings.TrimSpace(m.Email))
-		if m.Email == "" {
-			bad.Add(i, "email", "is required")
+		if bad.AddFirst(i, m.Validate()) {
 			continue
 		}
 		if j, ok := at[m.Email]; ok {

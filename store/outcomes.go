@@ -50,16 +50,7 @@ func allContacts(targets []outreach.PlanTarget) bool {
 // contactOutcomes returns why req planned nothing for some of its target
 // contacts, read after planTargets in the same transaction.
 func (db *DB) contactOutcomes(ctx context.Context, tx *sqlx.Tx, req outreach.PlanRequest, now time.Time) ([]outreach.EventOutcome, error) {
-	var contacts, accounts [][]any
-	for _, t := range req.Targets {
-		row := []any{t.ContactID, t.Occurrence, t.EventID, ms(t.DueAt)}
-		if t.ContactID == 0 {
-			row[0] = t.AccountID
-			accounts = append(accounts, row)
-		} else {
-			contacts = append(contacts, row)
-		}
-	}
+	contacts, accounts := targetRows(req)
 	c := req.Campaign
 	var out []outreach.EventOutcome
 	for _, part := range []struct {

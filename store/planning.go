@@ -231,10 +231,10 @@ func (db *DB) unplannedEvents(ctx context.Context, tx *sqlx.Tx, limit int) ([]ou
 	return out, rows.Err()
 }
 
-// planTargets plans req's deliveries: one statement for the targets naming
-// a contact, one for those fanning out to an account's contacts.
-func (db *DB) planTargets(ctx context.Context, tx *sqlx.Tx, req outreach.PlanRequest, now time.Time) (outreach.PlanResult, error) {
-	var contacts, accounts [][]any
+// targetRows splits req's targets into the parameter rows of the targets
+// naming a contact and of those fanning out to an account's contacts:
+// (contact or account id, occurrence, event id, due at).
+func targetRows(req outreach.PlanRequest) (contacts, accounts [][]any) {
 	for _, t := range req.Targets {
 		row := []any{t.ContactID, t.Occurrence, t.EventID, ms(t.DueAt)}
 		if t.ContactID == 0 {
@@ -244,6 +244,13 @@ func (db *DB) planTargets(ctx context.Context, tx *sqlx.Tx, req outreach.PlanReq
 			contacts = append(contacts, row)
 		}
 	}
+	return contacts, accounts
+}
+
+// planTargets plans req's deliveries: one statement for the targets naming
+// a contact, one for those fanning out to an account's contacts.
+func (db *DB) planTargets(ctx context.Context, tx *sqlx.Tx, req outreach.PlanRequest, now time.Time) (outreach.PlanResult, error) {
+	contacts, accounts := targetRows(req)
 	var res outreach.PlanResult
 	for _, part := range []struct {
 		rows [][]any

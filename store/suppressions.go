@@ -33,12 +33,7 @@ func (db *DB) AddSuppressions(ctx context.Context, items []outreach.Suppression)
 	inBatch := map[[2]string]bool{}
 	for i, s := range items {
 		s.Email = strings.ToLower(strings.TrimSpace(s.Email))
-		switch {
-		case s.Email == "":
-			bad.Add(i, "email", "is required")
-			continue
-		case !outreach.ValidScope(s.Scope):
-			bad.Add(i, "scope", "%q is not a scope: use all, hard or a category (%s)", s.Scope, strings.Join(outreach.Categories, ", "))
+		if bad.AddFirst(i, s.Validate()) {
 			continue
 		}
 		key := [2]string{s.Email, s.Scope}

@@ -117,13 +117,13 @@ var sampleCampaigns = map[string]CampaignInfo{
 // data has its 11 SurveyLinks; Event is nil, as for a scheduled trigger, so
 // a template that validates renders without event properties.
 func SampleData(category, locale string) *Data {
-	base := baseLanguage(canonicalLocale(locale))
+	base := outreach.BaseLanguage(outreach.CanonicalLocale(locale))
 	p, ok := samplePeople[base]
 	if !ok {
 		p = samplePeople[FallbackLocale]
 	}
 	p.Role = "admin"
-	p.Locale = canonicalLocale(locale)
+	p.Locale = outreach.CanonicalLocale(locale)
 	if p.Locale == "" {
 		p.Locale = FallbackLocale
 	}

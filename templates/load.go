@@ -269,7 +269,7 @@ func parseFrontMatter(p, s string) (frontMatter, []Problem) {
 	fix := `start the file with a front matter: "---", "subject: ...", "---"`
 	lines := strings.SplitAfter(s, "\n")
 	if len(lines) == 0 || strings.TrimRight(lines[0], " \t\n") != "---" {
-		return fm, []Problem{{Path: p, Line: 1, Col: 1, Message: "missing subject: " + fix}}
+		return fm, []Problem{{File: p, Line: 1, Col: 1, Message: "missing subject: " + fix}}
 	}
 	var problems []Problem
 	closed := false

@@ -38,7 +38,7 @@ func loadProblems(t *testing.T, fsys fstest.MapFS) []templates.Problem {
 // message contains want.
 func hasProblem(problems []templates.Problem, path string, line, col int, want string) bool {
 	for _, p := range problems {
-		if p.Path == path && p.Line == line && (col == 0 || p.Col == col) && strings.Contains(p.Message, want) {
+		if p.File == path && p.Line == line && (col == 0 || p.Col == col) && strings.Contains(p.Message, want) {
 			return true
 		}
 	}
@@ -111,7 +111,7 @@ func TestLoadReportsEveryProblemWithItsPosition(t *testing.T) {
 		}
 	}
 	for _, p := range problems {
-		if strings.Contains(p.Path, ".DS_Store") || strings.Contains(p.Path, "crlf") {
+		if strings.Contains(p.File, ".DS_Store") || strings.Contains(p.File, "crlf") {
 			t.Errorf("dotfile reported: %v", p.Error())
 		}
 	}
@@ -148,8 +148,8 @@ func TestLoadSubjectColumn(t *testing.T) {
 	}
 	// "subject: Hi {{.Event.plan}}": the action spans columns 13..27 of line
 	// 2; text/template points inside it (at ".plan").
-	if p.Path != "templates/x/en.txt" || p.Line != 2 || p.Col < 13 || p.Col > 27 {
-		t.Errorf("problem at %s:%d:%d, want templates/x/en.txt:2:13..27", p.Path, p.Line, p.Col)
+	if p.File != "templates/x/en.txt" || p.Line != 2 || p.Col < 13 || p.Col > 27 {
+		t.Errorf("problem at %s:%d:%d, want templates/x/en.txt:2:13..27", p.File, p.Line, p.Col)
 	}
 	if !strings.Contains(p.Message, "missing variable .Event.plan") {
 		t.Errorf("message %q does not name .Event.plan", p.Message)

@@ -7,8 +7,6 @@ import (
 	"time"
 	"unicode"
 
-	"golang.org/x/text/language"
-
 	"github.com/outreach-dev/outreach"
 )
 
@@ -42,26 +40,6 @@ func (s *Set) resolve(name, locale string) string {
 		available = append(available, l)
 	}
 	return outreach.ResolveLocale(locale, available)
-}
-
-// canonicalLocale returns the canonical form of a BCP 47 tag ("pt_br" ->
-// "pt-BR"), or "" when it is not one.
-func canonicalLocale(s string) string {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return ""
-	}
-	t, err := language.Parse(s)
-	if err != nil || t == language.Und {
-		return ""
-	}
-	return t.String()
-}
-
-// baseLanguage returns the language subtag of a canonical tag: "pt-BR" -> "pt".
-func baseLanguage(s string) string {
-	base, _, _ := strings.Cut(s, "-")
-	return base
 }
 
 // lang holds what the renderer writes itself in one language: dates,
@@ -200,7 +178,7 @@ var langs = map[string]*lang{
 // langFor returns the language of a canonical locale (one Resolve
 // returned), English when it has none.
 func langFor(locale string) *lang {
-	if l, ok := langs[baseLanguage(locale)]; ok {
+	if l, ok := langs[outreach.BaseLanguage(locale)]; ok {
 		return l
 	}
 	return langs[FallbackLocale]

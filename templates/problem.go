@@ -1,30 +1,44 @@
 package templates
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 )
 
-// Problem is one thing wrong with a template file, at a position of the file
-// on disk. Line and Col are 1-based; Line 0 means the problem concerns the
-// whole path (a missing folder).
+// Problem is one thing wrong with a file of a campaign pack (a template
+// here; campaigns.Problem is the same type), at a position of the file.
+// Line and Col are 1-based; Line 0 means the problem concerns the whole
+// file or folder.
 type Problem struct {
-	Path    string
+	File    string
 	Line    int
 	Col     int
 	Message string
 }
 
-// Error formats the problem as PATH:LINE:COL: message, the form editors and
-// CI annotations understand.
-func (p *Problem) Error() string {
+// String formats the problem as "FILE:LINE:COL: message" (or "FILE:
+// message" when it has no position), the form editors and CI annotations
+// understand.
+func (p Problem) String() string {
 	if p.Line == 0 {
-		return fmt.Sprintf("%s: %s", p.Path, p.Message)
+		return fmt.Sprintf("%s: %s", p.File, p.Message)
 	}
-	return fmt.Sprintf("%s:%d:%d: %s", p.Path, p.Line, p.Col, p.Message)
+	return fmt.Sprintf("%s:%d:%d: %s", p.File, p.Line, p.Col, p.Message)
+}
+
+// Error is String: a problem is also the error of a failed render.
+func (p *Problem) Error() string { return p.String() }
+
+// SortProblems sorts problems by file, line and column, keeping the order
+// of problems at the same position.
+func SortProblems(problems []Problem) {
+	slices.SortStableFunc(problems, func(a, b Problem) int {
+		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Col, b.Col))
+	})
 }
 
 // LoadErrors reports every problem Load found, sorted by path and position.
@@ -33,32 +47,26 @@ type LoadErrors struct {
 }
 
 // Error joins the problems, one PATH:LINE:COL: message per line.
-func (e *LoadErrors) Error() string {
-	lines := make([]string, len(e.Errors))
-	for i := range e.Errors {
-		lines[i] = e.Errors[i].Error()
+func (e *LoadErrors) Error() string { return JoinProblems(e.Errors) }
+
+// JoinProblems formats problems one "FILE:LINE:COL: message" per line.
+func JoinProblems(problems []Problem) string {
+	lines := make([]string, len(problems))
+	for i, p := range problems {
+		lines[i] = p.String()
 	}
 	return strings.Join(lines, "\n")
 }
 
 func (e *LoadErrors) add(path string, line, col int, format string, args ...any) {
-	e.Errors = append(e.Errors, Problem{Path: path, Line: line, Col: col, Message: fmt.Sprintf(format, args...)})
+	e.Errors = append(e.Errors, Problem{File: path, Line: line, Col: col, Message: fmt.Sprintf(format, args...)})
 }
 
 func (e *LoadErrors) err() error {
 	if len(e.Errors) == 0 {
 		return nil
 	}
-	sort.SliceStable(e.Errors, func(i, j int) bool {
-		a, b := e.Errors[i], e.Errors[j]
-		if a.Path != b.Path {
-			return a.Path < b.Path
-		}
-		if a.Line != b.Line {
-			return a.Line < b.Line
-		}
-		return a.Col < b.Col
-	})
+	SortProblems(e.Errors)
 	return e
 }
 
@@ -110,11 +118,11 @@ func (pt part) problem(err error) *Problem {
 	}
 	line, col := pt.position(1, -1)
 	if rest == "" {
-		return &Problem{Path: pt.path, Line: line, Col: col, Message: msg}
+		return &Problem{File: pt.path, Line: line, Col: col, Message: msg}
 	}
 	m := errPosition.FindStringSubmatch(rest)
 	if m == nil {
-		return &Problem{Path: pt.path, Line: line, Col: col, Message: strings.TrimSpace(rest)}
+		return &Problem{File: pt.path, Line: line, Col: col, Message: strings.TrimSpace(rest)}
 	}
 	l, _ := strconv.Atoi(m[1])
 	c := -1
@@ -122,7 +130,7 @@ func (pt part) problem(err error) *Problem {
 		c, _ = strconv.Atoi(m[2])
 	}
 	line, col = pt.position(l, c)
-	return &Problem{Path: pt.path, Line: line, Col: col, Message: execMessage(m[3])}
+	return &Problem{File: pt.path, Line: line, Col: col, Message: execMessage(m[3])}
 }
 
 // execMessage rewrites text/template's execution messages into ones that

@@ -47,7 +47,7 @@ func (s *Set) Render(name, locale string, d *Data) (*Rendered, error) {
 	subject = strings.Join(strings.Fields(subject), " ") // one header line
 	if subject == "" {
 		line, col := e.subjectPart.position(1, -1)
-		return nil, &Problem{Path: e.subjectPart.path, Line: line, Col: col, Message: "the subject renders empty"}
+		return nil, &Problem{File: e.subjectPart.path, Line: line, Col: col, Message: "the subject renders empty"}
 	}
 	text, err := execText(b.text, e.textPart, r.d)
 	if err != nil {
@@ -78,7 +78,7 @@ func (s *Set) Check(name, category string) []Problem {
 			problems = append(problems, *p)
 		default:
 			e := s.byName[name][loc]
-			problems = append(problems, Problem{Path: e.textPart.path, Line: 1, Col: 1, Message: err.Error()})
+			problems = append(problems, Problem{File: e.textPart.path, Line: 1, Col: 1, Message: err.Error()})
 		}
 	}
 	return problems
@@ -220,7 +220,7 @@ func (pt part) noValue() *Problem {
 	if line == 0 {
 		line, col = pt.position(1, -1)
 	}
-	return &Problem{Path: pt.path, Line: line, Col: col, Message: `prints a missing value ("<no value>"): print optional values inside {{with index .Event "name"}}{{.}}{{end}}`}
+	return &Problem{File: pt.path, Line: line, Col: col, Message: `prints a missing value ("<no value>"): print optional values inside {{with index .Event "name"}}{{.}}{{end}}`}
 }
 
 // printedDate finds an action that prints one of the account's optional
@@ -238,7 +238,7 @@ func (pt part) nilValue() *Problem {
 	if line == 0 {
 		line, col = pt.position(1, -1)
 	}
-	return &Problem{Path: pt.path, Line: line, Col: col, Message: `prints an unset value ("<nil>"): print optional dates inside {{with .Account.RenewalDate}}{{date .}}{{end}}`}
+	return &Problem{File: pt.path, Line: line, Col: col, Message: `prints an unset value ("<nil>"): print optional dates inside {{with .Account.RenewalDate}}{{date .}}{{end}}`}
 }
 
 // find returns the file position of the first match of re in the piece, or

@@ -81,8 +81,8 @@ func TestRenderMissingVariableIsAnErrorNamingIt(t *testing.T) {
 			t.Errorf("event %v: message %q does not name .Event.plan_name", event, p.Message)
 		}
 		// Body line 2 is file line 5 (after the three front matter lines).
-		if p.Path != "templates/t/en.txt" || p.Line != 5 {
-			t.Errorf("event %v: at %s:%d:%d, want templates/t/en.txt:5", event, p.Path, p.Line, p.Col)
+		if p.File != "templates/t/en.txt" || p.Line != 5 {
+			t.Errorf("event %v: at %s:%d:%d, want templates/t/en.txt:5", event, p.File, p.Line, p.Col)
 		}
 	}
 	d := templates.SampleData(outreach.CategoryLifecycle, "en")
@@ -97,7 +97,7 @@ func TestRenderUnknownField(t *testing.T) {
 	set := setup(t, "ok\n", "<p>\n{{.Contact.Nickname}}</p>")
 	_, err := set.Render("t", "en", templates.SampleData(outreach.CategoryLifecycle, "en"))
 	var p *templates.Problem
-	if !errors.As(err, &p) || p.Path != "templates/t/en.html" || p.Line != 2 || !strings.Contains(p.Message, "Nickname") {
+	if !errors.As(err, &p) || p.File != "templates/t/en.html" || p.Line != 2 || !strings.Contains(p.Message, "Nickname") {
 		t.Errorf("got %v", err)
 	}
 }
@@ -382,7 +382,7 @@ func TestCheckReportsRenderProblems(t *testing.T) {
 		t.Errorf("survey: %v", problems)
 	}
 	problems := set.Check("t", outreach.CategoryLifecycle)
-	if len(problems) != 1 || problems[0].Path != "templates/t/en.txt" || problems[0].Line != 4 || !strings.Contains(problems[0].Message, "npsScale") {
+	if len(problems) != 1 || problems[0].File != "templates/t/en.txt" || problems[0].Line != 4 || !strings.Contains(problems[0].Message, "npsScale") {
 		t.Errorf("lifecycle: %v", problems)
 	}
 }
@@ -471,7 +471,7 @@ func TestPrintedUnsetDateInHTMLIsAnError(t *testing.T) {
 	d.Account = templates.Org{Name: "Acme"}
 	_, err := set.Render("t", "en", d)
 	var p *templates.Problem
-	if !errors.As(err, &p) || p.Path != "templates/t/en.html" || p.Line != 2 || p.Col != 4 || !strings.Contains(p.Message, `"<nil>"`) {
+	if !errors.As(err, &p) || p.File != "templates/t/en.html" || p.Line != 2 || p.Col != 4 || !strings.Contains(p.Message, `"<nil>"`) {
 		t.Errorf("got %v", err)
 	}
 }
