@@ -113,7 +113,7 @@ func (s *sim) answerSurveys(ctx context.Context, dayStart time.Time) error {
 		if !ok {
 			continue
 		}
-		resp.Survey = s.pack.Pack.SurveyKind(d.campaign)
+		resp.Survey = s.pack.Pack.SurveyKind(d.Campaign)
 		if err := s.db.RecordSurveyResponse(ctx, resp); err != nil {
 			return fmt.Errorf("answer survey %s: %w", d.ID, err)
 		}
