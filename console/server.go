@@ -20,6 +20,7 @@ import (
 type Store interface {
 	outreach.ConsoleAuthStore
 	outreach.AuditLog
+	PackStore
 }
 
 // Limiter admits requests per key; httpapi.Limiter implements it.
@@ -47,6 +48,8 @@ type Server struct {
 	ClientIP func(r *http.Request) string
 	// Pack returns the active campaign pack; nil when unknown.
 	Pack func() *outreach.Pack
+	// PackEdit configures the pack editor (pack.go).
+	PackEdit PackEdit
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Logger receives internal errors; nil discards.
@@ -60,6 +63,8 @@ type Server struct {
 	mailSlots chan struct{}
 	// mailWG tracks sign-in mails in flight (Wait, for tests and shutdown).
 	mailWG sync.WaitGroup
+	// forecastSlot admits one pack forecast at a time.
+	forecastSlot chan struct{}
 }
 
 // Prefix is where httpapi mounts the console.
@@ -132,6 +137,7 @@ func (s *Server) Handler() http.Handler {
 			s.ClientIP = remoteHost
 		}
 		s.mailSlots = make(chan struct{}, maxMailsInFlight)
+		s.forecastSlot = make(chan struct{}, 1)
 		s.static = mustStatic()
 		s.pages = mustTemplates(s.static)
 		mux := http.NewServeMux()

@@ -41,6 +41,7 @@ type Config struct {
 	DBMaxConns               int           // OUTREACH_DB_MAX_CONNS: PostgreSQL connections per process
 	PublicBytesInFlight      int64         // OUTREACH_PUBLIC_BYTES_IN_FLIGHT: request body bytes the public endpoints hold at once
 	Leader                   string        // OUTREACH_LEADER: "advisory" (session advisory lock) or "lease" (lease row, works through PgBouncer)
+	PackApproval             string        // OUTREACH_PACK_APPROVAL: "required" = a second admin approves a console pack draft before activation; "" = off
 }
 
 // DefaultConfig returns the defaults of the PRODUCT.md table.
@@ -83,6 +84,7 @@ func (c *Config) LoadEnv(getenv func(string) string) error {
 		"OUTREACH_TICK":                        &c.Tick,
 		"OUTREACH_UNSUBSCRIBE_MAILTO":          &c.UnsubscribeMailto,
 		"OUTREACH_LEADER":                      &c.Leader,
+		"OUTREACH_PACK_APPROVAL":               &c.PackApproval,
 	}
 	for name, p := range strs {
 		if v := strings.TrimSpace(getenv(name)); v != "" {
@@ -201,8 +203,15 @@ func (c Config) validateRest() error {
 		return fmt.Errorf("OUTREACH_LEADER: %q is neither %q (a session advisory lock, the default) nor %q (a lease row, for PgBouncer in transaction mode)",
 			c.Leader, LeaderAdvisory, LeaderLease)
 	}
+	if c.PackApproval != "" && c.PackApproval != PackApprovalRequired {
+		return fmt.Errorf("OUTREACH_PACK_APPROVAL: %q is not %q (leave it unset for no approval step)", c.PackApproval, PackApprovalRequired)
+	}
 	return nil
 }
+
+// PackApprovalRequired is the value of OUTREACH_PACK_APPROVAL that makes a
+// second admin approve each console pack draft before activation.
+const PackApprovalRequired = "required"
 
 // validateSender checks the choice of sender: a SendGrid key, an SMTP URL,
 // or neither (the .eml outbox) — never both.
