@@ -25,6 +25,7 @@ type PackStore interface {
 	// SyncCampaigns records the campaigns of the active pack (see
 	// scheduler.ApplyPack).
 	SyncCampaigns(ctx context.Context, keys []string, now time.Time) (dropped int, err error)
+	ContactSearch
 }
 
 // PackEdit configures the pack editor.
@@ -36,6 +37,9 @@ type PackEdit struct {
 	// ApprovalRequired is OUTREACH_PACK_APPROVAL=required: a draft needs
 	// the approval of an admin other than its author before activation.
 	ApprovalRequired bool
+	// Preview renders a campaign email for a real contact; nil hides the
+	// rendering (the page still lists campaigns and contacts).
+	Preview Previewer
 	// Activated is called after a pack version was stored, so this replica
 	// follows at once (others follow the stored version by polling).
 	Activated func(ctx context.Context) error
@@ -55,6 +59,8 @@ func (s *Server) packPages() []Page {
 		{Method: "POST", Path: "/pack/drafts/{id}/approve", Roles: admin, Handle: s.handleApproveDraft},
 		{Method: "POST", Path: "/pack/drafts/{id}/activate", Roles: admin, Handle: s.handleActivateDraft},
 		{Method: "POST", Path: "/pack/validate", Roles: edit, Handle: s.handleValidate},
+		{Method: "GET", Path: "/pack/preview", Roles: edit, Handle: s.handlePreview},
+		{Method: "GET", Path: "/pack/preview/render", Roles: edit, Handle: s.handlePreviewRender},
 		{Method: "GET", Path: "/pack/versions/{version}", Roles: edit, Handle: s.handleVersion},
 		{Method: "POST", Path: "/pack/versions/{version}/rollback", Roles: admin, Handle: s.handleRollback},
 	}

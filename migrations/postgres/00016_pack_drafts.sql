@@ -17,5 +17,11 @@ CREATE TABLE pack_drafts (
 );
 CREATE INDEX pack_drafts_updated ON pack_drafts (updated_at, id);
 
+-- The pack preview finds a contact by the start of its email or name.
+CREATE INDEX contacts_email_prefix ON contacts (email text_pattern_ops);
+CREATE INDEX contacts_name_prefix ON contacts (lower(name) text_pattern_ops);
+
 -- +goose Down
+DROP INDEX contacts_name_prefix;
+DROP INDEX contacts_email_prefix;
 DROP TABLE pack_drafts;

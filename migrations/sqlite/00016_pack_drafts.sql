@@ -17,5 +17,10 @@ CREATE TABLE pack_drafts (
 );
 CREATE INDEX pack_drafts_updated ON pack_drafts (updated_at, id);
 
+-- The pack preview finds a contact by the start of its email or name
+-- (range scans: email is unique and already indexed).
+CREATE INDEX contacts_name_prefix ON contacts (lower(name));
+
 -- +goose Down
+DROP INDEX contacts_name_prefix;
 DROP TABLE pack_drafts;
