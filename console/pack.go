@@ -40,6 +40,9 @@ type PackEdit struct {
 	// Preview renders a campaign email for a real contact; nil hides the
 	// rendering (the page still lists campaigns and contacts).
 	Preview Previewer
+	// Forecast runs packs over the stored customers; nil hides the
+	// forecast.
+	Forecast Forecaster
 	// Activated is called after a pack version was stored, so this replica
 	// follows at once (others follow the stored version by polling).
 	Activated func(ctx context.Context) error
@@ -60,6 +63,7 @@ func (s *Server) packPages() []Page {
 		{Method: "POST", Path: "/pack/drafts/{id}/activate", Roles: admin, Handle: s.handleActivateDraft},
 		{Method: "POST", Path: "/pack/validate", Roles: edit, Handle: s.handleValidate},
 		{Method: "GET", Path: "/pack/preview", Roles: edit, Handle: s.handlePreview},
+		{Method: "GET", Path: "/pack/forecast", Roles: edit, Handle: s.handleForecast},
 		{Method: "GET", Path: "/pack/preview/render", Roles: edit, Handle: s.handlePreviewRender},
 		{Method: "GET", Path: "/pack/versions/{version}", Roles: edit, Handle: s.handleVersion},
 		{Method: "POST", Path: "/pack/versions/{version}/rollback", Roles: admin, Handle: s.handleRollback},

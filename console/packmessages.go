@@ -66,6 +66,18 @@ var packMessages = map[string]string{
 	"pack.preview_desktop":    "Desktop",
 	"pack.preview_text":       "Text part",
 	"pack.preview_link":       "Preview an email",
+	"pack.forecast_title":     "Forecast a draft",
+	"pack.forecast_link":      "Forecast a draft",
+	"pack.forecast_pick":      "What to forecast",
+	"pack.forecast_days":      "Days (1–90)",
+	"pack.forecast_run":       "Run the forecast",
+	"pack.forecast_intro":     "The draft and the active pack both run over the stored accounts, contacts, suppressions and the events of the last 30 days, with the real planner and throttle, from today for the days chosen. One forecast runs at a time.",
+	"pack.forecast_caps":      "Caps per contact",
+	"pack.forecast_over":      "Some contacts would get more than the caps allow (exempt categories skip the caps):",
+	"pack.forecast_within":    "No contact would exceed the caps",
+	"pack.forecast_changes":   "What the draft changes, per campaign and rule",
+	"pack.forecast_what":      "What",
+	"pack.forecast_same":      "The draft changes nothing over this window.",
 }
 
 func init() {

@@ -102,7 +102,8 @@ func (m *Main) serveOn(ctx context.Context, db *store.DB, ln net.Listener) error
 		ApprovalRequired: m.Config.PackApproval == PackApprovalRequired, Activated: plan.follow,
 		Preview: func(ctx context.Context, l *campaigns.Loaded, key, email, locale string) (*console.PreviewResult, error) {
 			return m.renderPreview(ctx, apiDB, l, key, email, locale)
-		}}
+		},
+		Forecast: m.packForecaster(apiDB)}
 	api := &httpapi.Server{
 		Ingest: apiDB, Contacts: apiDB, Tokens: apiDB, DB: db,
 		Logger:       m.Logger,
