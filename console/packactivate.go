@@ -121,7 +121,11 @@ func (a draftApplier) SyncCampaigns(ctx context.Context, keys []string, now time
 // (scheduler.ApplyPack), then lets this replica follow at once.
 func (s *Server) applyPack(ctx context.Context, loaded *campaigns.Loaded, draftID int64, rev int,
 	audit outreach.AuditEntry, now time.Time) (int, error) {
-	version, _, err := scheduler.ApplyPack(ctx, draftApplier{st: s.Store, draftID: draftID, revision: rev, audit: audit}, loaded, now)
+	// ApplyPack sets the version on the pack it is given: give it a copy,
+	// as loaded may be shared (loadedCache).
+	cp, pk := *loaded, *loaded.Pack
+	cp.Pack = &pk
+	version, _, err := scheduler.ApplyPack(ctx, draftApplier{st: s.Store, draftID: draftID, revision: rev, audit: audit}, &cp, now)
 	if err != nil {
 		return 0, err
 	}

@@ -8,6 +8,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/outreach-dev/outreach"
 	"github.com/outreach-dev/outreach/campaigns"
@@ -33,11 +34,36 @@ type packProblem struct {
 	Formatted string `json:"formatted"` // FILE:LINE:COL: message
 }
 
+// loadedCache keeps the packs validateFiles loaded, by content hash:
+// loading renders every template with sample data (tens of ms), and the
+// preview and forecast load the same active pack and drafts again and
+// again. A loaded pack is only read afterwards.
+var loadedCache = struct {
+	sync.Mutex
+	m map[string]*campaigns.Loaded
+}{m: map[string]*campaigns.Loaded{}}
+
+// maxLoadedCache bounds loadedCache; when full it starts again empty.
+const maxLoadedCache = 16
+
 // validateFiles loads files with the real campaigns loader and returns the
 // loaded pack, or its problems by file and line.
 func validateFiles(files map[string]string) (*campaigns.Loaded, []packProblem) {
+	hash := campaigns.Hash(files)
+	loadedCache.Lock()
+	l, ok := loadedCache.m[hash]
+	loadedCache.Unlock()
+	if ok {
+		return l, nil
+	}
 	loaded, err := campaigns.FromFiles(files, "")
 	if err == nil {
+		loadedCache.Lock()
+		if len(loadedCache.m) >= maxLoadedCache {
+			clear(loadedCache.m)
+		}
+		loadedCache.m[hash] = loaded
+		loadedCache.Unlock()
 		return loaded, nil
 	}
 	var errs *campaigns.Errors
