@@ -16,6 +16,7 @@ func (s *Server) routes() []Page {
 		{Method: "GET", Path: "/{$}", Handle: s.handleHome},
 		{Method: "GET", Path: "/audit", Roles: []string{outreach.RoleAdmin}, Handle: s.handleAudit},
 	}
+	pages = append(pages, s.packPages()...)
 	pages = append(pages, s.campaignPages()...)
 	return append(pages, s.previewPages()...)
 }

@@ -18,12 +18,12 @@ const previewCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:
 // previewPages returns the template previews of the campaign page.
 func (s *Server) previewPages() []Page {
 	return []Page{
-		{Method: "GET", Path: "/campaigns/{key}/preview/{locale}", Roles: campaignRoles, Handle: s.handlePreview},
-		{Method: "GET", Path: "/campaigns/{key}/preview/{locale}/html", Roles: campaignRoles, Handle: s.handlePreviewHTML},
+		{Method: "GET", Path: "/campaigns/{key}/preview/{locale}", Roles: campaignRoles, Handle: s.handleCampaignPreview},
+		{Method: "GET", Path: "/campaigns/{key}/preview/{locale}/html", Roles: campaignRoles, Handle: s.handleCampaignPreviewHTML},
 	}
 }
 
-type previewView struct {
+type campaignPreviewView struct {
 	Key, Locale, Used string
 	Subject, Text     string
 	From, ReplyTo     string
@@ -31,9 +31,9 @@ type previewView struct {
 	Error             string
 }
 
-// renderPreview renders the campaign's template in locale for a sample
+// renderCampaignPreview renders the campaign's template in locale for a sample
 // person of that locale, with placeholder links.
-func (s *Server) renderPreview(r *http.Request, now time.Time) (*outreach.Campaign, *templates.Rendered, error) {
+func (s *Server) renderCampaignPreview(r *http.Request, now time.Time) (*outreach.Campaign, *templates.Rendered, error) {
 	l := s.Pack()
 	key, locale := r.PathValue("key"), r.PathValue("locale")
 	camp := l.Pack.Campaign(key)
@@ -68,14 +68,14 @@ func (s *Server) renderPreview(r *http.Request, now time.Time) (*outreach.Campai
 	return camp, out, nil
 }
 
-// handlePreview shows the subject, sender, text and (framed) HTML of a
+// handleCampaignPreview shows the subject, sender, text and (framed) HTML of a
 // template in one locale.
-func (s *Server) handlePreview(w http.ResponseWriter, r *http.Request, c *Context) error {
-	camp, out, err := s.renderPreview(r, c.Now)
+func (s *Server) handleCampaignPreview(w http.ResponseWriter, r *http.Request, c *Context) error {
+	camp, out, err := s.renderCampaignPreview(r, c.Now)
 	if camp == nil {
 		return err
 	}
-	v := previewView{Key: camp.Key, Locale: r.PathValue("locale"),
+	v := campaignPreviewView{Key: camp.Key, Locale: r.PathValue("locale"),
 		From: orPolicy(camp.Identity.From, s.Pack().Pack.Policy.Identity.From), ReplyTo: orPolicy(camp.Identity.ReplyTo, s.Pack().Pack.Policy.Identity.ReplyTo)}
 	if err != nil {
 		v.Error = err.(*outreach.Error).Message
@@ -87,10 +87,10 @@ func (s *Server) handlePreview(w http.ResponseWriter, r *http.Request, c *Contex
 	return nil
 }
 
-// handlePreviewHTML serves the HTML part alone, for the preview's frame,
+// handleCampaignPreviewHTML serves the HTML part alone, for the preview's frame,
 // under a policy that lets its inline styles apply and nothing run.
-func (s *Server) handlePreviewHTML(w http.ResponseWriter, r *http.Request, c *Context) error {
-	_, out, err := s.renderPreview(r, c.Now)
+func (s *Server) handleCampaignPreviewHTML(w http.ResponseWriter, r *http.Request, c *Context) error {
+	_, out, err := s.renderCampaignPreview(r, c.Now)
 	if err != nil {
 		return err
 	}

@@ -53,6 +53,7 @@ type navItem struct {
 var nav = []navItem{
 	{Path: "/", Label: "nav.home"},
 	{Path: "/campaigns", Label: "nav.campaigns", Roles: []string{outreach.RoleMarketing}},
+	{Path: "/pack", Label: "nav.pack", Roles: []string{outreach.RoleMarketing}},
 	{Path: "/audit", Label: "nav.audit", Roles: []string{outreach.RoleAdmin}},
 }
 

@@ -22,6 +22,7 @@ type Store interface {
 	outreach.ConsoleAuthStore
 	outreach.AuditLog
 	outreach.CampaignStore
+	PackStore
 }
 
 // Limiter admits requests per key; httpapi.Limiter implements it.
@@ -52,6 +53,8 @@ type Server struct {
 	PostalAddress string
 	// Pack returns the active campaign pack with its templates.
 	Pack func() *campaigns.Loaded
+	// PackEdit configures the pack editor (pack.go).
+	PackEdit PackEdit
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Logger receives internal errors; nil discards.
@@ -65,6 +68,8 @@ type Server struct {
 	mailSlots chan struct{}
 	// mailWG tracks sign-in mails in flight (Wait, for tests and shutdown).
 	mailWG sync.WaitGroup
+	// forecastSlot admits one pack forecast at a time.
+	forecastSlot chan struct{}
 }
 
 // Prefix is where httpapi mounts the console.
@@ -137,6 +142,7 @@ func (s *Server) Handler() http.Handler {
 			s.ClientIP = remoteHost
 		}
 		s.mailSlots = make(chan struct{}, maxMailsInFlight)
+		s.forecastSlot = make(chan struct{}, 1)
 		s.static = mustStatic()
 		s.pages = mustTemplates(s.static)
 		mux := http.NewServeMux()

@@ -146,6 +146,14 @@ type packRow struct {
 // ActivatePack stores files as the active pack with the next version,
 // unless the active pack already has this hash.
 func (db *DB) ActivatePack(ctx context.Context, hash string, files map[string]string) (version int, changed bool, err error) {
+	return db.activatePack(ctx, hash, files, nil)
+}
+
+// activatePack is ActivatePack; a non-nil then runs in the same
+// transaction with the version in force (the console's audit line and
+// draft mark), also when the content was already active.
+func (db *DB) activatePack(ctx context.Context, hash string, files map[string]string,
+	then func(tx *sqlx.Tx, now time.Time, version int) error) (version int, changed bool, err error) {
 	body, err := json.Marshal(files)
 	if err != nil {
 		return 0, false, fmt.Errorf("activate pack: %w", err)
@@ -162,12 +170,18 @@ func (db *DB) ActivatePack(ctx context.Context, hash string, files map[string]st
 			return err
 		case cur.Hash == hash:
 			version = cur.Version
-			return nil
+			if then == nil {
+				return nil
+			}
+			return then(tx, now, version)
 		}
 		version, changed = cur.Version+1, true
 		_, err = tx.ExecContext(ctx, db.rebind(`INSERT INTO packs (version, hash, files, activated_at) VALUES (?, ?, ?, ?)`),
 			version, hash, string(body), ms(now))
-		return err
+		if err != nil || then == nil {
+			return err
+		}
+		return then(tx, now, version)
 	})
 	if err != nil {
 		return 0, false, err

@@ -46,6 +46,7 @@ type Config struct {
 	TeamsWebhookURL          string        // OUTREACH_TEAMS_WEBHOOK_URL: alerts of owners without their own
 	AllowPrivateTargets      bool          // OUTREACH_ALLOW_PRIVATE_TARGETS: outgoing posts may reach loopback/private addresses and http (development)
 	AlertWindow              time.Duration // OUTREACH_ALERT_WINDOW: how long an alert waits for more answers of one account
+	PackApproval             string        // OUTREACH_PACK_APPROVAL: "required" = a second admin approves a console pack draft before activation; "" = off
 }
 
 // DefaultConfig returns the defaults of the PRODUCT.md table.
@@ -91,6 +92,7 @@ func (c *Config) LoadEnv(getenv func(string) string) error {
 		"OUTREACH_LEADER":                      &c.Leader,
 		"OUTREACH_SLACK_WEBHOOK_URL":           &c.SlackWebhookURL,
 		"OUTREACH_TEAMS_WEBHOOK_URL":           &c.TeamsWebhookURL,
+		"OUTREACH_PACK_APPROVAL":               &c.PackApproval,
 	}
 	for name, p := range strs {
 		if v := strings.TrimSpace(getenv(name)); v != "" {
@@ -231,8 +233,15 @@ func (c Config) validateRest() error {
 		return fmt.Errorf("OUTREACH_LEADER: %q is neither %q (a session advisory lock, the default) nor %q (a lease row, for PgBouncer in transaction mode)",
 			c.Leader, LeaderAdvisory, LeaderLease)
 	}
+	if c.PackApproval != "" && c.PackApproval != PackApprovalRequired {
+		return fmt.Errorf("OUTREACH_PACK_APPROVAL: %q is not %q (leave it unset for no approval step)", c.PackApproval, PackApprovalRequired)
+	}
 	return nil
 }
+
+// PackApprovalRequired is the value of OUTREACH_PACK_APPROVAL that makes a
+// second admin approve each console pack draft before activation.
+const PackApprovalRequired = "required"
 
 // validateSender checks the choice of sender: a SendGrid key, an SMTP URL,
 // or neither (the .eml outbox) — never both.

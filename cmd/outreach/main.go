@@ -79,6 +79,7 @@ func (m *Main) commands() map[string]*command {
 		"import":       m.importCommand(),
 		"token":        m.tokenCommand(),
 		"console-link": m.consoleLinkCommand(),
+		"pack":         m.packCommand(),
 		"init":         m.initCommand(),
 		"validate":     m.validateCommand(),
 		"explain":      m.explainCommand(),

@@ -13,6 +13,7 @@ import (
 
 	"github.com/outreach-dev/outreach"
 	"github.com/outreach-dev/outreach/campaigns"
+	"github.com/outreach-dev/outreach/console"
 	"github.com/outreach-dev/outreach/store"
 	"github.com/outreach-dev/outreach/templates"
 )
@@ -70,55 +71,71 @@ func (m *Main) runPreview(ctx context.Context, dir, key, email, locale, htmlFile
 	if err != nil {
 		return fmt.Errorf("campaign pack %s is invalid:\n%w", packName(dir), err)
 	}
-	c := loaded.Pack.Campaign(key)
-	if c == nil {
+	if loaded.Pack.Campaign(key) == nil {
 		return fmt.Errorf("no campaign %q in %s: use one of %s", key, packName(dir), strings.Join(campaignKeys(loaded.Pack), ", "))
 	}
 	db, err := m.openExisting(ctx)
 	if err != nil {
 		return err
 	}
-	tl, err := db.Timeline(ctx, email)
-	if outreach.ErrorCode(err) == outreach.ENOTFOUND {
-		return fmt.Errorf("no contact with email %s in the database: import it with `outreach import contacts FILE.csv`", strings.TrimSpace(email))
-	}
+	pr, err := m.renderPreview(ctx, db, loaded, key, email, locale)
 	if err != nil {
 		return err
-	}
-	data, note, err := m.previewData(c, tl, locale)
-	if err != nil {
-		return err
-	}
-	if locale == "" {
-		locale = tl.Contact.Locale
-	}
-	r, err := loaded.Templates.Render(c.Template, locale, data)
-	if err != nil {
-		return fmt.Errorf("campaign %s, template %s, for %s: %w", c.Key, c.Template, tl.Contact.Email, err)
 	}
 	if htmlFile == "" {
-		htmlFile = "preview-" + c.Key + ".html"
+		htmlFile = "preview-" + key + ".html"
 	}
-	if err := os.WriteFile(htmlFile, []byte(r.HTML), 0o644); err != nil {
+	if err := os.WriteFile(htmlFile, []byte(pr.HTML), 0o644); err != nil {
 		return fmt.Errorf("--html: %w", err)
 	}
-	if note != "" {
-		fmt.Fprintf(m.Stderr, "note: %s\n", note)
+	if pr.Note != "" {
+		fmt.Fprintf(m.Stderr, "note: %s\n", pr.Note)
 	}
-	for _, w := range previewWarnings(c, tl) {
+	for _, w := range pr.Warnings {
 		fmt.Fprintf(m.Stderr, "warning: %s\n", w)
 	}
 	abs, err := filepath.Abs(htmlFile)
 	if err != nil {
 		abs = htmlFile
 	}
+	fmt.Fprintf(m.Stdout, "Campaign: %s (%s), template %s, locale %s\nFrom: %s\nReply-To: %s\nTo: %s\nSubject: %s\n\n%s\n\nHTML written to %s\n",
+		pr.Campaign, pr.Category, pr.Template, pr.Locale, pr.From, pr.ReplyTo, pr.To, pr.Subject, strings.TrimRight(pr.Text, "\n"), abs)
+	return nil
+}
+
+// renderPreview renders campaign key of loaded for the contact with email
+// (canonical) in locale ("" = the contact's), as `outreach preview` and
+// the console's pack preview show it.
+func (m *Main) renderPreview(ctx context.Context, db *store.DB, loaded *campaigns.Loaded, key, email, locale string) (*console.PreviewResult, error) {
+	c := loaded.Pack.Campaign(key)
+	if c == nil {
+		return nil, outreach.Errorf(outreach.ENOTFOUND, "no campaign %q: use one of %s", key, strings.Join(campaignKeys(loaded.Pack), ", "))
+	}
+	tl, err := db.Timeline(ctx, email)
+	if outreach.ErrorCode(err) == outreach.ENOTFOUND {
+		return nil, outreach.Errorf(outreach.ENOTFOUND, "no contact with email %s in the database: import it with `outreach import contacts FILE.csv`", strings.TrimSpace(email))
+	}
+	if err != nil {
+		return nil, err
+	}
+	data, note, err := m.previewData(c, tl, locale)
+	if err != nil {
+		return nil, err
+	}
+	if locale == "" {
+		locale = tl.Contact.Locale
+	}
+	r, err := loaded.Templates.Render(c.Template, locale, data)
+	if err != nil {
+		return nil, outreach.Errorf(outreach.EINVALID, "campaign %s, template %s, for %s: %v", c.Key, c.Template, tl.Contact.Email, err)
+	}
 	from, replyTo, err := m.previewSender(ctx, db, c, &loaded.Pack.Policy, tl.Account)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	fmt.Fprintf(m.Stdout, "Campaign: %s (%s), template %s, locale %s\nFrom: %s\nReply-To: %s\nTo: %s\nSubject: %s\n\n%s\n\nHTML written to %s\n",
-		c.Key, c.Category, c.Template, r.Locale, from, replyTo, tl.Contact.Email, r.Subject, strings.TrimRight(r.Text, "\n"), abs)
-	return nil
+	return &console.PreviewResult{Campaign: c.Key, Category: c.Category, Template: c.Template, Locale: r.Locale,
+		From: from, ReplyTo: replyTo, To: tl.Contact.Email, Subject: r.Subject, Text: r.Text, HTML: r.HTML,
+		Note: note, Warnings: previewWarnings(c, tl)}, nil
 }
 
 // previewSender returns the From and Reply-To lines the dispatcher would

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/campaigns"
+	"github.com/outreach-dev/outreach/console"
 	"github.com/outreach-dev/outreach/httpapi"
 	"github.com/outreach-dev/outreach/store"
 )
@@ -96,6 +98,12 @@ func (m *Main) serveOn(ctx context.Context, db *store.DB, ln net.Listener) error
 	if err != nil {
 		return err
 	}
+	cons.PackEdit = console.PackEdit{InGit: m.Config.Campaigns != "",
+		ApprovalRequired: m.Config.PackApproval == PackApprovalRequired, Activated: plan.follow,
+		Preview: func(ctx context.Context, l *campaigns.Loaded, key, email, locale string) (*console.PreviewResult, error) {
+			return m.renderPreview(ctx, apiDB, l, key, email, locale)
+		},
+		Forecast: m.packForecaster(apiDB)}
 	api := &httpapi.Server{
 		Ingest: apiDB, Contacts: apiDB, Tokens: apiDB, DB: db,
 		Logger:       m.Logger,

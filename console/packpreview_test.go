@@ -1,0 +1,98 @@
+package console_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/campaigns"
+	"github.com/outreach-dev/outreach/console"
+	"github.com/outreach-dev/outreach/store"
+)
+
+// addContacts stores one account and two contacts.
+func addContacts(t *testing.T, e *env) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := e.db.UpsertAccounts(ctx, []outreach.Account{{ExternalID: "a1", Name: "Acme", Plan: "pro"}}); err != nil {
+		t.Fatal(err)
+	}
+	cons := []outreach.Contact{
+		{ExternalID: "c1", AccountExternalID: "a1", Email: "lina@acme.example", Name: "Lina Souza", Locale: "pt-BR", Role: "admin"},
+		{ExternalID: "c2", AccountExternalID: "a1", Email: "max@acme.example", Name: "Max Lee", Locale: "en", Role: "user"},
+	}
+	if _, err := e.db.UpsertContacts(ctx, cons); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestPackPreview: contacts are found by the start of their email or name
+// on both dialects; the preview renders the chosen draft's campaign for the
+// contact and locale given (the Previewer gets the draft's pack), shows
+// subject, From and the text, and frames the HTML from a URL answered under
+// a sandbox CSP that only the console may frame.
+func TestPackPreview(t *testing.T) {
+	for _, dialect := range []string{store.SQLite, store.Postgres} {
+		t.Run(dialect, func(t *testing.T) {
+			e := newEnv(t, dialect)
+			withPack(t, e)
+			addContacts(t, e)
+			var gotHash, gotLocale string
+			e.cons.PackEdit.Preview = func(_ context.Context, l *campaigns.Loaded, key, email, locale string) (*console.PreviewResult, error) {
+				gotHash, gotLocale = l.Pack.Hash, locale
+				return &console.PreviewResult{Campaign: key, Subject: "Hello " + email, From: "Acme <hi@acme.example>",
+					Text: "plain text", HTML: `<p style="color:red">html</p>`, Warnings: []string{"outside the locales"}}, nil
+			}
+			mo := e.signIn(t, "mo@vendor.example")
+			for _, q := range []string{"LINA", "lina@", "souza", "max l"} {
+				_, body := get(t, mo, e.srv.URL+"/console/pack/preview?q="+url.QueryEscape(q))
+				if strings.Contains(q, "ax") != strings.Contains(body, "max@acme.example") && q != "souza" {
+					t.Errorf("search %q: max found=%v", q, strings.Contains(body, "max@acme.example"))
+				}
+				if q != "max l" && !strings.Contains(body, "lina@acme.example") && q != "souza" {
+					t.Errorf("search %q did not find lina", q)
+				}
+			}
+			if _, body := get(t, mo, e.srv.URL+"/console/pack/preview?q=souza"); strings.Contains(body, "lina@acme.example") {
+				t.Errorf("search by the middle of a name found a contact: the search is by prefix")
+			}
+			tok := csrfOf(t, e, mo)
+			res, err := mo.PostForm(e.srv.URL+"/console/pack/drafts", url.Values{"csrf": {tok}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			id := strings.TrimPrefix(res.Header.Get("Location"), "/console/pack/drafts/")
+			d, _ := e.db.PackDraft(context.Background(), 1)
+			d.Files[campaigns.PackFile] += "\n# preview me\n"
+			if code, _ := post(t, mo, e.srv.URL+"/console/pack/drafts/"+id, editForm(tok, 1, "save", d.Files)); code != http.StatusSeeOther {
+				t.Fatalf("save: %d", code)
+			}
+			q := url.Values{"draft": {id}, "campaign": {"nps"}, "contact": {"lina@Acme.example"}, "locale": {"fr"}}.Encode()
+			code, body := get(t, mo, e.srv.URL+"/console/pack/preview?"+q)
+			if code != 200 || !strings.Contains(body, "Hello lina@acme.example") || !strings.Contains(body, "outside the locales") ||
+				!strings.Contains(body, "plain text") || !strings.Contains(body, "/console/pack/preview/render?") {
+				t.Fatalf("preview page: %d\n%s", code, body)
+			}
+			if gotHash != campaigns.Hash(d.Files) || gotLocale != "fr" {
+				t.Fatalf("previewed pack %s locale %q, want the draft's %s in fr", gotHash, gotLocale, campaigns.Hash(d.Files))
+			}
+			rr, err := mo.Get(e.srv.URL + "/console/pack/preview/render?" + q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rr.Body.Close()
+			if csp := rr.Header.Get("Content-Security-Policy"); rr.StatusCode != 200 || !strings.HasPrefix(csp, "sandbox;") ||
+				!strings.Contains(csp, "frame-ancestors 'self'") || rr.Header.Get("X-Frame-Options") != "SAMEORIGIN" {
+				t.Fatalf("render: %d CSP %q XFO %q", rr.StatusCode, csp, rr.Header.Get("X-Frame-Options"))
+			}
+			cs := e.signIn(t, "cy@vendor.example")
+			if code, _ := get(t, cs, e.srv.URL+"/console/pack/preview"); code != http.StatusForbidden {
+				t.Fatalf("cs on the preview: %d", code)
+			}
+		})
+	}
+}
