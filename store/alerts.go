@@ -203,11 +203,21 @@ func (db *DB) alertDetail(ctx context.Context, tx *sqlx.Tx, id int64, rule strin
 		WHERE x.alert_id = ? ORDER BY r.at, r.delivery_id`), id); err != nil {
 		return nil, err
 	}
+	hashes := make([]string, len(rows))
+	for i, r := range rows {
+		hashes[i] = EmailHash(r.Email)
+	}
+	sups, err := db.suppressionsOf(ctx, tx, hashes)
+	if err != nil {
+		return nil, err
+	}
 	in := map[string]bool{}
-	for _, r := range rows {
+	for i, r := range rows {
 		in[r.DeliveryID] = true
+		_, unsubscribed := outreach.StoppedBy(sups[hashes[i]], outreach.CategorySurvey)
 		d.Answers = append(d.Answers, outreach.AlertAnswer{DeliveryID: r.DeliveryID, Campaign: r.Campaign, Score: r.Score,
-			Comment: r.Comment, At: fromMs(r.At), ContactID: r.ContactID, Email: r.Email, Name: r.Name, Role: r.Role, AccountID: r.AccountID})
+			Comment: r.Comment, At: fromMs(r.At), ContactID: r.ContactID, Email: r.Email, Name: r.Name, Role: r.Role, AccountID: r.AccountID,
+			Unsubscribed: unsubscribed})
 	}
 	var earlier []queuedAnswer
 	if err := tx.SelectContext(ctx, &earlier, db.rebind(`SELECT r.delivery_id, r.campaign, r.score, r.comment, r.at, c.email
