@@ -172,9 +172,29 @@ func (db *DB) fireBatch(ctx context.Context, now time.Time, limit int, build fun
 			ORDER BY fire_at, id LIMIT ?`+db.lockRows("FOR UPDATE SKIP LOCKED")), ms(now), limit); err != nil {
 			return err
 		}
-		for _, al := range due {
-			if err := db.fireOne(ctx, tx, al, now, build); err != nil {
+		var rows []any
+		ids := make([]int64, len(due))
+		for i, al := range due {
+			notes, err := db.buildAlert(ctx, tx, al, now, build)
+			if err != nil {
 				return fmt.Errorf("alert %d: %w", al.ID, err)
+			}
+			for _, n := range notes {
+				rows = append(rows, n.ID, al.ID, n.Channel, n.Target, n.Subject, n.Text, n.HTML, string(n.Body), outreach.NotificationPending, ms(now), ms(now))
+			}
+			ids[i] = al.ID
+		}
+		// The batch's notifications in one statement, its alerts marked
+		// fired in another: round trips, not rows, are what a burst waits on.
+		if len(rows) > 0 {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO notifications (id, alert_id, channel, target, subject, text, html, body,
+				state, next_at, created_at) VALUES `+db.values(len(rows)/11, 11)+` ON CONFLICT (id) DO NOTHING`, rows...); err != nil {
+				return err
+			}
+		}
+		if len(ids) > 0 {
+			if _, err := tx.ExecContext(ctx, db.rebind(`UPDATE alerts SET fired_at = ? WHERE `+db.anyInt("id")), ms(now), db.intsArg(ids)); err != nil {
+				return err
 			}
 		}
 		fired = len(due)
@@ -183,28 +203,14 @@ func (db *DB) fireBatch(ctx context.Context, now time.Time, limit int, build fun
 	return fired, err
 }
 
-// fireOne renders and stores the notifications of alert al in tx and marks
-// it fired.
-func (db *DB) fireOne(ctx context.Context, tx *sqlx.Tx, al dueAlert, now time.Time, build func(outreach.AlertDetail) ([]outreach.Notification, error)) error {
+// buildAlert reads alert al's detail in tx and renders its notifications
+// (none when every answer was erased since).
+func (db *DB) buildAlert(ctx context.Context, tx *sqlx.Tx, al dueAlert, now time.Time, build func(outreach.AlertDetail) ([]outreach.Notification, error)) ([]outreach.Notification, error) {
 	d, err := db.alertDetail(ctx, tx, al.ID, al.Rule, al.AccountID, al.CaseID, now)
-	if err != nil {
-		return err
+	if err != nil || len(d.Answers) == 0 {
+		return nil, err
 	}
-	var notes []outreach.Notification
-	if len(d.Answers) > 0 { // all erased since: nothing to tell
-		if notes, err = build(*d); err != nil {
-			return err
-		}
-	}
-	for _, n := range notes {
-		if _, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO notifications (id, alert_id, channel, target, subject, text, html, body,
-			state, attempts, next_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?) ON CONFLICT (id) DO NOTHING`),
-			n.ID, al.ID, n.Channel, n.Target, n.Subject, n.Text, n.HTML, string(n.Body), ms(now), ms(now)); err != nil {
-			return err
-		}
-	}
-	_, err = tx.ExecContext(ctx, db.rebind(`UPDATE alerts SET fired_at = ? WHERE id = ?`), ms(now), al.ID)
-	return err
+	return build(*d)
 }
 
 // alertDetail reads what an alert's notifications show.
