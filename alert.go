@@ -46,6 +46,11 @@ type AlertAnswer struct {
 	Name       string
 	Role       string
 	AccountID  int64
+	// Unsubscribed is true when the contact's address no longer gets
+	// surveys (a suppression of all, hard or survey mail). Their answer
+	// still alerts — the CSM wants to know — and the alert says so, so
+	// that nobody follows up by email with a person who opted out.
+	Unsubscribed bool
 }
 
 // Matches reports whether answer a meets every condition of rule r.

@@ -94,6 +94,10 @@ func TTLOrDefault(ttl time.Duration) time.Duration {
 // the pack's activation or the dispatcher finds it.
 const ReasonCampaignRemoved = "campaign removed"
 
+// ReasonAnswered is the reason of the "dropped" decision of a survey
+// reminder cancelled by an answer (RuleAnswered).
+const ReasonAnswered = "the contact answered the survey: the reminder is not needed"
+
 // Campaign is one kind of message of the pack.
 type Campaign struct {
 	Key      string
@@ -110,6 +114,31 @@ type Campaign struct {
 	// Survey is the question a survey campaign asks: SurveyNPS or
 	// SurveyCSAT ("" for the other categories). The pack declares it.
 	Survey string
+	// ReminderAfter is how long after a survey was sent its one reminder
+	// is due (reminder: {after: D}); 0 = no reminder. See Reminder.
+	ReminderAfter time.Duration
+}
+
+// ReminderMarker ends the occurrence of a survey reminder: the reminder of
+// the survey delivery (campaign, contact, occurrence) is the delivery
+// (campaign, contact, occurrence + ReminderMarker), so its id is
+// deterministic and it is planned at most once.
+const ReminderMarker = "#reminder"
+
+// IsReminder reports whether occurrence is a survey reminder's.
+func IsReminder(occurrence string) bool { return strings.HasSuffix(occurrence, ReminderMarker) }
+
+// ReminderID is the id of the reminder of survey delivery (campaign,
+// contactID, occurrence).
+func ReminderID(campaign string, contactID int64, occurrence string) string {
+	return DeliveryID(campaign, contactID, occurrence+ReminderMarker)
+}
+
+// RemindedID is the id of the survey delivery a reminder reminds of: the
+// survey its links answer. For any other occurrence it is the delivery's
+// own id.
+func RemindedID(campaign string, contactID int64, occurrence string) string {
+	return DeliveryID(campaign, contactID, strings.TrimSuffix(occurrence, ReminderMarker))
 }
 
 // Sender returns the From and Reply-To of this campaign's email under

@@ -50,6 +50,9 @@ type Reservation struct {
 	// names who took each survey); History leaves it empty, the contact
 	// being DueContact.Contact.
 	Recipient string
+	// Reminder marks a survey reminder's reservation (IsReminder), which
+	// does not restart the survey cooldown.
+	Reminder bool
 }
 
 // DueContact is one claimed contact with one read of everything a decision

@@ -171,6 +171,9 @@ const (
 	RuleTTL = "ttl"
 	// RuleCampaignRemoved: the campaign left the active pack.
 	RuleCampaignRemoved = "campaign_removed"
+	// RuleAnswered: a survey reminder whose survey was answered before it
+	// was sent (an answer cancels the reminder).
+	RuleAnswered = "answered"
 	// RuleInvalidPolicy: the throttle was handed a policy that fails
 	// validation (a last line of defence; packs are validated first).
 	RuleInvalidPolicy = "invalid_policy"

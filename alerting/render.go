@@ -50,6 +50,9 @@ func person(a outreach.AlertAnswer) string {
 	if a.Role != "" {
 		s += ", " + line(a.Role)
 	}
+	if a.Unsubscribed {
+		s += " (unsubscribed)"
+	}
 	return s
 }
 

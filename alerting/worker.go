@@ -205,12 +205,11 @@ func RetryAt(created time.Time, attempt int, now time.Time) time.Time {
 func (w *Worker) send(ctx context.Context, n outreach.Notification) error {
 	switch n.Channel {
 	case outreach.ChannelEmail:
-		from, err := mail.ParseAddress(w.From)
+		m, err := w.emailMessage(n)
 		if err != nil {
-			return &outreach.SendError{Message: "OUTREACH_MAIL_FROM is not an address"}
+			return err
 		}
-		_, err = w.Sender.Send(ctx, &outreach.Message{DeliveryID: n.ID, Campaign: Campaign, Category: outreach.CategoryTransactional,
-			To: n.Target, From: from.Address, FromName: from.Name, Subject: n.Subject, Text: n.Text, HTML: n.HTML})
+		_, err = w.Sender.Send(ctx, m)
 		return err
 	default:
 		if w.Poster == nil {
@@ -218,6 +217,30 @@ func (w *Worker) send(ctx context.Context, n outreach.Notification) error {
 		}
 		return w.Poster.Post(ctx, n.Target, n.Body)
 	}
+}
+
+// emailMessage is the alert email of n, from the sender identity: the
+// policy's from and reply_to when they are addresses, else
+// OUTREACH_MAIL_FROM with no Reply-To ("owner" is skipped: the alert goes
+// to the owner), like the digest.
+func (w *Worker) emailMessage(n outreach.Notification) (*outreach.Message, error) {
+	def, err := mail.ParseAddress(w.From)
+	if err != nil {
+		return nil, &outreach.SendError{Message: "OUTREACH_MAIL_FROM is not an address"}
+	}
+	var layers []outreach.Identity
+	if w.Pack != nil {
+		if p := w.Pack(); p != nil {
+			layers = append(layers, p.Policy.Identity)
+		}
+	}
+	from, replyTo := outreach.ResolveSender(layers, outreach.Mailbox{Name: def.Name, Address: def.Address}, outreach.Mailbox{})
+	m := &outreach.Message{DeliveryID: n.ID, Campaign: Campaign, Category: outreach.CategoryTransactional,
+		To: n.Target, From: from.Address, FromName: from.Name, Subject: n.Subject, Text: n.Text, HTML: n.HTML}
+	if replyTo != nil {
+		m.ReplyTo, m.ReplyToName = replyTo.Address, replyTo.Name
+	}
+	return m, nil
 }
 
 // Build renders the notifications of alert d at now: an email to each

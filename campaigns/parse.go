@@ -15,7 +15,7 @@ import (
 // Keys allowed in each mapping of campaigns.yaml.
 var (
 	rootKeys     = []string{"policy", "campaigns", "alerts"}
-	campaignKeys = append([]string{"key", "name", "category", "priority", "trigger", "filter", "template", "ttl", "cooldown", "dedupe", "survey"}, identityKeys...)
+	campaignKeys = append([]string{"key", "name", "category", "priority", "trigger", "filter", "template", "ttl", "cooldown", "dedupe", "survey", "reminder"}, identityKeys...)
 	triggerKeys  = []string{"event", "delay", "where", "schedule", "audience"}
 	audienceKeys = []string{"renewal_within", "inactive_for", "anniversary"}
 	filterKeys   = []string{"roles", "plans", "locales"}
@@ -134,6 +134,7 @@ func (w *walker) parseCampaign(n, entry ast.Node, index int) (parsedCampaign, as
 		c.Filter = w.parseFilter(fl.value, join(what, "filter"))
 	}
 	w.parseSurvey(f, &pc, what)
+	w.parseReminder(f, &pc, what)
 	if _, exists := f.m["trigger"]; !exists {
 		w.errorf(f.node, "%s: missing required key \"trigger\" (e.g. trigger: {event: onboarding.completed, delay: 14d})", what)
 	} else if fl, _ := f.get("trigger"); w.isNull(fl.value) {
@@ -314,6 +315,32 @@ func (w *walker) parseFilter(n ast.Node, what string) outreach.Filter {
 		flt.Locales = append(flt.Locales, canon)
 	}
 	return flt
+}
+
+// parseReminder reads reminder: {after: D}, which only survey campaigns
+// may have: the one reminder of an unanswered survey, due D after it was
+// sent.
+func (w *walker) parseReminder(f fields, pc *parsedCampaign, what string) {
+	fl, ok := f.get("reminder")
+	if !ok {
+		return
+	}
+	at := join(what, "reminder")
+	if pc.categoryOK && pc.Campaign.Category != outreach.CategorySurvey {
+		w.errorf(fl.key, "%s: only survey campaigns send reminders; remove it or use category: survey", at)
+		return
+	}
+	m, ok := w.mapping(fl.value, at, []string{"after"})
+	if !ok {
+		return
+	}
+	after, node, ok := w.duration(m, "after", at, true)
+	switch {
+	case node == nil:
+		w.errorf(fl.value, "%s: missing required key \"after\" (e.g. reminder: {after: 5d})", at)
+	case ok:
+		pc.Campaign.ReminderAfter = after
+	}
 }
 
 // parseSurvey reads survey: nps|csat, which a survey campaign must have

@@ -165,7 +165,7 @@ campaigns:
 			`pack/campaigns.yaml:3:26: policy.contact.max_per_day: must be a whole number, not a string`,
 			`pack/campaigns.yaml:8:15: campaign "a" priority: must be a whole number, not a string`,
 			`pack/campaigns.yaml:9:25: campaign "a" trigger: unknown key "delai"; allowed: event, delay, where, schedule, audience`,
-			`pack/campaigns.yaml:11:5: campaign "a": unknown key "colour"; allowed: key, name, category, priority, trigger, filter, template, ttl, cooldown, dedupe, survey, from, reply_to`,
+			`pack/campaigns.yaml:11:5: campaign "a": unknown key "colour"; allowed: key, name, category, priority, trigger, filter, template, ttl, cooldown, dedupe, survey, reminder, from, reply_to`,
 		},
 	},
 	{

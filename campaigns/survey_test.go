@@ -2,6 +2,7 @@ package campaigns
 
 import (
 	"testing"
+	"time"
 
 	outreach "github.com/outreach-dev/outreach"
 )
@@ -13,6 +14,7 @@ func TestSurveyKindAndReminder(t *testing.T) {
     survey: nps
     trigger: {event: qbr.completed}
     template: nps
+    reminder: {after: 5d}
   - key: support-check
     category: survey
     survey: csat
@@ -26,6 +28,12 @@ func TestSurveyKindAndReminder(t *testing.T) {
 	// "csat" in key or template, "support-check" neither.
 	if l.Pack.IsCSAT("how-likely") || !l.Pack.IsCSAT("support-check") {
 		t.Errorf("IsCSAT: how-likely %v, support-check %v", l.Pack.IsCSAT("how-likely"), l.Pack.IsCSAT("support-check"))
+	}
+	if got := l.Pack.Campaign("how-likely").ReminderAfter; got != 5*24*time.Hour {
+		t.Errorf("reminder after = %v, want 120h", got)
+	}
+	if got := l.Pack.Campaign("support-check").ReminderAfter; got != 0 {
+		t.Errorf("no reminder: %v", got)
 	}
 	// A removed campaign is judged by its key.
 	if !l.Pack.IsCSAT("old-csat") || l.Pack.SurveyKind("old-nps") != outreach.SurveyNPS {
@@ -77,6 +85,23 @@ func TestSurveyErrors(t *testing.T) {
     survey: nps
     trigger: {event: x}
     template: plain
+  - key: remind-lifecycle
+    category: lifecycle
+    reminder: {after: 5d}
+    trigger: {event: x}
+    template: nps
+  - key: remind-badly
+    category: survey
+    survey: nps
+    reminder: {after: soon}
+    trigger: {event: x}
+    template: nps
+  - key: remind-nothing
+    category: survey
+    survey: nps
+    reminder: {every: 5d}
+    trigger: {event: x}
+    template: nps
 `, noScale))
 	want := []string{
 		`pack/campaigns.yaml:2:5: campaign "undeclared": a survey campaign declares what it asks: add survey: nps (how likely to recommend) or survey: csat (satisfaction with the help received)`,
@@ -84,6 +109,10 @@ func TestSurveyErrors(t *testing.T) {
 		`pack/campaigns.yaml:13:13: campaign "not-a-survey" survey: only survey campaigns ask a survey question; remove it or use category: survey`,
 		`pack/campaigns.yaml:20:15: campaign "half-scale" template: template "plain" (fr) has no 0-10 answer scale in its text part (score 0 has no link): add {{npsScale}} to templates/plain/fr.txt, or nobody can answer this survey`,
 		`pack/campaigns.yaml:20:15: campaign "half-scale" template: template "plain" (fr) has no 0-10 answer scale in its HTML part (score 0 has no link): add {{npsScale}} to templates/plain/fr.html, or nobody can answer this survey`,
+		`pack/campaigns.yaml:23:5: campaign "remind-lifecycle" reminder: only survey campaigns send reminders; remove it or use category: survey`,
+		`pack/campaigns.yaml:29:23: campaign "remind-badly" reminder.after: invalid duration "soon": use whole numbers with the units d, h, m, s, e.g. "14d", "2h", "90m" or "1d12h"`,
+		`pack/campaigns.yaml:35:15: campaign "remind-nothing" reminder: missing required key "after" (e.g. reminder: {after: 5d})`,
+		`pack/campaigns.yaml:35:16: campaign "remind-nothing" reminder: unknown key "every"; allowed: after`,
 	}
 	if !linesMatch(got, want) {
 		t.Errorf("got:\n%s\nwant:\n%s", join2(got), join2(want))

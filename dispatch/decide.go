@@ -73,7 +73,7 @@ func decideContact(p *outreach.Pack, now time.Time, dc *outreach.DueContact, zon
 		ttl := outreach.TTLOrDefault(c.TTL)
 		expires[del.ID] = del.DueAt.Add(ttl)
 		due := throttle.Due{DeliveryID: del.ID, Campaign: del.Campaign, Category: del.Category,
-			Priority: c.Priority, DueAt: del.DueAt, TTL: ttl}
+			Priority: c.Priority, DueAt: del.DueAt, TTL: ttl, Reminder: outreach.IsReminder(del.Occurrence)}
 		if p, ok := dc.Paused[del.Campaign]; ok {
 			due.Paused = &p
 		}
@@ -98,7 +98,7 @@ func slots(rs []outreach.Reservation) []throttle.Slot {
 	}
 	out := make([]throttle.Slot, len(rs))
 	for i, r := range rs {
-		out[i] = throttle.Slot{DeliveryID: r.DeliveryID, Campaign: r.Campaign, Category: r.Category, At: r.At, Recipient: r.Recipient}
+		out[i] = throttle.Slot{DeliveryID: r.DeliveryID, Campaign: r.Campaign, Category: r.Category, At: r.At, Recipient: r.Recipient, Reminder: r.Reminder}
 	}
 	return out
 }

@@ -61,7 +61,10 @@ func (d *Dispatcher) message(l *campaigns.Loaded, rd *outreach.ReservedDelivery,
 		m.UnsubscribeMailto = unsubscribeMailto(cfg.UnsubscribeMailto, cfg.From, tok)
 	}
 	if del.Category == outreach.CategorySurvey {
-		tok := d.Signer.Sign(links.KindSurvey, del.ID, now.Add(links.SurveyValidity))
+		// A reminder's links answer the survey it reminds of: answering
+		// either email answers both.
+		data.Reminder = outreach.IsReminder(del.Occurrence)
+		tok := d.Signer.Sign(links.KindSurvey, outreach.RemindedID(del.Campaign, del.ContactID, del.Occurrence), now.Add(links.SurveyValidity))
 		data.SurveyLinks = make([]string, 11)
 		for n := range data.SurveyLinks {
 			data.SurveyLinks[n] = base + "/s/" + tok + "?score=" + strconv.Itoa(n)

@@ -17,6 +17,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
 
+	"github.com/outreach-dev/outreach"
 	"github.com/outreach-dev/outreach/httpapi"
 	"github.com/outreach-dev/outreach/internal/storetest"
 	"github.com/outreach-dev/outreach/store"
@@ -139,7 +140,8 @@ func TestOpenAPIResponsesMatch(t *testing.T) {
 		now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 		db := storetest.Open(t, dialect, func() time.Time { return now })
 		s := &httpapi.Server{Ingest: db, Contacts: db, Tokens: db, DB: db, AdminToken: admin, Now: db.Now,
-			Audit: db, Lists: db, Feedback: &httpapi.Feedback{Store: db}}
+			Audit: db, Lists: db, Feedback: &httpapi.Feedback{Store: db},
+			Cases: &httpapi.Cases{Store: db}, Responses: db, Webhooks: &httpapi.OutgoingWebhooks{Store: db}}
 		v := &validator{t: t, router: router, next: s.Handler(), ok: map[string]bool{}}
 		srv := httptest.NewServer(v)
 		t.Cleanup(srv.Close)
@@ -197,5 +199,52 @@ func driveEveryRoute(e *e2e, db *store.DB, now time.Time) {
 	e.want("DELETE", "/api/v1/suppressions/ana@example.com?scope=hard&force=true", admin, "", 200, `"scope":"hard"`)
 	e.want("DELETE", "/api/v1/suppressions/ana@example.com?scope=marketing", admin, "", 200, `"deleted"`)
 	e.want("DELETE", "/api/v1/suppressions/ana@example.com?scope=marketing", admin, "", 404, `no \"marketing\" suppression`)
+	driveLoopRoutes(e, db, now)
 	e.want("DELETE", "/api/v1/contacts/bo@example.com", admin, "", 204, "")
+}
+
+// driveLoopRoutes calls the closed loop's routes: the NPS report's
+// breakdowns, the responses export (JSON and CSV), outgoing webhooks and
+// cases. It answers d1 (made sent) and opens a case on acme.
+func driveLoopRoutes(e *e2e, db *store.DB, now time.Time) {
+	ctx := context.Background()
+	x := db.SQLX()
+	if _, err := x.Exec(x.Rebind(`UPDATE deliveries SET state = 'sent', sent_at = ? WHERE id = 'd1'`), now.UnixMilli()); err != nil {
+		e.t.Fatal(err)
+	}
+	if err := db.RecordSurveyResponse(ctx, outreach.SurveyResponse{DeliveryID: "d1", Score: 3, Comment: "=slow"}); err != nil {
+		e.t.Fatal(err)
+	}
+	e.want("GET", "/api/v1/nps?interval=month&group_by=owner&from=2026-01-01T00:00:00Z&to=2026-04-01T00:00:00Z", admin, "", 200, `"margin_of_error":0`)
+	e.want("GET", "/api/v1/nps?campaign=nps-onboarding&interval=week&group_by=plan", admin, "", 200, `"groups":[{"key":"pro","nps":-100`)
+	e.want("GET", "/api/v1/nps?campaign=nope", admin, "", 404, "no campaign")
+	e.want("GET", "/api/v1/nps?group_by=color", admin, "", 400, "group_by")
+	e.want("GET", "/api/v1/responses?campaign=nps-onboarding&limit=1", admin, "", 200, `"next_cursor":"`)
+	e.want("GET", "/api/v1/responses?format=csv&account=acme", admin, "", 200, "d1,nps-onboarding,3,detractor,'=slow")
+	e.want("GET", "/api/v1/responses?limit=0", admin, "", 400, "limit")
+
+	body := e.want("POST", "/api/v1/webhooks", admin, `{"url":"https://hooks.example/outreach","events":["response.created","case.opened"]}`, 201, `"secret":"whsec_`)
+	id := body[strings.Index(body, `"id":"`)+6:]
+	id = id[:strings.IndexByte(id, '"')]
+	e.want("POST", "/api/v1/webhooks", admin, `{"url":"http://127.0.0.1/x","events":["response.made"]}`, 422, `"field":"events[0]"`)
+	e.want("GET", "/api/v1/webhooks", admin, "", 200, `"url":"https://hooks.example/outreach"`)
+	e.want("GET", "/api/v1/webhooks/"+id+"/deliveries", admin, "", 200, `"deliveries"`)
+	e.want("GET", "/api/v1/webhooks/ep_nope/deliveries", admin, "", 404, "")
+	e.want("DELETE", "/api/v1/webhooks/"+id, admin, "", 204, "")
+	e.want("DELETE", "/api/v1/webhooks/"+id, admin, "", 404, "")
+
+	if _, err := x.Exec(x.Rebind(`INSERT INTO cases (account_id, alert, state, due_at, created_at, updated_at)
+		SELECT id, 'detractor', 'open', ?, ?, ? FROM accounts WHERE external_id = 'acme'`), now.Add(48*time.Hour).UnixMilli(), now.UnixMilli(), now.UnixMilli()); err != nil {
+		e.t.Fatal(err)
+	}
+	e.want("GET", "/api/v1/cases?state=open&account=acme", admin, "", 200, `"alert":"detractor"`)
+	e.want("GET", "/api/v1/cases?state=lost", admin, "", 400, "not a case state")
+	caseID := e.want("GET", "/api/v1/cases?account=acme", admin, "", 200, `"id":`)
+	caseID = caseID[strings.Index(caseID, `"id":`)+5:]
+	caseID = caseID[:strings.IndexAny(caseID, ",}")]
+	e.want("GET", "/api/v1/cases/"+caseID, admin, "", 200, `"state":"open"`)
+	e.want("GET", "/api/v1/cases/999999", admin, "", 404, "no case")
+	e.want("PATCH", "/api/v1/cases/"+caseID, admin, `{"state":"closed"}`, 422, `"field":"note"`)
+	e.want("PATCH", "/api/v1/cases/"+caseID, admin, `{"state":"in_progress","note":"calling them"}`, 200, `"state":"in_progress"`)
+	e.want("PATCH", "/api/v1/cases/"+caseID, admin, `{"colour":"red"}`, 400, "body")
 }

@@ -32,6 +32,10 @@ func (f *fakeStore) FireSchedule(ctx context.Context, q outreach.AudienceQuery) 
 	return f.FireScheduleFn(ctx, q)
 }
 
+func (f *fakeStore) PlanReminders(ctx context.Context, now time.Time, cs []outreach.Campaign) (int, error) {
+	return 0, nil
+}
+
 // fakeLeader is a scheduler.Leader of function fields.
 type fakeLeader struct {
 	IsLeaderFn func(ctx context.Context) bool

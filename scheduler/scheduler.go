@@ -27,6 +27,9 @@ type Store interface {
 	// FireSchedule fires a scheduled campaign once (compare-and-set on its
 	// last fire) and plans its audience set-based.
 	FireSchedule(ctx context.Context, q outreach.AudienceQuery) (fired bool, res outreach.PlanResult, err error)
+	// PlanReminders plans, once each, the reminders of the unanswered
+	// surveys sent by the campaigns that have reminder: {after: D}.
+	PlanReminders(ctx context.Context, now time.Time, cs []outreach.Campaign) (int, error)
 }
 
 // Scheduler does the leader's clock-driven work: planning event triggers
@@ -97,6 +100,11 @@ func (s *Scheduler) Tick(ctx context.Context, now time.Time) (TickReport, error)
 		return rep, fmt.Errorf("tick: %w", err)
 	}
 	if err := s.fireSchedules(ctx, loaded.Pack, states, now, &rep); err != nil {
+		return rep, fmt.Errorf("tick: %w", err)
+	}
+	n, err := s.Store.PlanReminders(ctx, now, loaded.Pack.Campaigns)
+	rep.DeliveriesPlanned += n
+	if err != nil {
 		return rep, fmt.Errorf("tick: %w", err)
 	}
 	if s.Digests != nil {

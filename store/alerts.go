@@ -133,60 +133,84 @@ func (db *DB) openCase(ctx context.Context, tx *sqlx.Tx, a outreach.AlertAnswer,
 		"account_id": a.AccountID, "state": outreach.CaseOpen, "due_at": a.At.Add(rule.FollowUp).UTC().Format(time.RFC3339)}, now)
 }
 
-// FireAlerts implements outreach.AlertStore.
+// fireBatch is how many due alerts FireAlerts fires per transaction: a
+// burst of answers from many accounts is many alerts, and one transaction
+// (one commit) each made them queue for seconds.
+const fireBatch = 50
+
+// FireAlerts implements outreach.AlertStore: due alerts are fired oldest
+// first, up to fireBatch per transaction (PostgreSQL skips the alerts
+// another replica holds).
 func (db *DB) FireAlerts(ctx context.Context, now time.Time, limit int, build func(outreach.AlertDetail) ([]outreach.Notification, error)) (int, error) {
 	fired := 0
 	for fired < limit {
-		done, err := db.fireOne(ctx, now, build)
-		if err != nil || !done {
+		n, err := db.fireBatch(ctx, now, min(fireBatch, limit-fired), build)
+		fired += n
+		if err != nil || n == 0 {
 			return fired, err
 		}
-		fired++
 	}
 	return fired, nil
 }
 
-// fireOne fires the next due alert, in one transaction; false when none
-// is due.
-func (db *DB) fireOne(ctx context.Context, now time.Time, build func(outreach.AlertDetail) ([]outreach.Notification, error)) (bool, error) {
-	found := false
-	err := db.inTx(ctx, "fire alert", func(tx *sqlx.Tx, _ time.Time) error {
-		var al struct {
-			ID        int64         `db:"id"`
-			Rule      string        `db:"rule"`
-			AccountID int64         `db:"account_id"`
-			CaseID    sql.NullInt64 `db:"case_id"`
-		}
-		err := tx.GetContext(ctx, &al, db.rebind(`SELECT id, rule, account_id, case_id FROM alerts WHERE fired_at IS NULL AND fire_at <= ?
-			ORDER BY fire_at, id LIMIT 1`+db.lockRows("FOR UPDATE SKIP LOCKED")), ms(now))
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil
-		}
-		if err != nil {
+// dueAlert is an alert to fire.
+type dueAlert struct {
+	ID        int64         `db:"id"`
+	Rule      string        `db:"rule"`
+	AccountID int64         `db:"account_id"`
+	CaseID    sql.NullInt64 `db:"case_id"`
+}
+
+// fireBatch fires up to limit due alerts in one transaction and returns
+// how many; 0 when none is due.
+func (db *DB) fireBatch(ctx context.Context, now time.Time, limit int, build func(outreach.AlertDetail) ([]outreach.Notification, error)) (int, error) {
+	fired := 0
+	err := db.inTx(ctx, "fire alerts", func(tx *sqlx.Tx, _ time.Time) error {
+		fired = 0
+		var due []dueAlert
+		if err := tx.SelectContext(ctx, &due, db.rebind(`SELECT id, rule, account_id, case_id FROM alerts WHERE fired_at IS NULL AND fire_at <= ?
+			ORDER BY fire_at, id LIMIT ?`+db.lockRows("FOR UPDATE SKIP LOCKED")), ms(now), limit); err != nil {
 			return err
 		}
-		found = true
-		d, err := db.alertDetail(ctx, tx, al.ID, al.Rule, al.AccountID, al.CaseID, now)
-		if err != nil {
-			return err
+		var rows []any
+		ids := make([]int64, len(due))
+		for i, al := range due {
+			notes, err := db.buildAlert(ctx, tx, al, now, build)
+			if err != nil {
+				return fmt.Errorf("alert %d: %w", al.ID, err)
+			}
+			for _, n := range notes {
+				rows = append(rows, n.ID, al.ID, n.Channel, n.Target, n.Subject, n.Text, n.HTML, string(n.Body), outreach.NotificationPending, ms(now), ms(now))
+			}
+			ids[i] = al.ID
 		}
-		var notes []outreach.Notification
-		if len(d.Answers) > 0 { // all erased since: nothing to tell
-			if notes, err = build(*d); err != nil {
+		// The batch's notifications in one statement, its alerts marked
+		// fired in another: round trips, not rows, are what a burst waits on.
+		if len(rows) > 0 {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO notifications (id, alert_id, channel, target, subject, text, html, body,
+				state, next_at, created_at) VALUES `+db.values(len(rows)/11, 11)+` ON CONFLICT (id) DO NOTHING`, rows...); err != nil {
 				return err
 			}
 		}
-		for _, n := range notes {
-			if _, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO notifications (id, alert_id, channel, target, subject, text, html, body,
-				state, attempts, next_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?) ON CONFLICT (id) DO NOTHING`),
-				n.ID, al.ID, n.Channel, n.Target, n.Subject, n.Text, n.HTML, string(n.Body), ms(now), ms(now)); err != nil {
+		if len(ids) > 0 {
+			if _, err := tx.ExecContext(ctx, db.rebind(`UPDATE alerts SET fired_at = ? WHERE `+db.anyInt("id")), ms(now), db.intsArg(ids)); err != nil {
 				return err
 			}
 		}
-		_, err = tx.ExecContext(ctx, db.rebind(`UPDATE alerts SET fired_at = ? WHERE id = ?`), ms(now), al.ID)
-		return err
+		fired = len(due)
+		return nil
 	})
-	return found, err
+	return fired, err
+}
+
+// buildAlert reads alert al's detail in tx and renders its notifications
+// (none when every answer was erased since).
+func (db *DB) buildAlert(ctx context.Context, tx *sqlx.Tx, al dueAlert, now time.Time, build func(outreach.AlertDetail) ([]outreach.Notification, error)) ([]outreach.Notification, error) {
+	d, err := db.alertDetail(ctx, tx, al.ID, al.Rule, al.AccountID, al.CaseID, now)
+	if err != nil || len(d.Answers) == 0 {
+		return nil, err
+	}
+	return build(*d)
 }
 
 // alertDetail reads what an alert's notifications show.
@@ -203,11 +227,21 @@ func (db *DB) alertDetail(ctx context.Context, tx *sqlx.Tx, id int64, rule strin
 		WHERE x.alert_id = ? ORDER BY r.at, r.delivery_id`), id); err != nil {
 		return nil, err
 	}
+	hashes := make([]string, len(rows))
+	for i, r := range rows {
+		hashes[i] = EmailHash(r.Email)
+	}
+	sups, err := db.suppressionsOf(ctx, tx, hashes)
+	if err != nil {
+		return nil, err
+	}
 	in := map[string]bool{}
-	for _, r := range rows {
+	for i, r := range rows {
 		in[r.DeliveryID] = true
+		_, unsubscribed := outreach.StoppedBy(sups[hashes[i]], outreach.CategorySurvey)
 		d.Answers = append(d.Answers, outreach.AlertAnswer{DeliveryID: r.DeliveryID, Campaign: r.Campaign, Score: r.Score,
-			Comment: r.Comment, At: fromMs(r.At), ContactID: r.ContactID, Email: r.Email, Name: r.Name, Role: r.Role, AccountID: r.AccountID})
+			Comment: r.Comment, At: fromMs(r.At), ContactID: r.ContactID, Email: r.Email, Name: r.Name, Role: r.Role, AccountID: r.AccountID,
+			Unsubscribed: unsubscribed})
 	}
 	var earlier []queuedAnswer
 	if err := tx.SelectContext(ctx, &earlier, db.rebind(`SELECT r.delivery_id, r.campaign, r.score, r.comment, r.at, c.email

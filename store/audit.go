@@ -68,12 +68,24 @@ func (db *DB) DeleteSuppression(ctx context.Context, email, scope string, force 
 			detail += "; forced"
 		}
 		out = &outreach.Suppression{Email: email, Scope: scope, Reason: r.Reason, CreatedAt: fromMs(r.CreatedAt)}
+		if err := db.emitSuppressionDeleted(ctx, tx, email, scope, r.Reason, actor, now); err != nil {
+			return err
+		}
 		return db.audit(ctx, tx, now, actor, outreach.AuditSuppressionDeleted, email, detail)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// emitSuppressionDeleted queues the suppression.deleted webhook event of a
+// lifted suppression in tx, next to its audit entry: data {email, scope,
+// reason (what the suppression said), actor (the token name, or
+// outreach.ActorPublicPage for a resubscribe)}.
+func (db *DB) emitSuppressionDeleted(ctx context.Context, tx *sqlx.Tx, email, scope, reason, actor string, now time.Time) error {
+	return db.emitWebhook(ctx, tx, outreach.WebhookSuppressionDeleted, map[string]any{"email": email, "scope": scope,
+		"reason": reason, "actor": actor}, now)
 }
 
 // Resubscribe lifts the suppressions of email that a person may lift on the
@@ -102,6 +114,9 @@ func (db *DB) Resubscribe(ctx context.Context, email, actor string) ([]string, e
 				detail += "; was: " + r.Reason
 			}
 			if err := db.audit(ctx, tx, now, actor, outreach.AuditSuppressionDeleted, email, detail); err != nil {
+				return err
+			}
+			if err := db.emitSuppressionDeleted(ctx, tx, email, r.Scope, r.Reason, actor, now); err != nil {
 				return err
 			}
 			lifted = append(lifted, r.Scope)

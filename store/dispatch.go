@@ -102,16 +102,18 @@ func (r *claimDueRow) delivery() outreach.Delivery {
 
 // claimSlotRow is a reservation of a contact or an account.
 type claimSlotRow struct {
-	ID        string `db:"id"`
-	Owner     int64  `db:"owner"`
-	Campaign  string `db:"campaign"`
-	Category  string `db:"category"`
-	At        int64  `db:"reserved_at"`
-	Recipient string `db:"recipient"` // account history only; "" otherwise
+	ID         string `db:"id"`
+	Owner      int64  `db:"owner"`
+	Campaign   string `db:"campaign"`
+	Category   string `db:"category"`
+	At         int64  `db:"reserved_at"`
+	Recipient  string `db:"recipient"` // account history only; "" otherwise
+	Occurrence string `db:"occurrence"`
 }
 
 func (r *claimSlotRow) reservation() outreach.Reservation {
-	return outreach.Reservation{DeliveryID: r.ID, Campaign: r.Campaign, Category: r.Category, At: fromMs(r.At), Recipient: r.Recipient}
+	return outreach.Reservation{DeliveryID: r.ID, Campaign: r.Campaign, Category: r.Category, At: fromMs(r.At), Recipient: r.Recipient,
+		Reminder: outreach.IsReminder(r.Occurrence)}
 }
 
 // ClaimDue claims up to c.Limit contacts with deliveries due at c.Now and,
@@ -334,12 +336,12 @@ func (db *DB) historyQuery(owner, extra string, recipient bool) string {
 		email = `COALESCE((SELECT c.email FROM contacts c WHERE c.id = h.contact_id), '')`
 	}
 	if db.dialect != Postgres {
-		return `SELECT h.id, h.` + owner + ` AS owner, h.campaign, h.category, h.reserved_at, ` + email + ` AS recipient
+		return `SELECT h.id, h.` + owner + ` AS owner, h.campaign, h.category, h.reserved_at, h.occurrence, ` + email + ` AS recipient
 			FROM deliveries h WHERE ` + extra + `h.state IN ('sending', 'sent') AND h.reserved_at >= ? AND ` + db.anyInt("h."+owner)
 	}
-	return `SELECT h.id, o.id AS owner, h.campaign, h.category, h.reserved_at, ` + email + ` AS recipient
+	return `SELECT h.id, o.id AS owner, h.campaign, h.category, h.reserved_at, h.occurrence, ` + email + ` AS recipient
 		FROM unnest(CAST($2 AS bigint[])) AS o(id) CROSS JOIN LATERAL (
-			SELECT id, contact_id, campaign, category, reserved_at FROM deliveries
+			SELECT id, contact_id, campaign, category, reserved_at, occurrence FROM deliveries
 			WHERE ` + owner + ` = o.id AND reserved_at >= $1 AND ` + extra + `(state || '') IN ('sending', 'sent')
 			OFFSET 0) AS h`
 }

@@ -294,11 +294,12 @@ func (db *DB) RecordSurveyResponse(ctx context.Context, r outreach.SurveyRespons
 	}
 	return db.inTx(ctx, "record survey response", func(tx *sqlx.Tx, now time.Time) error {
 		var d struct {
-			ContactID int64  `db:"contact_id"`
-			AccountID int64  `db:"account_id"`
-			Campaign  string `db:"campaign"`
+			ContactID  int64  `db:"contact_id"`
+			AccountID  int64  `db:"account_id"`
+			Campaign   string `db:"campaign"`
+			Occurrence string `db:"occurrence"`
 		}
-		err := tx.GetContext(ctx, &d, db.rebind(`SELECT d.contact_id, c.account_id, d.campaign FROM deliveries d
+		err := tx.GetContext(ctx, &d, db.rebind(`SELECT d.contact_id, c.account_id, d.campaign, d.occurrence FROM deliveries d
 			JOIN contacts c ON c.id = d.contact_id WHERE d.id = ?`), r.DeliveryID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return outreach.Errorf(outreach.ENOTFOUND, "no delivery %s", r.DeliveryID)
@@ -352,6 +353,9 @@ func (db *DB) RecordSurveyResponse(ctx context.Context, r outreach.SurveyRespons
 		if err := db.emitWebhook(ctx, tx, typ, map[string]any{"delivery_id": r.DeliveryID, "campaign": d.Campaign,
 			"survey": e.Properties["survey"], "score": r.Score, "class": outreach.ScoreClass(r.Score), "comment": r.Comment,
 			"at": at.UTC().Format(time.RFC3339Nano), "contact_id": d.ContactID}, now); err != nil {
+			return err
+		}
+		if err := db.dropReminder(ctx, tx, d.Campaign, d.ContactID, d.Occurrence, now); err != nil {
 			return err
 		}
 		// The alert rules see every answer and change (ProcessAnswers).

@@ -18,6 +18,9 @@ type Data struct {
 	// Occurrence is the delivery's occurrence key: a milestone, an
 	// anniversary year, a renewal date, an event id.
 	Occurrence string
+	// Reminder is true in a survey's one reminder (reminder: {after: D}):
+	// its links answer the first email's survey.
+	Reminder bool
 	// SurveyLinks are the 11 signed answer URLs for scores 0..10 (surveys).
 	SurveyLinks    []string
 	UnsubscribeURL string

@@ -20,6 +20,10 @@ type Slot struct {
 	// counted all the same). The contact's own slots need none: Decide
 	// names them with Input.Recipient.
 	Recipient string
+	// Reminder marks a survey reminder (outreach.IsReminder): it counts for
+	// max_per_day, max_per_week, min_gap and the account's survey cap, but
+	// not for the contact's survey cooldown, which it does not restart.
+	Reminder bool
 }
 
 // Due is one delivery of the contact that is due now (not_before <= now).
@@ -31,6 +35,9 @@ type Due struct {
 	// Paused is the pause of the campaign, when it is paused: the delivery
 	// is deferred by CampaignPauseRecheck, never dropped, whatever its ttl.
 	Paused *outreach.CampaignPause
+	// Reminder marks a survey reminder: the survey cooldown does not hold
+	// it (it follows up the survey that started the cooldown).
+	Reminder bool
 }
 
 // Input is everything one decision for one contact needs: the result of one
@@ -99,7 +106,7 @@ func Decide(in Input) []Outcome {
 	for _, d := range dues {
 		o := dc.decide(d)
 		if o.Decision == outreach.DecisionSent {
-			dc.reserve(Slot{DeliveryID: d.DeliveryID, Campaign: d.Campaign, Category: d.Category, At: in.Now, Recipient: in.Recipient})
+			dc.reserve(Slot{DeliveryID: d.DeliveryID, Campaign: d.Campaign, Category: d.Category, At: in.Now, Recipient: in.Recipient, Reminder: d.Reminder})
 		}
 		out = append(out, o)
 	}
@@ -132,20 +139,21 @@ type decider struct {
 	zone          Zone
 	local         *localRule
 	contact       history // every slot of the contact
-	contactSurvey history // the contact's survey slots
+	contactSurvey history // the contact's survey slots but reminders: the cooldown's
 	accountSurvey history // the account's survey slots
 }
 
 func newDecider(in Input) *decider {
 	all := func(Slot) bool { return true }
 	survey := func(s Slot) bool { return s.Category == outreach.CategorySurvey }
+	cooling := func(s Slot) bool { return s.Category == outreach.CategorySurvey && !s.Reminder }
 	z := in.Zones.Recipient(in.ContactTimezone, in.AccountTimezone, in.Policy.Timezone)
 	return &decider{
 		in:            in,
 		zone:          z,
 		local:         newLocalRule(in.Policy, z),
 		contact:       newHistory(all, in.ContactHistory),
-		contactSurvey: newHistory(survey, in.ContactHistory),
+		contactSurvey: newHistory(cooling, in.ContactHistory),
 		// The contact's own slots come first, so that when the account
 		// history holds them too the copy that names the recipient is kept.
 		accountSurvey: newHistory(survey, withRecipient(in.ContactHistory, in.Recipient), in.AccountHistory),
@@ -171,14 +179,16 @@ func withRecipient(slots []Slot, recipient string) []Slot {
 func (dc *decider) reserve(s Slot) {
 	dc.contact.add(s)
 	if s.Category == outreach.CategorySurvey {
-		dc.contactSurvey.add(s)
+		if !s.Reminder {
+			dc.contactSurvey.add(s)
+		}
 		dc.accountSurvey.add(s)
 	}
 }
 
 // rules returns the timing rules that apply to a delivery of category, in
 // the order their reasons read best: caps first, the send window last.
-func (dc *decider) rules(category string) []rule {
+func (dc *decider) rules(category string, reminder bool) []rule {
 	p, loc := dc.in.Policy, dc.zone.Loc
 	var rs []rule
 	if p.MaxPerDay > 0 {
@@ -191,7 +201,7 @@ func (dc *decider) rules(category string) []rule {
 		rs = append(rs, gapRule(outreach.RuleMinGap, "min_gap", p.MinGap, &dc.contact, "sent to this contact", loc))
 	}
 	if category == outreach.CategorySurvey {
-		if p.SurveyCooldown > 0 {
+		if p.SurveyCooldown > 0 && !reminder {
 			rs = append(rs, gapRule(outreach.RuleSurveyCooldown, "survey cooldown", p.SurveyCooldown, &dc.contactSurvey, "survey to this contact", loc))
 		}
 		if p.AccountMaxSurveysPerWeek > 0 {
@@ -230,7 +240,7 @@ func (dc *decider) decide(d Due) Outcome {
 		return dc.exempt(d, start, why, held)
 	}
 
-	t, moved, binding, ok := earliest(start, dc.rules(d.Category))
+	t, moved, binding, ok := earliest(start, dc.rules(d.Category, d.Reminder))
 	why = append(why, moved...)
 	if binding != "" {
 		held = binding
