@@ -16,7 +16,8 @@ func (s *Server) routes() []Page {
 		{Method: "GET", Path: "/{$}", Handle: s.handleHome},
 		{Method: "GET", Path: "/audit", Roles: []string{outreach.RoleAdmin}, Handle: s.handleAudit},
 	}
-	return append(pages, s.campaignPages()...)
+	pages = append(pages, s.campaignPages()...)
+	return append(pages, s.contactPages()...)
 }
 
 // handleHome lists the sections the member's role opens.

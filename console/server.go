@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -20,6 +21,9 @@ import (
 type Store interface {
 	outreach.ConsoleAuthStore
 	outreach.AuditLog
+	// Timeline is a person's events, deliveries, answers and
+	// suppressions (the contacts page).
+	Timeline(ctx context.Context, email string) (*outreach.Timeline, error)
 }
 
 // Limiter admits requests per key; httpapi.Limiter implements it.
