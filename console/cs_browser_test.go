@@ -33,3 +33,31 @@ func TestBrowserContact(t *testing.T) {
 	tab.CheckLayout("contact")
 	tab.CheckClean()
 }
+
+// TestBrowserAccounts: in Chromium a cs member's accounts page ranks their
+// accounts with the reasons in words, searches, and fits 375 and 1440 px;
+// the admin pages stay closed to them.
+func TestBrowserAccounts(t *testing.T) {
+	e := newEnv(t, store.SQLite)
+	seedCS(t, e)
+	tab := browsertest.NewTab(t, e.srv.URL)
+	browserSignIn(t, e, tab, "cy@vendor.example")
+	tab.Do(chromedp.Navigate(e.srv.URL+"/console/accounts"), chromedp.WaitVisible(chromedp.CSS("table.accounts")))
+	if got := tab.Text("tr.account"); !strings.Contains(got, "Acme Corp") || !strings.Contains(got, "renews on") {
+		t.Errorf("first account reads %q", got)
+	}
+	if got := tab.Text("table.accounts"); strings.Contains(got, "Initech") {
+		t.Error("a cs member sees someone else's account")
+	}
+	tab.CheckLayout("accounts")
+	tab.CheckClean()
+	tab.Do(chromedp.SendKeys(chromedp.CSS("input[name=q]"), "globex"), chromedp.Click(chromedp.CSS("form[role=search] button")),
+		chromedp.WaitVisible(chromedp.CSS("table.accounts")))
+	if got := tab.Text("table.accounts tbody"); !strings.Contains(got, "Globex") || strings.Contains(got, "Acme") {
+		t.Errorf("search globex shows %q", got)
+	}
+	if st := status(t, tab, e.srv.URL+"/console/audit"); st != 403 {
+		t.Errorf("cs on the admin page: %d, want 403", st)
+	}
+	tab.Problems()
+}

@@ -17,7 +17,8 @@ func (s *Server) routes() []Page {
 		{Method: "GET", Path: "/audit", Roles: []string{outreach.RoleAdmin}, Handle: s.handleAudit},
 	}
 	pages = append(pages, s.campaignPages()...)
-	return append(pages, s.contactPages()...)
+	pages = append(pages, s.contactPages()...)
+	return append(pages, s.accountPages()...)
 }
 
 // handleHome lists the sections the member's role opens.

@@ -53,6 +53,7 @@ type navItem struct {
 var nav = []navItem{
 	{Path: "/", Label: "nav.home"},
 	{Path: "/campaigns", Label: "nav.campaigns", Roles: []string{outreach.RoleMarketing}},
+	{Path: "/accounts", Label: "nav.accounts", Roles: []string{outreach.RoleCS}},
 	{Path: "/contacts", Label: "nav.contacts", Roles: []string{outreach.RoleCS}},
 	{Path: "/audit", Label: "nav.audit", Roles: []string{outreach.RoleAdmin}},
 }

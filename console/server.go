@@ -24,6 +24,8 @@ type Store interface {
 	// Timeline is a person's events, deliveries, answers and
 	// suppressions (the contacts page).
 	Timeline(ctx context.Context, email string) (*outreach.Timeline, error)
+	// AccountRisks ranks accounts by risk (the accounts page).
+	AccountRisks(ctx context.Context, q outreach.AccountRiskQuery) ([]outreach.AccountRisk, error)
 }
 
 // Limiter admits requests per key; httpapi.Limiter implements it.

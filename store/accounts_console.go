@@ -1,0 +1,113 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+
+	"github.com/outreach-dev/outreach"
+)
+
+// accountRiskSQL ranks accounts by risk in one set-based statement: the
+// accounts the filters select (accounts_owner_email), their people's last
+// activity (contacts_account_last_seen) and their NPS answers of the
+// current and the previous window (survey_responses_contact_at), flags
+// computed from the thresholds passed in, ordered by their weighted sum.
+const accountRiskSQL = `WITH acc AS (
+	SELECT id, external_id, name, owner_email, plan, renewal_date, paused_until FROM accounts
+	WHERE (? = '' OR owner_email = ?) AND (? = '' OR plan = ?)
+		AND (? = '' OR LOWER(name) LIKE ? ESCAPE '\' OR LOWER(external_id) LIKE ? ESCAPE '\')
+), act AS (
+	SELECT c.account_id, COUNT(*) AS people, MAX(c.last_seen_at) AS last_seen
+	FROM contacts c JOIN acc ON acc.id = c.account_id GROUP BY c.account_id
+), ans AS (
+	SELECT c.account_id,
+		SUM(CASE WHEN r.at >= ? THEN 1 ELSE 0 END) AS n,
+		SUM(CASE WHEN r.at >= ? AND r.score >= 9 THEN 1 ELSE 0 END) AS p,
+		SUM(CASE WHEN r.at >= ? AND r.score <= 6 THEN 1 ELSE 0 END) AS d,
+		SUM(CASE WHEN r.at < ? THEN 1 ELSE 0 END) AS pn,
+		SUM(CASE WHEN r.at < ? AND r.score >= 9 THEN 1 ELSE 0 END) AS pp,
+		SUM(CASE WHEN r.at < ? AND r.score <= 6 THEN 1 ELSE 0 END) AS pd
+	FROM acc JOIN contacts c ON c.account_id = acc.id JOIN survey_responses r ON r.contact_id = c.id
+	WHERE r.at >= ? AND r.at < ? AND NOT ` + "%s" + `
+	GROUP BY c.account_id
+), flags AS (
+	SELECT acc.id, acc.external_id, acc.name, acc.owner_email, acc.plan, acc.renewal_date, acc.paused_until,
+		COALESCE(act.people, 0) AS people, act.last_seen,
+		COALESCE(ans.n, 0) AS n, COALESCE(ans.p, 0) AS p, COALESCE(ans.d, 0) AS d,
+		COALESCE(ans.pn, 0) AS pn, COALESCE(ans.pp, 0) AS pp, COALESCE(ans.pd, 0) AS pd,
+		CASE WHEN acc.renewal_date >= ? AND acc.renewal_date <= ? THEN 1 ELSE 0 END AS renewal_soon,
+		CASE WHEN COALESCE(ans.n, 0) > 0 AND ans.p < ans.d THEN 1 ELSE 0 END AS low_nps,
+		CASE WHEN COALESCE(ans.n, 0) > 0 AND COALESCE(ans.pn, 0) > 0
+			AND 100 * (ans.p - ans.d) * ans.pn - 100 * (ans.pp - ans.pd) * ans.n <= CAST(? AS BIGINT) * ans.n * ans.pn
+			THEN 1 ELSE 0 END AS falling_nps,
+		CASE WHEN act.last_seen IS NULL OR act.last_seen < ? THEN 1 ELSE 0 END AS quiet,
+		CASE WHEN acc.paused_until > ? THEN 1 ELSE 0 END AS paused
+	FROM acc LEFT JOIN act ON act.account_id = acc.id LEFT JOIN ans ON ans.account_id = acc.id
+)
+SELECT flags.*, 3 * renewal_soon + 3 * low_nps + 2 * falling_nps + 2 * quiet + paused AS score
+FROM flags ORDER BY score DESC, renewal_date = '', renewal_date, name, external_id LIMIT ?`
+
+type accountRiskRow struct {
+	ID          int64         `db:"id"`
+	ExternalID  string        `db:"external_id"`
+	Name        string        `db:"name"`
+	OwnerEmail  string        `db:"owner_email"`
+	Plan        string        `db:"plan"`
+	RenewalDate string        `db:"renewal_date"`
+	PausedUntil sql.NullInt64 `db:"paused_until"`
+	People      int           `db:"people"`
+	LastSeen    sql.NullInt64 `db:"last_seen"`
+	N           int           `db:"n"`
+	P           int           `db:"p"`
+	D           int           `db:"d"`
+	PN          int           `db:"pn"`
+	PP          int           `db:"pp"`
+	PD          int           `db:"pd"`
+	RenewalSoon int           `db:"renewal_soon"`
+	LowNPS      int           `db:"low_nps"`
+	FallingNPS  int           `db:"falling_nps"`
+	Quiet       int           `db:"quiet"`
+	Paused      int           `db:"paused"`
+	Score       int           `db:"score"`
+}
+
+// AccountRisks returns the accounts q selects, riskiest first, at most
+// q.Limit, each with the flags that put it at risk (see outreach.Risk*).
+func (db *DB) AccountRisks(ctx context.Context, q outreach.AccountRiskQuery) ([]outreach.AccountRisk, error) {
+	now := q.Now.UnixMilli()
+	cur := q.Now.Add(-outreach.RiskNPSWindow).UnixMilli()
+	prev := q.Now.Add(-2 * outreach.RiskNPSWindow).UnixMilli()
+	search := strings.ToLower(strings.TrimSpace(q.Search))
+	like := "%" + likeEscaper.Replace(search) + "%"
+	today := q.Now.UTC().Format("2006-01-02")
+	soon := q.Now.Add(outreach.RiskRenewalWindow).UTC().Format("2006-01-02")
+	excl := q.ExcludeCampaigns
+	if excl == nil {
+		excl = []string{}
+	}
+	query := db.rebind(strings.Replace(accountRiskSQL, "%s", db.inText("r.campaign"), 1))
+	var rows []accountRiskRow
+	err := db.db.SelectContext(ctx, &rows, query,
+		q.Owner, q.Owner, q.Plan, q.Plan, search, like, like,
+		cur, cur, cur, cur, cur, cur, prev, now+1, jsonArray(excl),
+		today, soon, -outreach.RiskFallingBy, q.Now.Add(-outreach.RiskQuietWindow).UnixMilli(), now, q.Limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]outreach.AccountRisk, len(rows))
+	for i, r := range rows {
+		out[i] = outreach.AccountRisk{
+			Account: outreach.Account{ID: r.ID, ExternalID: r.ExternalID, Name: r.Name, OwnerEmail: r.OwnerEmail,
+				Plan: r.Plan, RenewalDate: r.RenewalDate, PausedUntil: fromNullMs(r.PausedUntil)},
+			People: r.People, LastSeenAt: fromNullMs(r.LastSeen), Answers: r.N, Detractors: r.D,
+			NPS: outreach.NPSOf(r.N, r.P, r.D), PrevAnswers: r.PN, PrevNPS: outreach.NPSOf(r.PN, r.PP, r.PD),
+			RenewalSoon: r.RenewalSoon == 1, LowNPS: r.LowNPS == 1, FallingNPS: r.FallingNPS == 1,
+			Quiet: r.Quiet == 1, Paused: r.Paused == 1, Score: r.Score,
+		}
+	}
+	return out, nil
+}
+
+// likeEscaper escapes the wildcards of LIKE (ESCAPE '\').
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
