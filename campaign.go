@@ -107,6 +107,9 @@ type Campaign struct {
 	Cooldown time.Duration // per campaign and contact, applied when planning
 	Dedupe   string        // event property that is the occurrence key
 	Identity Identity      // from / reply_to; "" fields inherit the policy's
+	// Survey is the question a survey campaign asks: SurveyNPS or
+	// SurveyCSAT ("" for the other categories). The pack declares it.
+	Survey string
 }
 
 // Sender returns the From and Reply-To of this campaign's email under
@@ -115,12 +118,22 @@ func (c *Campaign) Sender(p *Policy, def, owner Mailbox) (Mailbox, *Mailbox) {
 	return ResolveSender([]Identity{c.Identity, p.Identity}, def, owner)
 }
 
+// Survey kinds: what a survey campaign asks.
+const (
+	SurveyNPS  = "nps"  // how likely to recommend, 0-10
+	SurveyCSAT = "csat" // satisfaction with the help received, 0-10
+)
+
+// SurveyKinds lists the survey kinds in a stable order.
+var SurveyKinds = []string{SurveyNPS, SurveyCSAT}
+
 // Pack is a parsed, valid campaign pack.
 type Pack struct {
 	Policy    Policy
 	Campaigns []Campaign
-	Hash      string // content hash of the pack's files
-	Version   int    // set by the store when the pack is activated
+	Alerts    []AlertRule // what answers alert the team, in pack order
+	Hash      string      // content hash of the pack's files
+	Version   int         // set by the store when the pack is activated
 }
 
 // Campaign returns the campaign with key, or nil.
@@ -133,21 +146,29 @@ func (p *Pack) Campaign(key string) *Campaign {
 	return nil
 }
 
-// IsCSAT reports whether the campaign with key asks a CSAT question
-// (satisfaction with the help received) rather than the NPS one: its key,
-// or the name of its template in the pack, contains "csat" (in any case).
-// A key the pack no longer has (a removed campaign) is judged by the key
-// alone, and so is every key when p is nil. The survey page, the NPS
-// report and the CSM digest use this one rule.
+// IsCSAT reports whether the campaign with key asks the CSAT question
+// rather than the NPS one, as its `survey:` declares. A key the pack no
+// longer has (a removed campaign, whose answers are still stored) is
+// judged by the key alone: it is CSAT when it contains "csat" in any case;
+// so is every key when p is nil. The survey page, the NPS report and the
+// CSM digest use this one rule.
 func (p *Pack) IsCSAT(key string) bool {
+	return p.SurveyKind(key) == SurveyCSAT
+}
+
+// SurveyKind returns the survey kind of the campaign with key: its declared
+// `survey:`, or for a key the pack does not have (see IsCSAT) SurveyCSAT
+// when the key contains "csat" and SurveyNPS otherwise.
+func (p *Pack) SurveyKind(key string) string {
+	if p != nil {
+		if c := p.Campaign(key); c != nil && c.Survey != "" {
+			return c.Survey
+		}
+	}
 	if strings.Contains(strings.ToLower(key), "csat") {
-		return true
+		return SurveyCSAT
 	}
-	if p == nil {
-		return false
-	}
-	c := p.Campaign(key)
-	return c != nil && strings.Contains(strings.ToLower(c.Template), "csat")
+	return SurveyNPS
 }
 
 // Schedule is a parsed cron schedule: the next fire strictly after t, in

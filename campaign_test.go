@@ -8,9 +8,9 @@ import (
 
 func TestPackIsCSAT(t *testing.T) {
 	pack := &outreach.Pack{Campaigns: []outreach.Campaign{
-		{Key: "nps-quarterly", Template: "nps"},
-		{Key: "ticket-feedback", Template: "CSAT-Ticket"},
-		{Key: "CSAT-support", Template: "nps"},
+		{Key: "nps-quarterly", Template: "csat", Survey: outreach.SurveyNPS},
+		{Key: "ticket-feedback", Template: "feedback", Survey: outreach.SurveyCSAT},
+		{Key: "csat-declared-nps", Template: "csat", Survey: outreach.SurveyNPS},
 		{Key: "onboarding", Template: "welcome"},
 	}}
 	tests := []struct {
@@ -18,9 +18,9 @@ func TestPackIsCSAT(t *testing.T) {
 		key  string
 		want bool
 	}{
-		{pack, "nps-quarterly", false},
-		{pack, "ticket-feedback", true}, // by its template, in any case
-		{pack, "CSAT-support", true},    // by its key, whatever its template
+		{pack, "nps-quarterly", false},     // declared nps, whatever its template
+		{pack, "ticket-feedback", true},    // declared csat, whatever its key and template
+		{pack, "csat-declared-nps", false}, // the declaration wins over the key
 		{pack, "onboarding", false},
 		{pack, "csat-old", true},    // removed from the pack: the key says CSAT
 		{pack, "ticket-old", false}, // removed from the pack: the key alone

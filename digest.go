@@ -106,6 +106,9 @@ type DigestData struct {
 	Milestones []DigestEvent
 	// Suppressions created in [From, To).
 	Suppressions []DigestSuppression
+	// Cases of the owner's accounts: every open or in-progress one, and
+	// those closed in [From, To) (with their outcome notes).
+	Cases []Case
 }
 
 // DigestMember is a team member with the end of their latest stored

@@ -76,6 +76,11 @@ type TeamMember struct {
 	DigestSchedule string `json:"digest_schedule,omitempty"` // cron, in Timezone
 	// ConsoleRole is admin, marketing or cs; "" means no console access.
 	ConsoleRole string `json:"console_role,omitempty"`
+	// SlackWebhookURL and TeamsWebhookURL receive the alerts of the
+	// accounts they own ("" = the OUTREACH_SLACK_WEBHOOK_URL and
+	// OUTREACH_TEAMS_WEBHOOK_URL fallbacks).
+	SlackWebhookURL string `json:"slack_webhook_url,omitempty"`
+	TeamsWebhookURL string `json:"teams_webhook_url,omitempty"`
 }
 
 // Suppression scopes. Besides these, a scope may name one campaign category.
@@ -201,6 +206,10 @@ type SurveyResponse struct {
 	Score      int       `json:"score"` // 0-10
 	Comment    string    `json:"comment,omitempty"`
 	At         time.Time `json:"at"`
+	// Survey is the campaign's survey kind (SurveyNPS, SurveyCSAT), set by
+	// the caller that records the answer from the active pack; it goes
+	// into the survey.answered event.
+	Survey string `json:"survey,omitempty"`
 }
 
 // Token scopes.

@@ -59,6 +59,12 @@ type NPSFilter struct {
 	// keys out of the report: without a Campaign, the HTTP API passes the
 	// CSAT campaigns here, so that the NPS counts NPS surveys only.
 	ExcludeCampaigns []string
+	// Owner (accounts.owner_email, any case), Plan, Role and Locale narrow
+	// the answers to those accounts and contacts.
+	Owner, Plan, Role, Locale string
+	// Interval (IntervalWeek, IntervalMonth) asks for a series; GroupBy
+	// (one of NPSGroupings) for groups.
+	Interval, GroupBy string
 }
 
 // NPSReport is the Net Promoter Score of the responses a filter selects:
@@ -76,6 +82,12 @@ type NPSReport struct {
 	Answered int `json:"answered"`
 	// ResponseRate is Answered / SurveysSent (0 when none were sent).
 	ResponseRate float64 `json:"response_rate"`
+	// Overall is the NPS of every selected answer with its margin of
+	// error; Series has one entry per week or month with answers (with an
+	// interval), Groups one per value of the grouping (with group_by).
+	Overall NPSStats   `json:"overall"`
+	Series  []NPSPoint `json:"series"`
+	Groups  []NPSGroup `json:"groups"`
 }
 
 // FeedbackStore is what the feedback loop needs from the store: the
@@ -117,4 +129,59 @@ type SurveyText struct {
 	Question string
 	Low      string // under 0
 	High     string // under 10
+}
+
+// EventSurveyAnswered is the type of the event each recorded survey answer
+// (and each change of it) adds on the contact, so that campaigns trigger on
+// answers through the same budget. Its properties are score, class
+// (ScoreClass), campaign, survey (the kind) and has_comment.
+const EventSurveyAnswered = "survey.answered"
+
+// Answer classes of a 0-10 score.
+const (
+	ClassPromoter  = "promoter"  // 9-10
+	ClassPassive   = "passive"   // 7-8
+	ClassDetractor = "detractor" // 0-6
+)
+
+// ScoreClasses lists the answer classes in a stable order.
+var ScoreClasses = []string{ClassPromoter, ClassPassive, ClassDetractor}
+
+// ScoreClass returns the class of a 0-10 score: promoter (9-10), passive
+// (7-8) or detractor (0-6).
+func ScoreClass(score int) string {
+	switch {
+	case score >= 9:
+		return ClassPromoter
+	case score >= 7:
+		return ClassPassive
+	}
+	return ClassDetractor
+}
+
+// ResponseQuery selects survey answers for the export API, in (At,
+// DeliveryID) order after the cursor position.
+type ResponseQuery struct {
+	From, To *time.Time // [From, To) of the answer time
+	Campaign string
+	Account  string // external id
+	// AfterAt and AfterID: the position of the last row of the previous
+	// page (zero AfterAt = from the start).
+	AfterAt time.Time
+	AfterID string
+	Limit   int
+}
+
+// ResponseRow is one exported answer.
+type ResponseRow struct {
+	DeliveryID string    `json:"delivery_id"`
+	Campaign   string    `json:"campaign"`
+	Score      int       `json:"score"`
+	Class      string    `json:"class"`
+	Comment    string    `json:"comment"`
+	At         time.Time `json:"at"`
+	Contact    string    `json:"contact"` // email
+	ContactID  string    `json:"contact_external_id"`
+	Account    string    `json:"account"` // external id
+	Owner      string    `json:"owner"`
 }

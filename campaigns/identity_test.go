@@ -18,11 +18,13 @@ campaigns:
     trigger: {event: qbr.completed}
     template: nps
     from: owner
+    survey: nps
     reply_to: owner
   - key: csat
     category: survey
     trigger: {event: support.ticket_closed}
     template: csat
+    survey: csat
 `, nil), "pack")
 	if err != nil {
 		t.Fatal(err)
@@ -46,16 +48,18 @@ campaigns:
     trigger: {event: qbr.completed}
     template: nps
     reply_to: "the owner"
+    survey: nps
   - key: csat
     category: survey
     trigger: {event: support.ticket_closed}
     template: csat
     from: [a@b.example]
+    survey: csat
 `, nil))
 	want := []string{
 		`pack/campaigns.yaml:3:9: policy.from: "nobody" is neither an email address`,
 		`pack/campaigns.yaml:9:15: campaign "nps-qbr" reply_to: "the owner" is neither an email address`,
-		`pack/campaigns.yaml:14:11: campaign "csat" from: must be a string`,
+		`pack/campaigns.yaml:15:11: campaign "csat" from: must be a string`,
 	}
 	if len(got) != len(want) {
 		t.Fatalf("errors:\n%s\nwant %d", strings.Join(got, "\n"), len(want))

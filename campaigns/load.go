@@ -9,7 +9,9 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing/fstest"
 
@@ -216,6 +218,7 @@ func checkTemplates(w *walker, packName string, set *templates.Set, parsed []par
 			// contact may have no name, or an account without a renewal date.
 			if renderSample(w, packName, set, &pc, loc, false, rendered, reported) {
 				renderSample(w, packName, set, &pc, loc, true, rendered, reported)
+				checkScale(w, set, &pc, loc)
 			}
 		}
 	}
@@ -251,6 +254,36 @@ func renderSample(w *walker, packName string, set *templates.Set, pc *parsedCamp
 		w.errorf(pc.templateNode, "%s template: template %q (%s) fails to render with %s: %v", pc.what, pc.Template, loc, sample, err)
 	}
 	return false
+}
+
+// sampleScoreLink matches the sample survey links of templates.SampleData
+// in a rendered email, capturing the score.
+var sampleScoreLink = regexp.MustCompile(`/s/sample-survey-token\?score=(\d+)`)
+
+// checkScale reports a survey campaign whose template, in locale loc, does
+// not show the whole 0-10 answer scale in both its text and HTML parts: such
+// a survey reaches people who cannot answer it.
+func checkScale(w *walker, set *templates.Set, pc *parsedCampaign, loc string) {
+	if pc.Category != outreach.CategorySurvey {
+		return
+	}
+	r, err := set.Render(pc.Template, loc, templates.SampleData(pc.Category, loc))
+	if err != nil {
+		return // reported by renderSample
+	}
+	for _, part := range []struct{ name, body, ext string }{{"text", r.Text, "txt"}, {"HTML", r.HTML, "html"}} {
+		seen := map[string]bool{}
+		for _, m := range sampleScoreLink.FindAllStringSubmatch(part.body, -1) {
+			seen[m[1]] = true
+		}
+		for score := 0; score <= 10; score++ {
+			if !seen[strconv.Itoa(score)] {
+				w.errorf(pc.templateNode, "%s template: template %q (%s) has no 0-10 answer scale in its %s part (score %d has no link): add {{npsScale}} to templates/%s/%s.%s, or nobody can answer this survey",
+					pc.what, pc.Template, loc, part.name, score, pc.Template, r.Locale, part.ext)
+				break
+			}
+		}
+	}
 }
 
 // sampleData returns the data a template of c is validated with in locale

@@ -41,7 +41,7 @@ func TestDefaultPackLoads(t *testing.T) {
 	for i, c := range l.Pack.Campaigns {
 		keys[i] = c.Key
 	}
-	want := []string{"nps-onboarding", "nps-qbr", "csat-support", "nps-renewal", "renewal-reminder", "milestone-congrats", "anniversary", "reengagement"}
+	want := []string{"nps-onboarding", "nps-qbr", "csat-support", "nps-renewal", "renewal-reminder", "milestone-congrats", "anniversary", "reengagement", "nps-thanks-promoter", "nps-sorry-detractor"}
 	if !slices.Equal(keys, want) {
 		t.Errorf("default campaigns = %v, want %v", keys, want)
 	}

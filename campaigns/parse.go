@@ -14,8 +14,8 @@ import (
 
 // Keys allowed in each mapping of campaigns.yaml.
 var (
-	rootKeys     = []string{"policy", "campaigns"}
-	campaignKeys = append([]string{"key", "name", "category", "priority", "trigger", "filter", "template", "ttl", "cooldown", "dedupe"}, identityKeys...)
+	rootKeys     = []string{"policy", "campaigns", "alerts"}
+	campaignKeys = append([]string{"key", "name", "category", "priority", "trigger", "filter", "template", "ttl", "cooldown", "dedupe", "survey"}, identityKeys...)
 	triggerKeys  = []string{"event", "delay", "where", "schedule", "audience"}
 	audienceKeys = []string{"renewal_within", "inactive_for", "anniversary"}
 	filterKeys   = []string{"roles", "plans", "locales"}
@@ -78,6 +78,9 @@ func (w *walker) parsePack(root ast.Node) (*outreach.Pack, []parsedCampaign) {
 		parsed = append(parsed, pc)
 		pack.Campaigns = append(pack.Campaigns, pc.Campaign)
 	}
+	if fl, ok := f.get("alerts"); ok {
+		pack.Alerts = w.parseAlerts(fl.value, parsed)
+	}
 	return pack, parsed
 }
 
@@ -130,6 +133,7 @@ func (w *walker) parseCampaign(n, entry ast.Node, index int) (parsedCampaign, as
 	if fl, ok := f.get("filter"); ok {
 		c.Filter = w.parseFilter(fl.value, join(what, "filter"))
 	}
+	w.parseSurvey(f, &pc, what)
 	if _, exists := f.m["trigger"]; !exists {
 		w.errorf(f.node, "%s: missing required key \"trigger\" (e.g. trigger: {event: onboarding.completed, delay: 14d})", what)
 	} else if fl, _ := f.get("trigger"); w.isNull(fl.value) {
@@ -310,4 +314,22 @@ func (w *walker) parseFilter(n ast.Node, what string) outreach.Filter {
 		flt.Locales = append(flt.Locales, canon)
 	}
 	return flt
+}
+
+// parseSurvey reads survey: nps|csat, which a survey campaign must have
+// and no other campaign may.
+func (w *walker) parseSurvey(f fields, pc *parsedCampaign, what string) {
+	c := &pc.Campaign
+	kind, node, ok := w.str(f, "survey", what)
+	isSurvey := c.Category == outreach.CategorySurvey
+	switch {
+	case ok && !isSurvey && pc.categoryOK:
+		w.errorf(node, "%s: only survey campaigns ask a survey question; remove it or use category: survey", join(what, "survey"))
+	case ok && contains(outreach.SurveyKinds, strings.TrimSpace(kind)):
+		c.Survey = strings.TrimSpace(kind)
+	case ok:
+		w.errorf(node, "%s: unknown survey kind %q; use one of %s", join(what, "survey"), kind, strings.Join(outreach.SurveyKinds, ", "))
+	case node == nil && isSurvey:
+		w.errorf(f.node, "%s: a survey campaign declares what it asks: add survey: nps (how likely to recommend) or survey: csat (satisfaction with the help received)", what)
+	}
 }

@@ -14,12 +14,12 @@ import (
 // testTemplates is a minimal valid templates/ tree for inline packs.
 func testTemplates() map[string]string {
 	return map[string]string{
-		"templates/nps/en.txt":   "---\nsubject: How likely are you to recommend us?\n---\n{{greeting}}\n",
-		"templates/nps/en.html":  "<p>{{greeting}}</p>\n",
-		"templates/nps/pt.txt":   "---\nsubject: Você nos recomendaria?\n---\n{{greeting}}\n",
-		"templates/nps/pt.html":  "<p>{{greeting}}</p>\n",
-		"templates/csat/en.txt":  "---\nsubject: How did we do?\n---\n{{greeting}}\n",
-		"templates/csat/en.html": "<p>{{greeting}}</p>\n",
+		"templates/nps/en.txt":   "---\nsubject: How likely are you to recommend us?\n---\n{{greeting}}\n{{if .SurveyLinks}}{{npsScale}}{{end}}\n",
+		"templates/nps/en.html":  "<p>{{greeting}}</p>\n{{if .SurveyLinks}}{{npsScale}}{{end}}\n",
+		"templates/nps/pt.txt":   "---\nsubject: Você nos recomendaria?\n---\n{{greeting}}\n{{if .SurveyLinks}}{{npsScale}}{{end}}\n",
+		"templates/nps/pt.html":  "<p>{{greeting}}</p>\n{{if .SurveyLinks}}{{npsScale}}{{end}}\n",
+		"templates/csat/en.txt":  "---\nsubject: How did we do?\n---\n{{greeting}}\n{{if .SurveyLinks}}{{npsScale}}{{end}}\n",
+		"templates/csat/en.html": "<p>{{greeting}}</p>\n{{if .SurveyLinks}}{{npsScale}}{{end}}\n",
 	}
 }
 
@@ -55,6 +55,7 @@ func TestLoadMinimalPackDefaults(t *testing.T) {
 campaigns:
   - key: nps-qbr
     category: survey
+    survey: nps
     trigger: {event: qbr.completed, delay: 1d, where: {tier: gold, size: [1, 2]}}
     template: nps
   - key: win-back
@@ -153,6 +154,7 @@ var errorCases = []struct {
 campaigns:
   - key: a
     category: survey
+    survey: nps
     priority: high
     trigger: {event: x, delai: 2h}
     template: nps
@@ -161,9 +163,9 @@ campaigns:
 		want: []string{
 			`pack/campaigns.yaml:2:3: policy: unknown key "timezon"; allowed: timezone, contact, surveys, account, quiet_hours, business_days, exempt_categories, from, reply_to`,
 			`pack/campaigns.yaml:3:26: policy.contact.max_per_day: must be a whole number, not a string`,
-			`pack/campaigns.yaml:7:15: campaign "a" priority: must be a whole number, not a string`,
-			`pack/campaigns.yaml:8:25: campaign "a" trigger: unknown key "delai"; allowed: event, delay, where, schedule, audience`,
-			`pack/campaigns.yaml:10:5: campaign "a": unknown key "colour"; allowed: key, name, category, priority, trigger, filter, template, ttl, cooldown, dedupe, from, reply_to`,
+			`pack/campaigns.yaml:8:15: campaign "a" priority: must be a whole number, not a string`,
+			`pack/campaigns.yaml:9:25: campaign "a" trigger: unknown key "delai"; allowed: event, delay, where, schedule, audience`,
+			`pack/campaigns.yaml:11:5: campaign "a": unknown key "colour"; allowed: key, name, category, priority, trigger, filter, template, ttl, cooldown, dedupe, survey, from, reply_to`,
 		},
 	},
 	{
@@ -171,6 +173,7 @@ campaigns:
 		yaml: `campaigns:
   - key: a
     category: survey
+    survey: nps
     trigger: {event: x, delay: 14x}
     template: nps
     ttl: 1.5h
@@ -190,16 +193,16 @@ campaigns:
     template: nps
 `,
 		want: []string{
-			`pack/campaigns.yaml:4:32: campaign "a" trigger.delay: invalid duration "14x": unknown unit "x"; use whole numbers with the units d, h, m, s, e.g. "14d", "2h", "90m" or "1d12h"`,
-			`pack/campaigns.yaml:6:10: campaign "a" ttl: invalid duration "1.5h": use whole numbers with the units d, h, m, s, e.g. "14d", "2h", "90m" or "1d12h" (90m, not 1.5h)`,
-			`pack/campaigns.yaml:7:15: campaign "a" cooldown: must be more than 0 (remove the key for no such rule)`,
-			`pack/campaigns.yaml:8:13: campaign "a" dedupe: is empty: name the event property that identifies an occurrence (e.g. ticket_id), or remove the key`,
-			`pack/campaigns.yaml:11:25: campaign "b" trigger.schedule: invalid cron spec "0 9 * *": expected exactly 5 fields, found 4: [0 9 * *]; use 5 fields (minute hour day-of-month month day-of-week), e.g. "0 9 * * MON", or @daily`,
-			`pack/campaigns.yaml:11:61: campaign "b" trigger.audience.inactive_for: invalid duration "12h1d": write units once each, largest first (d, h, m, s)`,
-			`pack/campaigns.yaml:15:25: campaign "c" trigger.schedule: "TZ=Europe/Paris 0 9 * * *": remove the TZ= prefix; schedules run in policy.timezone`,
-			`pack/campaigns.yaml:15:81: campaign "c" trigger.audience.renewal_within: duration "60" needs a unit: use whole numbers with the units d, h, m, s, e.g. "14d", "2h", "90m" or "1d12h"`,
+			`pack/campaigns.yaml:5:32: campaign "a" trigger.delay: invalid duration "14x": unknown unit "x"; use whole numbers with the units d, h, m, s, e.g. "14d", "2h", "90m" or "1d12h"`,
+			`pack/campaigns.yaml:7:10: campaign "a" ttl: invalid duration "1.5h": use whole numbers with the units d, h, m, s, e.g. "14d", "2h", "90m" or "1d12h" (90m, not 1.5h)`,
+			`pack/campaigns.yaml:8:15: campaign "a" cooldown: must be more than 0 (remove the key for no such rule)`,
+			`pack/campaigns.yaml:9:13: campaign "a" dedupe: is empty: name the event property that identifies an occurrence (e.g. ticket_id), or remove the key`,
+			`pack/campaigns.yaml:12:25: campaign "b" trigger.schedule: invalid cron spec "0 9 * *": expected exactly 5 fields, found 4: [0 9 * *]; use 5 fields (minute hour day-of-month month day-of-week), e.g. "0 9 * * MON", or @daily`,
+			`pack/campaigns.yaml:12:61: campaign "b" trigger.audience.inactive_for: invalid duration "12h1d": write units once each, largest first (d, h, m, s)`,
+			`pack/campaigns.yaml:16:25: campaign "c" trigger.schedule: "TZ=Europe/Paris 0 9 * * *": remove the TZ= prefix; schedules run in policy.timezone`,
+			`pack/campaigns.yaml:16:81: campaign "c" trigger.audience.renewal_within: duration "60" needs a unit: use whole numbers with the units d, h, m, s, e.g. "14d", "2h", "90m" or "1d12h"`,
 			// 5 fields, one out of range: no "use 5 fields".
-			`pack/campaigns.yaml:19:25: campaign "d" trigger.schedule: invalid cron spec "0 25 * * *": end of range (25) above maximum (23): 25; the fields are minute (0-59), hour (0-23), day-of-month (1-31), month (1-12 or JAN-DEC) and day-of-week (0-6 or SUN-SAT), e.g. "0 9 * * MON"`,
+			`pack/campaigns.yaml:20:25: campaign "d" trigger.schedule: invalid cron spec "0 25 * * *": end of range (25) above maximum (23): 25; the fields are minute (0-59), hour (0-23), day-of-month (1-31), month (1-12 or JAN-DEC) and day-of-week (0-6 or SUN-SAT), e.g. "0 9 * * MON"`,
 		},
 	},
 	{
@@ -246,17 +249,19 @@ campaigns:
 		yaml: `campaigns:
   - key: CSAT Support
     category: survey
+    survey: nps
     trigger: {event: support.ticket_closed}
     template: cstat
   - category: survey
+    survey: nps
     trigger: {event: qbr.completed}
     template: nsp
 `,
 		want: []string{
 			`pack/campaigns.yaml:2:10: campaign #1: key "CSAT Support": use 1 to 64 lower-case letters, digits, - and _ (e.g. nps-onboarding)`,
-			`pack/campaigns.yaml:5:15: campaign #1 template: unknown template "cstat"; add templates/cstat/en.txt and en.html, or use one of: csat, nps`,
-			`pack/campaigns.yaml:6:5: campaign #2: missing required key "key"`,
-			`pack/campaigns.yaml:8:15: campaign #2 template: unknown template "nsp"; add templates/nsp/en.txt and en.html, or use one of: csat, nps`,
+			`pack/campaigns.yaml:6:15: campaign #1 template: unknown template "cstat"; add templates/cstat/en.txt and en.html, or use one of: csat, nps`,
+			`pack/campaigns.yaml:7:5: campaign #2: missing required key "key"`,
+			`pack/campaigns.yaml:10:15: campaign #2 template: unknown template "nsp"; add templates/nsp/en.txt and en.html, or use one of: csat, nps`,
 		},
 	},
 	{
@@ -268,12 +273,15 @@ campaigns:
     template: nps
   - name: no key
     category: survey
+    survey: nps
   - key: a
     category: survey
+    survey: nps
     trigger: {event: y}
     template: nps
   - key: Bad Key
     category: survey
+    survey: nps
     trigger: {event: z}
     template:
   -
@@ -283,10 +291,10 @@ campaigns:
 			`pack/campaigns.yaml:6:5: campaign #2: missing required key "key"`,
 			`pack/campaigns.yaml:6:5: campaign #2: missing required key "template"`,
 			`pack/campaigns.yaml:6:5: campaign #2: missing required key "trigger" (e.g. trigger: {event: onboarding.completed, delay: 14d})`,
-			`pack/campaigns.yaml:8:10: campaign key "a" is used twice (first at line 2): keys must be unique`,
-			`pack/campaigns.yaml:12:10: campaign #4: key "Bad Key": use 1 to 64 lower-case letters, digits, - and _ (e.g. nps-onboarding)`,
-			`pack/campaigns.yaml:15:5: campaign #4 template: is empty: give it a value`,
-			`pack/campaigns.yaml:16:3: campaign #5: is empty: give it at least key, category, trigger and template`,
+			`pack/campaigns.yaml:9:10: campaign key "a" is used twice (first at line 2): keys must be unique`,
+			`pack/campaigns.yaml:14:10: campaign #4: key "Bad Key": use 1 to 64 lower-case letters, digits, - and _ (e.g. nps-onboarding)`,
+			`pack/campaigns.yaml:18:5: campaign #4 template: is empty: give it a value`,
+			`pack/campaigns.yaml:19:3: campaign #5: is empty: give it at least key, category, trigger and template`,
 		},
 	},
 	{
@@ -294,16 +302,18 @@ campaigns:
 		yaml: `campaigns:
   - key: a
     category: survey
+    survey: nps
     trigger: {event: x}
     template: nps
   - key: a
     category: survey
+    survey: nps
     trigger: {event: y}
     template: nope
 `,
 		want: []string{
-			`pack/campaigns.yaml:6:10: campaign key "a" is used twice (first at line 2): keys must be unique`,
-			`pack/campaigns.yaml:9:15: campaign "a" template: unknown template "nope"; add templates/nope/en.txt and en.html, or use one of: csat, nps`,
+			`pack/campaigns.yaml:7:10: campaign key "a" is used twice (first at line 2): keys must be unique`,
+			`pack/campaigns.yaml:11:15: campaign "a" template: unknown template "nope"; add templates/nope/en.txt and en.html, or use one of: csat, nps`,
 		},
 	},
 	{
@@ -311,10 +321,12 @@ campaigns:
 		yaml: `campaigns:
   - key: both
     category: survey
+    survey: nps
     trigger: {event: x, schedule: "@daily"}
     template: nps
   - key: neither
     category: survey
+    survey: nps
     trigger: {delay: 2h}
     template: nps
   - key: no-audience
@@ -336,19 +348,20 @@ campaigns:
     template: nps
   - key: event-audience
     category: survey
+    survey: nps
     trigger: {event: x, audience: {inactive_for: 1d}, where: {priority: []}}
     template: nps
 `,
 		want: []string{
-			`pack/campaigns.yaml:4:25: campaign "both" trigger: has both event and schedule: a campaign is triggered by one or the other; split it into two campaigns`,
-			`pack/campaigns.yaml:8:14: campaign "neither" trigger: needs an event (e.g. event: qbr.completed) or a schedule (e.g. schedule: "0 9 * * *" with an audience)`,
-			`pack/campaigns.yaml:12:14: campaign "no-audience" trigger: a schedule needs an audience: renewal_within: 60d, inactive_for: 30d or anniversary: started_at`,
-			`pack/campaigns.yaml:12:35: campaign "no-audience" trigger: delay only applies to event triggers; remove it`,
-			`pack/campaigns.yaml:13:13: campaign "no-audience" dedupe: only applies to event triggers (a scheduled campaign's occurrence comes from its audience); remove it`,
-			`pack/campaigns.yaml:19:17: campaign "two-audiences" trigger.audience: has 2 keys; give exactly one of renewal_within, inactive_for, anniversary (one campaign per audience)`,
-			`pack/campaigns.yaml:25:31: campaign "bad-anniversary" trigger.audience.anniversary: "birthday" is not supported: the only anniversary is started_at`,
-			`pack/campaigns.yaml:29:25: campaign "event-audience" trigger: audience only applies to scheduled triggers; remove it`,
-			`pack/campaigns.yaml:29:73: campaign "event-audience" trigger.where.priority: is an empty list: list at least one value or remove the key`,
+			`pack/campaigns.yaml:5:25: campaign "both" trigger: has both event and schedule: a campaign is triggered by one or the other; split it into two campaigns`,
+			`pack/campaigns.yaml:10:14: campaign "neither" trigger: needs an event (e.g. event: qbr.completed) or a schedule (e.g. schedule: "0 9 * * *" with an audience)`,
+			`pack/campaigns.yaml:14:14: campaign "no-audience" trigger: a schedule needs an audience: renewal_within: 60d, inactive_for: 30d or anniversary: started_at`,
+			`pack/campaigns.yaml:14:35: campaign "no-audience" trigger: delay only applies to event triggers; remove it`,
+			`pack/campaigns.yaml:15:13: campaign "no-audience" dedupe: only applies to event triggers (a scheduled campaign's occurrence comes from its audience); remove it`,
+			`pack/campaigns.yaml:21:17: campaign "two-audiences" trigger.audience: has 2 keys; give exactly one of renewal_within, inactive_for, anniversary (one campaign per audience)`,
+			`pack/campaigns.yaml:27:31: campaign "bad-anniversary" trigger.audience.anniversary: "birthday" is not supported: the only anniversary is started_at`,
+			`pack/campaigns.yaml:32:25: campaign "event-audience" trigger: audience only applies to scheduled triggers; remove it`,
+			`pack/campaigns.yaml:32:73: campaign "event-audience" trigger.where.priority: is an empty list: list at least one value or remove the key`,
 		},
 	},
 	{
@@ -382,6 +395,7 @@ campaigns: []
 campaigns:
   - key: a
     category: survey
+    survey: nps
     trigger: {event: x}
     filter: {locales: [en, "!!"], colours: [red]}
     template: nps
@@ -391,8 +405,8 @@ campaigns:
 			`pack/campaigns.yaml:3:24: policy.quiet_hours.start: "7pm" is not a time of day: use 24-hour "HH:MM", e.g. "09:00" or "19:30"`,
 			`pack/campaigns.yaml:3:36: policy.quiet_hours.end: "25:00" is not a time of day: use 24-hour "HH:MM", e.g. "09:00" or "19:30"`,
 			`pack/campaigns.yaml:4:24: policy.business_days: unknown weekday "funday"; use mon, tue, wed, thu, fri, sat, sun`,
-			`pack/campaigns.yaml:9:28: campaign "a" filter.locales: "!!" is not a language tag (e.g. en, pt-BR)`,
-			`pack/campaigns.yaml:9:35: campaign "a" filter: unknown key "colours"; allowed: roles, plans, locales`,
+			`pack/campaigns.yaml:10:28: campaign "a" filter.locales: "!!" is not a language tag (e.g. en, pt-BR)`,
+			`pack/campaigns.yaml:10:35: campaign "a" filter: unknown key "colours"; allowed: roles, plans, locales`,
 		},
 	},
 	{
@@ -400,10 +414,12 @@ campaigns:
 		yaml: `campaigns:
   - key: a
     category: survey
+    survey: nps
     trigger: {event: x}
     template: npss
   - key: b
     category: survey
+    survey: nps
     trigger: {event: y}
     template: fr-only
 `,
@@ -413,7 +429,7 @@ campaigns:
 			"templates/nps/pt.html":     "<p>\n  {{greeting</p>\n",
 		},
 		want: []string{
-			`pack/campaigns.yaml:5:15: campaign "a" template: unknown template "npss"; add templates/npss/en.txt and en.html, or use one of: csat, fr-only, nps`,
+			`pack/campaigns.yaml:6:15: campaign "a" template: unknown template "npss"; add templates/npss/en.txt and en.html, or use one of: csat, fr-only, nps`,
 			`pack/templates/fr-only: template fr-only has no en version (it has fr): add templates/fr-only/en.txt and templates/fr-only/en.html*`,
 			`pack/templates/nps/pt.html:2:*`,
 		},
@@ -423,6 +439,7 @@ campaigns:
 		yaml: `campaigns:
   - key: a
     category: survey
+    survey: nps
     trigger: {event: x}
     template: typo
   - key: b
@@ -431,10 +448,10 @@ campaigns:
     template: typo
 `,
 		tmpl: map[string]string{
-			"templates/typo/en.txt":  "---\nsubject: Hi\n---\n{{greeting}}\n",
-			"templates/typo/en.html": "<p>{{greeting}}</p>\n",
+			"templates/typo/en.txt":  "---\nsubject: Hi\n---\n{{greeting}}\n{{if .SurveyLinks}}{{npsScale}}{{end}}\n",
+			"templates/typo/en.html": "<p>{{greeting}}</p>{{if .SurveyLinks}}{{npsScale}}{{end}}\n",
 			"templates/typo/pt.txt":  "---\nsubject: Oi\n---\n{{greeting}}\n\nAté {{.Contact.Nmae}}\n",
-			"templates/typo/pt.html": "<p>{{greeting}}</p>\n",
+			"templates/typo/pt.html": "<p>{{greeting}}</p>{{if .SurveyLinks}}{{npsScale}}{{end}}\n",
 		},
 		want: []string{
 			`pack/templates/typo/pt.txt:6:*Nmae* (rendering pt for a sample survey contact of campaign "a")`,
@@ -485,7 +502,7 @@ campaign:
 		want: []string{
 			`pack/campaigns.yaml:1:1: campaigns.yaml: missing required key "campaigns" (the list of campaigns)`,
 			`pack/campaigns.yaml:1:9: policy: must be a mapping (key: value), not a list`,
-			`pack/campaigns.yaml:2:1: campaigns.yaml: unknown key "campaign"; allowed: policy, campaigns`,
+			`pack/campaigns.yaml:2:1: campaigns.yaml: unknown key "campaign"; allowed: policy, campaigns, alerts`,
 		},
 	},
 	{
@@ -498,13 +515,14 @@ campaign:
 		yaml: `campaigns:
   - key: a
     category: survey
+    survey: nps
     trigger: {event: x, event: y}
     template: nps
     template: csat
 `,
 		want: []string{
-			`pack/campaigns.yaml:4:25: campaign "a" trigger: duplicate key "event" (first at line 4)`,
-			`pack/campaigns.yaml:6:5: campaign "a": duplicate key "template" (first at line 5)`,
+			`pack/campaigns.yaml:5:25: campaign "a" trigger: duplicate key "event" (first at line 5)`,
+			`pack/campaigns.yaml:7:5: campaign "a": duplicate key "template" (first at line 6)`,
 		},
 	},
 }

@@ -356,7 +356,7 @@ func join(what, key string) string {
 	switch {
 	case what == "":
 		return key
-	case strings.HasPrefix(what, "campaign ") && strings.Count(what, " ") == 1:
+	case (strings.HasPrefix(what, "campaign ") || strings.HasPrefix(what, "alert ")) && strings.Count(what, " ") == 1:
 		return what + " " + key // `campaign "x" ttl`, `campaign #2 ttl`
 	}
 	return what + "." + key

@@ -3,6 +3,7 @@ package digest
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -44,6 +45,7 @@ type Digest struct {
 	// Accounts are every account the owner owns, by name.
 	Accounts []outreach.Account
 
+	Cases      *Cases         // 0. follow-up cases: open and overdue first, closed this period
 	Feedback   *Feedback      // 1. answers and NPS
 	Renewals   []Renewal      // 2. renewals in the next 90 days, soonest first
 	Quiet      []QuietContact // 3. contacts who went quiet
@@ -55,7 +57,7 @@ type Digest struct {
 // Empty reports whether the digest has nothing to report (it is then not
 // sent).
 func (d *Digest) Empty() bool {
-	return d.Feedback == nil && len(d.Renewals) == 0 && len(d.Quiet) == 0 && len(d.Milestones) == 0 &&
+	return d.Cases == nil && d.Feedback == nil && len(d.Renewals) == 0 && len(d.Quiet) == 0 && len(d.Milestones) == 0 &&
 		d.Activity == nil && len(d.MailIssues) == 0
 }
 
@@ -237,6 +239,7 @@ func Assemble(owner outreach.TeamMember, from, to time.Time, loc *time.Location,
 		a, ok := byID[p.AccountID]
 		return Person{Account: a, Email: p.ContactEmail, Name: p.ContactName}, ok
 	}
+	d.Cases = cases(data.Cases)
 	d.Feedback = feedback(data.Responses, from, person, isCSAT)
 	d.Renewals = renewals(d.Accounts, data.Latest, to.In(loc), isCSAT)
 	d.Quiet = quiet(data.Scheduled, person)
@@ -459,4 +462,46 @@ func issueKind(scope, reason string) string {
 		return "spam report"
 	}
 	return "bounce"
+}
+
+// Cases is the digest's first section: the owner's follow-up cases.
+type Cases struct {
+	Open   []outreach.Case // open and in progress: overdue first, then by due time
+	Closed []outreach.Case // closed in the period, with their outcome notes
+}
+
+// Overdue counts the open cases past their due time.
+func (c *Cases) Overdue() int {
+	n := 0
+	for _, k := range c.Open {
+		if k.Overdue {
+			n++
+		}
+	}
+	return n
+}
+
+// cases sorts the store's cases into the section; nil when there are none.
+func cases(cs []outreach.Case) *Cases {
+	if len(cs) == 0 {
+		return nil
+	}
+	out := &Cases{}
+	for _, k := range cs {
+		if k.State == outreach.CaseClosed {
+			out.Closed = append(out.Closed, k)
+		} else {
+			out.Open = append(out.Open, k)
+		}
+	}
+	slices.SortStableFunc(out.Open, func(a, b outreach.Case) int {
+		if a.Overdue != b.Overdue {
+			if a.Overdue {
+				return -1
+			}
+			return 1
+		}
+		return a.DueAt.Compare(b.DueAt)
+	})
+	return out
 }

@@ -25,11 +25,11 @@ var periodStart = periodEnd.Add(-7 * 24 * time.Hour)
 const csm = "csm@vendor.example"
 
 // pack is the active campaign pack of the tests: ticket-feedback asks a
-// CSAT question by its template, csat-support by its key.
+// CSAT question (declared survey: csat), and so does csat-support.
 var pack = &outreach.Pack{Policy: outreach.Policy{Timezone: "UTC"}, Campaigns: []outreach.Campaign{
-	{Key: "nps-onboarding", Category: outreach.CategorySurvey, Template: "nps"},
-	{Key: "ticket-feedback", Category: outreach.CategorySurvey, Template: "csat"},
-	{Key: "csat-support", Category: outreach.CategorySurvey, Template: "csat"},
+	{Key: "nps-onboarding", Category: outreach.CategorySurvey, Template: "nps", Survey: outreach.SurveyNPS},
+	{Key: "ticket-feedback", Category: outreach.CategorySurvey, Template: "csat", Survey: outreach.SurveyCSAT},
+	{Key: "csat-support", Category: outreach.CategorySurvey, Template: "csat", Survey: outreach.SurveyCSAT},
 }}
 
 func mustLoc(name string) *time.Location {

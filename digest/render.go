@@ -82,6 +82,13 @@ func Subject(d *Digest) string {
 		loc = time.UTC
 	}
 	var parts []string
+	if c := d.Cases; c != nil && len(c.Open) > 0 {
+		s := plural(len(c.Open), "open case")
+		if n := c.Overdue(); n > 0 {
+			s += fmt.Sprintf(" (%d overdue)", n)
+		}
+		parts = append(parts, s)
+	}
 	if f := d.Feedback; f != nil && f.Overall.Current.Responses() > 0 {
 		s := "NPS " + signed(f.Overall.Current.Score())
 		if c, ok := f.Overall.Change(); ok {

@@ -14,6 +14,12 @@ import (
 type npsBody struct {
 	Campaign string     `json:"campaign,omitempty"`
 	Account  string     `json:"account,omitempty"`
+	Owner    string     `json:"owner,omitempty"`
+	Plan     string     `json:"plan,omitempty"`
+	Role     string     `json:"role,omitempty"`
+	Locale   string     `json:"locale,omitempty"`
+	Interval string     `json:"interval,omitempty"`
+	GroupBy  string     `json:"group_by,omitempty"`
 	From     *time.Time `json:"from,omitempty"`
 	To       *time.Time `json:"to,omitempty"`
 	// CSAT is true when Campaign is a CSAT campaign: the figures are then
@@ -25,18 +31,31 @@ type npsBody struct {
 	*outreach.NPSReport
 }
 
-// handleNPS answers GET /api/v1/nps?campaign=&account=&from=&to= (admin):
-// the NPS of the responses given in [from, to), their counts by group, and
-// the surveys sent in the window with their response rate. Every filter is
-// optional; times are RFC 3339. Without campaign=, CSAT surveys are left
-// out (npsCampaigns).
+// handleNPS answers GET /api/v1/nps?campaign=&account=&owner=&plan=&role=
+// &locale=&from=&to=&interval=week|month&group_by=campaign|plan|role|locale
+// |account|owner (admin): the NPS of the responses given in [from, to)
+// (overall, with the 95 % margin of error), a series per week or month,
+// groups, and the surveys sent in the window with their response rate.
+// Every filter is optional; times are RFC 3339. Without campaign=, CSAT
+// surveys are left out (npsCampaigns).
 func (s *Server) handleNPS(w http.ResponseWriter, r *http.Request) error {
 	if s.Feedback.Store == nil {
 		return writeJSON(w, http.StatusServiceUnavailable, errorBody{Error: "NPS is not available: the server has no feedback store"})
 	}
 	q := r.URL.Query()
-	f := outreach.NPSFilter{Campaign: strings.TrimSpace(q.Get("campaign")), Account: strings.TrimSpace(q.Get("account"))}
+	f := outreach.NPSFilter{Campaign: strings.TrimSpace(q.Get("campaign")), Account: strings.TrimSpace(q.Get("account")),
+		Owner: strings.TrimSpace(q.Get("owner")), Plan: strings.TrimSpace(q.Get("plan")), Role: strings.TrimSpace(q.Get("role")),
+		Interval: strings.TrimSpace(q.Get("interval")), GroupBy: strings.TrimSpace(q.Get("group_by"))}
 	var err error
+	if f.Locale, err = outreach.NormalizeLocale(strings.TrimSpace(q.Get("locale"))); err != nil {
+		return outreach.Errorf(outreach.EINVALID, "locale: %v", err)
+	}
+	if f.Interval != "" && !slices.Contains(outreach.NPSIntervals, f.Interval) {
+		return outreach.Errorf(outreach.EINVALID, "interval: %q is not one of %s", f.Interval, strings.Join(outreach.NPSIntervals, ", "))
+	}
+	if f.GroupBy != "" && !slices.Contains(outreach.NPSGroupings, f.GroupBy) {
+		return outreach.Errorf(outreach.EINVALID, "group_by: %q is not one of %s", f.GroupBy, strings.Join(outreach.NPSGroupings, ", "))
+	}
 	if f.From, err = outreach.ParseTime(q.Get("from")); err != nil {
 		return outreach.Errorf(outreach.EINVALID, "from: %v", err)
 	}
@@ -46,7 +65,8 @@ func (s *Server) handleNPS(w http.ResponseWriter, r *http.Request) error {
 	if f.From != nil && f.To != nil && !f.From.Before(*f.To) {
 		return outreach.Errorf(outreach.EINVALID, "from (%s) must be before to (%s)", f.From.Format(time.RFC3339), f.To.Format(time.RFC3339))
 	}
-	body := npsBody{Campaign: f.Campaign, Account: f.Account, From: f.From, To: f.To}
+	body := npsBody{Campaign: f.Campaign, Account: f.Account, From: f.From, To: f.To, Owner: f.Owner, Plan: f.Plan,
+		Role: f.Role, Locale: f.Locale, Interval: f.Interval, GroupBy: f.GroupBy}
 	if err := s.npsCampaigns(r, &f, &body); err != nil {
 		return err
 	}

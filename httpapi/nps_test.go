@@ -94,9 +94,9 @@ func TestNPSLeavesOutCSAT(t *testing.T) {
 	e := newSQLiteEnv(t)
 	e.s.Feedback.Pack = func() *outreach.Pack {
 		return &outreach.Pack{Campaigns: []outreach.Campaign{
-			{Key: "nps-onboarding", Category: outreach.CategorySurvey, Template: "nps"},
-			{Key: "ticket-feedback", Category: outreach.CategorySurvey, Template: "csat"},
-			{Key: "nps-qbr", Category: outreach.CategorySurvey, Template: "nps"}, // never sent
+			{Key: "nps-onboarding", Category: outreach.CategorySurvey, Template: "nps", Survey: outreach.SurveyNPS},
+			{Key: "ticket-feedback", Category: outreach.CategorySurvey, Template: "csat", Survey: outreach.SurveyCSAT},
+			{Key: "nps-qbr", Category: outreach.CategorySurvey, Template: "nps", Survey: outreach.SurveyNPS}, // never sent
 		}}
 	}
 	get := func(query url.Values) (int, map[string]any) { t.Helper(); return e.getNPS(t, query) }

@@ -178,3 +178,11 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		next.ServeHTTP(sw, r)
 	})
 }
+
+// requestToken returns the name of the token that authenticated r, or "".
+func requestToken(r *http.Request) string {
+	if info, ok := r.Context().Value(infoKey{}).(*requestInfo); ok {
+		return info.token
+	}
+	return ""
+}

@@ -61,7 +61,8 @@ func (s *Server) handleSurveyAnswer(w http.ResponseWriter, r *http.Request) erro
 		return nil
 	}
 	err = s.Feedback.Store.RecordSurveyResponse(r.Context(), outreach.SurveyResponse{
-		DeliveryID: target.DeliveryID, Score: score, Comment: comment, At: s.Now().UTC()})
+		DeliveryID: target.DeliveryID, Score: score, Comment: comment, At: s.Now().UTC(),
+		Survey: s.Feedback.activePack().SurveyKind(target.Campaign)})
 	if err != nil {
 		return err
 	}

@@ -393,26 +393,27 @@ func TestSurveyCommentNotUTF8(t *testing.T) {
 	})
 }
 
-// TestSurveyPageWordingFollowsTemplate: a campaign is CSAT when its key or
-// its template in the active pack says so.
-func TestSurveyPageWordingFollowsTemplate(t *testing.T) {
+// TestSurveyPageWordingFollowsDeclaredKind: a campaign is CSAT when its
+// survey: in the active pack says so, whatever its key or template; a
+// removed campaign is judged by its key.
+func TestSurveyPageWordingFollowsDeclaredKind(t *testing.T) {
 	t.Parallel()
 	e := newSQLiteEnv(t)
 	e.s.Feedback.Pack = func() *outreach.Pack {
 		return &outreach.Pack{Campaigns: []outreach.Campaign{
-			{Key: "ticket-feedback", Category: outreach.CategorySurvey, Template: "csat"},
-			{Key: "nps-onboarding", Category: outreach.CategorySurvey, Template: "nps"},
-			{Key: "csat-support", Category: outreach.CategorySurvey, Template: "nps"},
+			{Key: "ticket-feedback", Category: outreach.CategorySurvey, Template: "feedback", Survey: outreach.SurveyCSAT},
+			{Key: "nps-onboarding", Category: outreach.CategorySurvey, Template: "csat", Survey: outreach.SurveyNPS},
+			{Key: "csat-support", Category: outreach.CategorySurvey, Template: "csat", Survey: outreach.SurveyNPS},
 		}}
 	}
 	const csatQ, npsQ = "How satisfied are you", "How likely are you to recommend"
 	for _, c := range []struct {
 		campaign, want string
 	}{
-		{"ticket-feedback", csatQ}, // the csat template under another key
-		{"nps-onboarding", npsQ},
-		{"csat-support", csatQ}, // the key says so
-		{"csat-removed", csatQ}, // no longer in the pack: the key decides
+		{"ticket-feedback", csatQ}, // declared csat under another key and template
+		{"nps-onboarding", npsQ},   // declared nps, whatever its template
+		{"csat-support", npsQ},     // declared nps, whatever its key
+		{"csat-removed", csatQ},    // no longer in the pack: the key decides
 		{"nps-removed", npsQ},
 	} {
 		e.deliver(t, c.campaign, c.campaign, outreach.CategorySurvey, outreach.DeliverySent, "bob@example.com")

@@ -41,6 +41,15 @@ func (s *Server) routes(mux *http.ServeMux) {
 	// The digest's pause page /p (pause.go).
 	s.pauseRoutes(mux)
 
+	// The answers export (responses.go).
+	s.handle(mux, "GET /api/v1/responses", adminScope, s.handleResponses)
+
+	// Outgoing webhooks (webhooks_out.go).
+	s.webhookRoutes(mux)
+
+	// Follow-up cases and the alert's "I'm on it" page /c (cases.go).
+	s.caseRoutes(mux)
+
 	// The console (package console) answers everything under /console/;
 	// the public byte budget covers its sign-in form.
 	if s.Console != nil {

@@ -48,6 +48,15 @@ type Server struct {
 	// Lists pages through accounts, contacts and deliveries (lists.go);
 	// nil makes the list routes answer 503.
 	Lists outreach.ListStore
+	// Cases serves the follow-up cases and their "I'm on it" page
+	// (cases.go); nil makes those routes fail.
+	Cases *Cases
+	// Responses serves the answers export GET /api/v1/responses
+	// (responses.go); nil makes it fail.
+	Responses ResponseStore
+	// Webhooks serves the outgoing webhooks' endpoints (webhooks_out.go);
+	// nil makes them fail.
+	Webhooks *OutgoingWebhooks
 
 	// Logger receives the access log and internal errors; nil discards.
 	Logger *slog.Logger

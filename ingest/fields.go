@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"fmt"
+	"net/url"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -40,7 +41,7 @@ var schemas = map[Kind]schema{
 		object:    "properties",
 		extrasCSV: true,
 	},
-	Team:         {fields: []string{"email", "name", "timezone", "digest_schedule", "console_role"}},
+	Team:         {fields: []string{"email", "name", "timezone", "digest_schedule", "console_role", "slack_webhook_url", "teams_webhook_url"}},
 	Suppressions: {fields: []string{"email", "scope", "reason"}},
 }
 
@@ -309,6 +310,22 @@ func buildTeamMember(it *item) outreach.TeamMember {
 	}
 	if m.ConsoleRole != "" && !outreach.ValidConsoleRole(m.ConsoleRole) {
 		it.fail("console_role", "%q is not a console role: use admin, marketing, cs, or none to remove access", m.ConsoleRole)
+	}
+	for _, f := range []struct {
+		name string
+		dst  *string
+	}{{"slack_webhook_url", &m.SlackWebhookURL}, {"teams_webhook_url", &m.TeamsWebhookURL}} {
+		v := strings.TrimSpace(it.str(f.name))
+		if v == "" {
+			continue
+		}
+		// Private targets are checked when the post is made (the server's
+		// OUTREACH_ALLOW_PRIVATE_TARGETS); here only the form.
+		if u, err := url.Parse(v); err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+			it.fail(f.name, "%q is not an http(s) URL: paste the incoming-webhook URL from Slack or Teams", v)
+			continue
+		}
+		*f.dst = v
 	}
 	if m.DigestSchedule != "" {
 		if err := checkDigestSchedule(m.DigestSchedule); err != nil {

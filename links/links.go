@@ -26,6 +26,7 @@ const (
 	KindSurvey      = "s" // subject: delivery id; expires
 	KindUnsubscribe = "u" // subject: email address; never expires
 	KindPause       = "p" // subject: account external id; expires
+	KindCase        = "c" // subject: "CASE_ID ASSIGNEE" ("I'm on it" in an alert); expires
 )
 
 // SurveyValidity is how long a survey link accepts answers.

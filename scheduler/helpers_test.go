@@ -39,6 +39,7 @@ policy:
 campaigns:
   - key: nps-onboarding
     category: survey
+    survey: nps
     priority: 50
     trigger: {event: onboarding.completed, delay: 14d}
     filter: {roles: [admin, champion]}
@@ -46,6 +47,7 @@ campaigns:
     ttl: 10d
   - key: csat-support
     category: survey
+    survey: csat
     priority: 70
     trigger: {event: support.ticket_closed, delay: 2h, where: {priority: [p1, p2]}}
     dedupe: ticket_id
@@ -53,6 +55,7 @@ campaigns:
     ttl: 3d
   - key: nps-qbr
     category: survey
+    survey: nps
     priority: 55
     trigger: {event: qbr.completed}
     filter: {plans: [Enterprise], locales: [pt]}

@@ -139,6 +139,7 @@ func (s *sim) answerSurveys(ctx context.Context, dayStart time.Time) error {
 		if !ok {
 			continue
 		}
+		resp.Survey = s.pack.Pack.SurveyKind(d.campaign)
 		if err := s.db.RecordSurveyResponse(ctx, resp); err != nil {
 			return fmt.Errorf("answer survey %s: %w", d.id, err)
 		}

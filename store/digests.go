@@ -107,6 +107,7 @@ func (db *DB) DigestData(ctx context.Context, q outreach.DigestQuery) (*outreach
 		}},
 		{"milestones", func() (err error) { out.Milestones, err = db.digestMilestones(ctx, owner, q); return err }},
 		{"suppressions", func() (err error) { out.Suppressions, err = db.digestSuppressions(ctx, owner, q); return err }},
+		{"cases", func() (err error) { out.Cases, err = db.digestCases(ctx, owner, q); return err }},
 	}
 	for _, s := range steps {
 		if err := s.fn(); err != nil {
@@ -451,4 +452,24 @@ func (db *DB) AccountByExternalID(ctx context.Context, externalID string) (*outr
 // audited as a change made on the public page.
 func (db *DB) PauseAccount(ctx context.Context, externalID string, until time.Time) (*outreach.Account, error) {
 	return db.SetAccountPause(ctx, externalID, &until, true, outreach.ActorPublicPage)
+}
+
+// digestCases reads the owner's open and in-progress cases and those
+// closed in [From, To), overdue judged at To.
+func (db *DB) digestCases(ctx context.Context, owner string, q outreach.DigestQuery) ([]outreach.Case, error) {
+	var rows []caseRow
+	if err := db.db.SelectContext(ctx, &rows, db.rebind(caseSelect+` WHERE a.owner_email = ?
+		AND (k.state <> 'closed' OR (k.closed_at >= ? AND k.closed_at < ?)) ORDER BY k.due_at, k.id LIMIT 500`),
+		owner, ms(q.From), ms(q.To)); err != nil {
+		return nil, err
+	}
+	out := make([]outreach.Case, 0, len(rows))
+	for _, r := range rows {
+		c, err := db.fillCase(ctx, db.db, r, q.To)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *c)
+	}
+	return out, nil
 }

@@ -414,6 +414,16 @@ func (db *DB) writeOutcomes(ctx context.Context, tx *sqlx.Tx, c outreach.Dispatc
 	if len(outcomes) == 0 {
 		return nil
 	}
+	var events []webhookEvent
+	for _, o := range outcomes {
+		typ := map[string]string{outreach.DecisionDropped: outreach.WebhookDeliveryDropped, outreach.DecisionSuppressed: outreach.WebhookDeliverySuppressed}[o.Decision.Decision]
+		if typ != "" {
+			events = append(events, webhookEvent{typ, map[string]any{"delivery_id": o.DeliveryID, "reason": o.Reason}, o.At})
+		}
+	}
+	if err := db.emitWebhooks(ctx, tx, events, c.Now); err != nil {
+		return err
+	}
 	if db.dialect == Postgres {
 		return db.pgWriteOutcomes(ctx, tx, c, outcomes)
 	}

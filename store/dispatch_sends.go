@@ -58,6 +58,16 @@ func (db *DB) FinishSends(ctx context.Context, outcomes []outreach.SendOutcome) 
 }
 
 func (db *DB) finishSends(ctx context.Context, tx *sqlx.Tx, now time.Time, outcomes []outreach.SendOutcome) (int, error) {
+	var events []webhookEvent
+	for _, o := range outcomes {
+		typ := map[string]string{outreach.SendSent: outreach.WebhookDeliverySent, outreach.SendFailed: outreach.WebhookDeliveryFailed}[o.Result]
+		if typ != "" {
+			events = append(events, webhookEvent{typ, map[string]any{"delivery_id": o.DeliveryID, "message_id": o.MessageID, "error": o.Error}, o.At})
+		}
+	}
+	if err := db.emitWebhooks(ctx, tx, events, now); err != nil {
+		return 0, err
+	}
 	if db.dialect == Postgres {
 		return db.pgFinishSends(ctx, tx, now, outcomes)
 	}

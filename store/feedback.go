@@ -285,6 +285,9 @@ func (db *DB) SurveyDelivery(ctx context.Context, deliveryID string) (*outreach.
 
 // RecordSurveyResponse stores r for its delivery: the last answer wins.
 // The contact and campaign come from the delivery; r.At defaults to db.Now.
+// A new answer, and each change of its score or comment, also adds a
+// survey.answered event on the contact (AnsweredEvent) in the same
+// transaction, unplanned, so the planner triggers campaigns on it.
 func (db *DB) RecordSurveyResponse(ctx context.Context, r outreach.SurveyResponse) error {
 	if r.Score < 0 || r.Score > 10 {
 		return outreach.Errorf(outreach.EINVALID, "score %d is outside 0-10", r.Score)
@@ -292,9 +295,11 @@ func (db *DB) RecordSurveyResponse(ctx context.Context, r outreach.SurveyRespons
 	return db.inTx(ctx, "record survey response", func(tx *sqlx.Tx, now time.Time) error {
 		var d struct {
 			ContactID int64  `db:"contact_id"`
+			AccountID int64  `db:"account_id"`
 			Campaign  string `db:"campaign"`
 		}
-		err := tx.GetContext(ctx, &d, db.rebind(`SELECT contact_id, campaign FROM deliveries WHERE id = ?`), r.DeliveryID)
+		err := tx.GetContext(ctx, &d, db.rebind(`SELECT d.contact_id, c.account_id, d.campaign FROM deliveries d
+			JOIN contacts c ON c.id = d.contact_id WHERE d.id = ?`), r.DeliveryID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return outreach.Errorf(outreach.ENOTFOUND, "no delivery %s", r.DeliveryID)
 		}
@@ -305,12 +310,81 @@ func (db *DB) RecordSurveyResponse(ctx context.Context, r outreach.SurveyRespons
 		if at.IsZero() {
 			at = now
 		}
-		_, err = tx.ExecContext(ctx, db.rebind(`INSERT INTO survey_responses (delivery_id, contact_id, campaign, score, comment, at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (delivery_id) DO UPDATE SET score = excluded.score,
-			comment = excluded.comment, at = excluded.at, updated_at = excluded.updated_at`),
-			r.DeliveryID, d.ContactID, d.Campaign, r.Score, r.Comment, ms(at), ms(now))
+		var prev struct {
+			Score    int    `db:"score"`
+			Comment  string `db:"comment"`
+			Revision int    `db:"revision"`
+		}
+		err = tx.GetContext(ctx, &prev, db.rebind(`SELECT score, comment, revision FROM survey_responses WHERE delivery_id = ?`+db.lockRows("FOR UPDATE")), r.DeliveryID)
+		revision := 0
+		switch {
+		case err == nil && prev.Score == r.Score && prev.Comment == r.Comment:
+			return nil // the same answer again: nothing changed
+		case err == nil:
+			revision = prev.Revision + 1
+		case !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
+		_, err = tx.ExecContext(ctx, db.rebind(`INSERT INTO survey_responses (delivery_id, contact_id, campaign, score, comment, at, updated_at, revision)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (delivery_id) DO UPDATE SET score = excluded.score,
+			comment = excluded.comment, at = excluded.at, updated_at = excluded.updated_at, revision = excluded.revision`),
+			r.DeliveryID, d.ContactID, d.Campaign, r.Score, r.Comment, ms(at), ms(now), revision)
+		if err != nil {
+			return err
+		}
+		r.Campaign, r.At = d.Campaign, at
+		e := AnsweredEvent(r, revision)
+		e.ContactID, e.AccountID = d.ContactID, d.AccountID
+		seqs, err := db.newIDs(ctx, tx, "events", "seq", 1)
+		if err != nil {
+			return err
+		}
+		if seqs != nil {
+			e.Seq = seqs[0]
+		}
+		if _, err = db.insertEventChunk(ctx, tx, []outreach.Event{e}, now); err != nil {
+			return err
+		}
+		typ := outreach.WebhookResponseCreated
+		if revision > 0 {
+			typ = outreach.WebhookResponseUpdated
+		}
+		if err := db.emitWebhook(ctx, tx, typ, map[string]any{"delivery_id": r.DeliveryID, "campaign": d.Campaign,
+			"survey": e.Properties["survey"], "score": r.Score, "class": outreach.ScoreClass(r.Score), "comment": r.Comment,
+			"at": at.UTC().Format(time.RFC3339Nano), "contact_id": d.ContactID}, now); err != nil {
+			return err
+		}
+		// The alert rules see every answer and change (ProcessAnswers).
+		_, err = tx.ExecContext(ctx, db.rebind(`INSERT INTO answer_queue (event_id, delivery_id, contact_id, survey, created_at)
+			VALUES (?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING`), e.ID, r.DeliveryID, d.ContactID, e.Properties["survey"], ms(now))
 		return err
 	})
+}
+
+// AnsweredEvent returns the survey.answered event of revision (0 for the
+// first answer) of answer r: its id is derived from the survey delivery
+// and the revision, so recording it twice stores it once. Its properties
+// are score, class, campaign, survey (r.Survey, else the kind the key
+// suggests), has_comment, and response (the survey delivery id, which
+// follow-up campaigns dedupe on).
+func AnsweredEvent(r outreach.SurveyResponse, revision int) outreach.Event {
+	kind := r.Survey
+	if kind == "" {
+		kind = (*outreach.Pack)(nil).SurveyKind(r.Campaign)
+	}
+	return outreach.Event{
+		ID:         fmt.Sprintf("%s:%s:%d", outreach.EventSurveyAnswered, r.DeliveryID, revision),
+		Type:       outreach.EventSurveyAnswered,
+		OccurredAt: r.At,
+		Properties: map[string]any{
+			"score":       r.Score,
+			"class":       outreach.ScoreClass(r.Score),
+			"campaign":    r.Campaign,
+			"survey":      kind,
+			"has_comment": strings.TrimSpace(r.Comment) != "",
+			"response":    r.DeliveryID,
+		},
+	}
 }
 
 // ContactLocale returns the locale of the contact with email, or "" when
@@ -357,21 +431,24 @@ func (db *DB) NPS(ctx context.Context, f outreach.NPSFilter) (*outreach.NPSRepor
 				return err
 			}
 		}
-		q, args := db.npsWhere(`SELECT COUNT(*) AS responses,
-			COALESCE(SUM(CASE WHEN r.score >= 9 THEN 1 ELSE 0 END), 0) AS promoters,
-			COALESCE(SUM(CASE WHEN r.score <= 6 THEN 1 ELSE 0 END), 0) AS detractors
-			FROM survey_responses r JOIN deliveries d ON d.id = r.delivery_id WHERE 1 = 1`, "r.campaign", "r.at", f, accountID)
-		var counts struct {
-			Responses  int `db:"responses"`
-			Promoters  int `db:"promoters"`
-			Detractors int `db:"detractors"`
-		}
-		if err := tx.GetContext(ctx, &counts, db.rebind(q), args...); err != nil {
+		counts, err := db.npsCounts(ctx, tx, f, accountID)
+		if err != nil {
 			return err
 		}
-		q, args = db.npsWhere(`SELECT COUNT(*) AS sent, COUNT(r.delivery_id) AS answered
-			FROM deliveries d LEFT JOIN survey_responses r ON r.delivery_id = d.id
-			WHERE d.category = 'survey' AND d.state = 'sent'`, "d.campaign", "d.sent_at", f, accountID)
+		rep.Overall, rep.Series, rep.Groups = outreach.Breakdown(counts)
+		if rep.Series == nil {
+			rep.Series = []outreach.NPSPoint{}
+		}
+		if f.GroupBy == "" || rep.Groups == nil {
+			rep.Groups = []outreach.NPSGroup{}
+		}
+		people := "" // the owner, plan, role and locale filters need the contact and the account
+		if f.Owner != "" || f.Plan != "" || f.Role != "" || f.Locale != "" {
+			people = ` JOIN contacts c ON c.id = d.contact_id JOIN accounts a ON a.id = d.account_id`
+		}
+		q, args := db.npsWhere(`SELECT COUNT(*) AS sent, COUNT(r.delivery_id) AS answered
+			FROM deliveries d LEFT JOIN survey_responses r ON r.delivery_id = d.id`+people+`
+			WHERE d.category = 'survey' AND d.state = 'sent'`, "d.campaign", "d.sent_at", "d.account_id", f, accountID)
 		var sent struct {
 			Sent     int `db:"sent"`
 			Answered int `db:"answered"`
@@ -379,8 +456,8 @@ func (db *DB) NPS(ctx context.Context, f outreach.NPSFilter) (*outreach.NPSRepor
 		if err := tx.GetContext(ctx, &sent, db.rebind(q), args...); err != nil {
 			return err
 		}
-		rep.Responses, rep.Promoters, rep.Detractors = counts.Responses, counts.Promoters, counts.Detractors
-		rep.Passives = counts.Responses - counts.Promoters - counts.Detractors
+		rep.Responses, rep.Promoters, rep.Detractors = rep.Overall.Responses, rep.Overall.Promoters, rep.Overall.Detractors
+		rep.Passives = rep.Overall.Passives
 		rep.SurveysSent, rep.Answered = sent.Sent, sent.Answered
 		return nil
 	})
@@ -397,10 +474,11 @@ func (db *DB) NPS(ctx context.Context, f outreach.NPSFilter) (*outreach.NPSRepor
 	return rep, nil
 }
 
-// npsWhere appends the filter's conditions to q: campaignCol and timeCol
-// name the columns the campaign (and the excluded campaigns) and the window
-// apply to; the account applies to d.account_id.
-func (db *DB) npsWhere(q, campaignCol, timeCol string, f outreach.NPSFilter, accountID int64) (string, []any) {
+// npsWhere appends the filter's conditions to q: campaignCol, timeCol and
+// accountCol name the columns the campaign (and the excluded campaigns),
+// the window and the account apply to; owner, plan, role and locale apply
+// to the accounts a and contacts c that q joins.
+func (db *DB) npsWhere(q, campaignCol, timeCol, accountCol string, f outreach.NPSFilter, accountID int64) (string, []any) {
 	var args []any
 	if f.Campaign != "" {
 		q += " AND " + campaignCol + " = ?"
@@ -411,8 +489,14 @@ func (db *DB) npsWhere(q, campaignCol, timeCol string, f outreach.NPSFilter, acc
 		args = append(args, jsonArray(f.ExcludeCampaigns))
 	}
 	if f.Account != "" {
-		q += " AND d.account_id = ?"
+		q += " AND " + accountCol + " = ?"
 		args = append(args, accountID)
+	}
+	for _, c := range []struct{ col, v string }{{"LOWER(a.owner_email)", strings.ToLower(f.Owner)}, {"a.plan", f.Plan}, {"c.role", f.Role}, {"c.locale", f.Locale}} {
+		if c.v != "" {
+			q += " AND " + c.col + " = ?"
+			args = append(args, c.v)
+		}
 	}
 	if f.From != nil {
 		q += " AND " + timeCol + " >= ?"

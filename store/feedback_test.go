@@ -282,3 +282,46 @@ func TestNPSExcludeCampaigns(t *testing.T) {
 		}
 	})
 }
+
+func TestSurveyAnswersAreEvents(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, dialect string) {
+		ctx := context.Background()
+		db := open(t, dialect)
+		seed(t, db)
+		deliver(t, db, "d1", "nps", outreach.CategorySurvey, outreach.DeliverySent, t0)
+		for _, r := range []outreach.SurveyResponse{
+			{DeliveryID: "d1", Score: 3, Survey: outreach.SurveyNPS, At: t0.Add(time.Hour)},
+			{DeliveryID: "d1", Score: 3, Survey: outreach.SurveyNPS, At: t0.Add(2 * time.Hour)}, // the same answer: no event
+			{DeliveryID: "d1", Score: 10, Comment: "fixed, thanks", Survey: outreach.SurveyNPS, At: t0.Add(3 * time.Hour)},
+		} {
+			if err := db.RecordSurveyResponse(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var rows []struct {
+			ID        string `db:"id"`
+			Props     string `db:"properties"`
+			Unplanned bool   `db:"unplanned"`
+		}
+		if err := db.SQLX().Select(&rows, `SELECT id, properties, planned_at IS NULL AS unplanned FROM events
+			WHERE type = 'survey.answered' ORDER BY seq`); err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != 2 {
+			t.Fatalf("events = %+v, want 2 (the first answer and its change)", rows)
+		}
+		want := []struct{ id, class, comment string }{{"survey.answered:d1:0", "detractor", "false"}, {"survey.answered:d1:1", "promoter", "true"}}
+		for i, w := range want {
+			var p map[string]any
+			if err := json.Unmarshal([]byte(rows[i].Props), &p); err != nil {
+				t.Fatal(err)
+			}
+			if rows[i].ID != w.id || p["class"] != w.class || p["survey"] != "nps" || p["campaign"] != "nps" ||
+				p["response"] != "d1" || strings.ToLower(jsonString(p["has_comment"])) != w.comment || !rows[i].Unplanned {
+				t.Errorf("event %d = %+v, want %+v", i, rows[i], w)
+			}
+		}
+	})
+}
+
+func jsonString(v any) string { b, _ := json.Marshal(v); return string(b) }

@@ -220,7 +220,8 @@ func (db *DB) UpsertTeam(ctx context.Context, items []outreach.TeamMember) (outr
 			continue
 		}
 		if j, ok := at[m.Email]; ok {
-			for _, f := range [][2]*string{{&merged[j].Name, &m.Name}, {&merged[j].Timezone, &m.Timezone}, {&merged[j].DigestSchedule, &m.DigestSchedule}, {&merged[j].ConsoleRole, &m.ConsoleRole}} {
+			for _, f := range [][2]*string{{&merged[j].Name, &m.Name}, {&merged[j].Timezone, &m.Timezone}, {&merged[j].DigestSchedule, &m.DigestSchedule},
+				{&merged[j].ConsoleRole, &m.ConsoleRole}, {&merged[j].SlackWebhookURL, &m.SlackWebhookURL}, {&merged[j].TeamsWebhookURL, &m.TeamsWebhookURL}} {
 				if *f[1] != "" {
 					*f[0] = *f[1]
 				}
@@ -276,16 +277,16 @@ func (db *DB) UpsertTeam(ctx context.Context, items []outreach.TeamMember) (outr
 // writeTeamChunk inserts team members; with update, the stored ones are
 // updated, else one that exists is errRaced.
 func (db *DB) writeTeamChunk(ctx context.Context, tx *sqlx.Tx, chunk []outreach.TeamMember, now time.Time, update bool) error {
-	args := make([]any, 0, len(chunk)*7)
+	args := make([]any, 0, len(chunk)*9)
 	for _, m := range chunk {
 		role := m.ConsoleRole // "" keeps the stored role, "none" removes it
 		if !update && role == outreach.RoleNone {
 			role = ""
 		}
-		args = append(args, m.Email, m.Name, m.Timezone, m.DigestSchedule, role, ms(now), ms(now))
+		args = append(args, m.Email, m.Name, m.Timezone, m.DigestSchedule, role, m.SlackWebhookURL, m.TeamsWebhookURL, ms(now), ms(now))
 	}
-	q := `INSERT INTO team_members (email, name, timezone, digest_schedule, console_role, created_at, updated_at)
-		VALUES ` + db.values(len(chunk), 7)
+	q := `INSERT INTO team_members (email, name, timezone, digest_schedule, console_role, slack_webhook_url, teams_webhook_url, created_at, updated_at)
+		VALUES ` + db.values(len(chunk), 9)
 	if !update {
 		return insertAll(ctx, tx, len(chunk), q+` ON CONFLICT (email) DO NOTHING`, args)
 	}
@@ -294,6 +295,8 @@ func (db *DB) writeTeamChunk(ctx context.Context, tx *sqlx.Tx, chunk []outreach.
 			timezone = CASE WHEN excluded.timezone = '' THEN team_members.timezone ELSE excluded.timezone END,
 			digest_schedule = CASE WHEN excluded.digest_schedule = '' THEN team_members.digest_schedule ELSE excluded.digest_schedule END,
 			console_role = CASE excluded.console_role WHEN '' THEN team_members.console_role WHEN 'none' THEN '' ELSE excluded.console_role END,
+			slack_webhook_url = CASE WHEN excluded.slack_webhook_url = '' THEN team_members.slack_webhook_url ELSE excluded.slack_webhook_url END,
+			teams_webhook_url = CASE WHEN excluded.teams_webhook_url = '' THEN team_members.teams_webhook_url ELSE excluded.teams_webhook_url END,
 			updated_at = excluded.updated_at`, args...)
 	return err
 }

@@ -79,6 +79,10 @@ func (db *DB) AddSuppressions(ctx context.Context, items []outreach.Suppression)
 				if err := db.suppressPending(ctx, tx, s, now); err != nil {
 					return err
 				}
+				if err := db.emitWebhook(ctx, tx, outreach.WebhookSuppressionCreated, map[string]any{"email": s.Email,
+					"scope": s.Scope, "reason": s.Reason}, now); err != nil {
+					return err
+				}
 			}
 		}
 		res.Duplicates = len(items) - res.Created

@@ -336,6 +336,16 @@ func (db *DB) EraseContact(ctx context.Context, email string) error {
 			{`DELETE FROM decisions WHERE delivery_id IN (SELECT id FROM deliveries WHERE contact_id = ?)`, []any{id}},
 			{`DELETE FROM event_outcomes WHERE contact_id = ?`, []any{id}},
 			{`DELETE FROM provider_events WHERE delivery_id IN (SELECT id FROM deliveries WHERE contact_id = ?) OR email = ?`, []any{id, email}},
+			// Alert notifications that showed their answers are redacted
+			// (a pending one is not sent any more), and their answers leave
+			// alerts, cases and the alert queue.
+			{`UPDATE notifications SET subject = '(erased)', text = '(erased: the answer of an erased contact)', html = '',
+				body = '{"text":"(erased)"}', last_error = CASE WHEN state = 'pending' THEN 'contact erased' ELSE last_error END,
+				state = CASE WHEN state = 'pending' THEN 'failed' ELSE state END
+				WHERE alert_id IN (SELECT alert_id FROM alert_answers WHERE contact_id = ?)`, []any{id}},
+			{`DELETE FROM alert_answers WHERE contact_id = ?`, []any{id}},
+			{`DELETE FROM case_answers WHERE contact_id = ?`, []any{id}},
+			{`DELETE FROM answer_queue WHERE contact_id = ?`, []any{id}},
 			{`DELETE FROM survey_responses WHERE contact_id = ?`, []any{id}},
 			{`DELETE FROM deliveries WHERE contact_id = ?`, []any{id}},
 			// Their events stay (account history) without personal data;

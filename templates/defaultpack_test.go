@@ -23,6 +23,8 @@ var defaultTemplates = map[string]string{
 	"milestone":        outreach.CategoryLifecycle,
 	"anniversary":      outreach.CategoryLifecycle,
 	"reengagement":     outreach.CategoryLifecycle,
+	"thanks-promoter":  outreach.CategoryLifecycle,
+	"sorry-detractor":  outreach.CategoryLifecycle,
 }
 
 var defaultLocales = []string{"en", "pt", "fr", "ru", "hu", "id"}

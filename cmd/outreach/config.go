@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/outreach-dev/outreach/httpapi"
+	"github.com/outreach-dev/outreach/internal/safehttp"
 	"github.com/outreach-dev/outreach/scheduler"
 	"github.com/outreach-dev/outreach/smtp"
 	"github.com/outreach-dev/outreach/store"
@@ -41,6 +42,10 @@ type Config struct {
 	DBMaxConns               int           // OUTREACH_DB_MAX_CONNS: PostgreSQL connections per process
 	PublicBytesInFlight      int64         // OUTREACH_PUBLIC_BYTES_IN_FLIGHT: request body bytes the public endpoints hold at once
 	Leader                   string        // OUTREACH_LEADER: "advisory" (session advisory lock) or "lease" (lease row, works through PgBouncer)
+	SlackWebhookURL          string        // OUTREACH_SLACK_WEBHOOK_URL: alerts of owners without their own
+	TeamsWebhookURL          string        // OUTREACH_TEAMS_WEBHOOK_URL: alerts of owners without their own
+	AllowPrivateTargets      bool          // OUTREACH_ALLOW_PRIVATE_TARGETS: outgoing posts may reach loopback/private addresses and http (development)
+	AlertWindow              time.Duration // OUTREACH_ALERT_WINDOW: how long an alert waits for more answers of one account
 }
 
 // DefaultConfig returns the defaults of the PRODUCT.md table.
@@ -61,6 +66,7 @@ func DefaultConfig() Config {
 		DBMaxConns:          store.DefaultMaxConns,
 		PublicBytesInFlight: httpapi.DefaultPublicBytesInFlight,
 		Leader:              LeaderAdvisory,
+		AlertWindow:         30 * time.Second,
 	}
 }
 
@@ -83,6 +89,8 @@ func (c *Config) LoadEnv(getenv func(string) string) error {
 		"OUTREACH_TICK":                        &c.Tick,
 		"OUTREACH_UNSUBSCRIBE_MAILTO":          &c.UnsubscribeMailto,
 		"OUTREACH_LEADER":                      &c.Leader,
+		"OUTREACH_SLACK_WEBHOOK_URL":           &c.SlackWebhookURL,
+		"OUTREACH_TEAMS_WEBHOOK_URL":           &c.TeamsWebhookURL,
 	}
 	for name, p := range strs {
 		if v := strings.TrimSpace(getenv(name)); v != "" {
@@ -111,6 +119,20 @@ func (c *Config) LoadEnv(getenv func(string) string) error {
 	}
 	if err := c.loadLimits(getenv); err != nil {
 		return err
+	}
+	if v := strings.TrimSpace(getenv("OUTREACH_ALLOW_PRIVATE_TARGETS")); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("OUTREACH_ALLOW_PRIVATE_TARGETS: %q is not true or false", v)
+		}
+		c.AllowPrivateTargets = b
+	}
+	if v := strings.TrimSpace(getenv("OUTREACH_ALERT_WINDOW")); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 || d > time.Minute {
+			return fmt.Errorf("OUTREACH_ALERT_WINDOW: %q is not a duration from 0s to 1m (e.g. 30s)", v)
+		}
+		c.AlertWindow = d
 	}
 	if v := strings.TrimSpace(getenv("OUTREACH_SEND_LEASE")); v != "" {
 		d, err := time.ParseDuration(v)
@@ -193,6 +215,14 @@ func (c Config) validateRest() error {
 	}
 	if err := c.validateLimits(); err != nil {
 		return err
+	}
+	for name, v := range map[string]string{"OUTREACH_SLACK_WEBHOOK_URL": c.SlackWebhookURL, "OUTREACH_TEAMS_WEBHOOK_URL": c.TeamsWebhookURL} {
+		if v == "" {
+			continue
+		}
+		if err := safehttp.CheckURL(v, c.AllowPrivateTargets, c.AllowPrivateTargets); err != nil {
+			return fmt.Errorf("%s: %v", name, err)
+		}
 	}
 	if c.SendLease < time.Second {
 		return fmt.Errorf("OUTREACH_SEND_LEASE: must be at least 1s (default 30s): the heartbeat runs every third of it")

@@ -120,6 +120,9 @@ func (m *Main) demo(ctx context.Context, f demoFlags) error {
 	if err := m.printDemoDigest(ctx, db, out.data); err != nil {
 		return err
 	}
+	if err := m.demoLoop(ctx, db, out); err != nil {
+		return err
+	}
 	if f.noServe {
 		fmt.Fprintf(m.Stdout, "\ndone in %.1fs\n", m.Now().Sub(start).Seconds())
 		return nil

@@ -32,7 +32,7 @@ func TestDemoNoServe(t *testing.T) {
 		"database: " + filepath.Join(dir, "outreach.db"),
 		"customers: 30 accounts",
 		"the 21 days up to now, seed 3",
-		"campaign            category",
+		"campaign             category",
 		"survey answers: ",
 		"digests: ",
 		"── the latest digest of ",
@@ -53,9 +53,15 @@ func TestDemoNoServe(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no email count in:\n%s", r.stdout)
 	}
-	files, err := filepath.Glob(filepath.Join(outbox, "*.eml"))
+	all, err := filepath.Glob(filepath.Join(outbox, "*.eml"))
 	if err != nil {
 		t.Fatal(err)
+	}
+	var files []string // alert-*.eml are written after the count
+	for _, f := range all {
+		if !strings.HasPrefix(filepath.Base(f), "alert-") {
+			files = append(files, f)
+		}
 	}
 	if n, _ := strconv.Atoi(m[1]); n == 0 || n != len(files) || m[4] != outbox {
 		t.Errorf("printed %s emails into %s; %d .eml files in %s", m[1], m[4], len(files), outbox)
@@ -340,5 +346,34 @@ func TestDemoOutbox(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(second, "outreach.db")); err == nil {
 		t.Error("the refused demo created a database")
+	}
+}
+
+// TestDemoClosesTheLoop: the demo's detractors produce alert emails in the
+// outbox and follow-up cases, which lead the owner's digest.
+func TestDemoClosesTheLoop(t *testing.T) {
+	dir, outbox := t.TempDir(), t.TempDir()
+	r := run(t, map[string]string{"OUTREACH_OUTBOX_DIR": outbox}, "demo", "--accounts", "60", "--days", "60", "--seed", "2", "--dir", dir, "--no-serve")
+	if r.err != nil {
+		t.Fatalf("demo: %v\n%s\n%s", r.err, r.stdout, r.stderr)
+	}
+	m := regexp.MustCompile(`alerts: (\d+) alert emails? to owners \(rule "detractor": NPS 0-6\), follow-up cases: (\d+) open, (\d+) overdue`).FindStringSubmatch(r.stdout)
+	if m == nil || m[1] == "0" || m[2] == "0" {
+		t.Fatalf("no alerts or cases in:\n%s", r.stdout)
+	}
+	file := regexp.MustCompile(`\n  (\S+/alert-\S+\.eml)\n`).FindStringSubmatch(r.stdout)
+	if file == nil {
+		t.Fatalf("no alert email named in:\n%s", r.stdout)
+	}
+	b, err := os.ReadFile(file[1])
+	if err != nil || !strings.Contains(string(b), "X-Outreach-Campaign: alert") || !strings.Contains(string(b), "/c/") {
+		t.Fatalf("alert email %s: %v\n%s", file[1], err, b)
+	}
+	if !strings.Contains(r.stdout, "its case: #") || !strings.Contains(r.stdout, "FOLLOW-UP CASES\n===============\n  - #") {
+		t.Errorf("the case and its digest section are missing:\n%s", r.stdout)
+	}
+	alerts, _ := filepath.Glob(filepath.Join(outbox, "alert-*.eml"))
+	if n, _ := strconv.Atoi(m[1]); n != len(alerts) {
+		t.Errorf("printed %d alert emails, outbox has %d", n, len(alerts))
 	}
 }

@@ -107,12 +107,17 @@ func (m *Main) serveOn(ctx context.Context, db *store.DB, ln net.Listener) error
 		Console:      cons.Handler(),
 		Audit:        apiDB,
 		Lists:        apiDB,
+		Cases:        &httpapi.Cases{Store: apiDB, Links: w.signer},
+		Responses:    apiDB,
+		Webhooks:     &httpapi.OutgoingWebhooks{Store: apiDB, AllowPrivate: m.Config.AllowPrivateTargets},
 		Ops: &httpapi.Ops{
 			Stats:       db.OpsStats,
 			Leader:      plan.leader.Holds,
 			PackVersion: func() int { return plan.Active().Pack.Version },
 		},
 	}
+	stopAlerts := m.startAlerts(ctx, db, w, func() *outreach.Pack { return plan.Active().Pack })
+	defer stopAlerts()
 	stopDispatch, err := m.startDispatch(ctx, db, w, plan.Active, api.CountSend)
 	if err != nil {
 		return err
@@ -153,6 +158,7 @@ func (m *Main) serveOn(ctx context.Context, db *store.DB, ln net.Listener) error
 	}
 	m.Logger.Info("http stopped: waiting for in-flight sends")
 	stopDispatch()
+	stopAlerts()
 	plan.stop()
 	m.Logger.Info("stopped")
 	return nil
