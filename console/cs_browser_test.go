@@ -61,3 +61,35 @@ func TestBrowserAccounts(t *testing.T) {
 	}
 	tab.Problems()
 }
+
+// TestBrowserSuppressions: in Chromium a cs member searches an address and
+// lifts its marketing suppression with a reason; the hard bounce's form
+// will not submit without the confirmation; the page fits 375 and 1440 px.
+func TestBrowserSuppressions(t *testing.T) {
+	e := newEnv(t, store.SQLite)
+	seedCS(t, e)
+	tab := browsertest.NewTab(t, e.srv.URL)
+	browserSignIn(t, e, tab, "cy@vendor.example")
+	tab.Do(chromedp.Navigate(e.srv.URL+"/console/suppressions?email=lee@acme.example"), chromedp.WaitVisible(chromedp.CSS("article.suppression")))
+	tab.Do(chromedp.SendKeys(chromedp.CSS("input[name=reason]"), "asked"), chromedp.Click(chromedp.CSS("button.danger")))
+	if ok := browsertest.Eval[bool](tab, `document.querySelector("input[name=confirm]").matches(":invalid")`); !ok {
+		t.Error("the hard bounce's confirmation is not required")
+	}
+	if loc := tab.Location(); strings.Contains(loc, "lifted") {
+		t.Fatalf("the form went through without the confirmation: %s", loc)
+	}
+	tab.CheckLayout("suppressions-hard")
+	tab.Do(chromedp.Navigate(e.srv.URL+"/console/suppressions"), chromedp.WaitVisible(chromedp.CSS("input[name=email]")))
+	tab.Do(chromedp.SendKeys(chromedp.CSS("input[name=email]"), "pat@acme.example"), chromedp.Click(chromedp.CSS("form[role=search] button")),
+		chromedp.WaitVisible(chromedp.CSS("article.suppression")))
+	tab.Do(chromedp.SendKeys(chromedp.CSS("input[name=reason]"), "asked by phone"), chromedp.Click(chromedp.CSS("button.danger")),
+		chromedp.WaitVisible(chromedp.CSS(".notice")))
+	if got := tab.Text(".notice"); !strings.Contains(got, "marketing") {
+		t.Errorf("after the lift: %q", got)
+	}
+	if got := tab.Text("main"); !strings.Contains(got, "not suppressed") {
+		t.Errorf("the suppression is still listed: %q", got)
+	}
+	tab.CheckLayout("suppressions")
+	tab.CheckClean()
+}

@@ -69,6 +69,15 @@ var csMessages = map[string]string{
 	"risk.quiet":                  "gone quiet: nobody seen for 30 days (last seen %s)",
 	"risk.never_seen":             "gone quiet: nobody ever seen",
 	"risk.paused":                 "outreach paused until %s UTC",
+	"suppressions.title":          "Suppressions",
+	"suppressions.search":         "Find the suppressions of an address",
+	"suppressions.find":           "Find",
+	"suppressions.lifted":         "Lifted and written to the audit log:",
+	"suppressions.timeline":       "(timeline)",
+	"suppressions.reason":         "Why (who asked for it, and when) — required, kept in the audit log",
+	"suppressions.confirm_hard":   "I confirm: this address bounced, complained or was erased, and mailing it again can hurt the sender's reputation",
+	"suppressions.lift":           "Resubscribe: lift this suppression",
+	"suppressions.none":           "This address is not suppressed.",
 }
 
 func init() {

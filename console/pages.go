@@ -18,7 +18,8 @@ func (s *Server) routes() []Page {
 	}
 	pages = append(pages, s.campaignPages()...)
 	pages = append(pages, s.contactPages()...)
-	return append(pages, s.accountPages()...)
+	pages = append(pages, s.accountPages()...)
+	return append(pages, s.suppressionPages()...)
 }
 
 // handleHome lists the sections the member's role opens.

@@ -26,6 +26,11 @@ type Store interface {
 	Timeline(ctx context.Context, email string) (*outreach.Timeline, error)
 	// AccountRisks ranks accounts by risk (the accounts page).
 	AccountRisks(ctx context.Context, q outreach.AccountRiskQuery) ([]outreach.AccountRisk, error)
+	// SuppressionsOf lists an address's suppressions; LiftSuppression
+	// lifts one with the reason given, audited (hard and erased ones
+	// need force).
+	SuppressionsOf(ctx context.Context, email string) ([]outreach.Suppression, error)
+	LiftSuppression(ctx context.Context, email, scope string, force bool, actor, reason string) (*outreach.Suppression, error)
 }
 
 // Limiter admits requests per key; httpapi.Limiter implements it.

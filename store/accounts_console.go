@@ -111,3 +111,22 @@ func (db *DB) AccountRisks(ctx context.Context, q outreach.AccountRiskQuery) ([]
 
 // likeEscaper escapes the wildcards of LIKE (ESCAPE '\').
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// SuppressionsOf returns the suppressions of one address, newest first.
+func (db *DB) SuppressionsOf(ctx context.Context, email string) ([]outreach.Suppression, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	var rows []struct {
+		Scope     string `db:"scope"`
+		Reason    string `db:"reason"`
+		CreatedAt int64  `db:"created_at"`
+	}
+	if err := db.db.SelectContext(ctx, &rows, db.rebind(`SELECT scope, reason, created_at FROM suppressions
+		WHERE email_hash = ? ORDER BY created_at DESC, scope`), EmailHash(email)); err != nil {
+		return nil, err
+	}
+	out := make([]outreach.Suppression, len(rows))
+	for i, r := range rows {
+		out[i] = outreach.Suppression{Email: email, Scope: r.Scope, Reason: r.Reason, CreatedAt: fromMs(r.CreatedAt)}
+	}
+	return out, nil
+}
