@@ -56,3 +56,28 @@ func NPSOf(n, p, d int) *int {
 	v := 100 * (p - d) / n
 	return &v
 }
+
+// AccountActivity is what the console's account page shows besides the
+// account: its people, every NPS or CSAT answer, and its newest
+// deliveries with the last decision about each.
+type AccountActivity struct {
+	People     []Contact
+	Answers    []AccountAnswer // newest first
+	Deliveries []AccountDelivery
+}
+
+// AccountAnswer is a survey answer with who gave it.
+type AccountAnswer struct {
+	SurveyResponse
+	Email string
+	Role  string
+}
+
+// AccountDelivery is a delivery to one of an account's people with the
+// latest decision about it (empty when none yet).
+type AccountDelivery struct {
+	ID, Campaign, State, Email string
+	DueAt                      time.Time
+	SentAt                     *time.Time
+	Decision, Rule, Reason     string
+}

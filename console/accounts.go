@@ -14,6 +14,8 @@ func (s *Server) accountPages() []Page {
 	cs := []string{outreach.RoleCS}
 	return []Page{
 		{Method: "GET", Path: "/accounts", Roles: cs, Handle: s.handleAccounts},
+		{Method: "GET", Path: "/accounts/{id}", Roles: cs, Handle: s.handleAccount},
+		{Method: "POST", Path: "/accounts/{id}/pause", Roles: cs, Handle: s.handleAccountPause},
 	}
 }
 

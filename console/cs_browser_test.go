@@ -93,3 +93,25 @@ func TestBrowserSuppressions(t *testing.T) {
 	tab.CheckLayout("suppressions")
 	tab.CheckClean()
 }
+
+// TestBrowserAccount: in Chromium a cs member opens an account from the
+// list, reads the chart (an SVG with a title) and resumes outreach with the
+// button; the page is clean and fits 375 and 1440 px.
+func TestBrowserAccount(t *testing.T) {
+	e := newEnv(t, store.SQLite)
+	seedCS(t, e)
+	tab := browsertest.NewTab(t, e.srv.URL)
+	browserSignIn(t, e, tab, "cy@vendor.example")
+	tab.Do(chromedp.Navigate(e.srv.URL+"/console/accounts"), chromedp.WaitVisible(chromedp.CSS("table.accounts")))
+	tab.Do(chromedp.Click(chromedp.CSS("tr.account a")), chromedp.WaitVisible(chromedp.CSS("svg.chart")))
+	if got := browsertest.Eval[string](tab, `document.querySelector("svg.chart title").textContent`); got != "NPS of Acme Corp by month" {
+		t.Errorf("chart title %q", got)
+	}
+	tab.CheckLayout("account")
+	tab.CheckClean()
+	tab.Do(chromedp.Click(chromedp.CSS("#resume")), chromedp.WaitVisible(chromedp.CSS("#pause")))
+	if got := tab.Text("dl.facts"); !strings.Contains(got, "running") {
+		t.Errorf("after resume: %q", got)
+	}
+	tab.CheckClean()
+}

@@ -29,6 +29,12 @@ type Store interface {
 	// SuppressionsOf lists an address's suppressions; LiftSuppression
 	// lifts one with the reason given, audited (hard and erased ones
 	// need force).
+	// The account page: the account, its activity, its cases, and
+	// the audited pause.
+	AccountByExternalID(ctx context.Context, externalID string) (*outreach.Account, error)
+	AccountActivity(ctx context.Context, accountID int64) (*outreach.AccountActivity, error)
+	Cases(ctx context.Context, f outreach.CaseFilter) ([]outreach.Case, error)
+	SetAccountPause(ctx context.Context, externalID string, until *time.Time, extendOnly bool, actor string) (*outreach.Account, error)
 	SuppressionsOf(ctx context.Context, email string) ([]outreach.Suppression, error)
 	LiftSuppression(ctx context.Context, email, scope string, force bool, actor, reason string) (*outreach.Suppression, error)
 }

@@ -130,3 +130,69 @@ func (db *DB) SuppressionsOf(ctx context.Context, email string) ([]outreach.Supp
 	}
 	return out, nil
 }
+
+// accountPageLimit bounds each list of the account page.
+const accountPageLimit = 500
+
+// AccountActivity returns the people of the account with id accountID,
+// its survey answers (newest first) and its newest deliveries with the
+// last decision of each, each list at most accountPageLimit long.
+func (db *DB) AccountActivity(ctx context.Context, accountID int64) (*outreach.AccountActivity, error) {
+	out := &outreach.AccountActivity{}
+	var people []struct {
+		Email    string        `db:"email"`
+		Name     string        `db:"name"`
+		Role     string        `db:"role"`
+		Status   string        `db:"status"`
+		LastSeen sql.NullInt64 `db:"last_seen_at"`
+	}
+	if err := db.db.SelectContext(ctx, &people, db.rebind(`SELECT email, name, role, status, last_seen_at
+		FROM contacts WHERE account_id = ? ORDER BY role, email LIMIT ?`), accountID, accountPageLimit); err != nil {
+		return nil, err
+	}
+	for _, p := range people {
+		out.People = append(out.People, outreach.Contact{Email: p.Email, Name: p.Name, Role: p.Role, Status: p.Status, LastSeenAt: fromNullMs(p.LastSeen)})
+	}
+	var answers []struct {
+		Campaign string `db:"campaign"`
+		Score    int    `db:"score"`
+		Comment  string `db:"comment"`
+		At       int64  `db:"at"`
+		Email    string `db:"email"`
+		Role     string `db:"role"`
+	}
+	if err := db.db.SelectContext(ctx, &answers, db.rebind(`SELECT r.campaign, r.score, r.comment, r.at, c.email, c.role
+		FROM contacts c JOIN survey_responses r ON r.contact_id = c.id WHERE c.account_id = ?
+		ORDER BY r.at DESC LIMIT ?`), accountID, accountPageLimit); err != nil {
+		return nil, err
+	}
+	for _, a := range answers {
+		out.Answers = append(out.Answers, outreach.AccountAnswer{Email: a.Email, Role: a.Role,
+			SurveyResponse: outreach.SurveyResponse{Campaign: a.Campaign, Score: a.Score, Comment: a.Comment, At: fromMs(a.At)}})
+	}
+	var dels []struct {
+		ID       string         `db:"id"`
+		Campaign string         `db:"campaign"`
+		State    string         `db:"state"`
+		Email    string         `db:"email"`
+		DueAt    int64          `db:"due_at"`
+		SentAt   sql.NullInt64  `db:"sent_at"`
+		Decision sql.NullString `db:"decision"`
+		Rule     sql.NullString `db:"rule"`
+		Reason   sql.NullString `db:"reason"`
+	}
+	if err := db.db.SelectContext(ctx, &dels, db.rebind(`SELECT d.id, d.campaign, d.state, c.email, d.due_at, d.sent_at,
+		x.decision, x.rule, x.reason
+		FROM (SELECT * FROM deliveries WHERE account_id = ? ORDER BY created_at DESC, id LIMIT ?) d
+		JOIN contacts c ON c.id = d.contact_id
+		LEFT JOIN decisions x ON x.id = (SELECT MAX(y.id) FROM decisions y WHERE y.delivery_id = d.id)
+		ORDER BY d.due_at DESC, d.id`), accountID, accountPageLimit); err != nil {
+		return nil, err
+	}
+	for _, d := range dels {
+		out.Deliveries = append(out.Deliveries, outreach.AccountDelivery{ID: d.ID, Campaign: d.Campaign, State: d.State,
+			Email: d.Email, DueAt: fromMs(d.DueAt), SentAt: fromNullMs(d.SentAt),
+			Decision: d.Decision.String, Rule: d.Rule.String, Reason: d.Reason.String})
+	}
+	return out, nil
+}
