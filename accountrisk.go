@@ -43,6 +43,9 @@ type AccountRisk struct {
 	PrevNPS     *int
 
 	RenewalSoon, LowNPS, FallingNPS, Quiet, Paused bool
+	// OpenDetractors: a detractor answered in the last RiskNPSWindow and
+	// no case of the account was closed since the latest one.
+	OpenDetractors bool
 	// Score orders the list: the weighted sum of the flags.
 	Score int
 }

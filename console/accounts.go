@@ -96,6 +96,9 @@ func riskReasons(lang string, a outreach.AccountRisk) []string {
 	if a.FallingNPS && a.NPS != nil && a.PrevNPS != nil {
 		out = append(out, fmt.Sprintf(translate(lang, "risk.falling_nps"), *a.PrevNPS, *a.NPS))
 	}
+	if a.OpenDetractors {
+		out = append(out, fmt.Sprintf(translate(lang, "risk.open_detractors"), a.Detractors))
+	}
 	if a.Quiet {
 		if a.LastSeenAt == nil {
 			out = append(out, translate(lang, "risk.never_seen"))

@@ -44,6 +44,7 @@ func TestAccountsByRisk(t *testing.T) {
 				"NPS fell from 100 to -100",
 				"outreach paused until 2026-03-12 09:00 UTC",
 				"nothing flagged",
+				"2 detractor answers and no case closed since the latest",
 			} {
 				if !strings.Contains(body, want) {
 					t.Errorf("cy's list lacks %q", want)
@@ -51,6 +52,12 @@ func TestAccountsByRisk(t *testing.T) {
 			}
 			if strings.Contains(body, "Initech") {
 				t.Error("cy sees Ada's account")
+			}
+			now := e.clock.Now().UnixMilli()
+			exec(t, e, `INSERT INTO cases (account_id, alert, state, due_at, outcome, created_at, updated_at, closed_at)
+				VALUES (?, 'detractor', 'closed', ?, 'called them', ?, ?, ?)`, accountIDs(t, e)["acme"], now, now, now, now)
+			if _, body := get(t, cy, e.srv.URL+"/console/accounts"); strings.Contains(body, "no case closed since") {
+				t.Error("a case closed after the detractors still flags them")
 			}
 			ada := e.signIn(t, "ada@vendor.example")
 			for q, want := range map[string]string{

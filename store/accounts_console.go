@@ -10,8 +10,9 @@ import (
 
 // accountRiskSQL ranks accounts by risk in one set-based statement: the
 // accounts the filters select (accounts_owner_email), their people's last
-// activity (contacts_account_last_seen) and their NPS answers of the
-// current and the previous window (survey_responses_contact_at), flags
+// activity (contacts_account_last_seen), their NPS answers of the current
+// and the previous window (survey_responses_contact_at) and whether a case
+// was closed since the latest detractor (cases_account_closed), flags
 // computed from the thresholds passed in, ordered by their weighted sum.
 const accountRiskSQL = `WITH acc AS (
 	SELECT id, external_id, name, owner_email, plan, renewal_date, paused_until FROM accounts
@@ -25,6 +26,7 @@ const accountRiskSQL = `WITH acc AS (
 		SUM(CASE WHEN r.at >= ? THEN 1 ELSE 0 END) AS n,
 		SUM(CASE WHEN r.at >= ? AND r.score >= 9 THEN 1 ELSE 0 END) AS p,
 		SUM(CASE WHEN r.at >= ? AND r.score <= 6 THEN 1 ELSE 0 END) AS d,
+		MAX(CASE WHEN r.at >= ? AND r.score <= 6 THEN r.at END) AS last_d,
 		SUM(CASE WHEN r.at < ? THEN 1 ELSE 0 END) AS pn,
 		SUM(CASE WHEN r.at < ? AND r.score >= 9 THEN 1 ELSE 0 END) AS pp,
 		SUM(CASE WHEN r.at < ? AND r.score <= 6 THEN 1 ELSE 0 END) AS pd
@@ -41,11 +43,13 @@ const accountRiskSQL = `WITH acc AS (
 		CASE WHEN COALESCE(ans.n, 0) > 0 AND COALESCE(ans.pn, 0) > 0
 			AND 100 * (ans.p - ans.d) * ans.pn - 100 * (ans.pp - ans.pd) * ans.n <= CAST(? AS BIGINT) * ans.n * ans.pn
 			THEN 1 ELSE 0 END AS falling_nps,
+		CASE WHEN COALESCE(ans.d, 0) > 0 AND NOT EXISTS (SELECT 1 FROM cases k
+			WHERE k.account_id = acc.id AND k.state = 'closed' AND k.closed_at >= ans.last_d) THEN 1 ELSE 0 END AS open_detractors,
 		CASE WHEN act.last_seen IS NULL OR act.last_seen < ? THEN 1 ELSE 0 END AS quiet,
 		CASE WHEN acc.paused_until > ? THEN 1 ELSE 0 END AS paused
 	FROM acc LEFT JOIN act ON act.account_id = acc.id LEFT JOIN ans ON ans.account_id = acc.id
 )
-SELECT flags.*, 3 * renewal_soon + 3 * low_nps + 2 * falling_nps + 2 * quiet + paused AS score
+SELECT flags.*, 3 * renewal_soon + 3 * low_nps + 2 * falling_nps + 2 * open_detractors + 2 * quiet + paused AS score
 FROM flags ORDER BY score DESC, renewal_date = '', renewal_date, name, external_id LIMIT ?`
 
 type accountRiskRow struct {
@@ -67,6 +71,7 @@ type accountRiskRow struct {
 	RenewalSoon int           `db:"renewal_soon"`
 	LowNPS      int           `db:"low_nps"`
 	FallingNPS  int           `db:"falling_nps"`
+	OpenDetr    int           `db:"open_detractors"`
 	Quiet       int           `db:"quiet"`
 	Paused      int           `db:"paused"`
 	Score       int           `db:"score"`
@@ -90,7 +95,7 @@ func (db *DB) AccountRisks(ctx context.Context, q outreach.AccountRiskQuery) ([]
 	var rows []accountRiskRow
 	err := db.db.SelectContext(ctx, &rows, query,
 		q.Owner, q.Owner, q.Plan, q.Plan, search, like, like,
-		cur, cur, cur, cur, cur, cur, prev, now+1, jsonArray(excl),
+		cur, cur, cur, cur, cur, cur, cur, prev, now+1, jsonArray(excl),
 		today, soon, -outreach.RiskFallingBy, q.Now.Add(-outreach.RiskQuietWindow).UnixMilli(), now, q.Limit)
 	if err != nil {
 		return nil, err
@@ -102,7 +107,7 @@ func (db *DB) AccountRisks(ctx context.Context, q outreach.AccountRiskQuery) ([]
 				Plan: r.Plan, RenewalDate: r.RenewalDate, PausedUntil: fromNullMs(r.PausedUntil)},
 			People: r.People, LastSeenAt: fromNullMs(r.LastSeen), Answers: r.N, Detractors: r.D,
 			NPS: outreach.NPSOf(r.N, r.P, r.D), PrevAnswers: r.PN, PrevNPS: outreach.NPSOf(r.PN, r.PP, r.PD),
-			RenewalSoon: r.RenewalSoon == 1, LowNPS: r.LowNPS == 1, FallingNPS: r.FallingNPS == 1,
+			RenewalSoon: r.RenewalSoon == 1, LowNPS: r.LowNPS == 1, FallingNPS: r.FallingNPS == 1, OpenDetractors: r.OpenDetr == 1,
 			Quiet: r.Quiet == 1, Paused: r.Paused == 1, Score: r.Score,
 		}
 	}

@@ -198,4 +198,3 @@ func (db *DB) ResumeCampaign(ctx context.Context, campaign string, audit outreac
 		return db.writeAudit(ctx, tx, now, audit)
 	})
 }
-
