@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -231,7 +232,11 @@ func (s *Server) signedIn(w http.ResponseWriter, r *http.Request) (*Context, boo
 		}
 	}
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
-		http.Redirect(w, r, Prefix+"/login", http.StatusSeeOther)
+		to := Prefix + "/login"
+		if next := validNext(r.URL.RequestURI()); next != "" && r.URL.Path != Prefix+"/" {
+			to += "?" + url.Values{"next": {next}}.Encode()
+		}
+		http.Redirect(w, r, to, http.StatusSeeOther)
 	} else {
 		s.renderError(w, r, c, http.StatusForbidden, "error.signed_out")
 	}
