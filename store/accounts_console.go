@@ -16,8 +16,7 @@ import (
 // computed from the thresholds passed in, ordered by their weighted sum.
 const accountRiskSQL = `WITH acc AS (
 	SELECT id, external_id, name, owner_email, plan, renewal_date, paused_until FROM accounts
-	WHERE (? = '' OR owner_email = ?) AND (? = '' OR plan = ?)
-		AND (? = '' OR LOWER(name) LIKE ? ESCAPE '\' OR LOWER(external_id) LIKE ? ESCAPE '\')
+	WHERE {{where}}
 ), act AS (
 	SELECT c.account_id, COUNT(*) AS people, MAX(c.last_seen_at) AS last_seen
 	FROM contacts c JOIN acc ON acc.id = c.account_id GROUP BY c.account_id
@@ -31,7 +30,7 @@ const accountRiskSQL = `WITH acc AS (
 		SUM(CASE WHEN r.at < ? AND r.score >= 9 THEN 1 ELSE 0 END) AS pp,
 		SUM(CASE WHEN r.at < ? AND r.score <= 6 THEN 1 ELSE 0 END) AS pd
 	FROM acc JOIN contacts c ON c.account_id = acc.id JOIN survey_responses r ON r.contact_id = c.id
-	WHERE r.at >= ? AND r.at < ? AND NOT ` + "%s" + `
+	WHERE r.at >= ? AND r.at < ? AND NOT {{campaigns}}
 	GROUP BY c.account_id
 ), flags AS (
 	SELECT acc.id, acc.external_id, acc.name, acc.owner_email, acc.plan, acc.renewal_date, acc.paused_until,
@@ -77,9 +76,9 @@ type accountRiskRow struct {
 	Score       int           `db:"score"`
 }
 
-// AccountRisks returns the accounts q selects, riskiest first, at most
-// q.Limit, each with the flags that put it at risk (see outreach.Risk*).
-func (db *DB) AccountRisks(ctx context.Context, q outreach.AccountRiskQuery) ([]outreach.AccountRisk, error) {
+// accountRiskStatement returns the statement of AccountRisks and its
+// arguments.
+func (db *DB) accountRiskStatement(q outreach.AccountRiskQuery) (string, []any) {
 	now := q.Now.UnixMilli()
 	cur := q.Now.Add(-outreach.RiskNPSWindow).UnixMilli()
 	prev := q.Now.Add(-2 * outreach.RiskNPSWindow).UnixMilli()
@@ -91,13 +90,32 @@ func (db *DB) AccountRisks(ctx context.Context, q outreach.AccountRiskQuery) ([]
 	if excl == nil {
 		excl = []string{}
 	}
-	query := db.rebind(strings.Replace(accountRiskSQL, "%s", db.inText("r.campaign"), 1))
-	var rows []accountRiskRow
-	err := db.db.SelectContext(ctx, &rows, query,
-		q.Owner, q.Owner, q.Plan, q.Plan, search, like, like,
+	// Only the filters given are in the statement: an "(? = '' OR col = ?)"
+	// would keep PostgreSQL's generic plan off the owner index.
+	where, args := []string{"1 = 1"}, []any{}
+	if q.Owner != "" {
+		where, args = append(where, "owner_email = ?"), append(args, q.Owner)
+	}
+	if q.Plan != "" {
+		where, args = append(where, "plan = ?"), append(args, q.Plan)
+	}
+	if search != "" {
+		where = append(where, `(LOWER(name) LIKE ? ESCAPE '\' OR LOWER(external_id) LIKE ? ESCAPE '\')`)
+		args = append(args, like, like)
+	}
+	query := db.rebind(strings.NewReplacer("{{where}}", strings.Join(where, " AND "),
+		"{{campaigns}}", db.inText("r.campaign")).Replace(accountRiskSQL))
+	return query, append(args,
 		cur, cur, cur, cur, cur, cur, cur, prev, now+1, jsonArray(excl),
 		today, soon, -outreach.RiskFallingBy, q.Now.Add(-outreach.RiskQuietWindow).UnixMilli(), now, q.Limit)
-	if err != nil {
+}
+
+// AccountRisks returns the accounts q selects, riskiest first, at most
+// q.Limit, each with the flags that put it at risk (see outreach.Risk*).
+func (db *DB) AccountRisks(ctx context.Context, q outreach.AccountRiskQuery) ([]outreach.AccountRisk, error) {
+	query, args := db.accountRiskStatement(q)
+	var rows []accountRiskRow
+	if err := db.db.SelectContext(ctx, &rows, query, args...); err != nil {
 		return nil, err
 	}
 	out := make([]outreach.AccountRisk, len(rows))
