@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -54,6 +55,13 @@ func BenchmarkAccountRisks(b *testing.B) {
 	b.Logf("seeded %d accounts, %d contacts, %d answers in %v", accounts, n, n, time.Since(t0).Round(time.Second))
 	q := outreach.AccountRiskQuery{Now: now, Owner: "csm1@vendor.example", Limit: 301}
 	query, args := db.AccountRiskStatement(q)
+	if os.Getenv("OUTREACH_BENCH_EXPLAIN") != "" {
+		var plan []string
+		if err := x.SelectContext(ctx, &plan, "EXPLAIN ANALYZE "+query, args...); err != nil {
+			b.Fatal(err)
+		}
+		b.Log(strings.Join(plan, "\n"))
+	}
 	var page, bare time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
