@@ -40,6 +40,7 @@ func (s *Server) authRoutes(mux *http.ServeMux) {
 }
 
 type loginView struct {
+	Next    string // the console page to land on after sign-in
 	Sent    bool
 	Invalid bool
 	Email   string
@@ -47,7 +48,7 @@ type loginView struct {
 
 func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 	c := &Context{Lang: requestLang(r), Now: s.Now(), Path: r.URL.Path}
-	s.render(w, r, c, http.StatusOK, "login", "login.title", loginView{})
+	s.render(w, r, c, http.StatusOK, "login", "login.title", loginView{Next: validNext(r.URL.Query().Get("next"))})
 }
 
 // handleLogin mails a sign-in link to a team member with a console role.
@@ -68,10 +69,11 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	addr, err := mail.ParseAddress(strings.TrimSpace(r.PostForm.Get("email")))
 	if err != nil || len(addr.Address) > 254 {
 		s.render(w, r, c, http.StatusUnprocessableEntity, "login", "login.title",
-			loginView{Invalid: true, Email: r.PostForm.Get("email")})
+			loginView{Invalid: true, Email: r.PostForm.Get("email"), Next: validNext(r.PostForm.Get("next"))})
 		return
 	}
 	email := strings.ToLower(addr.Address)
+	next := validNext(r.PostForm.Get("next"))
 	if !s.allow(w, r, c, s.LimitIP, "ip:"+s.ClientIP(r)) || !s.allow(w, r, c, s.LimitAddress, "addr:"+email) {
 		return
 	}
@@ -82,7 +84,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 			defer func() { <-s.mailSlots; s.mailWG.Done() }()
 			ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), mailTimeout)
 			defer cancel()
-			if err := s.mailSignIn(ctx, email, c.Lang); err != nil {
+			if err := s.mailSignIn(ctx, email, c.Lang, next); err != nil {
 				s.Logger.Error("console sign-in mail", "to", outreach.RedactEmail(email), "error", err)
 			}
 		}()
@@ -108,7 +110,7 @@ func (s *Server) allow(w http.ResponseWriter, r *http.Request, c *Context, l Lim
 
 // mailSignIn sends a sign-in link to email when it is a team member with
 // a console role, and does nothing otherwise.
-func (s *Server) mailSignIn(ctx context.Context, email, lang string) error {
+func (s *Server) mailSignIn(ctx context.Context, email, lang, next string) error {
 	m, err := s.Store.ConsoleMember(ctx, email)
 	if outreach.ErrorCode(err) == outreach.ENOTFOUND || (err == nil && m.ConsoleRole == "") {
 		return nil
@@ -119,6 +121,9 @@ func (s *Server) mailSignIn(ctx context.Context, email, lang string) error {
 	link, err := IssueSignIn(ctx, s.Store, s.PublicURL, m.Email, s.Now())
 	if err != nil {
 		return err
+	}
+	if next != "" {
+		link += "?" + url.Values{"next": {next}}.Encode()
 	}
 	id, err := randomToken(9)
 	if err != nil {
@@ -162,13 +167,14 @@ func IssueSignIn(ctx context.Context, st outreach.ConsoleAuthStore, publicURL, e
 
 type authView struct {
 	Token string
+	Next  string // where the session starts, "" for the home page
 }
 
 // handleAuthForm shows a button: opening a link (as mail scanners do)
 // changes nothing; only the POST signs in.
 func (s *Server) handleAuthForm(w http.ResponseWriter, r *http.Request) {
 	c := &Context{Lang: requestLang(r), Now: s.Now(), Path: r.URL.Path}
-	s.render(w, r, c, http.StatusOK, "auth", "auth.title", authView{Token: r.PathValue("token")})
+	s.render(w, r, c, http.StatusOK, "auth", "auth.title", authView{Token: r.PathValue("token"), Next: validNext(r.URL.Query().Get("next"))})
 }
 
 // handleAuth consumes a sign-in link and starts a session.
@@ -202,7 +208,26 @@ func (s *Server) handleAuth(w http.ResponseWriter, r *http.Request) {
 		Name: cookieName, Value: id, Path: Prefix + "/",
 		HttpOnly: true, Secure: strings.HasPrefix(s.PublicURL, "https://"), SameSite: http.SameSiteLaxMode,
 	})
-	http.Redirect(w, r, Prefix+"/", http.StatusSeeOther)
+	to := validNext(r.URL.Query().Get("next"))
+	if to == "" {
+		to = Prefix + "/"
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// validNext returns next when it is a console page of this server (a path
+// under /console/, with its query), else "": sign-in must never send
+// anyone to another site ("//evil.example", "/console/..\..", schemes).
+func validNext(next string) string {
+	if len(next) > 2000 || !strings.HasPrefix(next, Prefix+"/") || strings.ContainsAny(next, "\\\x00\r\n\t") {
+		return ""
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.Opaque != "" || !strings.HasPrefix(u.Path, Prefix+"/") ||
+		strings.Contains(u.Path, "/../") || strings.HasSuffix(u.Path, "/..") || strings.HasPrefix(u.Path, Prefix+"/auth/") {
+		return ""
+	}
+	return next
 }
 
 // handleLogout ends the session.

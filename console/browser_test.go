@@ -107,7 +107,7 @@ func TestBrowserSignIn(t *testing.T) {
 	if err != nil || st != http.StatusSeeOther {
 		t.Errorf("POST /console/logout with the header token: %d %v, want 303", st, err)
 	}
-	if st := status(t, tab, e.srv.URL+"/console/audit"); st != http.StatusOK || !strings.HasSuffix(tab.Location(), "/console/login") {
+	if st := status(t, tab, e.srv.URL+"/console/audit"); st != http.StatusOK || !strings.HasSuffix(tab.Location(), "/console/login?next=%2Fconsole%2Faudit") {
 		t.Errorf("after sign-out, /console/audit: %d at %s, want the sign-in form", st, tab.Location())
 	}
 	tab.Problems() // the 403 of the refused fetch is logged by the browser, on purpose

@@ -71,4 +71,18 @@
 // static/console.css. Pages read without JavaScript; tables sit in a
 // .table-wrap box that scrolls on its own, so nothing overflows at 375 px.
 // Every page is tested in Chromium at 375 and 1440 px (internal/browsertest).
+//
+// # Customer success
+//
+// For cs members and admins: /console/accounts ranks a book of accounts by
+// risk (store.AccountRisks, one set-based statement; thresholds
+// outreach.Risk*), each reason in words; a cs member sees the accounts
+// whose owner_email is theirs. /console/accounts/{id} shows its people, NPS
+// by month (an SVG drawn on the server with a table), answers, cases, what
+// automation did with each last decision, and pause/resume (audited).
+// /console/contacts/{email} is the timeline `outreach explain` prints.
+// /console/suppressions lifts a suppression with a required reason
+// (audited; hard ones only with a confirmation). A signed-out reader of a
+// console link (the digest's) goes through sign-in with ?next= and lands
+// on the page.
 package console

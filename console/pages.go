@@ -18,7 +18,10 @@ func (s *Server) routes() []Page {
 	}
 	pages = append(pages, s.packPages()...)
 	pages = append(pages, s.campaignPages()...)
-	return append(pages, s.previewPages()...)
+	pages = append(pages, s.previewPages()...)
+	pages = append(pages, s.contactPages()...)
+	pages = append(pages, s.accountPages()...)
+	return append(pages, s.suppressionPages()...)
 }
 
 // handleHome lists the sections the member's role opens.

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -23,6 +25,22 @@ type Store interface {
 	outreach.AuditLog
 	outreach.CampaignStore
 	PackStore
+	// Timeline is a person's events, deliveries, answers and
+	// suppressions (the contacts page).
+	Timeline(ctx context.Context, email string) (*outreach.Timeline, error)
+	// AccountRisks ranks accounts by risk (the accounts page).
+	AccountRisks(ctx context.Context, q outreach.AccountRiskQuery) ([]outreach.AccountRisk, error)
+	// SuppressionsOf lists an address's suppressions; LiftSuppression
+	// lifts one with the reason given, audited (hard and erased ones
+	// need force).
+	// The account page: the account, its activity, its cases, and
+	// the audited pause.
+	AccountByExternalID(ctx context.Context, externalID string) (*outreach.Account, error)
+	AccountActivity(ctx context.Context, accountID int64) (*outreach.AccountActivity, error)
+	Cases(ctx context.Context, f outreach.CaseFilter) ([]outreach.Case, error)
+	SetAccountPause(ctx context.Context, externalID string, until *time.Time, extendOnly bool, actor string) (*outreach.Account, error)
+	SuppressionsOf(ctx context.Context, email string) ([]outreach.Suppression, error)
+	LiftSuppression(ctx context.Context, email, scope string, force bool, actor, reason string) (*outreach.Suppression, error)
 }
 
 // Limiter admits requests per key; httpapi.Limiter implements it.
@@ -227,7 +245,11 @@ func (s *Server) signedIn(w http.ResponseWriter, r *http.Request) (*Context, boo
 		}
 	}
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
-		http.Redirect(w, r, Prefix+"/login", http.StatusSeeOther)
+		to := Prefix + "/login"
+		if next := validNext(r.URL.RequestURI()); next != "" && r.URL.Path != Prefix+"/" {
+			to += "?" + url.Values{"next": {next}}.Encode()
+		}
+		http.Redirect(w, r, to, http.StatusSeeOther)
 	} else {
 		s.renderError(w, r, c, http.StatusForbidden, "error.signed_out")
 	}

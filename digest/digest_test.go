@@ -165,6 +165,14 @@ func TestRenderOrderAndPauseLinks(t *testing.T) {
 		if _, err := url.Parse(re.FindString(html)); err != nil {
 			t.Error(err)
 		}
+		// Each account links to its console page (sign-in brings a signed-out
+		// reader back to it).
+		for _, id := range []string{"acme", "globex"} {
+			link := "https://outreach.example/console/accounts/" + id
+			if !strings.Contains(html, `href="`+link+`"`) || !strings.Contains(text, "in the console: "+link+"\n") {
+				t.Errorf("the digest lacks the console link %s", link)
+			}
+		}
 	})
 }
 

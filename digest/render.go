@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	htmltemplate "html/template"
+	"net/url"
 	"strings"
 	texttemplate "text/template"
 	"time"
@@ -183,6 +184,14 @@ func funcs(p *pauser) map[string]any {
 				return ""
 			}
 			return p.base + "/p/" + p.signer.Sign(links.KindPause, a.ExternalID, p.expires)
+		},
+		// console is the account's page in the console; a person who is
+		// not signed in goes through sign-in and comes back to it.
+		"console": func(a *outreach.Account) string {
+			if p == nil || a == nil {
+				return ""
+			}
+			return p.base + "/console/accounts/" + url.PathEscape(a.ExternalID)
 		},
 		// line and quote write typed text (names, comments, received
 		// reasons) into the plain-text email so that it cannot pass for

@@ -32,6 +32,20 @@ func (db *DB) audit(ctx context.Context, tx *sqlx.Tx, now time.Time, actor, acti
 // audit entry in the same transaction. Hard and erasure suppressions need
 // force.
 func (db *DB) DeleteSuppression(ctx context.Context, email, scope string, force bool, actor string) (*outreach.Suppression, error) {
+	return db.deleteSuppression(ctx, email, scope, force, actor, "")
+}
+
+// LiftSuppression is DeleteSuppression with the reason the person gave
+// (the console's resubscribe form), written into the audit entry.
+func (db *DB) LiftSuppression(ctx context.Context, email, scope string, force bool, actor, reason string) (*outreach.Suppression, error) {
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return nil, outreach.Errorf(outreach.EINVALID, "reason: say why the suppression is lifted (who asked, when)")
+	}
+	return db.deleteSuppression(ctx, email, scope, force, actor, reason)
+}
+
+func (db *DB) deleteSuppression(ctx context.Context, email, scope string, force bool, actor, note string) (*outreach.Suppression, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	if !outreach.ValidScope(scope) {
 		return nil, outreach.Errorf(outreach.EINVALID, "%v", outreach.CheckScope(scope))
@@ -66,6 +80,9 @@ func (db *DB) DeleteSuppression(ctx context.Context, email, scope string, force 
 		}
 		if force {
 			detail += "; forced"
+		}
+		if note != "" {
+			detail += "; because: " + note
 		}
 		out = &outreach.Suppression{Email: email, Scope: scope, Reason: r.Reason, CreatedAt: fromMs(r.CreatedAt)}
 		if err := db.emitSuppressionDeleted(ctx, tx, email, scope, r.Reason, actor, now); err != nil {

@@ -1,0 +1,88 @@
+package console_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/store"
+)
+
+// TestAccountPage: a cs member opens their account — people, the NPS
+// chart (SVG with title and desc) and its table, every answer, what
+// automation did with the rule and reason — and resumes and pauses it
+// (audited, CSRF); someone else's account is 403 for them, not for an
+// admin.
+func TestAccountPage(t *testing.T) {
+	for _, dialect := range []string{store.SQLite, store.Postgres} {
+		t.Run(dialect, func(t *testing.T) {
+			e := newEnv(t, dialect)
+			seedCS(t, e)
+			ctx := context.Background()
+			now := e.clock.Now()
+			exec(t, e, `INSERT INTO deliveries (id, campaign, category, contact_id, account_id, occurrence, state,
+				due_at, not_before, expires_at, created_at, updated_at)
+				VALUES ('d-tips', 'tips', 'onboarding', ?, ?, 'x', 'planned', ?, ?, ?, ?, ?)`,
+				contactIDs(t, e)["lee@acme.example"], accountIDs(t, e)["acme"], now.UnixMilli(), now.Add(3*day).UnixMilli(),
+				now.Add(9*day).UnixMilli(), now.UnixMilli(), now.UnixMilli())
+			exec(t, e, `INSERT INTO decisions (delivery_id, at, decision, rule, reason, until) VALUES ('d-tips', ?, 'deferred', 'max_per_week', '1 email this week already', ?)`,
+				now.UnixMilli(), now.Add(3*day).UnixMilli())
+			cy := e.signIn(t, "cy@vendor.example")
+			code, body := get(t, cy, e.srv.URL+"/console/accounts/acme")
+			if code != http.StatusOK {
+				t.Fatalf("status %d: %s", code, body)
+			}
+			for _, want := range []string{
+				"lee@acme.example", "Pat &lt;b&gt;Admin&lt;/b&gt;", `<svg class="chart"`, "<title id=\"nps-t\">NPS of Acme Corp by month</title>",
+				"2026-02: -100 (2 answers)", "<td>2025-11</td>", "slow support", "within every limit",
+				"will send", "max_per_week", "1 email this week already",
+				"paused until 2026-03-12 09:00 UTC", `id="resume"`,
+			} {
+				if !strings.Contains(body, want) {
+					t.Errorf("account page lacks %q", want)
+				}
+			}
+			if code, _ := get(t, cy, e.srv.URL+"/console/accounts/initech"); code != http.StatusForbidden {
+				t.Errorf("cy on Ada's account: %d, want 403", code)
+			}
+			if code, _ := get(t, e.signIn(t, "ada@vendor.example"), e.srv.URL+"/console/accounts/initech"); code != http.StatusOK {
+				t.Errorf("admin on initech: %d", code)
+			}
+			if code, _ := get(t, cy, e.srv.URL+"/console/accounts/nope"); code != http.StatusNotFound {
+				t.Errorf("unknown account: %d, want 404", code)
+			}
+			tok := csrfField.FindStringSubmatch(body)[1]
+			pause := func(form url.Values) int {
+				code, _ := post(t, cy, e.srv.URL+"/console/accounts/acme/pause", form)
+				return code
+			}
+			if code := pause(url.Values{"days": {"0"}}); code != http.StatusForbidden {
+				t.Errorf("resume without CSRF: %d, want 403", code)
+			}
+			if code := pause(url.Values{"csrf": {tok}, "days": {"0"}}); code != http.StatusSeeOther {
+				t.Errorf("resume: %d", code)
+			}
+			a, err := e.db.AccountByExternalID(ctx, "acme")
+			if err != nil || a.PausedAt(e.clock.Now()) != nil {
+				t.Fatalf("after resume: %+v %v", a, err)
+			}
+			if code := pause(url.Values{"csrf": {tok}, "days": {"500"}}); code != http.StatusUnprocessableEntity {
+				t.Errorf("500 days: %d, want 422", code)
+			}
+			if code := pause(url.Values{"csrf": {tok}, "days": {"14"}}); code != http.StatusSeeOther {
+				t.Errorf("pause: %d", code)
+			}
+			a, _ = e.db.AccountByExternalID(ctx, "acme")
+			if p := a.PausedAt(e.clock.Now()); p == nil || !p.Equal(e.clock.Now().Add(14*day)) {
+				t.Errorf("paused until %v, want 14 days", p)
+			}
+			log, err := e.db.AuditEntries(ctx, outreach.AuditFilter{Actor: "cy@vendor.example", Target: "acme", Limit: 10})
+			if err != nil || len(log) != 2 {
+				t.Errorf("audit entries for acme by cy: %+v %v, want 2", log, err)
+			}
+		})
+	}
+}

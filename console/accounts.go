@@ -1,0 +1,114 @@
+package console
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/outreach-dev/outreach"
+)
+
+// accountPages returns the pages of a customer-success manager's book of
+// accounts.
+func (s *Server) accountPages() []Page {
+	cs := []string{outreach.RoleCS}
+	return []Page{
+		{Method: "GET", Path: "/accounts", Roles: cs, Handle: s.handleAccounts},
+		{Method: "GET", Path: "/accounts/{id}", Roles: cs, Handle: s.handleAccount},
+		{Method: "POST", Path: "/accounts/{id}/pause", Roles: cs, Handle: s.handleAccountPause},
+	}
+}
+
+// accountListLimit is how many accounts the list shows.
+const accountListLimit = 300
+
+// accountsView is the accounts page's data.
+type accountsView struct {
+	Query    outreach.AccountRiskQuery
+	Admin    bool // the owner filter and column are shown
+	Accounts []accountRow
+	More     bool // the list was cut at accountListLimit
+}
+
+// accountRow is an account of the list with its risks as text.
+type accountRow struct {
+	outreach.AccountRisk
+	Reasons []string
+}
+
+// handleAccounts lists accounts riskiest first: a cs member's own (owner
+// email = their address), an admin's everyone's or one owner's.
+func (s *Server) handleAccounts(w http.ResponseWriter, r *http.Request, c *Context) error {
+	qs := r.URL.Query()
+	q := outreach.AccountRiskQuery{Now: c.Now, Owner: c.Member.Email, Limit: accountListLimit + 1,
+		Plan: strings.TrimSpace(qs.Get("plan")), Search: strings.TrimSpace(qs.Get("q")),
+		ExcludeCampaigns: s.csatCampaigns()}
+	admin := c.Member.ConsoleRole == outreach.RoleAdmin
+	if admin {
+		q.Owner = strings.ToLower(strings.TrimSpace(qs.Get("owner")))
+	}
+	if len(q.Search) > 200 || len(q.Plan) > 200 || len(q.Owner) > 254 {
+		return outreach.Errorf(outreach.EINVALID, "search, plan and owner are at most 200 characters")
+	}
+	list, err := s.Store.AccountRisks(r.Context(), q)
+	if err != nil {
+		return err
+	}
+	v := accountsView{Query: q, Admin: admin}
+	if len(list) > accountListLimit {
+		list, v.More = list[:accountListLimit], true
+	}
+	for _, a := range list {
+		v.Accounts = append(v.Accounts, accountRow{AccountRisk: a, Reasons: riskReasons(c.Lang, a)})
+	}
+	s.render(w, r, c, http.StatusOK, "accounts", "accounts.title", v)
+	return nil
+}
+
+// csatCampaigns returns the CSAT campaigns of the active pack: the NPS of
+// an account leaves them out.
+func (s *Server) csatCampaigns() []string {
+	var out []string
+	if s.Pack == nil {
+		return out
+	}
+	l := s.Pack()
+	if l == nil || l.Pack == nil {
+		return out
+	}
+	p := l.Pack
+	for _, c := range p.Campaigns {
+		if p.IsCSAT(c.Key) {
+			out = append(out, c.Key)
+		}
+	}
+	return out
+}
+
+// riskReasons says in words what puts a at risk.
+func riskReasons(lang string, a outreach.AccountRisk) []string {
+	var out []string
+	if a.RenewalSoon {
+		out = append(out, fmt.Sprintf(translate(lang, "risk.renewal"), a.RenewalDate))
+	}
+	if a.LowNPS && a.NPS != nil {
+		out = append(out, fmt.Sprintf(translate(lang, "risk.low_nps"), *a.NPS, a.Answers, a.Detractors))
+	}
+	if a.FallingNPS && a.NPS != nil && a.PrevNPS != nil {
+		out = append(out, fmt.Sprintf(translate(lang, "risk.falling_nps"), *a.PrevNPS, *a.NPS))
+	}
+	if a.OpenDetractors {
+		out = append(out, fmt.Sprintf(translate(lang, "risk.open_detractors"), a.Detractors))
+	}
+	if a.Quiet {
+		if a.LastSeenAt == nil {
+			out = append(out, translate(lang, "risk.never_seen"))
+		} else {
+			out = append(out, fmt.Sprintf(translate(lang, "risk.quiet"), a.LastSeenAt.Format("2006-01-02")))
+		}
+	}
+	if a.Paused && a.PausedUntil != nil {
+		out = append(out, fmt.Sprintf(translate(lang, "risk.paused"), a.PausedUntil.UTC().Format("2006-01-02 15:04")))
+	}
+	return out
+}

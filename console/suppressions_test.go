@@ -1,0 +1,90 @@
+package console_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/store"
+)
+
+// TestLiftSuppression: a cs member finds an address's suppressions and
+// lifts one with a reason, which the audit log keeps; no reason, no CSRF
+// token, or a hard bounce without the confirmation changes nothing; the
+// confirmation lifts the hard one; a marketing member gets 403.
+func TestLiftSuppression(t *testing.T) {
+	for _, dialect := range []string{store.SQLite, store.Postgres} {
+		t.Run(dialect, func(t *testing.T) {
+			e := newEnv(t, dialect)
+			seedCS(t, e)
+			ctx := context.Background()
+			cy := e.signIn(t, "cy@vendor.example")
+			code, page := get(t, cy, e.srv.URL+"/console/suppressions?email=Lee@ACME.example")
+			if code != http.StatusOK || !strings.Contains(page, "bounce: 550 mailbox unknown") || !strings.Contains(page, `name="confirm"`) {
+				t.Fatalf("search: %d\n%s", code, page)
+			}
+			tok := csrfField.FindStringSubmatch(page)[1]
+			lift := func(c *http.Client, form url.Values) int {
+				code, _ := post(t, c, e.srv.URL+"/console/suppressions/lift", form)
+				return code
+			}
+			scopes := func(email string) string {
+				s, err := e.db.SuppressionScopes(ctx, email)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return strings.Join(s, ",")
+			}
+			pat := url.Values{"csrf": {tok}, "email": {"pat@acme.example"}, "scope": {"marketing"}}
+			if code := lift(cy, pat); code != http.StatusUnprocessableEntity {
+				t.Errorf("no reason: %d, want 422", code)
+			}
+			noTok := url.Values{"email": {"pat@acme.example"}, "scope": {"marketing"}, "reason": {"asked"}}
+			if code := lift(cy, noTok); code != http.StatusForbidden {
+				t.Errorf("no CSRF token: %d, want 403", code)
+			}
+			hard := url.Values{"csrf": {tok}, "email": {"lee@acme.example"}, "scope": {"hard"}, "reason": {"new mailbox, ticket 42"}}
+			if code := lift(cy, hard); code != http.StatusUnprocessableEntity {
+				t.Errorf("hard without confirmation: %d, want 422", code)
+			}
+			if got := scopes("pat@acme.example") + "|" + scopes("lee@acme.example"); got != "marketing|hard" {
+				t.Fatalf("refused lifts changed the suppressions: %s", got)
+			}
+			mo := e.signIn(t, "mo@vendor.example")
+			_, moHome := get(t, mo, e.srv.URL+"/console/")
+			moForm := url.Values{"csrf": {csrfField.FindStringSubmatch(moHome)[1]}, "email": {"pat@acme.example"}, "scope": {"marketing"}, "reason": {"x"}}
+			if code := lift(mo, moForm); code != http.StatusForbidden {
+				t.Errorf("marketing lifts: %d, want 403", code)
+			}
+			pat.Set("reason", "asked by phone on 2 March")
+			if code := lift(cy, pat); code != http.StatusSeeOther {
+				t.Errorf("lift: %d, want 303", code)
+			}
+			hard.Set("confirm", "yes")
+			if code := lift(cy, hard); code != http.StatusSeeOther {
+				t.Errorf("hard with confirmation: %d, want 303", code)
+			}
+			if got := scopes("pat@acme.example") + "|" + scopes("lee@acme.example"); got != "|" {
+				t.Errorf("after the lifts: %s", got)
+			}
+			log, err := e.db.AuditEntries(ctx, outreach.AuditFilter{Actor: "cy@vendor.example", Limit: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var details []string
+			for _, a := range log {
+				details = append(details, a.Target+": "+a.Detail)
+			}
+			all := strings.Join(details, "\n")
+			for _, want := range []string{"pat@acme.example: scope marketing; was: unsubscribed from the preference page; because: asked by phone on 2 March",
+				"lee@acme.example: scope hard; was: bounce: 550 mailbox unknown; forced; because: new mailbox, ticket 42"} {
+				if !strings.Contains(all, want) {
+					t.Errorf("audit log lacks %q:\n%s", want, all)
+				}
+			}
+		})
+	}
+}

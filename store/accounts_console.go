@@ -1,0 +1,221 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+
+	"github.com/outreach-dev/outreach"
+)
+
+// accountRiskSQL ranks accounts by risk in one set-based statement: the
+// accounts the filters select (accounts_owner_email), their people's last
+// activity (contacts_account_last_seen), their NPS answers of the current
+// and the previous window (survey_responses_contact_at) and whether a case
+// was closed since the latest detractor (cases_account_closed), flags
+// computed from the thresholds passed in, ordered by their weighted sum.
+const accountRiskSQL = `WITH acc AS (
+	SELECT id, external_id, name, owner_email, plan, renewal_date, paused_until FROM accounts
+	WHERE {{where}}
+), act AS (
+	SELECT c.account_id, COUNT(*) AS people, MAX(c.last_seen_at) AS last_seen
+	FROM contacts c JOIN acc ON acc.id = c.account_id GROUP BY c.account_id
+), ans AS (
+	SELECT c.account_id,
+		SUM(CASE WHEN r.at >= ? THEN 1 ELSE 0 END) AS n,
+		SUM(CASE WHEN r.at >= ? AND r.score >= 9 THEN 1 ELSE 0 END) AS p,
+		SUM(CASE WHEN r.at >= ? AND r.score <= 6 THEN 1 ELSE 0 END) AS d,
+		MAX(CASE WHEN r.at >= ? AND r.score <= 6 THEN r.at END) AS last_d,
+		SUM(CASE WHEN r.at < ? THEN 1 ELSE 0 END) AS pn,
+		SUM(CASE WHEN r.at < ? AND r.score >= 9 THEN 1 ELSE 0 END) AS pp,
+		SUM(CASE WHEN r.at < ? AND r.score <= 6 THEN 1 ELSE 0 END) AS pd
+	FROM acc JOIN contacts c ON c.account_id = acc.id JOIN survey_responses r ON r.contact_id = c.id
+	WHERE r.at >= ? AND r.at < ? AND NOT {{campaigns}}
+	GROUP BY c.account_id
+), flags AS (
+	SELECT acc.id, acc.external_id, acc.name, acc.owner_email, acc.plan, acc.renewal_date, acc.paused_until,
+		COALESCE(act.people, 0) AS people, act.last_seen,
+		COALESCE(ans.n, 0) AS n, COALESCE(ans.p, 0) AS p, COALESCE(ans.d, 0) AS d,
+		COALESCE(ans.pn, 0) AS pn, COALESCE(ans.pp, 0) AS pp, COALESCE(ans.pd, 0) AS pd,
+		CASE WHEN acc.renewal_date >= ? AND acc.renewal_date <= ? THEN 1 ELSE 0 END AS renewal_soon,
+		CASE WHEN COALESCE(ans.n, 0) > 0 AND ans.p < ans.d THEN 1 ELSE 0 END AS low_nps,
+		CASE WHEN COALESCE(ans.n, 0) > 0 AND COALESCE(ans.pn, 0) > 0
+			AND 100 * (ans.p - ans.d) * ans.pn - 100 * (ans.pp - ans.pd) * ans.n <= CAST(? AS BIGINT) * ans.n * ans.pn
+			THEN 1 ELSE 0 END AS falling_nps,
+		CASE WHEN COALESCE(ans.d, 0) > 0 AND NOT EXISTS (SELECT 1 FROM cases k
+			WHERE k.account_id = acc.id AND k.state = 'closed' AND k.closed_at >= ans.last_d) THEN 1 ELSE 0 END AS open_detractors,
+		CASE WHEN act.last_seen IS NULL OR act.last_seen < ? THEN 1 ELSE 0 END AS quiet,
+		CASE WHEN acc.paused_until > ? THEN 1 ELSE 0 END AS paused
+	FROM acc LEFT JOIN act ON act.account_id = acc.id LEFT JOIN ans ON ans.account_id = acc.id
+)
+SELECT flags.*, 3 * renewal_soon + 3 * low_nps + 2 * falling_nps + 2 * open_detractors + 2 * quiet + paused AS score
+FROM flags ORDER BY score DESC, renewal_date = '', renewal_date, name, external_id LIMIT ?`
+
+type accountRiskRow struct {
+	ID          int64         `db:"id"`
+	ExternalID  string        `db:"external_id"`
+	Name        string        `db:"name"`
+	OwnerEmail  string        `db:"owner_email"`
+	Plan        string        `db:"plan"`
+	RenewalDate string        `db:"renewal_date"`
+	PausedUntil sql.NullInt64 `db:"paused_until"`
+	People      int           `db:"people"`
+	LastSeen    sql.NullInt64 `db:"last_seen"`
+	N           int           `db:"n"`
+	P           int           `db:"p"`
+	D           int           `db:"d"`
+	PN          int           `db:"pn"`
+	PP          int           `db:"pp"`
+	PD          int           `db:"pd"`
+	RenewalSoon int           `db:"renewal_soon"`
+	LowNPS      int           `db:"low_nps"`
+	FallingNPS  int           `db:"falling_nps"`
+	OpenDetr    int           `db:"open_detractors"`
+	Quiet       int           `db:"quiet"`
+	Paused      int           `db:"paused"`
+	Score       int           `db:"score"`
+}
+
+// accountRiskStatement returns the statement of AccountRisks and its
+// arguments.
+func (db *DB) accountRiskStatement(q outreach.AccountRiskQuery) (string, []any) {
+	now := q.Now.UnixMilli()
+	cur := q.Now.Add(-outreach.RiskNPSWindow).UnixMilli()
+	prev := q.Now.Add(-2 * outreach.RiskNPSWindow).UnixMilli()
+	search := strings.ToLower(strings.TrimSpace(q.Search))
+	like := "%" + likeEscaper.Replace(search) + "%"
+	today := q.Now.UTC().Format("2006-01-02")
+	soon := q.Now.Add(outreach.RiskRenewalWindow).UTC().Format("2006-01-02")
+	excl := q.ExcludeCampaigns
+	if excl == nil {
+		excl = []string{}
+	}
+	// Only the filters given are in the statement: an "(? = '' OR col = ?)"
+	// would keep PostgreSQL's generic plan off the owner index.
+	where, args := []string{"1 = 1"}, []any{}
+	if q.Owner != "" {
+		where, args = append(where, "owner_email = ?"), append(args, q.Owner)
+	}
+	if q.Plan != "" {
+		where, args = append(where, "plan = ?"), append(args, q.Plan)
+	}
+	if search != "" {
+		where = append(where, `(LOWER(name) LIKE ? ESCAPE '\' OR LOWER(external_id) LIKE ? ESCAPE '\')`)
+		args = append(args, like, like)
+	}
+	query := db.rebind(strings.NewReplacer("{{where}}", strings.Join(where, " AND "),
+		"{{campaigns}}", db.inText("r.campaign")).Replace(accountRiskSQL))
+	return query, append(args,
+		cur, cur, cur, cur, cur, cur, cur, prev, now+1, jsonArray(excl),
+		today, soon, -outreach.RiskFallingBy, q.Now.Add(-outreach.RiskQuietWindow).UnixMilli(), now, q.Limit)
+}
+
+// AccountRisks returns the accounts q selects, riskiest first, at most
+// q.Limit, each with the flags that put it at risk (see outreach.Risk*).
+func (db *DB) AccountRisks(ctx context.Context, q outreach.AccountRiskQuery) ([]outreach.AccountRisk, error) {
+	query, args := db.accountRiskStatement(q)
+	var rows []accountRiskRow
+	if err := db.db.SelectContext(ctx, &rows, query, args...); err != nil {
+		return nil, err
+	}
+	out := make([]outreach.AccountRisk, len(rows))
+	for i, r := range rows {
+		out[i] = outreach.AccountRisk{
+			Account: outreach.Account{ID: r.ID, ExternalID: r.ExternalID, Name: r.Name, OwnerEmail: r.OwnerEmail,
+				Plan: r.Plan, RenewalDate: r.RenewalDate, PausedUntil: fromNullMs(r.PausedUntil)},
+			People: r.People, LastSeenAt: fromNullMs(r.LastSeen), Answers: r.N, Detractors: r.D,
+			NPS: outreach.NPSOf(r.N, r.P, r.D), PrevAnswers: r.PN, PrevNPS: outreach.NPSOf(r.PN, r.PP, r.PD),
+			RenewalSoon: r.RenewalSoon == 1, LowNPS: r.LowNPS == 1, FallingNPS: r.FallingNPS == 1, OpenDetractors: r.OpenDetr == 1,
+			Quiet: r.Quiet == 1, Paused: r.Paused == 1, Score: r.Score,
+		}
+	}
+	return out, nil
+}
+
+// likeEscaper escapes the wildcards of LIKE (ESCAPE '\').
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// SuppressionsOf returns the suppressions of one address, newest first.
+func (db *DB) SuppressionsOf(ctx context.Context, email string) ([]outreach.Suppression, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	var rows []struct {
+		Scope     string `db:"scope"`
+		Reason    string `db:"reason"`
+		CreatedAt int64  `db:"created_at"`
+	}
+	if err := db.db.SelectContext(ctx, &rows, db.rebind(`SELECT scope, reason, created_at FROM suppressions
+		WHERE email_hash = ? ORDER BY created_at DESC, scope`), EmailHash(email)); err != nil {
+		return nil, err
+	}
+	out := make([]outreach.Suppression, len(rows))
+	for i, r := range rows {
+		out[i] = outreach.Suppression{Email: email, Scope: r.Scope, Reason: r.Reason, CreatedAt: fromMs(r.CreatedAt)}
+	}
+	return out, nil
+}
+
+// accountPageLimit bounds each list of the account page.
+const accountPageLimit = 500
+
+// AccountActivity returns the people of the account with id accountID,
+// its survey answers (newest first) and its newest deliveries with the
+// last decision of each, each list at most accountPageLimit long.
+func (db *DB) AccountActivity(ctx context.Context, accountID int64) (*outreach.AccountActivity, error) {
+	out := &outreach.AccountActivity{}
+	var people []struct {
+		Email    string        `db:"email"`
+		Name     string        `db:"name"`
+		Role     string        `db:"role"`
+		Status   string        `db:"status"`
+		LastSeen sql.NullInt64 `db:"last_seen_at"`
+	}
+	if err := db.db.SelectContext(ctx, &people, db.rebind(`SELECT email, name, role, status, last_seen_at
+		FROM contacts WHERE account_id = ? ORDER BY role, email LIMIT ?`), accountID, accountPageLimit); err != nil {
+		return nil, err
+	}
+	for _, p := range people {
+		out.People = append(out.People, outreach.Contact{Email: p.Email, Name: p.Name, Role: p.Role, Status: p.Status, LastSeenAt: fromNullMs(p.LastSeen)})
+	}
+	var answers []struct {
+		Campaign string `db:"campaign"`
+		Score    int    `db:"score"`
+		Comment  string `db:"comment"`
+		At       int64  `db:"at"`
+		Email    string `db:"email"`
+		Role     string `db:"role"`
+	}
+	if err := db.db.SelectContext(ctx, &answers, db.rebind(`SELECT r.campaign, r.score, r.comment, r.at, c.email, c.role
+		FROM contacts c JOIN survey_responses r ON r.contact_id = c.id WHERE c.account_id = ?
+		ORDER BY r.at DESC LIMIT ?`), accountID, accountPageLimit); err != nil {
+		return nil, err
+	}
+	for _, a := range answers {
+		out.Answers = append(out.Answers, outreach.AccountAnswer{Email: a.Email, Role: a.Role,
+			SurveyResponse: outreach.SurveyResponse{Campaign: a.Campaign, Score: a.Score, Comment: a.Comment, At: fromMs(a.At)}})
+	}
+	var dels []struct {
+		ID       string         `db:"id"`
+		Campaign string         `db:"campaign"`
+		State    string         `db:"state"`
+		Email    string         `db:"email"`
+		DueAt    int64          `db:"due_at"`
+		SentAt   sql.NullInt64  `db:"sent_at"`
+		Decision sql.NullString `db:"decision"`
+		Rule     sql.NullString `db:"rule"`
+		Reason   sql.NullString `db:"reason"`
+	}
+	if err := db.db.SelectContext(ctx, &dels, db.rebind(`SELECT d.id, d.campaign, d.state, c.email, d.due_at, d.sent_at,
+		x.decision, x.rule, x.reason
+		FROM (SELECT * FROM deliveries WHERE account_id = ? ORDER BY created_at DESC, id LIMIT ?) d
+		JOIN contacts c ON c.id = d.contact_id
+		LEFT JOIN decisions x ON x.id = (SELECT MAX(y.id) FROM decisions y WHERE y.delivery_id = d.id)
+		ORDER BY d.due_at DESC, d.id`), accountID, accountPageLimit); err != nil {
+		return nil, err
+	}
+	for _, d := range dels {
+		out.Deliveries = append(out.Deliveries, outreach.AccountDelivery{ID: d.ID, Campaign: d.Campaign, State: d.State,
+			Email: d.Email, DueAt: fromMs(d.DueAt), SentAt: fromNullMs(d.SentAt),
+			Decision: d.Decision.String, Rule: d.Rule.String, Reason: d.Reason.String})
+	}
+	return out, nil
+}
