@@ -21,6 +21,13 @@ const DefaultPublicBytesInFlight = 32 << 20
 // a time, as it is read.
 const budgetGranule = 32 << 10
 
+// budgetFirstTake is what a public request's body takes of the budget
+// first; each later take doubles what it holds, up to a granule at a time.
+// A client that declares a body and sends it slowly (or not at all) holds
+// about twice what it sent, not a granule: idle connections cannot spend
+// the budget that other requests need.
+const budgetFirstTake = 1 << 10
+
 // budgetRetryAfter is the Retry-After, in seconds, of a request refused
 // because the budget is spent.
 const budgetRetryAfter = 1
@@ -130,9 +137,11 @@ func (br *budgetReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// take takes the next granule (no more than the declared rest).
+// take takes the next part of the budget: budgetFirstTake, then as much
+// as the request already holds, at most a granule (and no more than the
+// declared rest).
 func (br *budgetReader) take() error {
-	want := int64(budgetGranule)
+	want := min(int64(budgetGranule), max(budgetFirstTake, br.held))
 	if br.declared >= 0 {
 		want = min(want, br.declared-br.read)
 	}
