@@ -68,3 +68,33 @@ func TestPublicBudgetIdleClientsHoldLittle(t *testing.T) {
 		t.Errorf("%d bytes still taken after every request ended", got)
 	}
 }
+
+// TestPublicBudgetIdleInboundHoldsLittle: an inbound email (SendGrid
+// Inbound Parse, no token needed) whose client has sent one byte holds
+// about that, not the 256 KiB its fields may keep: else 128 header-only
+// connections spend the default budget.
+func TestPublicBudgetIdleInboundHoldsLittle(t *testing.T) {
+	e := newFeedbackEnv(t, store.SQLite)
+	budget, err := NewByteBudget(inboundKeptBytes + 2*budgetGranule)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.s.PublicBudget = budget
+	var stops []func()
+	for range 4 {
+		stops = append(stops, idleBody(t, e, "/webhooks/sendgrid/inbound", "multipart/form-data; boundary=b"))
+	}
+	if got := budget.InUse(); got > 4*budgetFirstTake {
+		t.Errorf("4 inbound clients that sent one byte each hold %d bytes of the budget, want at most %d", got, 4*budgetFirstTake)
+	}
+	res, text := e.form(t, e.unsubscribePath("bob@example.com"), "List-Unsubscribe=One-Click")
+	if res.StatusCode != http.StatusOK {
+		t.Errorf("one-click unsubscribe next to 4 idle inbound clients: %d %s, want 200", res.StatusCode, text)
+	}
+	for _, stop := range stops {
+		stop()
+	}
+	if got := budget.InUse(); got != 0 {
+		t.Errorf("%d bytes still taken after every request ended", got)
+	}
+}
