@@ -3,7 +3,6 @@ package outreach
 import (
 	"fmt"
 	"net/mail"
-	"strings"
 )
 
 // Owner is the from / reply_to value that means the account's owner (the
@@ -30,11 +29,27 @@ func CheckIdentityValue(v string) error {
 	if v == Owner {
 		return nil
 	}
-	a, err := mail.ParseAddress(v)
-	if err != nil || !strings.Contains(a.Address, "@") {
-		return fmt.Errorf("%q is neither an email address (e.g. \"Acme CS <cs@acme.example>\") nor owner (the account's owner)", v)
+	if _, err := ParseMailbox(v); err != nil {
+		return fmt.Errorf("%q is neither an email address (e.g. \"Acme CS <cs@acme.example>\") nor owner (the account's owner): %w", v, err)
 	}
 	return nil
+}
+
+// ParseMailbox parses one sender address ("Name <addr>" or addr: a pack's
+// from / reply_to, OUTREACH_MAIL_FROM). The address goes through
+// CanonicalEmail, the one address rule: a look-alike (zero-width, soft
+// hyphen, bidi, mixed-script domain) is refused, and the domain is
+// returned in its ASCII form.
+func ParseMailbox(v string) (Mailbox, error) {
+	a, err := mail.ParseAddress(v)
+	if err != nil {
+		return Mailbox{}, fmt.Errorf("not an address: %v", err)
+	}
+	addr, err := CanonicalEmail(a.Address)
+	if err != nil {
+		return Mailbox{}, err
+	}
+	return Mailbox{Name: a.Name, Address: addr}, nil
 }
 
 // ResolveSender returns the From and Reply-To of an email. layers are
@@ -59,8 +74,8 @@ func ResolveSender(layers []Identity, def Mailbox, owner Mailbox) (from Mailbox,
 		if l.From == "" || l.From == Owner {
 			continue
 		}
-		if a, err := mail.ParseAddress(l.From); err == nil {
-			from = Mailbox{Name: a.Name, Address: a.Address}
+		if a, err := ParseMailbox(l.From); err == nil {
+			from = a
 			break
 		}
 	}
@@ -75,8 +90,8 @@ func ResolveSender(layers []Identity, def Mailbox, owner Mailbox) (from Mailbox,
 				return from, &Mailbox{Name: owner.Name, Address: owner.Address}
 			}
 		default:
-			if a, err := mail.ParseAddress(l.ReplyTo); err == nil {
-				return from, &Mailbox{Name: a.Name, Address: a.Address}
+			if a, err := ParseMailbox(l.ReplyTo); err == nil {
+				return from, &a
 			}
 		}
 	}

@@ -55,7 +55,9 @@ func TestCheckIdentityValue(t *testing.T) {
 			t.Errorf("%q: %v", ok, err)
 		}
 	}
-	for _, bad := range []string{"Owner", "maria", "a@b.example, c@d.example", ""} {
+	// Look-alikes go through the one address rule (CanonicalEmail).
+	for _, bad := range []string{"Owner", "maria", "a@b.example, c@d.example", "",
+		"cs@ven\u00addor.example", "Acme <cs\u200b@vendor.example>", "cs@v\u0435ndor.example", "cs@vendor\u202e.example"} {
 		if err := outreach.CheckIdentityValue(bad); err == nil || !strings.Contains(err.Error(), "owner") {
 			t.Errorf("%q: %v; want an error that names the choices", bad, err)
 		}

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/outreach-dev/outreach"
 )
 
 // Defaults of Config.
@@ -95,7 +97,7 @@ func (c Config) Validate() error {
 	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		errs = append(errs, fmt.Errorf("dispatch: PublicURL %q must be an http(s) URL such as https://outreach.example.com (OUTREACH_PUBLIC_URL)", c.PublicURL))
 	}
-	if _, err := mail.ParseAddress(c.From); err != nil || !strings.Contains(c.From, "@") {
+	if _, err := outreach.ParseMailbox(c.From); err != nil {
 		errs = append(errs, fmt.Errorf("dispatch: From %q must be an email address (OUTREACH_MAIL_FROM)", c.From))
 	}
 	if a := c.UnsubscribeMailto; a != "" {

@@ -21,6 +21,13 @@ const DefaultPublicBytesInFlight = 32 << 20
 // a time, as it is read.
 const budgetGranule = 32 << 10
 
+// budgetFirstTake is what a public request's body takes of the budget
+// first; each later take doubles what it holds, up to a granule at a time.
+// A client that declares a body and sends it slowly (or not at all) holds
+// about twice what it sent, not a granule: idle connections cannot spend
+// the budget that other requests need.
+const budgetFirstTake = 1 << 10
+
 // budgetRetryAfter is the Retry-After, in seconds, of a request refused
 // because the budget is spent.
 const budgetRetryAfter = 1
@@ -99,9 +106,10 @@ type budgetReader struct {
 	avail    int64 // bytes that may be read before taking more
 	refused  bool  // a read found the budget spent
 	// stream is set by streamBody: the handler lets go of what it read,
-	// so the last granule taken is read into again and again.
+	// keeping at most keep bytes, so once the request holds keep bytes
+	// and a granule it reads into that granule again and again.
 	stream bool
-	window int64 // the last granule taken, when stream
+	keep   int64
 }
 
 func (br *budgetReader) Read(p []byte) (int, error) {
@@ -117,8 +125,8 @@ func (br *budgetReader) Read(p []byte) (int, error) {
 		return n, err
 	}
 	if br.avail == 0 {
-		if br.stream && br.window > 0 {
-			br.avail = br.window
+		if br.stream && br.held >= br.keep+budgetGranule {
+			br.avail = budgetGranule
 		} else if err := br.take(); err != nil {
 			return 0, err
 		}
@@ -130,11 +138,16 @@ func (br *budgetReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// take takes the next granule (no more than the declared rest).
+// take takes the next part of the budget: budgetFirstTake, then as much
+// as the request already holds, at most a granule (and no more than the
+// declared rest).
 func (br *budgetReader) take() error {
-	want := int64(budgetGranule)
+	want := min(int64(budgetGranule), max(budgetFirstTake, br.held))
 	if br.declared >= 0 {
 		want = min(want, br.declared-br.read)
+	}
+	if br.stream {
+		want = min(want, br.keep+budgetGranule-br.held)
 	}
 	if !br.budget.TryTake(want) {
 		br.refused = true
@@ -142,30 +155,24 @@ func (br *budgetReader) take() error {
 	}
 	br.held += want
 	br.avail = want
-	if br.stream {
-		br.window = want
-	}
 	return nil
 }
 
 // streamBody tells the public budget that r's handler parses its body as a
 // stream, keeping at most keep bytes of it in memory: the request then
-// holds keep bytes and one granule, however long its body, instead of
-// every byte it read. Call it before reading the body. It returns errBusy
-// (a 503) when the budget cannot spare keep bytes; a request outside the
-// budget is left alone.
+// holds at most keep bytes and one granule, however long its body, instead
+// of every byte it read. It takes them as the body arrives, like any other
+// request (a client that sends nothing holds almost nothing), not at once.
+// Call it before reading the body; a request outside the budget is left
+// alone. It returns no error today; the signature keeps the call sites'
+// shape.
 func streamBody(r *http.Request, keep int64) error {
 	br, ok := r.Body.(*budgetReader)
 	if !ok {
 		return nil
 	}
-	if !br.budget.TryTake(keep) {
-		br.refused = true
-		return errBusy
-	}
-	br.held += keep
 	br.stream = true
-	br.window = br.avail
+	br.keep = keep
 	return nil
 }
 

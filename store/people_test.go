@@ -107,7 +107,11 @@ func TestEraseContact(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if _, err := db.AddSuppressions(ctx, []outreach.Suppression{{Email: "jane@example.com", Scope: "survey"}}); err != nil {
+		if _, err := db.AddSuppressions(ctx, []outreach.Suppression{{Email: "jane@example.com", Scope: "survey"}, {Email: "jane@example.com", Scope: "marketing"}}); err != nil {
+			t.Fatal(err)
+		}
+		// Lifting one writes the address into the audit log.
+		if _, err := db.DeleteSuppression(ctx, "Jane@Example.com", "marketing", false, "tester"); err != nil {
 			t.Fatal(err)
 		}
 		if err := db.EraseContact(ctx, "Jane@example.com"); err != nil {
@@ -123,6 +127,8 @@ func TestEraseContact(t *testing.T) {
 			// Unplanned, it would read as an account-level event and
 			// plan surveys for Jane's colleagues.
 			`SELECT COUNT(*) FROM events WHERE planned_at IS NULL`:                                                                                       0,
+			`SELECT COUNT(*) FROM audit_log WHERE LOWER(target || detail) LIKE '%jane%'`:                                                                 0,
+			`SELECT COUNT(*) FROM audit_log WHERE target = 'j…@example.com'`:                                                                             1,
 			`SELECT COUNT(*) FROM suppressions WHERE email IS NOT NULL`:                                                                                  0,
 			`SELECT COUNT(*) FROM suppressions WHERE scope = 'all' AND reason = 'erased' AND email_hash = '` + store.EmailHash("jane@example.com") + `'`: 1,
 			`SELECT COUNT(*) FROM suppressions`:                                                                                                          2,

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -46,27 +45,26 @@ func (db *DB) AddSuppressions(ctx context.Context, items []outreach.Suppression)
 	if err := bad.Err(); err != nil {
 		return res, err
 	}
-	// Inserted in one order (the key's, email then scope), so that
-	// concurrent batches wait for each other's new rows in that order and
-	// never deadlock; the new ones then stop pending deliveries in batch
-	// order, which decides the reason a delivery stopped by two of them
-	// records.
-	sorted := slices.Clone(rows)
-	slices.SortFunc(sorted, func(a, b outreach.Suppression) int {
-		return cmp.Or(strings.Compare(a.Email, b.Email), strings.Compare(a.Scope, b.Scope))
-	})
+	// On PostgreSQL the transaction takes its locks in the global order
+	// of docs/dispatch.md ("Lock order"), as the webhook does: the new
+	// suppressions are inserted sorted by key (address hash, scope), then
+	// the contacts of the newly suppressed addresses are locked by id, then
+	// their pending deliveries by id; only then are the deliveries stopped,
+	// in batch order, which decides the reason a delivery stopped by two of
+	// them records. Concurrent batches listing the same addresses in any
+	// order, the webhook and the dispatcher's claims never deadlock.
 	err := db.inBatchTx(ctx, "add suppressions", func(tx *sqlx.Tx, now time.Time) error {
 		res = outreach.BatchResult{}
-		created := map[[2]string]bool{}
-		for start := 0; start < len(sorted); start += chunkRows {
-			chunk := sorted[start:min(start+chunkRows, len(sorted))]
-			news, err := db.insertSuppressionChunk(ctx, tx, chunk, now)
-			if err != nil {
-				return err
-			}
-			for _, s := range news {
-				created[[2]string{s.Email, s.Scope}] = true
-			}
+		news, err := db.insertSuppressions(ctx, tx, slices.Clone(rows), now)
+		if err != nil {
+			return err
+		}
+		if err := db.lockFeedbackRows(ctx, tx, nil, news); err != nil {
+			return err
+		}
+		created := make(map[[2]string]bool, len(news))
+		for _, s := range news {
+			created[[2]string{s.Email, s.Scope}] = true
 		}
 		for _, s := range rows {
 			if created[[2]string{s.Email, s.Scope}] {

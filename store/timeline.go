@@ -305,10 +305,11 @@ func (db *DB) timelineDeliveries(ctx context.Context, tx *sqlx.Tx, tl *outreach.
 // about it: its deliveries with their decisions, provider events and survey
 // responses, its events' properties and link to it, and the address in its
 // suppressions, which stay as hashes. An "all" suppression with reason
-// "erased" keeps the address from ever being mailed again. The reasons of
-// its colleagues' decisions that name it (the account survey cap lists
-// each survey as "(campaign to EMAIL)") say "to an erased contact"
-// instead.
+// "erased" keeps the address from ever being mailed again. The audit
+// entries about its suppressions keep the address only as logs write it
+// ("j…@example.com"). The reasons of its colleagues' decisions that name
+// it (the account survey cap lists each survey as "(campaign to EMAIL)")
+// say "to an erased contact" instead.
 func (db *DB) EraseContact(ctx context.Context, email string) error {
 	email = strings.ToLower(strings.TrimSpace(email))
 	return db.inTx(ctx, "erase contact", func(tx *sqlx.Tx, now time.Time) error {
@@ -353,6 +354,10 @@ func (db *DB) EraseContact(ctx context.Context, email string) error {
 			// read it as an account-level event and mail their colleagues.
 			{`UPDATE events SET properties = NULL, contact_id = NULL, planned_at = COALESCE(planned_at, ?) WHERE contact_id = ?`, []any{ms(now), id}},
 			{`UPDATE suppressions SET email = NULL WHERE email_hash = ?`, []any{hash}},
+			// The audit log keeps what was done (a suppression lifted),
+			// not to whom: the address as a log line may carry it.
+			{`UPDATE audit_log SET target = ? WHERE action = ? AND LOWER(target) = ?`,
+				[]any{outreach.RedactEmail(email), outreach.AuditSuppressionDeleted, email}},
 			{`INSERT INTO suppressions (email_hash, scope, email, reason, created_at) VALUES (?, 'all', NULL, 'erased', ?)
 				ON CONFLICT (email_hash, scope) DO UPDATE SET reason = 'erased'`, []any{hash, ms(now)}},
 			{`DELETE FROM contacts WHERE id = ?`, []any{id}},

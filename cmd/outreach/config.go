@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/outreach-dev/outreach"
 	"github.com/outreach-dev/outreach/httpapi"
 	"github.com/outreach-dev/outreach/internal/safehttp"
 	"github.com/outreach-dev/outreach/scheduler"
@@ -189,8 +190,8 @@ func (c Config) validateRest() error {
 			return fmt.Errorf("OUTREACH_SECRET: key %d is shorter than 16 characters: use long random keys, comma-separated", i+1)
 		}
 	}
-	if _, err := mail.ParseAddress(c.MailFrom); err != nil {
-		return fmt.Errorf("OUTREACH_MAIL_FROM: %q is not an email address (e.g. \"Acme <hello@acme.com>\")", c.MailFrom)
+	if _, err := outreach.ParseMailbox(c.MailFrom); err != nil {
+		return fmt.Errorf("OUTREACH_MAIL_FROM: %q is not an email address (e.g. \"Acme <hello@acme.com>\"): %v", c.MailFrom, err)
 	}
 	if strings.TrimSpace(c.PostalAddress) == "" {
 		return fmt.Errorf("OUTREACH_POSTAL_ADDRESS: is required in every email footer (CAN-SPAM)")

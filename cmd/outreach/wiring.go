@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net"
-	"net/mail"
 	"net/url"
 	"os"
 	"strings"
@@ -75,7 +74,7 @@ func (m *Main) mailSender(dryRun bool) (outreach.Sender, string, error) {
 
 // splitFrom splits OUTREACH_MAIL_FROM ("Name <addr>" or "addr").
 func splitFrom(from string) (addr, name string, err error) {
-	a, err := mail.ParseAddress(from)
+	a, err := outreach.ParseMailbox(from)
 	if err != nil {
 		return "", "", fmt.Errorf("OUTREACH_MAIL_FROM %q is not an email address: %w", from, err)
 	}
