@@ -100,6 +100,9 @@ func (s *Server) handlePause(w http.ResponseWriter, r *http.Request, p *Pause) e
 		return err
 	}
 	if r.PostForm.Get("action") == "resume" {
+		if err := sameSite(r); err != nil {
+			return err
+		}
 		a, err = p.Store.SetAccountPause(r.Context(), a.ExternalID, nil, false, outreach.ActorPublicPage)
 		if err != nil {
 			return err

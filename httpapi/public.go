@@ -154,7 +154,7 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.As(err, &mbe):
 		status, key, code = http.StatusRequestEntityTooLarge, "error_too_large", outreach.ETOOLARGE
-	case code == outreach.EINVALID:
+	case code == outreach.EINVALID, code == outreach.EFORBIDDEN:
 		status, key = codes[code], "error_invalid"
 	case code == outreach.ENOTFOUND:
 		status, key = codes[code], "error_not_found"

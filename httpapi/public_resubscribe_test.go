@@ -35,6 +35,15 @@ func TestUnsubscribePageResubscribes(t *testing.T) {
 	if n := e.count(t, `SELECT COUNT(*) FROM suppressions`); n != 3 {
 		t.Fatalf("a GET changed the suppressions: %d left, want 3", n)
 	}
+	// Another site's form posting the link (a forwarded email never
+	// expires) is refused; the page's own form passes.
+	cross := http.Header{"Sec-Fetch-Site": {"cross-site"}, "Origin": {"https://evil.example"}}
+	if res, _ := e.request(t, http.MethodPost, path, "application/x-www-form-urlencoded", "action=resubscribe", cross); res.StatusCode != http.StatusForbidden {
+		t.Fatalf("a cross-site resubscribe POST: %d, want 403", res.StatusCode)
+	}
+	if n := e.count(t, `SELECT COUNT(*) FROM suppressions`); n != 3 {
+		t.Fatalf("a cross-site POST changed the suppressions: %d left, want 3", n)
+	}
 	res, body = e.form(t, path, "action=resubscribe")
 	// jane's locale is pt-BR: the page speaks Portuguese.
 	if res.StatusCode != http.StatusOK || !strings.Contains(body, "Sua inscrição foi reativada") {

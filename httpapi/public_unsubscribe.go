@@ -104,6 +104,9 @@ func (s *Server) resubscribe(w http.ResponseWriter, r *http.Request, email, loca
 	if s.Audit == nil {
 		return outreach.Errorf(outreach.EUNAVAILABLE, "resubscribing is not configured on this server")
 	}
+	if err := sameSite(r); err != nil {
+		return err
+	}
 	if _, err := s.Audit.Resubscribe(r.Context(), email, outreach.ActorPublicPage); err != nil {
 		return err
 	}
