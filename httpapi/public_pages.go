@@ -141,11 +141,6 @@ func pageLocale(locale string) string {
 	return outreach.ResolveLocale(locale, pageLocales)
 }
 
-// matchLocale returns the page language a BCP 47 tag falls back to, if any.
-func matchLocale(locale string) (string, bool) {
-	return outreach.MatchLocale(locale, pageLocales)
-}
-
 // requestLocale picks the page language from the Accept-Language header,
 // for visitors we know nothing else about.
 func requestLocale(r *http.Request) string {
