@@ -20,7 +20,7 @@ import (
 // taken before the forecast was made faster: every change to the speed of
 // the simulation (statement cache, pragmas, indexes, batched clock steps,
 // cached digest schedules) must leave what it decides unchanged.
-const goldenDecisions = "d24f65e9ced351db54514449863359929bb809e290c2fee44c5231d425fe5d59"
+const goldenDecisions = "463673af576bba4ec325cd4717c74bf93d55f3974c3629e5a5f9b32423cda469"
 
 // goldenRun simulates a fixed sample: 2,000 contacts in 200 accounts,
 // 12,000 events over 30 days, a team with digests, and customers who
