@@ -1,32 +1,16 @@
 package httpapi
 
 import (
-	"context"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/internal/chromiumtest"
 )
-
-// findChromium returns the path of a Chromium or Chrome binary, or "".
-func findChromium() string {
-	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
-		return "/usr/bin/chromium"
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
 
 // TestLinkScannerRecordsNothing opens the 11 survey links of one email in
 // headless Chromium, which runs any script a page has, the way link
@@ -35,36 +19,11 @@ func findChromium() string {
 // browser really reached the pages.
 func TestLinkScannerRecordsNothing(t *testing.T) {
 	t.Parallel()
-	bin := findChromium()
-	if bin == "" {
-		msg := "chromium not found in /usr/bin or PATH: install it with `apt-get install -y chromium` to run the link-scanner test"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	browser := chromiumtest.Browser(t) // skips without Chromium, fails when CI=true
 	e := newSQLiteEnv(t)
 	e.deliver(t, "d1", "nps-onboarding", outreach.CategorySurvey, outreach.DeliverySent, "jane@example.com")
 	srv := httptest.NewServer(e.h)
 	t.Cleanup(srv.Close)
-
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(bin),
-		chromedp.Flag("headless", true),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.NoFirstRun,
-		chromedp.UserDataDir(t.TempDir()),
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	t.Cleanup(cancel)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	t.Cleanup(cancelAlloc)
-	browser, cancelBrowser := chromedp.NewContext(allocCtx)
-	t.Cleanup(cancelBrowser)
 
 	for score := 0; score <= 10; score++ {
 		url := srv.URL + e.surveyPath("d1", score)

@@ -26,7 +26,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -38,6 +37,8 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/outreach-dev/outreach/internal/chromiumtest"
 )
 
 // Widths are the viewport widths CheckLayout checks: a phone and a desktop.
@@ -57,17 +58,7 @@ var browser struct {
 
 // Path returns the Chromium binary: /usr/bin/chromium, else one on PATH,
 // else "".
-func Path() string {
-	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
-		return "/usr/bin/chromium"
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
+func Path() string { return chromiumtest.Find() }
 
 // Main runs the package's tests and then stops Chromium; call it from
 // TestMain. It returns the exit code for os.Exit.
@@ -91,18 +82,7 @@ func start(dir string) {
 		browser.err = fmt.Errorf("chromium not found in /usr/bin or PATH: install it with `apt-get install -y chromium`")
 		return
 	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(browser.path),
-		chromedp.Flag("headless", true),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.NoFirstRun,
-		chromedp.UserDataDir(dir),
-	}
+	opts := append(chromiumtest.Options(browser.path, dir), chromedp.Flag("disable-extensions", true))
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(alloc)
 	// The first Run starts the browser; it lives as long as ctx.

@@ -26,6 +26,24 @@ func Find() string {
 	return ""
 }
 
+// Options are the flags every test browser runs with: headless, no
+// sandbox (tests run as root), no GPU, and none of the background
+// connections this machine's closed network refuses, with profileDir as a
+// throwaway profile. internal/browsertest starts its browser with them too.
+func Options(bin, profileDir string) []chromedp.ExecAllocatorOption {
+	return []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(bin),
+		chromedp.Flag("headless", true),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.NoFirstRun,
+		chromedp.UserDataDir(profileDir),
+	}
+}
+
 // Browser starts headless Chromium and returns a browser context (one
 // tab), closed when the test ends.
 func Browser(t *testing.T) context.Context {
@@ -38,17 +56,7 @@ func Browser(t *testing.T) context.Context {
 		}
 		t.Skip(msg)
 	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(bin),
-		chromedp.Flag("headless", true),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.NoFirstRun,
-		chromedp.UserDataDir(t.TempDir()),
-	}
+	opts := Options(bin, t.TempDir())
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
