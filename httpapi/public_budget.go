@@ -36,7 +36,7 @@ const budgetRetryAfter = 1
 // post to without a token: their request bodies share the server's
 // ByteBudget. A new public route that reads a body goes under one of them
 // (or is added here).
-var publicBodyPrefixes = []string{"/s/", "/u/", "/p/", "/webhooks/", "/console/login"}
+var publicBodyPrefixes = []string{"/s/", "/u/", "/p/", "/c/", "/webhooks/", "/console/login", "/console/auth/"}
 
 // ByteBudget bounds the request body bytes that requests hold at once. A
 // request takes from it as it reads its body, a granule at a time, and

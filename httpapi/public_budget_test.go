@@ -213,3 +213,20 @@ func TestPublicBudgetStreamsInbound(t *testing.T) {
 		t.Errorf("%d bytes still taken", got)
 	}
 }
+
+// Every route that anyone may post a body to without a token reads it
+// within the public budget: the signed-link pages (also the alert's /c),
+// the webhooks and the console's sign-in and link pages; the data API
+// (token) does not.
+func TestPublicBodyRoutesShareTheBudget(t *testing.T) {
+	for path, public := range map[string]bool{
+		"/s/tok": true, "/u/tok": true, "/p/tok": true, "/c/tok": true,
+		"/webhooks/sendgrid": true, "/webhooks/sendgrid/inbound": true,
+		"/console/login": true, "/console/auth/tok": true,
+		"/api/v1/events": false, "/console/pack/validate": false,
+	} {
+		if got := hasPublicBodyPrefix(path); got != public {
+			t.Errorf("hasPublicBodyPrefix(%q) = %v, want %v", path, got, public)
+		}
+	}
+}
