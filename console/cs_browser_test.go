@@ -51,8 +51,10 @@ func TestBrowserAccounts(t *testing.T) {
 	}
 	tab.CheckLayout("accounts")
 	tab.CheckClean()
+	// Wait for the search's own page (its field holds the query): the list
+	// before it has a table.accounts too.
 	tab.Do(chromedp.SendKeys(chromedp.CSS("input[name=q]"), "globex"), chromedp.Click(chromedp.CSS("form[role=search] button")),
-		chromedp.WaitVisible(chromedp.CSS("table.accounts")))
+		chromedp.WaitVisible(chromedp.CSS(`input[name=q][value="globex"]`)), chromedp.WaitVisible(chromedp.CSS("table.accounts")))
 	if got := tab.Text("table.accounts tbody"); !strings.Contains(got, "Globex") || strings.Contains(got, "Acme") {
 		t.Errorf("search globex shows %q", got)
 	}
