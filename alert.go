@@ -111,6 +111,26 @@ func CheckCaseTransition(from, to, note string) error {
 	return nil
 }
 
+// CaseAuditAction is the audit action of a case change from state from
+// to state to ("" keeps it), taking it when assigned: the one name every
+// path (API, signed link, console) writes to the audit log.
+func CaseAuditAction(from, to string, assigned bool) string {
+	if to == "" {
+		to = from
+	}
+	switch {
+	case assigned && to == CaseInProgress:
+		return AuditCaseTaken
+	case to == CaseClosed && from != CaseClosed:
+		return AuditCaseClosed
+	case from == CaseClosed && to != CaseClosed:
+		return AuditCaseReopened
+	case from == to:
+		return AuditCaseNoted
+	}
+	return AuditCaseUpdated
+}
+
 // fieldErr is the error of one invalid field of a single request: a
 // BatchError of one item (index 0), which the HTTP layer answers with 422
 // and the field.
@@ -163,6 +183,44 @@ type CaseFilter struct {
 	Owner   string // accounts.owner_email
 	Account string // external id
 	Now     time.Time
+}
+
+// Case views: the lists of the console's cases page. Open and in
+// progress are states; overdue is every case not closed whose due time has
+// passed (Case.Overdue); closed lists the newest closed first.
+const (
+	CaseViewOpen       = CaseOpen
+	CaseViewInProgress = CaseInProgress
+	CaseViewOverdue    = "overdue"
+	CaseViewClosed     = CaseClosed
+)
+
+// CaseViews lists the case views in the order of the console's tabs.
+var CaseViews = []string{CaseViewOpen, CaseViewInProgress, CaseViewOverdue, CaseViewClosed}
+
+// CaseQuery asks for one page of a case view: Owner narrows to the
+// accounts of one owner (accounts.owner_email, any case), After is the
+// cursor of the previous page's last case ("" = the first page).
+type CaseQuery struct {
+	View  string
+	Owner string
+	After string
+	Limit int
+	Now   time.Time
+}
+
+// CaseListItem is a case of a list page, with its account's name and
+// answers but without its notes.
+type CaseListItem struct {
+	Case
+	AccountName string
+}
+
+// CaseListPage is one page of a case view and the cursor of the next
+// ("" = the last page).
+type CaseListPage struct {
+	Cases []CaseListItem
+	Next  string
 }
 
 // CaseUpdate is a PATCH of a case: a new state (or "" to keep it) and a

@@ -68,3 +68,25 @@ func TestCheckCaseTransition(t *testing.T) {
 		}
 	}
 }
+
+func TestCaseAuditAction(t *testing.T) {
+	for _, c := range []struct {
+		from, to string
+		assigned bool
+		want     string
+	}{
+		{outreach.CaseOpen, outreach.CaseInProgress, true, outreach.AuditCaseTaken},
+		{outreach.CaseOpen, outreach.CaseInProgress, false, outreach.AuditCaseUpdated},
+		{outreach.CaseInProgress, "", false, outreach.AuditCaseNoted},
+		{outreach.CaseOpen, outreach.CaseOpen, false, outreach.AuditCaseNoted},
+		{outreach.CaseInProgress, outreach.CaseClosed, false, outreach.AuditCaseClosed},
+		{outreach.CaseOpen, outreach.CaseClosed, false, outreach.AuditCaseClosed},
+		{outreach.CaseClosed, outreach.CaseOpen, false, outreach.AuditCaseReopened},
+		{outreach.CaseClosed, "", false, outreach.AuditCaseNoted},
+		{outreach.CaseInProgress, outreach.CaseOpen, false, outreach.AuditCaseUpdated},
+	} {
+		if got := outreach.CaseAuditAction(c.from, c.to, c.assigned); got != c.want {
+			t.Errorf("CaseAuditAction(%q, %q, %v) = %q, want %q", c.from, c.to, c.assigned, got, c.want)
+		}
+	}
+}
