@@ -2,9 +2,11 @@ package outreach
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // This file holds the feedback loop after an answer: the pack's alert
@@ -84,6 +86,10 @@ const (
 	CaseClosed     = "closed"
 )
 
+// MaxCaseNoteRunes bounds a case note (CheckCaseTransition refuses a
+// longer one, whichever path it came by).
+const MaxCaseNoteRunes = 10_000
+
 // CaseStates lists the case states in their order.
 var CaseStates = []string{CaseOpen, CaseInProgress, CaseClosed}
 
@@ -92,6 +98,7 @@ var CaseStates = []string{CaseOpen, CaseInProgress, CaseClosed}
 // naming the field.
 // Closing needs an outcome note, and so does reopening a closed case; a
 // PATCH that keeps the state only adds its note. to = "" keeps the state.
+// A note is at most MaxCaseNoteRunes characters, without NUL.
 func CheckCaseTransition(from, to, note string) error {
 	if to == "" {
 		to = from
@@ -101,6 +108,8 @@ func CheckCaseTransition(from, to, note string) error {
 	}
 	noted := strings.TrimSpace(note) != ""
 	switch {
+	case utf8.RuneCountInString(note) > MaxCaseNoteRunes || strings.ContainsRune(note, 0):
+		return fieldErr("note", fmt.Sprintf("keep a note under %d characters, without NUL", MaxCaseNoteRunes))
 	case from == to && !noted:
 		return fieldErr("note", "the case is already "+from+": give a note to add, or another state")
 	case to == CaseClosed && from != CaseClosed && !noted:

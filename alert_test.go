@@ -1,6 +1,7 @@
 package outreach_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/outreach-dev/outreach"
@@ -55,6 +56,9 @@ func TestCheckCaseTransition(t *testing.T) {
 		{"open", "", "left a voicemail", ""},
 		{"open", "", "", "note"},
 		{"open", "done", "x", "state"},
+		{"open", "closed", strings.Repeat("é", outreach.MaxCaseNoteRunes), ""},
+		{"open", "closed", strings.Repeat("é", outreach.MaxCaseNoteRunes+1), "note"},
+		{"open", "", "a\x00b", "note"},
 	} {
 		err := outreach.CheckCaseTransition(c.from, c.to, c.note)
 		var field string

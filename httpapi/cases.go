@@ -15,8 +15,9 @@ import (
 	"github.com/outreach-dev/outreach/links"
 )
 
-// MaxCaseNoteRunes bounds a case note.
-const MaxCaseNoteRunes = 10_000
+// MaxCaseNoteRunes bounds a case note: the domain's bound
+// (outreach.CheckCaseTransition), checked here before the store is asked.
+const MaxCaseNoteRunes = outreach.MaxCaseNoteRunes
 
 // Cases serves the follow-up cases: GET /api/v1/cases, PATCH
 // /api/v1/cases/{id}, and the "I'm on it" page /c/{token} of alert
