@@ -74,6 +74,16 @@ func TestCasePages(t *testing.T) {
 			ids := seedCases(t, e)
 			acme := fmt.Sprint(ids["acme"])
 			caseURL := e.srv.URL + "/console/cases/" + acme
+			// The digest's link, opened signed out, goes through sign-in
+			// and comes back (TestSignInComesBack follows the whole way).
+			res, err := e.client(t).Get(caseURL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if loc := res.Header.Get("Location"); loc != "/console/login?next=%2Fconsole%2Fcases%2F"+acme {
+				t.Errorf("signed out, the case led to %q", loc)
+			}
 			cy := e.signIn(t, "cy@vendor.example")
 
 			code, list := get(t, cy, e.srv.URL+"/console/cases")
