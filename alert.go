@@ -2,9 +2,11 @@ package outreach
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // This file holds the feedback loop after an answer: the pack's alert
@@ -84,6 +86,10 @@ const (
 	CaseClosed     = "closed"
 )
 
+// MaxCaseNoteRunes bounds a case note (CheckCaseTransition refuses a
+// longer one, whichever path it came by).
+const MaxCaseNoteRunes = 10_000
+
 // CaseStates lists the case states in their order.
 var CaseStates = []string{CaseOpen, CaseInProgress, CaseClosed}
 
@@ -92,6 +98,7 @@ var CaseStates = []string{CaseOpen, CaseInProgress, CaseClosed}
 // naming the field.
 // Closing needs an outcome note, and so does reopening a closed case; a
 // PATCH that keeps the state only adds its note. to = "" keeps the state.
+// A note is at most MaxCaseNoteRunes characters, without NUL.
 func CheckCaseTransition(from, to, note string) error {
 	if to == "" {
 		to = from
@@ -101,6 +108,8 @@ func CheckCaseTransition(from, to, note string) error {
 	}
 	noted := strings.TrimSpace(note) != ""
 	switch {
+	case utf8.RuneCountInString(note) > MaxCaseNoteRunes || strings.ContainsRune(note, 0):
+		return fieldErr("note", fmt.Sprintf("keep a note under %d characters, without NUL", MaxCaseNoteRunes))
 	case from == to && !noted:
 		return fieldErr("note", "the case is already "+from+": give a note to add, or another state")
 	case to == CaseClosed && from != CaseClosed && !noted:
@@ -109,6 +118,26 @@ func CheckCaseTransition(from, to, note string) error {
 		return fieldErr("note", "reopening a closed case (closed -> "+to+") needs a note saying why")
 	}
 	return nil
+}
+
+// CaseAuditAction is the audit action of a case change from state from
+// to state to ("" keeps it), taking it when assigned: the one name every
+// path (API, signed link, console) writes to the audit log.
+func CaseAuditAction(from, to string, assigned bool) string {
+	if to == "" {
+		to = from
+	}
+	switch {
+	case assigned && to == CaseInProgress:
+		return AuditCaseTaken
+	case to == CaseClosed && from != CaseClosed:
+		return AuditCaseClosed
+	case from == CaseClosed && to != CaseClosed:
+		return AuditCaseReopened
+	case from == to:
+		return AuditCaseNoted
+	}
+	return AuditCaseUpdated
 }
 
 // fieldErr is the error of one invalid field of a single request: a
@@ -163,6 +192,44 @@ type CaseFilter struct {
 	Owner   string // accounts.owner_email
 	Account string // external id
 	Now     time.Time
+}
+
+// Case views: the lists of the console's cases page. Open and in
+// progress are states; overdue is every case not closed whose due time has
+// passed (Case.Overdue); closed lists the newest closed first.
+const (
+	CaseViewOpen       = CaseOpen
+	CaseViewInProgress = CaseInProgress
+	CaseViewOverdue    = "overdue"
+	CaseViewClosed     = CaseClosed
+)
+
+// CaseViews lists the case views in the order of the console's tabs.
+var CaseViews = []string{CaseViewOpen, CaseViewInProgress, CaseViewOverdue, CaseViewClosed}
+
+// CaseQuery asks for one page of a case view: Owner narrows to the
+// accounts of one owner (accounts.owner_email, any case), After is the
+// cursor of the previous page's last case ("" = the first page).
+type CaseQuery struct {
+	View  string
+	Owner string
+	After string
+	Limit int
+	Now   time.Time
+}
+
+// CaseListItem is a case of a list page, with its account's name and
+// answers but without its notes.
+type CaseListItem struct {
+	Case
+	AccountName string
+}
+
+// CaseListPage is one page of a case view and the cursor of the next
+// ("" = the last page).
+type CaseListPage struct {
+	Cases []CaseListItem
+	Next  string
 }
 
 // CaseUpdate is a PATCH of a case: a new state (or "" to keep it) and a

@@ -1,6 +1,7 @@
 package outreach_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/outreach-dev/outreach"
@@ -55,6 +56,9 @@ func TestCheckCaseTransition(t *testing.T) {
 		{"open", "", "left a voicemail", ""},
 		{"open", "", "", "note"},
 		{"open", "done", "x", "state"},
+		{"open", "closed", strings.Repeat("é", outreach.MaxCaseNoteRunes), ""},
+		{"open", "closed", strings.Repeat("é", outreach.MaxCaseNoteRunes+1), "note"},
+		{"open", "", "a\x00b", "note"},
 	} {
 		err := outreach.CheckCaseTransition(c.from, c.to, c.note)
 		var field string
@@ -65,6 +69,28 @@ func TestCheckCaseTransition(t *testing.T) {
 		}
 		if field != c.field {
 			t.Errorf("%s -> %q (note %q): field %q, want %q (%v)", c.from, c.to, c.note, field, c.field, err)
+		}
+	}
+}
+
+func TestCaseAuditAction(t *testing.T) {
+	for _, c := range []struct {
+		from, to string
+		assigned bool
+		want     string
+	}{
+		{outreach.CaseOpen, outreach.CaseInProgress, true, outreach.AuditCaseTaken},
+		{outreach.CaseOpen, outreach.CaseInProgress, false, outreach.AuditCaseUpdated},
+		{outreach.CaseInProgress, "", false, outreach.AuditCaseNoted},
+		{outreach.CaseOpen, outreach.CaseOpen, false, outreach.AuditCaseNoted},
+		{outreach.CaseInProgress, outreach.CaseClosed, false, outreach.AuditCaseClosed},
+		{outreach.CaseOpen, outreach.CaseClosed, false, outreach.AuditCaseClosed},
+		{outreach.CaseClosed, outreach.CaseOpen, false, outreach.AuditCaseReopened},
+		{outreach.CaseClosed, "", false, outreach.AuditCaseNoted},
+		{outreach.CaseInProgress, outreach.CaseOpen, false, outreach.AuditCaseUpdated},
+	} {
+		if got := outreach.CaseAuditAction(c.from, c.to, c.assigned); got != c.want {
+			t.Errorf("CaseAuditAction(%q, %q, %v) = %q, want %q", c.from, c.to, c.assigned, got, c.want)
 		}
 	}
 }

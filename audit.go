@@ -24,6 +24,13 @@ const (
 	AuditSuppressionDeleted = "suppression.deleted"
 	AuditAccountPaused      = "account.paused"
 	AuditAccountResumed     = "account.resumed"
+	// Case changes (CaseAuditAction picks one): taken ("I'm on it"), a
+	// note added, closed with its outcome, reopened, or another move.
+	AuditCaseTaken    = "case.taken"
+	AuditCaseNoted    = "case.noted"
+	AuditCaseClosed   = "case.closed"
+	AuditCaseReopened = "case.reopened"
+	AuditCaseUpdated  = "case.updated"
 )
 
 // ActorPublicPage is the actor of changes made on the public pages (a

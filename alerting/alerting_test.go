@@ -3,6 +3,7 @@ package alerting_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -260,7 +261,7 @@ func TestCasesLeadTheDigest(t *testing.T) {
 		if err != nil || len(cs) != 1 {
 			t.Fatalf("beta cases = %+v, %v", cs, err)
 		}
-		if _, err := b.db.UpdateCase(ctx, outreach.CaseUpdate{ID: cs[0].ID, State: outreach.CaseClosed, Note: "Eve's invoices fixed; she is happy"}); err != nil {
+		if _, err := b.db.UpdateCase(ctx, outreach.CaseUpdate{ID: cs[0].ID, State: outreach.CaseClosed, Note: "Eve's invoices fixed;\nshe is happy"}); err != nil {
 			t.Fatal(err)
 		}
 		signer, _ := links.NewSigner("digest-test-secret-0123456789")
@@ -281,6 +282,18 @@ func TestCasesLeadTheDigest(t *testing.T) {
 			if !strings.Contains(text, want) {
 				t.Errorf("digest text lacks %q:\n%s", want, text)
 			}
+		}
+		// Each case links to its console page; a typed outcome stays on
+		// its line of the text.
+		for _, k := range d.Cases.Open {
+			link := fmt.Sprintf("https://outreach.example/console/cases/%d", k.ID)
+			if !strings.Contains(text, "in the console: "+link+"\n") || !strings.Contains(html, `href="`+link+`"`) {
+				t.Errorf("the digest lacks the console link %s", link)
+			}
+		}
+		if link := fmt.Sprintf("https://outreach.example/console/cases/%d", cs[0].ID); !strings.Contains(text, "she is happy\n    in the console: "+link+"\n") ||
+			!strings.Contains(html, `href="`+link+`"`) {
+			t.Errorf("the closed case lacks its console link %s:\n%s", link, text)
 		}
 		if !strings.Contains(subject, "1 open case (1 overdue)") || !strings.Contains(html, "overdue</strong>") || !strings.Contains(html, "Eve&#39;s invoices fixed") {
 			t.Errorf("subject %q / html lacks the cases", subject)

@@ -82,7 +82,12 @@
 // automation did with each last decision, and pause/resume (audited).
 // /console/contacts/{email} is the timeline `outreach explain` prints.
 // /console/suppressions lifts a suppression with a required reason
-// (audited; hard ones only with a confirmation). A signed-out reader of a
-// console link (the digest's) goes through sign-in with ?next= and lands
-// on the page.
+// (audited; hard ones only with a confirmation). /console/cases lists the
+// follow-up cases by view (open, in progress, overdue, closed; store
+// CaseList, a keyset page) and /console/cases/{id} takes, notes, closes and
+// reopens one through CaseStore.UpdateCase, the API's path, which checks
+// the transition in the domain and writes the audit entry; a refused
+// transition is shown on the case page with the text typed. A signed-out
+// reader of a console link (the digest's) goes through sign-in with ?next=
+// and lands on the page.
 package console

@@ -41,6 +41,12 @@ type Store interface {
 	SetAccountPause(ctx context.Context, externalID string, until *time.Time, extendOnly bool, actor string) (*outreach.Account, error)
 	SuppressionsOf(ctx context.Context, email string) ([]outreach.Suppression, error)
 	LiftSuppression(ctx context.Context, email, scope string, force bool, actor, reason string) (*outreach.Suppression, error)
+	// The cases pages: a page of a view with the count of each view,
+	// and one case and its changes (outreach.CaseStore, audited).
+	CaseList(ctx context.Context, q outreach.CaseQuery) (*outreach.CaseListPage, error)
+	CaseCounts(ctx context.Context, owner string, now time.Time) (map[string]int, error)
+	Case(ctx context.Context, id int64, now time.Time) (*outreach.Case, error)
+	UpdateCase(ctx context.Context, u outreach.CaseUpdate) (*outreach.Case, error)
 }
 
 // Limiter admits requests per key; httpapi.Limiter implements it.

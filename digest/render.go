@@ -7,6 +7,7 @@ import (
 	"fmt"
 	htmltemplate "html/template"
 	"net/url"
+	"strconv"
 	"strings"
 	texttemplate "text/template"
 	"time"
@@ -192,6 +193,14 @@ func funcs(p *pauser) map[string]any {
 				return ""
 			}
 			return p.base + "/console/accounts/" + url.PathEscape(a.ExternalID)
+		},
+		// caseConsole is a case's page in the console (sign-in returns
+		// to it as it does to an account's).
+		"caseConsole": func(k outreach.Case) string {
+			if p == nil {
+				return ""
+			}
+			return p.base + "/console/cases/" + strconv.FormatInt(k.ID, 10)
 		},
 		// line and quote write typed text (names, comments, received
 		// reasons) into the plain-text email so that it cannot pass for

@@ -15,8 +15,9 @@ import (
 	"github.com/outreach-dev/outreach/links"
 )
 
-// MaxCaseNoteRunes bounds a case note.
-const MaxCaseNoteRunes = 10_000
+// MaxCaseNoteRunes bounds a case note: the domain's bound
+// (outreach.CheckCaseTransition), checked here before the store is asked.
+const MaxCaseNoteRunes = outreach.MaxCaseNoteRunes
 
 // Cases serves the follow-up cases: GET /api/v1/cases, PATCH
 // /api/v1/cases/{id}, and the "I'm on it" page /c/{token} of alert
@@ -173,7 +174,7 @@ func (s *Server) casePage(post bool) http.Handler {
 			renderCase(w, http.StatusInternalServerError, caseData{Title: "Something went wrong", Message: "Please try again later."})
 		case post || c.State != outreach.CaseOpen:
 			renderCase(w, http.StatusOK, caseData{Title: "Case #" + idText + " of " + c.Account, Message: "The case is " +
-				strings.ReplaceAll(c.State, "_", " ") + assignedTo(c) + "."})
+				strings.ReplaceAll(c.State, "_", " ") + assignedTo(c) + ".", Console: "/console/cases/" + idText})
 		default:
 			renderCase(w, http.StatusOK, caseData{Title: "Case #" + idText + " of " + c.Account, Form: true,
 				Message: "Take this follow-up case: it moves to in progress, assigned to you, due " + c.DueAt.UTC().Format("Mon 2 Jan 15:04 UTC") + "."})
@@ -191,6 +192,9 @@ func assignedTo(c *outreach.Case) string {
 type caseData struct {
 	Title, Message string
 	Form           bool
+	// Console is the case's page in the console (notes, closing), on
+	// this server; "" shows no link.
+	Console string
 }
 
 var caseTmpl = template.Must(template.New("case").Parse(`<!DOCTYPE html>
@@ -199,6 +203,7 @@ var caseTmpl = template.Must(template.New("case").Parse(`<!DOCTYPE html>
 <body style="font-family:Arial,Helvetica,sans-serif;max-width:560px;margin:40px auto;padding:0 16px;color:#1f2328;line-height:1.5">
 <h1 style="font-size:22px">{{.Title}}</h1><p>{{.Message}}</p>
 {{- if .Form}}<form method="post"><button type="submit" style="font-size:16px;padding:8px 16px">I'm on it</button></form>{{end}}
+{{- if .Console}}<p><a href="{{.Console}}">Open the case in the console</a> to add notes and close it with its outcome.</p>{{end}}
 </body></html>
 `))
 

@@ -72,7 +72,8 @@ func TestCasesFromASurveyAnswer(t *testing.T) {
 	if got := get("/api/v1/cases?state=open"); len(got) != 1 {
 		t.Fatal("GET of the take link changed the case")
 	}
-	if res, body := e.request(t, http.MethodPost, u.Path, "", "", nil); res.StatusCode != 200 || !strings.Contains(body, "in progress, assigned to csm@vendor.example") {
+	if res, body := e.request(t, http.MethodPost, u.Path, "", "", nil); res.StatusCode != 200 || !strings.Contains(body, "in progress, assigned to csm@vendor.example") ||
+		!strings.Contains(body, `<a href="/console/cases/`+strconv.FormatInt(id, 10)+`">`) {
 		t.Fatalf("POST take: %d %s", res.StatusCode, body)
 	}
 	patch := func(body string) (int, string) {
@@ -103,5 +104,17 @@ func TestCasesFromASurveyAnswer(t *testing.T) {
 	}
 	if res, _ := e.request(t, http.MethodPatch, "/api/v1/cases/999", "", `{"state":"closed","note":"x"}`, admin); res.StatusCode != 404 {
 		t.Errorf("unknown case: %d", res.StatusCode)
+	}
+	// The link and the API are audited like the console: who, which move.
+	log, err := e.db.AuditEntries(ctx, outreach.AuditFilter{Target: "case " + strconv.FormatInt(id, 10)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var moves []string
+	for i := len(log) - 1; i >= 0; i-- {
+		moves = append(moves, log[i].Actor+" "+log[i].Action)
+	}
+	if got, want := strings.Join(moves, ", "), "csm@vendor.example case.taken, OUTREACH_API_TOKEN case.closed, OUTREACH_API_TOKEN case.reopened"; got != want {
+		t.Errorf("audit log of the case: %s, want %s", got, want)
 	}
 }

@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 
@@ -122,7 +124,10 @@ func (db *DB) fillCase(ctx context.Context, q sqlx.QueryerContext, r caseRow, no
 }
 
 // UpdateCase implements outreach.CaseStore: the transition is checked
-// under the case's row lock, so two concurrent changes never skip one.
+// under the case's row lock, so two concurrent changes never skip one. The
+// change writes its audit entry (outreach.CaseAuditAction, by u.Author) in
+// its transaction, whichever path made it: the API, the signed link, the
+// console.
 func (db *DB) UpdateCase(ctx context.Context, u outreach.CaseUpdate) (*outreach.Case, error) {
 	var out *outreach.Case
 	err := db.inTx(ctx, "update case", func(tx *sqlx.Tx, now time.Time) error {
@@ -182,6 +187,9 @@ func (db *DB) UpdateCase(ctx context.Context, u outreach.CaseUpdate) (*outreach.
 		if out, err = db.readCase(ctx, tx, u.ID, now); err != nil {
 			return err
 		}
+		if err := db.auditCase(ctx, tx, now, u, cur.State, out); err != nil {
+			return err
+		}
 		typ := outreach.WebhookCaseUpdated
 		if to == outreach.CaseClosed && cur.State != outreach.CaseClosed {
 			typ = outreach.WebhookCaseClosed
@@ -190,4 +198,18 @@ func (db *DB) UpdateCase(ctx context.Context, u outreach.CaseUpdate) (*outreach.
 			"state": out.State, "assignee": out.Assignee, "note": u.Note, "outcome": out.Outcome}, now)
 	})
 	return out, err
+}
+
+// auditCase writes the audit entry of u, which moved case c from state
+// from: the account and alert, the move, the assignee and the length of
+// the note (the note itself is kept once, in the case's history).
+func (db *DB) auditCase(ctx context.Context, tx *sqlx.Tx, now time.Time, u outreach.CaseUpdate, from string, c *outreach.Case) error {
+	detail := fmt.Sprintf("%s (%s): %s -> %s", c.Account, c.Alert, from, c.State)
+	if u.Assignee != "" {
+		detail += "; assigned to " + u.Assignee
+	}
+	if n := utf8.RuneCountInString(u.Note); n > 0 {
+		detail += fmt.Sprintf("; note of %d characters", n)
+	}
+	return db.audit(ctx, tx, now, u.Author, outreach.CaseAuditAction(from, u.State, u.Assignee != ""), "case "+strconv.FormatInt(c.ID, 10), detail)
 }
