@@ -35,7 +35,8 @@ type PackEdit struct {
 	// still be edited, previewed, forecast and downloaded to commit).
 	InGit bool
 	// ApprovalRequired is OUTREACH_PACK_APPROVAL=required: a draft needs
-	// the approval of an admin other than its author before activation.
+	// the approval of an admin who wrote none of it (its author, anyone who
+	// saved it) before activation.
 	ApprovalRequired bool
 	// Preview renders a campaign email for a real contact; nil hides the
 	// rendering (the page still lists campaigns and contacts).
@@ -193,7 +194,7 @@ func (s *Server) draftPage(c *Context, d *outreach.PackDraft, files map[string]s
 	admin := c.Member.ConsoleRole == outreach.RoleAdmin
 	live := d.ActivatedVersion == 0 && !s.PackEdit.InGit
 	v.NeedsApproval = s.PackEdit.ApprovalRequired && !d.Approved()
-	v.CanApprove = admin && live && s.PackEdit.ApprovalRequired && !d.Approved() && d.Author != c.Member.Email
+	v.CanApprove = admin && live && s.PackEdit.ApprovalRequired && !d.Approved() && d.MayApprove(c.Member.Email) == nil
 	v.CanActivate = admin && live && !v.NeedsApproval
 	return v
 }
