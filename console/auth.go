@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/links"
 )
 
 // cookieName is the session cookie.
@@ -85,7 +86,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 			ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), mailTimeout)
 			defer cancel()
 			if err := s.mailSignIn(ctx, email, c.Lang, next); err != nil {
-				s.Logger.Error("console sign-in mail", "to", outreach.RedactEmail(email), "error", err)
+				s.Logger.Error("console sign-in mail", "to", outreach.RedactEmail(email), "error", links.RedactText(err.Error()))
 			}
 		}()
 	default:

@@ -16,6 +16,7 @@ import (
 
 	"github.com/outreach-dev/outreach"
 	"github.com/outreach-dev/outreach/campaigns"
+	"github.com/outreach-dev/outreach/links"
 )
 
 // Store is what the console reads and writes. store.DB implements it.
@@ -269,7 +270,9 @@ func (s *Server) handleError(w http.ResponseWriter, r *http.Request, c *Context,
 	case outreach.ECONFLICT:
 		status, msg = http.StatusConflict, "error.conflict"
 	default:
-		s.Logger.Error("console", "method", r.Method, "path", r.URL.Path, "error", err)
+		// The path may hold a sign-in token or a person's address, and the
+		// error may quote an address: logs carry neither in full.
+		s.Logger.Error("console", "method", r.Method, "path", links.RedactPath(r.URL.Path), "error", links.RedactText(err.Error()))
 	}
 	if status != http.StatusInternalServerError {
 		var e *outreach.Error
