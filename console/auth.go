@@ -256,9 +256,12 @@ func (s *Server) checkCSRF(r *http.Request, want string) bool {
 	if !sameOrigin(r) {
 		return false
 	}
+	// The body is bounded whichever way the token comes: with the header,
+	// the handler parses the form itself, and a multipart form's files
+	// would otherwise spill to disk without limit.
+	r.Body = http.MaxBytesReader(nil, r.Body, maxFormBytes)
 	got := r.Header.Get("X-CSRF-Token")
 	if got == "" {
-		r.Body = http.MaxBytesReader(nil, r.Body, maxFormBytes)
 		got = r.PostFormValue("csrf")
 	}
 	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
