@@ -89,6 +89,8 @@ type Server struct {
 	mailWG sync.WaitGroup
 	// forecastSlot admits one pack forecast at a time.
 	forecastSlot chan struct{}
+	// heavySlots admits maxHeavy Heavy pages at a time (heavy.go).
+	heavySlots chan struct{}
 }
 
 // Prefix is where httpapi mounts the console.
@@ -105,6 +107,10 @@ type Page struct {
 	// Roles are the roles allowed; empty means every signed-in member.
 	// Others get the 403 page.
 	Roles []string
+	// Heavy marks a page that parses or loads a whole pack: at most
+	// maxHeavy run at once (heavy.go), the slot taken before the body is
+	// read.
+	Heavy bool
 	// Handle serves the page. It returns an error for the error page:
 	// an *outreach.Error's code picks the status (ENOTFOUND 404, EINVALID
 	// 422, EFORBIDDEN 403, ECONFLICT 409), anything else is a logged 500.
@@ -162,6 +168,7 @@ func (s *Server) Handler() http.Handler {
 		}
 		s.mailSlots = make(chan struct{}, maxMailsInFlight)
 		s.forecastSlot = make(chan struct{}, 1)
+		s.heavySlots = make(chan struct{}, maxHeavy)
 		s.static = mustStatic()
 		s.pages = mustTemplates(s.static)
 		mux := http.NewServeMux()
@@ -213,6 +220,12 @@ func (s *Server) page(p Page) http.Handler {
 		if !c.Allowed(p.Roles) {
 			s.renderError(w, r, c, http.StatusForbidden, "error.forbidden")
 			return
+		}
+		if p.Heavy {
+			if !s.acquireHeavy(w, r, c) {
+				return
+			}
+			defer s.releaseHeavy()
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead && !s.checkCSRF(r, c.Session.CSRF) {
 			s.renderError(w, r, c, http.StatusForbidden, "error.csrf")
