@@ -2,6 +2,7 @@ package outreach
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -14,7 +15,10 @@ type PackDraft struct {
 	Files       map[string]string // path inside the pack -> content
 	BaseVersion int               // the active version the draft started from
 	Author      string            // who created it
-	UpdatedAt   time.Time
+	// Editors are everyone who created the draft or saved a revision of
+	// it, the author first.
+	Editors   []string
+	UpdatedAt time.Time
 	// Revision grows by one at each save. A save must name the revision it
 	// edited; a save naming an older one is refused (someone else saved).
 	Revision int
@@ -29,6 +33,19 @@ type PackDraft struct {
 // Approved reports whether the draft's current revision is approved.
 func (d *PackDraft) Approved() bool {
 	return d.ApprovedBy != "" && d.ApprovedRevision == d.Revision
+}
+
+// MayApprove returns an EFORBIDDEN error when email wrote any of the
+// draft: its author or anyone who saved a revision of it. The approval
+// (OUTREACH_PACK_APPROVAL=required) is a second person's review, so an
+// admin who edits someone else's draft cannot approve it.
+func (d *PackDraft) MayApprove(email string) error {
+	for _, e := range append([]string{d.Author}, d.Editors...) {
+		if strings.EqualFold(e, email) {
+			return Errorf(EFORBIDDEN, "you edited draft %d: an admin who wrote none of it must approve it", d.ID)
+		}
+	}
+	return nil
 }
 
 // PackVersionInfo is one stored pack version, for the version history.
@@ -46,6 +63,7 @@ type PackDraftStore interface {
 	// SavePackDraft replaces the draft's files when revision is its current
 	// revision, and returns it at the next revision; otherwise ECONFLICT
 	// naming who saved last and when. An activated draft is not changed.
+	// The audit entry's Actor is who saved: it joins the draft's Editors.
 	SavePackDraft(ctx context.Context, id int64, revision int, name string, files map[string]string, audit AuditEntry) (*PackDraft, error)
 	// PackDraft returns a draft, or ENOTFOUND.
 	PackDraft(ctx context.Context, id int64) (*PackDraft, error)

@@ -53,10 +53,20 @@ func (s *Server) ownAccount(r *http.Request, c *Context) (*outreach.Account, err
 	if err != nil {
 		return nil, err
 	}
-	if c.Member.ConsoleRole != outreach.RoleAdmin && !strings.EqualFold(a.OwnerEmail, c.Member.Email) {
+	if !c.mayOpen(a) {
 		return nil, outreach.Errorf(outreach.EFORBIDDEN, "account %s is owned by someone else", a.ExternalID)
 	}
 	return a, nil
+}
+
+// mayOpen reports whether the member may see account a and its people:
+// admins see every account, a cs member only those they own (a person
+// without an account is for admins only).
+func (c *Context) mayOpen(a *outreach.Account) bool {
+	if c.Member.ConsoleRole == outreach.RoleAdmin {
+		return true
+	}
+	return a != nil && strings.EqualFold(a.OwnerEmail, c.Member.Email)
 }
 
 // maxPauseDays bounds the pause form.

@@ -1,7 +1,9 @@
 package console_test
 
 import (
+	"bytes"
 	"context"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -84,5 +86,47 @@ func TestAccountPage(t *testing.T) {
 				t.Errorf("audit entries for acme by cy: %+v %v, want 2", log, err)
 			}
 		})
+	}
+}
+
+// TestPostBodyIsBounded: a signed-in member who sends the CSRF token in
+// the X-CSRF-Token header (as the pack editor's script does) and a
+// 40 MiB multipart form is cut off at the console's 4 MiB form limit:
+// the form is not read (Go would spill its file parts to disk without
+// bound) and nothing changes.
+func TestPostBodyIsBounded(t *testing.T) {
+	e := newEnv(t, store.SQLite)
+	seedCS(t, e)
+	cy := e.signIn(t, "cy@vendor.example")
+	tok := csrfOf(t, e, cy)
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	if err := mw.WriteField("days", "30"); err != nil {
+		t.Fatal(err)
+	}
+	fw, err := mw.CreateFormFile("junk", "junk.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fw.Write(bytes.Repeat([]byte("x"), 40<<20)); err != nil {
+		t.Fatal(err)
+	}
+	mw.Close()
+	req, _ := http.NewRequest("POST", e.srv.URL+"/console/accounts/acme/pause", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("X-CSRF-Token", tok)
+	res, err := cy.Do(req)
+	if err == nil {
+		res.Body.Close()
+		if res.StatusCode == http.StatusSeeOther {
+			t.Fatalf("a 40 MiB form was read and applied (%d)", res.StatusCode)
+		}
+	}
+	a, err := e.db.AccountByExternalID(context.Background(), "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.PausedUntil == nil || a.PausedUntil.After(e.clock.Now().Add(20*day)) {
+		t.Errorf("acme paused until %v: the oversized form changed it", a.PausedUntil)
 	}
 }

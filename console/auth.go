@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/links"
 )
 
 // cookieName is the session cookie.
@@ -85,7 +86,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 			ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), mailTimeout)
 			defer cancel()
 			if err := s.mailSignIn(ctx, email, c.Lang, next); err != nil {
-				s.Logger.Error("console sign-in mail", "to", outreach.RedactEmail(email), "error", err)
+				s.Logger.Error("console sign-in mail", "to", outreach.RedactEmail(email), "error", links.RedactText(err.Error()))
 			}
 		}()
 	default:
@@ -255,9 +256,12 @@ func (s *Server) checkCSRF(r *http.Request, want string) bool {
 	if !sameOrigin(r) {
 		return false
 	}
+	// The body is bounded whichever way the token comes: with the header,
+	// the handler parses the form itself, and a multipart form's files
+	// would otherwise spill to disk without limit.
+	r.Body = http.MaxBytesReader(nil, r.Body, maxFormBytes)
 	got := r.Header.Get("X-CSRF-Token")
 	if got == "" {
-		r.Body = http.MaxBytesReader(nil, r.Body, maxFormBytes)
 		got = r.PostFormValue("csrf")
 	}
 	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1

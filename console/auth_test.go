@@ -249,3 +249,37 @@ func TestRoleRemovedEndsSession(t *testing.T) {
 		t.Fatalf("after the role was removed: %d, want a redirect to sign in", code)
 	}
 }
+
+// TestRoleRemovalEndsSessions: a member whose console role is removed is
+// signed out for good. Before, the session was only refused while the
+// role was missing (and each refused request kept it fresh), so a
+// session on a lost or stolen device came back to life the day the role
+// was given back.
+func TestRoleRemovalEndsSessions(t *testing.T) {
+	for _, dialect := range []string{store.SQLite, store.Postgres} {
+		t.Run(dialect, func(t *testing.T) {
+			e := newEnv(t, dialect)
+			ctx := context.Background()
+			cy := e.signIn(t, "cy@vendor.example")
+			if code, _ := get(t, cy, e.srv.URL+"/console/suppressions"); code != http.StatusOK {
+				t.Fatalf("signed in: %d", code)
+			}
+			for _, role := range []string{outreach.RoleNone, outreach.RoleCS} {
+				if _, err := e.db.UpsertTeam(ctx, []outreach.TeamMember{{Email: "cy@vendor.example", ConsoleRole: role}}); err != nil {
+					t.Fatal(err)
+				}
+				if code, _ := get(t, cy, e.srv.URL+"/console/suppressions"); code != http.StatusSeeOther {
+					t.Errorf("role %q: the old session answers %d, want 303 to the sign-in", role, code)
+				}
+			}
+			// An upsert that keeps the role ("") signs nobody out.
+			ada := e.signIn(t, "ada@vendor.example")
+			if _, err := e.db.UpsertTeam(ctx, []outreach.TeamMember{{Email: "ada@vendor.example", Name: "Ada A."}}); err != nil {
+				t.Fatal(err)
+			}
+			if code, _ := get(t, ada, e.srv.URL+"/console/audit"); code != http.StatusOK {
+				t.Errorf("an upsert keeping the role signed ada out: %d", code)
+			}
+		})
+	}
+}

@@ -59,7 +59,8 @@ func contactURL(email string) string {
 
 // handleContact shows a person's timeline: events with what they planned
 // or why not, deliveries with every decision (its rule and reason) and
-// provider event, answers and suppressions.
+// provider event, answers and suppressions. A cs member opens only the
+// people of the accounts they own, as on the account page.
 func (s *Server) handleContact(w http.ResponseWriter, r *http.Request, c *Context) error {
 	email, err := outreach.CanonicalEmail(r.PathValue("email"))
 	if err != nil {
@@ -68,6 +69,9 @@ func (s *Server) handleContact(w http.ResponseWriter, r *http.Request, c *Contex
 	tl, err := s.Store.Timeline(r.Context(), strings.ToLower(email))
 	if err != nil {
 		return err
+	}
+	if !c.mayOpen(tl.Account) {
+		return outreach.Errorf(outreach.EFORBIDDEN, "this person belongs to an account owned by someone else")
 	}
 	v := contactView{TL: tl, Planned: map[string][]outreach.Delivery{}}
 	for _, d := range tl.Deliveries {

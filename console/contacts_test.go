@@ -53,3 +53,33 @@ func TestContactTimeline(t *testing.T) {
 		})
 	}
 }
+
+// TestContactTimelineOfAnotherCSM: a cs member opens only the people of
+// the accounts they own, as on the account page: typing the address of
+// another CSM's customer into the URL (IDOR) gets the 403 page without
+// any of that person's timeline; an admin still opens everyone's.
+func TestContactTimelineOfAnotherCSM(t *testing.T) {
+	for _, dialect := range []string{store.SQLite, store.Postgres} {
+		t.Run(dialect, func(t *testing.T) {
+			e := newEnv(t, dialect)
+			seedCS(t, e)
+			cy := e.signIn(t, "cy@vendor.example")
+			code, body := get(t, cy, e.srv.URL+"/console/contacts/sam@initech.example") // Ada's account
+			if code != http.StatusForbidden {
+				t.Errorf("cs opening another CSM's contact: %d, want 403", code)
+			}
+			for _, leak := range []string{"Initech", "sam@initech.example"} {
+				if strings.Contains(body, leak) {
+					t.Errorf("the refusal shows %q", leak)
+				}
+			}
+			if code, _ := get(t, cy, e.srv.URL+"/console/contacts/kim@globex.example"); code != http.StatusOK {
+				t.Errorf("cs opening their own contact: %d, want 200", code)
+			}
+			code, body = get(t, e.signIn(t, "ada@vendor.example"), e.srv.URL+"/console/contacts/sam@initech.example")
+			if code != http.StatusOK || !strings.Contains(body, "Initech") {
+				t.Errorf("admin: %d, want 200 with the account", code)
+			}
+		})
+	}
+}

@@ -69,6 +69,7 @@ var catalogue = map[string]map[string]string{
 		"error.conflict":          "Someone changed this at the same time",
 		"error.internal":          "Something went wrong on our side",
 		"error.rate_limited":      "Too many sign-in requests: wait a minute and try again",
+		"error.busy":              "The server is busy with other campaign pack work: try again in a moment",
 		"error.back":              "Back to the console",
 		"audit.title":             "Audit log",
 		"audit.filter":            "Filter",

@@ -35,7 +35,8 @@ type PackEdit struct {
 	// still be edited, previewed, forecast and downloaded to commit).
 	InGit bool
 	// ApprovalRequired is OUTREACH_PACK_APPROVAL=required: a draft needs
-	// the approval of an admin other than its author before activation.
+	// the approval of an admin who wrote none of it (its author, anyone who
+	// saved it) before activation.
 	ApprovalRequired bool
 	// Preview renders a campaign email for a real contact; nil hides the
 	// rendering (the page still lists campaigns and contacts).
@@ -57,16 +58,16 @@ func (s *Server) packPages() []Page {
 		{Method: "GET", Path: "/pack", Roles: edit, Handle: s.handlePack},
 		{Method: "POST", Path: "/pack/drafts", Roles: edit, Handle: s.handleNewDraft},
 		{Method: "GET", Path: "/pack/drafts/{id}", Roles: edit, Handle: s.handleDraft},
-		{Method: "POST", Path: "/pack/drafts/{id}", Roles: edit, Handle: s.handleSaveDraft},
+		{Method: "POST", Path: "/pack/drafts/{id}", Roles: edit, Heavy: true, Handle: s.handleSaveDraft},
 		{Method: "GET", Path: "/pack/drafts/{id}/download", Roles: edit, Handle: s.handleDownloadDraft},
-		{Method: "POST", Path: "/pack/drafts/{id}/approve", Roles: admin, Handle: s.handleApproveDraft},
-		{Method: "POST", Path: "/pack/drafts/{id}/activate", Roles: admin, Handle: s.handleActivateDraft},
-		{Method: "POST", Path: "/pack/validate", Roles: edit, Handle: s.handleValidate},
-		{Method: "GET", Path: "/pack/preview", Roles: edit, Handle: s.handlePreview},
-		{Method: "GET", Path: "/pack/forecast", Roles: edit, Handle: s.handleForecast},
-		{Method: "GET", Path: "/pack/preview/render", Roles: edit, Handle: s.handlePreviewRender},
-		{Method: "GET", Path: "/pack/versions/{version}", Roles: edit, Handle: s.handleVersion},
-		{Method: "POST", Path: "/pack/versions/{version}/rollback", Roles: admin, Handle: s.handleRollback},
+		{Method: "POST", Path: "/pack/drafts/{id}/approve", Roles: admin, Heavy: true, Handle: s.handleApproveDraft},
+		{Method: "POST", Path: "/pack/drafts/{id}/activate", Roles: admin, Heavy: true, Handle: s.handleActivateDraft},
+		{Method: "POST", Path: "/pack/validate", Roles: edit, Heavy: true, Handle: s.handleValidate},
+		{Method: "GET", Path: "/pack/preview", Roles: edit, Heavy: true, Handle: s.handlePreview},
+		{Method: "GET", Path: "/pack/forecast", Roles: edit, Heavy: true, Handle: s.handleForecast},
+		{Method: "GET", Path: "/pack/preview/render", Roles: edit, Heavy: true, Handle: s.handlePreviewRender},
+		{Method: "GET", Path: "/pack/versions/{version}", Roles: edit, Heavy: true, Handle: s.handleVersion},
+		{Method: "POST", Path: "/pack/versions/{version}/rollback", Roles: admin, Heavy: true, Handle: s.handleRollback},
 	}
 }
 
@@ -193,7 +194,7 @@ func (s *Server) draftPage(c *Context, d *outreach.PackDraft, files map[string]s
 	admin := c.Member.ConsoleRole == outreach.RoleAdmin
 	live := d.ActivatedVersion == 0 && !s.PackEdit.InGit
 	v.NeedsApproval = s.PackEdit.ApprovalRequired && !d.Approved()
-	v.CanApprove = admin && live && s.PackEdit.ApprovalRequired && !d.Approved() && d.Author != c.Member.Email
+	v.CanApprove = admin && live && s.PackEdit.ApprovalRequired && !d.Approved() && d.MayApprove(c.Member.Email) == nil
 	v.CanActivate = admin && live && !v.NeedsApproval
 	return v
 }

@@ -268,3 +268,63 @@ func TestPackApprovalAndGit(t *testing.T) {
 		t.Fatalf("download holds %v", names)
 	}
 }
+
+// TestPackApprovalOfAnEditedDraft: with approval required, an admin who
+// saves their own change into someone else's draft (marketing's) is one
+// of its authors: approving it is refused, so one admin alone cannot get
+// their change activated; an admin who wrote none of it approves it.
+// Both dialects (the editors are stored with the draft).
+func TestPackApprovalOfAnEditedDraft(t *testing.T) {
+	for _, dialect := range []string{store.SQLite, store.Postgres} {
+		t.Run(dialect, func(t *testing.T) {
+			e := newEnv(t, dialect)
+			ctx := context.Background()
+			withPack(t, e)
+			if _, err := e.db.UpsertTeam(ctx, []outreach.TeamMember{{Email: "bo@vendor.example", Name: "Bo", ConsoleRole: outreach.RoleAdmin}}); err != nil {
+				t.Fatal(err)
+			}
+			e.cons.PackEdit.ApprovalRequired = true
+			mo, ada, bo := e.signIn(t, "mo@vendor.example"), e.signIn(t, "ada@vendor.example"), e.signIn(t, "bo@vendor.example")
+			moTok, adaTok, boTok := csrfOf(t, e, mo), csrfOf(t, e, ada), csrfOf(t, e, bo)
+			res, err := mo.PostForm(e.srv.URL+"/console/pack/drafts", url.Values{"csrf": {moTok}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			draft := e.srv.URL + res.Header.Get("Location")
+			d, err := e.db.PackDraft(ctx, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d.Files[campaigns.PackFile] += "\n# ada's change\n"
+			if code, _ := post(t, ada, draft, editForm(adaTok, 1, "save", d.Files)); code != http.StatusSeeOther {
+				t.Fatalf("ada saves marketing's draft: %d", code)
+			}
+			if _, body := get(t, ada, draft); strings.Contains(body, `id="approve"`) {
+				t.Error("the draft page offers its editor the approve button")
+			}
+			if code, body := post(t, ada, draft+"/approve", url.Values{"csrf": {adaTok}, "revision": {"2"}}); code != http.StatusForbidden || !strings.Contains(body, "edited draft") {
+				t.Fatalf("ada approves the draft she edited: %d, want 403", code)
+			}
+			if code, _ := post(t, ada, draft+"/activate", url.Values{"csrf": {adaTok}, "revision": {"2"}}); code != http.StatusForbidden {
+				t.Fatalf("ada activates her unapproved change: %d, want 403", code)
+			}
+			if v, _ := e.db.ActivePackVersion(ctx); v != 1 {
+				t.Fatalf("version %d: ada's change went live without a second admin", v)
+			}
+			if _, body := get(t, bo, draft); !strings.Contains(body, `id="approve"`) {
+				t.Error("the draft page does not offer bo, who wrote none of it, the approve button")
+			}
+			if code, _ := post(t, bo, draft+"/approve", url.Values{"csrf": {boTok}, "revision": {"2"}}); code != http.StatusSeeOther {
+				t.Fatalf("bo approves: %d", code)
+			}
+			if code, _ := post(t, ada, draft+"/activate", url.Values{"csrf": {adaTok}, "revision": {"2"}}); code != http.StatusSeeOther {
+				t.Fatalf("activate approved: %d", code)
+			}
+			d, _ = e.db.PackDraft(ctx, 1)
+			if strings.Join(d.Editors, ",") != "mo@vendor.example,ada@vendor.example" {
+				t.Errorf("editors %q", d.Editors)
+			}
+		})
+	}
+}

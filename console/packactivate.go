@@ -13,8 +13,9 @@ import (
 )
 
 // handleApproveDraft records an admin's approval of the draft's current
-// revision. The author cannot approve their own draft, and a draft that
-// does not validate cannot be approved.
+// revision. Nobody who wrote any of it (its author, anyone who saved a
+// revision) may approve it, and a draft that does not validate cannot be
+// approved.
 func (s *Server) handleApproveDraft(w http.ResponseWriter, r *http.Request, c *Context) error {
 	d, err := s.draftOf(r)
 	if err != nil {
@@ -23,8 +24,8 @@ func (s *Server) handleApproveDraft(w http.ResponseWriter, r *http.Request, c *C
 	if !s.PackEdit.ApprovalRequired {
 		return outreach.Errorf(outreach.EINVALID, "approval is off (OUTREACH_PACK_APPROVAL is not \"required\"): an admin activates directly")
 	}
-	if d.Author == c.Member.Email {
-		return outreach.Errorf(outreach.EFORBIDDEN, "you wrote draft %d: another admin must approve it", d.ID)
+	if err := d.MayApprove(c.Member.Email); err != nil {
+		return err
 	}
 	rev, err := strconv.Atoi(r.PostFormValue("revision"))
 	if err != nil {
@@ -57,7 +58,7 @@ func (s *Server) handleActivateDraft(w http.ResponseWriter, r *http.Request, c *
 		return outreach.Errorf(outreach.ECONFLICT, "draft %d changed since you opened it (revision %d now): review it again", d.ID, d.Revision)
 	}
 	if s.PackEdit.ApprovalRequired && !d.Approved() {
-		return outreach.Errorf(outreach.EFORBIDDEN, "draft %d needs the approval of an admin other than its author (OUTREACH_PACK_APPROVAL=required)", d.ID)
+		return outreach.Errorf(outreach.EFORBIDDEN, "draft %d needs the approval of an admin who wrote none of it (OUTREACH_PACK_APPROVAL=required)", d.ID)
 	}
 	loaded, err := packLoaded(d.Files, "draft "+strconv.FormatInt(d.ID, 10))
 	if err != nil {

@@ -40,11 +40,26 @@ type packProblem struct {
 // again. A loaded pack is only read afterwards.
 var loadedCache = struct {
 	sync.Mutex
-	m map[string]*campaigns.Loaded
+	m     map[string]*campaigns.Loaded
+	bytes int // the source bytes of the packs in m
 }{m: map[string]*campaigns.Loaded{}}
 
-// maxLoadedCache bounds loadedCache; when full it starts again empty.
-const maxLoadedCache = 16
+// maxLoadedCache and maxLoadedCacheBytes bound loadedCache, by packs and
+// by their files' bytes (a loaded pack takes about ten times its source:
+// sixteen 4 MiB drafts kept 640 MB); when full it starts again empty.
+const (
+	maxLoadedCache      = 16
+	maxLoadedCacheBytes = 8 << 20
+)
+
+// packBytes is the size of a pack's files.
+func packBytes(files map[string]string) int {
+	n := 0
+	for p, c := range files {
+		n += len(p) + len(c)
+	}
+	return n
+}
 
 // validateFiles loads files with the real campaigns loader and returns the
 // loaded pack, or its problems by file and line.
@@ -58,11 +73,16 @@ func validateFiles(files map[string]string) (*campaigns.Loaded, []packProblem) {
 	}
 	loaded, err := campaigns.FromFiles(files, "")
 	if err == nil {
+		size := packBytes(files)
 		loadedCache.Lock()
-		if len(loadedCache.m) >= maxLoadedCache {
+		if len(loadedCache.m) >= maxLoadedCache || loadedCache.bytes+size > maxLoadedCacheBytes {
 			clear(loadedCache.m)
+			loadedCache.bytes = 0
 		}
-		loadedCache.m[hash] = loaded
+		if size <= maxLoadedCacheBytes {
+			loadedCache.m[hash] = loaded
+			loadedCache.bytes += size
+		}
 		loadedCache.Unlock()
 		return loaded, nil
 	}

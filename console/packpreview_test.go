@@ -4,8 +4,11 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/outreach-dev/outreach"
 	"github.com/outreach-dev/outreach/campaigns"
@@ -94,5 +97,65 @@ func TestPackPreview(t *testing.T) {
 				t.Fatalf("cs on the preview: %d", code)
 			}
 		})
+	}
+}
+
+// TestPackLoadsAreBounded: a member cannot make the server load many packs
+// at once (40 validations of a 4 MiB draft posted together took 1.9 GB):
+// of 12 previews requested together, at most 4 run at a time; the others
+// wait for a slot and are answered when one frees.
+func TestPackLoadsAreBounded(t *testing.T) {
+	e := newEnv(t, store.SQLite)
+	withPack(t, e)
+	addContacts(t, e)
+	var mu sync.Mutex
+	inflight, most := 0, 0
+	entered := make(chan struct{}, 100)
+	release := make(chan struct{})
+	e.cons.PackEdit.Preview = func(_ context.Context, _ *campaigns.Loaded, key, email, _ string) (*console.PreviewResult, error) {
+		mu.Lock()
+		inflight++
+		most = max(most, inflight)
+		mu.Unlock()
+		entered <- struct{}{}
+		<-release
+		mu.Lock()
+		inflight--
+		mu.Unlock()
+		return &console.PreviewResult{Campaign: key, Subject: "Hello " + email, Text: "t", HTML: "<p>h</p>"}, nil
+	}
+	mo := e.signIn(t, "mo@vendor.example")
+	const n = 12
+	codes := make(chan int, n)
+	for range n {
+		go func() {
+			res, err := mo.Get(e.srv.URL + "/console/pack/preview?campaign=nps&contact=lina@acme.example")
+			if err != nil {
+				codes <- 0
+				return
+			}
+			res.Body.Close()
+			codes <- res.StatusCode
+		}()
+	}
+	for range 4 { // the first four get in (with the fix; all twelve without)
+		<-entered
+	}
+	// Give any request that is not held back the time to get in too.
+	for range 20 {
+		runtime.Gosched()
+		time.Sleep(10 * time.Millisecond)
+	}
+	mu.Lock()
+	seen := most
+	mu.Unlock()
+	close(release)
+	for range n {
+		if code := <-codes; code != http.StatusOK {
+			t.Errorf("a preview answered %d, want 200 once a slot was free", code)
+		}
+	}
+	if seen > 4 {
+		t.Errorf("%d pack previews ran at once, want at most 4", seen)
 	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/outreach-dev/outreach"
 	"github.com/outreach-dev/outreach/campaigns"
+	"github.com/outreach-dev/outreach/links"
 )
 
 // Store is what the console reads and writes. store.DB implements it.
@@ -94,6 +95,8 @@ type Server struct {
 	mailWG sync.WaitGroup
 	// forecastSlot admits one pack forecast at a time.
 	forecastSlot chan struct{}
+	// heavySlots admits maxHeavy Heavy pages at a time (heavy.go).
+	heavySlots chan struct{}
 }
 
 // Prefix is where httpapi mounts the console.
@@ -110,6 +113,10 @@ type Page struct {
 	// Roles are the roles allowed; empty means every signed-in member.
 	// Others get the 403 page.
 	Roles []string
+	// Heavy marks a page that parses or loads a whole pack: at most
+	// maxHeavy run at once (heavy.go), the slot taken before the body is
+	// read.
+	Heavy bool
 	// Handle serves the page. It returns an error for the error page:
 	// an *outreach.Error's code picks the status (ENOTFOUND 404, EINVALID
 	// 422, EFORBIDDEN 403, ECONFLICT 409), anything else is a logged 500.
@@ -167,6 +174,7 @@ func (s *Server) Handler() http.Handler {
 		}
 		s.mailSlots = make(chan struct{}, maxMailsInFlight)
 		s.forecastSlot = make(chan struct{}, 1)
+		s.heavySlots = make(chan struct{}, maxHeavy)
 		s.static = mustStatic()
 		s.pages = mustTemplates(s.static)
 		mux := http.NewServeMux()
@@ -218,6 +226,12 @@ func (s *Server) page(p Page) http.Handler {
 		if !c.Allowed(p.Roles) {
 			s.renderError(w, r, c, http.StatusForbidden, "error.forbidden")
 			return
+		}
+		if p.Heavy {
+			if !s.acquireHeavy(w, r, c) {
+				return
+			}
+			defer s.releaseHeavy()
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead && !s.checkCSRF(r, c.Session.CSRF) {
 			s.renderError(w, r, c, http.StatusForbidden, "error.csrf")
@@ -275,7 +289,9 @@ func (s *Server) handleError(w http.ResponseWriter, r *http.Request, c *Context,
 	case outreach.ECONFLICT:
 		status, msg = http.StatusConflict, "error.conflict"
 	default:
-		s.Logger.Error("console", "method", r.Method, "path", r.URL.Path, "error", err)
+		// The path may hold a sign-in token or a person's address, and the
+		// error may quote an address: logs carry neither in full.
+		s.Logger.Error("console", "method", r.Method, "path", links.RedactPath(r.URL.Path), "error", links.RedactText(err.Error()))
 	}
 	if status != http.StatusInternalServerError {
 		var e *outreach.Error

@@ -22,16 +22,32 @@ func ClientAddr(r *http.Request) string { return clientAddr(r) }
 // of ours). When the peer is a public address, or the header holds no such
 // address, it is the peer itself and the header is ignored, so a client on
 // the internet cannot choose the key it is counted under.
+//
+// An IPv6 client is counted by its /64: one subscriber line gets a whole
+// /64 (often more), so counting single addresses would give one client
+// 2^64 keys, each with a fresh burst.
 func clientAddr(r *http.Request) string {
 	peer := remoteHost(r)
 	ip, err := netip.ParseAddr(peer)
-	if err != nil || !internalAddr(ip) {
+	if err != nil {
 		return peer
 	}
-	if fwd, ok := forwardedClient(r.Header.Values("X-Forwarded-For")); ok {
-		return fwd.String()
+	if internalAddr(ip) {
+		if fwd, ok := forwardedClient(r.Header.Values("X-Forwarded-For")); ok {
+			ip = fwd
+		}
 	}
-	return peer
+	return limitKey(ip)
+}
+
+// limitKey is the rate-limit key of ip: an IPv4 address itself (IPv4
+// mapped into IPv6 included), an IPv6 address's /64.
+func limitKey(ip netip.Addr) string {
+	ip = ip.Unmap().WithZone("")
+	if ip.Is4() {
+		return ip.String()
+	}
+	return netip.PrefixFrom(ip, 64).Masked().String()
 }
 
 // forwardedClient walks X-Forwarded-For from the right, past loopback and

@@ -21,7 +21,7 @@ func TestClientAddr(t *testing.T) {
 		{"public peer, no header", "198.51.100.7:4000", nil, "198.51.100.7"},
 		{"public peer's header is ignored", "198.51.100.7:4000", []string{"203.0.113.9"}, "198.51.100.7"},
 		{"proxy on loopback", "127.0.0.1:4000", []string{"203.0.113.9"}, "203.0.113.9"},
-		{"proxy on IPv6 loopback", "[::1]:4000", []string{"2001:db8::7"}, "2001:db8::7"},
+		{"proxy on IPv6 loopback", "[::1]:4000", []string{"2001:db8::7"}, "2001:db8::/64"},
 		{"proxy on RFC 1918", "10.1.2.3:4000", []string{"203.0.113.9"}, "203.0.113.9"},
 		{"proxy on 172.16/12", "172.17.0.1:4000", []string{"203.0.113.9"}, "203.0.113.9"},
 		{"proxy on 192.168/16", "192.168.1.1:4000", []string{"203.0.113.9"}, "203.0.113.9"},
@@ -30,7 +30,12 @@ func TestClientAddr(t *testing.T) {
 		{"private hops of ours on the right", "127.0.0.1:4000", []string{"203.0.113.9, 10.0.0.5, 192.168.0.2"}, "203.0.113.9"},
 		{"several header lines", "127.0.0.1:4000", []string{"1.1.1.1", "203.0.113.9, 10.0.0.5"}, "203.0.113.9"},
 		{"entry with a port", "127.0.0.1:4000", []string{"203.0.113.9:5555"}, "203.0.113.9"},
-		{"IPv6 entry with brackets", "127.0.0.1:4000", []string{"[2001:db8::7]:5555"}, "2001:db8::7"},
+		{"IPv6 entry with brackets", "127.0.0.1:4000", []string{"[2001:db8::7]:5555"}, "2001:db8::/64"},
+		// An IPv6 client is counted by its /64: its other addresses are
+		// the same client, not 2^64 fresh ones.
+		{"public IPv6 peer", "[2001:db8:1:2:aaaa::1]:4000", nil, "2001:db8:1:2::/64"},
+		{"another address of the same /64", "[2001:db8:1:2:ffff:1:2:3]:4000", nil, "2001:db8:1:2::/64"},
+		{"forwarded IPv6 client", "10.0.0.1:4000", []string{"2001:db8:1:2:ffff:1:2:3"}, "2001:db8:1:2::/64"},
 		{"IPv4-mapped IPv6", "[::ffff:127.0.0.1]:4000", []string{"::ffff:203.0.113.9"}, "203.0.113.9"},
 		{"proxy without header", "127.0.0.1:4000", nil, "127.0.0.1"},
 		{"only private entries", "127.0.0.1:4000", []string{"10.0.0.5"}, "127.0.0.1"},

@@ -206,7 +206,8 @@ func (db *DB) accountIDs(ctx context.Context, tx *sqlx.Tx, ext []string, lock st
 
 // UpsertTeam inserts or updates team members by (lower-cased) email, like
 // UpsertAccounts: the stored ones are locked in email order, the others
-// inserted in email order, then the stored ones updated.
+// inserted in email order, then the stored ones updated. Removing a
+// member's console role (RoleNone) ends their console sessions.
 func (db *DB) UpsertTeam(ctx context.Context, items []outreach.TeamMember) (outreach.BatchResult, error) {
 	var res outreach.BatchResult
 	var bad outreach.BatchError
@@ -260,6 +261,20 @@ func (db *DB) UpsertTeam(ctx context.Context, items []outreach.TeamMember) (outr
 				if err := db.writeTeamChunk(ctx, tx, rows.members[start:min(start+chunkRows, len(rows.members))], now, rows.update); err != nil {
 					return err
 				}
+			}
+		}
+		// A member whose console role is removed is signed out for good:
+		// their sessions end now, so a role given back later does not
+		// revive a session (one kept alive on a lost or stolen device).
+		var removed []string
+		for _, m := range known {
+			if m.ConsoleRole == outreach.RoleNone {
+				removed = append(removed, m.Email)
+			}
+		}
+		if len(removed) > 0 {
+			if _, err := tx.ExecContext(ctx, db.rebind(`DELETE FROM console_sessions WHERE `+db.anyText("email")), db.textsArg(removed)); err != nil {
+				return err
 			}
 		}
 		res.Created = len(fresh)

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -26,12 +28,16 @@ type draftRow struct {
 	ApprovedBy       string `db:"approved_by"`
 	ApprovedRevision int    `db:"approved_revision"`
 	ActivatedVersion int    `db:"activated_version"`
+	Editors          string `db:"editors"` // one address a line
 }
 
 func (r *draftRow) draft() (*outreach.PackDraft, error) {
 	d := &outreach.PackDraft{ID: r.ID, Name: r.Name, BaseVersion: r.BaseVersion, Author: r.Author,
 		UpdatedAt: fromMs(r.UpdatedAt), Revision: r.Revision, ApprovedBy: r.ApprovedBy,
 		ApprovedRevision: r.ApprovedRevision, ActivatedVersion: r.ActivatedVersion}
+	if r.Editors != "" {
+		d.Editors = strings.Split(r.Editors, "\n")
+	}
 	if r.Files != "" {
 		if err := json.Unmarshal([]byte(r.Files), &d.Files); err != nil {
 			return nil, fmt.Errorf("pack draft %d: decode files: %w", r.ID, err)
@@ -40,7 +46,7 @@ func (r *draftRow) draft() (*outreach.PackDraft, error) {
 	return d, nil
 }
 
-const draftColumns = `id, name, files, base_version, author, updated_at, revision, approved_by, approved_revision, activated_version`
+const draftColumns = `id, name, files, base_version, author, updated_at, revision, approved_by, approved_revision, activated_version, editors`
 
 // CreatePackDraft stores a new draft at revision 1.
 func (db *DB) CreatePackDraft(ctx context.Context, d outreach.PackDraft, audit outreach.AuditEntry) (*outreach.PackDraft, error) {
@@ -51,8 +57,8 @@ func (db *DB) CreatePackDraft(ctx context.Context, d outreach.PackDraft, audit o
 	var out *outreach.PackDraft
 	err = db.inTx(ctx, "create pack draft", func(tx *sqlx.Tx, now time.Time) error {
 		var id int64
-		err := tx.QueryRowxContext(ctx, db.rebind(`INSERT INTO pack_drafts (name, files, base_version, author, updated_at, revision)
-			VALUES (?, ?, ?, ?, ?, 1) RETURNING id`), d.Name, string(body), d.BaseVersion, d.Author, ms(now)).Scan(&id)
+		err := tx.QueryRowxContext(ctx, db.rebind(`INSERT INTO pack_drafts (name, files, base_version, author, updated_at, revision, editors)
+			VALUES (?, ?, ?, ?, ?, 1, ?) RETURNING id`), d.Name, string(body), d.BaseVersion, d.Author, ms(now), d.Author).Scan(&id)
 		if err != nil {
 			return err
 		}
@@ -107,7 +113,15 @@ func (db *DB) SavePackDraft(ctx context.Context, id int64, revision int, name st
 		if err := db.writeAudit(ctx, tx, now, audit); err != nil {
 			return err
 		}
-		out, err = db.draftTx(ctx, tx, id)
+		if out, err = db.draftTx(ctx, tx, id); err != nil {
+			return err
+		}
+		// Whoever saves becomes one of the draft's editors, who may not
+		// approve it (PackDraft.MayApprove).
+		if audit.Actor != "" && !slices.Contains(append([]string{out.Author}, out.Editors...), audit.Actor) {
+			out.Editors = append(out.Editors, audit.Actor)
+			_, err = tx.ExecContext(ctx, db.rebind(`UPDATE pack_drafts SET editors = ? WHERE id = ?`), strings.Join(out.Editors, "\n"), id)
+		}
 		return err
 	})
 	return out, err
@@ -130,7 +144,7 @@ func (db *DB) PackDraft(ctx context.Context, id int64) (*outreach.PackDraft, err
 func (db *DB) PackDrafts(ctx context.Context, limit int) ([]outreach.PackDraft, error) {
 	var rows []draftRow
 	err := db.db.SelectContext(ctx, &rows, db.rebind(`SELECT id, name, '' AS files, base_version, author, updated_at, revision,
-		approved_by, approved_revision, activated_version FROM pack_drafts ORDER BY updated_at DESC, id DESC LIMIT ?`), limit)
+		approved_by, approved_revision, activated_version, editors FROM pack_drafts ORDER BY updated_at DESC, id DESC LIMIT ?`), limit)
 	if err != nil {
 		return nil, fmt.Errorf("pack drafts: %w", err)
 	}

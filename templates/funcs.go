@@ -18,6 +18,7 @@ type renderer struct {
 	lang   *lang
 	named  bool         // the contact has a real name (FirstName is not a default)
 	survey surveyLabels // the template's survey labels in this locale
+	ranged int          // items the {{range}} loops went through (limits.go)
 }
 
 // funcs returns the template functions bound to r. The HTML and text
@@ -33,6 +34,7 @@ func (r *renderer) funcs(forHTML bool) map[string]any {
 		"npsScale":         r.npsScaleText,
 		"question":         r.question,
 		"milestone":        r.milestone,
+		rangeLimitFunc:     r.rangeLimit,
 	}
 	if forHTML {
 		m["npsScale"] = r.npsScaleHTML

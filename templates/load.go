@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	texttemplate "text/template"
+	"text/template/parse"
 
 	"github.com/outreach-dev/outreach"
 	"golang.org/x/text/language"
@@ -194,11 +195,17 @@ func parseEntry(fsys fs.FS, name, locale, txtPath, htmlPath string, problems *Lo
 		if err != nil {
 			problems.Errors = append(problems.Errors, *e.subjectPart.problem(err))
 			ok = false
+		} else if lp := e.subjectPart.limitTrees(textTrees(e.subject)); len(lp) > 0 {
+			problems.Errors = append(problems.Errors, lp...)
+			ok = false
 		}
 		e.textPart = part{path: txtPath, lineOffset: fm.bodyLine - 1, firstCol: 1, source: fm.body}
 		e.text, err = newText(txtPath).Parse(fm.body)
 		if err != nil {
 			problems.Errors = append(problems.Errors, *e.textPart.problem(err))
+			ok = false
+		} else if lp := e.textPart.limitTrees(textTrees(e.text)); len(lp) > 0 {
+			problems.Errors = append(problems.Errors, lp...)
 			ok = false
 		}
 	}
@@ -211,6 +218,10 @@ func parseEntry(fsys fs.FS, name, locale, txtPath, htmlPath string, problems *Lo
 	e.htmlPart = part{path: htmlPath, firstCol: 1, source: normalizeNewlines(string(html))}
 	e.html, err = newHTML(htmlPath).Parse(e.htmlPart.source)
 	if err == nil {
+		if lp := e.htmlPart.limitTrees(htmlTrees(e.html)); len(lp) > 0 {
+			problems.Errors = append(problems.Errors, lp...)
+			return nil
+		}
 		err = checkEscaping(e.html)
 	}
 	if err != nil {
@@ -221,6 +232,24 @@ func parseEntry(fsys fs.FS, name, locale, txtPath, htmlPath string, problems *Lo
 		return nil
 	}
 	return e
+}
+
+// textTrees and htmlTrees return the parse trees of a template and of
+// the templates it defines, for limitTrees.
+func textTrees(t *texttemplate.Template) []*parse.Tree {
+	var out []*parse.Tree
+	for _, x := range t.Templates() {
+		out = append(out, x.Tree)
+	}
+	return out
+}
+
+func htmlTrees(t *htmltemplate.Template) []*parse.Tree {
+	var out []*parse.Tree
+	for _, x := range t.Templates() {
+		out = append(out, x.Tree)
+	}
+	return out
 }
 
 func newText(name string) *texttemplate.Template {

@@ -182,7 +182,10 @@ func (r *renderer) check() error {
 func execText(t *texttemplate.Template, pt part, d *Data) (string, error) {
 	b := getBuffer()
 	defer putBuffer(b)
-	if err := t.Execute(b, d); err != nil {
+	if err := t.Execute(cappedWriter{b}, d); err != nil {
+		if errors.Is(err, errTooLarge) {
+			return "", pt.tooLarge()
+		}
 		return "", pt.problem(err)
 	}
 	out := b.String()
@@ -199,7 +202,10 @@ func execText(t *texttemplate.Template, pt part, d *Data) (string, error) {
 func execHTML(t *htmltemplate.Template, pt part, d *Data) (string, error) {
 	b := getBuffer()
 	defer putBuffer(b)
-	if err := t.Execute(b, d); err != nil {
+	if err := t.Execute(cappedWriter{b}, d); err != nil {
+		if errors.Is(err, errTooLarge) {
+			return "", pt.tooLarge()
+		}
 		return "", pt.problem(err)
 	}
 	out := b.String()

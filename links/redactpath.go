@@ -1,0 +1,43 @@
+package links
+
+import (
+	"strings"
+
+	"github.com/outreach-dev/outreach"
+)
+
+// linkPrefixes are the first path segments of the signed public links
+// (/s/{token}, /u/{token}, /p/{token}, the alert's /c/{token}): whatever
+// follows is a token, or a guess at one, and is never logged in full.
+var linkPrefixes = map[string]bool{"s": true, "u": true, "p": true, "c": true}
+
+// RedactPath returns a request path as logs may carry it: signed tokens
+// and console sign-in tokens cut to their first characters ("/u/cAp0…",
+// "/console/auth/yFN0…") and email addresses to their first character
+// and domain ("/console/contacts/a…@example.com"). PRODUCT.md: no log
+// line carries an email address or a signed token in full. Every server
+// that logs a request path (httpapi, the console) logs this.
+func RedactPath(p string) string {
+	segs := strings.Split(p, "/")
+	for i, s := range segs {
+		switch {
+		case i == 2 && linkPrefixes[segs[1]]:
+			segs[i] = Redact(s)
+		case i == 3 && segs[1] == "console" && segs[2] == "auth":
+			// A console sign-in token is a password for 15 minutes.
+			segs[i] = Redact(s)
+		case strings.Contains(s, "@"):
+			segs[i] = outreach.RedactEmail(s)
+		default:
+			segs[i] = RedactTokens(s)
+		}
+	}
+	return strings.Join(segs, "/")
+}
+
+// RedactText returns free text (an error's message) as logs may carry
+// it: email addresses and signed tokens redacted (a store or sender error
+// can quote the address it was about).
+func RedactText(s string) string {
+	return RedactTokens(outreach.RedactEmails(s))
+}
