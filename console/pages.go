@@ -21,6 +21,7 @@ func (s *Server) routes() []Page {
 	pages = append(pages, s.previewPages()...)
 	pages = append(pages, s.contactPages()...)
 	pages = append(pages, s.accountPages()...)
+	pages = append(pages, s.npsPages()...)
 	return append(pages, s.suppressionPages()...)
 }
 

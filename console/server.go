@@ -41,6 +41,11 @@ type Store interface {
 	SetAccountPause(ctx context.Context, externalID string, until *time.Time, extendOnly bool, actor string) (*outreach.Account, error)
 	SuppressionsOf(ctx context.Context, email string) ([]outreach.Suppression, error)
 	LiftSuppression(ctx context.Context, email, scope string, force bool, actor, reason string) (*outreach.Suppression, error)
+	// The NPS page: the report of GET /api/v1/nps, the campaigns that
+	// ever sent (for the CSAT ones), and the comment feed.
+	NPS(ctx context.Context, f outreach.NPSFilter) (*outreach.NPSReport, error)
+	SentCampaigns(ctx context.Context) ([]string, error)
+	Comments(ctx context.Context, q outreach.CommentQuery) (*outreach.CommentPage, error)
 }
 
 // Limiter admits requests per key; httpapi.Limiter implements it.

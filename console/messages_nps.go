@@ -1,0 +1,68 @@
+package console
+
+// npsMessages are the English messages of the NPS page (nps.go), kept in
+// their own list like csMessages.
+var npsMessages = map[string]string{
+	"nav.nps":                "NPS",
+	"nps.title":              "NPS and comments",
+	"nps.filters":            "NPS filters",
+	"nps.period":             "Period and view",
+	"nps.from":               "From (UTC)",
+	"nps.to":                 "To, inclusive",
+	"nps.interval":           "Trend by",
+	"nps.interval.week":      "week",
+	"nps.interval.month":     "month",
+	"nps.by":                 "Break down by",
+	"nps.by.campaign":        "campaign",
+	"nps.by.plan":            "plan",
+	"nps.by.role":            "role",
+	"nps.by.locale":          "locale",
+	"nps.by.owner":           "owner",
+	"nps.answers":            "Whose answers",
+	"nps.campaign":           "Campaign",
+	"nps.all_campaigns":      "all NPS campaigns",
+	"nps.comments":           "Comments",
+	"nps.feed":               "Survey",
+	"nps.feed.nps":           "NPS",
+	"nps.feed.csat":          "CSAT",
+	"nps.class":              "Score",
+	"nps.class.any":          "any score",
+	"nps.class.promoter":     "promoter (9-10)",
+	"nps.class.passive":      "passive (7-8)",
+	"nps.class.detractor":    "detractor (0-6)",
+	"nps.search":             "Comment contains",
+	"nps.own_accounts":       "You see the answers of the accounts you own.",
+	"nps.summary":            "NPS of the period",
+	"nps.moe":                "margin of error at 95 %",
+	"nps.moe_short":          "margin (95 %)",
+	"nps.range":              "95 % range",
+	"nps.passives":           "Passives",
+	"nps.surveys_answered":   "surveys sent in the period were answered",
+	"nps.trend":              "Trend",
+	"nps.trend_table":        "NPS by period with its margin of error",
+	"nps.chart_title":        "NPS by %s with its 95 % margin of error",
+	"nps.chart_point":        "%s: %.1f ± %.1f (%d answers)",
+	"nps.chart_caption":      "The line is the NPS (from -100 to +100); the shaded band is its margin of error at 95 %: with few answers it is wide. The table below gives every value.",
+	"nps.csv":                "Download this table as CSV",
+	"nps.csv_comments":       "Download these comments as CSV",
+	"nps.no_answers":         "No NPS answers match these filters.",
+	"nps.breakdown":          "Breakdown by",
+	"nps.unset":              "(not set)",
+	"nps.csat_chosen":        "This is a CSAT campaign: it has no NPS. Its satisfaction is below.",
+	"nps.csat":               "CSAT",
+	"nps.csat_apart":         "Satisfaction with the help received (CSAT surveys, 0-10), over the same period and filters. CSAT answers never count in the NPS above.",
+	"nps.satisfied":          "Satisfied (9-10)",
+	"nps.dissatisfied":       "Dissatisfied (0-6)",
+	"nps.all_csat":           "All CSAT campaigns",
+	"nps.nps_chosen":         "An NPS campaign is chosen: choose all campaigns to see CSAT.",
+	"nps.no_csat":            "No CSAT answers match these filters.",
+	"nps.scan_ended":         "The search read the %d latest comments of these filters and found %d here; older comments were not read yet.",
+	"nps.no_comments":        "No comments match these filters.",
+	"nps.older":              "Older comments",
+}
+
+func init() {
+	for id, text := range npsMessages {
+		catalogue["en"][id] = text
+	}
+}
