@@ -174,7 +174,7 @@ type npsView struct {
 	CSAT         []npsRow // one per CSAT campaign with answers
 	CSATTotal    npsRow
 	Feed         *outreach.CommentPage
-	Older        string // the next page of the feed, or ""
+	Older        string            // the next page of the feed, or ""
 	CSV          map[string]string // the CSV export of each table, by part
 	People       bool              // links to the people and accounts pages (cs, admin)
 }
@@ -259,7 +259,7 @@ func (s *Server) csatRows(ctx context.Context, v *npsView, f outreach.NPSFilter,
 	if f.Campaign != "" {
 		keys = []string{f.Campaign}
 	}
-	f.Interval, f.GroupBy = "", ""
+	f.Interval, f.GroupBy, f.ExcludeCampaigns = "", "", nil
 	var total outreach.NPSStats
 	for _, k := range keys {
 		f.Campaign = k
