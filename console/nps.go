@@ -207,7 +207,7 @@ func (s *Server) npsData(ctx context.Context, c *Context, p npsParams) (*npsView
 		if v.NPS, err = s.Store.NPS(ctx, f); err != nil {
 			return nil, err
 		}
-		v.Chart = npsTrendChart(c.Lang, v.NPS.Series, p.Interval)
+		v.Chart = npsTrendChart(c.Lang, v.NPS.Series, p)
 		v.Overall = newNPSRow("", v.NPS.Overall)
 		for _, pt := range v.NPS.Series {
 			v.Trend = append(v.Trend, newNPSRow(periodLabel(pt.Period, p.Interval), pt.NPSStats))
@@ -332,21 +332,36 @@ func (s *Server) handleNPS(w http.ResponseWriter, r *http.Request, c *Context) e
 
 // npsTrendChart draws the series as a line with its 95 % margin of error
 // as a band (chart.Band); the page's table says the same in numbers.
-func npsTrendChart(lang string, series []outreach.NPSPoint, interval string) template.HTML {
+func npsTrendChart(lang string, series []outreach.NPSPoint, p npsParams) template.HTML {
 	if len(series) == 0 {
 		return ""
 	}
+	interval := p.Interval
 	b := chart.Band{Title: fmt.Sprintf(translate(lang, "nps.chart_title"), translate(lang, "nps.interval."+interval)),
-		Min: -100, Max: 100}
+		Min: -100, Max: 100, Slots: periodSlot(p.from, p.to.Add(-time.Nanosecond), interval) + 1}
 	var desc []string
 	for _, pt := range series {
 		label := periodLabel(pt.Period, interval)
 		v, m := *pt.NPS, *pt.MarginOfError
-		b.Points = append(b.Points, chart.BandPoint{Label: label, Value: v, Low: v - m, High: v + m})
+		b.Points = append(b.Points, chart.BandPoint{Label: label, Value: v, Low: v - m, High: v + m,
+			Slot: periodSlot(p.from, pt.Period, interval)})
 		desc = append(desc, fmt.Sprintf(translate(lang, "nps.chart_point"), label, v, m, pt.Responses))
 	}
 	b.Desc = strings.Join(desc, "; ")
 	return b.SVG()
+}
+
+// periodSlot is the number of whole weeks or months from the period of
+// from to the period of t: where t goes on the chart's axis.
+func periodSlot(from, t time.Time, interval string) int {
+	if interval == outreach.IntervalMonth {
+		return (t.Year()-from.Year())*12 + int(t.Month()) - int(from.Month())
+	}
+	monday := func(d time.Time) time.Time {
+		d = d.UTC().Truncate(24 * time.Hour)
+		return d.AddDate(0, 0, -((int(d.Weekday()) + 6) % 7))
+	}
+	return int(monday(t).Sub(monday(from)).Hours()+12) / (7 * 24)
 }
 
 // periodLabel names a period of the series: 2026-02 for a month, the

@@ -71,7 +71,7 @@ func TestNPSPage(t *testing.T) {
 				// 1.96 × sqrt((3/7 + 3/7 − 0) / 7) × 100 = 68.6.
 				for _, want := range []string{
 					`<strong class="nps-score">0.0</strong> ± 68.6`, `<svg class="chart band"`, `<desc>2025-10: NPS 100.0 ± 0.0 (n = 1); 2025-11: NPS 100.0 ± 0.0 (n = 1); 2026-02: NPS -40.0 ± 70.1 (n = 5)`,
-					`<th scope="row">2026-02</th><td class="num">-40.0</td><td class="num">70.1</td><td>[-100.0, 30.1]</td>`, `<th scope="row">nps</th>`,
+					`<th scope="row">2026-02</th><td class="num">-40.0</td><td class="num">70.1</td><td class="range">[-100.0, 30.1]</td>`, `<th scope="row">nps</th>`,
 					"slow support", "love it", "Exports &lt;script&gt;keep&lt;/script&gt; failing",
 					`<th scope="row">csat-support</th><td class="num">1</td><td class="num">0.0 %</td>`,
 					"You see the answers of the accounts you own.",

@@ -13,7 +13,11 @@ type Band struct {
 	Title, Desc string
 	Points      []BandPoint
 	Min, Max    float64 // the vertical scale; the band is clamped to it
-	Width       int     // the viewBox width; 0 means 640 (height 240)
+	// Slots is the number of steps of the horizontal axis (e.g. the
+	// months of the period) when the points are placed by their Slot; 0
+	// spaces the points evenly.
+	Slots int
+	Width int // the viewBox width; 0 means 480 (height 240)
 }
 
 // BandPoint is one step of a Band: its label under the axis, its value
@@ -21,11 +25,25 @@ type Band struct {
 type BandPoint struct {
 	Label            string
 	Value, Low, High float64
+	Slot             int // the step of the axis it is at (with Band.Slots)
 }
 
-// maxBandLabels is how many labels fit under the axis; longer series label
-// every k-th step.
-const maxBandLabels = 8
+// labelGap is the room a label under the axis takes (a date at 12 px),
+// in viewBox units.
+const labelGap = 72.0
+
+// bandLabels picks the points labelled under the axis: the last one, then
+// from right to left each one at least labelGap from the label after it.
+func bandLabels(n int, x func(int) float64) []bool {
+	out := make([]bool, n)
+	next := 1e9
+	for i := n - 1; i >= 0; i-- {
+		if next-x(i) >= labelGap {
+			out[i], next = true, x(i)
+		}
+	}
+	return out
+}
 
 // SVG returns the chart as inline SVG: horizontal grid lines at the ends,
 // the quarters and zero of the scale, the band as one polygon (a bar for a
@@ -34,7 +52,7 @@ const maxBandLabels = 8
 func (b Band) SVG() template.HTML {
 	w, h := b.Width, 240
 	if w <= 0 {
-		w = 640
+		w = 480
 	}
 	const left, right, top, bottom = 40.0, 8.0, 8.0, 24.0
 	plotW, plotH := float64(w)-left-right, float64(h)-top-bottom
@@ -46,10 +64,14 @@ func (b Band) SVG() template.HTML {
 	y := func(v float64) float64 { return top + plotH*(b.Max-clamp(v))/span }
 	n := len(b.Points)
 	x := func(i int) float64 {
-		if n == 1 {
+		step, steps := i, n
+		if b.Slots > 0 {
+			step, steps = min(max(b.Points[i].Slot, 0), b.Slots-1), b.Slots
+		}
+		if steps == 1 {
 			return left + plotW/2
 		}
-		return left + plotW*float64(i)/float64(n-1)
+		return left + plotW*float64(step)/float64(steps-1)
 	}
 	var s strings.Builder
 	fmt.Fprintf(&s, `<svg class="chart band" viewBox="0 0 %d %d" role="img" xmlns="http://www.w3.org/2000/svg">`, w, h)
@@ -79,22 +101,21 @@ func (b Band) SVG() template.HTML {
 		}
 		fmt.Fprintf(&s, `<polyline class="line" points="%s"/>`, strings.Join(line, " "))
 	}
-	every := (n + maxBandLabels - 1) / maxBandLabels
+	labelled := bandLabels(n, x)
 	for i, p := range b.Points {
 		fmt.Fprintf(&s, `<circle class="dot" cx="%.1f" cy="%.1f" r="3"><title>%s: %.1f [%.1f, %.1f]</title></circle>`,
 			x(i), y(p.Value), html.EscapeString(p.Label), p.Value, clamp(p.Low), clamp(p.High))
-		// Every k-th step is labelled, and the last one when it is not
-		// too close to the label before it.
-		if i%every == 0 || (i == n-1 && i%every > every/2) {
-			anchor := "middle"
-			switch {
-			case n > 1 && i == 0:
-				anchor = "start"
-			case n > 1 && i == n-1:
-				anchor = "end"
-			}
-			fmt.Fprintf(&s, `<text x="%.1f" y="%d" text-anchor="%s">%s</text>`, x(i), h-6, anchor, html.EscapeString(p.Label))
+		if !labelled[i] {
+			continue
 		}
+		anchor := "middle"
+		switch {
+		case x(i) < left+labelGap/2:
+			anchor = "start"
+		case x(i) > left+plotW-labelGap/2:
+			anchor = "end"
+		}
+		fmt.Fprintf(&s, `<text x="%.1f" y="%d" text-anchor="%s">%s</text>`, x(i), h-6, anchor, html.EscapeString(p.Label))
 	}
 	s.WriteString(`</svg>`)
 	return template.HTML(s.String()) // built from escaped text and numbers
