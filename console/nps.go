@@ -175,8 +175,42 @@ type npsView struct {
 	CSATTotal    npsRow
 	Feed         *outreach.CommentPage
 	Older        string            // the next page of the feed, or ""
+	Presets      []npsPreset       // quick periods
 	CSV          map[string]string // the CSV export of each table, by part
 	People       bool              // links to the people and accounts pages (cs, admin)
+}
+
+// npsPreset is a link to the page for a common period, with the other
+// filters kept.
+type npsPreset struct {
+	Label, Href string
+	Current     bool
+}
+
+// npsPresets returns the quick periods: the last 30 and 90 days, the last
+// twelve months (the default), this year and last year.
+func npsPresets(c *Context, p npsParams) []npsPreset {
+	today := c.Now.UTC().Truncate(24 * time.Hour)
+	jan1 := time.Date(today.Year(), 1, 1, 0, 0, 0, 0, time.UTC)
+	periods := []struct {
+		label    string
+		from, to time.Time
+	}{
+		{"nps.last_30", today.AddDate(0, 0, -29), today},
+		{"nps.last_90", today.AddDate(0, 0, -89), today},
+		{"nps.last_12m", time.Date(today.Year(), today.Month()-11, 1, 0, 0, 0, 0, time.UTC), today},
+		{"nps.this_year", jan1, today},
+		{"nps.last_year", jan1.AddDate(-1, 0, 0), jan1.AddDate(0, 0, -1)},
+	}
+	out := make([]npsPreset, len(periods))
+	for i, pr := range periods {
+		v := p.values()
+		from, to := pr.from.Format(time.DateOnly), pr.to.Format(time.DateOnly)
+		v.Set("from", from)
+		v.Set("to", to)
+		out[i] = npsPreset{Label: translate(c.Lang, pr.label), Href: Prefix + "/nps?" + v.Encode(), Current: from == p.From && to == p.To}
+	}
+	return out
 }
 
 // npsCampaign is an option of the campaign filter.
@@ -240,6 +274,7 @@ func (s *Server) npsData(ctx context.Context, c *Context, p npsParams) (*npsView
 		next.Set("before", v.Feed.Next.String())
 		v.Older = Prefix + "/nps?" + next.Encode() + "#comments"
 	}
+	v.Presets = npsPresets(c, p)
 	v.CSV = map[string]string{}
 	for _, part := range npsExportParts {
 		ex := p.values()

@@ -86,7 +86,20 @@ func TestNPSPage(t *testing.T) {
 					}
 				}
 			}
-			_, body := get(t, cy, e.srv.URL+"/console/nps?feed=csat")
+			_, body := get(t, cy, e.srv.URL+"/console/nps")
+			if !strings.Contains(body, `aria-current="true">Last 12 months</a>`) {
+				t.Error("the default period is not marked as the last 12 months")
+			}
+			last := regexp.MustCompile(`<a href="([^"]+)">Last year</a>`).FindStringSubmatch(body)
+			if last == nil || !strings.Contains(last[1], "from=2025-01-01&amp;interval=month&amp;to=2025-12-31") {
+				t.Fatalf("last year link: %v", last)
+			}
+			_, body = get(t, cy, e.srv.URL+strings.ReplaceAll(last[1], "&amp;", "&"))
+			if !strings.Contains(body, `<th scope="row">2025-11</th>`) || strings.Contains(body, `<th scope="row">2026-02</th>`) ||
+				!strings.Contains(body, `value="2025-12-31"`) {
+				t.Error("last year's page does not show 2025 alone")
+			}
+			_, body = get(t, cy, e.srv.URL+"/console/nps?feed=csat")
 			if got := comments(body); len(got) != 1 || got[0] != "support never called back" {
 				t.Errorf("cy's CSAT feed: %q", got)
 			}
