@@ -117,3 +117,39 @@ func TestBrowserAccount(t *testing.T) {
 	}
 	tab.CheckClean()
 }
+
+// TestBrowserNPS: in Chromium a cs member opens the NPS page from the
+// navigation, reads the trend chart (an SVG with a title and a desc that
+// gives every value) and its table, filters the feed to detractors and
+// searches a comment with the form; the page is clean and fits 375 and
+// 1440 px.
+func TestBrowserNPS(t *testing.T) {
+	e := newEnv(t, store.SQLite)
+	seedNPS(t, e)
+	tab := browsertest.NewTab(t, e.srv.URL)
+	browserSignIn(t, e, tab, "cy@vendor.example")
+	tab.Do(chromedp.Click(chromedp.CSS(`nav a[href="/console/nps"]`)), chromedp.WaitVisible(chromedp.CSS("svg.chart.band")))
+	if got := browsertest.Eval[string](tab, `document.querySelector("svg.chart.band title").textContent`); got != "NPS by month with its 95\u00a0% margin of error" {
+		t.Errorf("chart title %q", got)
+	}
+	if got := browsertest.Eval[string](tab, `document.querySelector("svg.chart.band desc").textContent`); !strings.Contains(got, "2026-02: NPS -40.0 ± 70.1 (n = 5)") {
+		t.Errorf("chart desc %q", got)
+	}
+	if got := tab.Text("table.nps-trend-table"); !strings.Contains(got, "2026-02") || !strings.Contains(got, "70.1") {
+		t.Errorf("trend table %q", got)
+	}
+	tab.CheckLayout("nps")
+	tab.CheckClean()
+	tab.Do(chromedp.SetValue(chromedp.CSS("select[name=class]"), "detractor"),
+		chromedp.SendKeys(chromedp.CSS("input[name=q]"), "SUPPORT"),
+		chromedp.Click(chromedp.CSS("form[role=search] button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS(`input[name=q][value="SUPPORT"]`)))
+	if got := tab.Text("ol.comments"); !strings.Contains(got, "slow support") || strings.Contains(got, "Exports") || strings.Contains(got, "love it") {
+		t.Errorf("detractors searching SUPPORT: %q", got)
+	}
+	if loc := tab.Location(); !strings.Contains(loc, "class=detractor") || !strings.Contains(loc, "q=SUPPORT") {
+		t.Errorf("the filters are not in the URL: %s", loc)
+	}
+	tab.CheckLayout("nps-search")
+	tab.CheckClean()
+}

@@ -90,4 +90,15 @@
 // transition is shown on the case page with the text typed. A signed-out
 // reader of a console link (the digest's) goes through sign-in with ?next=
 // and lands on the page.
+//
+// # NPS
+//
+// /console/nps (every member; a cs member's answers are those of the
+// accounts they own) shows store.NPS — the report of GET /api/v1/nps —
+// as a trend with its 95 % margin of error (chart.Band, with a table), a
+// breakdown, CSAT apart (one store.NPS per CSAT campaign), and the
+// comment feed (store.Comments: newest first after a cursor, a text
+// search that reads a bounded number of comments per page). Its filters
+// are the query string of a GET form, parsed once (npsParams) for the page
+// and for /console/nps/export.csv, which writes the same rows as CSV.
 package console

@@ -22,6 +22,7 @@ func (s *Server) routes() []Page {
 	pages = append(pages, s.contactPages()...)
 	pages = append(pages, s.accountPages()...)
 	pages = append(pages, s.casePages()...)
+	pages = append(pages, s.npsPages()...)
 	return append(pages, s.suppressionPages()...)
 }
 

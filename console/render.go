@@ -56,6 +56,7 @@ var nav = []navItem{
 	{Path: "/pack", Label: "nav.pack", Roles: []string{outreach.RoleMarketing}},
 	{Path: "/accounts", Label: "nav.accounts", Roles: []string{outreach.RoleCS}},
 	{Path: "/cases", Label: "nav.cases", Roles: []string{outreach.RoleCS}},
+	{Path: "/nps", Label: "nav.nps"},
 	{Path: "/contacts", Label: "nav.contacts", Roles: []string{outreach.RoleCS}},
 	{Path: "/suppressions", Label: "nav.suppressions", Roles: []string{outreach.RoleCS}},
 	{Path: "/audit", Label: "nav.audit", Roles: []string{outreach.RoleAdmin}},

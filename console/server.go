@@ -48,6 +48,11 @@ type Store interface {
 	CaseCounts(ctx context.Context, owner string, now time.Time) (map[string]int, error)
 	Case(ctx context.Context, id int64, now time.Time) (*outreach.Case, error)
 	UpdateCase(ctx context.Context, u outreach.CaseUpdate) (*outreach.Case, error)
+	// The NPS page: the report of GET /api/v1/nps, the campaigns that
+	// ever sent (for the CSAT ones), and the comment feed.
+	NPS(ctx context.Context, f outreach.NPSFilter) (*outreach.NPSReport, error)
+	SentCampaigns(ctx context.Context) ([]string, error)
+	Comments(ctx context.Context, q outreach.CommentQuery) (*outreach.CommentPage, error)
 }
 
 // Limiter admits requests per key; httpapi.Limiter implements it.
