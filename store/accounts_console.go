@@ -11,14 +11,15 @@ import (
 // accountRiskSQL ranks one page of accounts by risk in one set-based
 // statement: the page is at most q.Limit accounts the filters select, in
 // external id order after the cursor (one owner's book fits in one page:
-// accounts_owner_external); for each, its people's last activity, their
-// NPS answers of the current and the previous window and its latest closed
-// case (a detractor counts until one is closed after it) are read account
-// by account from covering indexes (contacts_account_seen_id, survey_responses_contact_window,
-// cases_account_closed), so the work follows the page, not the tables.
-// Flags are computed from the thresholds passed in and the page is ordered
-// by their weighted sum. Every row carries next_key: the cursor of the
-// next page, ” on the last one.
+// accounts_owner_external); for each, its people's last activity
+// (contacts_account_last_seen), its NPS answers of the current and the
+// previous window (survey_responses_account_at: the answers carry their
+// person's account) and its latest closed case (cases_account_closed; a
+// detractor counts until one is closed after it) are read account by
+// account from indexes alone, so the work follows the page, not the
+// tables. Flags are computed from the thresholds passed in and the page is
+// ordered by their weighted sum. Every row carries next_key: the cursor of
+// the next page, '' on the last one.
 const accountRiskSQL = `WITH page AS (
 	SELECT id, external_id, name, owner_email, plan, renewal_date, paused_until FROM accounts
 	WHERE {{where}} ORDER BY external_id LIMIT ?
@@ -28,7 +29,7 @@ const accountRiskSQL = `WITH page AS (
 	SELECT c.account_id, COUNT(*) AS people, MAX(c.last_seen_at) AS last_seen
 	FROM contacts c JOIN acc ON acc.id = c.account_id GROUP BY c.account_id
 ), ans AS (
-	SELECT c.account_id,
+	SELECT r.account_id,
 		SUM(CASE WHEN r.at >= ? THEN 1 ELSE 0 END) AS n,
 		SUM(CASE WHEN r.at >= ? AND r.score >= 9 THEN 1 ELSE 0 END) AS p,
 		SUM(CASE WHEN r.at >= ? AND r.score <= 6 THEN 1 ELSE 0 END) AS d,
@@ -36,9 +37,9 @@ const accountRiskSQL = `WITH page AS (
 		SUM(CASE WHEN r.at < ? THEN 1 ELSE 0 END) AS pn,
 		SUM(CASE WHEN r.at < ? AND r.score >= 9 THEN 1 ELSE 0 END) AS pp,
 		SUM(CASE WHEN r.at < ? AND r.score <= 6 THEN 1 ELSE 0 END) AS pd
-	FROM acc JOIN contacts c ON c.account_id = acc.id JOIN survey_responses r ON r.contact_id = c.id
+	FROM acc JOIN survey_responses r ON r.account_id = acc.id
 	WHERE r.at >= ? AND r.at < ? AND NOT {{campaigns}}
-	GROUP BY c.account_id
+	GROUP BY r.account_id
 ), closed AS (
 	SELECT k.account_id, MAX(k.closed_at) AS last_closed
 	FROM acc JOIN cases k ON k.account_id = acc.id WHERE k.state = 'closed' GROUP BY k.account_id
