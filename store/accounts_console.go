@@ -19,7 +19,7 @@ import (
 // account from indexes alone, so the work follows the page, not the
 // tables. Flags are computed from the thresholds passed in and the page is
 // ordered by their weighted sum. Every row carries next_key: the cursor of
-// the next page, ” on the last one.
+// the next page, empty on the last one.
 const accountRiskSQL = `WITH page AS (
 	SELECT id, external_id, name, owner_email, plan, renewal_date, paused_until FROM accounts
 	WHERE {{where}} ORDER BY external_id LIMIT ?
