@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/outreach-dev/outreach"
@@ -30,10 +31,14 @@ type accountsView struct {
 	First, Next string
 }
 
-// accountRow is an account of the list with its risks as text.
+// accountRow is an account of the list as the page shows it: text only, in
+// a flat struct (the template reads 300 rows; fields reached through
+// embedded structs cost it a reflective search each).
 type accountRow struct {
-	outreach.AccountRisk
-	Reasons []string
+	ExternalID, Name, Plan, OwnerEmail, RenewalDate string
+	NPS, PrevNPS                                    string // "" without answers
+	People                                          int
+	Reasons                                         []string
 }
 
 // handleAccounts lists accounts riskiest first: a cs member's own (owner
@@ -81,7 +86,15 @@ func (s *Server) handleAccounts(w http.ResponseWriter, r *http.Request, c *Conte
 		v.Next = link(page.Next)
 	}
 	for _, a := range page.Accounts {
-		v.Accounts = append(v.Accounts, accountRow{AccountRisk: a, Reasons: riskReasons(c.Lang, a)})
+		row := accountRow{ExternalID: a.ExternalID, Name: a.Name, Plan: a.Plan, OwnerEmail: a.OwnerEmail,
+			RenewalDate: a.RenewalDate, People: a.People, Reasons: riskReasons(c.Lang, a)}
+		if a.NPS != nil {
+			row.NPS = strconv.Itoa(*a.NPS)
+		}
+		if a.PrevNPS != nil {
+			row.PrevNPS = strconv.Itoa(*a.PrevNPS)
+		}
+		v.Accounts = append(v.Accounts, row)
 	}
 	s.render(w, r, c, http.StatusOK, "accounts", "accounts.title", v)
 	return nil

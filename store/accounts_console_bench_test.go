@@ -74,7 +74,7 @@ func BenchmarkAccountRisks(b *testing.B) {
 			b.Fatalf("%s: %v", s.q, err)
 		}
 	}
-	b.Logf("seeded %d accounts (%d owners), %d contacts, %d answers in %v", accounts, owners, n, n, time.Since(t0).Round(time.Second))
+	fmt.Fprintf(os.Stderr, "seeded %d accounts (%d owners), %d contacts, %d answers in %v\n", accounts, owners, n, n, time.Since(t0).Round(time.Second))
 	members := []outreach.TeamMember{
 		{Email: "csm1@vendor.example", Name: "CSM", ConsoleRole: outreach.RoleCS},
 		{Email: "ada@vendor.example", Name: "Admin", ConsoleRole: outreach.RoleAdmin},
