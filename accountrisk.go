@@ -19,7 +19,14 @@ const (
 	RiskFallingBy = 20
 )
 
-// AccountRiskQuery selects the accounts of the risk list.
+// AccountRiskPageMax bounds a page of the risk list: the work of ranking
+// follows the accounts of one page, however many the filters select. A
+// customer-success manager's book (50-300 accounts) is one page.
+const AccountRiskPageMax = 300
+
+// AccountRiskQuery selects the accounts of the risk list: a page of at most
+// Limit accounts the filters select, in external id order after After,
+// ranked among themselves.
 type AccountRiskQuery struct {
 	Now    time.Time
 	Owner  string // owner_email; "" means every owner
@@ -27,7 +34,15 @@ type AccountRiskQuery struct {
 	Search string // part of the name or external id, any case; "" means all
 	// ExcludeCampaigns are left out of the NPS (the CSAT campaigns).
 	ExcludeCampaigns []string
-	Limit            int
+	Limit            int    // at most AccountRiskPageMax
+	After            string // the external id the page starts after; "" for the first
+}
+
+// AccountRiskPage is a page of the risk list, riskiest first.
+type AccountRiskPage struct {
+	Accounts []AccountRisk
+	// Next is the After of the next page, "" on the last one.
+	Next string
 }
 
 // AccountRisk is an account with what puts it at risk. NPS and PrevNPS are
@@ -60,9 +75,17 @@ func NPSOf(n, p, d int) *int {
 	return &v
 }
 
+// The account page's automation section is bounded: the newest
+// AccountDeliveriesShown deliveries of the account, each with its newest
+// AccountDecisionsShown decisions (the person's timeline has them all).
+const (
+	AccountDeliveriesShown = 50
+	AccountDecisionsShown  = 20
+)
+
 // AccountActivity is what the console's account page shows besides the
 // account: its people, every NPS or CSAT answer, and its newest
-// deliveries with the last decision about each.
+// deliveries with the decisions about each.
 type AccountActivity struct {
 	People     []Contact
 	Answers    []AccountAnswer // newest first
@@ -76,11 +99,12 @@ type AccountAnswer struct {
 	Role  string
 }
 
-// AccountDelivery is a delivery to one of an account's people with the
-// latest decision about it (empty when none yet).
+// AccountDelivery is a delivery to one of an account's people with its
+// newest decisions, oldest first (every deferral with its rule and reason,
+// then what was finally decided; none yet for a delivery not yet due).
 type AccountDelivery struct {
-	ID, Campaign, State, Email string
-	DueAt                      time.Time
-	SentAt                     *time.Time
-	Decision, Rule, Reason     string
+	Delivery
+	Email string // the person's address
+	// EarlierDecisions counts the older decisions left out of Decisions.
+	EarlierDecisions int
 }

@@ -20,6 +20,9 @@ type accountView struct {
 	Cases    []outreach.Case
 	Months   []npsMonth
 	Chart    template.HTML
+	// DeliveriesShown and DecisionsShown bound the automation section
+	// (outreach.AccountDeliveriesShown, outreach.AccountDecisionsShown).
+	DeliveriesShown, DecisionsShown int
 }
 
 // handleAccount shows one account: its people, NPS by month (chart and
@@ -39,7 +42,8 @@ func (s *Server) handleAccount(w http.ResponseWriter, r *http.Request, c *Contex
 	if err != nil {
 		return err
 	}
-	v := accountView{Account: a, Paused: a.PausedAt(c.Now), Activity: act, Cases: cases}
+	v := accountView{Account: a, Paused: a.PausedAt(c.Now), Activity: act, Cases: cases,
+		DeliveriesShown: outreach.AccountDeliveriesShown, DecisionsShown: outreach.AccountDecisionsShown}
 	v.Months = npsByMonth(act.Answers, s.csatCampaigns())
 	v.Chart = npsChart(v.Months, fmt.Sprintf(translate(c.Lang, "account.chart_title"), a.Name))
 	s.render(w, r, c, http.StatusOK, "account", "account.title", v)

@@ -15,7 +15,8 @@ import (
 
 // TestAccountPage: a cs member opens their account — people, the NPS
 // chart (SVG with title and desc) and its table, every answer, what
-// automation did with the rule and reason — and resumes and pauses it
+// automation did: each delivery with every decision (a deferral and then
+// the send), its rule and reason — and resumes and pauses it
 // (audited, CSRF); someone else's account is 403 for them, not for an
 // admin.
 func TestAccountPage(t *testing.T) {
@@ -46,6 +47,23 @@ func TestAccountPage(t *testing.T) {
 				if !strings.Contains(body, want) {
 					t.Errorf("account page lacks %q", want)
 				}
+			}
+			// The welcome delivery was deferred by quiet hours, then sent:
+			// its article shows both decisions, oldest first, each with its
+			// rule and reason, and links to the person's timeline.
+			welcome := articleOf(body, "d-d-welcome")
+			for _, want := range []string{`<span class="badge">sent</span>`, `href="/console/contacts/pat@acme.example#d-d-welcome"`,
+				"<td>deferred</td><td><code>quiet_hours</code></td><td>quiet hours 20:00-08:00 in Europe/Lisbon</td>",
+				"<td>sent</td><td></td><td>within every limit</td>"} {
+				if !strings.Contains(welcome, want) {
+					t.Errorf("the welcome delivery lacks %q:\n%s", want, welcome)
+				}
+			}
+			if strings.Contains(welcome, "earlier decisions") {
+				t.Error("the welcome delivery says decisions were left out")
+			}
+			if i, j := strings.Index(welcome, "quiet_hours"), strings.Index(welcome, "within every limit"); i < 0 || j < i {
+				t.Errorf("the deferral is not shown before the send:\n%s", welcome)
 			}
 			if code, _ := get(t, cy, e.srv.URL+"/console/accounts/initech"); code != http.StatusForbidden {
 				t.Errorf("cy on Ada's account: %d, want 403", code)

@@ -3,6 +3,8 @@ package console
 import (
 	"fmt"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/outreach-dev/outreach"
@@ -19,47 +21,80 @@ func (s *Server) accountPages() []Page {
 	}
 }
 
-// accountListLimit is how many accounts the list shows.
-const accountListLimit = 300
-
 // accountsView is the accounts page's data.
 type accountsView struct {
 	Query    outreach.AccountRiskQuery
 	Admin    bool // the owner filter and column are shown
 	Accounts []accountRow
-	More     bool // the list was cut at accountListLimit
+	// First and Next link to the first and the next page of the same
+	// filters; "" when the list is on one page.
+	First, Next string
 }
 
-// accountRow is an account of the list with its risks as text.
+// accountRow is an account of the list as the page shows it: text only, in
+// a flat struct (the template reads 300 rows; fields reached through
+// embedded structs cost it a reflective search each).
 type accountRow struct {
-	outreach.AccountRisk
-	Reasons []string
+	ExternalID, Name, Plan, OwnerEmail, RenewalDate string
+	NPS, PrevNPS                                    string // "" without answers
+	People                                          int
+	Reasons                                         []string
 }
 
 // handleAccounts lists accounts riskiest first: a cs member's own (owner
-// email = their address), an admin's everyone's or one owner's.
+// email = their address), an admin's everyone's or one owner's. The list
+// is paged (outreach.AccountRiskPageMax accounts in external id order,
+// ranked within the page) so that ranking everyone's accounts reads one
+// page's worth, not the whole base; a book of up to that many accounts
+// is one page.
 func (s *Server) handleAccounts(w http.ResponseWriter, r *http.Request, c *Context) error {
 	qs := r.URL.Query()
-	q := outreach.AccountRiskQuery{Now: c.Now, Owner: c.Member.Email, Limit: accountListLimit + 1,
+	q := outreach.AccountRiskQuery{Now: c.Now, Owner: c.Member.Email, Limit: outreach.AccountRiskPageMax,
 		Plan: strings.TrimSpace(qs.Get("plan")), Search: strings.TrimSpace(qs.Get("q")),
-		ExcludeCampaigns: s.csatCampaigns()}
+		After: qs.Get("after"), ExcludeCampaigns: s.csatCampaigns()}
 	admin := c.Member.ConsoleRole == outreach.RoleAdmin
 	if admin {
 		q.Owner = strings.ToLower(strings.TrimSpace(qs.Get("owner")))
 	}
-	if len(q.Search) > 200 || len(q.Plan) > 200 || len(q.Owner) > 254 {
-		return outreach.Errorf(outreach.EINVALID, "search, plan and owner are at most 200 characters")
+	if len(q.Search) > 200 || len(q.Plan) > 200 || len(q.Owner) > 254 || len(q.After) > 200 {
+		return outreach.Errorf(outreach.EINVALID, "search, plan, owner and after are at most 200 characters")
 	}
-	list, err := s.Store.AccountRisks(r.Context(), q)
+	page, err := s.Store.AccountRisks(r.Context(), q)
 	if err != nil {
 		return err
 	}
 	v := accountsView{Query: q, Admin: admin}
-	if len(list) > accountListLimit {
-		list, v.More = list[:accountListLimit], true
+	link := func(after string) string {
+		u := url.Values{}
+		for k, val := range map[string]string{"q": q.Search, "plan": q.Plan, "after": after} {
+			if val != "" {
+				u.Set(k, val)
+			}
+		}
+		if admin && q.Owner != "" {
+			u.Set("owner", q.Owner)
+		}
+		if len(u) == 0 {
+			return Prefix + "/accounts"
+		}
+		return Prefix + "/accounts?" + u.Encode()
 	}
-	for _, a := range list {
-		v.Accounts = append(v.Accounts, accountRow{AccountRisk: a, Reasons: riskReasons(c.Lang, a)})
+	if q.After != "" {
+		v.First = link("")
+	}
+	if page.Next != "" {
+		v.Next = link(page.Next)
+	}
+	for _, a := range page.Accounts {
+		row := accountRow{ExternalID: a.ExternalID, Name: a.Name, Plan: a.Plan, OwnerEmail: a.OwnerEmail,
+			RenewalDate: a.RenewalDate, People: a.People, Reasons: riskReasons(c.Lang, a)}
+		if a.NPS != nil {
+			row.NPS = strconv.Itoa(*a.NPS)
+		}
+		if a.PrevNPS != nil {
+			row.PrevNPS = strconv.Itoa(*a.PrevNPS)
+		}
+		v.Accounts = append(v.Accounts, row)
 	}
 	s.render(w, r, c, http.StatusOK, "accounts", "accounts.title", v)
 	return nil

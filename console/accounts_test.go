@@ -1,11 +1,15 @@
 package console_test
 
 import (
+	"context"
+	"fmt"
+	"html"
 	"net/http"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/outreach-dev/outreach"
 	"github.com/outreach-dev/outreach/store"
 )
 
@@ -81,3 +85,60 @@ func TestAccountsByRisk(t *testing.T) {
 		})
 	}
 }
+
+// TestAccountsPaged: past outreach.AccountRiskPageMax accounts the list is
+// paged in external id order, each page ranked on its own (a renewal on
+// the second page tops it), the next page's link keeps the filters, and a
+// book that fits one page has no pager.
+func TestAccountsPaged(t *testing.T) {
+	for _, dialect := range []string{store.SQLite, store.Postgres} {
+		t.Run(dialect, func(t *testing.T) {
+			e := newEnv(t, dialect)
+			seedCS(t, e)
+			now := e.clock.Now()
+			var bulk []outreach.Account
+			for i := 1; i <= outreach.AccountRiskPageMax+1; i++ {
+				a := outreach.Account{ExternalID: fmt.Sprintf("b%03d", i), Name: fmt.Sprintf("Bulk %03d", i),
+					OwnerEmail: "bo@vendor.example", Plan: "team"}
+				if i == outreach.AccountRiskPageMax+1 {
+					a.RenewalDate = now.Add(10 * day).Format("2006-01-02")
+				}
+				bulk = append(bulk, a)
+			}
+			if _, err := e.db.UpsertAccounts(context.Background(), bulk); err != nil {
+				t.Fatal(err)
+			}
+			ada := e.signIn(t, "ada@vendor.example")
+			_, body := get(t, ada, e.srv.URL+"/console/accounts")
+			ids := strings.Split(accountsIn(body), ",")
+			if len(ids) != outreach.AccountRiskPageMax || ids[0] != "acme" || !strings.Contains(body, `id="paged"`) {
+				t.Fatalf("first page: %d accounts starting %q", len(ids), ids[0])
+			}
+			next := nextLink.FindStringSubmatch(body)
+			if next == nil || html.UnescapeString(next[1]) != "/console/accounts?after=b299" || strings.Contains(body, `id="first-page"`) {
+				t.Fatalf("next page link: %v", next)
+			}
+			_, body = get(t, ada, e.srv.URL+html.UnescapeString(next[1]))
+			if got := accountsIn(body); got != "b301,b300,initech,globex" {
+				t.Errorf("second page: %q, want b301 (renewal soon) first, then the quiet ones, then globex", got)
+			}
+			if nextLink.MatchString(body) || !strings.Contains(body, `id="first-page"`) {
+				t.Error("the last page links to a next page or not back to the first")
+			}
+			_, body = get(t, ada, e.srv.URL+"/console/accounts?plan=team&q=bulk")
+			next = nextLink.FindStringSubmatch(body)
+			if next == nil || html.UnescapeString(next[1]) != "/console/accounts?after=b300&plan=team&q=bulk" {
+				t.Fatalf("filtered next page link: %v", next)
+			}
+			if _, body = get(t, ada, e.srv.URL+html.UnescapeString(next[1])); accountsIn(body) != "b301" {
+				t.Errorf("filtered second page: %q", accountsIn(body))
+			}
+			_, body = get(t, e.signIn(t, "cy@vendor.example"), e.srv.URL+"/console/accounts")
+			if accountsIn(body) != "acme,globex" || strings.Contains(body, `class="pager"`) {
+				t.Errorf("cy's book: %q, pager shown: %v", accountsIn(body), strings.Contains(body, `class="pager"`))
+			}
+		})
+	}
+}
+
+var nextLink = regexp.MustCompile(`<a href="([^"]+)" id="next-page"`)

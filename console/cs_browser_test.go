@@ -97,8 +97,9 @@ func TestBrowserSuppressions(t *testing.T) {
 }
 
 // TestBrowserAccount: in Chromium a cs member opens an account from the
-// list, reads the chart (an SVG with a title) and resumes outreach with the
-// button; the page is clean and fits 375 and 1440 px.
+// list, reads the chart (an SVG with a title) and each delivery's decisions
+// and resumes outreach with the button; the page is clean and fits 375 and
+// 1440 px.
 func TestBrowserAccount(t *testing.T) {
 	e := newEnv(t, store.SQLite)
 	seedCS(t, e)
@@ -108,6 +109,10 @@ func TestBrowserAccount(t *testing.T) {
 	tab.Do(chromedp.Click(chromedp.CSS("tr.account a")), chromedp.WaitVisible(chromedp.CSS("svg.chart")))
 	if got := browsertest.Eval[string](tab, `document.querySelector("svg.chart title").textContent`); got != "NPS of Acme Corp by month" {
 		t.Errorf("chart title %q", got)
+	}
+	// The welcome delivery was deferred, then sent: both decisions show.
+	if got := browsertest.Eval[int](tab, `document.querySelectorAll("#d-d-welcome tr.decision").length`); got != 2 {
+		t.Errorf("the welcome delivery shows %d decisions, want the deferral and the send", got)
 	}
 	tab.CheckLayout("account")
 	tab.CheckClean()

@@ -77,9 +77,14 @@
 // For cs members and admins: /console/accounts ranks a book of accounts by
 // risk (store.AccountRisks, one set-based statement; thresholds
 // outreach.Risk*), each reason in words; a cs member sees the accounts
-// whose owner_email is theirs. /console/accounts/{id} shows its people, NPS
-// by month (an SVG drawn on the server with a table), answers, cases, what
-// automation did with each last decision, and pause/resume (audited).
+// whose owner_email is theirs. The list is paged: at most
+// outreach.AccountRiskPageMax accounts in external id order, ranked within
+// the page, so an admin's view of everyone's reads one page, not the base
+// (a book fits one page). /console/accounts/{id} shows its people, NPS by
+// month (an SVG drawn on the server with a table), answers, cases, what
+// automation did with its newest deliveries, each with its decisions
+// (rule and reason, drawn by templates/_decisions.html as on the person's
+// timeline), and pause/resume (audited).
 // /console/contacts/{email} is the timeline `outreach explain` prints.
 // /console/suppressions lifts a suppression with a required reason
 // (audited; hard ones only with a confirmation). /console/cases lists the

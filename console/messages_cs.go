@@ -61,7 +61,10 @@ var csMessages = map[string]string{
 	"accounts.renewal":            "Renewal",
 	"accounts.people":             "People",
 	"accounts.no_risk":            "nothing flagged",
-	"accounts.more":               "Only the first 300 accounts are shown: narrow the search.",
+	"accounts.paged":              "More than 300 accounts match: they are shown 300 at a time (by external id), each page ranked on its own. Filter by owner to rank one book.",
+	"accounts.pages":              "Pages of accounts",
+	"accounts.first":              "First page",
+	"accounts.next":               "Next page",
 	"accounts.none":               "No accounts match.",
 	"risk.renewal":                "renews on %s (within 60 days)",
 	"risk.low_nps":                "NPS %d over the last 90 days (%d answers, %d detractors)",
@@ -99,6 +102,9 @@ var csMessages = map[string]string{
 	"account.due":                 "due",
 	"account.automation":          "What automation sent, deferred, dropped and will send",
 	"account.will_send":           "will send",
+	"account.automation_note":     "The newest %d deliveries to the account's people, latest due first, each with every decision about it: each deferral with its rule and reason, then what was sent or dropped and why.",
+	"account.to":                  "to",
+	"account.earlier_decisions":   "%d earlier decisions are on the person's page (the newest %d are shown).",
 }
 
 func init() {

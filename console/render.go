@@ -35,6 +35,14 @@ type view struct {
 // T translates a message id into the page's language.
 func (v *view) T(id string) string { return translate(v.Lang, id) }
 
+// part is what a shared template (templates/_NAME.html) gets from
+// {{template "NAME" part $ ITEM}}: the page's view, for its messages, and
+// the item it shows.
+type part struct {
+	V    *view
+	Item any
+}
+
 // navLink is one entry of the navigation, for the signed-in member's role.
 type navLink struct {
 	Href, Label string
@@ -79,7 +87,7 @@ func navFor(c *Context) []navLink {
 // mustTemplates parses layout.html and the shared parts (_NAME.html) with
 // each page template.
 func mustTemplates(st *staticFiles) map[string]*template.Template {
-	funcs := template.FuncMap{"static": st.url}
+	funcs := template.FuncMap{"static": st.url, "part": func(v *view, item any) part { return part{V: v, Item: item} }}
 	names, err := fs.Glob(files, "templates/*.html")
 	check(err, "list templates")
 	out := map[string]*template.Template{}

@@ -30,7 +30,7 @@ type Store interface {
 	// suppressions (the contacts page).
 	Timeline(ctx context.Context, email string) (*outreach.Timeline, error)
 	// AccountRisks ranks accounts by risk (the accounts page).
-	AccountRisks(ctx context.Context, q outreach.AccountRiskQuery) ([]outreach.AccountRisk, error)
+	AccountRisks(ctx context.Context, q outreach.AccountRiskQuery) (*outreach.AccountRiskPage, error)
 	// SuppressionsOf lists an address's suppressions; LiftSuppression
 	// lifts one with the reason given, audited (hard and erased ones
 	// need force).

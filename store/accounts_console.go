@@ -8,20 +8,28 @@ import (
 	"github.com/outreach-dev/outreach"
 )
 
-// accountRiskSQL ranks accounts by risk in one set-based statement: the
-// accounts the filters select (accounts_owner_email), their people's last
-// activity (contacts_account_last_seen), their NPS answers of the current
-// and the previous window (survey_responses_contact_at) and whether a case
-// was closed since the latest detractor (cases_account_closed), flags
-// computed from the thresholds passed in, ordered by their weighted sum.
-const accountRiskSQL = `WITH acc AS (
+// accountRiskSQL ranks one page of accounts by risk in one set-based
+// statement: the page is at most q.Limit accounts the filters select, in
+// external id order after the cursor (one owner's book fits in one page:
+// accounts_owner_external); for each, its people's last activity
+// (contacts_account_last_seen), its NPS answers of the current and the
+// previous window (survey_responses_account_at: the answers carry their
+// person's account) and its latest closed case (cases_account_closed; a
+// detractor counts until one is closed after it) are read account by
+// account from indexes alone, so the work follows the page, not the
+// tables. Flags are computed from the thresholds passed in and the page is
+// ordered by their weighted sum. Every row carries next_key: the cursor of
+// the next page, empty on the last one.
+const accountRiskSQL = `WITH page AS (
 	SELECT id, external_id, name, owner_email, plan, renewal_date, paused_until FROM accounts
-	WHERE {{where}}
+	WHERE {{where}} ORDER BY external_id LIMIT ?
+), acc AS (
+	SELECT * FROM page ORDER BY external_id LIMIT ?
 ), act AS (
 	SELECT c.account_id, COUNT(*) AS people, MAX(c.last_seen_at) AS last_seen
 	FROM contacts c JOIN acc ON acc.id = c.account_id GROUP BY c.account_id
 ), ans AS (
-	SELECT c.account_id,
+	SELECT r.account_id,
 		SUM(CASE WHEN r.at >= ? THEN 1 ELSE 0 END) AS n,
 		SUM(CASE WHEN r.at >= ? AND r.score >= 9 THEN 1 ELSE 0 END) AS p,
 		SUM(CASE WHEN r.at >= ? AND r.score <= 6 THEN 1 ELSE 0 END) AS d,
@@ -29,9 +37,12 @@ const accountRiskSQL = `WITH acc AS (
 		SUM(CASE WHEN r.at < ? THEN 1 ELSE 0 END) AS pn,
 		SUM(CASE WHEN r.at < ? AND r.score >= 9 THEN 1 ELSE 0 END) AS pp,
 		SUM(CASE WHEN r.at < ? AND r.score <= 6 THEN 1 ELSE 0 END) AS pd
-	FROM acc JOIN contacts c ON c.account_id = acc.id JOIN survey_responses r ON r.contact_id = c.id
+	FROM acc JOIN survey_responses r ON r.account_id = acc.id
 	WHERE r.at >= ? AND r.at < ? AND NOT {{campaigns}}
-	GROUP BY c.account_id
+	GROUP BY r.account_id
+), closed AS (
+	SELECT k.account_id, MAX(k.closed_at) AS last_closed
+	FROM acc JOIN cases k ON k.account_id = acc.id WHERE k.state = 'closed' GROUP BY k.account_id
 ), flags AS (
 	SELECT acc.id, acc.external_id, acc.name, acc.owner_email, acc.plan, acc.renewal_date, acc.paused_until,
 		COALESCE(act.people, 0) AS people, act.last_seen,
@@ -42,14 +53,16 @@ const accountRiskSQL = `WITH acc AS (
 		CASE WHEN COALESCE(ans.n, 0) > 0 AND COALESCE(ans.pn, 0) > 0
 			AND 100 * (ans.p - ans.d) * ans.pn - 100 * (ans.pp - ans.pd) * ans.n <= CAST(? AS BIGINT) * ans.n * ans.pn
 			THEN 1 ELSE 0 END AS falling_nps,
-		CASE WHEN COALESCE(ans.d, 0) > 0 AND NOT EXISTS (SELECT 1 FROM cases k
-			WHERE k.account_id = acc.id AND k.state = 'closed' AND k.closed_at >= ans.last_d) THEN 1 ELSE 0 END AS open_detractors,
+		CASE WHEN COALESCE(ans.d, 0) > 0 AND (closed.last_closed IS NULL OR closed.last_closed < ans.last_d)
+			THEN 1 ELSE 0 END AS open_detractors,
 		CASE WHEN act.last_seen IS NULL OR act.last_seen < ? THEN 1 ELSE 0 END AS quiet,
 		CASE WHEN acc.paused_until > ? THEN 1 ELSE 0 END AS paused
 	FROM acc LEFT JOIN act ON act.account_id = acc.id LEFT JOIN ans ON ans.account_id = acc.id
+		LEFT JOIN closed ON closed.account_id = acc.id
 )
-SELECT flags.*, 3 * renewal_soon + 3 * low_nps + 2 * falling_nps + 2 * open_detractors + 2 * quiet + paused AS score
-FROM flags ORDER BY score DESC, renewal_date = '', renewal_date, name, external_id LIMIT ?`
+SELECT flags.*, 3 * renewal_soon + 3 * low_nps + 2 * falling_nps + 2 * open_detractors + 2 * quiet + paused AS score,
+	CASE WHEN (SELECT COUNT(*) FROM page) > ? THEN (SELECT MAX(external_id) FROM acc) ELSE '' END AS next_key
+FROM flags ORDER BY score DESC, renewal_date = '', renewal_date, name, external_id`
 
 type accountRiskRow struct {
 	ID          int64         `db:"id"`
@@ -74,6 +87,7 @@ type accountRiskRow struct {
 	Quiet       int           `db:"quiet"`
 	Paused      int           `db:"paused"`
 	Score       int           `db:"score"`
+	NextKey     string        `db:"next_key"`
 }
 
 // accountRiskStatement returns the statement of AccountRisks and its
@@ -103,23 +117,31 @@ func (db *DB) accountRiskStatement(q outreach.AccountRiskQuery) (string, []any) 
 		where = append(where, `(LOWER(name) LIKE ? ESCAPE '\' OR LOWER(external_id) LIKE ? ESCAPE '\')`)
 		args = append(args, like, like)
 	}
+	if q.After != "" {
+		where, args = append(where, "external_id > ?"), append(args, q.After)
+	}
+	limit := min(max(q.Limit, 1), outreach.AccountRiskPageMax)
 	query := db.rebind(strings.NewReplacer("{{where}}", strings.Join(where, " AND "),
 		"{{campaigns}}", db.inText("r.campaign")).Replace(accountRiskSQL))
-	return query, append(args,
+	return query, append(args, limit+1, limit,
 		cur, cur, cur, cur, cur, cur, cur, prev, now+1, jsonArray(excl),
-		today, soon, -outreach.RiskFallingBy, q.Now.Add(-outreach.RiskQuietWindow).UnixMilli(), now, q.Limit)
+		today, soon, -outreach.RiskFallingBy, q.Now.Add(-outreach.RiskQuietWindow).UnixMilli(), now, limit)
 }
 
-// AccountRisks returns the accounts q selects, riskiest first, at most
-// q.Limit, each with the flags that put it at risk (see outreach.Risk*).
-func (db *DB) AccountRisks(ctx context.Context, q outreach.AccountRiskQuery) ([]outreach.AccountRisk, error) {
+// AccountRisks returns a page of the accounts q selects: at most q.Limit
+// (capped at outreach.AccountRiskPageMax) in external id order after
+// q.After, ranked riskiest first, each with the flags that put it at risk
+// (see outreach.Risk*), and the cursor of the next page.
+func (db *DB) AccountRisks(ctx context.Context, q outreach.AccountRiskQuery) (*outreach.AccountRiskPage, error) {
 	query, args := db.accountRiskStatement(q)
 	var rows []accountRiskRow
 	if err := db.db.SelectContext(ctx, &rows, query, args...); err != nil {
 		return nil, err
 	}
-	out := make([]outreach.AccountRisk, len(rows))
+	page := &outreach.AccountRiskPage{Accounts: make([]outreach.AccountRisk, len(rows))}
+	out := page.Accounts
 	for i, r := range rows {
+		page.Next = r.NextKey
 		out[i] = outreach.AccountRisk{
 			Account: outreach.Account{ID: r.ID, ExternalID: r.ExternalID, Name: r.Name, OwnerEmail: r.OwnerEmail,
 				Plan: r.Plan, RenewalDate: r.RenewalDate, PausedUntil: fromNullMs(r.PausedUntil)},
@@ -129,7 +151,7 @@ func (db *DB) AccountRisks(ctx context.Context, q outreach.AccountRiskQuery) ([]
 			Quiet: r.Quiet == 1, Paused: r.Paused == 1, Score: r.Score,
 		}
 	}
-	return out, nil
+	return page, nil
 }
 
 // likeEscaper escapes the wildcards of LIKE (ESCAPE '\').
@@ -157,9 +179,11 @@ func (db *DB) SuppressionsOf(ctx context.Context, email string) ([]outreach.Supp
 // accountPageLimit bounds each list of the account page.
 const accountPageLimit = 500
 
-// AccountActivity returns the people of the account with id accountID,
-// its survey answers (newest first) and its newest deliveries with the
-// last decision of each, each list at most accountPageLimit long.
+// AccountActivity returns the people of the account with id accountID and
+// its survey answers (newest first), each list at most accountPageLimit
+// long, and its newest outreach.AccountDeliveriesShown deliveries (latest
+// due first) with the newest outreach.AccountDecisionsShown decisions of
+// each, read as the timeline reads them (deliveryDecisions).
 func (db *DB) AccountActivity(ctx context.Context, accountID int64) (*outreach.AccountActivity, error) {
 	out := &outreach.AccountActivity{}
 	var people []struct {
@@ -194,28 +218,28 @@ func (db *DB) AccountActivity(ctx context.Context, accountID int64) (*outreach.A
 			SurveyResponse: outreach.SurveyResponse{Campaign: a.Campaign, Score: a.Score, Comment: a.Comment, At: fromMs(a.At)}})
 	}
 	var dels []struct {
-		ID       string         `db:"id"`
-		Campaign string         `db:"campaign"`
-		State    string         `db:"state"`
-		Email    string         `db:"email"`
-		DueAt    int64          `db:"due_at"`
-		SentAt   sql.NullInt64  `db:"sent_at"`
-		Decision sql.NullString `db:"decision"`
-		Rule     sql.NullString `db:"rule"`
-		Reason   sql.NullString `db:"reason"`
+		deliveryRow
+		Email string `db:"email"`
 	}
-	if err := db.db.SelectContext(ctx, &dels, db.rebind(`SELECT d.id, d.campaign, d.state, c.email, d.due_at, d.sent_at,
-		x.decision, x.rule, x.reason
+	if err := db.db.SelectContext(ctx, &dels, db.rebind(`SELECT d.id, d.campaign, d.category, d.contact_id, d.account_id,
+		d.occurrence, d.event_id, d.state, d.due_at, d.not_before, d.reserved_at, d.sent_at, d.claimed_by, d.heartbeat_at,
+		d.message_id, d.error, d.created_at, c.email
 		FROM (SELECT * FROM deliveries WHERE account_id = ? ORDER BY created_at DESC, id LIMIT ?) d
 		JOIN contacts c ON c.id = d.contact_id
-		LEFT JOIN decisions x ON x.id = (SELECT MAX(y.id) FROM decisions y WHERE y.delivery_id = d.id)
-		ORDER BY d.due_at DESC, d.id`), accountID, accountPageLimit); err != nil {
+		ORDER BY d.due_at DESC, d.id`), accountID, outreach.AccountDeliveriesShown); err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(dels))
+	for i, d := range dels {
+		ids[i] = d.ID
+	}
+	decs, older, err := db.deliveryDecisions(ctx, db.db, ids, outreach.AccountDecisionsShown)
+	if err != nil {
 		return nil, err
 	}
 	for _, d := range dels {
-		out.Deliveries = append(out.Deliveries, outreach.AccountDelivery{ID: d.ID, Campaign: d.Campaign, State: d.State,
-			Email: d.Email, DueAt: fromMs(d.DueAt), SentAt: fromNullMs(d.SentAt),
-			Decision: d.Decision.String, Rule: d.Rule.String, Reason: d.Reason.String})
+		out.Deliveries = append(out.Deliveries, outreach.AccountDelivery{Delivery: d.delivery(decs[d.ID]),
+			Email: d.Email, EarlierDecisions: older[d.ID]})
 	}
 	return out, nil
 }

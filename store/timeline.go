@@ -235,6 +235,64 @@ func (db *DB) timelineEvents(ctx context.Context, tx *sqlx.Tx, tl *outreach.Time
 	return nil
 }
 
+// delivery returns the delivery of r with its decisions (oldest first)
+// and no provider events yet.
+func (r deliveryRow) delivery(decisions []outreach.Decision) outreach.Delivery {
+	if decisions == nil {
+		decisions = []outreach.Decision{}
+	}
+	return outreach.Delivery{ID: r.ID, Campaign: r.Campaign, Category: r.Category,
+		ContactID: r.ContactID, AccountID: r.AccountID, Occurrence: r.Occurrence, EventID: r.EventID,
+		State: r.State, DueAt: fromMs(r.DueAt), NotBefore: fromMs(r.NotBefore),
+		ReservedAt: fromNullMs(r.ReservedAt), SentAt: fromNullMs(r.SentAt), ClaimedBy: r.ClaimedBy,
+		HeartbeatAt: fromNullMs(r.HeartbeatAt), MessageID: r.MessageID, Error: r.Error,
+		CreatedAt: fromMs(r.CreatedAt), Decisions: decisions, ProviderEvents: []outreach.ProviderEvent{}}
+}
+
+// deliveryDecisions returns the decisions about the deliveries ids, by
+// delivery id, each list oldest first: every decision, or with keep > 0
+// the newest keep of each, with how many older ones were left out.
+func (db *DB) deliveryDecisions(ctx context.Context, q sqlx.QueryerContext, ids []string, keep int) (map[string][]outreach.Decision, map[string]int, error) {
+	var rows []struct {
+		DeliveryID string        `db:"delivery_id"`
+		At         int64         `db:"at"`
+		Decision   string        `db:"decision"`
+		Rule       string        `db:"rule"`
+		Reason     string        `db:"reason"`
+		Until      sql.NullInt64 `db:"until"`
+		Total      int           `db:"total"`
+	}
+	if len(ids) == 0 {
+		return map[string][]outreach.Decision{}, map[string]int{}, nil
+	}
+	query := `SELECT delivery_id, at, decision, rule, reason, until, 0 AS total
+		FROM decisions WHERE ` + db.inText("delivery_id") + ` ORDER BY at, id`
+	args := []any{jsonArray(ids)}
+	if keep > 0 {
+		// The newest keep of each delivery (a delivery deferred day after
+		// day has a decision a day), and the count of the older ones.
+		query = `SELECT delivery_id, at, decision, rule, reason, until, total FROM (
+			SELECT delivery_id, at, decision, rule, reason, until, id,
+				ROW_NUMBER() OVER (PARTITION BY delivery_id ORDER BY at DESC, id DESC) AS n,
+				COUNT(*) OVER (PARTITION BY delivery_id) AS total
+			FROM decisions WHERE ` + db.inText("delivery_id") + `) x
+		WHERE n <= ? ORDER BY at, id`
+		args = append(args, keep)
+	}
+	if err := sqlx.SelectContext(ctx, q, &rows, db.rebind(query), args...); err != nil {
+		return nil, nil, err
+	}
+	out, older := map[string][]outreach.Decision{}, map[string]int{}
+	for _, d := range rows {
+		out[d.DeliveryID] = append(out[d.DeliveryID], outreach.Decision{DeliveryID: d.DeliveryID, At: fromMs(d.At),
+			Decision: d.Decision, Rule: d.Rule, Reason: d.Reason, Until: fromNullMs(d.Until)})
+		if keep > 0 && d.Total > keep {
+			older[d.DeliveryID] = d.Total - keep
+		}
+	}
+	return out, older, nil
+}
+
 func (db *DB) timelineDeliveries(ctx context.Context, tx *sqlx.Tx, tl *outreach.Timeline) error {
 	var rows []deliveryRow
 	if err := tx.SelectContext(ctx, &rows, db.rebind(`SELECT id, campaign, category, contact_id, account_id,
@@ -250,16 +308,8 @@ func (db *DB) timelineDeliveries(ctx context.Context, tx *sqlx.Tx, tl *outreach.
 	for i, r := range rows {
 		ids[i] = r.ID
 	}
-	var decs []struct {
-		DeliveryID string        `db:"delivery_id"`
-		At         int64         `db:"at"`
-		Decision   string        `db:"decision"`
-		Rule       string        `db:"rule"`
-		Reason     string        `db:"reason"`
-		Until      sql.NullInt64 `db:"until"`
-	}
-	if err := tx.SelectContext(ctx, &decs, db.rebind(`SELECT delivery_id, at, decision, rule, reason, until
-		FROM decisions WHERE `+db.inText("delivery_id")+` ORDER BY at, id`), jsonArray(ids)); err != nil {
+	decs, _, err := db.deliveryDecisions(ctx, tx, ids, 0)
+	if err != nil {
 		return err
 	}
 	var pevs []struct {
@@ -277,18 +327,8 @@ func (db *DB) timelineDeliveries(ctx context.Context, tx *sqlx.Tx, tl *outreach.
 	byID := make(map[string]*outreach.Delivery, len(rows))
 	tl.Deliveries = make([]outreach.Delivery, len(rows))
 	for i, r := range rows {
-		tl.Deliveries[i] = outreach.Delivery{ID: r.ID, Campaign: r.Campaign, Category: r.Category,
-			ContactID: r.ContactID, AccountID: r.AccountID, Occurrence: r.Occurrence, EventID: r.EventID,
-			State: r.State, DueAt: fromMs(r.DueAt), NotBefore: fromMs(r.NotBefore),
-			ReservedAt: fromNullMs(r.ReservedAt), SentAt: fromNullMs(r.SentAt), ClaimedBy: r.ClaimedBy,
-			HeartbeatAt: fromNullMs(r.HeartbeatAt), MessageID: r.MessageID, Error: r.Error,
-			CreatedAt: fromMs(r.CreatedAt), Decisions: []outreach.Decision{}, ProviderEvents: []outreach.ProviderEvent{}}
+		tl.Deliveries[i] = r.delivery(decs[r.ID])
 		byID[r.ID] = &tl.Deliveries[i]
-	}
-	for _, d := range decs {
-		del := byID[d.DeliveryID]
-		del.Decisions = append(del.Decisions, outreach.Decision{DeliveryID: d.DeliveryID, At: fromMs(d.At),
-			Decision: d.Decision, Rule: d.Rule, Reason: d.Reason, Until: fromNullMs(d.Until)})
 	}
 	for _, p := range pevs {
 		del := byID[p.DeliveryID]
