@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -184,6 +185,13 @@ type Case struct {
 	ClosedAt  *time.Time   `json:"closed_at,omitempty"`
 	Answers   []CaseAnswer `json:"answers"`
 	Notes     []CaseNote   `json:"notes"`
+}
+
+// CaseConsolePath is the path of case id's page in the console, which the
+// alert messages, the digest and the signed link's page link to (after
+// the public URL).
+func CaseConsolePath(id int64) string {
+	return "/console/cases/" + strconv.FormatInt(id, 10)
 }
 
 // CaseFilter narrows a list of cases; empty fields mean any.

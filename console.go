@@ -187,3 +187,26 @@ type CampaignStore interface {
 	// deliveries forward so they are decided again at once; audited.
 	ResumeCampaign(ctx context.Context, campaign string, audit AuditEntry) error
 }
+
+// SuppressionQuery selects the suppressions of one address that a console
+// member may see: with Owner set, only if the address is a contact of an
+// account Owner owns (a cs member's book; an erased address is nobody's).
+// Scopes come in order, those after After, at most Limit of them.
+type SuppressionQuery struct {
+	Email string // the address, any case
+	Owner string // owner_email of the member's accounts; "" means every address (admins)
+	After string // the last scope of the page before; "" for the first page
+	Limit int
+}
+
+// SuppressionLift lifts one suppression from the console: the reason is
+// the person's request, written into the audit entry; Force is the
+// confirmation that hard and erasure suppressions need; with Owner set the
+// address must be a contact of an account Owner owns, else ENOTFOUND.
+type SuppressionLift struct {
+	Email, Scope string
+	Force        bool
+	Actor        string
+	Reason       string
+	Owner        string // as in SuppressionQuery
+}

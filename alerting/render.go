@@ -10,10 +10,12 @@ import (
 	"github.com/outreach-dev/outreach"
 )
 
-// content is one alert as every channel shows it.
+// content is one alert as every channel shows it: the signed links ("I'm
+// on it", "pause outreach") and the case's page in the console (for a
+// signed-in member; "" without a case or a public URL).
 type content struct {
-	d                 outreach.AlertDetail
-	takeURL, pauseURL string
+	d                          outreach.AlertDetail
+	takeURL, pauseURL, caseURL string
 }
 
 // line flattens typed text (a name, a role) to one line of printable
@@ -119,6 +121,9 @@ func (c *content) text() string {
 	if c.takeURL != "" {
 		fmt.Fprintf(&b, "I'm on it (take the case): %s\n", c.takeURL)
 	}
+	if c.caseURL != "" {
+		fmt.Fprintf(&b, "Open the case in the console: %s\n", c.caseURL)
+	}
 	if c.pauseURL != "" {
 		fmt.Fprintf(&b, "Pause outreach to this account for 14 days: %s\n", c.pauseURL)
 	}
@@ -130,7 +135,7 @@ var htmlTmpl = template.Must(template.New("alert").Funcs(template.FuncMap{"class
 <ul>{{range .Answers}}<li><strong>{{.Score}}/10</strong> ({{class .Score}}) from {{.Person}}, {{.Campaign}}, {{.At}}{{if .Comment}}<br><em>“{{.Comment}}”</em>{{end}}</li>{{end}}</ul>
 <p>{{range .Facts}}{{index . 0}}: {{index . 1}}<br>{{end}}</p>
 {{if .Earlier}}<p>Earlier answers from this account:</p><ul>{{range .Earlier}}<li>{{.Score}}/10 from {{.Contact}}, {{.Campaign}}</li>{{end}}</ul>{{end}}
-<p>{{if .Take}}<a href="{{.Take}}">I'm on it</a> · {{end}}{{if .Pause}}<a href="{{.Pause}}">Pause outreach 14 days</a>{{end}}</p>
+<p>{{if .Take}}<a href="{{.Take}}">I'm on it</a> · {{end}}{{if .Case}}<a href="{{.Case}}">Open the case in the console</a> · {{end}}{{if .Pause}}<a href="{{.Pause}}">Pause outreach 14 days</a>{{end}}</p>
 </div>`))
 
 func (c *content) html() string {
@@ -144,7 +149,7 @@ func (c *content) html() string {
 	}
 	var b strings.Builder
 	_ = htmlTmpl.Execute(&b, map[string]any{"Rule": c.d.Rule, "Account": c.account(), "Answers": as, "Facts": c.facts(),
-		"Earlier": c.d.Earlier, "Take": c.takeURL, "Pause": c.pauseURL}) // the data always fits the template
+		"Earlier": c.d.Earlier, "Take": c.takeURL, "Case": c.caseURL, "Pause": c.pauseURL}) // the data always fits the template
 	return b.String()
 }
 
@@ -183,6 +188,9 @@ func (c *content) slack() ([]byte, error) {
 	if c.takeURL != "" {
 		buttons = append(buttons, map[string]any{"type": "button", "text": map[string]any{"type": "plain_text", "text": "I'm on it"}, "url": c.takeURL, "style": "primary"})
 	}
+	if c.caseURL != "" {
+		buttons = append(buttons, map[string]any{"type": "button", "text": map[string]any{"type": "plain_text", "text": "Open the case"}, "url": c.caseURL})
+	}
 	if c.pauseURL != "" {
 		buttons = append(buttons, map[string]any{"type": "button", "text": map[string]any{"type": "plain_text", "text": "Pause outreach"}, "url": c.pauseURL})
 	}
@@ -219,6 +227,9 @@ func (c *content) teams() ([]byte, error) {
 	var actions []map[string]any
 	if c.takeURL != "" {
 		actions = append(actions, map[string]any{"type": "Action.OpenUrl", "title": "I'm on it", "url": c.takeURL})
+	}
+	if c.caseURL != "" {
+		actions = append(actions, map[string]any{"type": "Action.OpenUrl", "title": "Open the case", "url": c.caseURL})
 	}
 	if c.pauseURL != "" {
 		actions = append(actions, map[string]any{"type": "Action.OpenUrl", "title": "Pause outreach", "url": c.pauseURL})

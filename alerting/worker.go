@@ -299,9 +299,13 @@ func notificationID(alertID int64, channel, target string) string {
 	return "alert-" + strconv.FormatInt(alertID, 10) + "-" + channel + "-" + hex.EncodeToString(sum[:6])
 }
 
-// content gathers what every channel shows, with the signed links.
+// content gathers what every channel shows, with the signed links and
+// the link to the case in the console.
 func (w *Worker) content(d outreach.AlertDetail, now time.Time) *content {
 	c := &content{d: d}
+	if d.Case != nil && w.PublicURL != "" {
+		c.caseURL = w.PublicURL + outreach.CaseConsolePath(d.Case.ID)
+	}
 	if d.Case != nil && w.Signer != nil {
 		c.takeURL = w.PublicURL + "/c/" + w.Signer.Sign(links.KindCase, fmt.Sprintf("%d %s", d.Case.ID, d.Account.OwnerEmail), now.Add(CaseLinkValidity))
 	}

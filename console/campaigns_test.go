@@ -179,6 +179,11 @@ func TestBrowserCampaigns(t *testing.T) {
 	if subj := tab.Text("dl.facts"); !strings.Contains(subj, "pt-BR") {
 		t.Errorf("preview facts %q", subj)
 	}
+	// The frame is sandboxed with no allowance (as the pack preview's):
+	// the email's document is another origin to the console.
+	if ok := browsertest.Eval[bool](tab, `(f => f.getAttribute("sandbox") === "" && f.contentDocument === null)(document.querySelector("iframe.preview"))`); !ok {
+		t.Error("the preview frame is not sandboxed")
+	}
 	tab.CheckLayout("preview")
 	tab.CheckClean()
 	entries, err := e.db.AuditEntries(context.Background(), outreach.AuditFilter{Target: "nps-onboarding"})
@@ -189,7 +194,8 @@ func TestBrowserCampaigns(t *testing.T) {
 }
 
 // TestCampaignPagesRolesAndErrors: cs may not open them or pause; an
-// unknown campaign is a 404; a pause without the CSRF token is a 403.
+// unknown campaign is a 404; a pause without the CSRF token is a 403; the
+// template preview's frame is sandboxed.
 func TestCampaignPagesRolesAndErrors(t *testing.T) {
 	e := newEnv(t, store.SQLite)
 	cs := e.signIn(t, "cy@vendor.example")
@@ -213,5 +219,21 @@ func TestCampaignPagesRolesAndErrors(t *testing.T) {
 	}
 	if p, _ := e.db.CampaignPauses(context.Background()); p["nps-qbr"].PausedBy != "mo@vendor.example" {
 		t.Errorf("not paused: %+v", p)
+	}
+	// The template preview frames the HTML part with the pack preview's
+	// sandbox: the attribute on the frame, and the CSP directive on the
+	// frame's own response (which holds when its address is opened alone).
+	if code, page := get(t, mo, e.srv.URL+"/console/campaigns/nps-qbr/preview/en"); code != http.StatusOK ||
+		!strings.Contains(page, `src="/console/campaigns/nps-qbr/preview/en/html" sandbox=""`) {
+		t.Errorf("preview page: %d\n%s", code, page)
+	}
+	rr, err := mo.Get(e.srv.URL + "/console/campaigns/nps-qbr/preview/en/html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rr.Body.Close()
+	if csp := rr.Header.Get("Content-Security-Policy"); rr.StatusCode != http.StatusOK || !strings.HasPrefix(csp, "sandbox;") ||
+		!strings.Contains(csp, "frame-ancestors 'self'") || rr.Header.Get("X-Frame-Options") != "SAMEORIGIN" {
+		t.Errorf("preview frame: %d CSP %q XFO %q", rr.StatusCode, csp, rr.Header.Get("X-Frame-Options"))
 	}
 }

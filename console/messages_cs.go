@@ -82,6 +82,8 @@ var csMessages = map[string]string{
 	"suppressions.confirm_hard":   "I confirm: this address bounced, complained or was erased, and mailing it again can hurt the sender's reputation",
 	"suppressions.lift":           "Resubscribe: lift this suppression",
 	"suppressions.none":           "This address is not suppressed.",
+	"suppressions.scoped":         "(You see the suppressions of the people of your accounts only.)",
+	"suppressions.next":           "More suppressions of this address",
 	"account.title":               "Account",
 	"account.running":             "running",
 	"account.pause_legend":        "Pause automated outreach (audited)",

@@ -12,8 +12,11 @@ import (
 
 // previewCSP is the policy of a previewed email's HTML, shown in a
 // sandboxed frame of the preview page: emails carry inline styles, and
-// nothing else may load or run.
-const previewCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
+// nothing else may load or run. Its sandbox directive is the frame's
+// sandbox attribute (no script, no same-origin access, no forms, no
+// popups), as for the pack preview (renderCSP), so the HTML stays
+// sandboxed when the frame's address is opened on its own.
+const previewCSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
 
 // previewPages returns the template previews of the campaign page.
 func (s *Server) previewPages() []Page {

@@ -31,17 +31,17 @@ type Store interface {
 	Timeline(ctx context.Context, email string) (*outreach.Timeline, error)
 	// AccountRisks ranks accounts by risk (the accounts page).
 	AccountRisks(ctx context.Context, q outreach.AccountRiskQuery) (*outreach.AccountRiskPage, error)
-	// SuppressionsOf lists an address's suppressions; LiftSuppression
-	// lifts one with the reason given, audited (hard and erased ones
-	// need force).
 	// The account page: the account, its activity, its cases, and
 	// the audited pause.
 	AccountByExternalID(ctx context.Context, externalID string) (*outreach.Account, error)
 	AccountActivity(ctx context.Context, accountID int64) (*outreach.AccountActivity, error)
 	Cases(ctx context.Context, f outreach.CaseFilter) ([]outreach.Case, error)
 	SetAccountPause(ctx context.Context, externalID string, until *time.Time, extendOnly bool, actor string) (*outreach.Account, error)
-	SuppressionsOf(ctx context.Context, email string) ([]outreach.Suppression, error)
-	LiftSuppression(ctx context.Context, email, scope string, force bool, actor, reason string) (*outreach.Suppression, error)
+	// The suppressions page: a page of an address's suppressions, and
+	// the audited lift (hard and erased ones need force); a cs member's
+	// Owner limits both to the people of their accounts.
+	ConsoleSuppressions(ctx context.Context, q outreach.SuppressionQuery) ([]outreach.Suppression, error)
+	LiftSuppression(ctx context.Context, l outreach.SuppressionLift) (*outreach.Suppression, error)
 	// The cases pages: a page of a view with the count of each view,
 	// and one case and its changes (outreach.CaseStore, audited).
 	CaseList(ctx context.Context, q outreach.CaseQuery) (*outreach.CaseListPage, error)

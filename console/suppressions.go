@@ -21,11 +21,27 @@ func (s *Server) suppressionPages() []Page {
 // maxLiftReason bounds the reason typed in the resubscribe form.
 const maxLiftReason = 500
 
+// suppressionPage is how many suppressions of an address a page shows.
+const suppressionPage = 50
+
+// suppressionOwner is the owner that limits what the member sees and
+// lifts on the suppressions page: a cs member only the people of the
+// accounts they own (as on the account page and the timeline, mayOpen),
+// an admin every address ("").
+func (c *Context) suppressionOwner() string {
+	if c.Member.ConsoleRole == outreach.RoleAdmin {
+		return ""
+	}
+	return strings.ToLower(c.Member.Email)
+}
+
 // suppressionsView is the suppressions page's data.
 type suppressionsView struct {
 	Email        string // the address searched, canonical; "" before a search
 	Suppressions []suppressionRow
 	Lifted       string // the scope just lifted
+	Scoped       bool   // a cs member: only the people of their accounts
+	Next         string // the next page's address; "" on the last one
 }
 
 // suppressionRow is a suppression and whether lifting it needs the
@@ -35,19 +51,30 @@ type suppressionRow struct {
 	Confirm bool
 }
 
-// handleSuppressions shows the suppressions of the address searched.
+// handleSuppressions shows the suppressions of the address searched, a
+// page at a time; a cs member finds only those of their accounts' people
+// (the store filters, so another CSM's customer reads as not suppressed).
 func (s *Server) handleSuppressions(w http.ResponseWriter, r *http.Request, c *Context) error {
 	q := r.URL.Query()
-	v := suppressionsView{Lifted: q.Get("lifted")}
+	v := suppressionsView{Lifted: q.Get("lifted"), Scoped: c.suppressionOwner() != ""}
 	if raw := strings.TrimSpace(q.Get("email")); raw != "" {
 		email, err := outreach.CanonicalEmail(raw)
 		if err != nil {
 			return outreach.Errorf(outreach.EINVALID, "email: %v", err)
 		}
 		v.Email = strings.ToLower(email)
-		list, err := s.Store.SuppressionsOf(r.Context(), v.Email)
+		after := q.Get("after")
+		if len(after) > 100 {
+			return outreach.Errorf(outreach.EINVALID, "after: at most 100 characters (a scope)")
+		}
+		list, err := s.Store.ConsoleSuppressions(r.Context(), outreach.SuppressionQuery{Email: v.Email,
+			Owner: c.suppressionOwner(), After: after, Limit: suppressionPage + 1})
 		if err != nil {
 			return err
+		}
+		if len(list) > suppressionPage {
+			list = list[:suppressionPage]
+			v.Next = Prefix + "/suppressions?" + url.Values{"email": {v.Email}, "after": {list[len(list)-1].Scope}}.Encode()
 		}
 		for _, sup := range list {
 			v.Suppressions = append(v.Suppressions, suppressionRow{Suppression: sup,
@@ -60,7 +87,8 @@ func (s *Server) handleSuppressions(w http.ResponseWriter, r *http.Request, c *C
 
 // handleLiftSuppression lifts one suppression with the reason given; a
 // hard one (or an erasure's) only with the confirmation ticked. The store
-// writes the audit entry in the same transaction.
+// writes the audit entry in the same transaction, and refuses (ENOTFOUND)
+// a cs member's lift of an address outside their accounts.
 func (s *Server) handleLiftSuppression(w http.ResponseWriter, r *http.Request, c *Context) error {
 	email, err := outreach.CanonicalEmail(r.PostFormValue("email"))
 	if err != nil {
@@ -79,7 +107,8 @@ func (s *Server) handleLiftSuppression(w http.ResponseWriter, r *http.Request, c
 	if scope == outreach.ScopeHard && !force {
 		return outreach.Errorf(outreach.EINVALID, "a hard suppression (bounce or spam report) is lifted only with the confirmation ticked: mailing the address again can hurt the sender's reputation")
 	}
-	if _, err := s.Store.LiftSuppression(r.Context(), email, scope, force, c.Member.Email, reason); err != nil {
+	if _, err := s.Store.LiftSuppression(r.Context(), outreach.SuppressionLift{Email: email, Scope: scope, Force: force,
+		Actor: c.Member.Email, Reason: reason, Owner: c.suppressionOwner()}); err != nil {
 		return err
 	}
 	http.Redirect(w, r, Prefix+"/suppressions?"+url.Values{"email": {email}, "lifted": {scope}}.Encode(), http.StatusSeeOther)

@@ -88,3 +88,89 @@ func TestLiftSuppression(t *testing.T) {
 		})
 	}
 }
+
+// TestSuppressionsOwnBook: a cs member finds and lifts only the
+// suppressions of the people of their own accounts: another member's
+// customer and an erased person read as not suppressed, and a forged lift
+// of either is 404 and changes nothing; an admin sees and lifts them all,
+// audited.
+func TestSuppressionsOwnBook(t *testing.T) {
+	for _, dialect := range []string{store.SQLite, store.Postgres} {
+		t.Run(dialect, func(t *testing.T) {
+			e := newEnv(t, dialect)
+			seedCS(t, e)
+			ctx := context.Background()
+			if _, err := e.db.AddSuppressions(ctx, []outreach.Suppression{
+				{Email: "sam@initech.example", Scope: "marketing", Reason: "sam asked <b>by mail</b>"},
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.db.EraseContact(ctx, "kim@globex.example"); err != nil {
+				t.Fatal(err)
+			}
+			scopes := func(email string) string {
+				s, err := e.db.SuppressionScopes(ctx, email)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return strings.Join(s, ",")
+			}
+			cy := e.signIn(t, "cy@vendor.example")
+			code, page := get(t, cy, e.srv.URL+"/console/suppressions?email=pat@acme.example")
+			if code != http.StatusOK || !strings.Contains(page, "unsubscribed from the preference page") {
+				t.Fatalf("cy's own customer: %d\n%s", code, page)
+			}
+			tok := csrfField.FindStringSubmatch(page)[1]
+			for _, email := range []string{"sam@initech.example", "kim@globex.example"} {
+				code, page := get(t, cy, e.srv.URL+"/console/suppressions?email="+email)
+				if code != http.StatusOK || strings.Contains(page, "suppression") && strings.Contains(page, `action="/console/suppressions/lift"`) ||
+					strings.Contains(page, "sam asked") || strings.Contains(page, "erased") || !strings.Contains(page, "people of your accounts only") {
+					t.Errorf("cy searches %s: %d\n%s", email, code, page)
+				}
+			}
+			forged := []url.Values{
+				{"csrf": {tok}, "email": {"sam@initech.example"}, "scope": {"marketing"}, "reason": {"asked"}},
+				{"csrf": {tok}, "email": {"kim@globex.example"}, "scope": {"all"}, "reason": {"asked"}, "confirm": {"yes"}},
+			}
+			for _, form := range forged {
+				if code, _ := post(t, cy, e.srv.URL+"/console/suppressions/lift", form); code != http.StatusNotFound {
+					t.Errorf("cy lifts %s: %d, want 404", form.Get("email"), code)
+				}
+			}
+			if got := scopes("sam@initech.example") + "|" + scopes("kim@globex.example"); got != "marketing|all" {
+				t.Fatalf("refused lifts changed the suppressions: %s", got)
+			}
+			if log, err := e.db.AuditEntries(ctx, outreach.AuditFilter{Action: outreach.AuditSuppressionDeleted, Limit: 10}); err != nil || len(log) != 0 {
+				t.Fatalf("refused lifts in the audit log: %v %+v", err, log)
+			}
+
+			ada := e.signIn(t, "ada@vendor.example")
+			code, page = get(t, ada, e.srv.URL+"/console/suppressions?email=kim@globex.example")
+			if code != http.StatusOK || !strings.Contains(page, "erased") || !strings.Contains(page, `name="confirm"`) || strings.Contains(page, "people of your accounts only") {
+				t.Errorf("admin searches the erased address: %d\n%s", code, page)
+			}
+			code, page = get(t, ada, e.srv.URL+"/console/suppressions?email=sam@initech.example")
+			if code != http.StatusOK || !strings.Contains(page, "sam asked &lt;b&gt;by mail&lt;/b&gt;") {
+				t.Fatalf("admin searches sam: %d\n%s", code, page)
+			}
+			form := url.Values{"csrf": {csrfField.FindStringSubmatch(page)[1]}, "email": {"sam@initech.example"}, "scope": {"marketing"}, "reason": {"asked on the phone"}}
+			if code, _ := post(t, ada, e.srv.URL+"/console/suppressions/lift", form); code != http.StatusSeeOther {
+				t.Errorf("admin lifts sam's: %d, want 303", code)
+			}
+			if got := scopes("sam@initech.example"); got != "" {
+				t.Errorf("after the admin's lift: %q", got)
+			}
+			log, err := e.db.AuditEntries(ctx, outreach.AuditFilter{Actor: "ada@vendor.example", Limit: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var found bool
+			for _, a := range log {
+				found = found || a.Target == "sam@initech.example" && a.Detail == "scope marketing; was: sam asked <b>by mail</b>; because: asked on the phone"
+			}
+			if !found {
+				t.Errorf("the admin's lift is not in the audit log: %+v", log)
+			}
+		})
+	}
+}

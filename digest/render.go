@@ -7,7 +7,6 @@ import (
 	"fmt"
 	htmltemplate "html/template"
 	"net/url"
-	"strconv"
 	"strings"
 	texttemplate "text/template"
 	"time"
@@ -200,7 +199,7 @@ func funcs(p *pauser) map[string]any {
 			if p == nil {
 				return ""
 			}
-			return p.base + "/console/cases/" + strconv.FormatInt(k.ID, 10)
+			return p.base + outreach.CaseConsolePath(k.ID)
 		},
 		// line and quote write typed text (names, comments, received
 		// reasons) into the plain-text email so that it cannot pass for

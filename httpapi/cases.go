@@ -174,7 +174,7 @@ func (s *Server) casePage(post bool) http.Handler {
 			renderCase(w, http.StatusInternalServerError, caseData{Title: "Something went wrong", Message: "Please try again later."})
 		case post || c.State != outreach.CaseOpen:
 			renderCase(w, http.StatusOK, caseData{Title: "Case #" + idText + " of " + c.Account, Message: "The case is " +
-				strings.ReplaceAll(c.State, "_", " ") + assignedTo(c) + ".", Console: "/console/cases/" + idText})
+				strings.ReplaceAll(c.State, "_", " ") + assignedTo(c) + ".", Console: outreach.CaseConsolePath(c.ID)})
 		default:
 			renderCase(w, http.StatusOK, caseData{Title: "Case #" + idText + " of " + c.Account, Form: true,
 				Message: "Take this follow-up case: it moves to in progress, assigned to you, due " + c.DueAt.UTC().Format("Mon 2 Jan 15:04 UTC") + "."})

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strings"
 
 	"github.com/outreach-dev/outreach"
@@ -157,17 +158,36 @@ func (db *DB) AccountRisks(ctx context.Context, q outreach.AccountRiskQuery) (*o
 // likeEscaper escapes the wildcards of LIKE (ESCAPE '\').
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
-// SuppressionsOf returns the suppressions of one address, newest first.
-func (db *DB) SuppressionsOf(ctx context.Context, email string) ([]outreach.Suppression, error) {
-	email = strings.ToLower(strings.TrimSpace(email))
+// suppressionOwned is the condition that the suppression s is of a
+// contact of an account owned by the owner_email given: an erased
+// address (s.email NULL) is nobody's.
+const suppressionOwned = ` AND EXISTS (SELECT 1 FROM contacts c JOIN accounts a ON a.id = c.account_id
+	WHERE c.email = s.email AND a.owner_email = ?)`
+
+// maxSuppressionPage bounds a page of ConsoleSuppressions.
+const maxSuppressionPage = 200
+
+// ConsoleSuppressions returns a page of the suppressions of q.Email in
+// scope order: with q.Owner set, only if the address is a contact of an
+// account q.Owner owns (the filter is in the query, so a cs member's page
+// is never someone else's customer).
+func (db *DB) ConsoleSuppressions(ctx context.Context, q outreach.SuppressionQuery) ([]outreach.Suppression, error) {
+	email := strings.ToLower(strings.TrimSpace(q.Email))
+	if q.Limit <= 0 || q.Limit > maxSuppressionPage {
+		q.Limit = maxSuppressionPage
+	}
+	stmt, args := `SELECT s.scope, s.reason, s.created_at FROM suppressions s WHERE s.email_hash = ? AND s.scope > ?`,
+		[]any{EmailHash(email), q.After}
+	if q.Owner != "" {
+		stmt, args = stmt+suppressionOwned, append(args, strings.ToLower(strings.TrimSpace(q.Owner)))
+	}
 	var rows []struct {
 		Scope     string `db:"scope"`
 		Reason    string `db:"reason"`
 		CreatedAt int64  `db:"created_at"`
 	}
-	if err := db.db.SelectContext(ctx, &rows, db.rebind(`SELECT scope, reason, created_at FROM suppressions
-		WHERE email_hash = ? ORDER BY created_at DESC, scope`), EmailHash(email)); err != nil {
-		return nil, err
+	if err := db.db.SelectContext(ctx, &rows, db.rebind(stmt+` ORDER BY s.scope LIMIT ?`), append(args, q.Limit)...); err != nil {
+		return nil, fmt.Errorf("console suppressions: %w", err)
 	}
 	out := make([]outreach.Suppression, len(rows))
 	for i, r := range rows {

@@ -32,21 +32,29 @@ func (db *DB) audit(ctx context.Context, tx *sqlx.Tx, now time.Time, actor, acti
 // audit entry in the same transaction. Hard and erasure suppressions need
 // force.
 func (db *DB) DeleteSuppression(ctx context.Context, email, scope string, force bool, actor string) (*outreach.Suppression, error) {
-	return db.deleteSuppression(ctx, email, scope, force, actor, "")
+	return db.deleteSuppression(ctx, outreach.SuppressionLift{Email: email, Scope: scope, Force: force, Actor: actor})
 }
 
 // LiftSuppression is DeleteSuppression with the reason the person gave
-// (the console's resubscribe form), written into the audit entry.
-func (db *DB) LiftSuppression(ctx context.Context, email, scope string, force bool, actor, reason string) (*outreach.Suppression, error) {
-	reason = strings.TrimSpace(reason)
-	if reason == "" {
+// (the console's resubscribe form), written into the audit entry. With
+// l.Owner set, a suppression of an address that is not a contact of one of
+// Owner's accounts (someone else's customer, an erased person, a stranger)
+// is ENOTFOUND and stays: the check and the delete are one transaction.
+func (db *DB) LiftSuppression(ctx context.Context, l outreach.SuppressionLift) (*outreach.Suppression, error) {
+	l.Reason = strings.TrimSpace(l.Reason)
+	if l.Reason == "" {
 		return nil, outreach.Errorf(outreach.EINVALID, "reason: say why the suppression is lifted (who asked, when)")
 	}
-	return db.deleteSuppression(ctx, email, scope, force, actor, reason)
+	return db.deleteSuppression(ctx, l)
 }
 
-func (db *DB) deleteSuppression(ctx context.Context, email, scope string, force bool, actor, note string) (*outreach.Suppression, error) {
-	email = strings.ToLower(strings.TrimSpace(email))
+func (db *DB) deleteSuppression(ctx context.Context, l outreach.SuppressionLift) (*outreach.Suppression, error) {
+	email := strings.ToLower(strings.TrimSpace(l.Email))
+	scope, force, actor, note := l.Scope, l.Force, l.Actor, l.Reason
+	owned, args := "", []any{EmailHash(email), scope}
+	if l.Owner != "" {
+		owned, args = suppressionOwned, append(args, strings.ToLower(strings.TrimSpace(l.Owner)))
+	}
 	if !outreach.ValidScope(scope) {
 		return nil, outreach.Errorf(outreach.EINVALID, "%v", outreach.CheckScope(scope))
 	}
@@ -56,8 +64,11 @@ func (db *DB) deleteSuppression(ctx context.Context, email, scope string, force 
 			Reason    string `db:"reason"`
 			CreatedAt int64  `db:"created_at"`
 		}
-		err := tx.GetContext(ctx, &r, db.rebind(`SELECT reason, created_at FROM suppressions WHERE email_hash = ? AND scope = ?`+db.lockRows("FOR UPDATE")),
-			EmailHash(email), scope)
+		err := tx.GetContext(ctx, &r, db.rebind(`SELECT s.reason, s.created_at FROM suppressions s
+			WHERE s.email_hash = ? AND s.scope = ?`+owned+db.lockRows("FOR UPDATE")), args...)
+		if errors.Is(err, sql.ErrNoRows) && l.Owner != "" {
+			return outreach.Errorf(outreach.ENOTFOUND, "%s has no %q suppression among the people of your accounts", email, scope)
+		}
 		if errors.Is(err, sql.ErrNoRows) {
 			return outreach.Errorf(outreach.ENOTFOUND, "%s has no %q suppression: GET /api/v1/contacts/{email}/timeline lists its suppressions", email, scope)
 		}
