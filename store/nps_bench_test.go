@@ -15,8 +15,10 @@ import (
 // BenchmarkNPSReport stores OUTREACH_BENCH_ANSWERS answers (default
 // 1,000,000) on PostgreSQL over 500 accounts of 20 owners and a year, then
 // times the NPS report grouped by month and owner (db.NPS: the grouped
-// aggregate and the surveys-sent count) against the raw SQL aggregate of
-// the same grouping in the same run, and reports both and their ratio.
+// answers and the surveys-sent count, read from the daily aggregate that
+// the triggers maintain) against the raw SQL aggregate of the same grouping
+// over the answers, contacts and accounts in the same run, and reports
+// both and their ratio.
 //
 //	go test ./store/ -run '^$' -bench BenchmarkNPSReport -benchtime 1x
 func BenchmarkNPSReport(b *testing.B) {
@@ -55,6 +57,16 @@ func BenchmarkNPSReport(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+	}
+	// The triggers recorded the seeded answers and surveys as deltas of
+	// the daily aggregate; the first report would fold them.
+	t := time.Now()
+	if err := db.FoldNPS(ctx); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("folding the deltas of %d answers and surveys into the daily aggregate: %v", total, time.Since(t))
+	if _, err := x.ExecContext(ctx, `ANALYZE`); err != nil {
+		b.Fatal(err)
 	}
 	f := outreach.NPSFilter{Interval: outreach.IntervalMonth, GroupBy: "owner"}
 	raw := `SELECT to_char(to_timestamp(r.at / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM') AS m, a.owner_email,
