@@ -292,7 +292,7 @@ func (db *DB) RecordSurveyResponse(ctx context.Context, r outreach.SurveyRespons
 	if r.Score < 0 || r.Score > 10 {
 		return outreach.Errorf(outreach.EINVALID, "score %d is outside 0-10", r.Score)
 	}
-	return db.inTx(ctx, "record survey response", func(tx *sqlx.Tx, now time.Time) error {
+	err := db.inTx(ctx, "record survey response", func(tx *sqlx.Tx, now time.Time) error {
 		var d struct {
 			ContactID  int64  `db:"contact_id"`
 			AccountID  int64  `db:"account_id"`
@@ -363,7 +363,20 @@ func (db *DB) RecordSurveyResponse(ctx context.Context, r outreach.SurveyRespons
 			VALUES (?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING`), e.ID, r.DeliveryID, d.ContactID, e.Properties["survey"], ms(now))
 		return err
 	})
+	if err == nil {
+		select {
+		case db.answered <- struct{}{}:
+		default: // a wake-up is already pending
+		}
+	}
+	return err
 }
+
+// AnswerRecorded receives after answers recorded by this process
+// (RecordSurveyResponse), several at once coalesced into one: the alert
+// worker wakes on it instead of waiting for its next poll. Answers recorded
+// by other replicas are seen at the poll.
+func (db *DB) AnswerRecorded() <-chan struct{} { return db.answered }
 
 // AnsweredEvent returns the survey.answered event of revision (0 for the
 // first answer) of answer r: its id is derived from the survey delivery
