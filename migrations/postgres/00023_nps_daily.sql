@@ -182,19 +182,29 @@ CREATE TRIGGER nps_contacts_update AFTER UPDATE ON contacts
 CREATE TRIGGER nps_contacts_delete AFTER DELETE ON contacts
     FOR EACH ROW EXECUTE FUNCTION nps_contacts_changed();
 
--- The aggregate of what is stored.
-INSERT INTO nps_daily (day, campaign, account_id, role, locale, promoters, passives, detractors)
-SELECT nps_day(r.at), r.campaign, c.account_id, c.role, c.locale,
-    SUM(CASE WHEN r.score >= 9 THEN 1 ELSE 0 END), SUM(CASE WHEN r.score BETWEEN 7 AND 8 THEN 1 ELSE 0 END),
-    SUM(CASE WHEN r.score <= 6 THEN 1 ELSE 0 END)
-FROM survey_responses r JOIN contacts c ON c.id = r.contact_id GROUP BY 1, 2, 3, 4, 5;
+-- +goose StatementBegin
+-- nps_rebuild recomputes the aggregate from the answers and deliveries: the
+-- backfill below, and the benchmark's after a bulk load with triggers off.
+-- Writers must be stopped (a delta committed meanwhile would be lost).
+CREATE FUNCTION nps_rebuild() RETURNS void LANGUAGE sql AS $$
+    DELETE FROM nps_daily_delta;
+    DELETE FROM nps_daily;
+    INSERT INTO nps_daily (day, campaign, account_id, role, locale, promoters, passives, detractors)
+    SELECT nps_day(r.at), r.campaign, c.account_id, c.role, c.locale,
+        SUM(CASE WHEN r.score >= 9 THEN 1 ELSE 0 END), SUM(CASE WHEN r.score BETWEEN 7 AND 8 THEN 1 ELSE 0 END),
+        SUM(CASE WHEN r.score <= 6 THEN 1 ELSE 0 END)
+    FROM survey_responses r JOIN contacts c ON c.id = r.contact_id GROUP BY 1, 2, 3, 4, 5;
+    INSERT INTO nps_daily (day, campaign, account_id, role, locale, sent, answered)
+    SELECT nps_day(d.sent_at), d.campaign, d.account_id, c.role, c.locale, COUNT(*), COUNT(r.delivery_id)
+    FROM deliveries d JOIN contacts c ON c.id = d.contact_id LEFT JOIN survey_responses r ON r.delivery_id = d.id
+    WHERE d.category = 'survey' AND d.state = 'sent' AND d.sent_at IS NOT NULL
+    GROUP BY 1, 2, 3, 4, 5
+    ON CONFLICT (day, campaign, account_id, role, locale) DO UPDATE SET sent = excluded.sent, answered = excluded.answered;
+$$;
+-- +goose StatementEnd
 
-INSERT INTO nps_daily (day, campaign, account_id, role, locale, sent, answered)
-SELECT nps_day(d.sent_at), d.campaign, d.account_id, c.role, c.locale, COUNT(*), COUNT(r.delivery_id)
-FROM deliveries d JOIN contacts c ON c.id = d.contact_id LEFT JOIN survey_responses r ON r.delivery_id = d.id
-WHERE d.category = 'survey' AND d.state = 'sent' AND d.sent_at IS NOT NULL
-GROUP BY 1, 2, 3, 4, 5
-ON CONFLICT (day, campaign, account_id, role, locale) DO UPDATE SET sent = excluded.sent, answered = excluded.answered;
+-- The aggregate of what is stored.
+SELECT nps_rebuild();
 
 -- +goose Down
 DROP TRIGGER nps_contacts_delete ON contacts;
@@ -205,6 +215,7 @@ DROP TRIGGER nps_deliveries_insert ON deliveries;
 DROP TRIGGER nps_responses_delete ON survey_responses;
 DROP TRIGGER nps_responses_update ON survey_responses;
 DROP TRIGGER nps_responses_insert ON survey_responses;
+DROP FUNCTION nps_rebuild();
 DROP FUNCTION nps_contacts_changed();
 DROP FUNCTION nps_deliveries_changed();
 DROP FUNCTION nps_responses_changed();
