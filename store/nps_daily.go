@@ -139,23 +139,30 @@ func (db *DB) npsDaily(ctx context.Context, tx *sqlx.Tx, f outreach.NPSFilter, a
 	if col, ok := npsDailyGroupColumns[f.GroupBy]; ok {
 		group = col
 	}
+	// One pass: the answers per day and group, and the surveys sent and
+	// answered, summed over every row.
 	q, args := db.npsDailyWhere(`SELECT x.day, `+group+` AS grp, CAST(SUM(x.promoters) AS BIGINT), CAST(SUM(x.passives) AS BIGINT),
-		CAST(SUM(x.detractors) AS BIGINT) FROM `+npsDailyRows+` JOIN accounts a ON a.id = x.account_id WHERE 1 = 1`, f, accountID, w)
-	q += ` GROUP BY 1, 2 HAVING SUM(x.promoters) <> 0 OR SUM(x.passives) <> 0 OR SUM(x.detractors) <> 0`
-	rows, err := tx.QueryContext(ctx, db.rebind(q), args...)
+		CAST(SUM(x.detractors) AS BIGINT), CAST(SUM(x.sent) AS BIGINT), CAST(SUM(x.answered) AS BIGINT)
+		FROM `+npsDailyRows+` JOIN accounts a ON a.id = x.account_id WHERE 1 = 1`, f, accountID, w)
+	rows, err := tx.QueryContext(ctx, db.rebind(q+` GROUP BY 1, 2`), args...)
 	if err != nil {
 		return nil, npsSent{}, err
 	}
 	defer rows.Close()
 	type key struct{ period, group string }
 	merged := map[key]*outreach.NPSCount{}
-	var out []outreach.NPSCount
 	var order []key
+	var sent npsSent
 	for rows.Next() {
 		var day int64
 		var c outreach.NPSCount
-		if err := rows.Scan(&day, &c.Group, &c.Promoters, &c.Passives, &c.Detractors); err != nil {
+		var s npsSent
+		if err := rows.Scan(&day, &c.Group, &c.Promoters, &c.Passives, &c.Detractors, &s.Sent, &s.Answered); err != nil {
 			return nil, npsSent{}, err
+		}
+		sent.Sent, sent.Answered = sent.Sent+s.Sent, sent.Answered+s.Answered
+		if c.Promoters == 0 && c.Passives == 0 && c.Detractors == 0 {
+			continue // surveys sent that day, no answer given
 		}
 		c.Period = npsDayPeriod(f.Interval, day)
 		k := key{c.Period, c.Group}
@@ -169,18 +176,9 @@ func (db *DB) npsDaily(ctx context.Context, tx *sqlx.Tx, f outreach.NPSFilter, a
 	if err := rows.Err(); err != nil {
 		return nil, npsSent{}, err
 	}
+	out := make([]outreach.NPSCount, 0, len(order))
 	for _, k := range order {
 		out = append(out, *merged[k])
-	}
-	accounts := "" // owner and plan need the account
-	if f.Owner != "" || f.Plan != "" {
-		accounts = ` JOIN accounts a ON a.id = x.account_id`
-	}
-	q, args = db.npsDailyWhere(`SELECT COALESCE(CAST(SUM(x.sent) AS BIGINT), 0) AS sent, COALESCE(CAST(SUM(x.answered) AS BIGINT), 0) AS answered
-		FROM `+npsDailyRows+accounts+` WHERE 1 = 1`, f, accountID, w)
-	var sent npsSent
-	if err := tx.GetContext(ctx, &sent, db.rebind(q), args...); err != nil {
-		return nil, npsSent{}, err
 	}
 	return out, sent, nil
 }
