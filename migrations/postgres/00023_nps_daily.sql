@@ -48,39 +48,21 @@ $$;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
--- nps_answer_delta adds sign times answer (score, at, campaign) of contact
--- contact_id to the deltas.
-CREATE FUNCTION nps_answer_delta(contact BIGINT, at BIGINT, camp TEXT, score INTEGER, sign INTEGER) RETURNS void
-LANGUAGE sql AS $$
-    INSERT INTO nps_daily_delta (day, campaign, account_id, role, locale, promoters, passives, detractors)
-    SELECT nps_day(at), camp, c.account_id, c.role, c.locale,
-        sign * (CASE WHEN score >= 9 THEN 1 ELSE 0 END),
-        sign * (CASE WHEN score BETWEEN 7 AND 8 THEN 1 ELSE 0 END),
-        sign * (CASE WHEN score <= 6 THEN 1 ELSE 0 END)
-    FROM contacts c WHERE c.id = contact
-$$;
--- +goose StatementEnd
-
--- +goose StatementBegin
--- nps_sent_delta adds sign times the sent survey delivery (with its answer,
--- if any) to the deltas.
-CREATE FUNCTION nps_sent_delta(delivery TEXT, contact BIGINT, account BIGINT, sent_at BIGINT, camp TEXT, sign INTEGER) RETURNS void
-LANGUAGE sql AS $$
-    INSERT INTO nps_daily_delta (day, campaign, account_id, role, locale, sent, answered)
-    SELECT nps_day(sent_at), camp, account, c.role, c.locale, sign,
-        sign * (CASE WHEN EXISTS (SELECT 1 FROM survey_responses r WHERE r.delivery_id = delivery) THEN 1 ELSE 0 END)
-    FROM contacts c WHERE c.id = contact AND sent_at IS NOT NULL
-$$;
--- +goose StatementEnd
-
--- +goose StatementBegin
 CREATE FUNCTION nps_responses_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        PERFORM nps_answer_delta(OLD.contact_id, OLD.at, OLD.campaign, OLD.score, -1);
+        INSERT INTO nps_daily_delta (day, campaign, account_id, role, locale, promoters, passives, detractors)
+        SELECT nps_day(OLD.at), OLD.campaign, c.account_id, c.role, c.locale,
+            -(CASE WHEN OLD.score >= 9 THEN 1 ELSE 0 END), -(CASE WHEN OLD.score BETWEEN 7 AND 8 THEN 1 ELSE 0 END),
+            -(CASE WHEN OLD.score <= 6 THEN 1 ELSE 0 END)
+        FROM contacts c WHERE c.id = OLD.contact_id;
     END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        PERFORM nps_answer_delta(NEW.contact_id, NEW.at, NEW.campaign, NEW.score, 1);
+        INSERT INTO nps_daily_delta (day, campaign, account_id, role, locale, promoters, passives, detractors)
+        SELECT nps_day(NEW.at), NEW.campaign, c.account_id, c.role, c.locale,
+            (CASE WHEN NEW.score >= 9 THEN 1 ELSE 0 END), (CASE WHEN NEW.score BETWEEN 7 AND 8 THEN 1 ELSE 0 END),
+            (CASE WHEN NEW.score <= 6 THEN 1 ELSE 0 END)
+        FROM contacts c WHERE c.id = NEW.contact_id;
     END IF;
     -- The answered count of the delivery answered (or no longer).
     IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND OLD.delivery_id <> NEW.delivery_id) THEN
@@ -113,10 +95,16 @@ CREATE TRIGGER nps_responses_delete AFTER DELETE ON survey_responses
 CREATE FUNCTION nps_deliveries_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.category = 'survey' AND OLD.state = 'sent' THEN
-        PERFORM nps_sent_delta(OLD.id, OLD.contact_id, OLD.account_id, OLD.sent_at, OLD.campaign, -1);
+        INSERT INTO nps_daily_delta (day, campaign, account_id, role, locale, sent, answered)
+        SELECT nps_day(OLD.sent_at), OLD.campaign, OLD.account_id, c.role, c.locale, -1,
+            -(CASE WHEN EXISTS (SELECT 1 FROM survey_responses r WHERE r.delivery_id = OLD.id) THEN 1 ELSE 0 END)
+        FROM contacts c WHERE c.id = OLD.contact_id AND OLD.sent_at IS NOT NULL;
     END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.category = 'survey' AND NEW.state = 'sent' THEN
-        PERFORM nps_sent_delta(NEW.id, NEW.contact_id, NEW.account_id, NEW.sent_at, NEW.campaign, 1);
+        INSERT INTO nps_daily_delta (day, campaign, account_id, role, locale, sent, answered)
+        SELECT nps_day(NEW.sent_at), NEW.campaign, NEW.account_id, c.role, c.locale, 1,
+            (CASE WHEN EXISTS (SELECT 1 FROM survey_responses r WHERE r.delivery_id = NEW.id) THEN 1 ELSE 0 END)
+        FROM contacts c WHERE c.id = NEW.contact_id AND NEW.sent_at IS NOT NULL;
     END IF;
     RETURN NULL;
 END
@@ -219,8 +207,6 @@ DROP FUNCTION nps_rebuild();
 DROP FUNCTION nps_contacts_changed();
 DROP FUNCTION nps_deliveries_changed();
 DROP FUNCTION nps_responses_changed();
-DROP FUNCTION nps_sent_delta(TEXT, BIGINT, BIGINT, BIGINT, TEXT, INTEGER);
-DROP FUNCTION nps_answer_delta(BIGINT, BIGINT, TEXT, INTEGER, INTEGER);
 DROP FUNCTION nps_day(BIGINT);
 DROP TABLE nps_daily_delta;
 DROP TABLE nps_daily;
