@@ -73,7 +73,17 @@ type WebhookStore interface {
 	WebhookDeliveries(ctx context.Context, id string, limit int) ([]WebhookMessage, error)
 	// ClaimWebhookMessages leases up to limit due pending messages.
 	ClaimWebhookMessages(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]WebhookMessage, error)
-	// FinishWebhookMessage records an attempt: delivered (errMsg ""), or
-	// retried at retryAt (zero: failed for good).
-	FinishWebhookMessage(ctx context.Context, id string, now time.Time, status int, errMsg string, retryAt time.Time) error
+	// FinishWebhookMessages records attempts made at now, in one
+	// transaction (one commit for a batch, not one per message).
+	FinishWebhookMessages(ctx context.Context, now time.Time, attempts []WebhookAttempt) error
+}
+
+// WebhookAttempt is the outcome of one attempt to deliver a message.
+type WebhookAttempt struct {
+	ID     string // the message
+	Status int    // the HTTP status; 0 without an answer
+	// Err is "" when the message was delivered; otherwise it is retried
+	// at RetryAt, or failed for good when RetryAt is zero.
+	Err     string
+	RetryAt time.Time
 }

@@ -85,7 +85,15 @@ func (w *Worker) Tick(ctx context.Context, now time.Time) (int, error) {
 	return w.deliver(ctx, now)
 }
 
-// Run ticks every Poll until ctx ends.
+// Answered is implemented by a store that signals the answers it records
+// (store.DB.AnswerRecorded).
+type Answered interface {
+	AnswerRecorded() <-chan struct{}
+}
+
+// Run ticks every Poll until ctx ends, and at once when the store (if it
+// is Answered) records an answer: an alert that fires at once (Window < 0)
+// does not wait for the poll.
 func (w *Worker) Run(ctx context.Context, now func() time.Time) {
 	poll := w.Poll
 	if poll <= 0 {
@@ -93,6 +101,10 @@ func (w *Worker) Run(ctx context.Context, now func() time.Time) {
 	}
 	t := time.NewTicker(poll)
 	defer t.Stop()
+	var answered <-chan struct{}
+	if a, ok := w.Store.(Answered); ok {
+		answered = a.AnswerRecorded()
+	}
 	for {
 		if _, err := w.Tick(ctx, now()); err != nil && ctx.Err() == nil {
 			w.logger().Error("alert tick failed; retrying", "err", err)
@@ -101,6 +113,7 @@ func (w *Worker) Run(ctx context.Context, now func() time.Time) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-answered:
 		}
 	}
 }

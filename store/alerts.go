@@ -172,15 +172,22 @@ func (db *DB) fireBatch(ctx context.Context, now time.Time, limit int, build fun
 			ORDER BY fire_at, id LIMIT ?`+db.lockRows("FOR UPDATE SKIP LOCKED")), ms(now), limit); err != nil {
 			return err
 		}
+		details, err := db.alertDetails(ctx, tx, due, now)
+		if err != nil {
+			return err
+		}
 		var rows []any
 		ids := make([]int64, len(due))
 		for i, al := range due {
-			notes, err := db.buildAlert(ctx, tx, al, now, build)
-			if err != nil {
-				return fmt.Errorf("alert %d: %w", al.ID, err)
-			}
-			for _, n := range notes {
-				rows = append(rows, n.ID, al.ID, n.Channel, n.Target, n.Subject, n.Text, n.HTML, string(n.Body), outreach.NotificationPending, ms(now), ms(now))
+			// No notification when every answer was erased since.
+			if d := details[al.ID]; len(d.Answers) > 0 {
+				notes, err := build(*d)
+				if err != nil {
+					return fmt.Errorf("alert %d: %w", al.ID, err)
+				}
+				for _, n := range notes {
+					rows = append(rows, n.ID, al.ID, n.Channel, n.Target, n.Subject, n.Text, n.HTML, string(n.Body), outreach.NotificationPending, ms(now), ms(now))
+				}
 			}
 			ids[i] = al.ID
 		}
@@ -201,77 +208,6 @@ func (db *DB) fireBatch(ctx context.Context, now time.Time, limit int, build fun
 		return nil
 	})
 	return fired, err
-}
-
-// buildAlert reads alert al's detail in tx and renders its notifications
-// (none when every answer was erased since).
-func (db *DB) buildAlert(ctx context.Context, tx *sqlx.Tx, al dueAlert, now time.Time, build func(outreach.AlertDetail) ([]outreach.Notification, error)) ([]outreach.Notification, error) {
-	d, err := db.alertDetail(ctx, tx, al.ID, al.Rule, al.AccountID, al.CaseID, now)
-	if err != nil || len(d.Answers) == 0 {
-		return nil, err
-	}
-	return build(*d)
-}
-
-// alertDetail reads what an alert's notifications show.
-func (db *DB) alertDetail(ctx context.Context, tx *sqlx.Tx, id int64, rule string, accountID int64, caseID sql.NullInt64, now time.Time) (*outreach.AlertDetail, error) {
-	a, err := db.accountByID(ctx, tx, accountID)
-	if err != nil {
-		return nil, err
-	}
-	d := &outreach.AlertDetail{ID: id, Rule: rule, Account: *a}
-	var rows []queuedAnswer
-	if err := tx.SelectContext(ctx, &rows, db.rebind(`SELECT r.delivery_id, r.campaign, r.score, r.comment, r.at,
-		c.id AS contact_id, c.email, c.name, c.role, c.account_id
-		FROM alert_answers x JOIN survey_responses r ON r.delivery_id = x.delivery_id JOIN contacts c ON c.id = r.contact_id
-		WHERE x.alert_id = ? ORDER BY r.at, r.delivery_id`), id); err != nil {
-		return nil, err
-	}
-	hashes := make([]string, len(rows))
-	for i, r := range rows {
-		hashes[i] = EmailHash(r.Email)
-	}
-	sups, err := db.suppressionsOf(ctx, tx, hashes)
-	if err != nil {
-		return nil, err
-	}
-	in := map[string]bool{}
-	for i, r := range rows {
-		in[r.DeliveryID] = true
-		_, unsubscribed := outreach.StoppedBy(sups[hashes[i]], outreach.CategorySurvey)
-		d.Answers = append(d.Answers, outreach.AlertAnswer{DeliveryID: r.DeliveryID, Campaign: r.Campaign, Score: r.Score,
-			Comment: r.Comment, At: fromMs(r.At), ContactID: r.ContactID, Email: r.Email, Name: r.Name, Role: r.Role, AccountID: r.AccountID,
-			Unsubscribed: unsubscribed})
-	}
-	var earlier []queuedAnswer
-	if err := tx.SelectContext(ctx, &earlier, db.rebind(`SELECT r.delivery_id, r.campaign, r.score, r.comment, r.at, c.email
-		FROM survey_responses r JOIN contacts c ON c.id = r.contact_id WHERE c.account_id = ? ORDER BY r.at DESC LIMIT 20`), accountID); err != nil {
-		return nil, err
-	}
-	for _, r := range earlier {
-		if !in[r.DeliveryID] && len(d.Earlier) < 5 {
-			d.Earlier = append(d.Earlier, outreach.CaseAnswer{DeliveryID: r.DeliveryID, Campaign: r.Campaign, Score: r.Score,
-				Comment: r.Comment, Contact: r.Email, At: fromMs(r.At)})
-		}
-	}
-	if caseID.Valid {
-		if d.Case, err = db.readCase(ctx, tx, caseID.Int64, now); err != nil {
-			return nil, err
-		}
-	}
-	if a.OwnerEmail != "" {
-		var m struct {
-			Name  string `db:"name"`
-			Slack string `db:"slack_webhook_url"`
-			Teams string `db:"teams_webhook_url"`
-		}
-		err := tx.GetContext(ctx, &m, db.rebind(`SELECT name, slack_webhook_url, teams_webhook_url FROM team_members WHERE LOWER(email) = LOWER(?)`), a.OwnerEmail)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return nil, err
-		}
-		d.OwnerName, d.SlackWebhook, d.TeamsWebhook = m.Name, m.Slack, m.Teams
-	}
-	return d, nil
 }
 
 // ClaimNotifications implements outreach.AlertStore.
@@ -296,10 +232,16 @@ func (db *DB) ClaimNotifications(ctx context.Context, now time.Time, lease time.
 			ms(now), limit); err != nil {
 			return err
 		}
-		for _, r := range rows {
-			if _, err := tx.ExecContext(ctx, db.rebind(`UPDATE notifications SET next_at = ? WHERE id = ?`), ms(now.Add(lease)), r.ID); err != nil {
+		ids := make([]string, len(rows))
+		for i, r := range rows {
+			ids[i] = r.ID
+		}
+		if len(ids) > 0 {
+			if _, err := tx.ExecContext(ctx, db.rebind(`UPDATE notifications SET next_at = ? WHERE `+db.inText("id")), ms(now.Add(lease)), jsonArray(ids)); err != nil {
 				return err
 			}
+		}
+		for _, r := range rows {
 			out = append(out, outreach.Notification{ID: r.ID, AlertID: r.AlertID, Channel: r.Channel, Target: r.Target,
 				Subject: r.Subject, Text: r.Text, HTML: r.HTML, Body: []byte(r.Body), Attempts: r.Attempts, CreatedAt: fromMs(r.Created)})
 		}
@@ -308,21 +250,23 @@ func (db *DB) ClaimNotifications(ctx context.Context, now time.Time, lease time.
 	return out, err
 }
 
-// FinishNotification implements outreach.AlertStore.
+// FinishNotification implements outreach.AlertStore, in one statement
+// (no transaction: one round trip per notification sent).
 func (db *DB) FinishNotification(ctx context.Context, id string, now time.Time, errMsg string, retryAt time.Time) error {
-	return db.inTx(ctx, "finish notification", func(tx *sqlx.Tx, _ time.Time) error {
-		var err error
-		switch {
-		case errMsg == "":
-			_, err = tx.ExecContext(ctx, db.rebind(`UPDATE notifications SET state = 'sent', sent_at = ?, attempts = attempts + 1, last_error = ''
-				WHERE id = ? AND state = 'pending'`), ms(now), id)
-		case retryAt.IsZero():
-			_, err = tx.ExecContext(ctx, db.rebind(`UPDATE notifications SET state = 'failed', attempts = attempts + 1, last_error = ?
-				WHERE id = ? AND state = 'pending'`), errMsg, id)
-		default:
-			_, err = tx.ExecContext(ctx, db.rebind(`UPDATE notifications SET attempts = attempts + 1, last_error = ?, next_at = ?
-				WHERE id = ? AND state = 'pending'`), errMsg, ms(retryAt), id)
-		}
-		return err
-	})
+	var err error
+	switch {
+	case errMsg == "":
+		_, err = db.db.ExecContext(ctx, db.rebind(`UPDATE notifications SET state = 'sent', sent_at = ?, attempts = attempts + 1, last_error = ''
+			WHERE id = ? AND state = 'pending'`), ms(now), id)
+	case retryAt.IsZero():
+		_, err = db.db.ExecContext(ctx, db.rebind(`UPDATE notifications SET state = 'failed', attempts = attempts + 1, last_error = ?
+			WHERE id = ? AND state = 'pending'`), errMsg, id)
+	default:
+		_, err = db.db.ExecContext(ctx, db.rebind(`UPDATE notifications SET attempts = attempts + 1, last_error = ?, next_at = ?
+			WHERE id = ? AND state = 'pending'`), errMsg, ms(retryAt), id)
+	}
+	if err != nil {
+		return fmt.Errorf("finish notification: %w", err)
+	}
+	return nil
 }

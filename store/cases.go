@@ -56,12 +56,12 @@ func (db *DB) Cases(ctx context.Context, f outreach.CaseFilter) ([]outreach.Case
 	if err := db.db.SelectContext(ctx, &rows, db.rebind(q), args...); err != nil {
 		return nil, fmt.Errorf("cases: %w", err)
 	}
+	cases, err := db.fillCases(ctx, db.db, rows, f.Now)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]outreach.Case, 0, len(rows))
-	for _, r := range rows {
-		c, err := db.fillCase(ctx, db.db, r, f.Now)
-		if err != nil {
-			return nil, err
-		}
+	for _, c := range cases {
 		out = append(out, *c)
 	}
 	return out, nil
@@ -87,11 +87,31 @@ func (db *DB) readCase(ctx context.Context, q sqlx.QueryerContext, id int64, now
 
 // fillCase converts r and reads its answers and notes.
 func (db *DB) fillCase(ctx context.Context, q sqlx.QueryerContext, r caseRow, now time.Time) (*outreach.Case, error) {
-	c := &outreach.Case{ID: r.ID, Alert: r.Alert, Account: r.Account, Owner: r.Owner, State: r.State, Assignee: r.Assignee,
-		DueAt: fromMs(r.DueAt), Outcome: r.Outcome, CreatedAt: fromMs(r.CreatedAt), UpdatedAt: fromMs(r.UpdatedAt),
-		ClosedAt: fromNullMs(r.ClosedAt), Answers: []outreach.CaseAnswer{}, Notes: []outreach.CaseNote{}}
-	c.Overdue = c.State != outreach.CaseClosed && !now.IsZero() && now.After(c.DueAt)
+	cs, err := db.fillCases(ctx, q, []caseRow{r}, now)
+	if err != nil {
+		return nil, err
+	}
+	return cs[0], nil
+}
+
+// fillCases converts rows and reads their answers and notes, in two
+// queries whatever their number.
+func (db *DB) fillCases(ctx context.Context, q sqlx.QueryerContext, rows []caseRow, now time.Time) ([]*outreach.Case, error) {
+	out := make([]*outreach.Case, len(rows))
+	byID := make(map[int64]*outreach.Case, len(rows))
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		c := &outreach.Case{ID: r.ID, Alert: r.Alert, Account: r.Account, Owner: r.Owner, State: r.State, Assignee: r.Assignee,
+			DueAt: fromMs(r.DueAt), Outcome: r.Outcome, CreatedAt: fromMs(r.CreatedAt), UpdatedAt: fromMs(r.UpdatedAt),
+			ClosedAt: fromNullMs(r.ClosedAt), Answers: []outreach.CaseAnswer{}, Notes: []outreach.CaseNote{}}
+		c.Overdue = c.State != outreach.CaseClosed && !now.IsZero() && now.After(c.DueAt)
+		out[i], byID[r.ID], ids[i] = c, c, r.ID
+	}
+	if len(rows) == 0 {
+		return out, nil
+	}
 	var answers []struct {
+		CaseID     int64  `db:"case_id"`
 		DeliveryID string `db:"delivery_id"`
 		Campaign   string `db:"campaign"`
 		Score      int    `db:"score"`
@@ -99,28 +119,32 @@ func (db *DB) fillCase(ctx context.Context, q sqlx.QueryerContext, r caseRow, no
 		Email      string `db:"email"`
 		At         int64  `db:"at"`
 	}
-	if err := sqlx.SelectContext(ctx, q, &answers, db.rebind(`SELECT r.delivery_id, r.campaign, r.score, r.comment, c.email, r.at
+	if err := sqlx.SelectContext(ctx, q, &answers, db.rebind(`SELECT x.case_id, r.delivery_id, r.campaign, r.score, r.comment, c.email, r.at
 		FROM case_answers x JOIN survey_responses r ON r.delivery_id = x.delivery_id JOIN contacts c ON c.id = r.contact_id
-		WHERE x.case_id = ? ORDER BY r.at, r.delivery_id`), r.ID); err != nil {
-		return nil, fmt.Errorf("case %d answers: %w", r.ID, err)
+		WHERE `+db.inInt("x.case_id")+` ORDER BY x.case_id, r.at, r.delivery_id`), jsonArray(ids)); err != nil {
+		return nil, fmt.Errorf("case answers: %w", err)
 	}
 	for _, a := range answers {
+		c := byID[a.CaseID]
 		c.Answers = append(c.Answers, outreach.CaseAnswer{DeliveryID: a.DeliveryID, Campaign: a.Campaign, Score: a.Score,
 			Comment: a.Comment, Contact: a.Email, At: fromMs(a.At)})
 	}
 	var notes []struct {
+		CaseID int64  `db:"case_id"`
 		At     int64  `db:"at"`
 		State  string `db:"state"`
 		Note   string `db:"note"`
 		Author string `db:"author"`
 	}
-	if err := sqlx.SelectContext(ctx, q, &notes, db.rebind(`SELECT at, state, note, author FROM case_notes WHERE case_id = ? ORDER BY at`), r.ID); err != nil {
-		return nil, fmt.Errorf("case %d notes: %w", r.ID, err)
+	if err := sqlx.SelectContext(ctx, q, &notes, db.rebind(`SELECT case_id, at, state, note, author FROM case_notes
+		WHERE `+db.inInt("case_id")+` ORDER BY case_id, at`), jsonArray(ids)); err != nil {
+		return nil, fmt.Errorf("case notes: %w", err)
 	}
 	for _, n := range notes {
+		c := byID[n.CaseID]
 		c.Notes = append(c.Notes, outreach.CaseNote{At: fromMs(n.At), State: n.State, Note: n.Note, Author: n.Author})
 	}
-	return c, nil
+	return out, nil
 }
 
 // UpdateCase implements outreach.CaseStore: the transition is checked

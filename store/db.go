@@ -41,6 +41,9 @@ type DB struct {
 	dialect string
 	url     string // what Open was given, for OpenPool
 	shared  bool   // an OpenPool view of db's own pool (SQLite): Close leaves it open
+	// answered receives (coalesced) after each answer this process records:
+	// the alert worker wakes on it (AnswerRecorded).
+	answered chan struct{}
 }
 
 // DefaultMaxConns is the default cap on a process's PostgreSQL connections
@@ -100,7 +103,7 @@ func OpenWith(ctx context.Context, url string, opt Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	db := &DB{Now: time.Now, db: x, dialect: d, url: url}
+	db := &DB{Now: time.Now, db: x, dialect: d, url: url, answered: make(chan struct{}, 1)}
 	if d == Postgres {
 		db.SetMaxConns(opt.MaxConns)
 		x.SetConnMaxLifetime(connMaxLifetime)
@@ -222,7 +225,7 @@ func (db *DB) SetMaxConns(n int) {
 // returns a view of db's own pool, which its Close leaves open.
 func (db *DB) OpenPool(ctx context.Context, maxConns int) (*DB, error) {
 	if db.dialect != Postgres {
-		return &DB{Now: db.Now, db: db.db, dialect: db.dialect, url: db.url, shared: true}, nil
+		return &DB{Now: db.Now, db: db.db, dialect: db.dialect, url: db.url, shared: true, answered: db.answered}, nil
 	}
 	if maxConns <= 0 {
 		return nil, fmt.Errorf("open pool: maxConns %d must be at least 1", maxConns)
@@ -232,6 +235,7 @@ func (db *DB) OpenPool(ctx context.Context, maxConns int) (*DB, error) {
 		return nil, err
 	}
 	p.Now = func() time.Time { return db.Now() } // follows db's clock
+	p.answered = db.answered                     // answers recorded through either pool wake db's alert worker
 	return p, nil
 }
 

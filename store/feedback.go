@@ -292,7 +292,7 @@ func (db *DB) RecordSurveyResponse(ctx context.Context, r outreach.SurveyRespons
 	if r.Score < 0 || r.Score > 10 {
 		return outreach.Errorf(outreach.EINVALID, "score %d is outside 0-10", r.Score)
 	}
-	return db.inTx(ctx, "record survey response", func(tx *sqlx.Tx, now time.Time) error {
+	err := db.inTx(ctx, "record survey response", func(tx *sqlx.Tx, now time.Time) error {
 		var d struct {
 			ContactID  int64  `db:"contact_id"`
 			AccountID  int64  `db:"account_id"`
@@ -363,7 +363,20 @@ func (db *DB) RecordSurveyResponse(ctx context.Context, r outreach.SurveyRespons
 			VALUES (?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING`), e.ID, r.DeliveryID, d.ContactID, e.Properties["survey"], ms(now))
 		return err
 	})
+	if err == nil {
+		select {
+		case db.answered <- struct{}{}:
+		default: // a wake-up is already pending
+		}
+	}
+	return err
 }
+
+// AnswerRecorded receives after answers recorded by this process
+// (RecordSurveyResponse), several at once coalesced into one: the alert
+// worker wakes on it instead of waiting for its next poll. Answers recorded
+// by other replicas are seen at the poll.
+func (db *DB) AnswerRecorded() <-chan struct{} { return db.answered }
 
 // AnsweredEvent returns the survey.answered event of revision (0 for the
 // first answer) of answer r: its id is derived from the survey delivery
@@ -414,103 +427,6 @@ func (db *DB) SuppressionScopes(ctx context.Context, email string) ([]string, er
 		return nil, fmt.Errorf("suppression scopes: %w", err)
 	}
 	return scopes, nil
-}
-
-// NPS computes the NPS report for f. Responses (and the score) are those
-// given in the window; SurveysSent counts the survey deliveries sent in the
-// window, and Answered those of them with a response, so ResponseRate never
-// exceeds 1; the campaigns in f.ExcludeCampaigns count in neither. An
-// unknown account is ENOTFOUND (a typo would otherwise read as "no
-// answers").
-func (db *DB) NPS(ctx context.Context, f outreach.NPSFilter) (*outreach.NPSReport, error) {
-	rep := &outreach.NPSReport{}
-	err := db.inTx(ctx, "nps", func(tx *sqlx.Tx, _ time.Time) error {
-		var accountID int64
-		if f.Account != "" {
-			err := tx.GetContext(ctx, &accountID, db.rebind(`SELECT id FROM accounts WHERE external_id = ?`), f.Account)
-			if errors.Is(err, sql.ErrNoRows) {
-				return outreach.Errorf(outreach.ENOTFOUND, "no account with external_id %q", f.Account)
-			}
-			if err != nil {
-				return err
-			}
-		}
-		counts, err := db.npsCounts(ctx, tx, f, accountID)
-		if err != nil {
-			return err
-		}
-		rep.Overall, rep.Series, rep.Groups = outreach.Breakdown(counts)
-		if rep.Series == nil {
-			rep.Series = []outreach.NPSPoint{}
-		}
-		if f.GroupBy == "" || rep.Groups == nil {
-			rep.Groups = []outreach.NPSGroup{}
-		}
-		people := "" // the owner, plan, role and locale filters need the contact and the account
-		if f.Owner != "" || f.Plan != "" || f.Role != "" || f.Locale != "" {
-			people = ` JOIN contacts c ON c.id = d.contact_id JOIN accounts a ON a.id = d.account_id`
-		}
-		q, args := db.npsWhere(`SELECT COUNT(*) AS sent, COUNT(r.delivery_id) AS answered
-			FROM deliveries d LEFT JOIN survey_responses r ON r.delivery_id = d.id`+people+`
-			WHERE d.category = 'survey' AND d.state = 'sent'`, "d.campaign", "d.sent_at", "d.account_id", f, accountID)
-		var sent struct {
-			Sent     int `db:"sent"`
-			Answered int `db:"answered"`
-		}
-		if err := tx.GetContext(ctx, &sent, db.rebind(q), args...); err != nil {
-			return err
-		}
-		rep.Responses, rep.Promoters, rep.Detractors = rep.Overall.Responses, rep.Overall.Promoters, rep.Overall.Detractors
-		rep.Passives = rep.Overall.Passives
-		rep.SurveysSent, rep.Answered = sent.Sent, sent.Answered
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	if rep.Responses > 0 {
-		nps := round(float64(rep.Promoters-rep.Detractors)*100/float64(rep.Responses), 1)
-		rep.NPS = &nps
-	}
-	if rep.SurveysSent > 0 {
-		rep.ResponseRate = round(float64(rep.Answered)/float64(rep.SurveysSent), 4)
-	}
-	return rep, nil
-}
-
-// npsWhere appends the filter's conditions to q: campaignCol, timeCol and
-// accountCol name the columns the campaign (and the excluded campaigns),
-// the window and the account apply to; owner, plan, role and locale apply
-// to the accounts a and contacts c that q joins.
-func (db *DB) npsWhere(q, campaignCol, timeCol, accountCol string, f outreach.NPSFilter, accountID int64) (string, []any) {
-	var args []any
-	if f.Campaign != "" {
-		q += " AND " + campaignCol + " = ?"
-		args = append(args, f.Campaign)
-	}
-	if len(f.ExcludeCampaigns) > 0 {
-		q += " AND NOT (" + db.inText(campaignCol) + ")"
-		args = append(args, jsonArray(f.ExcludeCampaigns))
-	}
-	if f.Account != "" {
-		q += " AND " + accountCol + " = ?"
-		args = append(args, accountID)
-	}
-	for _, c := range []struct{ col, v string }{{"LOWER(a.owner_email)", strings.ToLower(f.Owner)}, {"a.plan", f.Plan}, {"c.role", f.Role}, {"c.locale", f.Locale}} {
-		if c.v != "" {
-			q += " AND " + c.col + " = ?"
-			args = append(args, c.v)
-		}
-	}
-	if f.From != nil {
-		q += " AND " + timeCol + " >= ?"
-		args = append(args, ms(*f.From))
-	}
-	if f.To != nil {
-		q += " AND " + timeCol + " < ?"
-		args = append(args, ms(*f.To))
-	}
-	return q, args
 }
 
 // SentCampaigns returns the keys of the campaigns that ever sent an email

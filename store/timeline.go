@@ -155,13 +155,18 @@ func (db *DB) accountByID(ctx context.Context, tx *sqlx.Tx, id int64) (*outreach
 		started_at, renewal_date, paused_until, attributes FROM accounts WHERE id = ?`), id); err != nil {
 		return nil, err
 	}
-	attrs, err := parseJSON(a.Attributes)
+	return a.withAttributes()
+}
+
+// withAttributes converts a row of accounts with its attributes.
+func (r accountRow) withAttributes() (*outreach.Account, error) {
+	attrs, err := parseJSON(r.Attributes)
 	if err != nil {
-		return nil, fmt.Errorf("account %d attributes: %w", a.ID, err)
+		return nil, fmt.Errorf("account %d attributes: %w", r.ID, err)
 	}
-	return &outreach.Account{ID: a.ID, ExternalID: a.ExternalID, Name: a.Name, OwnerEmail: a.OwnerEmail,
-		Plan: a.Plan, Timezone: a.Timezone, StartedAt: fromNullMs(a.StartedAt), RenewalDate: a.RenewalDate,
-		PausedUntil: fromNullMs(a.PausedUntil), Attributes: attrs}, nil
+	a := r.account()
+	a.Attributes = attrs
+	return &a, nil
 }
 
 // timelineEvents reads the contact's events, and the account-level events

@@ -134,33 +134,50 @@ func (db *DB) ClaimWebhookMessages(ctx context.Context, now time.Time, lease tim
 			ms(now), limit); err != nil {
 			return err
 		}
-		for _, r := range rows {
-			if _, err := tx.ExecContext(ctx, db.rebind(`UPDATE webhook_messages SET next_at = ? WHERE id = ?`), ms(now.Add(lease)), r.ID); err != nil {
-				return err
-			}
+		ids := make([]string, len(rows))
+		for i, r := range rows {
+			ids[i] = r.ID
 			out = append(out, r.message())
 		}
-		return nil
+		if len(ids) == 0 {
+			return nil
+		}
+		_, err := tx.ExecContext(ctx, db.rebind(`UPDATE webhook_messages SET next_at = ? WHERE `+db.inText("id")), ms(now.Add(lease)), jsonArray(ids))
+		return err
 	})
 	return out, err
 }
 
-// FinishWebhookMessage implements outreach.WebhookStore.
-func (db *DB) FinishWebhookMessage(ctx context.Context, id string, now time.Time, status int, errMsg string, retryAt time.Time) error {
-	return db.inTx(ctx, "finish webhook message", func(tx *sqlx.Tx, _ time.Time) error {
-		var err error
-		switch {
-		case errMsg == "":
-			_, err = tx.ExecContext(ctx, db.rebind(`UPDATE webhook_messages SET state = 'delivered', attempts = attempts + 1, last_status = ?,
-				last_error = '', delivered_at = ? WHERE id = ? AND state = 'pending'`), status, ms(now), id)
-		case retryAt.IsZero():
-			_, err = tx.ExecContext(ctx, db.rebind(`UPDATE webhook_messages SET state = 'failed', attempts = attempts + 1, last_status = ?,
-				last_error = ? WHERE id = ? AND state = 'pending'`), status, errMsg, id)
-		default:
-			_, err = tx.ExecContext(ctx, db.rebind(`UPDATE webhook_messages SET attempts = attempts + 1, last_status = ?, last_error = ?,
-				next_at = ? WHERE id = ? AND state = 'pending'`), status, errMsg, ms(retryAt), id)
+// FinishWebhookMessages implements outreach.WebhookStore: one UPDATE per
+// chunk of attempts, in one transaction. Only messages still pending
+// change (a message deleted with its endpoint meanwhile stays deleted).
+func (db *DB) FinishWebhookMessages(ctx context.Context, now time.Time, attempts []outreach.WebhookAttempt) error {
+	if len(attempts) == 0 {
+		return nil
+	}
+	return db.inTx(ctx, "finish webhook messages", func(tx *sqlx.Tx, _ time.Time) error {
+		for start := 0; start < len(attempts); start += chunkRows {
+			chunk := attempts[start:min(start+chunkRows, len(attempts))]
+			args := []any{ms(now)}
+			for _, a := range chunk {
+				var retry sql.NullInt64
+				if a.Err != "" && !a.RetryAt.IsZero() {
+					retry = sql.NullInt64{Int64: ms(a.RetryAt), Valid: true}
+				}
+				args = append(args, a.ID, a.Status, a.Err, retry)
+			}
+			q := db.rebind(`UPDATE webhook_messages SET
+				state = CASE WHEN v.column3 = '' THEN 'delivered' WHEN v.column4 IS NULL THEN 'failed' ELSE 'pending' END,
+				attempts = attempts + 1, last_status = v.column2, last_error = v.column3,
+				delivered_at = CASE WHEN v.column3 = '' THEN ? ELSE delivered_at END,
+				next_at = COALESCE(v.column4, next_at)
+				FROM (VALUES ` + castValues(len(chunk), "TEXT", "INTEGER", "TEXT", "BIGINT") + `) AS v
+				WHERE webhook_messages.id = v.column1 AND webhook_messages.state = 'pending'`)
+			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+				return err
+			}
 		}
-		return err
+		return nil
 	})
 }
 

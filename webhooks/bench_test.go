@@ -4,7 +4,10 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"strconv"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -19,8 +22,9 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // BenchmarkWebhookThroughput queues 5,000 messages for one endpoint on
 // PostgreSQL and times the Sender draining them to a local receiver
-// (signing, posting 8 at a time, recording each attempt); it reports
-// messages per second.
+// (signing, posting 8 at a time, or OUTREACH_BENCH_PARALLEL, recording the
+// attempts); it reports messages per second and the CPU time of the
+// process per message (sender, receiver and driver together).
 //
 //	go test ./webhooks/ -run '^$' -bench BenchmarkWebhookThroughput -benchtime 1x
 func BenchmarkWebhookThroughput(b *testing.B) {
@@ -40,15 +44,30 @@ func BenchmarkWebhookThroughput(b *testing.B) {
 		b.Fatal(err)
 	}
 	s := &webhooks.Sender{Store: db, AllowPrivate: true}
+	if v, err := strconv.Atoi(os.Getenv("OUTREACH_BENCH_PARALLEL")); err == nil && v > 0 {
+		s.Parallel = v
+	}
 	b.ResetTimer()
+	cpu0 := cpuTime()
 	start := time.Now()
 	for got.Load() < n {
 		if _, err := s.Tick(ctx, time.UnixMilli(1)); err != nil {
 			b.Fatal(err)
 		}
 	}
-	d := time.Since(start)
+	d, cpu := time.Since(start), cpuTime()-cpu0
 	b.StopTimer()
 	b.ReportMetric(float64(n)/d.Seconds(), "msgs/s")
-	b.Logf("%d messages delivered in %v: %.0f/s", n, d, float64(n)/d.Seconds())
+	b.ReportMetric(float64(cpu.Microseconds())/n, "cpu-us/msg")
+	b.Logf("%d messages delivered in %v: %.0f/s, %v of CPU per message in this process (parallel %d)", n, d, float64(n)/d.Seconds(),
+		cpu/n, max(s.Parallel, 8))
+}
+
+// cpuTime is the user and system CPU time of this process so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

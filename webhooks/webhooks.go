@@ -96,36 +96,77 @@ func (s *Sender) Tick(ctx context.Context, now time.Time) (int, error) {
 		if err != nil || len(batch) == 0 {
 			return delivered, err
 		}
-		var mu sync.Mutex
-		var firstErr error
-		sem := make(chan struct{}, par)
-		var wg sync.WaitGroup
-		for _, m := range batch {
-			wg.Add(1)
-			sem <- struct{}{}
-			go func() {
-				defer func() { <-sem; wg.Done() }()
-				status, perr := s.post(ctx, m, now)
-				errMsg, retry := "", time.Time{}
-				if perr != nil {
-					errMsg, retry = perr.Error(), RetryAt(m.CreatedAt, m.Attempts+1, now)
-				}
-				err := s.Store.FinishWebhookMessage(ctx, m.ID, now, status, errMsg, retry)
-				mu.Lock()
-				defer mu.Unlock()
-				if err != nil && firstErr == nil {
-					firstErr = err
-				}
-				if perr == nil {
-					delivered++
-				}
-			}()
+		n, err := s.deliverBatch(ctx, batch, now, par)
+		delivered += n
+		if err != nil {
+			return delivered, err
 		}
-		wg.Wait()
-		if firstErr != nil || len(batch) < 100 {
-			return delivered, firstErr
+		if len(batch) < 100 {
+			return delivered, nil
 		}
 	}
+}
+
+// finishEvery and finishAfter bound how many outcomes wait to be recorded
+// together, and for how long: a commit per message was most of a
+// message's cost, and an outcome that waits too long (behind a slow
+// endpoint) would leave its message to be sent again when its lease ends.
+const (
+	finishEvery = 50
+	finishAfter = time.Second
+)
+
+// deliverBatch posts the messages of batch, par at a time, and records
+// their outcomes in groups; it returns how many were delivered.
+func (s *Sender) deliverBatch(ctx context.Context, batch []outreach.WebhookMessage, now time.Time, par int) (int, error) {
+	results := make(chan outreach.WebhookAttempt, len(batch))
+	sem := make(chan struct{}, par)
+	go func() {
+		for _, m := range batch {
+			sem <- struct{}{}
+			go func() {
+				defer func() { <-sem }()
+				status, perr := s.post(ctx, m, now)
+				a := outreach.WebhookAttempt{ID: m.ID, Status: status}
+				if perr != nil {
+					a.Err, a.RetryAt = perr.Error(), RetryAt(m.CreatedAt, m.Attempts+1, now)
+				}
+				results <- a
+			}()
+		}
+	}()
+	delivered := 0
+	var pending []outreach.WebhookAttempt
+	var firstErr error
+	flush := func() {
+		if len(pending) == 0 {
+			return
+		}
+		if err := s.Store.FinishWebhookMessages(ctx, now, pending); err != nil && firstErr == nil {
+			firstErr = err
+		}
+		pending = pending[:0]
+	}
+	timer := time.NewTimer(finishAfter)
+	defer timer.Stop()
+	for got := 0; got < len(batch); {
+		select {
+		case a := <-results:
+			got++
+			if a.Err == "" {
+				delivered++
+			}
+			pending = append(pending, a)
+			if len(pending) >= finishEvery {
+				flush()
+			}
+		case <-timer.C:
+			flush()
+			timer.Reset(finishAfter)
+		}
+	}
+	flush()
+	return delivered, firstErr
 }
 
 // Run ticks every Poll until ctx ends.

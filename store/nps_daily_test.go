@@ -1,0 +1,248 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/internal/storetest"
+	"github.com/outreach-dev/outreach/store"
+)
+
+// rawNPS computes f's report from the answers and deliveries themselves
+// (the computation the daily aggregate must agree with): the grouped
+// answers of NPSCountsQuery, and the sent surveys counted over the
+// deliveries.
+func rawNPS(t *testing.T, db *store.DB, f outreach.NPSFilter) (overall outreach.NPSStats, series []outreach.NPSPoint, groups []outreach.NPSGroup, sent, answered int) {
+	t.Helper()
+	x := db.SQLX()
+	var accountID int64
+	if f.Account != "" {
+		if err := x.Get(&accountID, x.Rebind(`SELECT id FROM accounts WHERE external_id = ?`), f.Account); err != nil {
+			t.Fatal(err)
+		}
+	}
+	q, args := db.NPSCountsQuery(f, accountID)
+	rows, err := x.Query(q, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var counts []outreach.NPSCount
+	for rows.Next() {
+		var c outreach.NPSCount
+		if err := rows.Scan(&c.Period, &c.Group, &c.Promoters, &c.Passives, &c.Detractors); err != nil {
+			t.Fatal(err)
+		}
+		counts = append(counts, c)
+	}
+	rows.Close()
+	overall, series, groups = outreach.Breakdown(counts)
+	q = `SELECT COUNT(*), COUNT(r.delivery_id) FROM deliveries d LEFT JOIN survey_responses r ON r.delivery_id = d.id
+		JOIN contacts c ON c.id = d.contact_id JOIN accounts a ON a.id = d.account_id
+		WHERE d.category = 'survey' AND d.state = 'sent'`
+	args = nil
+	for _, c := range []struct {
+		cond string
+		v    any
+		on   bool
+	}{
+		{"d.campaign = ?", f.Campaign, f.Campaign != ""},
+		{"d.account_id = ?", accountID, f.Account != ""},
+		{"LOWER(a.owner_email) = LOWER(?)", f.Owner, f.Owner != ""},
+		{"a.plan = ?", f.Plan, f.Plan != ""},
+		{"c.role = ?", f.Role, f.Role != ""},
+		{"c.locale = ?", f.Locale, f.Locale != ""},
+		{"d.sent_at >= ?", msOf(f.From), f.From != nil},
+		{"d.sent_at < ?", msOf(f.To), f.To != nil},
+	} {
+		if c.on {
+			q += " AND " + c.cond
+			args = append(args, c.v)
+		}
+	}
+	for _, k := range f.ExcludeCampaigns {
+		q += " AND d.campaign <> ?"
+		args = append(args, k)
+	}
+	if err := x.QueryRow(x.Rebind(q), args...).Scan(&sent, &answered); err != nil {
+		t.Fatal(err)
+	}
+	return overall, series, groups, sent, answered
+}
+
+func msOf(t *time.Time) int64 {
+	if t == nil {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+// checkNPSAgrees compares db.NPS with rawNPS over the groupings, intervals
+// and filters of a report, with windows on and off midnight UTC.
+func checkNPSAgrees(t *testing.T, db *store.DB, stage string) {
+	t.Helper()
+	ctx := context.Background()
+	at := func(s string) *time.Time {
+		v, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &v
+	}
+	windows := [][2]*time.Time{
+		{nil, nil},
+		{at("2026-03-01T00:00:00Z"), at("2026-04-01T00:00:00Z")}, // whole days
+		{at("2026-02-27T13:00:00Z"), at("2026-03-30T05:00:00Z")}, // partial days at both ends
+		{at("2026-03-02T01:00:00Z"), at("2026-03-02T20:00:00Z")}, // within one day
+		{at("2026-03-15T00:00:00Z"), nil},
+		{nil, at("2026-03-15T12:00:00Z")},
+	}
+	filters := []outreach.NPSFilter{
+		{}, {Owner: "MARIA@vendor.example"}, {Plan: "basic"}, {Role: "admin"}, {Locale: "fr"}, {Campaign: "nps"},
+		{ExcludeCampaigns: []string{"csat"}}, {Account: "a2"}, {Owner: "joe@vendor.example", Role: "user", Locale: "pt"},
+	}
+	checked := 0
+	for _, w := range windows {
+		for _, base := range filters {
+			for _, interval := range []string{"", outreach.IntervalWeek, outreach.IntervalMonth} {
+				for _, group := range []string{"", "campaign", "plan", "role", "locale", "account", "owner"} {
+					f := base
+					f.From, f.To, f.Interval, f.GroupBy = w[0], w[1], interval, group
+					rep, err := db.NPS(ctx, f)
+					if err != nil {
+						t.Fatalf("%s: NPS(%+v): %v", stage, f, err)
+					}
+					overall, series, groups, sent, answered := rawNPS(t, db, f)
+					if series == nil {
+						series = []outreach.NPSPoint{}
+					}
+					if group == "" || groups == nil {
+						groups = []outreach.NPSGroup{}
+					}
+					if !reflect.DeepEqual(rep.Overall, overall) || !reflect.DeepEqual(rep.Series, series) ||
+						!reflect.DeepEqual(rep.Groups, groups) || rep.SurveysSent != sent || rep.Answered != answered {
+						t.Fatalf("%s: NPS(%s) disagrees with the answers:\n report %+v %+v %+v sent %d answered %d\n    raw %+v %+v %+v sent %d answered %d",
+							stage, describe(f), rep.Overall, rep.Series, rep.Groups, rep.SurveysSent, rep.Answered,
+							overall, series, groups, sent, answered)
+					}
+					checked++
+				}
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("nothing checked")
+	}
+}
+
+func describe(f outreach.NPSFilter) string {
+	s := fmt.Sprintf("%+v", f)
+	if f.From != nil {
+		s += " from " + f.From.Format(time.RFC3339)
+	}
+	if f.To != nil {
+		s += " to " + f.To.Format(time.RFC3339)
+	}
+	return s
+}
+
+// TestNPSDailyAgreesWithAnswers: the report read from the daily aggregate
+// equals the computation over the answers and deliveries, for every
+// grouping, interval and filter, after answers are given and changed (to
+// another day and month), a survey sent late is settled, accounts change
+// owner and plan, contacts change role, locale and account, and a contact
+// is erased.
+func TestNPSDailyAgreesWithAnswers(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, dialect string) {
+		ctx := context.Background()
+		db := open(t, dialect)
+		if _, err := db.UpsertAccounts(ctx, []outreach.Account{
+			{ExternalID: "a1", OwnerEmail: "Maria@Vendor.example", Plan: "pro"},
+			{ExternalID: "a2", OwnerEmail: "joe@vendor.example", Plan: "basic"},
+			{ExternalID: "a3", OwnerEmail: "maria@vendor.example", Plan: "basic"}}); err != nil {
+			t.Fatal(err)
+		}
+		contacts := []outreach.Contact{
+			{ExternalID: "c1", AccountExternalID: "a1", Email: "ann@a1.example", Role: "admin", Locale: "fr"},
+			{ExternalID: "c2", AccountExternalID: "a1", Email: "bo@a1.example", Role: "user"},
+			{ExternalID: "c3", AccountExternalID: "a2", Email: "cy@a2.example", Role: "user", Locale: "pt"},
+			{ExternalID: "c4", AccountExternalID: "a2", Email: "di@a2.example", Role: "admin", Locale: "fr"},
+			{ExternalID: "c5", AccountExternalID: "a3", Email: "ed@a3.example", Role: "user", Locale: "pt"},
+		}
+		if _, err := db.UpsertContacts(ctx, contacts); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Date(2026, 2, 20, 7, 0, 0, 0, time.UTC)
+		x := db.SQLX()
+		n := 0
+		var answered []string
+		for i := range 60 {
+			c := contacts[i%len(contacts)].ExternalID
+			campaign, state := "nps", outreach.DeliverySent
+			if i%7 == 3 {
+				campaign = "csat"
+			}
+			if i%11 == 5 {
+				state = outreach.DeliverySending // answered before its send is recorded
+			}
+			sentAt := start.Add(time.Duration(i*17) * time.Hour)
+			id := fmt.Sprintf("d%02d", i)
+			if _, err := x.Exec(x.Rebind(`INSERT INTO deliveries (id, campaign, category, contact_id, account_id,
+				occurrence, state, due_at, not_before, expires_at, sent_at, message_id, created_at, updated_at)
+				SELECT ?, ?, 'survey', id, account_id, ?, ?, 0, 0, 0, ?, '', 0, 0 FROM contacts WHERE external_id = ?`),
+				id, campaign, id, state, sentAt.UnixMilli(), c); err != nil {
+				t.Fatal(err)
+			}
+			if i%4 == 1 {
+				continue // not answered
+			}
+			at := sentAt.Add(time.Duration(i%9) * 3 * time.Hour)
+			if err := db.RecordSurveyResponse(ctx, outreach.SurveyResponse{DeliveryID: id, Score: (i * 7) % 11, At: at}); err != nil {
+				t.Fatal(err)
+			}
+			answered = append(answered, id)
+			n++
+		}
+		checkNPSAgrees(t, db, "answers given")
+
+		// Changed answers: new scores, some given days or a month later.
+		for i, id := range answered[:20] {
+			at := start.Add(time.Duration(i*29) * time.Hour)
+			if err := db.RecordSurveyResponse(ctx, outreach.SurveyResponse{DeliveryID: id, Score: (i * 5) % 11, Comment: "changed", At: at}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// The surveys left sending are settled as sent (a processed event).
+		if _, err := x.Exec(x.Rebind(`UPDATE deliveries SET state = 'sent', sent_at = sent_at + ? WHERE state = 'sending'`), int64(3*time.Hour/time.Millisecond)); err != nil {
+			t.Fatal(err)
+		}
+		checkNPSAgrees(t, db, "answers changed")
+
+		// Accounts change owner and plan.
+		if _, err := db.UpsertAccounts(ctx, []outreach.Account{{ExternalID: "a1", OwnerEmail: "joe@vendor.example", Plan: "basic"},
+			{ExternalID: "a3", OwnerEmail: "zoe@vendor.example"}}); err != nil {
+			t.Fatal(err)
+		}
+		checkNPSAgrees(t, db, "owners changed")
+
+		// Contacts change role, locale and account.
+		if _, err := db.UpsertContacts(ctx, []outreach.Contact{
+			{ExternalID: "c1", Role: "user", Locale: "pt"},
+			{ExternalID: "c2", AccountExternalID: "a3"},
+			{ExternalID: "c3", AccountExternalID: "a1", Role: "admin"}}); err != nil {
+			t.Fatal(err)
+		}
+		checkNPSAgrees(t, db, "contacts changed")
+
+		if err := db.EraseContact(ctx, "di@a2.example"); err != nil {
+			t.Fatal(err)
+		}
+		checkNPSAgrees(t, db, "contact erased")
+		if n < 40 {
+			t.Fatalf("only %d answers", n)
+		}
+	})
+}
