@@ -33,7 +33,7 @@ func (db *DB) commentSearch(col, search string) (string, string) {
 func (db *DB) commentFeedQuery(q outreach.CommentQuery, accountID int64) (string, []any) {
 	inner := `SELECT ` + commentColumns + ` FROM survey_responses r JOIN contacts c ON c.id = r.contact_id
 		JOIN accounts a ON a.id = c.account_id WHERE r.comment <> ''`
-	inner, args := db.npsWhere(inner, "r.campaign", "r.at", "c.account_id", q.NPSFilter, accountID)
+	inner, args := db.npsWhere(inner, npsCols{campaign: "r.campaign", time: "r.at", account: "c.account_id", role: "c.role", locale: "c.locale"}, q.NPSFilter, accountID)
 	if len(q.Campaigns) > 0 {
 		inner += " AND " + db.inText("r.campaign")
 		args = append(args, jsonArray(q.Campaigns))
