@@ -3,6 +3,7 @@ package dispatch_test
 import (
 	"bytes"
 	"context"
+	"github.com/outreach-dev/outreach/internal/storetest"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -25,7 +26,7 @@ type cpuMeter struct {
 
 func newCPUMeter(b *testing.B, db *store.DB) *cpuMeter {
 	var name string
-	if err := db.SQLX().Get(&name, `SELECT current_database()`); err != nil {
+	if err := storetest.SQL(b, db).Get(&name, `SELECT current_database()`); err != nil {
 		b.Fatal(err)
 	}
 	return &cpuMeter{b: b, dbName: name}

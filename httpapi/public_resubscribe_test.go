@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"github.com/outreach-dev/outreach/internal/storetest"
 	"net/http"
 	"strings"
 	"testing"
@@ -50,7 +51,7 @@ func TestUnsubscribePageResubscribes(t *testing.T) {
 		t.Fatalf("resubscribe POST: %d\n%s", res.StatusCode, body)
 	}
 	var scopes []string
-	if err := e.db.SQLX().Select(&scopes, `SELECT scope FROM suppressions ORDER BY scope`); err != nil {
+	if err := storetest.SQL(t, e.db).Select(&scopes, `SELECT scope FROM suppressions ORDER BY scope`); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Join(scopes, ",") != "hard" {

@@ -26,7 +26,7 @@ func BenchmarkAccountRisks(b *testing.B) {
 	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	db := storetest.Open(b, store.Postgres, func() time.Time { return now })
 	ctx := context.Background()
-	x := db.SQLX()
+	x := db.SQLXForTest()
 	accounts := n / 20
 	owners := max(accounts/200, 1)
 	at, day := now.UnixMilli(), int64(24*time.Hour/time.Millisecond)

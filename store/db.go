@@ -179,11 +179,6 @@ func redact(url string) string {
 // Dialect returns "postgres" or "sqlite".
 func (db *DB) Dialect() string { return db.dialect }
 
-// SQLX returns the underlying connection pool, for tests and benchmarks
-// that build fixtures; production code outside the store never calls it
-// (TestSQLOnlyInStore), it calls the store's methods.
-func (db *DB) SQLX() *sqlx.DB { return db.db }
-
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) error {
 	if err := db.db.PingContext(ctx); err != nil {

@@ -23,6 +23,14 @@
 // Leader, the session advisory lock, is the one exception, for direct
 // connections.
 //
+// The pool is the store's own: DB has no accessor for it, and no
+// production package outside store imports database/sql, sqlx or a driver
+// (TestSQLOnlyInStore). Tests that build fixtures or read rows with raw SQL
+// take a second pool on the same database from internal/storetest.SQL (a
+// second connection to the same file on SQLite); the store's own tests use
+// SQLXForTest from export_test.go, the store's pool itself, when they must
+// hold its connections.
+//
 // The store is the home of all SQL (TestSQLOnlyInStore), of the lock order
 // on PostgreSQL ("Lock order" in dispatch_sends.go), and of the pack
 // version check that makes a claim with an older pack decide nothing

@@ -30,7 +30,7 @@ func BenchmarkNPSReport(b *testing.B) {
 	}
 	ctx := context.Background()
 	db := storetest.Open(b, store.Postgres, nil)
-	x := db.SQLX()
+	x := db.SQLXForTest()
 	start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
 	for _, q := range []string{
 		`INSERT INTO accounts (external_id, owner_email, plan, created_at, updated_at)

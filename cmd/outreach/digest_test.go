@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"github.com/outreach-dev/outreach/internal/storetest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -73,7 +74,7 @@ func TestDigestCommand(t *testing.T) {
 func countRows(t *testing.T, env map[string]string, table string) int {
 	t.Helper()
 	var n int
-	if err := openDB(t, env).SQLX().Get(&n, "SELECT COUNT(*) FROM "+table); err != nil {
+	if err := storetest.OpenSQL(t, env["OUTREACH_DATABASE_URL"]).Get(&n, "SELECT COUNT(*) FROM "+table); err != nil {
 		t.Fatal(err)
 	}
 	return n

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/outreach-dev/outreach/internal/storetest"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -130,8 +131,7 @@ func TestServeSendsThroughSMTP(t *testing.T) {
 		t.Fatalf("received %+v", msgs)
 	}
 	var id, messageID, state string
-	db := openDB(t, env)
-	if err := db.SQLX().QueryRow(`SELECT id, message_id, state FROM deliveries`).Scan(&id, &messageID, &state); err != nil {
+	if err := storetest.OpenSQL(t, env["OUTREACH_DATABASE_URL"]).QueryRow(`SELECT id, message_id, state FROM deliveries`).Scan(&id, &messageID, &state); err != nil {
 		t.Fatal(err)
 	}
 	m, err := mail.ReadMessage(bytes.NewReader(msgs[0].Data))

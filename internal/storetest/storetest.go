@@ -64,6 +64,7 @@ func OpenURL(t testing.TB, url string, now func() time.Time) *store.DB {
 	if now != nil {
 		db.Now = now
 	}
+	remember(t, db, url)
 	return db
 }
 
