@@ -136,12 +136,12 @@ func plan(t testing.TB, db *store.DB, ds ...planned) {
 }
 
 // testPack is the default pack with policy p.
-func testPack(p outreach.Policy) func() *campaigns.Loaded {
+func testPack(p outreach.Policy) func() (*outreach.Pack, outreach.Renderer) {
 	l := *campaigns.Default()
 	pk := *l.Pack
 	pk.Policy = p
 	l.Pack = &pk
-	return func() *campaigns.Loaded { return &l }
+	return l.PackAndTemplates
 }
 
 // capsPolicy is the default pack's caps without quiet hours.

@@ -32,7 +32,8 @@ func TestSurveyReminders(t *testing.T) {
 		}
 		sent, sender := newCountingSender()
 		d := newDispatcher(t, db, sender, capsPolicy, "p1")
-		campaignsOf := d.Pack().Pack.Campaigns
+		pack, _ := d.Pack()
+		campaignsOf := pack.Campaigns
 		if rep, err := d.Step(ctx, now); err != nil || rep.Sent != 2 {
 			t.Fatalf("surveys: %+v, %v", rep, err)
 		}

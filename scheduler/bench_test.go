@@ -46,7 +46,7 @@ func BenchmarkPlanningTick(b *testing.B) {
 	start := time.Now()
 	benchData(b, db, contacts, now)
 	b.Logf("generated %d contacts, %d accounts, %d events in %v", contacts, contacts/10, 3*contacts, time.Since(start).Round(time.Millisecond))
-	s := &scheduler.Scheduler{Store: db, Pack: func() *campaigns.Loaded { return pack }}
+	s := &scheduler.Scheduler{Store: db, Pack: func() *outreach.Pack { return pack.Pack }}
 	var baseDur, tickDur time.Duration
 	var planned int
 	b.ResetTimer()

@@ -138,7 +138,7 @@ func setupPack(t *testing.T, dialect, yaml string) *bundle {
 	b.pack = loadPack(t, yaml)
 	b.s = &scheduler.Scheduler{
 		Store:  b.db,
-		Pack:   func() *campaigns.Loaded { return b.pack },
+		Pack:   func() *outreach.Pack { return b.pack.Pack },
 		Logger: slog.New(slog.NewTextHandler(&lockedWriter{w: b.logs}, nil)),
 	}
 	b.apply(t, b.pack)

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/outreach-dev/outreach"
-	"github.com/outreach-dev/outreach/campaigns"
 	"github.com/outreach-dev/outreach/internal/storetest"
 	"github.com/outreach-dev/outreach/scheduler"
 	"github.com/outreach-dev/outreach/store"
@@ -67,7 +66,7 @@ func TestConcurrentSchedulersPlanOnce(t *testing.T) {
 	}
 	b.events(t, evs...)
 	db2 := storetest.OpenURL(t, b.url, b.clock.Now)
-	s2 := &scheduler.Scheduler{Store: db2, Pack: func() *campaigns.Loaded { return b.pack }}
+	s2 := &scheduler.Scheduler{Store: db2, Pack: func() *outreach.Pack { return b.pack.Pack }}
 	now := time.Date(2026, 3, 9, 10, 0, 0, 0, time.UTC) // every schedule due
 	start := make(chan struct{})
 	reps := make([]scheduler.TickReport, 2)
