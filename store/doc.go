@@ -12,6 +12,13 @@
 //	batch ──> one lookup of referenced rows ──> validate in Go
 //	      ──> multi-row INSERT ... ON CONFLICT ... RETURNING ──> commit
 //
+// Where the two dialects differ, a query's two forms sit side by side
+// where it is built, PostgreSQL first (db.pick), and a step only
+// PostgreSQL has (row locks, sequences drawn ahead, statistics, leader
+// election) is guarded by db.postgres; sqlhelp.go holds both and
+// TestDialectInOnePlace keeps other files from comparing the dialect
+// themselves (dispatch*.go and nps.go are still to convert).
+//
 // Every write method runs in one transaction: an invalid item returns an
 // *outreach.BatchError and writes nothing.
 //
