@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -216,9 +215,8 @@ func (db *DB) unplannedEvents(ctx context.Context, tx *sqlx.Tx, limit int) ([]ou
 		}
 		e.OccurredAt, e.IngestedAt = fromMs(occurred), fromMs(ingested)
 		if props.Valid && props.String != "" {
-			d := json.NewDecoder(strings.NewReader(props.String))
-			d.UseNumber() // ticket ids beyond 2^53 keep every digit
-			if err := d.Decode(&e.Properties); err != nil {
+			// ticket ids beyond 2^53 keep every digit
+			if err := unmarshalNumbers(props.String, &e.Properties); err != nil {
 				return nil, fmt.Errorf("event %s properties: %w", e.ID, err)
 			}
 		}
