@@ -2,11 +2,11 @@ package console_test
 
 import (
 	"context"
-	"github.com/outreach-dev/outreach/internal/storetest"
 	"testing"
 	"time"
 
 	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/internal/storetest"
 	"github.com/outreach-dev/outreach/store"
 )
 

@@ -2,7 +2,6 @@ package digest_test
 
 import (
 	"context"
-	"github.com/outreach-dev/outreach/internal/storetest"
 	"html"
 	"strings"
 	"testing"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/outreach-dev/outreach"
 	"github.com/outreach-dev/outreach/digest"
+	"github.com/outreach-dev/outreach/internal/storetest"
 	"github.com/outreach-dev/outreach/store"
 )
 

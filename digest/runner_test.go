@@ -3,13 +3,13 @@ package digest_test
 import (
 	"context"
 	"errors"
-	"github.com/outreach-dev/outreach/internal/storetest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/outreach-dev/outreach"
 	"github.com/outreach-dev/outreach/digest"
+	"github.com/outreach-dev/outreach/internal/storetest"
 	"github.com/outreach-dev/outreach/store"
 )
 

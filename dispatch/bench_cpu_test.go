@@ -3,7 +3,6 @@ package dispatch_test
 import (
 	"bytes"
 	"context"
-	"github.com/outreach-dev/outreach/internal/storetest"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -12,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/outreach-dev/outreach/internal/storetest"
 	"github.com/outreach-dev/outreach/store"
 )
 

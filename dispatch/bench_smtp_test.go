@@ -3,7 +3,6 @@ package dispatch_test
 import (
 	"context"
 	"crypto/tls"
-	"github.com/outreach-dev/outreach/internal/storetest"
 	"net"
 	"os"
 	"strconv"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/outreach-dev/outreach"
 	"github.com/outreach-dev/outreach/internal/smtptest"
+	"github.com/outreach-dev/outreach/internal/storetest"
 	"github.com/outreach-dev/outreach/mimemail"
 	"github.com/outreach-dev/outreach/smtp"
 	"github.com/outreach-dev/outreach/store"

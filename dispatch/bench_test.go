@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"github.com/jmoiron/sqlx"
-	"github.com/outreach-dev/outreach/internal/storetest"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -17,7 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/internal/storetest"
 	"github.com/outreach-dev/outreach/sendgrid"
 	"github.com/outreach-dev/outreach/store"
 )

@@ -3,12 +3,12 @@ package dispatch_test
 import (
 	"context"
 	"fmt"
-	"github.com/outreach-dev/outreach/internal/storetest"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/internal/storetest"
 	"github.com/outreach-dev/outreach/store"
 )
 

@@ -2,12 +2,12 @@ package httpapi
 
 import (
 	"context"
-	"github.com/outreach-dev/outreach/internal/storetest"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/internal/storetest"
 )
 
 // The preference page undoes an unsubscribe: it offers resubscribe once

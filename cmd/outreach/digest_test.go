@@ -3,12 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
-	"github.com/outreach-dev/outreach/internal/storetest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/outreach-dev/outreach/internal/storetest"
 )
 
 func TestDigestCommand(t *testing.T) {

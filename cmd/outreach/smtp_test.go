@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"github.com/outreach-dev/outreach/internal/storetest"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/outreach-dev/outreach"
 	"github.com/outreach-dev/outreach/internal/smtptest"
+	"github.com/outreach-dev/outreach/internal/storetest"
 )
 
 // TestSMTPSettingsRefusedAtStart: each bad sender setting stops serve
