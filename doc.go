@@ -25,10 +25,19 @@
 // Store interfaces have one home each. A slice of the store that a service
 // contract names, or that two packages use, is declared here (IngestStore,
 // ContactStore, TokenStore, PackStore, SettingStore, FeedbackStore,
-// AuditStore, ListStore), and so is any method that two such slices share,
-// as a one-method interface they embed (Suppressor, PackActivator,
-// AccountPauser). A package that alone needs a slice of its own declares it
-// itself (dispatch.Store, scheduler.Store, digest.Store, httpapi.PauseStore)
-// and embeds the root interface for any method declared here, so no store
-// method is declared, or documented, twice.
+// AuditStore, ListStore, AlertStore, CaseStore, WebhookStore,
+// PackDraftStore), and so is any method that two such slices share, as a
+// one-method interface they embed (Suppressor, PackActivator,
+// AccountPauser): ActivatePack, for one, is declared once, in
+// PackActivator. A package that alone needs a slice of its own declares it
+// itself (dispatch.Store, scheduler.Store, scheduler.PackApplier,
+// digest.Store, digest.RunnerStore, httpapi.PauseStore,
+// httpapi.ResponseStore) and embeds the root interface for any method
+// declared here, so no store method is declared, or documented, twice.
+//
+// The services that act on the active pack take it in the domain's terms:
+// the scheduler an *outreach.Pack, the dispatcher the pack and a Renderer
+// of its templates (render.go: MessageData, RenderedMessage). Package
+// campaigns loads a pack, package templates implements Renderer, and cmd
+// wires them in.
 package outreach

@@ -90,7 +90,8 @@ func setup(t *testing.T, dialect string) *bundle {
 		return err
 	})
 	for _, c := range []string{"ann", "bob", "eve"} {
-		_, err := b.db.SQLX().Exec(b.db.SQLX().Rebind(`INSERT INTO deliveries (id, campaign, category, contact_id, account_id,
+		raw := storetest.SQL(t, b.db)
+		_, err := raw.Exec(raw.Rebind(`INSERT INTO deliveries (id, campaign, category, contact_id, account_id,
 			occurrence, state, due_at, not_before, expires_at, sent_at, message_id, created_at, updated_at)
 			SELECT ?, 'nps-qbr', 'survey', id, account_id, 'q1', 'sent', ?, ?, ?, ?, '', ?, ? FROM contacts WHERE external_id = ?`),
 			"survey-"+c, t0.UnixMilli(), t0.UnixMilli(), t0.Add(time.Hour).UnixMilli(), t0.UnixMilli(), t0.UnixMilli(), t0.UnixMilli(), c)
@@ -213,7 +214,7 @@ func TestBurstIsOneAlertWithACase(t *testing.T) {
 		// Erasure redacts what the alerts stored.
 		must(t, func() error { return b.db.EraseContact(ctx, "ann@acme.example") })
 		var texts []string
-		must(t, func() error { return b.db.SQLX().Select(&texts, `SELECT text || body FROM notifications`) })
+		must(t, func() error { return storetest.SQL(t, b.db).Select(&texts, `SELECT text || body FROM notifications`) })
 		for _, s := range texts {
 			if strings.Contains(s, "ann@") || strings.Contains(s, "broken") {
 				t.Errorf("notification keeps the erased contact: %s", s)

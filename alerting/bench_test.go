@@ -36,7 +36,7 @@ func BenchmarkAlertLatency(b *testing.B) {
 	}
 	ctx := context.Background()
 	db := storetest.Open(b, store.Postgres, nil)
-	x := db.SQLX()
+	x := storetest.SQL(b, db)
 	for _, q := range []string{
 		`INSERT INTO accounts (external_id, owner_email, created_at, updated_at) SELECT 'a' || g, 'csm@vendor.example', 0, 0 FROM generate_series(1, 1000) g`,
 		`INSERT INTO contacts (external_id, account_id, email, created_at, updated_at) SELECT 'c' || id, id, 'p' || id || '@example.com', 0, 0 FROM accounts`,

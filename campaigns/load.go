@@ -38,6 +38,19 @@ type Loaded struct {
 	Files     map[string]string // slash path within the pack -> content, for storing
 }
 
+// PackAndTemplates returns the parsed pack and the renderer of its
+// templates, as the dispatcher reads the active pack (dispatch depends on
+// the domain, not on this package): nil, nil for a nil l.
+func (l *Loaded) PackAndTemplates() (*outreach.Pack, outreach.Renderer) {
+	if l == nil {
+		return nil, nil
+	}
+	if l.Templates == nil {
+		return l.Pack, nil
+	}
+	return l.Pack, l.Templates
+}
+
 // SurveyText returns what the survey campaign with key asks a reader of
 // locale: its template's question and scale labels in the locale its email
 // uses. ok is false for an unknown campaign or a template without a

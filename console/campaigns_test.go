@@ -39,7 +39,7 @@ func seedActivity(t *testing.T, e *env) {
 		}
 		return tm.UnixMilli()
 	}
-	x := e.db.SQLX()
+	x := storetest.SQL(t, e.db)
 	del := x.Rebind(`INSERT INTO deliveries (id, campaign, category, contact_id, account_id, occurrence, state,
 		due_at, not_before, expires_at, sent_at, created_at, updated_at)
 		SELECT ?, ?, ?, c.id, c.account_id, ?, ?, ?, ?, ?, ?, ?, ? FROM contacts c WHERE c.external_id = ?`)

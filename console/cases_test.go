@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/internal/storetest"
 	"github.com/outreach-dev/outreach/store"
 )
 
@@ -35,7 +36,7 @@ func seedCases(t *testing.T, e *env) map[string]int64 {
 		if c.state == outreach.CaseClosed {
 			closed = now.Add(-2 * time.Hour).UnixMilli()
 		}
-		x := e.db.SQLX()
+		x := storetest.SQL(t, e.db)
 		var id int64
 		if err := x.Get(&id, x.Rebind(`INSERT INTO cases (account_id, alert, state, due_at, outcome, created_at, updated_at, closed_at)
 			VALUES (?, 'detractor', ?, ?, ?, ?, ?, ?) RETURNING id`), accts[c.account], c.state, now.Add(c.due).UnixMilli(),

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/internal/storetest"
 	"github.com/outreach-dev/outreach/store"
 )
 
@@ -103,7 +104,7 @@ func seedCS(t *testing.T, e *env) {
 
 func exec(t *testing.T, e *env, q string, args ...any) {
 	t.Helper()
-	x := e.db.SQLX()
+	x := storetest.SQL(t, e.db)
 	if _, err := x.ExecContext(context.Background(), x.Rebind(q), args...); err != nil {
 		t.Fatalf("%s: %v", q, err)
 	}
@@ -123,7 +124,7 @@ func idsOf(t *testing.T, e *env, q string) map[string]int64 {
 		K  string `db:"k"`
 		ID int64  `db:"id"`
 	}
-	if err := e.db.SQLX().SelectContext(context.Background(), &rows, q); err != nil {
+	if err := storetest.SQL(t, e.db).SelectContext(context.Background(), &rows, q); err != nil {
 		t.Fatal(err)
 	}
 	out := map[string]int64{}

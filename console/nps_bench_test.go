@@ -47,7 +47,7 @@ func BenchmarkNPSPage(b *testing.B) {
 	ctx := context.Background()
 	now := func() time.Time { return time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC) }
 	db := storetest.Open(b, store.Postgres, now)
-	x := db.SQLX()
+	x := storetest.SQL(b, db)
 	start := now().AddDate(-1, 0, 0).UnixMilli()
 	t0 := time.Now()
 	// The bulk load runs on one connection with triggers off (a row

@@ -33,7 +33,7 @@ func BenchmarkPackPages(b *testing.B) {
 	now := func() time.Time { return time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC) }
 	db := storetest.Open(b, store.Postgres, now)
 	start := time.Now()
-	sqlx := db.SQLX()
+	sqlx := storetest.SQL(b, db)
 	for _, q := range []string{
 		`INSERT INTO accounts (external_id, name, plan, created_at, updated_at)
 			SELECT 'a' || g, 'Account ' || g, 'pro', 0, 0 FROM generate_series(1, ` + strconv.Itoa(n/10+1) + `) g`,

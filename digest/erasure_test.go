@@ -9,6 +9,7 @@ import (
 
 	"github.com/outreach-dev/outreach"
 	"github.com/outreach-dev/outreach/digest"
+	"github.com/outreach-dev/outreach/internal/storetest"
 	"github.com/outreach-dev/outreach/store"
 )
 
@@ -48,7 +49,8 @@ func TestErasureRedactsStoredDigests(t *testing.T) {
 		store(periodEnd.Add(-7*24*time.Hour), old, oldHTML)
 		// Bob changes his comment after the digests went out.
 		after := "Changed my mind"
-		if _, err := db.SQLX().Exec(db.SQLX().Rebind(`UPDATE survey_responses SET comment = ? WHERE comment = ?`), after, before); err != nil {
+		raw := storetest.SQL(t, db)
+		if _, err := raw.Exec(raw.Rebind(`UPDATE survey_responses SET comment = ? WHERE comment = ?`), after, before); err != nil {
 			t.Fatal(err)
 		}
 
@@ -56,7 +58,7 @@ func TestErasureRedactsStoredDigests(t *testing.T) {
 			t.Fatal(err)
 		}
 		var rows []struct{ Text, HTML string }
-		if err := db.SQLX().Select(&rows, `SELECT text, html FROM digests ORDER BY period_end`); err != nil {
+		if err := storetest.SQL(t, db).Select(&rows, `SELECT text, html FROM digests ORDER BY period_end`); err != nil {
 			t.Fatal(err)
 		}
 		if len(rows) != 2 {

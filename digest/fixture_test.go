@@ -79,7 +79,7 @@ func seedAccounts(t *testing.T, db *store.DB) *fixture {
 		{ExternalID: "dave", AccountExternalID: "initech", Email: "dave@initech.example", Name: "Dave"},
 	}))
 	f := &fixture{db: db, contacts: map[string]int64{}, accounts: map[string]int64{}}
-	rows, err := db.SQLX().Query(`SELECT c.email, c.id, a.external_id, a.id FROM contacts c JOIN accounts a ON a.id = c.account_id`)
+	rows, err := storetest.SQL(t, db).Query(`SELECT c.email, c.id, a.external_id, a.id FROM contacts c JOIN accounts a ON a.id = c.account_id`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,10 +112,11 @@ func (f *fixture) delivery(t *testing.T, email, campaign, category, state, occur
 	f.seq++
 	id := fmt.Sprintf("d%02d", f.seq)
 	var account int64
-	if err := f.db.SQLX().Get(&account, f.db.SQLX().Rebind(`SELECT account_id FROM contacts WHERE id = ?`), f.contacts[email]); err != nil {
+	raw := storetest.SQL(t, f.db)
+	if err := raw.Get(&account, raw.Rebind(`SELECT account_id FROM contacts WHERE id = ?`), f.contacts[email]); err != nil {
 		t.Fatal(err)
 	}
-	_, err := f.db.SQLX().Exec(f.db.SQLX().Rebind(`INSERT INTO deliveries (id, campaign, category, contact_id, account_id,
+	_, err := raw.Exec(raw.Rebind(`INSERT INTO deliveries (id, campaign, category, contact_id, account_id,
 		occurrence, event_id, state, due_at, not_before, expires_at, created_at, updated_at, error)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		id, campaign, category, f.contacts[email], account, occurrence, eventID, state,
@@ -134,7 +135,8 @@ func (f *fixture) decision(t *testing.T, id, decision, reason string, at time.Ti
 	if until != nil {
 		u = until.UnixMilli()
 	}
-	if _, err := f.db.SQLX().Exec(f.db.SQLX().Rebind(`INSERT INTO decisions (delivery_id, at, decision, reason, until)
+	raw := storetest.SQL(t, f.db)
+	if _, err := raw.Exec(raw.Rebind(`INSERT INTO decisions (delivery_id, at, decision, reason, until)
 		VALUES (?, ?, ?, ?, ?)`), id, at.UnixMilli(), decision, reason, u); err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +153,8 @@ func (f *fixture) response(t *testing.T, email string, score int, comment string
 func (f *fixture) answer(t *testing.T, email, campaign string, score int, comment string, at time.Time) {
 	t.Helper()
 	id := f.delivery(t, email, campaign, outreach.CategorySurvey, outreach.DeliverySent, "o"+fmt.Sprint(f.seq), "e", at.Add(-time.Hour), at.Add(-48*time.Hour))
-	if _, err := f.db.SQLX().Exec(f.db.SQLX().Rebind(`INSERT INTO survey_responses (delivery_id, contact_id, campaign, score, comment, at, updated_at)
+	raw := storetest.SQL(t, f.db)
+	if _, err := raw.Exec(raw.Rebind(`INSERT INTO survey_responses (delivery_id, contact_id, campaign, score, comment, at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`), id, f.contacts[email], campaign, score, comment, at.UnixMilli(), at.UnixMilli()); err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/outreach-dev/outreach"
 	"github.com/outreach-dev/outreach/digest"
+	"github.com/outreach-dev/outreach/internal/storetest"
 	"github.com/outreach-dev/outreach/store"
 )
 
@@ -68,11 +69,12 @@ func TestTickSendsOncePerPeriod(t *testing.T) {
 		ctx := context.Background()
 		seedFull(t, db)
 		// The team member joined 7 days before the fixture's period end.
-		if _, err := db.SQLX().Exec(db.SQLX().Rebind(`UPDATE team_members SET created_at = ?`), periodStart.UnixMilli()); err != nil {
+		raw := storetest.SQL(t, db)
+		if _, err := raw.Exec(raw.Rebind(`UPDATE team_members SET created_at = ?`), periodStart.UnixMilli()); err != nil {
 			t.Fatal(err)
 		}
 		var before int
-		if err := db.SQLX().Get(&before, `SELECT COUNT(*) FROM deliveries`); err != nil {
+		if err := storetest.SQL(t, db).Get(&before, `SELECT COUNT(*) FROM deliveries`); err != nil {
 			t.Fatal(err)
 		}
 		r, rec := runner(t, db)
@@ -111,7 +113,7 @@ func TestTickSendsOncePerPeriod(t *testing.T) {
 			t.Errorf("stored digests = %+v", recs)
 		}
 		var after int
-		if err := db.SQLX().Get(&after, `SELECT COUNT(*) FROM deliveries`); err != nil {
+		if err := storetest.SQL(t, db).Get(&after, `SELECT COUNT(*) FROM deliveries`); err != nil {
 			t.Fatal(err)
 		}
 		if after != before {

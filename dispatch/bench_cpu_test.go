@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/outreach-dev/outreach/internal/storetest"
 	"github.com/outreach-dev/outreach/store"
 )
 
@@ -25,7 +26,7 @@ type cpuMeter struct {
 
 func newCPUMeter(b *testing.B, db *store.DB) *cpuMeter {
 	var name string
-	if err := db.SQLX().Get(&name, `SELECT current_database()`); err != nil {
+	if err := storetest.SQL(b, db).Get(&name, `SELECT current_database()`); err != nil {
 		b.Fatal(err)
 	}
 	return &cpuMeter{b: b, dbName: name}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/outreach-dev/outreach"
 	"github.com/outreach-dev/outreach/internal/smtptest"
+	"github.com/outreach-dev/outreach/internal/storetest"
 	"github.com/outreach-dev/outreach/mimemail"
 	"github.com/outreach-dev/outreach/smtp"
 	"github.com/outreach-dev/outreach/store"
@@ -39,7 +40,6 @@ func BenchmarkSMTP(b *testing.B) {
 	ctx := context.Background()
 	const workers = 16
 	db := openStore(b, store.Postgres)
-	db.SQLX().SetMaxIdleConns(2 * workers)
 	seedBench(b, db, n)
 	sink := smtptest.Start(b, smtptest.Options{Discard: true})
 	sender, err := smtp.NewSender(smtp.Config{URL: sink.URL("", ""), PostalAddress: "Acme Inc., 1 Main St",
@@ -166,7 +166,7 @@ func smtpBaseline(b *testing.B, ctx context.Context, db *store.DB, addr string, 
 					report(b, send())
 					continue
 				}
-				ids, err := claimRaw(ctx, db)
+				ids, err := claimRaw(ctx, storetest.SQL(b, db))
 				if err != nil || len(ids) == 0 {
 					report(b, err)
 					return
@@ -177,7 +177,7 @@ func smtpBaseline(b *testing.B, ctx context.Context, db *store.DB, addr string, 
 						return
 					}
 				}
-				report(b, markSentRaw(ctx, db, ids))
+				report(b, markSentRaw(ctx, storetest.SQL(b, db), ids))
 				done.Add(int64(len(ids)))
 			}
 		}()

@@ -15,7 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/internal/storetest"
 	"github.com/outreach-dev/outreach/sendgrid"
 	"github.com/outreach-dev/outreach/store"
 )
@@ -39,11 +42,11 @@ func BenchmarkDispatch(b *testing.B) {
 	ctx := context.Background()
 	const workers = 16
 	db := openStore(b, store.Postgres)
-	// database/sql keeps 2 idle connections by default: the dispatchers'
-	// and the claim baseline's concurrent transactions would open (and
-	// PostgreSQL fork) a new connection for most statements. Both runs
-	// share this pool.
-	db.SQLX().SetMaxIdleConns(2 * workers)
+	// The store's pool and the claim baseline's (storetest.SQL) both keep
+	// as many idle connections as they may open (store.DefaultMaxConns,
+	// more than workers): with database/sql's default of 2 idle, the
+	// concurrent transactions would open (and PostgreSQL fork) a new
+	// connection for most statements.
 	seedBench(b, db, n)
 	fake, accepted, sample := benchServer()
 	// The rate limit is set far above what the machine can reach, so that
@@ -129,7 +132,7 @@ func seedBench(b *testing.B, db *store.DB, n int) {
 	}
 	stmts = append(stmts, `VACUUM ANALYZE`) // as resetBench leaves it, so that every run starts alike
 	for _, q := range stmts {
-		if _, err := db.SQLX().Exec(q); err != nil {
+		if _, err := storetest.SQL(b, db).Exec(q); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -155,7 +158,7 @@ func resetBench(b *testing.B, db *store.DB) {
 		`UPDATE deliveries SET state = 'planned', reserved_at = NULL, sent_at = NULL, claimed_by = '', heartbeat_at = NULL, message_id = '', error = '', attempts = 0, not_before = due_at`,
 		`DELETE FROM decisions`, `VACUUM ANALYZE deliveries`,
 	} {
-		if _, err := db.SQLX().Exec(q); err != nil {
+		if _, err := storetest.SQL(b, db).Exec(q); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -163,7 +166,7 @@ func resetBench(b *testing.B, db *store.DB) {
 
 func countState(b *testing.B, db *store.DB, st string) int {
 	var k int
-	if err := db.SQLX().Get(&k, `SELECT COUNT(*) FROM deliveries WHERE state = $1`, st); err != nil {
+	if err := storetest.SQL(b, db).Get(&k, `SELECT COUNT(*) FROM deliveries WHERE state = $1`, st); err != nil {
 		b.Fatal(err)
 	}
 	return k
@@ -200,12 +203,12 @@ func claimBaseline(b *testing.B, ctx context.Context, db *store.DB, n, workers i
 		go func() {
 			defer wg.Done()
 			for {
-				ids, err := claimRaw(ctx, db)
+				ids, err := claimRaw(ctx, storetest.SQL(b, db))
 				if err != nil || len(ids) == 0 {
 					report(b, err)
 					return
 				}
-				if err := markSentRaw(ctx, db, ids); err != nil {
+				if err := markSentRaw(ctx, storetest.SQL(b, db), ids); err != nil {
 					b.Error(err)
 					return
 				}
@@ -217,17 +220,17 @@ func claimBaseline(b *testing.B, ctx context.Context, db *store.DB, n, workers i
 }
 
 // claimRaw claims up to 200 planned rows with a bare SKIP LOCKED update.
-func claimRaw(ctx context.Context, db *store.DB) ([]string, error) {
+func claimRaw(ctx context.Context, x *sqlx.DB) ([]string, error) {
 	var ids []string
-	err := db.SQLX().SelectContext(ctx, &ids, `UPDATE deliveries SET state = 'sending', reserved_at = $1
+	err := x.SelectContext(ctx, &ids, `UPDATE deliveries SET state = 'sending', reserved_at = $1
 		WHERE id IN (SELECT id FROM deliveries WHERE state = 'planned' AND not_before <= $1 LIMIT 200 FOR UPDATE SKIP LOCKED) RETURNING id`, t0.UnixMilli())
 	return ids, err
 }
 
 // markSentRaw marks claimed rows sent in one statement.
-func markSentRaw(ctx context.Context, db *store.DB, ids []string) error {
+func markSentRaw(ctx context.Context, x *sqlx.DB, ids []string) error {
 	q := `UPDATE deliveries SET state = 'sent', sent_at = $1 WHERE id IN (SELECT jsonb_array_elements_text(CAST($2 AS jsonb)))`
-	_, err := db.SQLX().ExecContext(ctx, q, t0.UnixMilli(), `["`+strings.Join(ids, `","`)+`"]`)
+	_, err := x.ExecContext(ctx, q, t0.UnixMilli(), `["`+strings.Join(ids, `","`)+`"]`)
 	return err
 }
 
@@ -265,7 +268,7 @@ func pipelineBaseline(b *testing.B, ctx context.Context, db *store.DB, url strin
 		go func() {
 			defer wg.Done()
 			for k := 0; ; {
-				ids, err := claimRaw(ctx, db)
+				ids, err := claimRaw(ctx, storetest.SQL(b, db))
 				if err != nil || len(ids) == 0 {
 					report(b, err)
 					return
@@ -277,7 +280,7 @@ func pipelineBaseline(b *testing.B, ctx context.Context, db *store.DB, url strin
 						return
 					}
 				}
-				if err := markSentRaw(ctx, db, ids); err != nil {
+				if err := markSentRaw(ctx, storetest.SQL(b, db), ids); err != nil {
 					b.Error(err)
 					return
 				}

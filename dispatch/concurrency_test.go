@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/internal/storetest"
 	"github.com/outreach-dev/outreach/store"
 )
 
@@ -88,7 +89,7 @@ func TestConcurrentDispatchersNeverExceedCaps(t *testing.T) {
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
 	var sent int
-	if err := db.SQLX().Get(&sent, `SELECT COUNT(*) FROM deliveries WHERE state = 'sent'`); err != nil {
+	if err := storetest.SQL(t, db).Get(&sent, `SELECT COUNT(*) FROM deliveries WHERE state = 'sent'`); err != nil {
 		t.Fatal(err)
 	}
 	if sent == 0 || len(rec.sends) != sent {
@@ -100,7 +101,7 @@ func TestConcurrentDispatchersNeverExceedCaps(t *testing.T) {
 		}
 	}
 	var decided int
-	if err := db.SQLX().Get(&decided, `SELECT COUNT(*) FROM deliveries d WHERE NOT EXISTS (SELECT 1 FROM decisions x WHERE x.delivery_id = d.id)`); err != nil {
+	if err := storetest.SQL(t, db).Get(&decided, `SELECT COUNT(*) FROM deliveries d WHERE NOT EXISTS (SELECT 1 FROM decisions x WHERE x.delivery_id = d.id)`); err != nil {
 		t.Fatal(err)
 	}
 	if decided != 0 {
@@ -121,7 +122,7 @@ func maxTime(a, b time.Time) time.Time {
 func checkFinal(t *testing.T, db *store.DB) {
 	t.Helper()
 	var open int
-	if err := db.SQLX().Get(&open, `SELECT COUNT(*) FROM deliveries WHERE state NOT IN ('sent', 'failed', 'dropped', 'suppressed')`); err != nil {
+	if err := storetest.SQL(t, db).Get(&open, `SELECT COUNT(*) FROM deliveries WHERE state NOT IN ('sent', 'failed', 'dropped', 'suppressed')`); err != nil {
 		t.Fatal(err)
 	}
 	if open != 0 {
@@ -158,7 +159,7 @@ func checkCaps(t *testing.T, db *store.DB) {
 			 AND b.reserved_at > a.reserved_at - %d AND b.reserved_at <= a.reserved_at) > %d`,
 			fa, c.owner, c.owner, fb, c.window, c.limit)
 		var violations int
-		if err := db.SQLX().Get(&violations, q); err != nil {
+		if err := storetest.SQL(t, db).Get(&violations, q); err != nil {
 			t.Fatal(err)
 		}
 		if violations != 0 {

@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"github.com/outreach-dev/outreach"
-	"github.com/outreach-dev/outreach/campaigns"
 	"github.com/outreach-dev/outreach/throttle"
 )
 
@@ -15,7 +14,7 @@ import (
 // decides several contacts, possibly of one account, in one transaction:
 // the survey slots it reserves are added to the account history of the
 // contacts decided after them. It counts the decisions in rep.
-func (d *Dispatcher) decider(l *campaigns.Loaded, now time.Time, rep *StepReport) func(*outreach.DueContact) []outreach.DispatchOutcome {
+func (d *Dispatcher) decider(pack *outreach.Pack, now time.Time, rep *StepReport) func(*outreach.DueContact) []outreach.DispatchOutcome {
 	reservedSurveys := map[int64][]outreach.Reservation{} // account id -> surveys reserved by this claim
 	return func(dc *outreach.DueContact) []outreach.DispatchOutcome {
 		if extra := reservedSurveys[dc.Account.ID]; len(extra) > 0 {
@@ -25,7 +24,7 @@ func (d *Dispatcher) decider(l *campaigns.Loaded, now time.Time, rep *StepReport
 		for _, del := range dc.Due {
 			byID[del.ID] = del
 		}
-		out := decideContact(l.Pack, now, dc, &d.zones)
+		out := decideContact(pack, now, dc, &d.zones)
 		for _, o := range out {
 			switch o.Decision.Decision {
 			case outreach.DecisionSent:

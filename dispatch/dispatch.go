@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/outreach-dev/outreach"
-	"github.com/outreach-dev/outreach/campaigns"
 	"github.com/outreach-dev/outreach/links"
 	"github.com/outreach-dev/outreach/throttle"
 )
@@ -43,9 +42,11 @@ type Store interface {
 type Dispatcher struct {
 	Store  Store
 	Sender outreach.Sender
-	// Pack returns the active campaign pack; priority, ttl and template are
-	// read from it when a delivery is decided and rendered.
-	Pack func() *campaigns.Loaded
+	// Pack returns the active campaign pack and the renderer of its
+	// templates (cmd wires campaigns.Loaded.PackAndTemplates); priority,
+	// ttl and template are read from the pack when a delivery is decided,
+	// and the renderer renders it.
+	Pack func() (*outreach.Pack, outreach.Renderer)
 	// Refresh, when set, loads the stored active pack into Pack. A claim
 	// that finds the stored pack newer than Pack's decides nothing
 	// (outreach.StalePackError); the dispatcher calls Refresh and claims
@@ -282,12 +283,12 @@ func (d *Dispatcher) claimLoop(ctx context.Context, clock func() time.Time, p *p
 		}
 		rep.Suppressed += suppressed
 		d.queue(retries, p)
-		l := d.Pack()
-		win := throttle.HistoryWindow(l.Pack.Policy)
+		pack, _ := d.Pack()
+		win := throttle.HistoryWindow(pack.Policy)
 		claim := outreach.DispatchClaim{Now: now, ProcessID: cfg.ProcessID, Limit: cfg.Batch, ContactWindow: win.Contact, AccountWindow: win.Account,
-			PackVersion: l.Pack.Version}
+			PackVersion: pack.Version}
 		var decided StepReport
-		reserved, n, err := d.Store.ClaimDue(ctx, claim, d.decider(l, now, &decided))
+		reserved, n, err := d.Store.ClaimDue(ctx, claim, d.decider(pack, now, &decided))
 		if stale := (*outreach.StalePackError)(nil); errors.As(err, &stale) {
 			if err := d.followPack(ctx, stale); err != nil {
 				return rep, err
@@ -318,10 +319,11 @@ func (d *Dispatcher) followPack(ctx context.Context, stale *outreach.StalePackEr
 	if err := d.Refresh(ctx); err != nil {
 		return fmt.Errorf("load the stored campaign pack: %w", err)
 	}
-	if v := d.Pack().Pack.Version; v < stale.Stored {
-		return fmt.Errorf("campaign pack still at version %d after loading the stored one: %w", v, stale)
+	pack, _ := d.Pack()
+	if pack.Version < stale.Stored {
+		return fmt.Errorf("campaign pack still at version %d after loading the stored one: %w", pack.Version, stale)
 	}
-	d.logger().Info("claim found a newer stored campaign pack: loaded it before deciding", "from", stale.Have, "version", d.Pack().Pack.Version)
+	d.logger().Info("claim found a newer stored campaign pack: loaded it before deciding", "from", stale.Have, "version", pack.Version)
 	return nil
 }
 

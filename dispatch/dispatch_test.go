@@ -55,7 +55,7 @@ func TestStepSendsHighestPriorityAndDefersTheRest(t *testing.T) {
 		}
 		// OUTREACH_UNSUBSCRIBE_MAILTO replaces the address, same token.
 		d.Config.UnsubscribeMailto = "optout@inbound.acme.example"
-		m2, err := d.Message(d.Pack(), "d-nps", c, t0)
+		m2, err := d.Message("d-nps", c, t0)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -40,6 +40,12 @@
 // instead: a written message is sent, a missing one is sent now, and
 // writing it again is a no-op, so the outbox is exactly-once.
 //
+// The dispatcher depends on the domain only: Pack returns the active
+// outreach.Pack and its outreach.Renderer, read together once per claim and
+// once per send, and the message is described to the renderer as an
+// outreach.MessageData. cmd wires campaigns.Loaded.PackAndTemplates (whose
+// templates.Set renders) into it.
+//
 // With Config.DryRun every decision is recorded and reserved deliveries are
 // marked sent with a "dry-run:" message id, but nothing leaves the process.
 package dispatch

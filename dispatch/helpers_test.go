@@ -79,7 +79,7 @@ func addPeople(t testing.TB, db *store.DB, accounts, perAccount int) []outreach.
 			t.Fatal(err)
 		}
 	}
-	rows, err := db.SQLX().QueryContext(ctx, `SELECT id, account_id, email FROM contacts ORDER BY id`)
+	rows, err := storetest.SQL(t, db).QueryContext(ctx, `SELECT id, account_id, email FROM contacts ORDER BY id`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +116,7 @@ func oneDue(t testing.TB, dialect string) (*store.DB, outreach.Contact) {
 // plan inserts planned deliveries (what the planner would have written).
 func plan(t testing.TB, db *store.DB, ds ...planned) {
 	t.Helper()
-	tx, err := db.SQLX().Beginx()
+	tx, err := storetest.SQL(t, db).Beginx()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,12 +136,12 @@ func plan(t testing.TB, db *store.DB, ds ...planned) {
 }
 
 // testPack is the default pack with policy p.
-func testPack(p outreach.Policy) func() *campaigns.Loaded {
+func testPack(p outreach.Policy) func() (*outreach.Pack, outreach.Renderer) {
 	l := *campaigns.Default()
 	pk := *l.Pack
 	pk.Policy = p
 	l.Pack = &pk
-	return func() *campaigns.Loaded { return &l }
+	return l.PackAndTemplates
 }
 
 // capsPolicy is the default pack's caps without quiet hours.
@@ -163,7 +163,8 @@ func newDispatcher(t testing.TB, db *store.DB, s outreach.Sender, p outreach.Pol
 // state reads one delivery's state, error and message id.
 func state(t testing.TB, db *store.DB, id string) (st, errText, messageID string) {
 	t.Helper()
-	err := db.SQLX().QueryRowx(db.SQLX().Rebind(`SELECT state, error, message_id FROM deliveries WHERE id = ?`), id).Scan(&st, &errText, &messageID)
+	raw := storetest.SQL(t, db)
+	err := raw.QueryRowx(raw.Rebind(`SELECT state, error, message_id FROM deliveries WHERE id = ?`), id).Scan(&st, &errText, &messageID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +174,8 @@ func state(t testing.TB, db *store.DB, id string) (st, errText, messageID string
 // decisions reads a delivery's decisions in order.
 func decisions(t testing.TB, db *store.DB, id string) []outreach.Decision {
 	t.Helper()
-	rows, err := db.SQLX().Query(db.SQLX().Rebind(`SELECT decision, reason, at, until FROM decisions WHERE delivery_id = ? ORDER BY id`), id)
+	raw := storetest.SQL(t, db)
+	rows, err := raw.Query(raw.Rebind(`SELECT decision, reason, at, until FROM decisions WHERE delivery_id = ? ORDER BY id`), id)
 	if err != nil {
 		t.Fatal(err)
 	}

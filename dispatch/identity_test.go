@@ -35,7 +35,8 @@ func TestSenderIdentityFromTheAccountOwner(t *testing.T) {
 		var ids []outreach.Contact
 		for _, e := range []string{"jane@owned.example", "joe@orphan.example"} {
 			var c outreach.Contact
-			if err := db.SQLX().QueryRowx(db.SQLX().Rebind(`SELECT id, account_id, email FROM contacts WHERE email = ?`), e).Scan(&c.ID, &c.AccountID, &c.Email); err != nil {
+			raw := storetest.SQL(t, db)
+			if err := raw.QueryRowx(raw.Rebind(`SELECT id, account_id, email FROM contacts WHERE email = ?`), e).Scan(&c.ID, &c.AccountID, &c.Email); err != nil {
 				t.Fatal(err)
 			}
 			ids = append(ids, c)

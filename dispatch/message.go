@@ -2,16 +2,13 @@ package dispatch
 
 import (
 	"errors"
-	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/outreach-dev/outreach"
-	"github.com/outreach-dev/outreach/campaigns"
 	"github.com/outreach-dev/outreach/links"
-	"github.com/outreach-dev/outreach/templates"
 )
 
 // errCampaignGone fails a reserved delivery whose campaign left the pack
@@ -23,29 +20,26 @@ var errCampaignGone = errors.New("campaign removed from the active pack before s
 // account's owner), the active pack's template in the contact's locale,
 // survey links for surveys, and the unsubscribe link and mailto on
 // non-transactional mail.
-func (d *Dispatcher) message(l *campaigns.Loaded, rd *outreach.ReservedDelivery, now time.Time) (*outreach.Message, error) {
+func (d *Dispatcher) message(pack *outreach.Pack, r outreach.Renderer, rd *outreach.ReservedDelivery, now time.Time) (*outreach.Message, error) {
 	cfg := d.cfg()
 	del := &rd.Delivery
-	c := l.Pack.Campaign(del.Campaign)
+	c := pack.Campaign(del.Campaign)
 	if c == nil {
 		return nil, errCampaignGone
 	}
-	org, err := templates.OrgFromAccount(&rd.Account)
-	if err != nil {
-		return nil, err
-	}
-	data := &templates.Data{
-		Contact:       templates.PersonFromContact(&rd.Contact),
-		Account:       org,
-		Campaign:      templates.CampaignInfo{Key: c.Key, Name: c.Name, Category: del.Category},
+	data := &outreach.MessageData{
+		Contact:       &rd.Contact,
+		Account:       &rd.Account,
+		Campaign:      c,
+		Category:      del.Category,
 		Event:         rd.EventProperties,
 		Occurrence:    del.Occurrence,
 		PostalAddress: cfg.PostalAddress,
 		Now:           now,
-		Location:      d.zones.Recipient(rd.Contact.Timezone, rd.Account.Timezone, l.Pack.Policy.Timezone).Loc,
+		Location:      d.zones.Recipient(rd.Contact.Timezone, rd.Account.Timezone, pack.Policy.Timezone).Loc,
 	}
 	base := strings.TrimRight(cfg.PublicURL, "/")
-	from, replyTo := c.Sender(&l.Pack.Policy, outreach.Mailbox{Name: cfg.FromName, Address: cfg.From},
+	from, replyTo := c.Sender(&pack.Policy, outreach.Mailbox{Name: cfg.FromName, Address: cfg.From},
 		outreach.Mailbox{Name: rd.OwnerName, Address: rd.Account.OwnerEmail})
 	m := &outreach.Message{
 		DeliveryID: del.ID, Campaign: del.Campaign, Category: del.Category,
@@ -70,11 +64,11 @@ func (d *Dispatcher) message(l *campaigns.Loaded, rd *outreach.ReservedDelivery,
 			data.SurveyLinks[n] = base + "/s/" + tok + "?score=" + strconv.Itoa(n)
 		}
 	}
-	r, err := l.Templates.Render(c.Template, rd.Contact.Locale, data)
+	out, err := r.RenderMessage(c.Template, rd.Contact.Locale, data)
 	if err != nil {
-		return nil, fmt.Errorf("render template %s: %w", c.Template, err)
+		return nil, err
 	}
-	m.Subject, m.Text, m.HTML = r.Subject, r.Text, r.HTML
+	m.Subject, m.Text, m.HTML = out.Subject, out.Text, out.HTML
 	return m, nil
 }
 

@@ -56,7 +56,7 @@ func TestOlderPackDecidesNothing(t *testing.T) {
 		d := newDispatcher(t, db, sender, capsPolicy, "replica-b")
 		var active atomic.Pointer[campaigns.Loaded]
 		active.Store(v1)
-		d.Pack = active.Load
+		d.Pack = func() (*outreach.Pack, outreach.Renderer) { return active.Load().PackAndTemplates() }
 
 		// Without a way to load the stored pack: an error, nothing decided.
 		_, err := d.Step(ctx, t0)

@@ -38,8 +38,8 @@ func TestRecoverReadsTheOutboxBack(t *testing.T) {
 					t.Fatal(err)
 				}
 				before, _ := os.Stat(filepath.Join(dir, "d1.eml"))
-				q := db.SQLX().Rebind(`UPDATE deliveries SET state = 'sending', claimed_by = 'dead', reserved_at = ?, heartbeat_at = ?`)
-				if _, err := db.SQLX().Exec(q, hb.UnixMilli(), hb.UnixMilli()); err != nil {
+				q := storetest.SQL(t, db).Rebind(`UPDATE deliveries SET state = 'sending', claimed_by = 'dead', reserved_at = ?, heartbeat_at = ?`)
+				if _, err := storetest.SQL(t, db).Exec(q, hb.UnixMilli(), hb.UnixMilli()); err != nil {
 					t.Fatal(err)
 				}
 				if n, err := d.Recover(ctx, t0); err != nil || n != 2 {

@@ -17,8 +17,8 @@ func crashedWhileSending(t *testing.T, db *store.DB, hb time.Time) {
 	t.Helper()
 	c := addPeople(t, db, 1, 1)[0]
 	plan(t, db, planned{ID: "d1", Campaign: "milestone-congrats", Category: outreach.CategoryLifecycle, Contact: c, Due: hb})
-	q := db.SQLX().Rebind(`UPDATE deliveries SET state = 'sending', claimed_by = 'dead', reserved_at = ?, heartbeat_at = ? WHERE id = 'd1'`)
-	if _, err := db.SQLX().Exec(q, hb.UnixMilli(), hb.UnixMilli()); err != nil {
+	q := storetest.SQL(t, db).Rebind(`UPDATE deliveries SET state = 'sending', claimed_by = 'dead', reserved_at = ?, heartbeat_at = ? WHERE id = 'd1'`)
+	if _, err := storetest.SQL(t, db).Exec(q, hb.UnixMilli(), hb.UnixMilli()); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -28,8 +28,8 @@ func TestRecoverMarksSentOnProcessedEvent(t *testing.T) {
 		ctx := context.Background()
 		db := openStore(t, dialect)
 		crashedWhileSending(t, db, t0.Add(-time.Minute))
-		q := db.SQLX().Rebind(`INSERT INTO provider_events (id, delivery_id, email, type, at, payload) VALUES ('ev1', 'd1', 'x@example.com', 'processed', ?, ?)`)
-		if _, err := db.SQLX().Exec(q, t0.Add(-50*time.Second).UnixMilli(), `{"sg_message_id":"abc123.filterdrecv-1"}`); err != nil {
+		q := storetest.SQL(t, db).Rebind(`INSERT INTO provider_events (id, delivery_id, email, type, at, payload) VALUES ('ev1', 'd1', 'x@example.com', 'processed', ?, ?)`)
+		if _, err := storetest.SQL(t, db).Exec(q, t0.Add(-50*time.Second).UnixMilli(), `{"sg_message_id":"abc123.filterdrecv-1"}`); err != nil {
 			t.Fatal(err)
 		}
 		_, sender := newCountingSender()

@@ -32,7 +32,8 @@ func TestSurveyReminders(t *testing.T) {
 		}
 		sent, sender := newCountingSender()
 		d := newDispatcher(t, db, sender, capsPolicy, "p1")
-		campaignsOf := d.Pack().Pack.Campaigns
+		pack, _ := d.Pack()
+		campaignsOf := pack.Campaigns
 		if rep, err := d.Step(ctx, now); err != nil || rep.Sent != 2 {
 			t.Fatalf("surveys: %+v, %v", rep, err)
 		}
@@ -47,7 +48,8 @@ func TestSurveyReminders(t *testing.T) {
 		}
 		annR, bobR := outreach.ReminderID("nps-qbr", ann.ID, "e-"+ann.Email), outreach.ReminderID("nps-qbr", bob.ID, "e-"+bob.Email)
 		var due int64
-		if err := db.SQLX().Get(&due, db.SQLX().Rebind(`SELECT due_at FROM deliveries WHERE id = ?`), bobR); err != nil {
+		raw := storetest.SQL(t, db)
+		if err := raw.Get(&due, raw.Rebind(`SELECT due_at FROM deliveries WHERE id = ?`), bobR); err != nil {
 			t.Fatal(err)
 		}
 		if got, want := time.UnixMilli(due).UTC(), t0.Add(5*24*time.Hour); !got.Equal(want) {
@@ -62,7 +64,7 @@ func TestSurveyReminders(t *testing.T) {
 			t.Fatalf("ann's reminder after her answer: %s, want dropped", st)
 		}
 		var rule string
-		if err := db.SQLX().Get(&rule, db.SQLX().Rebind(`SELECT rule FROM decisions WHERE delivery_id = ?`), annR); err != nil || rule != outreach.RuleAnswered {
+		if err := raw.Get(&rule, raw.Rebind(`SELECT rule FROM decisions WHERE delivery_id = ?`), annR); err != nil || rule != outreach.RuleAnswered {
 			t.Fatalf("ann's reminder decision rule = %q, %v", rule, err)
 		}
 
@@ -98,7 +100,7 @@ func TestSurveyReminders(t *testing.T) {
 
 func insertPlanned(t *testing.T, db *store.DB, id, campaign, category string, c outreach.Contact, occurrence string, due time.Time) {
 	t.Helper()
-	x := db.SQLX()
+	x := storetest.SQL(t, db)
 	ms := due.UnixMilli()
 	if _, err := x.Exec(x.Rebind(`INSERT INTO deliveries (id, campaign, category, contact_id, account_id, occurrence, event_id, state,
 		due_at, not_before, expires_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, '', 'planned', ?, ?, ?, ?, ?)`),
@@ -110,7 +112,7 @@ func insertPlanned(t *testing.T, db *store.DB, id, campaign, category string, c 
 func reminderCount(t *testing.T, db *store.DB) int {
 	t.Helper()
 	var n int
-	if err := db.SQLX().Get(&n, `SELECT COUNT(*) FROM deliveries WHERE occurrence LIKE '%#reminder'`); err != nil {
+	if err := storetest.SQL(t, db).Get(&n, `SELECT COUNT(*) FROM deliveries WHERE occurrence LIKE '%#reminder'`); err != nil {
 		t.Fatal(err)
 	}
 	return n

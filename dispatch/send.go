@@ -20,7 +20,8 @@ func (d *Dispatcher) sendOne(ctx context.Context, rd *outreach.ReservedDelivery,
 		o.Result, o.RetryAt, o.Error = outreach.SendRetry, now, "released at shutdown before sending"
 		return o
 	}
-	m, err := d.message(d.Pack(), rd, now)
+	pack, r := d.Pack()
+	m, err := d.message(pack, r, rd, now)
 	if err != nil {
 		o.Result, o.Error, o.FailReason = outreach.SendFailed, err.Error(), outreach.FailRender
 		return o

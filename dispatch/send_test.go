@@ -118,7 +118,7 @@ func TestRenderErrorFailsTheDelivery(t *testing.T) {
 	db := openStore(t, "sqlite")
 	c := addPeople(t, db, 1, 1)[0]
 	plan(t, db, planned{ID: "d1", Campaign: "milestone-congrats", Category: outreach.CategoryLifecycle, Contact: c, Due: t0})
-	if _, err := db.SQLX().Exec(`UPDATE accounts SET renewal_date = 'soon'`); err != nil {
+	if _, err := storetest.SQL(t, db).Exec(`UPDATE accounts SET renewal_date = 'soon'`); err != nil {
 		t.Fatal(err)
 	}
 	_, sender := newCountingSender()

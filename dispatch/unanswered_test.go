@@ -87,8 +87,8 @@ func TestUnansweredSendIsNotResentAtOnce(t *testing.T) {
 func TestUnansweredSendSettledByProcessedEvent(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, dialect string) {
 		db, _, recover, calls := unansweredSetup(t, dialect, true)
-		q := db.SQLX().Rebind(`INSERT INTO provider_events (id, delivery_id, email, type, at, payload) VALUES ('ev1', 'd1', 'x@example.com', 'processed', ?, ?)`)
-		if _, err := db.SQLX().Exec(q, t0.Add(time.Second).UnixMilli(), `{"sg_message_id":"abc123.filterdrecv-1"}`); err != nil {
+		q := storetest.SQL(t, db).Rebind(`INSERT INTO provider_events (id, delivery_id, email, type, at, payload) VALUES ('ev1', 'd1', 'x@example.com', 'processed', ?, ?)`)
+		if _, err := storetest.SQL(t, db).Exec(q, t0.Add(time.Second).UnixMilli(), `{"sg_message_id":"abc123.filterdrecv-1"}`); err != nil {
 			t.Fatal(err)
 		}
 		if n, err := recover(t0.Add(time.Minute)); err != nil || n != 1 {

@@ -171,7 +171,8 @@ func driveEveryRoute(e *e2e, db *store.DB, now time.Time) {
 	e.want("POST", "/api/v1/events", admin, `[{"id":"e1","type":"onboarding.completed","contact_external_id":"c1","occurred_at":"2026-02-27T10:00:00Z","properties":{"x":1}}]`, 200, `"created":1`)
 	e.want("POST", "/api/v1/team", admin, `[{"email":"csm@vendor.example","name":"Maria","digest_schedule":"0 8 * * MON"}]`, 200, `"created":1`)
 	e.want("POST", "/api/v1/suppressions", admin, `[{"email":"ana@example.com","scope":"marketing"},{"email":"ana@example.com","scope":"hard","reason":"bounce"}]`, 200, `"created":2`)
-	_, err := db.SQLX().Exec(db.SQLX().Rebind(`INSERT INTO deliveries (id, campaign, category, contact_id, account_id, occurrence, event_id, state,
+	raw := storetest.SQL(e.t, db)
+	_, err := raw.Exec(raw.Rebind(`INSERT INTO deliveries (id, campaign, category, contact_id, account_id, occurrence, event_id, state,
 		due_at, not_before, expires_at, created_at, updated_at) SELECT 'd1', 'nps-onboarding', 'survey', c.id, c.account_id, 'e1', 'e1', 'planned', ?, ?, ?, ?, ?
 		FROM contacts c WHERE c.email = 'ana@example.com'`), now.UnixMilli(), now.UnixMilli(), now.Add(time.Hour).UnixMilli(), now.UnixMilli(), now.UnixMilli())
 	if err != nil {
@@ -208,7 +209,7 @@ func driveEveryRoute(e *e2e, db *store.DB, now time.Time) {
 // cases. It answers d1 (made sent) and opens a case on acme.
 func driveLoopRoutes(e *e2e, db *store.DB, now time.Time) {
 	ctx := context.Background()
-	x := db.SQLX()
+	x := storetest.SQL(e.t, db)
 	if _, err := x.Exec(x.Rebind(`UPDATE deliveries SET state = 'sent', sent_at = ? WHERE id = 'd1'`), now.UnixMilli()); err != nil {
 		e.t.Fatal(err)
 	}

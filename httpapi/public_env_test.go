@@ -113,7 +113,7 @@ func (e *fbEnv) deliver(t *testing.T, id, campaign, category, state, email strin
 	if state == outreach.DeliverySent {
 		sent = now
 	}
-	x := e.db.SQLX()
+	x := storetest.SQL(t, e.db)
 	_, err := x.Exec(x.Rebind(`INSERT INTO deliveries (id, campaign, category, contact_id, account_id,
 		occurrence, state, due_at, not_before, expires_at, sent_at, created_at, updated_at)
 		SELECT ?, ?, ?, id, account_id, ?, ?, ?, ?, ?, ?, ?, ? FROM contacts WHERE email = ?`),
@@ -127,7 +127,7 @@ func (e *fbEnv) deliver(t *testing.T, id, campaign, category, state, email strin
 func (e *fbEnv) count(t *testing.T, q string, args ...any) int {
 	t.Helper()
 	var n int
-	x := e.db.SQLX()
+	x := storetest.SQL(t, e.db)
 	if err := x.Get(&n, x.Rebind(q), args...); err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +138,7 @@ func (e *fbEnv) count(t *testing.T, q string, args ...any) int {
 func (e *fbEnv) state(t *testing.T, id string) string {
 	t.Helper()
 	var s string
-	x := e.db.SQLX()
+	x := storetest.SQL(t, e.db)
 	if err := x.Get(&s, x.Rebind(`SELECT state FROM deliveries WHERE id = ?`), id); err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/internal/storetest"
 )
 
 // The preference page undoes an unsubscribe: it offers resubscribe once
@@ -50,7 +51,7 @@ func TestUnsubscribePageResubscribes(t *testing.T) {
 		t.Fatalf("resubscribe POST: %d\n%s", res.StatusCode, body)
 	}
 	var scopes []string
-	if err := e.db.SQLX().Select(&scopes, `SELECT scope FROM suppressions ORDER BY scope`); err != nil {
+	if err := storetest.SQL(t, e.db).Select(&scopes, `SELECT scope FROM suppressions ORDER BY scope`); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Join(scopes, ",") != "hard" {

@@ -254,7 +254,7 @@ func TestUnsubscribeCategories(t *testing.T) {
 		t.Fatalf("categories: %d %s", res.StatusCode, body)
 	}
 	var scopes []string
-	if err := e.db.SQLX().Select(&scopes, `SELECT scope FROM suppressions ORDER BY scope`); err != nil {
+	if err := storetest.SQL(t, e.db).Select(&scopes, `SELECT scope FROM suppressions ORDER BY scope`); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Join(scopes, ",") != "marketing,survey" {

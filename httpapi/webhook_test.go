@@ -150,7 +150,7 @@ func TestWebhookEffects(t *testing.T) {
 		for a, scope := range wantScopes {
 			email := a + "@example.com"
 			var scopes []string
-			x := e.db.SQLX()
+			x := storetest.SQL(t, e.db)
 			if err := x.Select(&scopes, x.Rebind(`SELECT scope FROM suppressions WHERE email = ?`), email); err != nil {
 				t.Fatal(err)
 			}
@@ -180,7 +180,7 @@ func TestWebhookEffects(t *testing.T) {
 			State     string `db:"state"`
 			MessageID string `db:"message_id"`
 		}
-		if err := e.db.SQLX().Get(&crashed, `SELECT state, message_id FROM deliveries WHERE id = 'crashed'`); err != nil {
+		if err := storetest.SQL(t, e.db).Get(&crashed, `SELECT state, message_id FROM deliveries WHERE id = 'crashed'`); err != nil {
 			t.Fatal(err)
 		}
 		if crashed.State != outreach.DeliverySent || crashed.MessageID != "msg-crashed" {

@@ -46,7 +46,7 @@ func TestWebhookBadTextDoesNotPoisonBatch(t *testing.T) {
 		if want := (outreach.FeedbackResult{Recorded: 4, Suppressed: 2, Reconciled: 1}); got.FeedbackResult != want {
 			t.Errorf("answer = %+v, want %+v", got.FeedbackResult, want)
 		}
-		x := e.db.SQLX()
+		x := storetest.SQL(t, e.db)
 		var reason string
 		if err := x.Get(&reason, x.Rebind(`SELECT reason FROM suppressions WHERE email = ?`), "bounce@example.com"); err != nil {
 			t.Fatalf("bounce suppression: %v", err)

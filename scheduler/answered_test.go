@@ -30,7 +30,8 @@ func TestSurveyAnswerTriggersCampaigns(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, dialect string) {
 		b := setupPack(t, dialect, answeredCampaigns)
 		ctx := context.Background()
-		_, err := b.db.SQLX().Exec(b.db.SQLX().Rebind(`INSERT INTO deliveries (id, campaign, category, contact_id, account_id,
+		raw := storetest.SQL(t, b.db)
+		_, err := raw.Exec(raw.Rebind(`INSERT INTO deliveries (id, campaign, category, contact_id, account_id,
 			occurrence, state, due_at, not_before, expires_at, sent_at, message_id, created_at, updated_at)
 			SELECT 'survey-1', 'nps-qbr', 'survey', id, account_id, 'q1', 'sent', ?, ?, ?, ?, '', ?, ? FROM contacts WHERE external_id = 'ann'`),
 			t0.UnixMilli(), t0.UnixMilli(), t0.Add(time.Hour).UnixMilli(), t0.UnixMilli(), t0.UnixMilli(), t0.UnixMilli())

@@ -46,14 +46,14 @@ func BenchmarkPlanningTick(b *testing.B) {
 	start := time.Now()
 	benchData(b, db, contacts, now)
 	b.Logf("generated %d contacts, %d accounts, %d events in %v", contacts, contacts/10, 3*contacts, time.Since(start).Round(time.Millisecond))
-	s := &scheduler.Scheduler{Store: db, Pack: func() *campaigns.Loaded { return pack }}
+	s := &scheduler.Scheduler{Store: db, Pack: func() *outreach.Pack { return pack.Pack }}
 	var baseDur, tickDur time.Duration
 	var planned int
 	b.ResetTimer()
 	for range b.N {
 		b.StopTimer()
 		for _, q := range []string{`TRUNCATE deliveries, deliveries_baseline`, `DELETE FROM schedule_fires`} {
-			if _, err := db.SQLX().Exec(q); err != nil {
+			if _, err := storetest.SQL(b, db).Exec(q); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -96,7 +96,7 @@ func BenchmarkPlanningTick(b *testing.B) {
 // checkpoint flushes dirty pages so that the next measured statement does
 // not pay for the writes of the previous one.
 func checkpoint(b *testing.B, db *store.DB) {
-	if _, err := db.SQLX().Exec(`CHECKPOINT`); err != nil {
+	if _, err := storetest.SQL(b, db).Exec(`CHECKPOINT`); err != nil {
 		b.Fatal(err)
 	}
 }
@@ -124,7 +124,7 @@ func benchData(b *testing.B, db *store.DB, contacts int, now time.Time) {
 		`CREATE TABLE deliveries_baseline (LIKE deliveries INCLUDING ALL)`,
 		`ANALYZE`,
 	} {
-		if _, err := db.SQLX().Exec(q); err != nil {
+		if _, err := storetest.SQL(b, db).Exec(q); err != nil {
 			b.Fatalf("generate data: %v\n%s", err, q)
 		}
 	}
@@ -142,7 +142,7 @@ func benchBaseline(b *testing.B, db *store.DB, now time.Time) int {
 			LATERAL (SELECT to_char(to_timestamp(c.last_seen_at / 1000) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS occ) o
 		WHERE c.status = 'active' AND c.last_seen_at < $4
 		ON CONFLICT (id) DO NOTHING`
-	res, err := db.SQLX().Exec(q, outreach.DeliveryNamespace.String(), now.UnixMilli(), now.Add(outreach.DefaultTTL).UnixMilli(),
+	res, err := storetest.SQL(b, db).Exec(q, outreach.DeliveryNamespace.String(), now.UnixMilli(), now.Add(outreach.DefaultTTL).UnixMilli(),
 		now.Add(-30*24*time.Hour).UnixMilli())
 	if err != nil {
 		b.Fatal(err)

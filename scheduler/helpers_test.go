@@ -138,7 +138,7 @@ func setupPack(t *testing.T, dialect, yaml string) *bundle {
 	b.pack = loadPack(t, yaml)
 	b.s = &scheduler.Scheduler{
 		Store:  b.db,
-		Pack:   func() *campaigns.Loaded { return b.pack },
+		Pack:   func() *outreach.Pack { return b.pack.Pack },
 		Logger: slog.New(slog.NewTextHandler(&lockedWriter{w: b.logs}, nil)),
 	}
 	b.apply(t, b.pack)
@@ -207,7 +207,7 @@ func (b *bundle) seed(t *testing.T) {
 func (b *bundle) loadIDs(t *testing.T) {
 	t.Helper()
 	b.ids = map[string]int64{}
-	rows, err := b.db.SQLX().Query(`SELECT external_id, id FROM contacts`)
+	rows, err := storetest.SQL(t, b.db).Query(`SELECT external_id, id FROM contacts`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,7 +266,7 @@ func (b *bundle) deliveries(t *testing.T, campaign string) []delivery {
 		q = `SELECT id, campaign, category, contact_id, account_id, occurrence, event_id, state, due_at, not_before, expires_at
 		FROM deliveries WHERE campaign = ? ORDER BY contact_id, occurrence`
 	}
-	if err := b.db.SQLX().Select(&out, q, campaign); err != nil {
+	if err := storetest.SQL(t, b.db).Select(&out, q, campaign); err != nil {
 		t.Fatal(err)
 	}
 	return out

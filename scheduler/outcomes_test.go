@@ -92,7 +92,7 @@ func TestTimelineExplainsEventsThatPlannedNothing(t *testing.T) {
 		}
 
 		var stored int
-		if err := b.db.SQLX().Get(&stored, `SELECT COUNT(*) FROM event_outcomes WHERE event_id = 'seen'`); err != nil || stored != 0 {
+		if err := storetest.SQL(t, b.db).Get(&stored, `SELECT COUNT(*) FROM event_outcomes WHERE event_id = 'seen'`); err != nil || stored != 0 {
 			t.Errorf("contact.active stored %d outcome rows (%v), want none", stored, err)
 		}
 
@@ -100,7 +100,7 @@ func TestTimelineExplainsEventsThatPlannedNothing(t *testing.T) {
 		// until when.
 		sentAt := t0.Add(3 * 3600e9)
 		q := fmt.Sprintf(`UPDATE deliveries SET state = 'sent', reserved_at = %d WHERE event_id = 'tk-1'`, sentAt.UnixMilli())
-		if _, err := b.db.SQLX().Exec(q); err != nil {
+		if _, err := storetest.SQL(t, b.db).Exec(q); err != nil {
 			t.Fatal(err)
 		}
 		b.clock.Add(day)

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/outreach-dev/outreach"
-	"github.com/outreach-dev/outreach/campaigns"
 	"github.com/outreach-dev/outreach/internal/storetest"
 	"github.com/outreach-dev/outreach/scheduler"
 	"github.com/outreach-dev/outreach/store"
@@ -24,11 +23,11 @@ func TestOutOfOrderCommitIsPlanned(t *testing.T) {
 	b := setup(t, store.Postgres)
 	ctx := context.Background()
 	var account int64
-	if err := b.db.SQLX().Get(&account, `SELECT account_id FROM contacts WHERE id = $1`, b.ids["ann"]); err != nil {
+	if err := storetest.SQL(t, b.db).Get(&account, `SELECT account_id FROM contacts WHERE id = $1`, b.ids["ann"]); err != nil {
 		t.Fatal(err)
 	}
 	// "slow" takes its seq first but commits after "fast".
-	slow, err := b.db.SQLX().BeginTxx(ctx, nil)
+	slow, err := storetest.SQL(t, b.db).BeginTxx(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +44,7 @@ func TestOutOfOrderCommitIsPlanned(t *testing.T) {
 		t.Fatal(err)
 	}
 	var seqs []int64
-	if err := b.db.SQLX().Select(&seqs, `SELECT seq FROM events ORDER BY id DESC`); err != nil || len(seqs) != 2 || seqs[0] > seqs[1] {
+	if err := storetest.SQL(t, b.db).Select(&seqs, `SELECT seq FROM events ORDER BY id DESC`); err != nil || len(seqs) != 2 || seqs[0] > seqs[1] {
 		t.Fatalf("seqs (slow, fast) = %v, %v: want slow first", seqs, err)
 	}
 	b.clock.Add(time.Minute)
@@ -67,7 +66,7 @@ func TestConcurrentSchedulersPlanOnce(t *testing.T) {
 	}
 	b.events(t, evs...)
 	db2 := storetest.OpenURL(t, b.url, b.clock.Now)
-	s2 := &scheduler.Scheduler{Store: db2, Pack: func() *campaigns.Loaded { return b.pack }}
+	s2 := &scheduler.Scheduler{Store: db2, Pack: func() *outreach.Pack { return b.pack.Pack }}
 	now := time.Date(2026, 3, 9, 10, 0, 0, 0, time.UTC) // every schedule due
 	start := make(chan struct{})
 	reps := make([]scheduler.TickReport, 2)
@@ -89,7 +88,7 @@ func TestConcurrentSchedulersPlanOnce(t *testing.T) {
 		}
 	}
 	var total int
-	if err := b.db.SQLX().Get(&total, `SELECT COUNT(*) FROM deliveries`); err != nil {
+	if err := storetest.SQL(t, b.db).Get(&total, `SELECT COUNT(*) FROM deliveries`); err != nil {
 		t.Fatal(err)
 	}
 	// 2 per QBR (bob, cid) + anniversary nothing on 9 March + renewal (ann)
@@ -113,7 +112,7 @@ func TestConcurrentSchedulersPlanOnce(t *testing.T) {
 func advisoryHolder(t *testing.T, db *store.DB) int {
 	t.Helper()
 	var pid int
-	err := db.SQLX().Get(&pid, `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted
+	err := storetest.SQL(t, db).Get(&pid, `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted
 		AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`)
 	if err != nil {
 		t.Fatalf("find the leader's backend: %v", err)
@@ -126,7 +125,7 @@ func advisoryHolder(t *testing.T, db *store.DB) int {
 func waitGone(t *testing.T, db *store.DB, pid int) {
 	t.Helper()
 	var ok bool
-	if err := db.SQLX().Get(&ok, `SELECT pg_terminate_backend($1, 10000)`, pid); err != nil {
+	if err := storetest.SQL(t, db).Get(&ok, `SELECT pg_terminate_backend($1, 10000)`, pid); err != nil {
 		// A backend already gone is a warning, not an error; anything else fails.
 		t.Fatalf("terminate backend %d: %v", pid, err)
 	}

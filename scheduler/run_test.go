@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/outreach-dev/outreach"
-	"github.com/outreach-dev/outreach/campaigns"
 	"github.com/outreach-dev/outreach/scheduler"
 )
 
@@ -58,7 +57,7 @@ func TestRunTicksAtOnceWhenLeading(t *testing.T) {
 			return outreach.PlanResult{}, nil
 		},
 	}
-	s := &scheduler.Scheduler{Store: st, Pack: func() *campaigns.Loaded { return pack }}
+	s := &scheduler.Scheduler{Store: st, Pack: func() *outreach.Pack { return pack.Pack }}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
@@ -99,7 +98,7 @@ func TestTickRunsDigestsAfterPlanning(t *testing.T) {
 		},
 	}
 	var at time.Time
-	s := &scheduler.Scheduler{Store: st, Pack: func() *campaigns.Loaded { return pack },
+	s := &scheduler.Scheduler{Store: st, Pack: func() *outreach.Pack { return pack.Pack },
 		Digests: digesterFunc(func(_ context.Context, now time.Time) (int, error) {
 			order = append(order, "digests")
 			at = now

@@ -113,13 +113,13 @@ func isLeap(y int) bool { return y%4 == 0 && (y%100 != 0 || y%400 == 0) }
 // active pack fires, or the zero time when the pack has none. simulate
 // jumps its virtual clock there.
 func (s *Scheduler) NextWake(now time.Time) time.Time {
-	loaded := s.Pack()
-	if loaded == nil || loaded.Pack == nil {
+	pack := s.Pack()
+	if pack == nil {
 		return time.Time{}
 	}
-	loc := policyLocation(loaded.Pack)
+	loc := policyLocation(pack)
 	var next time.Time
-	for _, c := range loaded.Pack.Campaigns {
+	for _, c := range pack.Campaigns {
 		if c.Trigger.Schedule == "" {
 			continue
 		}

@@ -85,7 +85,7 @@ func TestMissedScheduleFiresOnce(t *testing.T) {
 
 func TestNextWake(t *testing.T) {
 	pack := loadPack(t, testCampaigns)
-	s := &scheduler.Scheduler{Pack: func() *campaigns.Loaded { return pack }}
+	s := &scheduler.Scheduler{Pack: func() *outreach.Pack { return pack.Pack }}
 	for _, tc := range []struct{ now, want time.Time }{
 		{time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC), time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}, // Monday 10:00 re-engagement
 		{time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC), time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC)},  // @daily
@@ -229,7 +229,7 @@ campaigns:
 			return true, outreach.PlanResult{}, nil
 		},
 	}
-	s := &scheduler.Scheduler{Store: st, Pack: func() *campaigns.Loaded { return pack }}
+	s := &scheduler.Scheduler{Store: st, Pack: func() *outreach.Pack { return pack.Pack }}
 	for _, at := range []time.Time{t0.Add(time.Minute), t0.Add(day), time.Date(2027, 2, 28, 5, 0, 0, 0, time.UTC), t0.AddDate(10, 0, 0)} {
 		rep, err := s.Tick(context.Background(), at)
 		if err != nil {

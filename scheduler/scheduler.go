@@ -36,8 +36,9 @@ type Store interface {
 // and firing due schedules. It reads no clock: Tick receives the time.
 type Scheduler struct {
 	Store Store
-	// Pack returns the active pack (serve follows the stored one).
-	Pack func() *campaigns.Loaded
+	// Pack returns the active pack (serve follows the stored one); the
+	// scheduler plans from the domain pack alone, never its templates.
+	Pack func() *outreach.Pack
 	// Refresh, when set, loads the stored active pack into Pack at the
 	// start of each tick, so that the leader never plans with a pack older
 	// than the one another replica activated.
@@ -88,21 +89,21 @@ func (s *Scheduler) Tick(ctx context.Context, now time.Time) (TickReport, error)
 			return rep, fmt.Errorf("tick: load the stored campaign pack: %w", err)
 		}
 	}
-	loaded := s.Pack()
-	if loaded == nil || loaded.Pack == nil {
+	pack := s.Pack()
+	if pack == nil {
 		return rep, fmt.Errorf("tick: no active campaign pack")
 	}
 	states, err := s.Store.CampaignStates(ctx)
 	if err != nil {
 		return rep, fmt.Errorf("tick: %w", err)
 	}
-	if err := s.planEvents(ctx, loaded.Pack, states, now, &rep); err != nil {
+	if err := s.planEvents(ctx, pack, states, now, &rep); err != nil {
 		return rep, fmt.Errorf("tick: %w", err)
 	}
-	if err := s.fireSchedules(ctx, loaded.Pack, states, now, &rep); err != nil {
+	if err := s.fireSchedules(ctx, pack, states, now, &rep); err != nil {
 		return rep, fmt.Errorf("tick: %w", err)
 	}
-	n, err := s.Store.PlanReminders(ctx, now, loaded.Pack.Campaigns)
+	n, err := s.Store.PlanReminders(ctx, now, pack.Campaigns)
 	rep.DeliveriesPlanned += n
 	if err != nil {
 		return rep, fmt.Errorf("tick: %w", err)

@@ -182,7 +182,7 @@ func TestRemovedCampaignDropsPending(t *testing.T) {
 		}
 		var reason string
 		q := strings.ReplaceAll(`SELECT reason FROM decisions WHERE delivery_id = ? AND decision = 'dropped'`, "?", map[string]string{store.Postgres: "$1", store.SQLite: "?"}[dialect])
-		if err := b.db.SQLX().Get(&reason, q, ds[0].ID); err != nil || reason != outreach.ReasonCampaignRemoved {
+		if err := storetest.SQL(t, b.db).Get(&reason, q, ds[0].ID); err != nil || reason != outreach.ReasonCampaignRemoved {
 			t.Errorf("decision reason = %q (%v), want %q", reason, err, outreach.ReasonCampaignRemoved)
 		}
 		// Applying the same pack again changes nothing.
@@ -204,7 +204,7 @@ func TestCooldownAppliedAtPlanning(t *testing.T) {
 		if dialect == store.SQLite {
 			q = strings.NewReplacer("$1", "?1", "$2", "?2").Replace(q)
 		}
-		if _, err := b.db.SQLX().Exec(q, b.ids["ann"], sent); err != nil {
+		if _, err := storetest.SQL(t, b.db).Exec(q, b.ids["ann"], sent); err != nil {
 			t.Fatal(err)
 		}
 		b.clock.Set(time.Date(2026, 3, 9, 10, 0, 0, 0, time.UTC)) // next Monday 10:00
@@ -246,10 +246,10 @@ func TestTickTwicePlansNothingTwice(t *testing.T) {
 		}
 		// Even with the schedule state forgotten, deterministic ids keep
 		// every delivery single.
-		if _, err := b.db.SQLX().Exec(`DELETE FROM schedule_fires`); err != nil {
+		if _, err := storetest.SQL(t, b.db).Exec(`DELETE FROM schedule_fires`); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := b.db.SQLX().Exec(`UPDATE events SET planned_at = NULL`); err != nil {
+		if _, err := storetest.SQL(t, b.db).Exec(`UPDATE events SET planned_at = NULL`); err != nil {
 			t.Fatal(err)
 		}
 		again := b.tick(t)

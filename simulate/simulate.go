@@ -167,10 +167,9 @@ func newSim(opts Options, db *store.DB) (*sim, error) {
 		res.Recorder = &dispatch.Recorder{Keep: 100}
 		sender = res.Recorder
 	}
-	packFn := func() *campaigns.Loaded { return pack }
 	s := &sim{opts: opts, pack: pack, db: db, now: res.From, res: res}
-	s.sched = &scheduler.Scheduler{Store: db, Pack: packFn, Logger: opts.Logger}
-	s.disp = &dispatch.Dispatcher{Store: db, Sender: sender, Pack: packFn, Signer: signer,
+	s.sched = &scheduler.Scheduler{Store: db, Pack: func() *outreach.Pack { return pack.Pack }, Logger: opts.Logger}
+	s.disp = &dispatch.Dispatcher{Store: db, Sender: sender, Pack: pack.PackAndTemplates, Signer: signer,
 		Config: opts.dispatchConfig(), Logger: opts.Logger, Now: func() time.Time { return s.now }}
 	if err := s.disp.Config.Validate(); err != nil {
 		return nil, fmt.Errorf("simulate: %w", err)

@@ -44,7 +44,7 @@ func BenchmarkAccountRisks(b *testing.B) {
 	clock := func() time.Time { return now }
 	db := storetest.Open(b, store.Postgres, clock)
 	ctx := context.Background()
-	x := db.SQLX()
+	x := db.SQLXForTest()
 	accounts := max(n/20, 1)
 	owners := max(accounts/200, 1)
 	at, day := now.UnixMilli(), int64(24*time.Hour/time.Millisecond)

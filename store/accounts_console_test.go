@@ -28,7 +28,7 @@ func TestAccountRisksFollowPeople(t *testing.T) {
 			t.Fatal(err)
 		}
 		at := t0.Add(-24 * 3600e9).UnixMilli()
-		if _, err := db.SQLX().ExecContext(ctx, db.SQLX().Rebind(`INSERT INTO survey_responses (delivery_id, contact_id, campaign, score, comment, at, updated_at)
+		if _, err := db.SQLXForTest().ExecContext(ctx, db.SQLXForTest().Rebind(`INSERT INTO survey_responses (delivery_id, contact_id, campaign, score, comment, at, updated_at)
 			SELECT 'd1', id, 'nps', 2, '', ?, ? FROM contacts WHERE email = 'pat@acme.example'`), at, at); err != nil {
 			t.Fatal(err)
 		}

@@ -148,7 +148,7 @@ func TestListDeliveriesPagesThroughTies(t *testing.T) {
 		ctx := context.Background()
 		db := open(t, dialect)
 		seed(t, db)
-		x := db.SQLX()
+		x := db.SQLXForTest()
 		for i, at := range []time.Time{t0, t0, t0, t0.Add(time.Second), t0.Add(-time.Second)} {
 			_, err := x.Exec(x.Rebind(`INSERT INTO deliveries (id, campaign, category, contact_id, account_id, occurrence, state,
 				due_at, not_before, expires_at, created_at, updated_at)

@@ -40,7 +40,7 @@ func BenchmarkIngestEvents(b *testing.B) {
 	ctx := context.Background()
 	db := storetest.Open(b, store.Postgres, nil)
 	contactIDs := benchSeed(b, db)
-	if _, err := db.SQLX().Exec(`CREATE TABLE raw_events (LIKE events INCLUDING ALL)`); err != nil {
+	if _, err := db.SQLXForTest().Exec(`CREATE TABLE raw_events (LIKE events INCLUDING ALL)`); err != nil {
 		b.Fatal(err)
 	}
 	batch := make([]outreach.Event, benchBatch)
@@ -98,7 +98,7 @@ func benchSeed(b *testing.B, db *store.DB) map[string]int64 {
 		b.Fatal(err)
 	}
 	ids := map[string]int64{}
-	rows, err := db.SQLX().Query(`SELECT external_id, id FROM contacts`)
+	rows, err := db.SQLXForTest().Query(`SELECT external_id, id FROM contacts`)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -157,7 +157,7 @@ func rawInsert(ctx context.Context, db *store.DB, batch []outreach.Event, contac
 		cid := contactIDs[e.ContactExternalID]
 		args = append(args, e.ID, e.Type, cid, cid%100+1, e.OccurredAt.UnixMilli(), props, now, nil)
 	}
-	tx, err := db.SQLX().DB.BeginTx(ctx, nil)
+	tx, err := db.SQLXForTest().DB.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}

@@ -28,7 +28,7 @@ func seedCases(t *testing.T, db *store.DB) map[string]int64 {
 	if _, err := db.UpsertContacts(ctx, []outreach.Contact{{ExternalID: "c1", AccountExternalID: "a1", Email: "jane@example.com"}}); err != nil {
 		t.Fatal(err)
 	}
-	x := db.SQLX()
+	x := db.SQLXForTest()
 	run := func(q string, args ...any) {
 		t.Helper()
 		if _, err := x.ExecContext(ctx, x.Rebind(q), args...); err != nil {

@@ -182,11 +182,6 @@ func redact(url string) string {
 // Dialect returns "postgres" or "sqlite".
 func (db *DB) Dialect() string { return db.dialect }
 
-// SQLX returns the underlying connection pool, for tests and benchmarks
-// that build fixtures; production code outside the store never calls it
-// (TestSQLOnlyInStore), it calls the store's methods.
-func (db *DB) SQLX() *sqlx.DB { return db.db }
-
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) error {
 	if err := db.db.PingContext(ctx); err != nil {
@@ -208,7 +203,7 @@ func (db *DB) Close() error {
 // workers and requests reuse connections instead of reconnecting. It has
 // no effect on SQLite, which uses one connection.
 func (db *DB) SetMaxConns(n int) {
-	if db.dialect != Postgres {
+	if !db.postgres() {
 		return
 	}
 	if n <= 0 {
@@ -224,7 +219,7 @@ func (db *DB) SetMaxConns(n int) {
 // connections. On SQLite, whose single connection cannot be split, it
 // returns a view of db's own pool, which its Close leaves open.
 func (db *DB) OpenPool(ctx context.Context, maxConns int) (*DB, error) {
-	if db.dialect != Postgres {
+	if !db.postgres() {
 		return &DB{Now: db.Now, db: db.db, dialect: db.dialect, url: db.url, shared: true, answered: db.answered}, nil
 	}
 	if maxConns <= 0 {
@@ -244,7 +239,7 @@ func (db *DB) OpenPool(ctx context.Context, maxConns int) (*DB, error) {
 func (db *DB) PoolStats() sql.DBStats { return db.db.Stats() }
 
 func (db *DB) migrationsFS() (fs.FS, goose.Dialect) {
-	if db.dialect == Postgres {
+	if db.postgres() {
 		return migrations.Postgres, goose.DialectPostgres
 	}
 	return migrations.SQLite, goose.DialectSQLite3
@@ -265,7 +260,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 func (db *DB) ApplyMigrations(ctx context.Context) (int, error) {
 	fsys, dialect := db.migrationsFS()
 	var opts []goose.ProviderOption
-	if db.dialect == Postgres {
+	if db.postgres() {
 		opts = append(opts, goose.WithSessionLocker(&pgMigrateLock{db: db.db}))
 	}
 	p, err := goose.NewProvider(dialect, db.db.DB, fsys, opts...)
@@ -340,12 +335,8 @@ func (db *DB) PendingMigrations(ctx context.Context) (int, error) {
 // appliedVersions reads goose's version table, which may not exist yet.
 func (db *DB) appliedVersions(ctx context.Context) (map[int64]bool, error) {
 	var exists bool
-	var err error
-	if db.dialect == Postgres {
-		err = db.db.GetContext(ctx, &exists, `SELECT to_regclass($1) IS NOT NULL`, gooseTable)
-	} else {
-		err = db.db.GetContext(ctx, &exists, `SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = ?`, gooseTable)
-	}
+	err := db.db.GetContext(ctx, &exists, db.pick(`SELECT to_regclass($1) IS NOT NULL`,
+		`SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = ?`), gooseTable)
 	if err != nil {
 		return nil, err
 	}
@@ -451,7 +442,7 @@ func retryable(err error) bool {
 // lockRows returns " "+clause, a row-locking clause such as "FOR UPDATE",
 // on PostgreSQL, and "" on SQLite, whose writers serialise.
 func (db *DB) lockRows(clause string) string {
-	if db.dialect == Postgres {
+	if db.postgres() {
 		return " " + clause
 	}
 	return ""
@@ -465,7 +456,7 @@ func (db *DB) lockRows(clause string) string {
 // On SQLite, which serialises writers, it returns nil: the rows are
 // inserted in their own order, the column NULL and numbered by SQLite.
 func (db *DB) newIDs(ctx context.Context, tx *sqlx.Tx, table, column string, n int) ([]int64, error) {
-	if db.dialect != Postgres || n == 0 {
+	if !db.postgres() || n == 0 {
 		return nil, nil
 	}
 	var ids []int64

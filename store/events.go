@@ -223,7 +223,7 @@ func (db *DB) moveLastSeen(ctx context.Context, tx *sqlx.Tx, seen map[int64]int6
 		pairs = append(pairs, [2]int64{id, t})
 		ids = append(ids, id)
 	}
-	if db.dialect == Postgres {
+	if db.postgres() {
 		// Lock the contacts in id order first, as UpsertContacts does:
 		// the UPDATE below would lock them in the order of its plan.
 		slices.Sort(ids)
@@ -234,18 +234,15 @@ func (db *DB) moveLastSeen(ctx context.Context, tx *sqlx.Tx, seen map[int64]int6
 		}
 	}
 	list := jsonArray(pairs)
-	var q string
-	if db.dialect == Postgres {
-		q = `UPDATE contacts SET last_seen_at = v.t, updated_at = $2
+	q := db.pick(
+		`UPDATE contacts SET last_seen_at = v.t, updated_at = $2
 			FROM (SELECT CAST(e->>0 AS bigint) AS id, CAST(e->>1 AS bigint) AS t
 			      FROM jsonb_array_elements(CAST($1 AS jsonb)) AS e) AS v
-			WHERE contacts.id = v.id AND (contacts.last_seen_at IS NULL OR contacts.last_seen_at < v.t)`
-	} else {
-		q = `UPDATE contacts SET last_seen_at = v.t, updated_at = ?2
+			WHERE contacts.id = v.id AND (contacts.last_seen_at IS NULL OR contacts.last_seen_at < v.t)`,
+		`UPDATE contacts SET last_seen_at = v.t, updated_at = ?2
 			FROM (SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS t
 			      FROM json_each(?1)) AS v
-			WHERE contacts.id = v.id AND (contacts.last_seen_at IS NULL OR contacts.last_seen_at < v.t)`
-	}
+			WHERE contacts.id = v.id AND (contacts.last_seen_at IS NULL OR contacts.last_seen_at < v.t)`)
 	_, err := tx.ExecContext(ctx, q, list, ms(now))
 	return err
 }

@@ -145,7 +145,7 @@ func (db *DB) insertSuppressions(ctx context.Context, tx *sqlx.Tx, sups []outrea
 // pending deliveries of those contacts. SQLite serialises writers; it
 // locks nothing.
 func (db *DB) lockFeedbackRows(ctx context.Context, tx *sqlx.Tx, settle []outreach.FeedbackEvent, created []outreach.Suppression) error {
-	if db.dialect != Postgres || (len(settle) == 0 && len(created) == 0) {
+	if !db.postgres() || (len(settle) == 0 && len(created) == 0) {
 		return nil
 	}
 	contacts := []int64{}

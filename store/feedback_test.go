@@ -20,7 +20,7 @@ func deliver(t *testing.T, db *store.DB, id, campaign, category, state string, s
 	if state == outreach.DeliverySent {
 		sent = sentAt.UnixMilli()
 	}
-	_, err := db.SQLX().Exec(db.SQLX().Rebind(`INSERT INTO deliveries (id, campaign, category, contact_id, account_id,
+	_, err := db.SQLXForTest().Exec(db.SQLXForTest().Rebind(`INSERT INTO deliveries (id, campaign, category, contact_id, account_id,
 		occurrence, state, due_at, not_before, expires_at, sent_at, message_id, created_at, updated_at)
 		SELECT ?, ?, ?, id, account_id, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM contacts WHERE external_id = 'c1'`),
 		id, campaign, category, id, state, t0.UnixMilli(), t0.UnixMilli(), t0.Add(time.Hour).UnixMilli(), sent,
@@ -303,7 +303,7 @@ func TestSurveyAnswersAreEvents(t *testing.T) {
 			Props     string `db:"properties"`
 			Unplanned bool   `db:"unplanned"`
 		}
-		if err := db.SQLX().Select(&rows, `SELECT id, properties, planned_at IS NULL AS unplanned FROM events
+		if err := db.SQLXForTest().Select(&rows, `SELECT id, properties, planned_at IS NULL AS unplanned FROM events
 			WHERE type = 'survey.answered' ORDER BY seq`); err != nil {
 			t.Fatal(err)
 		}

@@ -43,7 +43,7 @@ func wantBatchError(t *testing.T, err error, index int, field string) {
 func count(t *testing.T, db *store.DB, q string) int {
 	t.Helper()
 	var n int
-	if err := db.SQLX().Get(&n, q); err != nil {
+	if err := db.SQLXForTest().Get(&n, q); err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -331,7 +331,7 @@ func TestUpsertNumbersNewRowsInBatchOrder(t *testing.T) {
 			`SELECT email FROM contacts ORDER BY id`:       "zed@example.com amy@example.com max@example.com",
 		} {
 			var got []string
-			if err := db.SQLX().Select(&got, q); err != nil {
+			if err := db.SQLXForTest().Select(&got, q); err != nil {
 				t.Fatal(err)
 			}
 			if strings.Join(got, " ") != want {

@@ -69,7 +69,7 @@ func (l *Leader) lockKey() string { return "outreach.leader." + l.name }
 // backend has lost the lock); when it does not, it tries to take the lock
 // if Retry has passed since the last try.
 func (l *Leader) IsLeader(ctx context.Context) bool {
-	if l.db.dialect != Postgres {
+	if !l.db.postgres() {
 		return true
 	}
 	l.mu.Lock()
@@ -169,7 +169,7 @@ func (l *Leader) Err() error {
 // without checking again or trying to take it (for /metrics). On SQLite
 // the process is always the leader.
 func (l *Leader) Holds() bool {
-	if l.db.dialect != Postgres {
+	if !l.db.postgres() {
 		return true
 	}
 	l.mu.Lock()

@@ -73,7 +73,7 @@ const leaseTake = `INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?
 // is too old to trust; a follower tries to take the lease if Retry has
 // passed since its last try.
 func (l *Lease) IsLeader(ctx context.Context) bool {
-	if l.db.dialect != Postgres {
+	if !l.db.postgres() {
 		return true
 	}
 	l.mu.Lock()
@@ -105,7 +105,7 @@ func (l *Lease) IsLeader(ctx context.Context) bool {
 // checking again or trying to take the lease (for /metrics). On SQLite the
 // process is always the leader.
 func (l *Lease) Holds() bool {
-	if l.db.dialect != Postgres {
+	if !l.db.postgres() {
 		return true
 	}
 	l.mu.Lock()
@@ -178,7 +178,7 @@ func (l *Lease) keepAlive(stop <-chan struct{}) {
 // once when it does not lead), or when ctx ends: leader work runs under it,
 // so that a leader that cannot renew stops before its lease expires.
 func (l *Lease) Term(ctx context.Context) (context.Context, context.CancelFunc) {
-	if l.db.dialect != Postgres {
+	if !l.db.postgres() {
 		return context.WithCancel(ctx) // the process leads as long as it runs
 	}
 	l.mu.Lock()

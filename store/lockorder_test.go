@@ -48,7 +48,7 @@ func TestWebhookHeartbeatsAndResultsNeverDeadlock(t *testing.T) {
 		return out
 	}
 	for round := range rounds {
-		if _, err := db.SQLX().Exec(`UPDATE deliveries SET state = 'sending', claimed_by = 'p1', heartbeat_at = $1`, t0.UnixMilli()); err != nil {
+		if _, err := db.SQLXForTest().Exec(`UPDATE deliveries SET state = 'sending', claimed_by = 'p1', heartbeat_at = $1`, t0.UnixMilli()); err != nil {
 			t.Fatal(err)
 		}
 		writers := []func() error{
@@ -76,7 +76,7 @@ func TestWebhookHeartbeatsAndResultsNeverDeadlock(t *testing.T) {
 			}
 		}
 		var sent int
-		if err := db.SQLX().Get(&sent, `SELECT count(*) FROM deliveries WHERE state = 'sent'`); err != nil {
+		if err := db.SQLXForTest().Get(&sent, `SELECT count(*) FROM deliveries WHERE state = 'sent'`); err != nil {
 			t.Fatal(err)
 		}
 		if sent != rows {

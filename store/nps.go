@@ -108,16 +108,14 @@ var npsGroupColumns = map[string]string{
 // month of the epoch-millisecond column col (npsDayPeriod is its Go twin
 // for the daily aggregate).
 func (db *DB) npsPeriod(interval, col string) string {
-	switch {
-	case interval == outreach.IntervalMonth && db.dialect == Postgres:
-		return `to_char(to_timestamp(` + col + ` / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-01')`
-	case interval == outreach.IntervalMonth:
-		return `strftime('%Y-%m-01', ` + col + ` / 1000, 'unixepoch')`
-	case interval == outreach.IntervalWeek && db.dialect == Postgres:
-		return `to_char(date_trunc('week', to_timestamp(` + col + ` / 1000.0) AT TIME ZONE 'UTC'), 'YYYY-MM-DD')`
-	case interval == outreach.IntervalWeek:
-		// The next Sunday (or the day itself), then back to its Monday.
-		return `date(` + col + ` / 1000, 'unixepoch', 'weekday 0', '-6 days')`
+	switch interval {
+	case outreach.IntervalMonth:
+		return db.pick(`to_char(to_timestamp(`+col+` / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-01')`,
+			`strftime('%Y-%m-01', `+col+` / 1000, 'unixepoch')`)
+	case outreach.IntervalWeek:
+		// SQLite: the next Sunday (or the day itself), then back to its Monday.
+		return db.pick(`to_char(date_trunc('week', to_timestamp(`+col+` / 1000.0) AT TIME ZONE 'UTC'), 'YYYY-MM-DD')`,
+			`date(`+col+` / 1000, 'unixepoch', 'weekday 0', '-6 days')`)
 	}
 	return `''`
 }

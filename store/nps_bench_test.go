@@ -35,7 +35,7 @@ func BenchmarkNPSReport(b *testing.B) {
 	// The bulk load runs with the triggers off (session_replication_role,
 	// on one connection: a million row triggers take minutes here), then
 	// the aggregate is computed as the migration's backfill does.
-	x, err := db.SQLX().Connx(ctx)
+	x, err := db.SQLXForTest().Connx(ctx)
 	if err != nil {
 		b.Fatal(err)
 	}

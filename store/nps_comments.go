@@ -20,10 +20,7 @@ const commentColumns = `r.delivery_id, r.campaign, r.score, r.comment, r.at, c.e
 // LIKE ignores the case of ASCII letters only).
 func (db *DB) commentSearch(col, search string) (string, string) {
 	pattern := "%" + likeEscaper.Replace(search) + "%"
-	if db.dialect == Postgres {
-		return col + ` ILIKE ? ESCAPE '\'`, pattern
-	}
-	return col + ` LIKE ? ESCAPE '\'`, pattern
+	return col + db.pick(` ILIKE ? ESCAPE '\'`, ` LIKE ? ESCAPE '\'`), pattern
 }
 
 // commentFeedQuery returns the statement that reads q's commented answers,

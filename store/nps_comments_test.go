@@ -25,7 +25,7 @@ func seedComments(t *testing.T, db *store.DB, base time.Time, answers []commentS
 		{ExternalID: "c2", AccountExternalID: "a2", Email: "bob@a2.example", Role: "user"}}); err != nil {
 		t.Fatal(err)
 	}
-	x := db.SQLX()
+	x := db.SQLXForTest()
 	for i, a := range answers {
 		at := base.Add(-time.Duration(i) * time.Minute)
 		if a.sameTime {

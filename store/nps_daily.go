@@ -48,7 +48,7 @@ func (db *DB) FoldNPS(ctx context.Context) error {
 		detractors = nps_daily.detractors + excluded.detractors, sent = nps_daily.sent + excluded.sent,
 		answered = nps_daily.answered + excluded.answered`
 	const into = `INSERT INTO nps_daily (day, campaign, account_id, role, locale, promoters, passives, detractors, sent, answered) `
-	if db.dialect == Postgres {
+	if db.postgres() {
 		_, err := db.db.ExecContext(ctx, `WITH moved AS (DELETE FROM nps_daily_delta
 				RETURNING day, campaign, account_id, role, locale, promoters, passives, detractors, sent, answered)
 			`+into+sums+` FROM moved GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5`+upsert)

@@ -18,7 +18,7 @@ import (
 // deliveries.
 func rawNPS(t *testing.T, db *store.DB, f outreach.NPSFilter) (overall outreach.NPSStats, series []outreach.NPSPoint, groups []outreach.NPSGroup, sent, answered int) {
 	t.Helper()
-	x := db.SQLX()
+	x := db.SQLXForTest()
 	var accountID int64
 	if f.Account != "" {
 		if err := x.Get(&accountID, x.Rebind(`SELECT id FROM accounts WHERE external_id = ?`), f.Account); err != nil {
@@ -176,7 +176,7 @@ func TestNPSDailyAgreesWithAnswers(t *testing.T) {
 			t.Fatal(err)
 		}
 		start := time.Date(2026, 2, 20, 7, 0, 0, 0, time.UTC)
-		x := db.SQLX()
+		x := db.SQLXForTest()
 		n := 0
 		var answered []string
 		for i := range 60 {

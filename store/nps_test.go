@@ -37,7 +37,7 @@ func TestNPSSeriesAndGroups(t *testing.T) {
 		}
 		for i, a := range answers {
 			id := fmt.Sprintf("s%d", i)
-			_, err := db.SQLX().Exec(db.SQLX().Rebind(`INSERT INTO deliveries (id, campaign, category, contact_id, account_id,
+			_, err := db.SQLXForTest().Exec(db.SQLXForTest().Rebind(`INSERT INTO deliveries (id, campaign, category, contact_id, account_id,
 				occurrence, state, due_at, not_before, expires_at, sent_at, message_id, created_at, updated_at)
 				SELECT ?, 'nps', 'survey', id, account_id, ?, 'sent', ?, ?, ?, ?, '', ?, ? FROM contacts WHERE external_id = ?`),
 				id, id, a.at.UnixMilli(), a.at.UnixMilli(), a.at.UnixMilli(), a.at.UnixMilli(), a.at.UnixMilli(), a.at.UnixMilli(), a.contact)

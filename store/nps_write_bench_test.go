@@ -22,7 +22,7 @@ import (
 func BenchmarkAnswerWithAggregate(b *testing.B) {
 	ctx := context.Background()
 	db := storetest.Open(b, store.Postgres, nil)
-	x := db.SQLX()
+	x := db.SQLXForTest()
 	const block = 25
 	each := max(1, b.N/block) * block // answers each way, whole blocks
 	n := 2 * each

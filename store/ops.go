@@ -37,12 +37,9 @@ func (db *DB) OpsStats(ctx context.Context, now time.Time) (outreach.OpsStats, e
 		st.ByState[s] = 0
 	}
 	var oldest sql.NullInt64
-	from := `deliveries`
-	if db.dialect == SQLite {
-		// SQLite's planner would take deliveries_state and read every
-		// planned row; the partial index holds just what is asked.
-		from = `deliveries INDEXED BY deliveries_planned`
-	}
+	// SQLite's planner would take deliveries_state and read every planned
+	// row; the partial index holds just what is asked.
+	from := db.pick(`deliveries`, `deliveries INDEXED BY deliveries_planned`)
 	row := db.db.QueryRowContext(ctx, db.rebind(`SELECT COUNT(*), MIN(not_before) FROM `+from+`
 		WHERE state = 'planned' AND not_before <= ?`), ms(now))
 	if err := row.Scan(&st.Due, &oldest); err != nil {
@@ -51,8 +48,8 @@ func (db *DB) OpsStats(ctx context.Context, now time.Time) (outreach.OpsStats, e
 	if oldest.Valid {
 		st.OldestDue = fromMs(oldest.Int64)
 	}
-	rows := -1.0
-	if db.dialect == Postgres {
+	rows := -1.0 // SQLite keeps no row estimate: count exactly
+	if db.postgres() {
 		if err := db.db.GetContext(ctx, &rows, `SELECT reltuples FROM pg_class WHERE oid = CAST('deliveries' AS regclass)`); err != nil {
 			return st, fmt.Errorf("ops stats: table size: %w", err)
 		}

@@ -16,11 +16,11 @@ func TestOpsStats(t *testing.T) {
 		seed(t, db)
 		plan(t, db, "d1", "survey") // not_before t0
 		plan(t, db, "d2", "lifecycle")
-		if _, err := db.SQLX().Exec(db.SQLX().Rebind(`UPDATE deliveries SET not_before = ? WHERE id = 'd2'`), t0.Add(time.Hour).UnixMilli()); err != nil {
+		if _, err := db.SQLXForTest().Exec(db.SQLXForTest().Rebind(`UPDATE deliveries SET not_before = ? WHERE id = 'd2'`), t0.Add(time.Hour).UnixMilli()); err != nil {
 			t.Fatal(err)
 		}
 		plan(t, db, "d3", "marketing")
-		if _, err := db.SQLX().Exec(`UPDATE deliveries SET state = 'sent' WHERE id = 'd3'`); err != nil {
+		if _, err := db.SQLXForTest().Exec(`UPDATE deliveries SET state = 'sent' WHERE id = 'd3'`); err != nil {
 			t.Fatal(err)
 		}
 		st, err := db.OpsStats(context.Background(), t0.Add(30*time.Minute))
@@ -48,13 +48,13 @@ func TestOpsStatsEstimatesALargeOutbox(t *testing.T) {
 	for _, id := range []string{"d1", "d2", "d3", "d4"} {
 		plan(t, db, id, "survey")
 	}
-	if _, err := db.SQLX().Exec(`UPDATE deliveries SET state = 'sent' WHERE id IN ('d1', 'd2', 'd3')`); err != nil {
+	if _, err := db.SQLXForTest().Exec(`UPDATE deliveries SET state = 'sent' WHERE id IN ('d1', 'd2', 'd3')`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.SQLX().Exec(`ANALYZE deliveries`); err != nil {
+	if _, err := db.SQLXForTest().Exec(`ANALYZE deliveries`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.SQLX().Exec(`UPDATE deliveries SET state = 'sent' WHERE id = 'd4'`); err != nil { // after ANALYZE
+	if _, err := db.SQLXForTest().Exec(`UPDATE deliveries SET state = 'sent' WHERE id = 'd4'`); err != nil { // after ANALYZE
 		t.Fatal(err)
 	}
 	db.OpsExactRows = 1

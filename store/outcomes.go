@@ -127,16 +127,14 @@ func formatDays(d time.Duration) string {
 // rows travel as one JSON parameter (a multi-row VALUES list of six
 // parameters per row is several times slower to bind on both drivers).
 func (db *DB) insertOutcomes(ctx context.Context, tx *sqlx.Tx, outcomes []outreach.EventOutcome, now time.Time) error {
-	q := `INSERT INTO event_outcomes (event_id, contact_id, campaign, outcome, detail, at)
-		SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),
-			json_extract(value, '$[3]'), json_extract(value, '$[4]'), ?
-		FROM json_each(?)`
-	if db.dialect == Postgres {
-		q = `INSERT INTO event_outcomes (event_id, contact_id, campaign, outcome, detail, at)
+	q := db.rebind(db.pick(
+		`INSERT INTO event_outcomes (event_id, contact_id, campaign, outcome, detail, at)
 			SELECT r->>0, CAST(r->>1 AS bigint), r->>2, r->>3, r->>4, CAST(? AS bigint)
-			FROM jsonb_array_elements(CAST(? AS jsonb)) AS r`
-	}
-	q = db.rebind(q)
+			FROM jsonb_array_elements(CAST(? AS jsonb)) AS r`,
+		`INSERT INTO event_outcomes (event_id, contact_id, campaign, outcome, detail, at)
+			SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),
+				json_extract(value, '$[3]'), json_extract(value, '$[4]'), ?
+			FROM json_each(?)`))
 	for start := 0; start < len(outcomes); start += chunkRows {
 		chunk := outcomes[start:min(start+chunkRows, len(outcomes))]
 		rows := make([][]any, len(chunk))

@@ -21,7 +21,7 @@ func (db *DB) SearchContacts(ctx context.Context, q string, limit int) ([]outrea
 	limit = min(max(limit, 1), maxContactSearch)
 	var query string
 	var args []any
-	if db.dialect == Postgres {
+	if db.postgres() {
 		pat := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(q) + "%"
 		query = `SELECT email, name, locale, role FROM contacts WHERE email LIKE ? OR lower(name) LIKE ? ORDER BY email LIMIT ?`
 		args = []any{pat, pat, limit}

@@ -13,7 +13,7 @@ import (
 // plan inserts a planned delivery of category for contact c1.
 func plan(t *testing.T, db *store.DB, id, category string) {
 	t.Helper()
-	_, err := db.SQLX().Exec(db.SQLX().Rebind(`INSERT INTO deliveries (id, campaign, category, contact_id, account_id,
+	_, err := db.SQLXForTest().Exec(db.SQLXForTest().Rebind(`INSERT INTO deliveries (id, campaign, category, contact_id, account_id,
 		occurrence, state, due_at, not_before, expires_at, created_at, updated_at)
 		SELECT ?, ?, ?, id, account_id, 'o', 'planned', ?, ?, ?, ?, ? FROM contacts WHERE external_id = 'c1'`),
 		id, "camp-"+category, category, t0.UnixMilli(), t0.UnixMilli(), t0.Add(time.Hour).UnixMilli(), t0.UnixMilli(), t0.UnixMilli())
@@ -97,7 +97,7 @@ func TestEraseContact(t *testing.T) {
 			t.Fatal(err)
 		}
 		plan(t, db, "d1", outreach.CategorySurvey)
-		x := db.SQLX()
+		x := db.SQLXForTest()
 		for _, q := range []string{
 			`INSERT INTO decisions (delivery_id, at, decision, reason) VALUES ('d1', 1, 'deferred', 'quiet hours')`,
 			`INSERT INTO provider_events (id, delivery_id, email, type, at) VALUES ('sg1', 'd1', 'jane@example.com', 'open', 1)`,

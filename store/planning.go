@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -42,11 +41,10 @@ func init() {
 // deliveryIDExpr is the SQL computing outreach.DeliveryID for one '?'
 // campaign parameter and the given contact id and occurrence expressions.
 func (db *DB) deliveryIDExpr(contact, occurrence string) string {
-	if db.dialect == Postgres {
-		return `CAST(uuid_generate_v5(CAST('` + outreach.DeliveryNamespace.String() + `' AS uuid), CAST(? AS text) || ':' || ` +
-			contact + ` || ':' || ` + occurrence + `) AS text)`
-	}
-	return sqliteDeliveryIDFunc + `(CAST(? AS text), ` + contact + `, ` + occurrence + `)`
+	return db.pick(
+		`CAST(uuid_generate_v5(CAST('`+outreach.DeliveryNamespace.String()+`' AS uuid), CAST(? AS text) || ':' || `+
+			contact+` || ':' || `+occurrence+`) AS text)`,
+		sqliteDeliveryIDFunc+`(CAST(? AS text), `+contact+`, `+occurrence+`)`)
 }
 
 // DeliveryIDSQL computes outreach.DeliveryID in the database, for the test
@@ -201,10 +199,7 @@ func (db *DB) PlanEventBatch(ctx context.Context, now time.Time, limit int,
 // order, locking them on PostgreSQL.
 func (db *DB) unplannedEvents(ctx context.Context, tx *sqlx.Tx, limit int) ([]outreach.Event, error) {
 	q := `SELECT seq, id, type, COALESCE(contact_id, 0), COALESCE(account_id, 0), occurred_at, properties, ingested_at
-		FROM events WHERE planned_at IS NULL ORDER BY seq LIMIT ?`
-	if db.dialect == Postgres {
-		q += ` FOR UPDATE SKIP LOCKED`
-	}
+		FROM events WHERE planned_at IS NULL ORDER BY seq LIMIT ?` + db.lockRows(`FOR UPDATE SKIP LOCKED`)
 	rows, err := tx.QueryContext(ctx, db.rebind(q), limit)
 	if err != nil {
 		return nil, err
@@ -220,9 +215,8 @@ func (db *DB) unplannedEvents(ctx context.Context, tx *sqlx.Tx, limit int) ([]ou
 		}
 		e.OccurredAt, e.IngestedAt = fromMs(occurred), fromMs(ingested)
 		if props.Valid && props.String != "" {
-			d := json.NewDecoder(strings.NewReader(props.String))
-			d.UseNumber() // ticket ids beyond 2^53 keep every digit
-			if err := d.Decode(&e.Properties); err != nil {
+			// ticket ids beyond 2^53 keep every digit
+			if err := unmarshalNumbers(props.String, &e.Properties); err != nil {
 				return nil, fmt.Errorf("event %s properties: %w", e.ID, err)
 			}
 		}
@@ -285,7 +279,7 @@ type planSource struct {
 // targetSource reads targets from a JSON array of [id, occurrence,
 // event_id, due_at] rows, joining contacts on join = id.
 func (db *DB) targetSource(join, rows string) planSource {
-	if db.dialect == Postgres {
+	if db.postgres() {
 		return planSource{
 			from: `jsonb_array_elements(CAST(? AS jsonb)) AS t
 				JOIN contacts c ON ` + join + ` = CAST(t->>0 AS bigint)
@@ -370,10 +364,8 @@ func (db *DB) filterSQL(f outreach.Filter) (string, []any) {
 		args = append(args, jsonArray(lowerAll(f.Plans)))
 	}
 	if len(f.Locales) > 0 {
-		list := `(SELECT value AS v FROM json_each(?))`
-		if db.dialect == Postgres {
-			list = `(SELECT jsonb_array_elements_text(CAST(? AS jsonb)) AS v)`
-		}
+		list := db.pick(`(SELECT jsonb_array_elements_text(CAST(? AS jsonb)) AS v)`,
+			`(SELECT value AS v FROM json_each(?))`)
 		loc := `lower(CASE WHEN c.locale = '' THEN 'en' ELSE c.locale END)`
 		sb.WriteString(` AND EXISTS (SELECT 1 FROM ` + list + ` l WHERE ` + loc + ` = l.v OR ` + loc + ` LIKE l.v || '-%')`)
 		args = append(args, jsonArray(lowerAll(f.Locales)))
@@ -432,10 +424,8 @@ func (db *DB) audienceSource(q outreach.AudienceQuery) (planSource, error) {
 	accountsContacts := `accounts a JOIN contacts c ON c.account_id = a.id`
 	switch {
 	case a.InactiveFor > 0:
-		occ := `strftime('%Y-%m-%dT%H:%M:%SZ', c.last_seen_at / 1000, 'unixepoch')`
-		if db.dialect == Postgres {
-			occ = `to_char(to_timestamp(c.last_seen_at / 1000) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`
-		}
+		occ := db.pick(`to_char(to_timestamp(c.last_seen_at / 1000) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`,
+			`strftime('%Y-%m-%dT%H:%M:%SZ', c.last_seen_at / 1000, 'unixepoch')`)
 		return planSource{
 			from:       `contacts c JOIN accounts a ON a.id = c.account_id`,
 			where:      ` AND c.last_seen_at IS NOT NULL AND c.last_seen_at < ?`,

@@ -18,7 +18,7 @@ func hold(t *testing.T, db *store.DB, n int) []*sql.Conn {
 	t.Helper()
 	var conns []*sql.Conn
 	for range n {
-		c, err := db.SQLX().Conn(context.Background())
+		c, err := db.SQLXForTest().Conn(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -19,7 +19,7 @@ func sending(t *testing.T, db *store.DB, id, category, claimedBy string) {
 	if claimedBy != "" {
 		heartbeat = t0.UnixMilli()
 	}
-	_, err := db.SQLX().Exec(db.SQLX().Rebind(`INSERT INTO deliveries (id, campaign, category, contact_id, account_id,
+	_, err := db.SQLXForTest().Exec(db.SQLXForTest().Rebind(`INSERT INTO deliveries (id, campaign, category, contact_id, account_id,
 		occurrence, state, due_at, not_before, expires_at, reserved_at, claimed_by, heartbeat_at, attempts, error,
 		created_at, updated_at)
 		SELECT ?, ?, ?, id, account_id, ?, 'sending', ?, ?, ?, ?, ?, ?, 1, 'sendgrid: 503 Service Unavailable', ?, ?
@@ -34,7 +34,7 @@ func sending(t *testing.T, db *store.DB, id, category, claimedBy string) {
 // deliveryState reads a delivery's state and claim.
 func deliveryState(t *testing.T, db *store.DB, id string) (state, claimedBy string) {
 	t.Helper()
-	if err := db.SQLX().QueryRowx(db.SQLX().Rebind(`SELECT state, claimed_by FROM deliveries WHERE id = ?`), id).Scan(&state, &claimedBy); err != nil {
+	if err := db.SQLXForTest().QueryRowx(db.SQLXForTest().Rebind(`SELECT state, claimed_by FROM deliveries WHERE id = ?`), id).Scan(&state, &claimedBy); err != nil {
 		t.Fatal(err)
 	}
 	return state, claimedBy
@@ -44,7 +44,7 @@ func deliveryState(t *testing.T, db *store.DB, id string) (state, claimedBy stri
 func decisionsOf(t *testing.T, db *store.DB, id string) []string {
 	t.Helper()
 	var out []string
-	if err := db.SQLX().Select(&out, db.SQLX().Rebind(`SELECT decision || ': ' || reason FROM decisions WHERE delivery_id = ? ORDER BY id`), id); err != nil {
+	if err := db.SQLXForTest().Select(&out, db.SQLXForTest().Rebind(`SELECT decision || ': ' || reason FROM decisions WHERE delivery_id = ? ORDER BY id`), id); err != nil {
 		t.Fatal(err)
 	}
 	return out
@@ -158,7 +158,7 @@ func TestClaimRetriesSuppressesSuppressedAddresses(t *testing.T) {
 			t.Errorf("f-trans: state %s claimed by %q, want sending, claimed by p2", st, by)
 		}
 		var at int64
-		if err := db.SQLX().Get(&at, `SELECT at FROM decisions WHERE delivery_id = 'f-life'`); err != nil || at != t0.Add(2*time.Minute).UnixMilli() {
+		if err := db.SQLXForTest().Get(&at, `SELECT at FROM decisions WHERE delivery_id = 'f-life'`); err != nil || at != t0.Add(2*time.Minute).UnixMilli() {
 			t.Errorf("f-life decision at %d (%v), want the claim's instant %d", at, err, t0.Add(2*time.Minute).UnixMilli())
 		}
 	})

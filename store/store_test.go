@@ -68,7 +68,7 @@ func TestMigrations(t *testing.T) {
 		if dialect == store.SQLite {
 			q = `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ('accounts','contacts','events','deliveries','decisions','leases')`
 		}
-		if err := db.SQLX().GetContext(ctx, &tables, q); err != nil {
+		if err := db.SQLXForTest().GetContext(ctx, &tables, q); err != nil {
 			t.Fatal(err)
 		}
 		if tables != 6 {
@@ -89,7 +89,7 @@ func TestPendingMigrationsCreatesNothing(t *testing.T) {
 		if dialect == store.SQLite {
 			q = `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'`
 		}
-		if err := db.SQLX().GetContext(ctx, &tables, q); err != nil {
+		if err := db.SQLXForTest().GetContext(ctx, &tables, q); err != nil {
 			t.Fatal(err)
 		}
 		if tables != 0 {

@@ -52,11 +52,11 @@ func TestAddSuppressionsNeverDeadlock(t *testing.T) {
 	}
 	for round := range rounds {
 		for _, q := range []string{`DELETE FROM decisions`, `DELETE FROM deliveries`, `DELETE FROM suppressions`} {
-			if _, err := db.SQLX().Exec(q); err != nil {
+			if _, err := db.SQLXForTest().Exec(q); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if _, err := db.SQLX().Exec(`INSERT INTO deliveries (id, campaign, category, contact_id, account_id,
+		if _, err := db.SQLXForTest().Exec(`INSERT INTO deliveries (id, campaign, category, contact_id, account_id,
 			occurrence, state, due_at, not_before, expires_at, created_at, updated_at)
 			SELECT 'd-' || c.external_id || '-' || cat, 'camp-' || cat, cat, c.id, c.account_id, 'o', 'planned', $1, $1, $2, $1, $1
 			FROM contacts c CROSS JOIN unnest(ARRAY['marketing', 'lifecycle', 'survey']) AS cat WHERE c.external_id LIKE 'p%'`,
@@ -88,7 +88,7 @@ func TestAddSuppressionsNeverDeadlock(t *testing.T) {
 		}
 		if n := count(t, db, `SELECT COUNT(*) FROM deliveries WHERE state <> 'suppressed'`); n != 0 {
 			var left []string
-			_ = db.SQLX().Select(&left, `SELECT id || state FROM deliveries WHERE state <> 'suppressed'`)
+			_ = db.SQLXForTest().Select(&left, `SELECT id || state FROM deliveries WHERE state <> 'suppressed'`)
 			t.Fatalf("round %d: %d deliveries not suppressed: %v", round, n, left)
 		}
 	}

@@ -37,7 +37,7 @@ func race(t *testing.T, db *store.DB, batch func(i int) (outreach.BatchResult, e
 		// rather than each after its own connection set-up.
 		conns := make([]*sql.Conn, raceBatches)
 		for i := range conns {
-			c, err := db.SQLX().Conn(context.Background())
+			c, err := db.SQLXForTest().Conn(context.Background())
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -19,7 +19,7 @@ func TestFinishWebhookMessages(t *testing.T) {
 		if err := db.CreateWebhook(ctx, outreach.WebhookEndpoint{ID: "ep", URL: "https://hooks.example/x", Events: []string{"response.created"}, Secret: "whsec_c2VjcmV0"}); err != nil {
 			t.Fatal(err)
 		}
-		x := db.SQLX()
+		x := db.SQLXForTest()
 		for _, id := range []string{"m1", "m2", "m3", "m4"} {
 			if _, err := x.Exec(x.Rebind(`INSERT INTO webhook_messages (id, endpoint_id, type, body, state, next_at, created_at)
 				VALUES (?, 'ep', 'response.created', '{}', ?, 0, 0)`), id, map[bool]string{true: "failed", false: "pending"}[id == "m4"]); err != nil {

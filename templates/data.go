@@ -173,3 +173,31 @@ func BareSampleData(category, locale string) *Data {
 	d.Location = nil
 	return d
 }
+
+// RenderMessage renders template name in locale for the delivery that d
+// describes: the outreach.Renderer of a pack's templates, which the
+// dispatcher calls. An account date that does not parse is returned as
+// OrgFromAccount words it; a failed render as "render template NAME: ...".
+func (s *Set) RenderMessage(name, locale string, d *outreach.MessageData) (outreach.RenderedMessage, error) {
+	org, err := OrgFromAccount(d.Account)
+	if err != nil {
+		return outreach.RenderedMessage{}, err
+	}
+	r, err := s.Render(name, locale, &Data{
+		Contact:        PersonFromContact(d.Contact),
+		Account:        org,
+		Campaign:       CampaignInfo{Key: d.Campaign.Key, Name: d.Campaign.Name, Category: d.Category},
+		Event:          d.Event,
+		Occurrence:     d.Occurrence,
+		Reminder:       d.Reminder,
+		SurveyLinks:    d.SurveyLinks,
+		UnsubscribeURL: d.UnsubscribeURL,
+		PostalAddress:  d.PostalAddress,
+		Now:            d.Now,
+		Location:       d.Location,
+	})
+	if err != nil {
+		return outreach.RenderedMessage{}, fmt.Errorf("render template %s: %w", name, err)
+	}
+	return outreach.RenderedMessage{Subject: r.Subject, Text: r.Text, HTML: r.HTML}, nil
+}

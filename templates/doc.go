@@ -35,6 +35,11 @@
 //
 // # Rendering
 //
+// A Set is the dispatcher's outreach.Renderer: RenderMessage turns the
+// domain's outreach.MessageData (contact, account, campaign, links) into
+// this package's Data and renders it, so dispatch never imports this
+// package.
+//
 // The subject and the text part are text/template; the HTML part is
 // html/template, so contact and event data are escaped. A missing value is
 // an error naming it (missingkey=error; event properties set to null count

@@ -531,3 +531,6 @@ func TestGreetingSkipsTitles(t *testing.T) {
 		}
 	}
 }
+
+// A pack's templates are the dispatcher's outreach.Renderer.
+var _ outreach.Renderer = (*templates.Set)(nil)

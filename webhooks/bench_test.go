@@ -38,7 +38,7 @@ func BenchmarkWebhookThroughput(b *testing.B) {
 	if err := db.CreateWebhook(ctx, outreach.WebhookEndpoint{ID: "ep", URL: srv.URL, Events: []string{"response.created"}, Secret: secret}); err != nil {
 		b.Fatal(err)
 	}
-	if _, err := db.SQLX().ExecContext(ctx, `INSERT INTO webhook_messages (id, endpoint_id, type, body, state, next_at, created_at)
+	if _, err := storetest.SQL(b, db).ExecContext(ctx, `INSERT INTO webhook_messages (id, endpoint_id, type, body, state, next_at, created_at)
 		SELECT 'msg_' || g, 'ep', 'response.created', '{"type":"response.created","timestamp":"2026-03-01T00:00:00Z","data":{"score":9}}', 'pending', 0, 0
 		FROM generate_series(1, $1) g`, n); err != nil {
 		b.Fatal(err)

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/outreach-dev/outreach/internal/storetest"
 )
 
 func TestDigestCommand(t *testing.T) {
@@ -73,7 +75,7 @@ func TestDigestCommand(t *testing.T) {
 func countRows(t *testing.T, env map[string]string, table string) int {
 	t.Helper()
 	var n int
-	if err := openDB(t, env).SQLX().Get(&n, "SELECT COUNT(*) FROM "+table); err != nil {
+	if err := storetest.OpenSQL(t, env["OUTREACH_DATABASE_URL"]).Get(&n, "SELECT COUNT(*) FROM "+table); err != nil {
 		t.Fatal(err)
 	}
 	return n

@@ -26,7 +26,7 @@ func TestConcurrentMigrateReportsOwnWork(t *testing.T) {
 	}
 
 	// Hold the lock that store.DB.Migrate takes.
-	conn, err := db.SQLX().Conn(ctx)
+	conn, err := storetest.OpenSQL(t, env["OUTREACH_DATABASE_URL"]).Conn(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

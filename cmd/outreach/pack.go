@@ -67,7 +67,7 @@ func (m *Main) startPlanning(ctx context.Context, db *store.DB, digests schedule
 	m.plan = p
 	ctx, p.cancel = context.WithCancel(ctx)
 	p.leader = m.newLeader(db)
-	s := &scheduler.Scheduler{Store: db, Pack: p.Active, Refresh: p.follow, Logger: m.Logger, Digests: digests}
+	s := &scheduler.Scheduler{Store: db, Pack: func() *outreach.Pack { return p.Active().Pack }, Refresh: p.follow, Logger: m.Logger, Digests: digests}
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	p.wg.Add(3)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/outreach-dev/outreach"
 	"github.com/outreach-dev/outreach/internal/smtptest"
+	"github.com/outreach-dev/outreach/internal/storetest"
 )
 
 // TestSMTPSettingsRefusedAtStart: each bad sender setting stops serve
@@ -130,8 +131,7 @@ func TestServeSendsThroughSMTP(t *testing.T) {
 		t.Fatalf("received %+v", msgs)
 	}
 	var id, messageID, state string
-	db := openDB(t, env)
-	if err := db.SQLX().QueryRow(`SELECT id, message_id, state FROM deliveries`).Scan(&id, &messageID, &state); err != nil {
+	if err := storetest.OpenSQL(t, env["OUTREACH_DATABASE_URL"]).QueryRow(`SELECT id, message_id, state FROM deliveries`).Scan(&id, &messageID, &state); err != nil {
 		t.Fatal(err)
 	}
 	m, err := mail.ReadMessage(bytes.NewReader(msgs[0].Data))

@@ -169,7 +169,9 @@ func (m *Main) startDispatch(ctx context.Context, db *store.DB, w *wiring, pack 
 		return nil, err
 	}
 	d := &dispatch.Dispatcher{
-		Store: db, Sender: w.sender, Pack: pack, Signer: w.signer, Logger: m.Logger, Now: m.Now, OnSend: onSend,
+		Store: db, Sender: w.sender, Signer: w.signer, Logger: m.Logger, Now: m.Now, OnSend: onSend,
+		// One load: the pack and the templates it was read with.
+		Pack:    func() (*outreach.Pack, outreach.Renderer) { return pack().PackAndTemplates() },
 		Refresh: m.plan.follow, // a claim that finds a newer stored pack loads it first
 		Config: dispatch.Config{
 			ProcessID: processID(), PublicURL: m.Config.PublicURL, From: from, FromName: fromName,

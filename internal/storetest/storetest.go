@@ -11,6 +11,11 @@
 //
 // PostgreSQL databases come from pgtest, so a package using this one keeps
 // its TestMain calling pgtest.Main.
+//
+// The store keeps its connection pool to itself (all SQL of the program
+// lives in package store). A test that builds fixtures or reads rows with
+// raw SQL takes a second pool on the same database with SQL(t, db) (or
+// OpenSQL(t, url) for a store it opened itself).
 package storetest
 
 import (
@@ -64,6 +69,7 @@ func OpenURL(t testing.TB, url string, now func() time.Time) *store.DB {
 	if now != nil {
 		db.Now = now
 	}
+	remember(t, db, url)
 	return db
 }
 
