@@ -204,7 +204,8 @@ func (db *DB) readDue(ctx context.Context, tx *sqlx.Tx, c outreach.DispatchClaim
 	// key is probed with: as an IN subquery the planner hashed them and
 	// scanned contacts from the start, through every contact claimed
 	// before (15 ms per claim halfway through 100,000 contacts; 1.4 ms).
-	candidates := `SELECT contact_id FROM deliveries WHERE state = 'planned' AND not_before <= ? ORDER BY not_before LIMIT ?`
+	candidates := `SELECT contact_id FROM deliveries` + db.indexedBy("deliveries_due_contact") + `
+		WHERE state = 'planned' AND not_before <= ? ORDER BY not_before LIMIT ?`
 	where, lock := `c.id IN (`+candidates+`)`, ""
 	if db.dialect == Postgres {
 		where, lock = `c.id = ANY(ARRAY(`+candidates+`))`, " FOR UPDATE OF c SKIP LOCKED"
@@ -235,7 +236,7 @@ func (db *DB) readDue(ctx context.Context, tx *sqlx.Tx, c outreach.DispatchClaim
 	var due []claimDueRow
 	q = db.rebind(`SELECT d.id, d.campaign, d.category, d.contact_id, d.account_id, d.occurrence, d.event_id,
 		d.due_at, d.not_before, d.created_at, d.expires_at, d.attempts, e.properties
-		FROM deliveries d LEFT JOIN events e ON e.id = d.event_id
+		FROM deliveries d` + db.indexedBy("deliveries_contact_reserved") + ` LEFT JOIN events e ON e.id = d.event_id
 		WHERE d.state = 'planned' AND d.not_before <= ? AND ` + db.anyInt("d.contact_id") + ` ORDER BY d.due_at, d.id`)
 	if err := db.txSelect(ctx, tx, &due, q, now, db.intsArg(ids)); err != nil {
 		return nil, fmt.Errorf("read due deliveries: %w", err)
@@ -336,12 +337,11 @@ func (db *DB) historyQuery(owner, extra string, recipient bool) string {
 		email = `COALESCE((SELECT c.email FROM contacts c WHERE c.id = h.contact_id), '')`
 	}
 	if db.dialect != Postgres {
-		// SQLite, without statistics, prefers the index on state for
-		// "state IN (...)" and reads every reservation ever made, for each
-		// claim; the (owner, reserved_at) index reads only the window.
+		// The (owner, reserved_at) index reads only the window (see
+		// indexedBy).
 		index := "deliveries_" + strings.TrimSuffix(owner, "_id") + "_reserved"
 		return `SELECT h.id, h.` + owner + ` AS owner, h.campaign, h.category, h.reserved_at, h.occurrence, ` + email + ` AS recipient
-			FROM deliveries h INDEXED BY ` + index + ` WHERE ` + extra + `h.state IN ('sending', 'sent') AND h.reserved_at >= ? AND ` + db.anyInt("h."+owner)
+			FROM deliveries h` + db.indexedBy(index) + ` WHERE ` + extra + `h.state IN ('sending', 'sent') AND h.reserved_at >= ? AND ` + db.anyInt("h."+owner)
 	}
 	return `SELECT h.id, o.id AS owner, h.campaign, h.category, h.reserved_at, h.occurrence, ` + email + ` AS recipient
 		FROM unnest(CAST($2 AS bigint[])) AS o(id) CROSS JOIN LATERAL (

@@ -38,7 +38,7 @@ func (db *DB) ClaimRetries(ctx context.Context, now time.Time, processID string,
 			Category string `db:"category"`
 			Email    string `db:"email"`
 		}
-		q := db.rebind(`SELECT d.id, d.category, c.email FROM deliveries d JOIN contacts c ON c.id = d.contact_id
+		q := db.rebind(`SELECT d.id, d.category, c.email FROM deliveries d` + db.indexedBy("deliveries_retry") + ` JOIN contacts c ON c.id = d.contact_id
 			WHERE d.state = 'sending' AND d.claimed_by = '' AND d.not_before <= ?
 			ORDER BY d.not_before LIMIT ?` + lock)
 		if err := db.txSelect(ctx, tx, &cands, q, ms(now), limit); err != nil {
@@ -122,9 +122,9 @@ func (db *DB) suppressionsOf(ctx context.Context, tx *sqlx.Tx, hashes []string) 
 func (db *DB) NextDue(ctx context.Context) (time.Time, bool, error) {
 	var v sql.NullInt64
 	q := `SELECT MIN(nb) FROM (
-		SELECT MIN(not_before) AS nb FROM deliveries WHERE state = 'planned'
+		SELECT MIN(not_before) AS nb FROM deliveries` + db.indexedBy("deliveries_planned") + ` WHERE state = 'planned'
 		UNION ALL
-		SELECT MIN(not_before) AS nb FROM deliveries WHERE state = 'sending' AND claimed_by = '') AS x`
+		SELECT MIN(not_before) AS nb FROM deliveries` + db.indexedBy("deliveries_retry") + ` WHERE state = 'sending' AND claimed_by = '') AS x`
 	if err := db.db.GetContext(ctx, &v, q); err != nil {
 		return time.Time{}, false, fmt.Errorf("next due delivery: %w", err)
 	}
