@@ -16,7 +16,7 @@ import (
 )
 
 // Store is what the dispatcher needs of the database; *store.DB implements
-// it (store/dispatch.go, store/dispatch_sends.go).
+// it (store/dispatch*.go).
 type Store interface {
 	// ClaimDue claims up to c.Limit contacts with due deliveries and, in
 	// one transaction holding them, calls decide per contact and records

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"context"
+	"database/sql"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -140,4 +142,110 @@ func (db *DB) contains(col string) string {
 		return "strpos(" + col + ", CAST(? AS text)) > 0"
 	}
 	return "instr(" + col + ", ?) > 0"
+}
+
+// txSelect is tx.SelectContext for the dispatcher's reads and writes. No
+// statement is prepared by name, in a transaction or out of one: a pooler
+// in transaction mode (PgBouncer) gives each transaction whichever server
+// connection is free, where a statement prepared before does not exist
+// (or one of the same name is another client's). With binary_parameters
+// (see pgDSN) lib/pq sends an unnamed statement and its parameters in one
+// round trip, as a prepared statement did. q is in the dialect's bind
+// style.
+func (db *DB) txSelect(ctx context.Context, tx *sqlx.Tx, dest any, q string, args ...any) error {
+	return tx.SelectContext(ctx, dest, q, args...)
+}
+
+// anyInt is a condition "col is one of a list of ids" whose list is one
+// parameter (see intsArg). On PostgreSQL it is "= ANY(bigint[])", which
+// the planner estimates from the array and serves from an index on col;
+// a set-returning function in IN is estimated at 100 rows and may lead it
+// to scan instead.
+func (db *DB) anyInt(col string) string {
+	if db.dialect == Postgres {
+		return col + " = ANY(CAST(? AS bigint[]))"
+	}
+	return db.inInt(col)
+}
+
+// intsArg encodes ids for anyInt.
+func (db *DB) intsArg(ids []int64) string {
+	if db.dialect != Postgres {
+		return jsonArray(ids)
+	}
+	return intArray(ids)
+}
+
+// anyText is anyInt for text columns (see textsArg).
+func (db *DB) anyText(col string) string {
+	if db.dialect == Postgres {
+		return col + " = ANY(CAST(? AS text[]))"
+	}
+	return db.inText(col)
+}
+
+// textsArg encodes strings for anyText: a PostgreSQL array literal with
+// every element quoted, or a JSON array on SQLite.
+func (db *DB) textsArg(vals []string) string {
+	if db.dialect != Postgres {
+		return jsonArray(vals)
+	}
+	return textArray(vals)
+}
+
+// textArray encodes strings as a PostgreSQL array literal, every element
+// quoted.
+func textArray(vals []string) string {
+	size := 2
+	for _, v := range vals {
+		size += len(v) + 3
+	}
+	var b strings.Builder
+	b.Grow(size)
+	b.WriteByte('{')
+	for i, v := range vals {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('"')
+		for j := 0; j < len(v); j++ {
+			if v[j] == '"' || v[j] == '\\' {
+				b.WriteByte('\\')
+			}
+			b.WriteByte(v[j])
+		}
+		b.WriteByte('"')
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+// intArray encodes integers as a PostgreSQL array literal.
+func intArray(vals []int64) string {
+	b := make([]byte, 0, 2+len(vals)*14)
+	b = append(b, '{')
+	for i, v := range vals {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, v, 10)
+	}
+	return string(append(b, '}'))
+}
+
+// nullIntArray encodes nullable integers as a PostgreSQL array literal.
+func nullIntArray(vals []sql.NullInt64) string {
+	b := make([]byte, 0, 2+len(vals)*14)
+	b = append(b, '{')
+	for i, v := range vals {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if v.Valid {
+			b = strconv.AppendInt(b, v.Int64, 10)
+		} else {
+			b = append(b, "NULL"...)
+		}
+	}
+	return string(append(b, '}'))
 }
