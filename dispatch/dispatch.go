@@ -15,7 +15,7 @@ import (
 )
 
 // Store is what the dispatcher needs of the database; *store.DB implements
-// it (store/dispatch.go, store/dispatch_sends.go).
+// it (store/dispatch*.go).
 type Store interface {
 	// ClaimDue claims up to c.Limit contacts with due deliveries and, in
 	// one transaction holding them, calls decide per contact and records
@@ -155,7 +155,7 @@ func (d *Dispatcher) step(ctx context.Context, clock func() time.Time) (StepRepo
 	cfg := d.cfg()
 	p := &pipeline{
 		work:     make(chan *outreach.ReservedDelivery, cfg.Batch),
-		outcomes: make(chan outreach.SendOutcome, cfg.Batch+cfg.Workers),
+		outcomes: make(chan *outreach.SendOutcome, cfg.Batch+cfg.Workers),
 	}
 	var senders sync.WaitGroup
 	for range cfg.Workers {
@@ -165,7 +165,7 @@ func (d *Dispatcher) step(ctx context.Context, clock func() time.Time) (StepRepo
 			for rd := range p.work {
 				o := d.sendOne(ctx, rd, clock)
 				p.pending.Add(-1)
-				p.outcomes <- o
+				p.outcomes <- &o
 			}
 		}()
 	}
@@ -180,9 +180,12 @@ func (d *Dispatcher) step(ctx context.Context, clock func() time.Time) (StepRepo
 }
 
 // pipeline connects the claimer, the senders and the recorder of a step.
+// Its queues hold pointers: a step is made for every instant of a
+// simulation, and queues of a batch of values each were most of what a
+// forecast allocated.
 type pipeline struct {
 	work     chan *outreach.ReservedDelivery
-	outcomes chan outreach.SendOutcome
+	outcomes chan *outreach.SendOutcome
 	pending  atomic.Int64 // queued deliveries whose outcome is not yet passed on
 }
 
@@ -190,14 +193,14 @@ type pipeline struct {
 // the batch is empty or deliveries are still being sent, the next one to
 // arrive. ok is false when the batch is to be recorded now; open is false
 // once the senders are done.
-func (p *pipeline) next(empty bool) (o outreach.SendOutcome, ok, open bool) {
+func (p *pipeline) next(empty bool) (o *outreach.SendOutcome, ok, open bool) {
 	select {
 	case o, open = <-p.outcomes:
 		return o, open, open
 	default:
 	}
 	if !empty && p.pending.Load() == 0 {
-		return o, false, true
+		return nil, false, true
 	}
 	o, open = <-p.outcomes
 	return o, open, open
@@ -209,7 +212,7 @@ func (p *pipeline) next(empty bool) (o outreach.SendOutcome, ok, open bool) {
 // the outcomes.
 func (d *Dispatcher) record(ctx context.Context, p *pipeline, limit int) StepReport {
 	var rep StepReport
-	batch := make([]outreach.SendOutcome, 0, limit)
+	var batch []outreach.SendOutcome // grows to the largest batch of the step, at most limit
 	for open := true; open; {
 		batch = batch[:0]
 		for len(batch) < limit {
@@ -218,7 +221,7 @@ func (d *Dispatcher) record(ctx context.Context, p *pipeline, limit int) StepRep
 			if !ok {
 				break
 			}
-			batch = append(batch, o)
+			batch = append(batch, *o)
 		}
 		if len(batch) == 0 {
 			continue

@@ -14,11 +14,16 @@ import (
 )
 
 // This file is the dispatcher's side of the store up to the send: claiming
-// contacts with due deliveries and reserving their slots atomically; the
-// claim of retries is in dispatch_retries.go. What follows the send
-// (recording results, heartbeats, the recovery of sends whose process died)
-// is in dispatch_sends.go, the PostgreSQL statements of both in
-// dispatch_pg.go.
+// contacts with due deliveries and reading what the throttle decides on.
+// The files of the dispatcher's store, by responsibility:
+//
+//	dispatch.go           the claim of due contacts and its reads
+//	dispatch_outcomes.go  the claim's writes: outcomes and their decisions
+//	dispatch_retries.go   the claim of retries, reserved deliveries, NextDue
+//	dispatch_sends.go     send results, heartbeats, recovery ("Lock order")
+//
+// Where a statement has a PostgreSQL and an SQLite form, the two sit side
+// by side; the dialect helpers they share are in sqlhelp.go.
 //
 // Atomicity. On PostgreSQL a claim transaction locks its contacts with
 // FOR UPDATE SKIP LOCKED (a contact held by another dispatcher is skipped,
@@ -204,9 +209,10 @@ func (db *DB) readDue(ctx context.Context, tx *sqlx.Tx, c outreach.DispatchClaim
 	// key is probed with: as an IN subquery the planner hashed them and
 	// scanned contacts from the start, through every contact claimed
 	// before (15 ms per claim halfway through 100,000 contacts; 1.4 ms).
-	candidates := `SELECT contact_id FROM deliveries WHERE state = 'planned' AND not_before <= ? ORDER BY not_before LIMIT ?`
+	candidates := `SELECT contact_id FROM deliveries` + db.indexedBy("deliveries_due_contact") + `
+		WHERE state = 'planned' AND not_before <= ? ORDER BY not_before LIMIT ?`
 	where, lock := `c.id IN (`+candidates+`)`, ""
-	if db.dialect == Postgres {
+	if db.postgres() {
 		where, lock = `c.id = ANY(ARRAY(`+candidates+`))`, " FOR UPDATE OF c SKIP LOCKED"
 	}
 	var rows []claimRow
@@ -235,7 +241,7 @@ func (db *DB) readDue(ctx context.Context, tx *sqlx.Tx, c outreach.DispatchClaim
 	var due []claimDueRow
 	q = db.rebind(`SELECT d.id, d.campaign, d.category, d.contact_id, d.account_id, d.occurrence, d.event_id,
 		d.due_at, d.not_before, d.created_at, d.expires_at, d.attempts, e.properties
-		FROM deliveries d LEFT JOIN events e ON e.id = d.event_id
+		FROM deliveries d` + db.indexedBy("deliveries_contact_reserved") + ` LEFT JOIN events e ON e.id = d.event_id
 		WHERE d.state = 'planned' AND d.not_before <= ? AND ` + db.anyInt("d.contact_id") + ` ORDER BY d.due_at, d.id`)
 	if err := db.txSelect(ctx, tx, &due, q, now, db.intsArg(ids)); err != nil {
 		return nil, fmt.Errorf("read due deliveries: %w", err)
@@ -254,7 +260,7 @@ func (db *DB) readDue(ctx context.Context, tx *sqlx.Tx, c outreach.DispatchClaim
 	// deliveries of a locked contact cannot change, so reading them first
 	// is safe; the history is read after the locks.
 	accIDs := keys(accounts)
-	if c.AccountWindow > 0 && db.dialect == Postgres && len(accIDs) > 0 {
+	if c.AccountWindow > 0 && db.postgres() && len(accIDs) > 0 {
 		var locked []int64
 		q := db.rebind(`SELECT id FROM accounts WHERE ` + db.anyInt("id") + ` ORDER BY id FOR UPDATE`)
 		if err := db.txSelect(ctx, tx, &locked, q, db.intsArg(accIDs)); err != nil {
@@ -335,9 +341,12 @@ func (db *DB) historyQuery(owner, extra string, recipient bool) string {
 	if recipient {
 		email = `COALESCE((SELECT c.email FROM contacts c WHERE c.id = h.contact_id), '')`
 	}
-	if db.dialect != Postgres {
+	if !db.postgres() {
+		// The (owner, reserved_at) index reads only the window (see
+		// indexedBy).
+		index := "deliveries_" + strings.TrimSuffix(owner, "_id") + "_reserved"
 		return `SELECT h.id, h.` + owner + ` AS owner, h.campaign, h.category, h.reserved_at, h.occurrence, ` + email + ` AS recipient
-			FROM deliveries h WHERE ` + extra + `h.state IN ('sending', 'sent') AND h.reserved_at >= ? AND ` + db.anyInt("h."+owner)
+			FROM deliveries h` + db.indexedBy(index) + ` WHERE ` + extra + `h.state IN ('sending', 'sent') AND h.reserved_at >= ? AND ` + db.anyInt("h."+owner)
 	}
 	return `SELECT h.id, o.id AS owner, h.campaign, h.category, h.reserved_at, h.occurrence, ` + email + ` AS recipient
 		FROM unnest(CAST($2 AS bigint[])) AS o(id) CROSS JOIN LATERAL (
@@ -361,169 +370,4 @@ func (db *DB) readSuppressions(ctx context.Context, tx *sqlx.Tx, hashes map[stri
 		}
 	}
 	return nil
-}
-
-// castValues returns "(CAST(? AS T1), ...), ..." for rows rows of the given
-// column types: a VALUES list whose columns are named column1, column2, ...
-// in both dialects, typed so that PostgreSQL need not guess.
-func castValues(rows int, types ...string) string {
-	var one strings.Builder
-	one.WriteByte('(')
-	for i, t := range types {
-		if i > 0 {
-			one.WriteString(", ")
-		}
-		one.WriteString("CAST(? AS " + t + ")")
-	}
-	one.WriteByte(')')
-	row := one.String()
-	var b strings.Builder
-	b.Grow(rows * (len(row) + 2))
-	for r := 0; r < rows; r++ {
-		if r > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(row)
-	}
-	return b.String()
-}
-
-// nullMs maps the zero time to SQL NULL.
-func nullMs(t time.Time) sql.NullInt64 {
-	if t.IsZero() {
-		return sql.NullInt64{}
-	}
-	return sql.NullInt64{Int64: ms(t), Valid: true}
-}
-
-// outcomeState is the delivery state a decision leads to.
-func outcomeState(decision string) string {
-	switch decision {
-	case outreach.DecisionSent:
-		return outreach.DeliverySending
-	case outreach.DecisionDropped:
-		return outreach.DeliveryDropped
-	case outreach.DecisionSuppressed:
-		return outreach.DeliverySuppressed
-	}
-	return outreach.DeliveryPlanned
-}
-
-// writeOutcomes applies the outcomes of one claim and appends their
-// decisions, a multi-row statement per chunk.
-func (db *DB) writeOutcomes(ctx context.Context, tx *sqlx.Tx, c outreach.DispatchClaim, outcomes []outreach.DispatchOutcome) error {
-	if len(outcomes) == 0 {
-		return nil
-	}
-	var events []webhookEvent
-	for _, o := range outcomes {
-		typ := map[string]string{outreach.DecisionDropped: outreach.WebhookDeliveryDropped, outreach.DecisionSuppressed: outreach.WebhookDeliverySuppressed}[o.Decision.Decision]
-		if typ != "" {
-			events = append(events, webhookEvent{typ, map[string]any{"delivery_id": o.DeliveryID, "reason": o.Reason}, o.At})
-		}
-	}
-	if err := db.emitWebhooks(ctx, tx, events, c.Now); err != nil {
-		return err
-	}
-	if db.dialect == Postgres {
-		return db.pgWriteOutcomes(ctx, tx, c, outcomes)
-	}
-	now := ms(c.Now)
-	for start := 0; start < len(outcomes); start += chunkRows {
-		chunk := outcomes[start:min(start+chunkRows, len(outcomes))]
-		args := []any{now, c.ProcessID, now, now}
-		for _, o := range chunk {
-			args = append(args, o.DeliveryID, outcomeState(o.Decision.Decision), msPtr(o.Until), nullMs(o.ExpiresAt))
-		}
-		q := db.rebind(`UPDATE deliveries SET state = v.column2,
-			not_before = COALESCE(v.column3, not_before),
-			expires_at = COALESCE(v.column4, expires_at),
-			reserved_at = CASE WHEN v.column2 = 'sending' THEN ? ELSE reserved_at END,
-			claimed_by = CASE WHEN v.column2 = 'sending' THEN ? ELSE claimed_by END,
-			heartbeat_at = CASE WHEN v.column2 = 'sending' THEN ? ELSE heartbeat_at END,
-			updated_at = ?
-			FROM (VALUES ` + castValues(len(chunk), "TEXT", "TEXT", "BIGINT", "BIGINT") + `) AS v
-			WHERE deliveries.id = v.column1 AND deliveries.state = 'planned'`)
-		res, err := tx.ExecContext(ctx, q, args...)
-		if err != nil {
-			return fmt.Errorf("write outcomes: %w", err)
-		}
-		if n, err := res.RowsAffected(); err == nil && n != int64(len(chunk)) {
-			return fmt.Errorf("write outcomes: %d of %d deliveries were no longer planned under the lock", len(chunk)-int(n), len(chunk))
-		}
-		dargs := make([]any, 0, len(chunk)*6)
-		for _, o := range chunk {
-			dargs = append(dargs, o.DeliveryID, ms(o.At), o.Decision.Decision, o.Reason, msPtr(o.Until), o.Rule)
-		}
-		dq := `INSERT INTO decisions (delivery_id, at, decision, reason, until, rule) VALUES ` + db.values(len(chunk), 6)
-		if _, err := tx.ExecContext(ctx, dq, dargs...); err != nil {
-			return fmt.Errorf("record decisions: %w", err)
-		}
-	}
-	return nil
-}
-
-// claimReservedRow is a reserved delivery joined with what rendering needs.
-// Delivery columns carry a d_ prefix so that they do not clash with the
-// contact's.
-type claimReservedRow struct {
-	DID        string         `db:"d_id"`
-	Campaign   string         `db:"d_campaign"`
-	Category   string         `db:"d_category"`
-	AccountID  int64          `db:"d_account_id"`
-	Occurrence string         `db:"d_occurrence"`
-	EventID    string         `db:"d_event_id"`
-	DueAt      int64          `db:"d_due_at"`
-	NotBefore  int64          `db:"d_not_before"`
-	CreatedAt  int64          `db:"d_created_at"`
-	ExpiresAt  int64          `db:"d_expires_at"`
-	ReservedAt sql.NullInt64  `db:"d_reserved_at"`
-	Attempts   int            `db:"d_attempts"`
-	ClaimedBy  string         `db:"d_claimed_by"`
-	Properties sql.NullString `db:"e_properties"`
-	claimRow
-}
-
-func (r *claimReservedRow) reserved() (outreach.ReservedDelivery, error) {
-	d := outreach.Delivery{ID: r.DID, Campaign: r.Campaign, Category: r.Category, ContactID: r.claimRow.ID,
-		AccountID: r.AccountID, Occurrence: r.Occurrence, EventID: r.EventID, State: outreach.DeliverySending,
-		DueAt: fromMs(r.DueAt), NotBefore: fromMs(r.NotBefore), ReservedAt: fromNullMs(r.ReservedAt),
-		ClaimedBy: r.ClaimedBy, CreatedAt: fromMs(r.CreatedAt)}
-	rd := outreach.ReservedDelivery{Delivery: d, Contact: r.contact(), Account: r.account(),
-		ExpiresAt: fromMs(r.ExpiresAt), Attempts: r.Attempts, OwnerName: r.OwnerName}
-	if r.Properties.Valid && r.Properties.String != "" {
-		if err := unmarshalNumbers(r.Properties.String, &rd.EventProperties); err != nil {
-			return rd, fmt.Errorf("event %s properties: %w", d.EventID, err)
-		}
-	}
-	return rd, nil
-}
-
-// loadReserved reads the reserved deliveries ids with their contact,
-// account and event properties, in one query per chunk.
-func (db *DB) loadReserved(ctx context.Context, tx *sqlx.Tx, ids []string) ([]outreach.ReservedDelivery, error) {
-	out := make([]outreach.ReservedDelivery, 0, len(ids))
-	for start := 0; start < len(ids); start += chunkRows {
-		chunk := ids[start:min(start+chunkRows, len(ids))]
-		var rows []claimReservedRow
-		q := db.rebind(`SELECT d.id AS d_id, d.campaign AS d_campaign, d.category AS d_category,
-			d.account_id AS d_account_id, d.occurrence AS d_occurrence, d.event_id AS d_event_id,
-			d.due_at AS d_due_at, d.not_before AS d_not_before, d.created_at AS d_created_at,
-			d.expires_at AS d_expires_at, d.reserved_at AS d_reserved_at, d.attempts AS d_attempts,
-			d.claimed_by AS d_claimed_by, e.properties AS e_properties, ` + contactCols + `
-			FROM deliveries d JOIN contacts c ON c.id = d.contact_id JOIN accounts a ON a.id = c.account_id` + ownerJoin + `
-			LEFT JOIN events e ON e.id = d.event_id
-			WHERE ` + db.anyText("d.id") + ` ORDER BY d.id`)
-		if err := tx.SelectContext(ctx, &rows, q, db.textsArg(chunk)); err != nil {
-			return nil, fmt.Errorf("load reserved deliveries: %w", err)
-		}
-		for i := range rows {
-			rd, err := rows[i].reserved()
-			if err != nil {
-				return nil, fmt.Errorf("load reserved deliveries: %w", err)
-			}
-			out = append(out, rd)
-		}
-	}
-	return out, nil
 }

@@ -66,13 +66,9 @@ func TestSQLOnlyInStore(t *testing.T) {
 // query whose text differs writes its two forms side by side through
 // db.pick, a step PostgreSQL alone has asks db.postgres (sqlhelp.go), and
 // no other file compares db.dialect, except db.go, which opens the
-// connection, and the files listed in pending, still to convert (they are
-// being changed on other branches). A pending file that no longer compares
-// it must leave the list.
+// connection.
 func TestDialectInOnePlace(t *testing.T) {
 	home := map[string]bool{"db.go": true, "sqlhelp.go": true}
-	pending := map[string]bool{"dispatch.go": true, "dispatch_pg.go": true, "dispatch_retries.go": true,
-		"dispatch_sends.go": true}
 	files, err := filepath.Glob("*.go")
 	if err != nil {
 		t.Fatal(err)
@@ -93,13 +89,8 @@ func TestDialectInOnePlace(t *testing.T) {
 			}
 			return true
 		})
-		switch {
-		case pending[name] && len(uses) == 0:
-			t.Errorf("%s no longer compares db.dialect: take it off the pending list", name)
-		case !pending[name]:
-			for _, p := range uses {
-				t.Errorf("%s: compares db.dialect: write the two forms with db.pick, or guard a PostgreSQL-only step with db.postgres", fset.Position(p))
-			}
+		for _, p := range uses {
+			t.Errorf("%s: compares db.dialect: write the two forms with db.pick, or guard a PostgreSQL-only step with db.postgres", fset.Position(p))
 		}
 	}
 }
