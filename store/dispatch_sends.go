@@ -41,13 +41,8 @@ func (db *DB) FinishSends(ctx context.Context, outcomes []outreach.SendOutcome) 
 	if len(outcomes) == 0 {
 		return 0, nil
 	}
-	if db.postgres() { // one statement: atomic without a transaction
-		n, err := db.pgFinishSends(ctx, nil, db.Now().UTC(), outcomes)
-		if err != nil {
-			return 0, fmt.Errorf("record sends: %w", err)
-		}
-		return n, nil
-	}
+	// One transaction on both dialects: the results and the webhook
+	// events of sent and failed deliveries commit together.
 	n := 0
 	err := db.inTx(ctx, "record sends", func(tx *sqlx.Tx, now time.Time) error {
 		var err error
@@ -154,11 +149,7 @@ func (db *DB) pgFinishSends(ctx context.Context, tx *sqlx.Tx, now time.Time, out
 		FROM v
 		WHERE (SELECT count(*) FROM l) > 0 AND deliveries.id = v.id
 			AND (deliveries.state || '') = 'sending' AND deliveries.claimed_by = v.claimed_by`
-	var exec sqlx.ExecerContext = db.db
-	if tx != nil {
-		exec = tx
-	}
-	res, err := exec.ExecContext(ctx, q, textArray(ids), textArray(claimedBy), textArray(results), intArray(ats),
+	res, err := tx.ExecContext(ctx, q, textArray(ids), textArray(claimedBy), textArray(results), intArray(ats),
 		textArray(messageIDs), textArray(errs), nullIntArray(retryAts), intArray(incs), ms(now))
 	if err != nil {
 		return 0, err
