@@ -299,8 +299,12 @@ func (db *DB) RecordSurveyResponse(ctx context.Context, r outreach.SurveyRespons
 			Campaign   string `db:"campaign"`
 			Occurrence string `db:"occurrence"`
 		}
+		// The person's row is held (shared) first, as the lock order
+		// wants: a concurrent change of their role, locale or account
+		// finishes before the answer's trigger reads them for the daily
+		// NPS aggregate (00023), or waits for the answer.
 		err := tx.GetContext(ctx, &d, db.rebind(`SELECT d.contact_id, c.account_id, d.campaign, d.occurrence FROM deliveries d
-			JOIN contacts c ON c.id = d.contact_id WHERE d.id = ?`), r.DeliveryID)
+			JOIN contacts c ON c.id = d.contact_id WHERE d.id = ?`+db.lockRows("FOR SHARE OF c")), r.DeliveryID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return outreach.Errorf(outreach.ENOTFOUND, "no delivery %s", r.DeliveryID)
 		}
