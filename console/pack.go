@@ -17,6 +17,8 @@ type PackStore interface {
 	outreach.PackDraftStore
 	// ActivePack returns the active stored pack, or ENOTFOUND.
 	ActivePack(ctx context.Context) (*outreach.StoredPack, error)
+	// ActivePackVersion returns the active pack's version, 0 when none.
+	ActivePackVersion(ctx context.Context) (int, error)
 	// ActivatePackDraft stores files as the next pack version (as
 	// ActivatePack does for SIGHUP), marks draft draftID at revision as
 	// activated (none when 0) and writes audit, in one transaction.
@@ -84,7 +86,7 @@ type packView struct {
 // handlePack shows the active pack's files, the drafts and the versions.
 func (s *Server) handlePack(w http.ResponseWriter, r *http.Request, c *Context) error {
 	v := packView{Edit: s.PackEdit}
-	active, err := s.Store.ActivePack(r.Context())
+	active, _, _, err := s.activePack(r.Context())
 	if err != nil && outreach.ErrorCode(err) != outreach.ENOTFOUND {
 		return err
 	}

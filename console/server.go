@@ -88,6 +88,8 @@ type Server struct {
 	mailWG sync.WaitGroup
 	// forecastSlot admits one pack forecast at a time.
 	forecastSlot chan struct{}
+	// active caches the active stored pack by version (packcache.go).
+	active activeCache
 }
 
 // Prefix is where httpapi mounts the console.
