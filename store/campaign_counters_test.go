@@ -166,3 +166,51 @@ func countRows(t *testing.T, db *store.DB, from, to time.Time) map[string]*outre
 	}
 	return out
 }
+
+// TestCampaignCountersCompactPastDays writes one campaign's deliveries
+// from two PostgreSQL backends, which keep a counter row each, on a past
+// day and today: reading the counts folds the past day's rows into one
+// (today's stay apart, their writers may still be at work), and the counts
+// do not change.
+func TestCampaignCountersCompactPastDays(t *testing.T) {
+	ctx := context.Background()
+	db := open(t, store.Postgres)
+	x := db.SQLX()
+	day := int64(24 * time.Hour / time.Millisecond)
+	now := t0.UnixMilli()
+	past := now - 2*day
+	for i, at := range []int64{past, past, now, now} {
+		conn, err := x.Connx(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close() // held to the end: each insert comes from its own backend
+		id := fmt.Sprintf("d%d", i)
+		if _, err := conn.ExecContext(ctx, `INSERT INTO deliveries (id, campaign, category, contact_id, account_id, occurrence, state,
+			due_at, not_before, expires_at, created_at, updated_at) VALUES ($1, 'nps', 'survey', 1, 1, $1, 'planned', $2, $2, $2, $2, $2)`, id, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rowsOn := func(d int64) (n int) {
+		t.Helper()
+		if err := x.Get(&n, `SELECT count(*) FROM campaign_counters WHERE day = $1`, d/day); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if a, b := rowsOn(past), rowsOn(now); a != 2 || b != 2 {
+		t.Fatalf("before: %d rows on the past day, %d today; want 2 and 2 (one per backend)", a, b)
+	}
+	for range 2 {
+		stats, err := db.CampaignStats(ctx, time.UnixMilli(now-5*day).UTC(), t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := stats["nps"]; s == nil || s.Planned != 4 {
+			t.Fatalf("planned = %+v, want 4", s)
+		}
+	}
+	if a, b := rowsOn(past), rowsOn(now); a != 1 || b != 2 {
+		t.Errorf("after: %d rows on the past day, %d today; want 1 and 2", a, b)
+	}
+}

@@ -49,9 +49,19 @@ func (db *DB) CampaignStats(ctx context.Context, from, to time.Time) (map[string
 		Promoters  int64  `db:"promoters"`
 		Passives   int64  `db:"passives"`
 		Detractors int64  `db:"detractors"`
+		Shards     int    `db:"shards"`
 	}
 	if err := db.db.SelectContext(ctx, &rows, q, args...); err != nil {
 		return nil, fmt.Errorf("campaign stats: %w", err)
+	}
+	today := ms(db.Now()) / dayMs
+	for _, r := range rows {
+		if r.Shards > 1 && r.Day < today {
+			if err := db.compactCampaignCounters(ctx, today); err != nil {
+				return nil, err
+			}
+			break
+		}
 	}
 	out := map[string]*outreach.CampaignStats{}
 	for _, r := range rows {
@@ -88,8 +98,39 @@ func (db *DB) CampaignStats(ctx context.Context, from, to time.Time) (map[string
 func (db *DB) CampaignStatsStatement(from, to time.Time) (string, []any) {
 	return db.rebind(`SELECT day, campaign, sum(planned) AS planned, sum(sent) AS sent, sum(deferred) AS deferred,
 		sum(dropped) AS dropped, sum(suppressed) AS suppressed, sum(failed) AS failed, sum(answered) AS answered,
-		sum(promoters) AS promoters, sum(passives) AS passives, sum(detractors) AS detractors
+		sum(promoters) AS promoters, sum(passives) AS passives, sum(detractors) AS detractors, count(*) AS shards
 		FROM campaign_counters WHERE day >= ? AND day <= ? GROUP BY day, campaign`), []any{ms(from) / dayMs, ms(to) / dayMs}
+}
+
+// compactCampaignCounters folds the counter rows of the days before
+// today, one per writing backend on PostgreSQL, into one row per campaign
+// and day (shard 0, which no backend writes), so the rows a period reads
+// stay a few per campaign and day. It skips the rows a transaction holds
+// (SKIP LOCKED) and so never waits for a writer; it upserts in key order,
+// so two compactions never deadlock. CampaignStats calls it when it reads
+// a past day with more than one row.
+func (db *DB) compactCampaignCounters(ctx context.Context, today int64) error {
+	if db.dialect != Postgres {
+		return nil // SQLite writes shard 0 only
+	}
+	_, err := db.db.ExecContext(ctx, `WITH moved AS (
+			DELETE FROM campaign_counters WHERE ctid IN (
+				SELECT ctid FROM campaign_counters WHERE day < $1 AND shard <> 0 FOR UPDATE SKIP LOCKED)
+			RETURNING *)
+		INSERT INTO campaign_counters AS k (day, campaign, shard, planned, sent, deferred, dropped, suppressed, failed,
+			answered, promoters, passives, detractors)
+		SELECT day, campaign, 0, sum(planned), sum(sent), sum(deferred), sum(dropped), sum(suppressed), sum(failed),
+			sum(answered), sum(promoters), sum(passives), sum(detractors)
+		FROM moved GROUP BY day, campaign ORDER BY day, campaign
+		ON CONFLICT (day, campaign, shard) DO UPDATE SET
+			planned = k.planned + excluded.planned, sent = k.sent + excluded.sent, deferred = k.deferred + excluded.deferred,
+			dropped = k.dropped + excluded.dropped, suppressed = k.suppressed + excluded.suppressed, failed = k.failed + excluded.failed,
+			answered = k.answered + excluded.answered, promoters = k.promoters + excluded.promoters,
+			passives = k.passives + excluded.passives, detractors = k.detractors + excluded.detractors`, today)
+	if err != nil {
+		return fmt.Errorf("compact campaign counters: %w", err)
+	}
+	return nil
 }
 
 // RebuildCampaignCounters recounts the campaign counters from the stored
