@@ -151,6 +151,11 @@ func (db *DB) RebuildCampaignCounters(ctx context.Context) error {
 		return fmt.Errorf("rebuild campaign counters: migration 00022 has no backfill statement")
 	}
 	return db.inTx(ctx, "rebuild campaign counters", func(tx *sqlx.Tx, _ time.Time) error {
+		if db.dialect == Postgres { // one big aggregate: sort in memory rather than on disk
+			if _, err := tx.ExecContext(ctx, `SET LOCAL work_mem = '256MB'`); err != nil {
+				return err
+			}
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM campaign_counters`); err != nil {
 			return err
 		}
