@@ -176,9 +176,10 @@ type CampaignDecision struct {
 
 // CampaignStore reads campaign statistics and keeps campaign pauses.
 type CampaignStore interface {
-	// CampaignStats returns the counts of every campaign with activity in
-	// [from, to), by campaign key; SentPerDay has one entry per UTC day.
-	CampaignStats(ctx context.Context, from, to time.Time) (map[string]*CampaignStats, error)
+	// CampaignStats returns the counts of every campaign with activity
+	// over the UTC days from from's to to's (to is now), by campaign key,
+	// or of the campaign named (only); SentPerDay has one entry per day.
+	CampaignStats(ctx context.Context, from, to time.Time, only ...string) (map[string]*CampaignStats, error)
 	// CampaignDecisions returns the latest decisions about the campaign's
 	// most recent deliveries, newest first.
 	CampaignDecisions(ctx context.Context, campaign string, limit int) ([]CampaignDecision, error)

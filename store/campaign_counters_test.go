@@ -84,6 +84,13 @@ func TestCampaignCountersMatchTheRows(t *testing.T) {
 					t.Fatal(err)
 				}
 				want := countRows(t, db, from, to)
+				one, err := db.CampaignStats(ctx, from, to, "csat")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(one) != 1 || !reflect.DeepEqual(one["csat"], want["csat"]) {
+					t.Errorf("%s, %d days from day %d, csat alone: %+v, want %+v", when, p.days, p.from, one, want["csat"])
+				}
 				if !reflect.DeepEqual(got, want) {
 					for k := range want {
 						if !reflect.DeepEqual(got[k], want[k]) {
