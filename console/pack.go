@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"html/template"
 	"net/http"
 	"strconv"
 	"strings"
@@ -78,7 +79,7 @@ const packListLimit = 50
 type packView struct {
 	Edit     PackEdit
 	Active   *outreach.StoredPack
-	Paths    []string
+	Files    template.HTML // the active pack's file links (packfiles)
 	Drafts   []outreach.PackDraft
 	Versions []outreach.PackVersionInfo
 }
@@ -91,7 +92,7 @@ func (s *Server) handlePack(w http.ResponseWriter, r *http.Request, c *Context) 
 		return err
 	}
 	if active != nil {
-		v.Active, v.Paths = active, sortedPaths(active.Files)
+		v.Active, v.Files = active, s.activeFileList(active)
 	}
 	if v.Drafts, err = s.Store.PackDrafts(r.Context(), packListLimit); err != nil {
 		return err

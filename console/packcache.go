@@ -2,6 +2,8 @@ package console
 
 import (
 	"context"
+	"html/template"
+	"strings"
 	"sync"
 
 	"github.com/outreach-dev/outreach"
@@ -18,6 +20,30 @@ type activeCache struct {
 	stored   *outreach.StoredPack
 	loaded   *campaigns.Loaded
 	problems []packProblem
+	// files is the pack page's list of the stored pack's file links,
+	// rendered once per version (a hundred escaped links cost more than
+	// the page's queries); filesOf is the version it shows.
+	files   template.HTML
+	filesOf int
+}
+
+// activeFileList returns the file links of p (the cached active pack),
+// rendering them once per version with the "packfiles" template.
+func (s *Server) activeFileList(p *outreach.StoredPack) template.HTML {
+	c := &s.active
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.filesOf == p.Version && c.files != "" {
+		return c.files
+	}
+	var b strings.Builder
+	err := s.pages["pack"].ExecuteTemplate(&b, "packfiles", struct {
+		Version int
+		Paths   []string
+	}{p.Version, sortedPaths(p.Files)})
+	check(err, "render the pack's file list")
+	c.files, c.filesOf = template.HTML(b.String()), p.Version // html/template escaped it
+	return c.files
 }
 
 // activePack returns the active stored pack (shared: callers do not
