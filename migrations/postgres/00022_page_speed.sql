@@ -27,15 +27,21 @@ CREATE TABLE campaign_counters (
 );
 
 -- +goose StatementBegin
-CREATE FUNCTION campaign_counters_add(c TEXT, at BIGINT, planned INT, sent INT, deferred INT, dropped INT, suppressed INT,
-    failed INT, answered INT, promoters INT, passives INT, detractors INT) RETURNS void LANGUAGE sql AS $$
+-- plpgsql, not sql: it keeps the INSERT's plan from one call to the next
+-- (a LANGUAGE sql function that cannot be inlined is planned on every call).
+CREATE FUNCTION campaign_counters_add(c TEXT, at BIGINT, d_planned INT, d_sent INT, d_deferred INT, d_dropped INT,
+    d_suppressed INT, d_failed INT, d_answered INT, d_promoters INT, d_passives INT, d_detractors INT)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
     INSERT INTO campaign_counters AS k (day, campaign, shard, planned, sent, deferred, dropped, suppressed, failed, answered, promoters, passives, detractors)
-    VALUES (at / 86400000, c, pg_backend_pid(), planned, sent, deferred, dropped, suppressed, failed, answered, promoters, passives, detractors)
+    VALUES (at / 86400000, c, pg_backend_pid(), d_planned, d_sent, d_deferred, d_dropped, d_suppressed, d_failed, d_answered,
+        d_promoters, d_passives, d_detractors)
     ON CONFLICT (day, campaign, shard) DO UPDATE SET
         planned = k.planned + excluded.planned, sent = k.sent + excluded.sent, deferred = k.deferred + excluded.deferred,
         dropped = k.dropped + excluded.dropped, suppressed = k.suppressed + excluded.suppressed, failed = k.failed + excluded.failed,
         answered = k.answered + excluded.answered, promoters = k.promoters + excluded.promoters,
-        passives = k.passives + excluded.passives, detractors = k.detractors + excluded.detractors
+        passives = k.passives + excluded.passives, detractors = k.detractors + excluded.detractors;
+END
 $$;
 -- +goose StatementEnd
 
@@ -117,8 +123,9 @@ $$;
 CREATE TRIGGER campaign_counters_delivery_insert AFTER INSERT ON deliveries
     FOR EACH ROW EXECUTE FUNCTION campaign_counters_delivery();
 CREATE TRIGGER campaign_counters_delivery_update AFTER UPDATE ON deliveries
-    FOR EACH ROW WHEN (OLD.state IS DISTINCT FROM NEW.state OR OLD.sent_at IS DISTINCT FROM NEW.sent_at
-        OR (NEW.state = 'failed' AND OLD.updated_at <> NEW.updated_at))
+    FOR EACH ROW WHEN ((OLD.state IN ('sent', 'failed') OR NEW.state IN ('sent', 'failed'))
+        AND (OLD.state IS DISTINCT FROM NEW.state OR OLD.sent_at IS DISTINCT FROM NEW.sent_at
+            OR (NEW.state = 'failed' AND OLD.updated_at <> NEW.updated_at)))
     EXECUTE FUNCTION campaign_counters_delivery();
 CREATE TRIGGER campaign_counters_decision_insert AFTER INSERT ON decisions
     FOR EACH ROW WHEN (NEW.decision IN ('deferred', 'dropped', 'suppressed'))

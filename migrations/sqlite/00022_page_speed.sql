@@ -44,7 +44,8 @@ END;
 
 -- +goose StatementBegin
 CREATE TRIGGER campaign_counters_delivery_update AFTER UPDATE ON deliveries
-    WHEN OLD.state IS NOT NEW.state OR OLD.sent_at IS NOT NEW.sent_at OR (NEW.state = 'failed' AND OLD.updated_at <> NEW.updated_at) BEGIN
+    WHEN (OLD.state IN ('sent', 'failed') OR NEW.state IN ('sent', 'failed'))
+        AND (OLD.state IS NOT NEW.state OR OLD.sent_at IS NOT NEW.sent_at OR (NEW.state = 'failed' AND OLD.updated_at <> NEW.updated_at)) BEGIN
     INSERT INTO campaign_counters (day, campaign, shard, planned, sent, deferred, dropped, suppressed, failed, answered, promoters, passives, detractors)
     SELECT OLD.sent_at / 86400000, OLD.campaign, 0, 0, -1, 0, 0, 0, 0, -(SELECT count(*) FROM survey_responses WHERE delivery_id = OLD.id), 0, 0, 0 WHERE OLD.state = 'sent' AND OLD.sent_at IS NOT NULL
     ON CONFLICT (day, campaign, shard) DO UPDATE SET planned = planned + excluded.planned, sent = sent + excluded.sent, deferred = deferred + excluded.deferred, dropped = dropped + excluded.dropped, suppressed = suppressed + excluded.suppressed, failed = failed + excluded.failed, answered = answered + excluded.answered, promoters = promoters + excluded.promoters, passives = passives + excluded.passives, detractors = detractors + excluded.detractors;
