@@ -3,14 +3,24 @@ package console
 import (
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 )
 
+// translatedPrefixes name the message ids that every language has: the
+// foundation (layout, sign-in, errors, audit log), the campaign pages, the
+// template preview and the pack editor. The customer-success pages' ids
+// (contact., accounts., account., risk., suppressions., nav.contacts…) fall
+// back to English until they are translated.
+var translatedPrefixes = []string{"app.", "skip", "nav.label", "nav.home", "nav.campaigns", "nav.audit", "nav.pack",
+	"signed_in_as", "sign_out", "role.", "login.", "auth.", "mail.", "home.", "error.", "audit.",
+	"campaigns.", "campaign.", "preview.", "table.", "pack."}
+
 // TestMarketingMessagesInEveryLanguage holds every message of the
-// foundation, the campaign pages and the pack editor (every English id but
-// the customer-success pages') to every console language, with the same
-// printf verbs in the same order, so that a member reading the console in
-// French never meets an English heading on these pages.
+// foundation, the campaign pages and the pack editor (translatedPrefixes)
+// to every console language, with the same printf verbs in the same order,
+// so that a member reading the console in French never meets an English
+// heading on these pages.
 func TestMarketingMessagesInEveryLanguage(t *testing.T) {
 	verbs := regexp.MustCompile(`%[-+# 0-9.]*[a-zA-Z%]`)
 	for _, lang := range Langs {
@@ -23,7 +33,7 @@ func TestMarketingMessagesInEveryLanguage(t *testing.T) {
 			continue
 		}
 		for id, en := range catalogue["en"] {
-			if _, cs := csMessages[id]; cs {
+			if !slices.ContainsFunc(translatedPrefixes, func(p string) bool { return strings.HasPrefix(id, p) }) {
 				continue
 			}
 			s, ok := msgs[id]
