@@ -41,6 +41,9 @@ type ConsoleSession struct {
 	CSRF       string // per-session token every form and script sends back
 	CreatedAt  time.Time
 	LastSeenAt time.Time
+	// Member is the signed-in team member, read with the session
+	// (ConsoleSession fills it in).
+	Member TeamMember
 }
 
 // Sign-in link failures, as ConsumeSignIn reports them (the code of an
@@ -63,8 +66,9 @@ type ConsoleAuthStore interface {
 	// audit entry. A link that is unknown, expired or used is an ENOTFOUND
 	// *Error whose message is SignInUnknown, SignInExpired or SignInUsed.
 	ConsumeSignIn(ctx context.Context, tokenHash string, s *ConsoleSession) error
-	// ConsoleSession returns the session with idHash when it was seen after
-	// idleSince, and marks it seen now; ENOTFOUND otherwise.
+	// ConsoleSession returns the session with idHash, and its member, when
+	// it was seen after idleSince, and marks it seen now; ENOTFOUND
+	// otherwise (also when the member is gone).
 	ConsoleSession(ctx context.Context, idHash string, idleSince time.Time) (*ConsoleSession, error)
 	// DeleteConsoleSession ends a session (sign-out) and audits it.
 	DeleteConsoleSession(ctx context.Context, idHash string, audit AuditEntry) error
@@ -127,7 +131,7 @@ type CampaignStats struct {
 	Campaign   string
 	Planned    int // deliveries created in the period
 	Sent       int // sent in the period
-	Deferred   int // deliveries deferred at least once in the period
+	Deferred   int // deliveries first deferred in the period (dropped, suppressed alike)
 	Dropped    int
 	Suppressed int
 	Failed     int
@@ -172,9 +176,10 @@ type CampaignDecision struct {
 
 // CampaignStore reads campaign statistics and keeps campaign pauses.
 type CampaignStore interface {
-	// CampaignStats returns the counts of every campaign with activity in
-	// [from, to), by campaign key; SentPerDay has one entry per UTC day.
-	CampaignStats(ctx context.Context, from, to time.Time) (map[string]*CampaignStats, error)
+	// CampaignStats returns the counts of every campaign with activity
+	// over the UTC days from from's to to's (to is now), by campaign key,
+	// or of the campaign named (only); SentPerDay has one entry per day.
+	CampaignStats(ctx context.Context, from, to time.Time, only ...string) (map[string]*CampaignStats, error)
 	// CampaignDecisions returns the latest decisions about the campaign's
 	// most recent deliveries, newest first.
 	CampaignDecisions(ctx context.Context, campaign string, limit int) ([]CampaignDecision, error)

@@ -81,6 +81,9 @@ type TeamMember struct {
 	TeamsWebhookURL string `json:"teams_webhook_url,omitempty"`
 	// ConsoleRole is admin, marketing or cs; "" means no console access.
 	ConsoleRole string `json:"console_role,omitempty"`
+	// Locale is the member's language for the console (BCP 47); "" lets
+	// the browser's Accept-Language choose.
+	Locale string `json:"locale,omitempty"`
 }
 
 // Suppression scopes. Besides these, a scope may name one campaign category.

@@ -49,7 +49,7 @@ func (s *Server) handleCampaign(w http.ResponseWriter, r *http.Request, c *Conte
 	if err != nil {
 		return err
 	}
-	stats, err := s.Store.CampaignStats(r.Context(), p.From, p.To)
+	stats, err := s.Store.CampaignStats(r.Context(), p.From, p.To, key)
 	if err != nil {
 		return err
 	}

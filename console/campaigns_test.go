@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -235,5 +236,49 @@ func TestCampaignPagesRolesAndErrors(t *testing.T) {
 	if csp := rr.Header.Get("Content-Security-Policy"); rr.StatusCode != http.StatusOK || !strings.HasPrefix(csp, "sandbox;") ||
 		!strings.Contains(csp, "frame-ancestors 'self'") || rr.Header.Get("X-Frame-Options") != "SAMEORIGIN" {
 		t.Errorf("preview frame: %d CSP %q XFO %q", rr.StatusCode, csp, rr.Header.Get("X-Frame-Options"))
+	}
+}
+
+// TestCampaignPagesInTheMembersLanguage signs in members whose locale is
+// French and Brazilian Portuguese (read as pt), and one with no locale
+// whose browser asks for Hungarian: each sees the campaign list's headings
+// and column names in that language, the member's locale winning over the
+// browser's.
+func TestCampaignPagesInTheMembersLanguage(t *testing.T) {
+	e := newEnv(t, store.SQLite)
+	ctx := context.Background()
+	if _, err := e.db.UpsertTeam(ctx, []outreach.TeamMember{
+		{Email: "fleur@vendor.example", Name: "Fleur", ConsoleRole: outreach.RoleMarketing, Locale: "fr"},
+		{Email: "bia@vendor.example", Name: "Bia", ConsoleRole: outreach.RoleMarketing, Locale: "pt-BR"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		email, accept string
+		want          []string
+	}{
+		{"fleur@vendor.example", "hu", []string{`<html lang="fr"`, "<h1>Campagnes</h1>", "Envoyés", "Reportés", "Taux de réponse", "Se déconnecter"}},
+		{"bia@vendor.example", "", []string{`<html lang="pt"`, "<h1>Campanhas</h1>", "Enviados", "Adiados", "Taxa de resposta", "Terminar sessão"}},
+		{"mo@vendor.example", "hu-HU,en;q=0.5", []string{`<html lang="hu"`, "<h1>Kampányok</h1>", "Elküldött", "Elhalasztott", "Válaszarány", "Kijelentkezés"}},
+	} {
+		c := e.signIn(t, tc.email)
+		req, _ := http.NewRequest("GET", e.srv.URL+"/console/campaigns", nil)
+		if tc.accept != "" {
+			req.Header.Set("Accept-Language", tc.accept)
+		}
+		res, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 {
+			t.Fatalf("%s: status %d", tc.email, res.StatusCode)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(string(b), w) {
+				t.Errorf("%s (Accept-Language %q): the page lacks %q", tc.email, tc.accept, w)
+			}
+		}
 	}
 }

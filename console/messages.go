@@ -28,7 +28,9 @@ func translate(lang, id string) string {
 }
 
 // catalogue holds the console's messages by language and id. English is
-// complete; the other languages fall back to it for ids they lack.
+// complete; the other languages (messages_LANG.go) cover the foundation,
+// the campaign pages and the pack editor, and fall back to English for the
+// customer-success pages' ids (messages_cs.go), not translated yet.
 var catalogue = map[string]map[string]string{
 	"en": {
 		"app.name":                "outreach console",
@@ -100,7 +102,7 @@ var catalogue = map[string]map[string]string{
 		"campaigns.trend_desc":    "%d sent in %d days; the busiest day had %d (%s).",
 		"campaigns.removed":       "removed",
 		"campaigns.paused":        "paused",
-		"campaigns.deferred_note": "Deferred counts deliveries held back at least once in the period (quiet hours, caps, a pause…); each decision's reason is on the campaign's page.",
+		"campaigns.deferred_note": "Deferred, dropped and suppressed count each delivery once, on the day of its first such decision (a deferral: quiet hours, caps, a pause…); each decision's reason is on the campaign's page.",
 		"campaign.title":          "Campaign",
 		"campaign.active":         "active",
 		"campaign.paused_by":      "Paused by",
@@ -139,54 +141,9 @@ var catalogue = map[string]map[string]string{
 		"preview.text":            "Text part",
 		"table.scroll":            "The table scrolls sideways on narrow screens.",
 	},
-	"pt": {
-		"skip": "Ir para o conteúdo", "nav.home": "Início", "nav.campaigns": "Campanhas", "nav.audit": "Registo de auditoria",
-		"signed_in_as": "Sessão de", "sign_out": "Terminar sessão", "login.title": "Entrar",
-		"login.intro": "Indique o endereço que usa como membro da equipa. Enviamos-lhe um link de acesso, válido por 15 minutos.",
-		"login.email": "Endereço de email", "login.submit": "Enviar-me um link de acesso",
-		"login.sent": "Se este endereço pertencer a um membro da equipa com acesso à consola, o link de acesso está a caminho. É válido por 15 minutos e funciona uma vez.",
-		"auth.title": "Entrar na consola outreach", "auth.intro": "Prima o botão para entrar. O link funciona uma vez.", "auth.submit": "Entrar",
-		"auth.expired": "Este link de acesso expirou", "auth.used": "Este link de acesso já foi usado", "auth.again": "Pedir um novo link",
-		"mail.subject": "O seu link de acesso à consola outreach",
-	},
-	"fr": {
-		"skip": "Aller au contenu", "nav.home": "Accueil", "nav.campaigns": "Campagnes", "nav.audit": "Journal d’audit",
-		"signed_in_as": "Connecté en tant que", "sign_out": "Se déconnecter", "login.title": "Connexion",
-		"login.intro": "Saisissez l’adresse que vous utilisez dans l’équipe. Nous vous envoyons un lien de connexion, valable 15 minutes.",
-		"login.email": "Adresse e-mail", "login.submit": "M’envoyer un lien de connexion",
-		"login.sent": "Si cette adresse appartient à un membre de l’équipe ayant accès à la console, un lien de connexion est en route. Il est valable 15 minutes et ne sert qu’une fois.",
-		"auth.title": "Connexion à la console outreach", "auth.intro": "Appuyez sur le bouton pour vous connecter. Le lien ne sert qu’une fois.", "auth.submit": "Se connecter",
-		"auth.expired": "Ce lien de connexion a expiré", "auth.used": "Ce lien de connexion a déjà servi", "auth.again": "Demander un nouveau lien",
-		"mail.subject": "Votre lien de connexion à la console outreach",
-	},
-	"ru": {
-		"skip": "К содержимому", "nav.home": "Главная", "nav.campaigns": "Кампании", "nav.audit": "Журнал аудита",
-		"signed_in_as": "Вы вошли как", "sign_out": "Выйти", "login.title": "Вход",
-		"login.intro": "Введите адрес, который вы используете в команде. Мы отправим ссылку для входа, действующую 15 минут.",
-		"login.email": "Адрес электронной почты", "login.submit": "Прислать ссылку для входа",
-		"login.sent": "Если адрес принадлежит участнику команды с доступом к консоли, ссылка для входа уже отправлена. Она действует 15 минут и работает один раз.",
-		"auth.title": "Вход в консоль outreach", "auth.intro": "Нажмите кнопку, чтобы войти. Ссылка работает один раз.", "auth.submit": "Войти",
-		"auth.expired": "Срок действия ссылки истёк", "auth.used": "Эта ссылка уже использована", "auth.again": "Запросить новую ссылку",
-		"mail.subject": "Ваша ссылка для входа в консоль outreach",
-	},
-	"hu": {
-		"skip": "Ugrás a tartalomra", "nav.home": "Kezdőlap", "nav.campaigns": "Kampányok", "nav.audit": "Naplózás",
-		"signed_in_as": "Bejelentkezve:", "sign_out": "Kijelentkezés", "login.title": "Bejelentkezés",
-		"login.intro": "Adja meg a csapatban használt címét. Küldünk egy 15 percig érvényes bejelentkezési linket.",
-		"login.email": "E-mail-cím", "login.submit": "Bejelentkezési link kérése",
-		"login.sent": "Ha a cím a konzolhoz hozzáféréssel rendelkező csapattagé, a bejelentkezési link úton van. 15 percig érvényes, és egyszer használható.",
-		"auth.title": "Bejelentkezés az outreach konzolba", "auth.intro": "A bejelentkezéshez nyomja meg a gombot. A link egyszer használható.", "auth.submit": "Bejelentkezés",
-		"auth.expired": "Ez a bejelentkezési link lejárt", "auth.used": "Ezt a bejelentkezési linket már felhasználták", "auth.again": "Új link kérése",
-		"mail.subject": "Bejelentkezési link az outreach konzolhoz",
-	},
-	"id": {
-		"skip": "Langsung ke konten", "nav.home": "Beranda", "nav.campaigns": "Kampanye", "nav.audit": "Log audit",
-		"signed_in_as": "Masuk sebagai", "sign_out": "Keluar", "login.title": "Masuk",
-		"login.intro": "Masukkan alamat yang Anda gunakan sebagai anggota tim. Kami akan mengirim tautan masuk yang berlaku 15 menit.",
-		"login.email": "Alamat email", "login.submit": "Kirimi saya tautan masuk",
-		"login.sent": "Jika alamat ini milik anggota tim dengan akses konsol, tautan masuk sedang dikirim. Berlaku 15 menit dan hanya sekali pakai.",
-		"auth.title": "Masuk ke konsol outreach", "auth.intro": "Tekan tombol untuk masuk. Tautan hanya sekali pakai.", "auth.submit": "Masuk",
-		"auth.expired": "Tautan masuk ini sudah kedaluwarsa", "auth.used": "Tautan masuk ini sudah digunakan", "auth.again": "Minta tautan baru",
-		"mail.subject": "Tautan masuk Anda ke konsol outreach",
-	},
+	"pt": ptMessages,
+	"fr": frMessages,
+	"ru": ruMessages,
+	"hu": huMessages,
+	"id": idMessages,
 }

@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"html/template"
 	"net/http"
 	"strconv"
 	"strings"
@@ -17,6 +18,8 @@ type PackStore interface {
 	outreach.PackDraftStore
 	// ActivePack returns the active stored pack, or ENOTFOUND.
 	ActivePack(ctx context.Context) (*outreach.StoredPack, error)
+	// ActivePackVersion returns the active pack's version, 0 when none.
+	ActivePackVersion(ctx context.Context) (int, error)
 	// ActivatePackDraft stores files as the next pack version (as
 	// ActivatePack does for SIGHUP), marks draft draftID at revision as
 	// activated (none when 0) and writes audit, in one transaction.
@@ -77,7 +80,7 @@ const packListLimit = 50
 type packView struct {
 	Edit     PackEdit
 	Active   *outreach.StoredPack
-	Paths    []string
+	Files    template.HTML // the active pack's file links (packfiles)
 	Drafts   []outreach.PackDraft
 	Versions []outreach.PackVersionInfo
 }
@@ -85,12 +88,12 @@ type packView struct {
 // handlePack shows the active pack's files, the drafts and the versions.
 func (s *Server) handlePack(w http.ResponseWriter, r *http.Request, c *Context) error {
 	v := packView{Edit: s.PackEdit}
-	active, err := s.Store.ActivePack(r.Context())
+	active, _, _, err := s.activePack(r.Context())
 	if err != nil && outreach.ErrorCode(err) != outreach.ENOTFOUND {
 		return err
 	}
 	if active != nil {
-		v.Active, v.Paths = active, sortedPaths(active.Files)
+		v.Active, v.Files = active, s.activeFileList(active)
 	}
 	if v.Drafts, err = s.Store.PackDrafts(r.Context(), packListLimit); err != nil {
 		return err

@@ -59,25 +59,20 @@ type previewView struct {
 // previewPack returns the pack the preview uses: the draft named by the
 // query's "draft", else the active pack.
 func (s *Server) previewPack(r *http.Request) (*campaigns.Loaded, []packProblem, error) {
-	var files map[string]string
-	if id := r.URL.Query().Get("draft"); id != "" && id != "active" {
-		n, err := strconv.ParseInt(id, 10, 64)
-		if err != nil {
-			return nil, nil, outreach.Errorf(outreach.EINVALID, "draft=%q is not a draft id", id)
-		}
-		d, err := s.Store.PackDraft(r.Context(), n)
-		if err != nil {
-			return nil, nil, err
-		}
-		files = d.Files
-	} else {
-		p, err := s.Store.ActivePack(r.Context())
-		if err != nil {
-			return nil, nil, err
-		}
-		files = p.Files
+	id := r.URL.Query().Get("draft")
+	if id == "" || id == "active" {
+		_, loaded, problems, err := s.activePack(r.Context())
+		return loaded, problems, err
 	}
-	loaded, problems := validateFiles(files)
+	n, err := strconv.ParseInt(id, 10, 64)
+	if err != nil {
+		return nil, nil, outreach.Errorf(outreach.EINVALID, "draft=%q is not a draft id", id)
+	}
+	d, err := s.Store.PackDraft(r.Context(), n)
+	if err != nil {
+		return nil, nil, err
+	}
+	loaded, problems := validateFiles(d.Files)
 	return loaded, problems, nil
 }
 

@@ -102,6 +102,8 @@ type Server struct {
 	forecastSlot chan struct{}
 	// heavySlots admits maxHeavy Heavy pages at a time (heavy.go).
 	heavySlots chan struct{}
+	// active caches the active stored pack by version (packcache.go).
+	active activeCache
 }
 
 // Prefix is where httpapi mounts the console.
@@ -255,12 +257,12 @@ func (s *Server) signedIn(w http.ResponseWriter, r *http.Request) (*Context, boo
 	c := &Context{Lang: requestLang(r), Now: now, Path: r.URL.Path}
 	if ck, err := r.Cookie(cookieName); err == nil && ck.Value != "" {
 		sess, err := s.Store.ConsoleSession(r.Context(), hashToken(ck.Value), now.Add(-outreach.SessionIdle))
-		if err == nil {
-			var m *outreach.TeamMember
-			if m, err = s.Store.ConsoleMember(r.Context(), sess.Email); err == nil && m.ConsoleRole != "" {
-				c.Member, c.Session = *m, sess
-				return c, true
+		if err == nil && sess.Member.ConsoleRole != "" {
+			c.Member, c.Session = sess.Member, sess
+			if lang, ok := outreach.MatchLocale(sess.Member.Locale, Langs); ok {
+				c.Lang = lang
 			}
+			return c, true
 		}
 		// A member who lost the role (or was removed) is signed out; a
 		// database error is a 500, not a sign-out.

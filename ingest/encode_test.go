@@ -37,7 +37,7 @@ func fieldsOf(b *Batch, i int) (map[string]string, map[string]any) {
 	case Team:
 		m := b.Team[i]
 		return map[string]string{"email": m.Email, "name": m.Name, "timezone": m.Timezone,
-			"digest_schedule": m.DigestSchedule, "console_role": m.ConsoleRole}, nil
+			"digest_schedule": m.DigestSchedule, "console_role": m.ConsoleRole, "locale": m.Locale}, nil
 	case Suppressions:
 		s := b.Suppressions[i]
 		return map[string]string{"email": s.Email, "scope": s.Scope, "reason": s.Reason}, nil

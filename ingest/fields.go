@@ -41,7 +41,7 @@ var schemas = map[Kind]schema{
 		object:    "properties",
 		extrasCSV: true,
 	},
-	Team:         {fields: []string{"email", "name", "timezone", "digest_schedule", "slack_webhook_url", "teams_webhook_url", "console_role"}},
+	Team:         {fields: []string{"email", "name", "timezone", "digest_schedule", "slack_webhook_url", "teams_webhook_url", "console_role", "locale"}},
 	Suppressions: {fields: []string{"email", "scope", "reason"}},
 }
 
@@ -313,6 +313,10 @@ func buildTeamMember(it *item) outreach.TeamMember {
 		Timezone:       it.timezone("timezone"),
 		DigestSchedule: it.str("digest_schedule"),
 		ConsoleRole:    strings.ToLower(it.str("console_role")),
+	}
+	var err error
+	if m.Locale, err = outreach.NormalizeLocale(it.str("locale")); err != nil {
+		it.fail("locale", "%v", err)
 	}
 	if m.ConsoleRole != "" && !outreach.ValidConsoleRole(m.ConsoleRole) {
 		it.fail("console_role", "%q is not a console role: use admin, marketing, cs, or none to remove access", m.ConsoleRole)

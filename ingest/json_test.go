@@ -104,6 +104,7 @@ func TestDecodeJSONErrors(t *testing.T) {
 		{Team, `[{"email": "csm@vendor.com", "digest_schedule": "every monday"}]`, 0, "digest_schedule", "not a cron spec"},
 		{Team, `[{"email": "csm@vendor.com", "digest_schedule": "CRON_TZ=UTC 0 8 * * *"}]`, 0, "digest_schedule", "timezone field"},
 		{Team, `[{"email": "csm@vendor.com", "console_role": "owner"}]`, 0, "console_role", "not a console role"},
+		{Team, `[{"email": "csm@vendor.com", "locale": "not a locale!"}]`, 0, "locale", "not a BCP 47 language tag"},
 		{Team, `[{"email": "csm@vendor.com", "role": "csm"}]`, 0, "role", "unknown field"},
 		{Suppressions, `[{"email": "a@b.co"}]`, 0, "scope", "required"},
 		{Suppressions, `[{"email": "a@b.co", "scope": "newsletters"}]`, 0, "scope", "not a suppression scope"},

@@ -81,35 +81,41 @@ func (db *DB) ConsumeSignIn(ctx context.Context, tokenHash string, s *outreach.C
 	})
 }
 
-// ConsoleSession returns the session with idHash if it was last seen after
-// idleSince, and marks it seen now. Sessions idle for longer are deleted.
+// ConsoleSession returns the session with idHash, with its member, if it
+// was last seen after idleSince, and marks it seen now. Sessions idle for
+// longer are deleted. One indexed read per page (session joined with its
+// member); the write happens at most once a minute, so no transaction.
 func (db *DB) ConsoleSession(ctx context.Context, idHash string, idleSince time.Time) (*outreach.ConsoleSession, error) {
 	var s outreach.ConsoleSession
-	err := db.inTx(ctx, "console session", func(tx *sqlx.Tx, now time.Time) error {
-		var created, seen int64
-		err := tx.QueryRowxContext(ctx, db.rebind(`SELECT id_hash, email, csrf, created_at, last_seen_at FROM console_sessions WHERE id_hash = ?`), idHash).
-			Scan(&s.IDHash, &s.Email, &s.CSRF, &created, &seen)
-		if errors.Is(err, sql.ErrNoRows) {
-			return outreach.Errorf(outreach.ENOTFOUND, "no such console session")
-		} else if err != nil {
-			return err
+	var created, seen int64
+	m := &s.Member
+	err := db.db.QueryRowxContext(ctx, db.rebind(`SELECT s.email, s.csrf, s.created_at, s.last_seen_at,
+			m.name, m.timezone, m.digest_schedule, m.console_role, m.locale
+		FROM console_sessions s JOIN team_members m ON m.email = s.email WHERE s.id_hash = ?`), idHash).
+		Scan(&s.Email, &s.CSRF, &created, &seen, &m.Name, &m.Timezone, &m.DigestSchedule, &m.ConsoleRole, &m.Locale)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, outreach.Errorf(outreach.ENOTFOUND, "no such console session")
+	} else if err != nil {
+		return nil, fmt.Errorf("console session: %w", err)
+	}
+	s.IDHash, m.Email = idHash, s.Email
+	if seen <= ms(idleSince) {
+		// The guard keeps a session that another request just marked seen.
+		if _, err := db.db.ExecContext(ctx, db.rebind(`DELETE FROM console_sessions WHERE id_hash = ? AND last_seen_at <= ?`),
+			idHash, ms(idleSince)); err != nil {
+			return nil, fmt.Errorf("console session: %w", err)
 		}
-		if seen <= ms(idleSince) {
-			if _, err := tx.ExecContext(ctx, db.rebind(`DELETE FROM console_sessions WHERE id_hash = ?`), idHash); err != nil {
-				return err
-			}
-			return outreach.Errorf(outreach.ENOTFOUND, "console session expired")
+		return nil, outreach.Errorf(outreach.ENOTFOUND, "console session expired")
+	}
+	now := db.Now()
+	s.CreatedAt, s.LastSeenAt = fromMs(created), now
+	// Marking the session seen once a minute is enough for a 12 h idle
+	// timeout, and spares a write per page.
+	if ms(now)-seen > int64(time.Minute/time.Millisecond) {
+		if _, err := db.db.ExecContext(ctx, db.rebind(`UPDATE console_sessions SET last_seen_at = ? WHERE id_hash = ? AND last_seen_at < ?`),
+			ms(now), idHash, ms(now)); err != nil {
+			return nil, fmt.Errorf("console session: %w", err)
 		}
-		s.CreatedAt, s.LastSeenAt = fromMs(created), now
-		// Marking the session seen once a minute is enough for a 12 h idle
-		// timeout, and spares a write per page.
-		if ms(now)-seen > int64(time.Minute/time.Millisecond) {
-			_, err = tx.ExecContext(ctx, db.rebind(`UPDATE console_sessions SET last_seen_at = ? WHERE id_hash = ?`), ms(now), idHash)
-		}
-		return err
-	})
-	if err != nil {
-		return nil, err
 	}
 	return &s, nil
 }

@@ -220,7 +220,7 @@ func (db *DB) UpsertTeam(ctx context.Context, items []outreach.TeamMember) (outr
 		}
 		if j, ok := at[m.Email]; ok {
 			for _, f := range [][2]*string{{&merged[j].Name, &m.Name}, {&merged[j].Timezone, &m.Timezone}, {&merged[j].DigestSchedule, &m.DigestSchedule},
-				{&merged[j].SlackWebhookURL, &m.SlackWebhookURL}, {&merged[j].TeamsWebhookURL, &m.TeamsWebhookURL}, {&merged[j].ConsoleRole, &m.ConsoleRole}} {
+				{&merged[j].SlackWebhookURL, &m.SlackWebhookURL}, {&merged[j].TeamsWebhookURL, &m.TeamsWebhookURL}, {&merged[j].ConsoleRole, &m.ConsoleRole}, {&merged[j].Locale, &m.Locale}} {
 				if *f[1] != "" {
 					*f[0] = *f[1]
 				}
@@ -290,16 +290,16 @@ func (db *DB) UpsertTeam(ctx context.Context, items []outreach.TeamMember) (outr
 // writeTeamChunk inserts team members; with update, the stored ones are
 // updated, else one that exists is errRaced.
 func (db *DB) writeTeamChunk(ctx context.Context, tx *sqlx.Tx, chunk []outreach.TeamMember, now time.Time, update bool) error {
-	args := make([]any, 0, len(chunk)*9)
+	args := make([]any, 0, len(chunk)*10)
 	for _, m := range chunk {
 		role := m.ConsoleRole // "" keeps the stored role, "none" removes it
 		if !update && role == outreach.RoleNone {
 			role = ""
 		}
-		args = append(args, m.Email, m.Name, m.Timezone, m.DigestSchedule, m.SlackWebhookURL, m.TeamsWebhookURL, role, ms(now), ms(now))
+		args = append(args, m.Email, m.Name, m.Timezone, m.DigestSchedule, m.SlackWebhookURL, m.TeamsWebhookURL, role, m.Locale, ms(now), ms(now))
 	}
-	q := `INSERT INTO team_members (email, name, timezone, digest_schedule, slack_webhook_url, teams_webhook_url, console_role, created_at, updated_at)
-		VALUES ` + db.values(len(chunk), 9)
+	q := `INSERT INTO team_members (email, name, timezone, digest_schedule, slack_webhook_url, teams_webhook_url, console_role, locale, created_at, updated_at)
+		VALUES ` + db.values(len(chunk), 10)
 	if !update {
 		return insertAll(ctx, tx, len(chunk), q+` ON CONFLICT (email) DO NOTHING`, args)
 	}
@@ -310,6 +310,7 @@ func (db *DB) writeTeamChunk(ctx context.Context, tx *sqlx.Tx, chunk []outreach.
 			slack_webhook_url = CASE WHEN excluded.slack_webhook_url = '' THEN team_members.slack_webhook_url ELSE excluded.slack_webhook_url END,
 			teams_webhook_url = CASE WHEN excluded.teams_webhook_url = '' THEN team_members.teams_webhook_url ELSE excluded.teams_webhook_url END,
 			console_role = CASE excluded.console_role WHEN '' THEN team_members.console_role WHEN 'none' THEN '' ELSE excluded.console_role END,
+			locale = CASE WHEN excluded.locale = '' THEN team_members.locale ELSE excluded.locale END,
 			updated_at = excluded.updated_at`, args...)
 	return err
 }
