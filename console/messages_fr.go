@@ -37,6 +37,7 @@ var frMessages = map[string]string{
 	"error.not_found":         "Page introuvable",
 	"error.forbidden":         "Votre rôle ne donne pas accès à cette page",
 	"error.csrf":              "Ce formulaire a expiré ou vient d’un autre site : rechargez la page et réessayez",
+	"error.busy":              "Le serveur est occupé par d’autres travaux sur le pack de campagnes : réessayez dans un instant",
 	"error.signed_out":        "Vous êtes déconnecté : reconnectez-vous",
 	"error.invalid":           "Impossible d’effectuer cette action",
 	"error.conflict":          "Quelqu’un l’a modifié en même temps",

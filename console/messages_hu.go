@@ -37,6 +37,7 @@ var huMessages = map[string]string{
 	"error.not_found":         "Az oldal nem található",
 	"error.forbidden":         "A szerepköre nem ad hozzáférést ehhez az oldalhoz",
 	"error.csrf":              "Ez az űrlap lejárt, vagy másik webhelyről érkezett: töltse újra az oldalt, és próbálja újra",
+	"error.busy":              "A szerver éppen más kampánycsomag-műveletekkel foglalt: próbálja újra egy pillanat múlva",
 	"error.signed_out":        "Kijelentkezett: jelentkezzen be újra",
 	"error.invalid":           "Ezt nem sikerült végrehajtani",
 	"error.conflict":          "Valaki más ugyanekkor módosította",

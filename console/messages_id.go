@@ -37,6 +37,7 @@ var idMessages = map[string]string{
 	"error.not_found":         "Halaman tidak ditemukan",
 	"error.forbidden":         "Peran Anda tidak memberi akses ke halaman ini",
 	"error.csrf":              "Formulir ini sudah kedaluwarsa atau berasal dari situs lain: muat ulang halaman lalu coba lagi",
+	"error.busy":              "Server sedang sibuk dengan pekerjaan paket kampanye lain: coba lagi sebentar lagi",
 	"error.signed_out":        "Anda sudah keluar: silakan masuk lagi",
 	"error.invalid":           "Tindakan ini tidak dapat dilakukan",
 	"error.conflict":          "Orang lain mengubahnya pada saat yang sama",

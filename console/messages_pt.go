@@ -37,6 +37,7 @@ var ptMessages = map[string]string{
 	"error.not_found":         "Página não encontrada",
 	"error.forbidden":         "A sua função não dá acesso a esta página",
 	"error.csrf":              "Este formulário expirou ou veio de outro site: recarregue a página e tente novamente",
+	"error.busy":              "O servidor está ocupado com outro trabalho no pacote de campanhas: tente novamente em instantes",
 	"error.signed_out":        "A sua sessão terminou: entre novamente",
 	"error.invalid":           "Não foi possível fazer isto",
 	"error.conflict":          "Outra pessoa alterou isto ao mesmo tempo",

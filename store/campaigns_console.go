@@ -126,7 +126,7 @@ func (db *DB) CampaignStatsStatement(from, to time.Time, only ...string) (string
 // so two compactions never deadlock. CampaignStats calls it when it reads
 // a past day with more than one row.
 func (db *DB) compactCampaignCounters(ctx context.Context, today int64) error {
-	if db.dialect != Postgres {
+	if !db.postgres() {
 		return nil // SQLite writes shard 0 only
 	}
 	_, err := db.db.ExecContext(ctx, `WITH moved AS (
@@ -154,7 +154,7 @@ func (db *DB) compactCampaignCounters(ctx context.Context, today int64) error {
 // triggers off, like the page-speed benchmark's).
 func (db *DB) RebuildCampaignCounters(ctx context.Context) error {
 	fsys := migrations.Postgres
-	if db.dialect == SQLite {
+	if !db.postgres() {
 		fsys = migrations.SQLite
 	}
 	b, err := fs.ReadFile(fsys, "00022_page_speed.sql")
@@ -167,7 +167,7 @@ func (db *DB) RebuildCampaignCounters(ctx context.Context) error {
 		return fmt.Errorf("rebuild campaign counters: migration 00022 has no backfill statement")
 	}
 	return db.inTx(ctx, "rebuild campaign counters", func(tx *sqlx.Tx, _ time.Time) error {
-		if db.dialect == Postgres { // one big aggregate: sort in memory rather than on disk
+		if db.postgres() { // one big aggregate: sort in memory rather than on disk
 			if _, err := tx.ExecContext(ctx, `SET LOCAL work_mem = '256MB'`); err != nil {
 				return err
 			}
