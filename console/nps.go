@@ -288,23 +288,36 @@ func (s *Server) npsData(ctx context.Context, c *Context, p npsParams) (*npsView
 }
 
 // csatRows fills the CSAT section: one line per CSAT campaign (or the
-// chosen one), with the same filters as the NPS, never mixed into it.
+// chosen one), with the same filters as the NPS, never mixed into it. It
+// is one report grouped by campaign over every campaign but the NPS ones
+// (the page knows every key that ever sent or was answered), so the page
+// costs one aggregate whatever the number of CSAT campaigns.
 func (s *Server) csatRows(ctx context.Context, v *npsView, f outreach.NPSFilter, csat []string) error {
 	keys := csat
+	f.Interval, f.GroupBy, f.ExcludeCampaigns = "", "campaign", nil
 	if f.Campaign != "" {
 		keys = []string{f.Campaign}
+	} else {
+		for _, k := range v.Campaigns {
+			if !slices.Contains(csat, k.Key) {
+				f.ExcludeCampaigns = append(f.ExcludeCampaigns, k.Key)
+			}
+		}
 	}
-	f.Interval, f.GroupBy, f.ExcludeCampaigns = "", "", nil
+	if len(keys) == 0 {
+		v.CSATTotal = newNPSRow("", outreach.NPSStats{})
+		return nil
+	}
+	rep, err := s.Store.NPS(ctx, f)
+	if err != nil {
+		return err
+	}
 	var total outreach.NPSStats
 	for _, k := range keys {
-		f.Campaign = k
-		rep, err := s.Store.NPS(ctx, f)
-		if err != nil {
-			return err
-		}
-		if rep.Overall.Responses > 0 {
-			v.CSAT = append(v.CSAT, newNPSRow(k, rep.Overall))
-			total = total.Add(rep.Overall)
+		i := slices.IndexFunc(rep.Groups, func(g outreach.NPSGroup) bool { return g.Key == k })
+		if i >= 0 && rep.Groups[i].Responses > 0 {
+			v.CSAT = append(v.CSAT, newNPSRow(k, rep.Groups[i].NPSStats))
+			total = total.Add(rep.Groups[i].NPSStats)
 		}
 	}
 	v.CSATTotal = newNPSRow("", total)
