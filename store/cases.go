@@ -85,6 +85,41 @@ func (db *DB) readCase(ctx context.Context, q sqlx.QueryerContext, id int64, now
 	return db.fillCase(ctx, q, r, now)
 }
 
+// toCase converts r, without its answers and notes. A case is overdue
+// at now when it is not closed and its due time has passed (the one home
+// of that rule; CaseCounts and CaseList's overdue view say it in SQL).
+func (r caseRow) toCase(now time.Time) *outreach.Case {
+	c := &outreach.Case{ID: r.ID, Alert: r.Alert, Account: r.Account, Owner: r.Owner, State: r.State, Assignee: r.Assignee,
+		DueAt: fromMs(r.DueAt), Outcome: r.Outcome, CreatedAt: fromMs(r.CreatedAt), UpdatedAt: fromMs(r.UpdatedAt),
+		ClosedAt: fromNullMs(r.ClosedAt), Answers: []outreach.CaseAnswer{}}
+	c.Overdue = c.State != outreach.CaseClosed && !now.IsZero() && now.After(c.DueAt)
+	return c
+}
+
+// caseAnswers reads the answers of the cases ids in one query and hands
+// each to add with its case id, by case, oldest first.
+func (db *DB) caseAnswers(ctx context.Context, q sqlx.QueryerContext, ids []int64, add func(caseID int64, a outreach.CaseAnswer)) error {
+	var answers []struct {
+		CaseID     int64  `db:"case_id"`
+		DeliveryID string `db:"delivery_id"`
+		Campaign   string `db:"campaign"`
+		Score      int    `db:"score"`
+		Comment    string `db:"comment"`
+		Email      string `db:"email"`
+		At         int64  `db:"at"`
+	}
+	if err := sqlx.SelectContext(ctx, q, &answers, db.rebind(`SELECT x.case_id, r.delivery_id, r.campaign, r.score, r.comment, c.email, r.at
+		FROM case_answers x JOIN survey_responses r ON r.delivery_id = x.delivery_id JOIN contacts c ON c.id = r.contact_id
+		WHERE `+db.inInt("x.case_id")+` ORDER BY x.case_id, r.at, r.delivery_id`), jsonArray(ids)); err != nil {
+		return fmt.Errorf("case answers: %w", err)
+	}
+	for _, a := range answers {
+		add(a.CaseID, outreach.CaseAnswer{DeliveryID: a.DeliveryID, Campaign: a.Campaign, Score: a.Score,
+			Comment: a.Comment, Contact: a.Email, At: fromMs(a.At)})
+	}
+	return nil
+}
+
 // fillCase converts r and reads its answers and notes.
 func (db *DB) fillCase(ctx context.Context, q sqlx.QueryerContext, r caseRow, now time.Time) (*outreach.Case, error) {
 	cs, err := db.fillCases(ctx, q, []caseRow{r}, now)
@@ -101,33 +136,17 @@ func (db *DB) fillCases(ctx context.Context, q sqlx.QueryerContext, rows []caseR
 	byID := make(map[int64]*outreach.Case, len(rows))
 	ids := make([]int64, len(rows))
 	for i, r := range rows {
-		c := &outreach.Case{ID: r.ID, Alert: r.Alert, Account: r.Account, Owner: r.Owner, State: r.State, Assignee: r.Assignee,
-			DueAt: fromMs(r.DueAt), Outcome: r.Outcome, CreatedAt: fromMs(r.CreatedAt), UpdatedAt: fromMs(r.UpdatedAt),
-			ClosedAt: fromNullMs(r.ClosedAt), Answers: []outreach.CaseAnswer{}, Notes: []outreach.CaseNote{}}
-		c.Overdue = c.State != outreach.CaseClosed && !now.IsZero() && now.After(c.DueAt)
+		c := r.toCase(now)
+		c.Notes = []outreach.CaseNote{}
 		out[i], byID[r.ID], ids[i] = c, c, r.ID
 	}
 	if len(rows) == 0 {
 		return out, nil
 	}
-	var answers []struct {
-		CaseID     int64  `db:"case_id"`
-		DeliveryID string `db:"delivery_id"`
-		Campaign   string `db:"campaign"`
-		Score      int    `db:"score"`
-		Comment    string `db:"comment"`
-		Email      string `db:"email"`
-		At         int64  `db:"at"`
-	}
-	if err := sqlx.SelectContext(ctx, q, &answers, db.rebind(`SELECT x.case_id, r.delivery_id, r.campaign, r.score, r.comment, c.email, r.at
-		FROM case_answers x JOIN survey_responses r ON r.delivery_id = x.delivery_id JOIN contacts c ON c.id = r.contact_id
-		WHERE `+db.inInt("x.case_id")+` ORDER BY x.case_id, r.at, r.delivery_id`), jsonArray(ids)); err != nil {
-		return nil, fmt.Errorf("case answers: %w", err)
-	}
-	for _, a := range answers {
-		c := byID[a.CaseID]
-		c.Answers = append(c.Answers, outreach.CaseAnswer{DeliveryID: a.DeliveryID, Campaign: a.Campaign, Score: a.Score,
-			Comment: a.Comment, Contact: a.Email, At: fromMs(a.At)})
+	if err := db.caseAnswers(ctx, q, ids, func(id int64, a outreach.CaseAnswer) {
+		byID[id].Answers = append(byID[id].Answers, a)
+	}); err != nil {
+		return nil, err
 	}
 	var notes []struct {
 		CaseID int64  `db:"case_id"`

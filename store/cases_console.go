@@ -86,34 +86,17 @@ func (db *DB) CaseList(ctx context.Context, q outreach.CaseQuery) (*outreach.Cas
 	}
 	ids := make([]int64, 0, len(rows))
 	for _, r := range rows {
-		c := outreach.Case{ID: r.ID, Alert: r.Alert, Account: r.Account, Owner: r.Owner, State: r.State, Assignee: r.Assignee,
-			DueAt: fromMs(r.DueAt), Outcome: r.Outcome, CreatedAt: fromMs(r.CreatedAt), UpdatedAt: fromMs(r.UpdatedAt),
-			ClosedAt: fromNullMs(r.ClosedAt), Answers: []outreach.CaseAnswer{}}
-		c.Overdue = c.State != outreach.CaseClosed && !q.Now.IsZero() && q.Now.After(c.DueAt)
-		page.Cases = append(page.Cases, outreach.CaseListItem{Case: c, AccountName: r.AccountName})
+		page.Cases = append(page.Cases, outreach.CaseListItem{Case: *r.toCase(q.Now), AccountName: r.AccountName})
 		ids = append(ids, r.ID)
 	}
 	if len(ids) == 0 {
 		return page, nil
 	}
-	var answers []struct {
-		CaseID     int64  `db:"case_id"`
-		DeliveryID string `db:"delivery_id"`
-		Campaign   string `db:"campaign"`
-		Score      int    `db:"score"`
-		Comment    string `db:"comment"`
-		Email      string `db:"email"`
-		At         int64  `db:"at"`
-	}
-	if err := db.db.SelectContext(ctx, &answers, db.rebind(`SELECT x.case_id, r.delivery_id, r.campaign, r.score, r.comment, c.email, r.at
-		FROM case_answers x JOIN survey_responses r ON r.delivery_id = x.delivery_id JOIN contacts c ON c.id = r.contact_id
-		WHERE `+db.inInt("x.case_id")+` ORDER BY x.case_id, r.at, r.delivery_id`), jsonArray(ids)); err != nil {
-		return nil, fmt.Errorf("case list answers: %w", err)
-	}
-	for _, a := range answers {
-		i := slices.Index(ids, a.CaseID)
-		page.Cases[i].Answers = append(page.Cases[i].Answers, outreach.CaseAnswer{DeliveryID: a.DeliveryID, Campaign: a.Campaign,
-			Score: a.Score, Comment: a.Comment, Contact: a.Email, At: fromMs(a.At)})
+	if err := db.caseAnswers(ctx, db.db, ids, func(id int64, a outreach.CaseAnswer) {
+		i := slices.Index(ids, id)
+		page.Cases[i].Answers = append(page.Cases[i].Answers, a)
+	}); err != nil {
+		return nil, fmt.Errorf("case list: %w", err)
 	}
 	return page, nil
 }
