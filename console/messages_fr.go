@@ -290,7 +290,7 @@ var frMessages = map[string]string{
 	"account.due":                 "échéance",
 	"account.automation":          "Ce que l’automatisation a envoyé, reporté, abandonné et va envoyer",
 	"account.will_send":           "à envoyer",
-	"account.automation_note":     "Les %d envois les plus récents aux personnes du compte, les plus tardifs d’abord, chacun avec toutes ses décisions : chaque report avec sa règle et sa raison, puis ce qui a été envoyé ou abandonné, et pourquoi.",
+	"account.automation_note":     "Les %d envois les plus récents aux personnes du compte, l’échéance la plus tardive d’abord, chacun avec toutes ses décisions : chaque report avec sa règle et sa raison, puis ce qui a été envoyé ou abandonné, et pourquoi.",
 	"account.to":                  "à",
 	"account.earlier_decisions":   "%d décisions antérieures figurent sur la page de la personne (les %d plus récentes sont affichées).",
 	"cases.title":                 "Suivis clients",

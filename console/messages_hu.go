@@ -373,7 +373,7 @@ var huMessages = map[string]string{
 	"nps.last_year":               "Tavalyi év",
 	"nps.own_accounts":            "Az Ön által felelt fiókok válaszait látja.",
 	"nps.summary":                 "Az időszak NPS-e",
-	"nps.moe":                     "hibahatár (95\u00a0% megbízhatóság)",
+	"nps.moe":                     "hibahatár 95\u00a0% megbízhatóság mellett",
 	"nps.moe_short":               "hibahatár (95\u00a0%)",
 	"nps.range":                   "tartomány (95\u00a0%)",
 	"nps.passives":                "Passzívak",
