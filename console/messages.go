@@ -28,9 +28,9 @@ func translate(lang, id string) string {
 }
 
 // catalogue holds the console's messages by language and id. English is
-// complete; the other languages (messages_LANG.go) cover the foundation,
-// the campaign pages and the pack editor, and fall back to English for the
-// customer-success pages' ids (messages_cs.go), not translated yet.
+// complete (this list, messages_cs.go, messages_cases.go, messages_nps.go
+// and packmessages.go); every other language (messages_LANG.go) has every
+// English id, with the same printf verbs (TestMessagesInEveryLanguage).
 var catalogue = map[string]map[string]string{
 	"en": {
 		"app.name":                "outreach console",
