@@ -2,12 +2,14 @@ package console
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/outreach-dev/outreach"
@@ -235,25 +237,18 @@ func (s *Server) npsData(ctx context.Context, c *Context, p npsParams) (*npsView
 		v.CampaignKind = v.Campaigns[i].Kind
 		v.P.Feed, p.Feed = v.CampaignKind, v.CampaignKind
 	}
+	// The trend, the CSAT section and the comment feed are independent
+	// reads: they run side by side, so the page costs the slowest of them.
 	f := p.filter()
+	var wg sync.WaitGroup
+	var npsErr, csatErr, feedErr error
 	if v.CampaignKind != outreach.SurveyCSAT {
-		f.ExcludeCampaigns = csat
-		if v.NPS, err = s.Store.NPS(ctx, f); err != nil {
-			return nil, err
-		}
-		v.Chart = npsTrendChart(c.Lang, v.NPS.Series, p)
-		v.Overall = newNPSRow("", v.NPS.Overall)
-		for _, pt := range v.NPS.Series {
-			v.Trend = append(v.Trend, newNPSRow(periodLabel(pt.Period, p.Interval), pt.NPSStats))
-		}
-		for _, g := range v.NPS.Groups {
-			v.Groups = append(v.Groups, newNPSRow(g.Key, g.NPSStats))
-		}
+		nf := f
+		nf.ExcludeCampaigns = csat
+		wg.Go(func() { v.NPS, npsErr = s.Store.NPS(ctx, nf) })
 	}
 	if v.CampaignKind != outreach.SurveyNPS {
-		if err := s.csatRows(ctx, v, f, csat); err != nil {
-			return nil, err
-		}
+		wg.Go(func() { csatErr = s.csatRows(ctx, v, f, csat) })
 	}
 	q := outreach.CommentQuery{NPSFilter: p.filter(), Class: p.Class, Search: p.Search, Before: p.Before,
 		Limit: npsCommentPage, ScanLimit: npsCommentScan}
@@ -265,8 +260,20 @@ func (s *Server) npsData(ctx context.Context, c *Context, p npsParams) (*npsView
 	}
 	v.Feed = &outreach.CommentPage{}
 	if len(q.Campaigns) > 0 || p.Campaign != "" || p.Feed == outreach.SurveyNPS {
-		if v.Feed, err = s.Store.Comments(ctx, q); err != nil {
-			return nil, err
+		wg.Go(func() { v.Feed, feedErr = s.Store.Comments(ctx, q) })
+	}
+	wg.Wait()
+	if err := errors.Join(npsErr, csatErr, feedErr); err != nil {
+		return nil, err
+	}
+	if v.NPS != nil {
+		v.Chart = npsTrendChart(c.Lang, v.NPS.Series, p)
+		v.Overall = newNPSRow("", v.NPS.Overall)
+		for _, pt := range v.NPS.Series {
+			v.Trend = append(v.Trend, newNPSRow(periodLabel(pt.Period, p.Interval), pt.NPSStats))
+		}
+		for _, g := range v.NPS.Groups {
+			v.Groups = append(v.Groups, newNPSRow(g.Key, g.NPSStats))
 		}
 	}
 	if v.Feed.Next != nil {
