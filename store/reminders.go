@@ -20,6 +20,10 @@ import (
 // reminder is planned at most once, whatever the replicas, retries and
 // ticks, and one that an answer dropped stays dropped. It returns how many
 // reminders it planned.
+//
+// Each tick reads only the surveys not settled yet (see settleReminders),
+// so its work follows the surveys sent since the previous tick, not every
+// survey of the last after + ttl.
 func (db *DB) PlanReminders(ctx context.Context, now time.Time, cs []outreach.Campaign) (int, error) {
 	if !slices.ContainsFunc(cs, func(c outreach.Campaign) bool { return c.ReminderAfter > 0 }) {
 		return 0, nil
@@ -36,6 +40,9 @@ func (db *DB) PlanReminders(ctx context.Context, now time.Time, cs []outreach.Ca
 			if err != nil {
 				return fmt.Errorf("plan reminders of %s: %w", c.Key, err)
 			}
+			if err := db.settleReminders(ctx, tx, c, now); err != nil {
+				return fmt.Errorf("plan reminders of %s: settle: %w", c.Key, err)
+			}
 			total += n
 		}
 		return nil
@@ -43,16 +50,24 @@ func (db *DB) PlanReminders(ctx context.Context, now time.Time, cs []outreach.Ca
 	return total, err
 }
 
+// reminderPending is the condition on deliveries d of a survey whose
+// reminder may still have to be planned, for one '?' campaign and one '?'
+// earliest sent_at: the terms of the partial index
+// deliveries_reminder_pending (migration 00021), which both dialects then
+// read from the campaign's earliest sent_at on.
+const reminderPending = `d.campaign = ? AND d.state = 'sent' AND d.category = 'survey' AND d.reminder_settled = 0
+	AND d.sent_at >= ? AND d.occurrence NOT LIKE '%` + outreach.ReminderMarker + `'`
+
 func (db *DB) planReminders(ctx context.Context, tx *sqlx.Tx, c *outreach.Campaign, now time.Time) (int, error) {
 	after, ttl := c.ReminderAfter.Milliseconds(), outreach.TTLOrDefault(c.TTL).Milliseconds()
 	occ := `d.occurrence || '` + outreach.ReminderMarker + `'`
 	q := `INSERT INTO deliveries (id, campaign, category, contact_id, account_id, occurrence, event_id, state,
-			due_at, not_before, expires_at, created_at, updated_at)
+			due_at, not_before, expires_at, created_at, updated_at, reminder_settled)
 		SELECT ` + db.deliveryIDExpr("d.contact_id", occ) + `, d.campaign, d.category, d.contact_id, d.account_id, ` + occ + `,
 			d.event_id, 'planned', d.sent_at + CAST(? AS bigint), d.sent_at + CAST(? AS bigint), d.sent_at + CAST(? AS bigint),
-			CAST(? AS bigint), CAST(? AS bigint)
-		FROM deliveries d
-		WHERE d.campaign = ? AND d.state = 'sent' AND d.sent_at >= ? AND d.occurrence NOT LIKE '%` + outreach.ReminderMarker + `'
+			CAST(? AS bigint), CAST(? AS bigint), 1
+		FROM deliveries d` + db.indexedBy("deliveries_reminder_pending") + `
+		WHERE ` + reminderPending + `
 			AND NOT EXISTS (SELECT 1 FROM survey_responses r WHERE r.delivery_id = d.id)
 		ON CONFLICT (id) DO NOTHING`
 	res, err := tx.ExecContext(ctx, db.rebind(q), c.Key, after, after, after+ttl, ms(now), ms(now), c.Key, ms(now)-after-ttl)
@@ -61,6 +76,27 @@ func (db *DB) planReminders(ctx context.Context, tx *sqlx.Tx, c *outreach.Campai
 	}
 	n, err := res.RowsAffected()
 	return int(n), err
+}
+
+// settleReminders sets reminder_settled on the campaign's pending surveys
+// (those planReminders just read) whose reminder now exists or that are
+// answered: later ticks no longer read them. It checks the reason itself
+// rather than trusting what the INSERT saw, so a survey that turned sent
+// in between (a concurrent recorder on PostgreSQL, where each statement
+// reads what is committed when it starts) stays pending for the next
+// tick: a survey is settled only once its reminder is in the table (or
+// never needed), whatever the replica, restart or leader change. An
+// answer is never taken back (only erasing the contact removes it, with
+// its deliveries).
+func (db *DB) settleReminders(ctx context.Context, tx *sqlx.Tx, c *outreach.Campaign, now time.Time) error {
+	after, ttl := c.ReminderAfter.Milliseconds(), outreach.TTLOrDefault(c.TTL).Milliseconds()
+	occ := `d.occurrence || '` + outreach.ReminderMarker + `'`
+	q := `UPDATE deliveries AS d` + db.indexedBy("deliveries_reminder_pending") + ` SET reminder_settled = 1
+		WHERE ` + reminderPending + `
+			AND (EXISTS (SELECT 1 FROM deliveries m WHERE m.id = ` + db.deliveryIDExpr("d.contact_id", occ) + `)
+				OR EXISTS (SELECT 1 FROM survey_responses r WHERE r.delivery_id = d.id))`
+	_, err := tx.ExecContext(ctx, db.rebind(q), c.Key, ms(now)-after-ttl, c.Key)
+	return err
 }
 
 // dropReminder drops the pending reminder of the answered survey delivery
