@@ -53,7 +53,7 @@ func (db *DB) PlanReminders(ctx context.Context, now time.Time, cs []outreach.Ca
 // reminderPending is the condition on deliveries d of a survey whose
 // reminder may still have to be planned, for one '?' campaign and one '?'
 // earliest sent_at: the terms of the partial index
-// deliveries_reminder_pending (migration 00021), which both dialects then
+// deliveries_reminder_pending (migration 00026), which both dialects then
 // read from the campaign's earliest sent_at on.
 const reminderPending = `d.campaign = ? AND d.state = 'sent' AND d.category = 'survey' AND d.reminder_settled = 0
 	AND d.sent_at >= ? AND d.occurrence NOT LIKE '%` + outreach.ReminderMarker + `'`
