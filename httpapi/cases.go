@@ -1,10 +1,8 @@
 package httpapi
 
 import (
-	"encoding/json"
 	"errors"
 	"html/template"
-	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -111,17 +109,8 @@ func (s *Server) handleUpdateCase(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	var body caseUpdateBody
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&body); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return err
-		}
-		return outreach.Errorf(outreach.EINVALID, "body: want a JSON object {\"state\": \"in_progress\", \"note\": \"...\"}: %v", err)
-	}
-	if dec.Decode(&struct{}{}) != io.EOF {
-		return outreach.Errorf(outreach.EINVALID, "body: want one JSON object")
+	if err := decodeObject(w, r, &body, `a JSON object {"state": "in_progress", "note": "..."}`); err != nil {
+		return err
 	}
 	if utf8.RuneCountInString(body.Note) > MaxCaseNoteRunes || strings.ContainsRune(body.Note, 0) {
 		b := &outreach.BatchError{}

@@ -1,10 +1,7 @@
 package httpapi
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -58,17 +55,8 @@ func (s *Server) handleCreateWebhook(w http.ResponseWriter, r *http.Request) err
 		URL    string   `json:"url"`
 		Events []string `json:"events"`
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&body); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return err
-		}
-		return outreach.Errorf(outreach.EINVALID, "body: want {\"url\": \"https://...\", \"events\": [\"response.created\"]}: %v", err)
-	}
-	if dec.Decode(&struct{}{}) != io.EOF {
-		return outreach.Errorf(outreach.EINVALID, "body: want one JSON object")
+	if err := decodeObject(w, r, &body, `{"url": "https://...", "events": ["response.created"]}`); err != nil {
+		return err
 	}
 	bad := &outreach.BatchError{}
 	url := strings.TrimSpace(body.URL)
