@@ -203,15 +203,7 @@ func (w *Worker) deliverOne(ctx context.Context, n outreach.Notification, now ti
 // attempt failed at now: 15 s doubled per attempt, at most an hour apart;
 // zero once outreach.NotificationRetryFor has passed (it is then failed).
 func RetryAt(created time.Time, attempt int, now time.Time) time.Time {
-	d := 15 * time.Second
-	for i := 1; i < attempt && d < time.Hour; i++ {
-		d *= 2
-	}
-	d = min(d, time.Hour)
-	if now.Add(d).After(created.Add(outreach.NotificationRetryFor)) {
-		return time.Time{}
-	}
-	return now.Add(d)
+	return outreach.RetryUntil(created, attempt, now, 15*time.Second, outreach.NotificationRetryFor)
 }
 
 // send delivers one notification.

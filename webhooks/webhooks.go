@@ -193,15 +193,7 @@ func (s *Sender) Run(ctx context.Context, now func() time.Time) {
 // attempt failed at now: 5 s doubled per attempt, at most an hour apart;
 // zero once outreach.WebhookRetryFor has passed.
 func RetryAt(created time.Time, attempt int, now time.Time) time.Time {
-	d := 5 * time.Second
-	for i := 1; i < attempt && d < time.Hour; i++ {
-		d *= 2
-	}
-	d = min(d, time.Hour)
-	if now.Add(d).After(created.Add(outreach.WebhookRetryFor)) {
-		return time.Time{}
-	}
-	return now.Add(d)
+	return outreach.RetryUntil(created, attempt, now, 5*time.Second, outreach.WebhookRetryFor)
 }
 
 // post makes one attempt; it returns the HTTP status (0 without one).
