@@ -159,10 +159,5 @@ func (s *Server) handlePreviewRender(w http.ResponseWriter, r *http.Request, c *
 	if err != nil {
 		return err
 	}
-	h := w.Header()
-	h.Set("Content-Security-Policy", renderCSP)
-	h.Set("X-Frame-Options", "SAMEORIGIN")
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	_, err = w.Write([]byte(res.HTML))
-	return err
+	return writeFrame(w, renderCSP, res.HTML)
 }

@@ -97,10 +97,16 @@ func (s *Server) handleCampaignPreviewHTML(w http.ResponseWriter, r *http.Reques
 	if err != nil {
 		return err
 	}
+	return writeFrame(w, previewCSP, out.HTML)
+}
+
+// writeFrame answers an email's HTML for a preview frame of the console
+// (same origin only) under csp, the policy that sandboxes it.
+func writeFrame(w http.ResponseWriter, csp, html string) error {
 	h := w.Header()
-	h.Set("Content-Security-Policy", previewCSP)
+	h.Set("Content-Security-Policy", csp)
 	h.Set("X-Frame-Options", "SAMEORIGIN")
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	_, err = w.Write([]byte(out.HTML))
+	_, err := w.Write([]byte(html))
 	return err
 }
