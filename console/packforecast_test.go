@@ -16,7 +16,7 @@ import (
 )
 
 // storedForecaster is serve's forecaster (cmd/outreach packForecaster):
-// the stored base, bounded, run by simulate for each pack.
+// the stored base, bounded, run by simulate.ForecastPacks.
 func storedForecaster(e *env) func(ctx context.Context, packs []*campaigns.Loaded, days int) ([]simulate.Summary, error) {
 	return func(ctx context.Context, packs []*campaigns.Loaded, days int) ([]simulate.Summary, error) {
 		now := e.clock.Now()
@@ -24,16 +24,8 @@ func storedForecaster(e *env) func(ctx context.Context, packs []*campaigns.Loade
 		if err != nil {
 			return nil, err
 		}
-		var out []simulate.Summary
-		for _, p := range packs {
-			res, err := simulate.Run(ctx, simulate.Options{Pack: p, Accounts: in.Accounts, Contacts: in.Contacts,
-				Events: in.Events, Suppressions: in.Suppressions, From: now.Truncate(24 * time.Hour), Days: days})
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, res.Summary)
-		}
-		return out, nil
+		return simulate.ForecastPacks(ctx, simulate.Options{Accounts: in.Accounts, Contacts: in.Contacts,
+			Events: in.Events, Suppressions: in.Suppressions, From: now.Truncate(24 * time.Hour), Days: days}, packs)
 	}
 }
 

@@ -17,10 +17,6 @@ import (
 	"github.com/outreach-dev/outreach/store"
 )
 
-// DefaultDBURL is the store a simulation runs against unless told
-// otherwise: a private in-memory SQLite database.
-const DefaultDBURL = "sqlite::memory:"
-
 // secret signs the survey and unsubscribe links of simulated messages. The
 // links are never served by a real deployment, so a fixed key keeps
 // simulations deterministic.
@@ -59,8 +55,9 @@ type Options struct {
 	// DB is an open, migrated, empty store to run against (the caller
 	// keeps it, e.g. to serve it afterwards); nil = open DBURL.
 	DB *store.DB
-	// DBURL is the store opened when DB is nil; "" = DefaultDBURL. It must
-	// be empty; Run migrates it and closes it at the end.
+	// DBURL is the store opened when DB is nil; "" = a private in-memory
+	// scratch store (store.OpenScratch: no report aggregates). A named
+	// store must be empty; Run migrates it and closes it at the end.
 	DBURL string
 
 	// Dispatch configures the dispatcher; zero fields get simulation

@@ -122,13 +122,17 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 // fresh database.
 func openStore(ctx context.Context, opts Options) (*store.DB, func(), error) {
 	db, closeDB := opts.DB, func() {}
-	if db == nil {
-		url := opts.DBURL
-		if url == "" {
-			url = DefaultDBURL
-		}
+	switch {
+	case db != nil:
+	case opts.DBURL == "":
 		var err error
-		if db, err = store.Open(ctx, url); err != nil {
+		if db, err = store.OpenScratch(ctx); err != nil {
+			return nil, nil, err
+		}
+		closeDB = func() { db.Close() }
+	default:
+		var err error
+		if db, err = store.Open(ctx, opts.DBURL); err != nil {
 			return nil, nil, err
 		}
 		closeDB = func() { db.Close() }

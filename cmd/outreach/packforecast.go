@@ -27,16 +27,7 @@ func (m *Main) packForecaster(db *store.DB) func(ctx context.Context, packs []*c
 		if err != nil {
 			return nil, err
 		}
-		from := now.Truncate(24 * time.Hour)
-		out := make([]simulate.Summary, len(packs))
-		for i, p := range packs {
-			res, err := simulate.Run(ctx, simulate.Options{Pack: p, Accounts: in.Accounts, Contacts: in.Contacts,
-				Events: in.Events, Suppressions: in.Suppressions, From: from, Days: days})
-			if err != nil {
-				return nil, err
-			}
-			out[i] = res.Summary
-		}
-		return out, nil
+		return simulate.ForecastPacks(ctx, simulate.Options{Accounts: in.Accounts, Contacts: in.Contacts,
+			Events: in.Events, Suppressions: in.Suppressions, From: now.Truncate(24 * time.Hour), Days: days}, packs)
 	}
 }

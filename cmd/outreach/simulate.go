@@ -101,11 +101,25 @@ func (m *Main) simulate(ctx context.Context, f simulateFlags) error {
 		buf = bufio.NewWriterSize(out, 1<<20)
 		opts.Out = buf
 	}
+	// With --compare both packs run at once (simulate.RunAll), on the same
+	// data and window.
+	runs := []simulate.Options{opts}
+	if f.compare != "" {
+		g := f
+		g.campaigns, g.out, g.sampleOut = f.compare, "", "" // the generated data is the same: same seed
+		other, closeOther, err := m.simulateOptions(g)
+		defer closeOther()
+		if err != nil {
+			return fmt.Errorf("--compare: %w", err)
+		}
+		runs = append(runs, other)
+	}
 	start := m.Now()
-	res, err := simulate.Run(ctx, opts)
+	results, err := simulate.RunAll(ctx, runs...)
 	if err != nil {
 		return err
 	}
+	res := results[0]
 	if buf != nil {
 		if err := buf.Flush(); err != nil {
 			return fmt.Errorf("--out: %w", err)
@@ -126,25 +140,14 @@ func (m *Main) simulate(ctx context.Context, f simulateFlags) error {
 	}
 	fmt.Fprintf(m.Stdout, "; simulated in %.1fs\n", m.Now().Sub(start).Seconds())
 	if f.compare != "" {
-		return m.simulateCompare(ctx, f, res)
+		return m.printCompare(f, res, results[1])
 	}
 	return nil
 }
 
-// simulateCompare runs the pack of --compare on the same data and window
-// as base and prints what changes, per campaign and rule.
-func (m *Main) simulateCompare(ctx context.Context, f simulateFlags, base *simulate.Result) error {
-	g := f
-	g.campaigns, g.out, g.sampleOut = f.compare, "", "" // the generated data is the same: same seed
-	opts, closeAll, err := m.simulateOptions(g)
-	defer closeAll()
-	if err != nil {
-		return fmt.Errorf("--compare: %w", err)
-	}
-	other, err := simulate.Run(ctx, opts)
-	if err != nil {
-		return fmt.Errorf("--compare %s: %w", f.compare, err)
-	}
+// printCompare prints what the pack of --compare changes against base,
+// per campaign and rule.
+func (m *Main) printCompare(f simulateFlags, base, other *simulate.Result) error {
 	baseName := f.campaigns
 	if baseName == "" {
 		baseName = m.Config.Campaigns
