@@ -88,8 +88,11 @@ func TestPackPreview(t *testing.T) {
 				t.Fatal(err)
 			}
 			rr.Body.Close()
+			// The same policy as a campaign's template preview: no form
+			// may post and no base may redirect relative links.
 			if csp := rr.Header.Get("Content-Security-Policy"); rr.StatusCode != 200 || !strings.HasPrefix(csp, "sandbox;") ||
-				!strings.Contains(csp, "frame-ancestors 'self'") || rr.Header.Get("X-Frame-Options") != "SAMEORIGIN" {
+				!strings.Contains(csp, "frame-ancestors 'self'") || !strings.Contains(csp, "form-action 'none'") ||
+				!strings.Contains(csp, "base-uri 'none'") || rr.Header.Get("X-Frame-Options") != "SAMEORIGIN" {
 				t.Fatalf("render: %d CSP %q XFO %q", rr.StatusCode, csp, rr.Header.Get("X-Frame-Options"))
 			}
 			cs := e.signIn(t, "cy@vendor.example")

@@ -10,13 +10,14 @@ import (
 	"github.com/outreach-dev/outreach/templates"
 )
 
-// previewCSP is the policy of a previewed email's HTML, shown in a
-// sandboxed frame of the preview page: emails carry inline styles, and
+// frameCSP is the policy of every previewed email's HTML (a campaign's
+// template, a draft's preview), shown in a sandboxed frame of the console:
+// emails carry inline styles and images from the server or data: URLs, and
 // nothing else may load or run. Its sandbox directive is the frame's
 // sandbox attribute (no script, no same-origin access, no forms, no
-// popups), as for the pack preview (renderCSP), so the HTML stays
-// sandboxed when the frame's address is opened on its own.
-const previewCSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
+// popups), so the HTML stays sandboxed when the frame's address is opened
+// on its own; only the console may frame it.
+const frameCSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
 
 // previewPages returns the template previews of the campaign page.
 func (s *Server) previewPages() []Page {
@@ -97,14 +98,14 @@ func (s *Server) handleCampaignPreviewHTML(w http.ResponseWriter, r *http.Reques
 	if err != nil {
 		return err
 	}
-	return writeFrame(w, previewCSP, out.HTML)
+	return writeFrame(w, out.HTML)
 }
 
 // writeFrame answers an email's HTML for a preview frame of the console
-// (same origin only) under csp, the policy that sandboxes it.
-func writeFrame(w http.ResponseWriter, csp, html string) error {
+// (same origin only), sandboxed by frameCSP.
+func writeFrame(w http.ResponseWriter, html string) error {
 	h := w.Header()
-	h.Set("Content-Security-Policy", csp)
+	h.Set("Content-Security-Policy", frameCSP)
 	h.Set("X-Frame-Options", "SAMEORIGIN")
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	_, err := w.Write([]byte(html))
