@@ -173,9 +173,9 @@ func TestLinksKeepTypedIDsInOneSegment(t *testing.T) {
 	acct := "/console/accounts/" + url.PathEscape(ext)
 	person := "/console/contacts/" + url.PathEscape(email)
 	for page, want := range map[string][]string{
-		"/console/accounts":     {`href="` + acct + `"`},
-		acct:                    {`action="` + acct + `/pause"`, `href="` + person + `"`},
-		person:                  {`href="` + acct + `"`},
+		"/console/accounts": {`href="` + acct + `"`},
+		acct:                {`action="` + acct + `/pause"`, `href="` + person + `"`},
+		person:              {`href="` + acct + `"`},
 		"/console/suppressions?email=" + url.QueryEscape(email): {`href="` + person + `"`},
 	} {
 		code, body := get(t, cy, e.srv.URL+page)
