@@ -70,7 +70,8 @@ type PackDraftStore interface {
 	// PackDrafts lists the latest drafts, newest first, without files.
 	PackDrafts(ctx context.Context, limit int) ([]PackDraft, error)
 	// ApprovePackDraft records approver's approval of revision, which must
-	// be the draft's current one (ECONFLICT otherwise).
+	// be the draft's current one (ECONFLICT otherwise), in the transaction
+	// that checks MayApprove against that revision's editors (EFORBIDDEN).
 	ApprovePackDraft(ctx context.Context, id int64, revision int, approver string, audit AuditEntry) error
 	// PackVersions lists stored pack versions, newest first.
 	PackVersions(ctx context.Context, limit int) ([]PackVersionInfo, error)

@@ -2,6 +2,7 @@ package outreach
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode"
 )
@@ -71,4 +72,21 @@ func PlainQuote(s string) string {
 		lines[i] = strings.TrimRight(QuotePrefix+l, " ")
 	}
 	return strings.Join(lines, "\n")
+}
+
+// SpreadsheetCell returns a cell of a CSV export as a spreadsheet must
+// read it: as text, never as a formula (CWE-1236). A spreadsheet runs a
+// cell that starts with = + - or @ (or a tab or carriage return, which
+// some strip first) as a formula, so such a cell gets a leading
+// apostrophe. A number (an NPS of -12.5) is left as it is. Every CSV
+// export writes each of its cells through this, typed or not: an email
+// address such as -2+3+cmd|'/c calc'!A0@example.com is valid.
+func SpreadsheetCell(s string) string {
+	if s == "" || !strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return s
+	}
+	if _, err := strconv.ParseFloat(s, 64); err == nil && s[0] == '-' {
+		return s
+	}
+	return "'" + s
 }

@@ -63,6 +63,13 @@ func (s *Server) ownAccount(r *http.Request, c *Context) (*outreach.Account, err
 	return a, nil
 }
 
+// accountURL is the console address of an account's page: the external id
+// is one path segment, whatever it holds ("/", "?", "#"). Templates build
+// their links and forms with it (func accountURL).
+func accountURL(externalID string) string {
+	return Prefix + "/accounts/" + url.PathEscape(externalID)
+}
+
 // mayOpen reports whether the member may see account a and its people:
 // admins see every account, a cs member only those they own (a person
 // without an account is for admins only).
@@ -95,6 +102,6 @@ func (s *Server) handleAccountPause(w http.ResponseWriter, r *http.Request, c *C
 	if _, err := s.Store.SetAccountPause(r.Context(), a.ExternalID, until, false, c.Member.Email); err != nil {
 		return err
 	}
-	http.Redirect(w, r, Prefix+"/accounts/"+url.PathEscape(a.ExternalID), http.StatusSeeOther)
+	http.Redirect(w, r, accountURL(a.ExternalID), http.StatusSeeOther)
 	return nil
 }

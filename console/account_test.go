@@ -148,3 +148,44 @@ func TestPostBodyIsBounded(t *testing.T) {
 		t.Errorf("acme paused until %v: the oversized form changed it", a.PausedUntil)
 	}
 }
+
+// TestLinksKeepTypedIDsInOneSegment: an external id or an address holds
+// characters that mean something in a URL path ("/", "?", "#"; all valid
+// in an address's local part). Every console link and form to an account
+// or a person escapes them, so it opens that account or person — not a
+// 404, not another page, and the pause form of account "initech/pause#"
+// does not pause initech.
+func TestLinksKeepTypedIDsInOneSegment(t *testing.T) {
+	e := newEnv(t, store.SQLite)
+	seedCS(t, e)
+	ctx := context.Background()
+	const ext, email = "eu/acme?x#y", "a?b/c#d@acme.example"
+	if _, err := e.db.UpsertAccounts(ctx, []outreach.Account{{ExternalID: ext, Name: "EU", OwnerEmail: "cy@vendor.example"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.db.UpsertContacts(ctx, []outreach.Contact{{AccountExternalID: ext, Email: email}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.db.AddSuppressions(ctx, []outreach.Suppression{{Email: email, Scope: "marketing", Reason: "asked"}}); err != nil {
+		t.Fatal(err)
+	}
+	cy := e.signIn(t, "cy@vendor.example")
+	acct := "/console/accounts/" + url.PathEscape(ext)
+	person := "/console/contacts/" + url.PathEscape(email)
+	for page, want := range map[string][]string{
+		"/console/accounts": {`href="` + acct + `"`},
+		acct:                {`action="` + acct + `/pause"`, `href="` + person + `"`},
+		person:              {`href="` + acct + `"`},
+		"/console/suppressions?email=" + url.QueryEscape(email): {`href="` + person + `"`},
+	} {
+		code, body := get(t, cy, e.srv.URL+page)
+		if code != http.StatusOK {
+			t.Fatalf("%s: %d", page, code)
+		}
+		for _, w := range want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s lacks %s", page, w)
+			}
+		}
+	}
+}

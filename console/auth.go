@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/mail"
 	"net/url"
+	"path"
 	"strings"
 	"time"
 
@@ -225,7 +226,12 @@ func validNext(next string) string {
 	}
 	u, err := url.Parse(next)
 	if err != nil || u.Scheme != "" || u.Host != "" || u.Opaque != "" || !strings.HasPrefix(u.Path, Prefix+"/") ||
-		strings.Contains(u.Path, "/../") || strings.HasSuffix(u.Path, "/..") || strings.HasPrefix(u.Path, Prefix+"/auth/") {
+		strings.Contains(u.Path, "/../") || strings.HasSuffix(u.Path, "/..") {
+		return ""
+	}
+	// The path as the browser asks for it ("./" and "//" resolved): never
+	// the sign-in button of someone else's link.
+	if strings.HasPrefix(path.Clean(u.Path)+"/", Prefix+"/auth/") {
 		return ""
 	}
 	return next

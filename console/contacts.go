@@ -52,7 +52,9 @@ func (s *Server) handleContactSearch(w http.ResponseWriter, r *http.Request, c *
 	return nil
 }
 
-// contactURL is the console address of a person's timeline.
+// contactURL is the console address of a person's timeline: the address
+// is one path segment ("/", "?" and "#" are valid in its local part).
+// Templates build their links with it (func contactURL).
 func contactURL(email string) string {
 	return Prefix + "/contacts/" + url.PathEscape(email)
 }

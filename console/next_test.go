@@ -59,7 +59,10 @@ func TestSignInComesBack(t *testing.T) {
 		t.Errorf("after sign-in at %q, want the account", got)
 	}
 	e.clock.Add(10 * 60e9) // the address limiter refills
-	for _, bad := range []string{"//evil.example/console/", "https://evil.example/console/", "/console/../api/v1/tokens", "/console/%2e%2e/x"} {
+	// A browser resolves "./" and "//" before asking: these lead to the
+	// sign-in button of someone else's link (signing the victim in as them).
+	for _, bad := range []string{"//evil.example/console/", "https://evil.example/console/", "/console/../api/v1/tokens", "/console/%2e%2e/x",
+		"/console/./auth/someone-elses-token", "/console//auth/someone-elses-token", "/console/%2e/auth/x"} {
 		if got := signIn(bad); got != "/console/" {
 			t.Errorf("next=%q led to %q, want the home page", bad, got)
 		}

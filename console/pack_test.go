@@ -328,3 +328,59 @@ func TestPackApprovalOfAnEditedDraft(t *testing.T) {
 		})
 	}
 }
+
+// approveAfterSave is the store with a save of the draft by saver landing
+// between the approve handler's read of the draft and its approval: the
+// interleaving of two requests of one admin, sent together.
+type approveAfterSave struct {
+	*store.DB
+	save func()
+}
+
+func (s approveAfterSave) ApprovePackDraft(ctx context.Context, id int64, revision int, approver string, audit outreach.AuditEntry) error {
+	s.save()
+	return s.DB.ApprovePackDraft(ctx, id, revision, approver, audit)
+}
+
+// TestPackApprovalRacingOwnSave: with approval required, an admin who
+// sends a save of marketing's draft and its approval at once (naming the
+// revision the save makes) must not approve their own change: the
+// approver is checked against the draft's editors in the transaction
+// that approves, not only on the handler's earlier read.
+func TestPackApprovalRacingOwnSave(t *testing.T) {
+	for _, dialect := range []string{store.SQLite, store.Postgres} {
+		t.Run(dialect, func(t *testing.T) {
+			e := newEnv(t, dialect)
+			ctx := context.Background()
+			withPack(t, e)
+			e.cons.PackEdit.ApprovalRequired = true
+			mo, ada := e.signIn(t, "mo@vendor.example"), e.signIn(t, "ada@vendor.example")
+			moTok, adaTok := csrfOf(t, e, mo), csrfOf(t, e, ada)
+			res, err := mo.PostForm(e.srv.URL+"/console/pack/drafts", url.Values{"csrf": {moTok}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			draft := e.srv.URL + res.Header.Get("Location")
+			d, err := e.db.PackDraft(ctx, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d.Files[campaigns.PackFile] += "\n# ada's change\n"
+			e.cons.Store = approveAfterSave{DB: e.db, save: func() {
+				if _, err := e.db.SavePackDraft(ctx, 1, 1, d.Name, d.Files,
+					outreach.AuditEntry{Actor: "ada@vendor.example", Action: "pack.draft_save"}); err != nil {
+					t.Error(err)
+				}
+			}}
+			code, _ := post(t, ada, draft+"/approve", url.Values{"csrf": {adaTok}, "revision": {"2"}})
+			e.cons.Store = e.db
+			if d, _ := e.db.PackDraft(ctx, 1); code == http.StatusSeeOther || d.Approved() {
+				t.Fatalf("ada approved her own change (answer %d, approved by %q)", code, d.ApprovedBy)
+			}
+			if code, _ := post(t, ada, draft+"/activate", url.Values{"csrf": {adaTok}, "revision": {"2"}}); code != http.StatusForbidden {
+				t.Errorf("ada activates her change: %d, want 403", code)
+			}
+		})
+	}
+}

@@ -87,7 +87,8 @@ func navFor(c *Context) []navLink {
 // mustTemplates parses layout.html and the shared parts (_NAME.html) with
 // each page template.
 func mustTemplates(st *staticFiles) map[string]*template.Template {
-	funcs := template.FuncMap{"static": st.url, "part": func(v *view, item any) part { return part{V: v, Item: item} }}
+	funcs := template.FuncMap{"static": st.url, "part": func(v *view, item any) part { return part{V: v, Item: item} },
+		"accountURL": accountURL, "contactURL": contactURL}
 	names, err := fs.Glob(files, "templates/*.html")
 	check(err, "list templates")
 	out := map[string]*template.Template{}

@@ -298,7 +298,7 @@ func (s *Server) handleError(w http.ResponseWriter, r *http.Request, c *Context,
 	default:
 		// The path may hold a sign-in token or a person's address, and the
 		// error may quote an address: logs carry neither in full.
-		s.Logger.Error("console", "method", r.Method, "path", links.RedactPath(r.URL.Path), "error", links.RedactText(err.Error()))
+		s.Logger.Error("console", "method", r.Method, "path", links.RedactPath(r.URL.EscapedPath()), "error", links.RedactText(err.Error()))
 	}
 	if status != http.StatusInternalServerError {
 		var e *outreach.Error

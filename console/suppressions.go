@@ -56,7 +56,12 @@ type suppressionRow struct {
 // (the store filters, so another CSM's customer reads as not suppressed).
 func (s *Server) handleSuppressions(w http.ResponseWriter, r *http.Request, c *Context) error {
 	q := r.URL.Query()
-	v := suppressionsView{Lifted: q.Get("lifted"), Scoped: c.suppressionOwner() != ""}
+	v := suppressionsView{Scoped: c.suppressionOwner() != ""}
+	// The notice names the scope of the redirect after a lift; any other
+	// text in a link someone sent must not show on the console's page.
+	if l := q.Get("lifted"); outreach.ValidScope(l) {
+		v.Lifted = l
+	}
 	if raw := strings.TrimSpace(q.Get("email")); raw != "" {
 		email, err := outreach.CanonicalEmail(raw)
 		if err != nil {

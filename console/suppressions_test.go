@@ -174,3 +174,22 @@ func TestSuppressionsOwnBook(t *testing.T) {
 		})
 	}
 }
+
+// TestSuppressionsLiftedNoticeIsAScope: the notice after a lift names the
+// scope from the redirect's query; a link crafted with other text in it
+// ("lifted=all. Your session expired: sign in at https://evil.example")
+// must not put that text on the console's own page.
+func TestSuppressionsLiftedNoticeIsAScope(t *testing.T) {
+	e := newEnv(t, store.SQLite)
+	seedCS(t, e)
+	cy := e.signIn(t, "cy@vendor.example")
+	forged := "all. Your session expired: sign in again at https://evil.example"
+	code, page := get(t, cy, e.srv.URL+"/console/suppressions?lifted="+url.QueryEscape(forged))
+	if code != http.StatusOK || strings.Contains(page, "evil.example") || strings.Contains(page, "Lifted and written") {
+		t.Errorf("a forged notice: %d\n%s", code, page)
+	}
+	code, page = get(t, cy, e.srv.URL+"/console/suppressions?lifted=marketing")
+	if code != http.StatusOK || !strings.Contains(page, "Lifted and written to the audit log: <strong>marketing</strong>") {
+		t.Errorf("the notice of a real scope: %d\n%s", code, page)
+	}
+}

@@ -159,7 +159,7 @@ func (s *Server) casePage(post bool) http.Handler {
 		case outreach.ErrorCode(err) == outreach.ENOTFOUND:
 			renderCase(w, http.StatusNotFound, caseData{Title: "Case not found", Message: "This case no longer exists."})
 		case err != nil:
-			s.Logger.ErrorContext(r.Context(), "case page failed", "case", id, "error", err)
+			s.Logger.ErrorContext(r.Context(), "case page failed", "case", id, "error", logError(err))
 			renderCase(w, http.StatusInternalServerError, caseData{Title: "Something went wrong", Message: "Please try again later."})
 		case post || c.State != outreach.CaseOpen:
 			renderCase(w, http.StatusOK, caseData{Title: "Case #" + idText + " of " + c.Account, Message: "The case is " +

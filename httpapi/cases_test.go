@@ -3,6 +3,8 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -13,6 +15,7 @@ import (
 	"github.com/outreach-dev/outreach"
 	"github.com/outreach-dev/outreach/alerting"
 	"github.com/outreach-dev/outreach/dispatch"
+	"github.com/outreach-dev/outreach/links"
 )
 
 // TestCasesFromASurveyAnswer: a detractor's answer posted on the survey
@@ -116,5 +119,35 @@ func TestCasesFromASurveyAnswer(t *testing.T) {
 	}
 	if got, want := strings.Join(moves, ", "), "csm@vendor.example case.taken, OUTREACH_API_TOKEN case.closed, OUTREACH_API_TOKEN case.reopened"; got != want {
 		t.Errorf("audit log of the case: %s, want %s", got, want)
+	}
+}
+
+// failingCases is a CaseStore whose change fails with an error that
+// quotes the assignee's address, as a wrapped store error can.
+type failingCases struct{ outreach.CaseStore }
+
+func (failingCases) Case(_ context.Context, id int64, now time.Time) (*outreach.Case, error) {
+	return &outreach.Case{ID: id, Account: "a1", State: outreach.CaseOpen, DueAt: now}, nil
+}
+
+func (failingCases) UpdateCase(_ context.Context, u outreach.CaseUpdate) (*outreach.Case, error) {
+	return nil, fmt.Errorf("update case %d for %s: connection reset", u.ID, u.Assignee)
+}
+
+// TestCasePageFailureLogRedacted: when taking a case from the alert's
+// link fails, the log line names the case, not the owner's address.
+func TestCasePageFailureLogRedacted(t *testing.T) {
+	t.Parallel()
+	e := newSQLiteEnv(t)
+	var logs lockedBuffer
+	e.s.Logger = slog.New(slog.NewJSONHandler(&logs, nil))
+	e.s.Cases = &Cases{Store: failingCases{}, Links: e.signer}
+	const owner = "csm.secret@vendor.example"
+	tok := e.signer.Sign(links.KindCase, "7 "+owner, e.clock.Now().Add(time.Hour))
+	if res, body := e.request(t, http.MethodPost, "/c/"+tok, "", "", nil); res.StatusCode != http.StatusInternalServerError {
+		t.Fatalf("take: %d %s", res.StatusCode, body)
+	}
+	if !strings.Contains(logs.String(), "case page failed") || strings.Contains(logs.String(), owner) {
+		t.Errorf("log:\n%s", logs.String())
 	}
 }

@@ -6,10 +6,11 @@ import (
 	"github.com/outreach-dev/outreach/links"
 )
 
-// logPath returns the path of r as logs may carry it (links.RedactPath:
-// tokens and email addresses redacted). The query is never logged.
+// logPath returns the path of r as logs may carry it (links.RedactPath of
+// the escaped path: tokens and email addresses redacted). The query is
+// never logged.
 func logPath(r *http.Request) string {
-	return redactPath(r.URL.Path)
+	return redactPath(r.URL.EscapedPath())
 }
 
 // redactPath redacts one request path for logPath.

@@ -116,3 +116,28 @@ func TestRedactPath(t *testing.T) {
 		}
 	}
 }
+
+// TestLogPathKeepsAnAddressWhole: "/" is valid in an address's local part
+// and a client escapes it (%2F), as it may escape "@" (%40). The router
+// matches {email} against the escaped segment; the log must redact that
+// same segment whole, not the part after the last "/".
+func TestLogPathKeepsAnAddressWhole(t *testing.T) {
+	e := newFeedbackEnv(t, store.SQLite)
+	var logs lockedBuffer
+	e.s.Logger = slog.New(slog.NewJSONHandler(&logs, nil))
+	admin := http.Header{"Authorization": {"Bearer " + adminToken}}
+	for _, p := range []string{"/api/v1/contacts/ana.maria%2Fsales@example.com/timeline", "/api/v1/contacts/bea.luz%40example.com/timeline"} {
+		e.request(t, http.MethodGet, p, "", "", admin)
+	}
+	out := logs.String()
+	for _, secret := range []string{"ana.maria", "sales", "bea.luz"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("the log holds %q:\n%s", secret, out)
+		}
+	}
+	for _, want := range []string{`"path":"/api/v1/contacts/a…@example.com/timeline"`, `"path":"/api/v1/contacts/b…@example.com/timeline"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the log lacks %s:\n%s", want, out)
+		}
+	}
+}

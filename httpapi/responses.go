@@ -84,21 +84,15 @@ func (s *Server) handleResponses(w http.ResponseWriter, r *http.Request) error {
 	cw := csv.NewWriter(w)
 	_ = cw.Write([]string{"delivery_id", "campaign", "score", "class", "comment", "at", "contact", "contact_external_id", "account", "owner"})
 	for _, x := range rows {
-		_ = cw.Write([]string{x.DeliveryID, x.Campaign, strconv.Itoa(x.Score), x.Class, csvSafe(x.Comment), x.At.Format(time.RFC3339Nano),
-			x.Contact, csvSafe(x.ContactID), csvSafe(x.Account), x.Owner})
+		row := []string{x.DeliveryID, x.Campaign, strconv.Itoa(x.Score), x.Class, x.Comment, x.At.Format(time.RFC3339Nano),
+			x.Contact, x.ContactID, x.Account, x.Owner}
+		for i := range row {
+			row[i] = outreach.SpreadsheetCell(row[i])
+		}
+		_ = cw.Write(row)
 	}
 	cw.Flush()
 	return nil // the status is sent: a write error means the client went away
-}
-
-// csvSafe keeps typed text from running as a formula when the CSV is
-// opened in a spreadsheet (CWE-1236): a leading =, +, - or @ is quoted
-// with an apostrophe.
-func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }
 
 func encodeCursor(at time.Time, id string) string {

@@ -87,3 +87,35 @@ func TestResponsesExportAndNPSBreakdown(t *testing.T) {
 		t.Errorf("interval=day: %d %v", status, body)
 	}
 }
+
+// TestResponsesCSVEveryCellFormulaSafe: every cell of the CSV export is
+// formula-safe, not only the comment: a contact's address such as
+// -2+3+cmd|'/ccalc'!a0@… is a valid address (the classic DDE payload) and
+// so is an owner's =1+2@…; a spreadsheet would run either as a formula.
+func TestResponsesCSVEveryCellFormulaSafe(t *testing.T) {
+	t.Parallel()
+	e := newSQLiteEnv(t)
+	e.s.Responses = e.db
+	ctx := t.Context()
+	evil := "-2+3+cmd|'/ccalc'!a0@example.com"
+	if _, err := e.db.UpsertAccounts(ctx, []outreach.Account{{ExternalID: "=acct", Name: "Evil", OwnerEmail: "=1+2@vendor.example"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.db.UpsertContacts(ctx, []outreach.Contact{{ExternalID: "@c1", AccountExternalID: "=acct", Email: evil}}); err != nil {
+		t.Fatal(err)
+	}
+	e.deliver(t, "d-evil", "nps", outreach.CategorySurvey, outreach.DeliverySent, evil)
+	if res, body := e.form(t, e.surveyPath("d-evil", 3), "score=3&comment=fine"); res.StatusCode != 200 {
+		t.Fatalf("answer: %d %s", res.StatusCode, body)
+	}
+	res, body := e.request(t, http.MethodGet, "/api/v1/responses?format=csv", "", "", http.Header{"Authorization": {"Bearer " + adminToken}})
+	recs, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+	if res.StatusCode != 200 || err != nil || len(recs) != 2 {
+		t.Fatalf("csv: %d %v %q", res.StatusCode, err, body)
+	}
+	for i, cell := range recs[1] {
+		if cell != "" && strings.ContainsRune("=+-@", rune(cell[0])) {
+			t.Errorf("column %s = %q: a spreadsheet runs it as a formula", recs[0][i], cell)
+		}
+	}
+}

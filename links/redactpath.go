@@ -1,6 +1,7 @@
 package links
 
 import (
+	"net/url"
 	"strings"
 
 	"github.com/outreach-dev/outreach"
@@ -17,19 +18,31 @@ var linkPrefixes = map[string]bool{"s": true, "u": true, "p": true, "c": true}
 // and domain ("/console/contacts/a…@example.com"). PRODUCT.md: no log
 // line carries an email address or a signed token in full. Every server
 // that logs a request path (httpapi, the console) logs this.
+//
+// p is the escaped path (URL.EscapedPath): a segment is what the router
+// matched one {wildcard} against, so an address whose local part holds a
+// "/" (sent as %2F) is one segment, redacted whole. Each segment is
+// unescaped before it is looked at (an "@" may come as %40).
 func RedactPath(p string) string {
 	segs := strings.Split(p, "/")
+	words := make([]string, len(segs))
 	for i, s := range segs {
+		words[i] = s
+		if w, err := url.PathUnescape(s); err == nil {
+			words[i] = w
+		}
+	}
+	for i, w := range words {
 		switch {
-		case i == 2 && linkPrefixes[segs[1]]:
-			segs[i] = Redact(s)
-		case i == 3 && segs[1] == "console" && segs[2] == "auth":
+		case i == 2 && linkPrefixes[words[1]]:
+			segs[i] = Redact(w)
+		case i == 3 && words[1] == "console" && words[2] == "auth":
 			// A console sign-in token is a password for 15 minutes.
-			segs[i] = Redact(s)
-		case strings.Contains(s, "@"):
-			segs[i] = outreach.RedactEmail(s)
-		default:
-			segs[i] = RedactTokens(s)
+			segs[i] = Redact(w)
+		case strings.Contains(w, "@"):
+			segs[i] = outreach.RedactEmail(w)
+		case RedactTokens(w) != w:
+			segs[i] = RedactTokens(w)
 		}
 	}
 	return strings.Join(segs, "/")

@@ -159,7 +159,8 @@ func (db *DB) PackDrafts(ctx context.Context, limit int) ([]outreach.PackDraft, 
 	return out, nil
 }
 
-// ApprovePackDraft records an approval of the draft's current revision.
+// ApprovePackDraft records an approval of the draft's current revision,
+// refused (EFORBIDDEN) to anyone who wrote any of it.
 func (db *DB) ApprovePackDraft(ctx context.Context, id int64, revision int, approver string, audit outreach.AuditEntry) error {
 	return db.inTx(ctx, "approve pack draft", func(tx *sqlx.Tx, now time.Time) error {
 		res, err := tx.ExecContext(ctx, db.rebind(`UPDATE pack_drafts SET approved_by = ?, approved_revision = revision
@@ -172,6 +173,17 @@ func (db *DB) ApprovePackDraft(ctx context.Context, id int64, revision int, appr
 				return err
 			}
 			return outreach.Errorf(outreach.ECONFLICT, "draft %d changed since you opened revision %d (or was activated): review it again", id, revision)
+		}
+		// The approver is checked against the editors of the revision
+		// approved, here, where the row is locked: a save of the approver's
+		// that landed after the caller read the draft makes them an
+		// editor (PackDraft.MayApprove).
+		d, err := db.draftTx(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := d.MayApprove(approver); err != nil {
+			return err
 		}
 		return db.writeAudit(ctx, tx, now, audit)
 	})
