@@ -7,15 +7,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/outreach-dev/outreach"
 	"github.com/outreach-dev/outreach/links"
 )
-
-// MaxCaseNoteRunes bounds a case note: the domain's bound
-// (outreach.CheckCaseTransition), checked here before the store is asked.
-const MaxCaseNoteRunes = outreach.MaxCaseNoteRunes
 
 // Cases serves the follow-up cases: GET /api/v1/cases, PATCH
 // /api/v1/cases/{id}, and the "I'm on it" page /c/{token} of alert
@@ -112,11 +107,8 @@ func (s *Server) handleUpdateCase(w http.ResponseWriter, r *http.Request) error 
 	if err := decodeObject(w, r, &body, `a JSON object {"state": "in_progress", "note": "..."}`); err != nil {
 		return err
 	}
-	if utf8.RuneCountInString(body.Note) > MaxCaseNoteRunes || strings.ContainsRune(body.Note, 0) {
-		b := &outreach.BatchError{}
-		b.Add(0, "note", "keep a note under %d characters, without NUL", MaxCaseNoteRunes)
-		return b
-	}
+	// The note's bounds are the domain's (outreach.CheckCaseTransition,
+	// which the store runs whichever path a change comes by).
 	c, err := st.UpdateCase(r.Context(), outreach.CaseUpdate{ID: id, State: strings.TrimSpace(body.State), Note: strings.TrimSpace(body.Note),
 		Author: requestToken(r), Now: s.Now().UTC()})
 	if err != nil {

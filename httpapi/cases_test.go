@@ -89,6 +89,9 @@ func TestCasesFromASurveyAnswer(t *testing.T) {
 		{`{"state":"closed"}`, "note"},
 		{`{"state":"done","note":"x"}`, "state"},
 		{`{"state":"in_progress"}`, "note"},
+		// The domain's bound on a note, whichever path the note takes.
+		{`{"state":"closed","note":"` + strings.Repeat("é", outreach.MaxCaseNoteRunes+1) + `"}`, "note"},
+		{`{"state":"closed","note":"fixed\u0000"}`, "note"},
 	} {
 		status, text := patch(c.body)
 		if status != http.StatusUnprocessableEntity || !strings.Contains(text, `"field":"`+c.field+`"`) {

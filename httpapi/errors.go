@@ -142,7 +142,7 @@ func (s *Server) writeBusy(w http.ResponseWriter, r *http.Request, err error) {
 		// the load. The route, not the path, which may hold a token or
 		// an address.
 		s.Logger.WarnContext(r.Context(), "request cut off by its deadline", "method", r.Method,
-			"route", r.Pattern, "timeout", s.RequestTimeout, "error", err)
+			"route", r.Pattern, "timeout", s.RequestTimeout, "error", logError(err))
 		msg = fmt.Sprintf("the server is busy: the request did not finish within %s; retry in a moment", s.RequestTimeout)
 	}
 	w.Header().Set("Retry-After", strconv.Itoa(budgetRetryAfter))

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/outreach-dev/outreach/links"
@@ -24,4 +25,10 @@ func logError(err error) string {
 		return ""
 	}
 	return links.RedactText(err.Error())
+}
+
+// logPanic is a recovered panic's value for a log line, redacted like an
+// error: a panic can quote what it was given.
+func logPanic(p any) string {
+	return links.RedactText(fmt.Sprint(p))
 }

@@ -154,7 +154,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
-				s.Logger.ErrorContext(r.Context(), "panic serving request", "method", r.Method, "path", logPath(r), "panic", p)
+				s.Logger.ErrorContext(r.Context(), "panic serving request", "method", r.Method, "path", logPath(r), "panic", logPanic(p))
 				s.metrics.errors.WithLabelValues("panic").Inc()
 				if sw.status == 0 {
 					mustWriteJSON(sw, http.StatusInternalServerError, errorBody{Error: "internal error"})
