@@ -123,6 +123,25 @@ func (db *DB) pgFinishSends(ctx context.Context, tx *sqlx.Tx, now time.Time, out
 			incs[i] = 1
 		}
 	}
+	// A survey's send counts in nps_daily under its person's role, locale
+	// and account, which the delivery's row trigger reads: the people of
+	// the surveys sent are held first (shared, in id order, before any
+	// delivery: "Lock order"), so that a change of a person waits for the
+	// send or the send for the change, and the send lands where the person
+	// ends up, as an answer does (RecordSurveyResponse).
+	var sent []string
+	for _, o := range outcomes {
+		if o.Result == outreach.SendSent {
+			sent = append(sent, o.DeliveryID)
+		}
+	}
+	if len(sent) > 0 {
+		if _, err := tx.ExecContext(ctx, `SELECT c.id FROM contacts c
+			WHERE c.id IN (SELECT d.contact_id FROM deliveries d WHERE d.id = ANY(CAST($1 AS text[])) AND d.category = 'survey')
+			ORDER BY c.id FOR SHARE OF c`, textArray(sent)); err != nil {
+			return 0, err
+		}
+	}
 	// The rows are locked in id order first ("Lock order" in
 	// dispatch_sends.go): results arrive in completion order, and an
 	// update joined to them would lock in whatever order the plan reads.
