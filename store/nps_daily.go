@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -22,10 +23,6 @@ import (
 // dayMS is a day in epoch milliseconds, the unit of nps_daily.day.
 const dayMS = 86_400_000
 
-// npsDailyRows is the aggregate and its pending deltas, as one table x.
-const npsDailyRows = `(SELECT day, campaign, account_id, role, locale, promoters, passives, detractors, sent, answered FROM nps_daily
-	UNION ALL SELECT day, campaign, account_id, role, locale, promoters, passives, detractors, sent, answered FROM nps_daily_delta) x`
-
 // npsDailyGroupColumns maps NPS groupings to their column over x and the
 // accounts a.
 var npsDailyGroupColumns = map[string]string{
@@ -37,21 +34,40 @@ var npsDailyGroupColumns = map[string]string{
 	"owner":    "a.owner_email",
 }
 
-// FoldNPS moves the pending deltas of the daily NPS aggregate into it, in
-// one statement on PostgreSQL (rows upserted in key order, so concurrent
-// folds do not deadlock; a delta is deleted by one fold only). NPS calls it
-// first, which keeps the deltas to what changed since the last report.
+// npsMonthOf returns the SQL of the month (the day number of its first
+// day, nps_monthly.month) of the UTC day number col.
+func (db *DB) npsMonthOf(col string) string {
+	return db.pick(`nps_month(`+col+`)`, `CAST(strftime('%s', `+col+` * 86400, 'unixepoch', 'start of month') AS INTEGER) / 86400`)
+}
+
+// FoldNPS moves the pending deltas of the daily NPS aggregate into it and
+// into its monthly rollup (migration 00027), in one statement on
+// PostgreSQL (each table's rows upserted in key order, the tables in the same order
+// in every fold, so concurrent folds do not deadlock; a delta is deleted
+// by one fold only).
+// NPS calls it first, which keeps the deltas to what changed since the
+// last report.
 func (db *DB) FoldNPS(ctx context.Context) error {
-	const sums = `SELECT day, campaign, account_id, role, locale, SUM(promoters), SUM(passives), SUM(detractors), SUM(sent), SUM(answered)`
-	const upsert = ` ON CONFLICT (day, campaign, account_id, role, locale) DO UPDATE SET
-		promoters = nps_daily.promoters + excluded.promoters, passives = nps_daily.passives + excluded.passives,
-		detractors = nps_daily.detractors + excluded.detractors, sent = nps_daily.sent + excluded.sent,
-		answered = nps_daily.answered + excluded.answered`
-	const into = `INSERT INTO nps_daily (day, campaign, account_id, role, locale, promoters, passives, detractors, sent, answered) `
+	const cols = `campaign, account_id, role, locale, promoters, passives, detractors, sent, answered`
+	const sums = `campaign, account_id, role, locale, SUM(promoters), SUM(passives), SUM(detractors), SUM(sent), SUM(answered)`
+	upsert := func(table, key string) string {
+		return ` ON CONFLICT (` + key + `, campaign, account_id, role, locale) DO UPDATE SET
+		promoters = ` + table + `.promoters + excluded.promoters, passives = ` + table + `.passives + excluded.passives,
+		detractors = ` + table + `.detractors + excluded.detractors, sent = ` + table + `.sent + excluded.sent,
+		answered = ` + table + `.answered + excluded.answered`
+	}
+	// fold returns the statements adding the deltas of table from into
+	// the days and the months.
+	fold := func(from string) (days, months string) {
+		return `INSERT INTO nps_daily (day, ` + cols + `) SELECT day, ` + sums + ` FROM ` + from +
+				` WHERE true GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5` + upsert("nps_daily", "day"),
+			`INSERT INTO nps_monthly (month, ` + cols + `) SELECT ` + db.npsMonthOf("day") + `, ` + sums + ` FROM ` + from +
+				` WHERE true GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5` + upsert("nps_monthly", "month")
+	}
 	if db.postgres() {
-		_, err := db.db.ExecContext(ctx, `WITH moved AS (DELETE FROM nps_daily_delta
-				RETURNING day, campaign, account_id, role, locale, promoters, passives, detractors, sent, answered)
-			`+into+sums+` FROM moved GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5`+upsert)
+		days, months := fold("moved")
+		_, err := db.db.ExecContext(ctx, `WITH moved AS (DELETE FROM nps_daily_delta RETURNING day, `+cols+`),
+			days AS (`+days+` RETURNING 1) `+months)
 		if err != nil {
 			return fmt.Errorf("fold nps deltas: %w", err)
 		}
@@ -62,20 +78,28 @@ func (db *DB) FoldNPS(ctx context.Context) error {
 		if err := tx.GetContext(ctx, &n, `SELECT COUNT(*) FROM nps_daily_delta`); err != nil || n == 0 {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, into+sums+` FROM nps_daily_delta WHERE true GROUP BY 1, 2, 3, 4, 5`+upsert); err != nil {
-			return err
+		days, months := fold("nps_daily_delta")
+		for _, q := range []string{days, months, `DELETE FROM nps_daily_delta`} {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return err
+			}
 		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM nps_daily_delta`)
-		return err
+		return nil
 	})
 }
 
-// npsWindow is a report window split into the whole UTC days the
-// aggregate answers and the partial days the base tables answer.
+// npsWindow is a report window split into the whole UTC months the
+// monthly rollup answers (by month or without an interval only), the
+// whole UTC days around them the daily aggregate answers, and the partial
+// days the base tables answer.
 type npsWindow struct {
-	days     bool   // whether the aggregate answers a part of the window
+	days     bool   // whether the aggregates answer a part of the window
 	from, to *int64 // its days: [from, to); nil is unbounded
-	edges    []outreach.NPSFilter
+	// months: whether the rollup answers [monthFrom, monthTo) (day
+	// numbers of first days of months; nil is unbounded), within the days.
+	months             bool
+	monthFrom, monthTo *int64
+	edges              []outreach.NPSFilter
 }
 
 // splitNPSWindow splits f's window [From, To).
@@ -104,7 +128,30 @@ func splitNPSWindow(f outreach.NPSFilter) npsWindow {
 		e.From = &start
 		w.edges = append(w.edges, e)
 	}
+	if f.Interval != "" && f.Interval != outreach.IntervalMonth {
+		return w // a week is not made of whole months
+	}
+	if w.from != nil {
+		m := npsMonthStart(*w.from, true)
+		w.monthFrom = &m
+	}
+	if w.to != nil {
+		m := npsMonthStart(*w.to, false)
+		w.monthTo = &m
+	}
+	w.months = w.monthFrom == nil || w.monthTo == nil || *w.monthFrom < *w.monthTo
 	return w
+}
+
+// npsMonthStart returns the first day of the UTC month of the day number
+// day, or of the next month when next and day is not a first day.
+func npsMonthStart(day int64, next bool) int64 {
+	t := time.UnixMilli(day * dayMS).UTC()
+	first := time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+	if next && !first.Equal(t) {
+		first = first.AddDate(0, 1, 0)
+	}
+	return first.UnixMilli() / dayMS
 }
 
 // floorDiv is a / b rounded down (b > 0).
@@ -116,48 +163,81 @@ func floorDiv(a, b int64) int64 {
 	return q
 }
 
-// npsDailyWhere appends f's conditions (but its window) and the days of w
-// to a query over x and the accounts a.
-func (db *DB) npsDailyWhere(q string, f outreach.NPSFilter, accountID int64, w npsWindow) (string, []any) {
-	f.From, f.To = nil, nil
-	q, args := db.npsWhere(q, npsCols{campaign: "x.campaign", account: "x.account_id", role: "x.role", locale: "x.locale"}, f, accountID)
-	if w.from != nil {
-		q += " AND x.day >= ?"
-		args = append(args, *w.from)
+// npsRange returns the condition that col is in [from, to) (nil bounds
+// are unbounded) and its arguments.
+func npsRange(col string, from, to *int64) (string, []any) {
+	cond, args := "1 = 1", []any{}
+	if from != nil {
+		cond += " AND " + col + " >= ?"
+		args = append(args, *from)
 	}
-	if w.to != nil {
-		q += " AND x.day < ?"
-		args = append(args, *w.to)
+	if to != nil {
+		cond += " AND " + col + " < ?"
+		args = append(args, *to)
 	}
-	return q, args
+	return cond, args
 }
 
-// npsDaily reads the counts of w's whole days from the aggregate: the
+// npsAggregateRows returns the rows of the aggregates that answer w, as
+// one table x (its day column is a month's first day for the rollup's
+// rows): the whole months from nps_monthly, the other whole days from
+// nps_daily, and the pending deltas of every whole day (FoldNPS folds
+// them into both).
+func npsAggregateRows(w npsWindow) (string, []any) {
+	const cols = `campaign, account_id, role, locale, promoters, passives, detractors, sent, answered`
+	days, args := npsRange("day", w.from, w.to)
+	deltas := `SELECT day, ` + cols + ` FROM nps_daily_delta WHERE ` + days
+	if !w.months {
+		return `(SELECT day, ` + cols + ` FROM nps_daily WHERE ` + days + ` UNION ALL ` + deltas + `) x`, append(args, args...)
+	}
+	months, margs := npsRange("month", w.monthFrom, w.monthTo)
+	q := `(SELECT month AS day, ` + cols + ` FROM nps_monthly WHERE ` + months
+	all := margs
+	// The days before and after the whole months, if any.
+	for _, r := range [][2]*int64{{w.from, w.monthFrom}, {w.monthTo, w.to}} {
+		if r[0] == nil || r[1] == nil || *r[0] >= *r[1] {
+			continue
+		}
+		cond, a := npsRange("day", r[0], r[1])
+		q += ` UNION ALL SELECT day, ` + cols + ` FROM nps_daily WHERE ` + cond
+		all = append(all, a...)
+	}
+	return q + ` UNION ALL ` + deltas + `) x`, append(all, args...)
+}
+
+// npsDaily reads the counts of w's whole days from the aggregates: the
 // answers per period and group, and the surveys sent and answered.
 func (db *DB) npsDaily(ctx context.Context, tx *sqlx.Tx, f outreach.NPSFilter, accountID int64, w npsWindow) ([]outreach.NPSCount, npsSent, error) {
 	group := `''`
 	if col, ok := npsDailyGroupColumns[f.GroupBy]; ok {
 		group = col
 	}
-	// One pass: the answers per day and group, and the surveys sent and
-	// answered, summed over every row.
-	q, args := db.npsDailyWhere(`SELECT x.day, `+group+` AS grp, CAST(SUM(x.promoters) AS BIGINT), CAST(SUM(x.passives) AS BIGINT),
+	rows, rargs := npsAggregateRows(w)
+	// The accounts are joined for their owner, plan or external id only.
+	if f.Owner != "" || f.Plan != "" || strings.HasPrefix(group, "a.") {
+		rows += ` JOIN accounts a ON a.id = x.account_id`
+	}
+	// One pass: the answers per period and group, and the surveys sent
+	// and answered, summed over every row.
+	f.From, f.To = nil, nil
+	q, args := db.npsWhere(`SELECT x.day, `+group+` AS grp, CAST(SUM(x.promoters) AS BIGINT), CAST(SUM(x.passives) AS BIGINT),
 		CAST(SUM(x.detractors) AS BIGINT), CAST(SUM(x.sent) AS BIGINT), CAST(SUM(x.answered) AS BIGINT)
-		FROM `+npsDailyRows+` JOIN accounts a ON a.id = x.account_id WHERE 1 = 1`, f, accountID, w)
-	rows, err := tx.QueryContext(ctx, db.rebind(q+` GROUP BY 1, 2`), args...)
+		FROM `+rows+` WHERE 1 = 1`, npsCols{campaign: "x.campaign", account: "x.account_id", role: "x.role", locale: "x.locale"}, f, accountID)
+	args = append(rargs, args...)
+	res, err := tx.QueryContext(ctx, db.rebind(q+` GROUP BY 1, 2`), args...)
 	if err != nil {
 		return nil, npsSent{}, err
 	}
-	defer rows.Close()
+	defer res.Close()
 	type key struct{ period, group string }
 	merged := map[key]*outreach.NPSCount{}
 	var order []key
 	var sent npsSent
-	for rows.Next() {
+	for res.Next() {
 		var day int64
 		var c outreach.NPSCount
 		var s npsSent
-		if err := rows.Scan(&day, &c.Group, &c.Promoters, &c.Passives, &c.Detractors, &s.Sent, &s.Answered); err != nil {
+		if err := res.Scan(&day, &c.Group, &c.Promoters, &c.Passives, &c.Detractors, &s.Sent, &s.Answered); err != nil {
 			return nil, npsSent{}, err
 		}
 		sent.Sent, sent.Answered = sent.Sent+s.Sent, sent.Answered+s.Answered
@@ -173,7 +253,7 @@ func (db *DB) npsDaily(ctx context.Context, tx *sqlx.Tx, f outreach.NPSFilter, a
 		merged[k] = &c
 		order = append(order, k)
 	}
-	if err := rows.Err(); err != nil {
+	if err := res.Err(); err != nil {
 		return nil, npsSent{}, err
 	}
 	out := make([]outreach.NPSCount, 0, len(order))

@@ -1,0 +1,87 @@
+-- +goose Up
+-- The NPS report's monthly rollup (issue 15: the NPS page at 1,000,000
+-- answers): nps_daily summed per UTC calendar month, with the same grain
+-- otherwise (campaign, account, role, locale). month is the day number
+-- (as nps_daily.day) of the month's first day. A report by month (or with
+-- no interval) reads the whole months of its window here, twelve times
+-- fewer rows than nps_daily for a year, and only the days of the partial
+-- months at its ends from nps_daily (store/nps_daily.go).
+--
+-- No trigger writes it: the fold (store.FoldNPS) moves each pending delta
+-- of nps_daily_delta into nps_daily and nps_monthly in one statement, so
+-- the two agree at every commit, and the report sums the pending deltas
+-- of the whole months with it.
+CREATE TABLE nps_monthly (
+    month      BIGINT NOT NULL,
+    campaign   TEXT NOT NULL,
+    account_id BIGINT NOT NULL,
+    role       TEXT NOT NULL,
+    locale     TEXT NOT NULL,
+    promoters  BIGINT NOT NULL DEFAULT 0,
+    passives   BIGINT NOT NULL DEFAULT 0,
+    detractors BIGINT NOT NULL DEFAULT 0,
+    sent       BIGINT NOT NULL DEFAULT 0,
+    answered   BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (month, campaign, account_id, role, locale)
+);
+-- One owner's accounts, month by month (as nps_daily_account_day, 00025).
+CREATE INDEX nps_monthly_account_month ON nps_monthly (account_id, month);
+
+-- +goose StatementBegin
+-- nps_month returns the day number of the first day of the UTC month of
+-- the day number day.
+CREATE FUNCTION nps_month(day BIGINT) RETURNS BIGINT LANGUAGE sql IMMUTABLE AS $$
+    SELECT CAST(EXTRACT(EPOCH FROM date_trunc('month', to_timestamp(day * 86400) AT TIME ZONE 'UTC')) AS BIGINT) / 86400
+$$;
+-- +goose StatementEnd
+
+-- +goose StatementBegin
+-- nps_rebuild (00023) rebuilds the rollup too.
+CREATE OR REPLACE FUNCTION nps_rebuild() RETURNS void LANGUAGE sql AS $$
+    DELETE FROM nps_daily_delta;
+    DELETE FROM nps_daily;
+    DELETE FROM nps_monthly;
+    INSERT INTO nps_daily (day, campaign, account_id, role, locale, promoters, passives, detractors)
+    SELECT nps_day(r.at), r.campaign, c.account_id, c.role, c.locale,
+        SUM(CASE WHEN r.score >= 9 THEN 1 ELSE 0 END), SUM(CASE WHEN r.score BETWEEN 7 AND 8 THEN 1 ELSE 0 END),
+        SUM(CASE WHEN r.score <= 6 THEN 1 ELSE 0 END)
+    FROM survey_responses r JOIN contacts c ON c.id = r.contact_id GROUP BY 1, 2, 3, 4, 5;
+    INSERT INTO nps_daily (day, campaign, account_id, role, locale, sent, answered)
+    SELECT nps_day(d.sent_at), d.campaign, d.account_id, c.role, c.locale, COUNT(*), COUNT(r.delivery_id)
+    FROM deliveries d JOIN contacts c ON c.id = d.contact_id LEFT JOIN survey_responses r ON r.delivery_id = d.id
+    WHERE d.category = 'survey' AND d.state = 'sent' AND d.sent_at IS NOT NULL
+    GROUP BY 1, 2, 3, 4, 5
+    ON CONFLICT (day, campaign, account_id, role, locale) DO UPDATE SET sent = excluded.sent, answered = excluded.answered;
+    INSERT INTO nps_monthly (month, campaign, account_id, role, locale, promoters, passives, detractors, sent, answered)
+    SELECT nps_month(day), campaign, account_id, role, locale, SUM(promoters), SUM(passives), SUM(detractors), SUM(sent), SUM(answered)
+    FROM nps_daily GROUP BY 1, 2, 3, 4, 5;
+$$;
+-- +goose StatementEnd
+
+-- The rollup of what is folded (the pending deltas go to both tables at
+-- the next fold); a fold waits until it is filled.
+LOCK TABLE nps_daily IN SHARE MODE;
+INSERT INTO nps_monthly (month, campaign, account_id, role, locale, promoters, passives, detractors, sent, answered)
+SELECT nps_month(day), campaign, account_id, role, locale, SUM(promoters), SUM(passives), SUM(detractors), SUM(sent), SUM(answered)
+FROM nps_daily GROUP BY 1, 2, 3, 4, 5;
+
+-- +goose Down
+-- +goose StatementBegin
+CREATE OR REPLACE FUNCTION nps_rebuild() RETURNS void LANGUAGE sql AS $$
+    DELETE FROM nps_daily_delta;
+    DELETE FROM nps_daily;
+    INSERT INTO nps_daily (day, campaign, account_id, role, locale, promoters, passives, detractors)
+    SELECT nps_day(r.at), r.campaign, c.account_id, c.role, c.locale,
+        SUM(CASE WHEN r.score >= 9 THEN 1 ELSE 0 END), SUM(CASE WHEN r.score BETWEEN 7 AND 8 THEN 1 ELSE 0 END),
+        SUM(CASE WHEN r.score <= 6 THEN 1 ELSE 0 END)
+    FROM survey_responses r JOIN contacts c ON c.id = r.contact_id GROUP BY 1, 2, 3, 4, 5;
+    INSERT INTO nps_daily (day, campaign, account_id, role, locale, sent, answered)
+    SELECT nps_day(d.sent_at), d.campaign, d.account_id, c.role, c.locale, COUNT(*), COUNT(r.delivery_id)
+    FROM deliveries d JOIN contacts c ON c.id = d.contact_id LEFT JOIN survey_responses r ON r.delivery_id = d.id
+    WHERE d.category = 'survey' AND d.state = 'sent' AND d.sent_at IS NOT NULL
+    GROUP BY 1, 2, 3, 4, 5
+    ON CONFLICT (day, campaign, account_id, role, locale) DO UPDATE SET sent = excluded.sent, answered = excluded.answered;
+$$;
+-- +goose StatementEnd
+DROP FUNCTION nps_month(BIGINT);
+DROP TABLE nps_monthly;

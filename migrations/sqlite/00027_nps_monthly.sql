@@ -1,0 +1,26 @@
+-- +goose Up
+-- The NPS report's monthly rollup: see
+-- migrations/postgres/00027_nps_monthly.sql, which this file mirrors (a
+-- month is the day number of its first day; store.FoldNPS fills it).
+CREATE TABLE nps_monthly (
+    month      INTEGER NOT NULL,
+    campaign   TEXT NOT NULL,
+    account_id INTEGER NOT NULL,
+    role       TEXT NOT NULL,
+    locale     TEXT NOT NULL,
+    promoters  INTEGER NOT NULL DEFAULT 0,
+    passives   INTEGER NOT NULL DEFAULT 0,
+    detractors INTEGER NOT NULL DEFAULT 0,
+    sent       INTEGER NOT NULL DEFAULT 0,
+    answered   INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (month, campaign, account_id, role, locale)
+);
+CREATE INDEX nps_monthly_account_month ON nps_monthly (account_id, month);
+
+INSERT INTO nps_monthly (month, campaign, account_id, role, locale, promoters, passives, detractors, sent, answered)
+SELECT CAST(strftime('%s', day * 86400, 'unixepoch', 'start of month') AS INTEGER) / 86400, campaign, account_id, role, locale,
+    SUM(promoters), SUM(passives), SUM(detractors), SUM(sent), SUM(answered)
+FROM nps_daily WHERE true GROUP BY 1, 2, 3, 4, 5;
+
+-- +goose Down
+DROP TABLE nps_monthly;
