@@ -3,6 +3,7 @@ package console_test
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -37,9 +38,10 @@ import (
 //
 //	OUTREACH_BENCH_ANSWERS=1000000 go test ./console -run '^$' -bench NPSPage -benchtime 3x -timeout 60m
 //
-// The bulk load takes minutes at that size. OUTREACH_BENCH_KEEP=NAME keeps
-// the generated base in the database NAME_<answers> (pgtest.Kept) and
-// reuses it in later runs: the data are the same (the generation is
+// The bulk load takes a while at that size (and runs once per b.N).
+// OUTREACH_BENCH_KEEP=NAME keeps the generated base in the database
+// NAME_<answers>_<hash of the load's statements> (pgtest.Kept) and reuses
+// it in later runs: the data are the same (the generation is
 // deterministic; a load that did not finish is thrown away and made
 // again), the store's migrations newer than the base run on it as they
 // would in production, and the tables are analyzed again. Drop the database
@@ -55,27 +57,11 @@ func BenchmarkNPSPage(b *testing.B) {
 	}
 	ctx := context.Background()
 	now := func() time.Time { return time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC) }
-	var db *store.DB
-	load, kept := true, ""
-	if name := os.Getenv("OUTREACH_BENCH_KEEP"); name != "" {
-		var u string
-		kept = name + "_" + strconv.Itoa(total)
-		u, load = pgtest.Kept(b, kept)
-		db = storetest.OpenURL(b, u, now)
-	} else {
-		db = storetest.Open(b, store.Postgres, now)
-	}
-	x := storetest.SQL(b, db)
 	start := now().AddDate(-1, 0, 0).UnixMilli()
-	t0 := time.Now()
 	// The bulk load runs on one connection with triggers off (a row
-	// trigger per answer would take minutes), then rebuilds whatever a
-	// trigger would have kept (nps_rebuild, where a migration defines it).
-	conn, err := x.Connx(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer conn.Close()
+	// trigger per answer would take minutes), fills in what a trigger
+	// would have set (survey_responses.account_id), then rebuilds whatever
+	// a trigger would have kept (nps_rebuild, where a migration defines it).
 	steps := []string{
 		`SET session_replication_role = replica`,
 		`INSERT INTO accounts (external_id, name, owner_email, plan, created_at, updated_at)
@@ -89,8 +75,8 @@ func BenchmarkNPSPage(b *testing.B) {
 			SELECT 'd' || g, CASE WHEN g % 20 = 0 THEN 'csat-support' WHEN g % 2 = 0 THEN 'nps-qbr' ELSE 'nps-onboarding' END,
 			'survey', c.id, c.account_id, 'o' || g, 'sent', 0, 0, 0, $1::bigint + (g::bigint * 31536000000 / $2), 0, 0
 			FROM generate_series(1, $2) g JOIN contacts c ON c.external_id = 'c' || (g % 20000 + 1)`,
-		`INSERT INTO survey_responses (delivery_id, contact_id, campaign, score, comment, at, updated_at)
-			SELECT id, contact_id, campaign, (hashtext(id) & 2147483647) % 11,
+		`INSERT INTO survey_responses (delivery_id, contact_id, account_id, campaign, score, comment, at, updated_at)
+			SELECT id, contact_id, account_id, campaign, (hashtext(id) & 2147483647) % 11,
 			CASE WHEN (hashtext(id) & 2147483647) % 10 = 0 THEN 'The export ' ||
 				CASE WHEN (hashtext(id) & 2147483647) % 1000 = 0 THEN 'zeppelin ' ELSE '' END || 'was slow on ' || id ELSE '' END,
 			sent_at + 3600000, 0 FROM deliveries`,
@@ -98,6 +84,26 @@ func BenchmarkNPSPage(b *testing.B) {
 		`DO $$ BEGIN IF to_regproc('nps_rebuild') IS NOT NULL THEN PERFORM nps_rebuild(); END IF; END $$`,
 		`ANALYZE`,
 	}
+	var db *store.DB
+	load, kept := true, ""
+	if name := os.Getenv("OUTREACH_BENCH_KEEP"); name != "" {
+		// The database's name tells the size and the load's statements.
+		h := fnv.New32a()
+		h.Write([]byte(strings.Join(steps, ";")))
+		var u string
+		kept = fmt.Sprintf("%s_%d_%08x", name, total, h.Sum32())
+		u, load = pgtest.Kept(b, kept)
+		db = storetest.OpenURL(b, u, now)
+	} else {
+		db = storetest.Open(b, store.Postgres, now)
+	}
+	x := storetest.SQL(b, db)
+	t0 := time.Now()
+	conn, err := x.Connx(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close()
 	if !load {
 		steps = []string{`ANALYZE`}
 	}

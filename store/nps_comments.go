@@ -28,9 +28,13 @@ func (db *DB) commentSearch(col, search string) (string, string) {
 // with a hit flag (1 when the comment matches; the comment text only then),
 // else the Limit+1 newest rows.
 func (db *DB) commentFeedQuery(q outreach.CommentQuery, accountID int64) (string, []any) {
+	// The answer's account (survey_responses.account_id, its person's,
+	// kept by triggers) leads: one owner's or account's comments are read
+	// newest first from survey_responses_account_commented (migration
+	// 00027), not every answer of their people.
 	inner := `SELECT ` + commentColumns + ` FROM survey_responses r JOIN contacts c ON c.id = r.contact_id
-		JOIN accounts a ON a.id = c.account_id WHERE r.comment <> ''`
-	inner, args := db.npsWhere(inner, npsCols{campaign: "r.campaign", time: "r.at", account: "c.account_id", role: "c.role", locale: "c.locale"}, q.NPSFilter, accountID)
+		JOIN accounts a ON a.id = r.account_id WHERE r.comment <> ''`
+	inner, args := db.npsWhere(inner, npsCols{campaign: "r.campaign", time: "r.at", account: "r.account_id", role: "c.role", locale: "c.locale"}, q.NPSFilter, accountID)
 	if len(q.Campaigns) > 0 {
 		inner += " AND " + db.inText("r.campaign")
 		args = append(args, jsonArray(q.Campaigns))

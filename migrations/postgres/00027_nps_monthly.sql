@@ -65,7 +65,13 @@ INSERT INTO nps_monthly (month, campaign, account_id, role, locale, promoters, p
 SELECT nps_month(day), campaign, account_id, role, locale, SUM(promoters), SUM(passives), SUM(detractors), SUM(sent), SUM(answered)
 FROM nps_daily GROUP BY 1, 2, 3, 4, 5;
 
+-- The comment feed of one owner's (or account's) accounts: their commented
+-- answers newest first, account by account (store/nps_comments.go), not
+-- every answer of their people through survey_responses_contact_id.
+CREATE INDEX survey_responses_account_commented ON survey_responses (account_id, at, delivery_id) WHERE comment <> '';
+
 -- +goose Down
+DROP INDEX survey_responses_account_commented;
 -- +goose StatementBegin
 CREATE OR REPLACE FUNCTION nps_rebuild() RETURNS void LANGUAGE sql AS $$
     DELETE FROM nps_daily_delta;

@@ -22,5 +22,11 @@ SELECT CAST(strftime('%s', day * 86400, 'unixepoch', 'start of month') AS INTEGE
     SUM(promoters), SUM(passives), SUM(detractors), SUM(sent), SUM(answered)
 FROM nps_daily WHERE true GROUP BY 1, 2, 3, 4, 5;
 
+-- The comment feed of one owner's (or account's) accounts: their commented
+-- answers newest first, account by account (store/nps_comments.go), not
+-- every answer of their people through survey_responses_contact_id.
+CREATE INDEX survey_responses_account_commented ON survey_responses (account_id, at, delivery_id) WHERE comment <> '';
+
 -- +goose Down
+DROP INDEX survey_responses_account_commented;
 DROP TABLE nps_monthly;
