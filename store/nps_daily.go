@@ -34,40 +34,72 @@ var npsDailyGroupColumns = map[string]string{
 	"owner":    "a.owner_email",
 }
 
-// npsMonthOf returns the SQL of the month (the day number of its first
-// day, nps_monthly.month) of the UTC day number col.
-func (db *DB) npsMonthOf(col string) string {
-	return db.pick(`nps_month(`+col+`)`, `CAST(strftime('%s', `+col+` * 86400, 'unixepoch', 'start of month') AS INTEGER) / 86400`)
+// npsRollup is a coarser aggregate of nps_daily (migration 00027): the
+// same counts and grain but the day, summed per UTC week (from Monday) or
+// calendar month, keyed by the day number of the period's first day.
+type npsRollup struct {
+	table, col string
+	// of returns the SQL of the period of the day number in col.
+	of func(db *DB, col string) string
+	// start returns the first day of the period of a day number; next
+	// that of the following period, given a first day.
+	start, next func(day int64) int64
+}
+
+var (
+	npsWeekly = npsRollup{table: "nps_weekly", col: "week",
+		// Day 0 (1970-01-01) is a Thursday, 3 days after a Monday.
+		of:    func(_ *DB, col string) string { return col + ` - ((` + col + ` + 3) % 7 + 7) % 7` },
+		start: func(day int64) int64 { return day - ((day+3)%7+7)%7 },
+		next:  func(day int64) int64 { return day + 7 }}
+	npsMonthly = npsRollup{table: "nps_monthly", col: "month",
+		of: func(db *DB, col string) string {
+			return db.pick(`nps_month(`+col+`)`, `CAST(strftime('%s', `+col+` * 86400, 'unixepoch', 'start of month') AS INTEGER) / 86400`)
+		},
+		start: func(day int64) int64 {
+			t := time.UnixMilli(day * dayMS).UTC()
+			return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC).UnixMilli() / dayMS
+		},
+		next: func(day int64) int64 { return time.UnixMilli(day*dayMS).UTC().AddDate(0, 1, 0).UnixMilli() / dayMS }}
+)
+
+// npsRollupFor returns the rollup whose periods a report by interval can
+// read: its own, or the months without an interval.
+func npsRollupFor(interval string) npsRollup {
+	if interval == outreach.IntervalWeek {
+		return npsWeekly
+	}
+	return npsMonthly
 }
 
 // FoldNPS moves the pending deltas of the daily NPS aggregate into it and
-// into its monthly rollup (migration 00027), in one statement on
-// PostgreSQL (each table's rows upserted in key order, the tables in the same order
-// in every fold, so concurrent folds do not deadlock; a delta is deleted
-// by one fold only).
-// NPS calls it first, which keeps the deltas to what changed since the
-// last report.
+// into its weekly and monthly rollups, in one statement on PostgreSQL
+// (each table's rows upserted in key order, the tables in the same order in
+// every fold, so concurrent folds do not deadlock; a delta is deleted by
+// one fold only). NPS calls it first, which keeps the deltas to what
+// changed since the last report.
 func (db *DB) FoldNPS(ctx context.Context) error {
 	const cols = `campaign, account_id, role, locale, promoters, passives, detractors, sent, answered`
 	const sums = `campaign, account_id, role, locale, SUM(promoters), SUM(passives), SUM(detractors), SUM(sent), SUM(answered)`
-	upsert := func(table, key string) string {
-		return ` ON CONFLICT (` + key + `, campaign, account_id, role, locale) DO UPDATE SET
-		promoters = ` + table + `.promoters + excluded.promoters, passives = ` + table + `.passives + excluded.passives,
-		detractors = ` + table + `.detractors + excluded.detractors, sent = ` + table + `.sent + excluded.sent,
-		answered = ` + table + `.answered + excluded.answered`
+	// fold returns the statement adding the deltas of the table from into
+	// table, keyed by key (the SQL of the period of the delta's day).
+	fold := func(from, table, col, key string) string {
+		return `INSERT INTO ` + table + ` (` + col + `, ` + cols + `) SELECT ` + key + `, ` + sums + ` FROM ` + from +
+			` WHERE true GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+			ON CONFLICT (` + col + `, campaign, account_id, role, locale) DO UPDATE SET
+			promoters = ` + table + `.promoters + excluded.promoters, passives = ` + table + `.passives + excluded.passives,
+			detractors = ` + table + `.detractors + excluded.detractors, sent = ` + table + `.sent + excluded.sent,
+			answered = ` + table + `.answered + excluded.answered`
 	}
-	// fold returns the statements adding the deltas of table from into
-	// the days and the months.
-	fold := func(from string) (days, months string) {
-		return `INSERT INTO nps_daily (day, ` + cols + `) SELECT day, ` + sums + ` FROM ` + from +
-				` WHERE true GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5` + upsert("nps_daily", "day"),
-			`INSERT INTO nps_monthly (month, ` + cols + `) SELECT ` + db.npsMonthOf("day") + `, ` + sums + ` FROM ` + from +
-				` WHERE true GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5` + upsert("nps_monthly", "month")
+	folds := func(from string) []string {
+		return []string{fold(from, "nps_daily", "day", "day"),
+			fold(from, npsWeekly.table, npsWeekly.col, npsWeekly.of(db, "day")),
+			fold(from, npsMonthly.table, npsMonthly.col, npsMonthly.of(db, "day"))}
 	}
 	if db.postgres() {
-		days, months := fold("moved")
+		f := folds("moved")
 		_, err := db.db.ExecContext(ctx, `WITH moved AS (DELETE FROM nps_daily_delta RETURNING day, `+cols+`),
-			days AS (`+days+` RETURNING 1) `+months)
+			days AS (`+f[0]+` RETURNING 1), weeks AS (`+f[1]+` RETURNING 1) `+f[2])
 		if err != nil {
 			return fmt.Errorf("fold nps deltas: %w", err)
 		}
@@ -78,8 +110,7 @@ func (db *DB) FoldNPS(ctx context.Context) error {
 		if err := tx.GetContext(ctx, &n, `SELECT COUNT(*) FROM nps_daily_delta`); err != nil || n == 0 {
 			return err
 		}
-		days, months := fold("nps_daily_delta")
-		for _, q := range []string{days, months, `DELETE FROM nps_daily_delta`} {
+		for _, q := range append(folds("nps_daily_delta"), `DELETE FROM nps_daily_delta`) {
 			if _, err := tx.ExecContext(ctx, q); err != nil {
 				return err
 			}
@@ -88,18 +119,19 @@ func (db *DB) FoldNPS(ctx context.Context) error {
 	})
 }
 
-// npsWindow is a report window split into the whole UTC months the
-// monthly rollup answers (by month or without an interval only), the
-// whole UTC days around them the daily aggregate answers, and the partial
-// days the base tables answer.
+// npsWindow is a report window split into the whole periods (weeks or
+// months, as the report's interval) a rollup answers, the whole UTC days
+// around them the daily aggregate answers, and the partial days the base
+// tables answer.
 type npsWindow struct {
 	days     bool   // whether the aggregates answer a part of the window
 	from, to *int64 // its days: [from, to); nil is unbounded
-	// months: whether the rollup answers [monthFrom, monthTo) (day
-	// numbers of first days of months; nil is unbounded), within the days.
-	months             bool
-	monthFrom, monthTo *int64
-	edges              []outreach.NPSFilter
+	rollup   npsRollup
+	// periods: whether the rollup answers [periodFrom, periodTo) (first
+	// days of its periods; nil is unbounded), within the days.
+	periods              bool
+	periodFrom, periodTo *int64
+	edges                []outreach.NPSFilter
 }
 
 // splitNPSWindow splits f's window [From, To).
@@ -128,30 +160,20 @@ func splitNPSWindow(f outreach.NPSFilter) npsWindow {
 		e.From = &start
 		w.edges = append(w.edges, e)
 	}
-	if f.Interval != "" && f.Interval != outreach.IntervalMonth {
-		return w // a week is not made of whole months
-	}
+	w.rollup = npsRollupFor(f.Interval)
 	if w.from != nil {
-		m := npsMonthStart(*w.from, true)
-		w.monthFrom = &m
+		p := w.rollup.start(*w.from) // the first period starting on or after from
+		if p < *w.from {
+			p = w.rollup.next(p)
+		}
+		w.periodFrom = &p
 	}
 	if w.to != nil {
-		m := npsMonthStart(*w.to, false)
-		w.monthTo = &m
+		p := w.rollup.start(*w.to) // the last period starting on or before to
+		w.periodTo = &p
 	}
-	w.months = w.monthFrom == nil || w.monthTo == nil || *w.monthFrom < *w.monthTo
+	w.periods = w.periodFrom == nil || w.periodTo == nil || *w.periodFrom < *w.periodTo
 	return w
-}
-
-// npsMonthStart returns the first day of the UTC month of the day number
-// day, or of the next month when next and day is not a first day.
-func npsMonthStart(day int64, next bool) int64 {
-	t := time.UnixMilli(day * dayMS).UTC()
-	first := time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
-	if next && !first.Equal(t) {
-		first = first.AddDate(0, 1, 0)
-	}
-	return first.UnixMilli() / dayMS
 }
 
 // floorDiv is a / b rounded down (b > 0).
@@ -179,22 +201,21 @@ func npsRange(col string, from, to *int64) (string, []any) {
 }
 
 // npsAggregateRows returns the rows of the aggregates that answer w, as
-// one table x (its day column is a month's first day for the rollup's
-// rows): the whole months from nps_monthly, the other whole days from
+// one table x (its day column is a period's first day for the rollup's
+// rows): the whole periods from the rollup, the other whole days from
 // nps_daily, and the pending deltas of every whole day (FoldNPS folds
-// them into both).
+// them into all three).
 func npsAggregateRows(w npsWindow) (string, []any) {
 	const cols = `campaign, account_id, role, locale, promoters, passives, detractors, sent, answered`
 	days, args := npsRange("day", w.from, w.to)
 	deltas := `SELECT day, ` + cols + ` FROM nps_daily_delta WHERE ` + days
-	if !w.months {
+	if !w.periods {
 		return `(SELECT day, ` + cols + ` FROM nps_daily WHERE ` + days + ` UNION ALL ` + deltas + `) x`, append(args, args...)
 	}
-	months, margs := npsRange("month", w.monthFrom, w.monthTo)
-	q := `(SELECT month AS day, ` + cols + ` FROM nps_monthly WHERE ` + months
-	all := margs
-	// The days before and after the whole months, if any.
-	for _, r := range [][2]*int64{{w.from, w.monthFrom}, {w.monthTo, w.to}} {
+	cond, all := npsRange(w.rollup.col, w.periodFrom, w.periodTo)
+	q := `(SELECT ` + w.rollup.col + ` AS day, ` + cols + ` FROM ` + w.rollup.table + ` WHERE ` + cond
+	// The days before and after the whole periods, if any.
+	for _, r := range [][2]*int64{{w.from, w.periodFrom}, {w.periodTo, w.to}} {
 		if r[0] == nil || r[1] == nil || *r[0] >= *r[1] {
 			continue
 		}

@@ -81,8 +81,8 @@ func msOf(t *time.Time) int64 {
 }
 
 // checkNPSAgrees compares db.NPS with rawNPS over the groupings, intervals
-// and filters of a report, with windows on and off midnight UTC and the
-// first of a month (the monthly rollup answers whole months).
+// and filters of a report, with windows on and off midnight UTC, a Monday
+// and the first of a month (the rollups answer whole weeks and months).
 func checkNPSAgrees(t *testing.T, db *store.DB, stage string) {
 	t.Helper()
 	ctx := context.Background()
@@ -100,8 +100,10 @@ func checkNPSAgrees(t *testing.T, db *store.DB, stage string) {
 		{at("2026-03-02T01:00:00Z"), at("2026-03-02T20:00:00Z")}, // within one day
 		{at("2026-03-15T00:00:00Z"), nil},
 		{nil, at("2026-03-15T12:00:00Z")},
-		// The monthly rollup: whole months, with whole days and partial
-		// days of the months at either end, and unbounded ends.
+		// The weekly and monthly rollups: whole weeks (from Monday) and
+		// months, with whole days and partial days of the periods at
+		// either end, and unbounded ends.
+		{at("2026-02-23T00:00:00Z"), at("2026-03-30T00:00:00Z")},
 		{at("2026-02-01T00:00:00Z"), at("2026-04-01T00:00:00Z")},
 		{at("2026-02-10T00:00:00Z"), at("2026-04-02T00:00:00Z")},
 		{at("2026-02-24T09:30:00Z"), at("2026-04-01T18:00:00Z")},

@@ -1,16 +1,33 @@
 -- +goose Up
--- The NPS report's monthly rollup (issue 15: the NPS page at 1,000,000
--- answers): nps_daily summed per UTC calendar month, with the same grain
--- otherwise (campaign, account, role, locale). month is the day number
--- (as nps_daily.day) of the month's first day. A report by month (or with
--- no interval) reads the whole months of its window here, twelve times
--- fewer rows than nps_daily for a year, and only the days of the partial
--- months at its ends from nps_daily (store/nps_daily.go).
+-- The NPS report's weekly and monthly rollups (issue 15: the NPS page at
+-- 1,000,000 answers): nps_daily summed per UTC week (from Monday) and per
+-- UTC calendar month, with the same grain otherwise (campaign, account,
+-- role, locale). week and month are the day number (as nps_daily.day) of
+-- the period's first day. A report by week, or by month (or with no
+-- interval), reads the whole periods of its window from the rollup, about
+-- 6 and 28 times fewer rows than nps_daily for a year, and only the days
+-- of the partial periods at its ends from nps_daily (store/nps_daily.go).
 --
--- No trigger writes it: the fold (store.FoldNPS) moves each pending delta
--- of nps_daily_delta into nps_daily and nps_monthly in one statement, so
--- the two agree at every commit, and the report sums the pending deltas
--- of the whole months with it.
+-- No trigger writes them: the fold (store.FoldNPS) moves each pending
+-- delta of nps_daily_delta into nps_daily and both rollups in one
+-- statement, so the three agree at every commit, and the report sums the
+-- pending deltas of the whole periods with the rollup.
+CREATE TABLE nps_weekly (
+    week       BIGINT NOT NULL,
+    campaign   TEXT NOT NULL,
+    account_id BIGINT NOT NULL,
+    role       TEXT NOT NULL,
+    locale     TEXT NOT NULL,
+    promoters  BIGINT NOT NULL DEFAULT 0,
+    passives   BIGINT NOT NULL DEFAULT 0,
+    detractors BIGINT NOT NULL DEFAULT 0,
+    sent       BIGINT NOT NULL DEFAULT 0,
+    answered   BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (week, campaign, account_id, role, locale)
+);
+-- One owner's accounts, period by period (as nps_daily_account_day, 00025).
+CREATE INDEX nps_weekly_account_week ON nps_weekly (account_id, week);
+
 CREATE TABLE nps_monthly (
     month      BIGINT NOT NULL,
     campaign   TEXT NOT NULL,
@@ -24,7 +41,6 @@ CREATE TABLE nps_monthly (
     answered   BIGINT NOT NULL DEFAULT 0,
     PRIMARY KEY (month, campaign, account_id, role, locale)
 );
--- One owner's accounts, month by month (as nps_daily_account_day, 00025).
 CREATE INDEX nps_monthly_account_month ON nps_monthly (account_id, month);
 
 -- +goose StatementBegin
@@ -36,10 +52,11 @@ $$;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
--- nps_rebuild (00023) rebuilds the rollup too.
+-- nps_rebuild (00023) rebuilds the rollups too.
 CREATE OR REPLACE FUNCTION nps_rebuild() RETURNS void LANGUAGE sql AS $$
     DELETE FROM nps_daily_delta;
     DELETE FROM nps_daily;
+    DELETE FROM nps_weekly;
     DELETE FROM nps_monthly;
     INSERT INTO nps_daily (day, campaign, account_id, role, locale, promoters, passives, detractors)
     SELECT nps_day(r.at), r.campaign, c.account_id, c.role, c.locale,
@@ -52,15 +69,23 @@ CREATE OR REPLACE FUNCTION nps_rebuild() RETURNS void LANGUAGE sql AS $$
     WHERE d.category = 'survey' AND d.state = 'sent' AND d.sent_at IS NOT NULL
     GROUP BY 1, 2, 3, 4, 5
     ON CONFLICT (day, campaign, account_id, role, locale) DO UPDATE SET sent = excluded.sent, answered = excluded.answered;
+    INSERT INTO nps_weekly (week, campaign, account_id, role, locale, promoters, passives, detractors, sent, answered)
+    SELECT day - ((day + 3) % 7 + 7) % 7, campaign, account_id, role, locale,
+        SUM(promoters), SUM(passives), SUM(detractors), SUM(sent), SUM(answered)
+    FROM nps_daily GROUP BY 1, 2, 3, 4, 5;
     INSERT INTO nps_monthly (month, campaign, account_id, role, locale, promoters, passives, detractors, sent, answered)
     SELECT nps_month(day), campaign, account_id, role, locale, SUM(promoters), SUM(passives), SUM(detractors), SUM(sent), SUM(answered)
     FROM nps_daily GROUP BY 1, 2, 3, 4, 5;
 $$;
 -- +goose StatementEnd
 
--- The rollup of what is folded (the pending deltas go to both tables at
--- the next fold); a fold waits until it is filled.
+-- The rollups of what is folded (the pending deltas go to all three
+-- tables at the next fold); a fold waits until they are filled.
 LOCK TABLE nps_daily IN SHARE MODE;
+INSERT INTO nps_weekly (week, campaign, account_id, role, locale, promoters, passives, detractors, sent, answered)
+SELECT day - ((day + 3) % 7 + 7) % 7, campaign, account_id, role, locale,
+    SUM(promoters), SUM(passives), SUM(detractors), SUM(sent), SUM(answered)
+FROM nps_daily GROUP BY 1, 2, 3, 4, 5;
 INSERT INTO nps_monthly (month, campaign, account_id, role, locale, promoters, passives, detractors, sent, answered)
 SELECT nps_month(day), campaign, account_id, role, locale, SUM(promoters), SUM(passives), SUM(detractors), SUM(sent), SUM(answered)
 FROM nps_daily GROUP BY 1, 2, 3, 4, 5;
@@ -91,3 +116,4 @@ $$;
 -- +goose StatementEnd
 DROP FUNCTION nps_month(BIGINT);
 DROP TABLE nps_monthly;
+DROP TABLE nps_weekly;
