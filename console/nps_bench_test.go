@@ -29,10 +29,11 @@ import (
 // size is 1,000,000) — a year of answers at 500 accounts of 20 owners, one
 // in ten with a comment, one in twenty to the CSAT campaign — next to the
 // bare SQL the page runs, in the same run: the campaign list, the NPS
-// aggregate by month and campaign with the surveys-sent count, the CSAT
-// aggregate, and a page of the comment feed. Three pages: an admin's
-// (everyone), a cs member's (one owner's 25 accounts), and an admin's
-// search for a word in one comment in a thousand. Reported per page:
+// aggregate by month (or week) and campaign with the surveys-sent count,
+// the CSAT aggregate, and a page of the comment feed. Four pages, over the
+// default period: an admin's (everyone), a cs member's (one owner's 25
+// accounts), an admin's search for a word in one comment in a thousand,
+// and an admin's by week. Reported per page:
 // page-ms, sql-ms and their ratio, and store-ms, the page's store calls
 // made directly (the store's share of the page).
 //
@@ -148,8 +149,9 @@ func BenchmarkNPSPage(b *testing.B) {
 	// back to the end of today.
 	from, to := time.Date(2025, 4, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC)
 	csat := []string{"csat-support"}
-	bare := func(owner, search string) func() error {
-		f := outreach.NPSFilter{From: &from, To: &to, Owner: owner, Interval: outreach.IntervalMonth, GroupBy: "campaign",
+	month, week := outreach.IntervalMonth, outreach.IntervalWeek
+	bare := func(owner, search, interval string) func() error {
+		f := outreach.NPSFilter{From: &from, To: &to, Owner: owner, Interval: interval, GroupBy: "campaign",
 			ExcludeCampaigns: csat}
 		cf := f
 		cf.Campaign, cf.Interval, cf.GroupBy, cf.ExcludeCampaigns = "csat-support", "", "", nil
@@ -202,12 +204,12 @@ func BenchmarkNPSPage(b *testing.B) {
 	}
 	// stored makes the page's store calls without HTTP or templates: it
 	// tells the store's share of the page's time from the console's.
-	stored := func(owner, search string) func() error {
+	stored := func(owner, search, interval string) func() error {
 		return func() error {
 			if _, err := db.SentCampaigns(ctx); err != nil {
 				return err
 			}
-			f := outreach.NPSFilter{From: &from, To: &to, Owner: owner, Interval: outreach.IntervalMonth, GroupBy: "campaign",
+			f := outreach.NPSFilter{From: &from, To: &to, Owner: owner, Interval: interval, GroupBy: "campaign",
 				ExcludeCampaigns: csat}
 			if _, err := db.NPS(ctx, f); err != nil {
 				return err
@@ -225,9 +227,10 @@ func BenchmarkNPSPage(b *testing.B) {
 		path       string
 		sql, store func() error
 	}{
-		{"admin", admin, "/console/nps", bare("", ""), stored("", "")},
-		{"cs", cs, "/console/nps", bare("csm7@vendor.example", ""), stored("csm7@vendor.example", "")},
-		{"search", admin, "/console/nps?q=zeppelin", bare("", "zeppelin"), stored("", "zeppelin")},
+		{"admin", admin, "/console/nps", bare("", "", month), stored("", "", month)},
+		{"cs", cs, "/console/nps", bare("csm7@vendor.example", "", month), stored("csm7@vendor.example", "", month)},
+		{"search", admin, "/console/nps?q=zeppelin", bare("", "zeppelin", month), stored("", "zeppelin", month)},
+		{"week", admin, "/console/nps?interval=week", bare("", "", week), stored("", "", week)},
 	}
 	reps := 3 // each page, its store calls and its SQL, interleaved
 	if total < 200_000 {
