@@ -297,12 +297,8 @@ func (db *DB) npsDaily(ctx context.Context, tx *sqlx.Tx, f outreach.NPSFilter, a
 // month of a UTC day of the aggregate, as npsPeriod does in SQL; "" without
 // an interval.
 func npsDayPeriod(interval string, day int64) string {
-	t := time.UnixMilli(day * dayMS).UTC()
-	switch interval {
-	case outreach.IntervalMonth:
-		return t.Format("2006-01") + "-01"
-	case outreach.IntervalWeek:
-		return t.AddDate(0, 0, -((int(t.Weekday()) + 6) % 7)).Format(time.DateOnly)
+	if interval != outreach.IntervalMonth && interval != outreach.IntervalWeek {
+		return ""
 	}
-	return ""
+	return time.UnixMilli(npsRollupFor(interval).start(day) * dayMS).UTC().Format(time.DateOnly)
 }
