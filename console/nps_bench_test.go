@@ -28,25 +28,27 @@ import (
 // on PostgreSQL (default 20,000 so that a run stays short; the issue's
 // size is 1,000,000) — a year of answers at 500 accounts of 20 owners, one
 // in ten with a comment, one in twenty to the CSAT campaign — next to the
-// bare SQL the page runs, in the same run: the campaign list, the NPS
-// aggregate by month (or week) and campaign with the surveys-sent count,
-// the CSAT aggregate, and a page of the comment feed. Four pages, over the
-// default period: an admin's (everyone), a cs member's (one owner's 25
-// accounts), an admin's search for a word in one comment in a thousand,
-// and an admin's by week. Reported per page:
+// bare SQL of the page's figures computed from the base tables, in the
+// same run: the campaign list, the NPS by month (or week) and campaign
+// over the answers with the surveys-sent count over the deliveries, the
+// CSAT the same way, and a page of the comment feed. (The page reads the
+// NPS from the aggregates instead: the bare SQL is the raw baseline.)
+// Four pages, over the default period: an admin's (everyone), a cs
+// member's (one owner's 25 accounts), an admin's search for a word in one
+// comment in a thousand, and an admin's by week. Reported per page:
 // page-ms, sql-ms and their ratio, and store-ms, the page's store calls
 // made directly (the store's share of the page).
 //
 //	OUTREACH_BENCH_ANSWERS=1000000 go test ./console -run '^$' -bench NPSPage -benchtime 3x -timeout 60m
 //
-// The bulk load takes a while at that size (and runs once per b.N).
+// The bulk load takes about 45 s at that size, once per b.N round.
 // OUTREACH_BENCH_KEEP=NAME keeps the generated base in the database
 // NAME_<answers>_<hash of the load's statements> (pgtest.Kept) and reuses
 // it in later runs: the data are the same (the generation is
 // deterministic; a load that did not finish is thrown away and made
 // again), the store's migrations newer than the base run on it as they
 // would in production, and the tables are analyzed again. Drop the database
-// by hand to start afresh.
+// by hand to start afresh (also after editing a migration it has run).
 func BenchmarkNPSPage(b *testing.B) {
 	total := 20_000
 	if s := os.Getenv("OUTREACH_BENCH_ANSWERS"); s != "" {
