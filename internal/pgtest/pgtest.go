@@ -12,6 +12,9 @@
 // parallel tests (and their advisory locks) never see each other. When no
 // server can be found the test is skipped, or fails when CI=true.
 //
+// Kept instead gives a benchmark a named database that outlives it, to
+// reuse a costly generated base between runs (MarkKept says it is filled).
+//
 // StartBouncer puts a real PgBouncer (transaction pooling) in front of such
 // a database, for tests of what runs through a pooler.
 //
