@@ -52,23 +52,11 @@ $$;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
--- nps_rebuild (00023) rebuilds the rollups too.
-CREATE OR REPLACE FUNCTION nps_rebuild() RETURNS void LANGUAGE sql AS $$
-    DELETE FROM nps_daily_delta;
-    DELETE FROM nps_daily;
+-- nps_rebuild_rollups sums the rollups from nps_daily (writers stopped, or
+-- nps_daily locked: a fold meanwhile would be counted in the days only).
+CREATE FUNCTION nps_rebuild_rollups() RETURNS void LANGUAGE sql AS $$
     DELETE FROM nps_weekly;
     DELETE FROM nps_monthly;
-    INSERT INTO nps_daily (day, campaign, account_id, role, locale, promoters, passives, detractors)
-    SELECT nps_day(r.at), r.campaign, c.account_id, c.role, c.locale,
-        SUM(CASE WHEN r.score >= 9 THEN 1 ELSE 0 END), SUM(CASE WHEN r.score BETWEEN 7 AND 8 THEN 1 ELSE 0 END),
-        SUM(CASE WHEN r.score <= 6 THEN 1 ELSE 0 END)
-    FROM survey_responses r JOIN contacts c ON c.id = r.contact_id GROUP BY 1, 2, 3, 4, 5;
-    INSERT INTO nps_daily (day, campaign, account_id, role, locale, sent, answered)
-    SELECT nps_day(d.sent_at), d.campaign, d.account_id, c.role, c.locale, COUNT(*), COUNT(r.delivery_id)
-    FROM deliveries d JOIN contacts c ON c.id = d.contact_id LEFT JOIN survey_responses r ON r.delivery_id = d.id
-    WHERE d.category = 'survey' AND d.state = 'sent' AND d.sent_at IS NOT NULL
-    GROUP BY 1, 2, 3, 4, 5
-    ON CONFLICT (day, campaign, account_id, role, locale) DO UPDATE SET sent = excluded.sent, answered = excluded.answered;
     INSERT INTO nps_weekly (week, campaign, account_id, role, locale, promoters, passives, detractors, sent, answered)
     SELECT day - ((day + 3) % 7 + 7) % 7, campaign, account_id, role, locale,
         SUM(promoters), SUM(passives), SUM(detractors), SUM(sent), SUM(answered)
@@ -79,16 +67,20 @@ CREATE OR REPLACE FUNCTION nps_rebuild() RETURNS void LANGUAGE sql AS $$
 $$;
 -- +goose StatementEnd
 
+-- nps_rebuild (00023) rebuilds the rollups too: the days' rebuild is kept
+-- as nps_rebuild_daily, and nps_rebuild runs it, then sums the rollups.
+ALTER FUNCTION nps_rebuild() RENAME TO nps_rebuild_daily;
+-- +goose StatementBegin
+CREATE FUNCTION nps_rebuild() RETURNS void LANGUAGE sql AS $$
+    SELECT nps_rebuild_daily();
+    SELECT nps_rebuild_rollups();
+$$;
+-- +goose StatementEnd
+
 -- The rollups of what is folded (the pending deltas go to all three
 -- tables at the next fold); a fold waits until they are filled.
 LOCK TABLE nps_daily IN SHARE MODE;
-INSERT INTO nps_weekly (week, campaign, account_id, role, locale, promoters, passives, detractors, sent, answered)
-SELECT day - ((day + 3) % 7 + 7) % 7, campaign, account_id, role, locale,
-    SUM(promoters), SUM(passives), SUM(detractors), SUM(sent), SUM(answered)
-FROM nps_daily GROUP BY 1, 2, 3, 4, 5;
-INSERT INTO nps_monthly (month, campaign, account_id, role, locale, promoters, passives, detractors, sent, answered)
-SELECT nps_month(day), campaign, account_id, role, locale, SUM(promoters), SUM(passives), SUM(detractors), SUM(sent), SUM(answered)
-FROM nps_daily GROUP BY 1, 2, 3, 4, 5;
+SELECT nps_rebuild_rollups();
 
 -- The comment feed of one owner's (or account's) accounts: their commented
 -- answers newest first, account by account (store/nps_comments.go), not
@@ -97,23 +89,9 @@ CREATE INDEX survey_responses_account_commented ON survey_responses (account_id,
 
 -- +goose Down
 DROP INDEX survey_responses_account_commented;
--- +goose StatementBegin
-CREATE OR REPLACE FUNCTION nps_rebuild() RETURNS void LANGUAGE sql AS $$
-    DELETE FROM nps_daily_delta;
-    DELETE FROM nps_daily;
-    INSERT INTO nps_daily (day, campaign, account_id, role, locale, promoters, passives, detractors)
-    SELECT nps_day(r.at), r.campaign, c.account_id, c.role, c.locale,
-        SUM(CASE WHEN r.score >= 9 THEN 1 ELSE 0 END), SUM(CASE WHEN r.score BETWEEN 7 AND 8 THEN 1 ELSE 0 END),
-        SUM(CASE WHEN r.score <= 6 THEN 1 ELSE 0 END)
-    FROM survey_responses r JOIN contacts c ON c.id = r.contact_id GROUP BY 1, 2, 3, 4, 5;
-    INSERT INTO nps_daily (day, campaign, account_id, role, locale, sent, answered)
-    SELECT nps_day(d.sent_at), d.campaign, d.account_id, c.role, c.locale, COUNT(*), COUNT(r.delivery_id)
-    FROM deliveries d JOIN contacts c ON c.id = d.contact_id LEFT JOIN survey_responses r ON r.delivery_id = d.id
-    WHERE d.category = 'survey' AND d.state = 'sent' AND d.sent_at IS NOT NULL
-    GROUP BY 1, 2, 3, 4, 5
-    ON CONFLICT (day, campaign, account_id, role, locale) DO UPDATE SET sent = excluded.sent, answered = excluded.answered;
-$$;
--- +goose StatementEnd
+DROP FUNCTION nps_rebuild();
+ALTER FUNCTION nps_rebuild_daily() RENAME TO nps_rebuild;
+DROP FUNCTION nps_rebuild_rollups();
 DROP FUNCTION nps_month(BIGINT);
 DROP TABLE nps_monthly;
 DROP TABLE nps_weekly;
