@@ -19,8 +19,10 @@ import (
 // unknown account is ENOTFOUND (a typo would otherwise read as "no
 // answers").
 //
-// The whole UTC days of the window are read from the daily aggregate
-// (nps_daily.go), joined to the accounts as they are now (owner, plan);
+// The whole UTC days of the window are read from the daily aggregate and
+// its rollups (nps_daily.go: whole weeks or months from the rollup of the
+// interval, the other days from nps_daily), joined to the accounts as they
+// are now (owner, plan) when the filter or the grouping needs them;
 // the parts of a day at either end of a window that does not start or end
 // at midnight UTC are read from the answers and deliveries themselves.
 func (db *DB) NPS(ctx context.Context, f outreach.NPSFilter) (*outreach.NPSReport, error) {

@@ -28,9 +28,13 @@ func (db *DB) commentSearch(col, search string) (string, string) {
 // with a hit flag (1 when the comment matches; the comment text only then),
 // else the Limit+1 newest rows.
 func (db *DB) commentFeedQuery(q outreach.CommentQuery, accountID int64) (string, []any) {
+	// The answer's account (survey_responses.account_id, its person's,
+	// kept by triggers) leads: one owner's or account's comments are read
+	// newest first from survey_responses_account_commented (migration
+	// 00027), not every answer of their people.
 	inner := `SELECT ` + commentColumns + ` FROM survey_responses r JOIN contacts c ON c.id = r.contact_id
-		JOIN accounts a ON a.id = c.account_id WHERE r.comment <> ''`
-	inner, args := db.npsWhere(inner, npsCols{campaign: "r.campaign", time: "r.at", account: "c.account_id", role: "c.role", locale: "c.locale"}, q.NPSFilter, accountID)
+		JOIN accounts a ON a.id = r.account_id WHERE r.comment <> ''`
+	inner, args := db.npsWhere(inner, npsCols{campaign: "r.campaign", time: "r.at", account: "r.account_id", role: "c.role", locale: "c.locale"}, q.NPSFilter, accountID)
 	if len(q.Campaigns) > 0 {
 		inner += " AND " + db.inText("r.campaign")
 		args = append(args, jsonArray(q.Campaigns))
@@ -50,13 +54,19 @@ func (db *DB) commentFeedQuery(q outreach.CommentQuery, accountID int64) (string
 	}
 	args = append(args, q.ScanLimit)
 	test, pattern := db.commentSearch("s.comment", q.Search)
-	// The search is applied to the scanned rows only (bounded work); the
-	// comments of rows that do not match are not sent.
-	outer := `SELECT t.delivery_id, t.campaign, t.score, CASE WHEN t.hit = 1 THEN t.comment ELSE '' END, t.at, t.email,
-		t.role, t.locale, t.external_id, t.name, t.plan, t.owner_email, t.hit
-		FROM (SELECT s.*, CASE WHEN ` + test + ` THEN 1 ELSE 0 END AS hit FROM (` + inner + `) s) t
-		ORDER BY t.at DESC, t.delivery_id DESC`
-	return db.rebind(outer), append([]any{pattern}, args...)
+	// The search is applied to the scanned rows only (bounded work). Only
+	// what the page needs comes back: the first Limit+1 matches and the
+	// last row read, each with its place in the scan (n) and the number
+	// of rows read (scanned); the comments of rows that do not match are
+	// not sent.
+	outer := `SELECT u.delivery_id, u.campaign, u.score, CASE WHEN u.hit = 1 THEN u.comment ELSE '' END, u.at, u.email,
+		u.role, u.locale, u.external_id, u.name, u.plan, u.owner_email, u.hit, u.n, u.scanned
+		FROM (SELECT t.*, ROW_NUMBER() OVER w AS n, COUNT(*) OVER () AS scanned, SUM(t.hit) OVER w AS hits
+			FROM (SELECT s.*, CASE WHEN ` + test + ` THEN 1 ELSE 0 END AS hit FROM (` + inner + `) s) t
+			WINDOW w AS (ORDER BY t.at DESC, t.delivery_id DESC ROWS UNBOUNDED PRECEDING)) u
+		WHERE (u.hit = 1 AND u.hits <= ?) OR u.n = u.scanned
+		ORDER BY u.at DESC, u.delivery_id DESC`
+	return db.rebind(outer), append(append([]any{pattern}, args...), q.Limit+1)
 }
 
 // Comments returns one page of the commented answers q selects, newest
@@ -95,39 +105,35 @@ func (db *DB) Comments(ctx context.Context, q outreach.CommentQuery) (*outreach.
 		var role, locale, name, plan sql.NullString
 		dest := []any{&c.DeliveryID, &c.Campaign, &c.Score, &c.Comment, &at, &c.Email, &role, &locale,
 			&c.Account, &name, &plan, &c.Owner}
-		hit := 1
+		// Without a search every row is a match; with one, n is the row's
+		// place among the scanned (the last of which always comes back).
+		hit, n, scanned := 1, 0, 0
 		if q.Search != "" {
-			dest = append(dest, &hit)
+			dest = append(dest, &hit, &n, &scanned)
 		}
 		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("comments: %w", err)
 		}
 		c.At, c.Class = fromMs(at), outreach.ScoreClass(c.Score)
 		c.Role, c.Locale, c.AccountName, c.Plan = role.String, locale.String, name.String, plan.String
-		page.Scanned++
-		if hit == 0 {
-			last = outreach.CommentCursor{At: c.At, DeliveryID: c.DeliveryID}
-			continue
-		}
-		if len(page.Comments) == q.Limit {
+		if hit == 1 && len(page.Comments) == q.Limit {
 			// One more match than the page holds: the next page starts
-			// after the last one shown.
-			page.Scanned--
+			// after the last one shown, which the scan read up to.
+			page.Scanned = n - 1
 			l := page.Comments[q.Limit-1]
 			page.Next = &outreach.CommentCursor{At: l.At, DeliveryID: l.DeliveryID}
 			return page, nil
 		}
-		page.Comments = append(page.Comments, c)
-		last = outreach.CommentCursor{At: c.At, DeliveryID: c.DeliveryID}
+		if hit == 1 {
+			page.Comments = append(page.Comments, c)
+		}
+		page.Scanned, last = scanned, outreach.CommentCursor{At: c.At, DeliveryID: c.DeliveryID}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("comments: %w", err)
 	}
 	if q.Search != "" && page.Scanned == q.ScanLimit {
 		page.ScanEnded, page.Next = true, &last
-	}
-	if q.Search == "" {
-		page.Scanned = 0
 	}
 	return page, nil
 }

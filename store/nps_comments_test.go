@@ -191,20 +191,21 @@ func TestCommentsCursor(t *testing.T) {
 			t.Fatalf("first search page: %s scanned %d ended %v next %+v", got, p.Scanned, p.ScanEnded, p.Next)
 		}
 		// Then a page of two with a scan of 30 (r20..r49) stops at its
-		// third match, and the last one reads what is left (r34..r56).
+		// third match (r43, the 24th read: 23 counted), and the last one
+		// reads what is left (r34..r56, 23 answers).
 		p, err = db.Comments(ctx, outreach.CommentQuery{Search: "needle", Limit: 2, ScanLimit: 30, Before: p.Next})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := fmt.Sprint(ids(p)); got != "[r23 r33]" || p.ScanEnded || p.Next == nil || p.Next.DeliveryID != "r33" {
-			t.Fatalf("second search page: %s ended %v next %+v", got, p.ScanEnded, p.Next)
+		if got := fmt.Sprint(ids(p)); got != "[r23 r33]" || p.ScanEnded || p.Scanned != 23 || p.Next == nil || p.Next.DeliveryID != "r33" {
+			t.Fatalf("second search page: %s scanned %d ended %v next %+v", got, p.Scanned, p.ScanEnded, p.Next)
 		}
 		p, err = db.Comments(ctx, outreach.CommentQuery{Search: "needle", Limit: 2, ScanLimit: 30, Before: p.Next})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := fmt.Sprint(ids(p)); got != "[r43 r53]" || p.ScanEnded || p.Next != nil {
-			t.Fatalf("last search page: %s ended %v next %+v", got, p.ScanEnded, p.Next)
+		if got := fmt.Sprint(ids(p)); got != "[r43 r53]" || p.ScanEnded || p.Scanned != 23 || p.Next != nil {
+			t.Fatalf("last search page: %s scanned %d ended %v next %+v", got, p.Scanned, p.ScanEnded, p.Next)
 		}
 		for _, bad := range []string{"", "x", "12", "-1.r", "12."} {
 			if _, err := outreach.ParseCommentCursor(bad); outreach.ErrorCode(err) != outreach.EINVALID {

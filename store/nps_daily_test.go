@@ -81,7 +81,8 @@ func msOf(t *time.Time) int64 {
 }
 
 // checkNPSAgrees compares db.NPS with rawNPS over the groupings, intervals
-// and filters of a report, with windows on and off midnight UTC.
+// and filters of a report, with windows on and off midnight UTC, a Monday
+// and the first of a month (the rollups answer whole weeks and months).
 func checkNPSAgrees(t *testing.T, db *store.DB, stage string) {
 	t.Helper()
 	ctx := context.Background()
@@ -99,6 +100,15 @@ func checkNPSAgrees(t *testing.T, db *store.DB, stage string) {
 		{at("2026-03-02T01:00:00Z"), at("2026-03-02T20:00:00Z")}, // within one day
 		{at("2026-03-15T00:00:00Z"), nil},
 		{nil, at("2026-03-15T12:00:00Z")},
+		// The weekly and monthly rollups: whole weeks (from Monday) and
+		// months, with whole days and partial days of the periods at
+		// either end, and unbounded ends.
+		{at("2026-02-23T00:00:00Z"), at("2026-03-30T00:00:00Z")},
+		{at("2026-02-01T00:00:00Z"), at("2026-04-01T00:00:00Z")},
+		{at("2026-02-10T00:00:00Z"), at("2026-04-02T00:00:00Z")},
+		{at("2026-02-24T09:30:00Z"), at("2026-04-01T18:00:00Z")},
+		{nil, at("2026-03-20T00:00:00Z")},
+		{at("2026-01-15T00:00:00Z"), nil},
 	}
 	filters := []outreach.NPSFilter{
 		{}, {Owner: "MARIA@vendor.example"}, {Plan: "basic"}, {Role: "admin"}, {Locale: "fr"}, {Campaign: "nps"},
@@ -153,8 +163,8 @@ func describe(f outreach.NPSFilter) string {
 // equals the computation over the answers and deliveries, for every
 // grouping, interval and filter, after answers are given and changed (to
 // another day and month), a survey sent late is settled, accounts change
-// owner and plan, contacts change role, locale and account, and a contact
-// is erased.
+// owner and plan, contacts change role, locale and account, a contact is
+// erased, and (PostgreSQL) after nps_rebuild.
 func TestNPSDailyAgreesWithAnswers(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, dialect string) {
 		ctx := context.Background()
@@ -241,6 +251,13 @@ func TestNPSDailyAgreesWithAnswers(t *testing.T) {
 			t.Fatal(err)
 		}
 		checkNPSAgrees(t, db, "contact erased")
+		if dialect == store.Postgres {
+			// nps_rebuild recomputes the aggregate and its rollups.
+			if _, err := x.Exec(`SELECT nps_rebuild()`); err != nil {
+				t.Fatal(err)
+			}
+			checkNPSAgrees(t, db, "rebuilt")
+		}
 		if n < 40 {
 			t.Fatalf("only %d answers", n)
 		}

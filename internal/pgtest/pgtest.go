@@ -12,6 +12,9 @@
 // parallel tests (and their advisory locks) never see each other. When no
 // server can be found the test is skipped, or fails when CI=true.
 //
+// Kept instead gives a benchmark a named database that outlives it, to
+// reuse a costly generated base between runs (MarkKept says it is filled).
+//
 // StartBouncer puts a real PgBouncer (transaction pooling) in front of such
 // a database, for tests of what runs through a pooler.
 //
@@ -247,4 +250,68 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// keptComment marks a kept database whose filling finished (Kept, MarkKept).
+const keptComment = "outreach: kept, filled"
+
+// Kept returns the URL of the database named name on the test server, which
+// is not dropped when the test ends, for a benchmark that reuses a costly
+// generated base between runs. fresh is true when the base must be filled:
+// the database did not exist, or its filling never finished (MarkKept was
+// not called), in which case it is dropped and created empty again. name
+// is lower-case letters, digits and underscores.
+func Kept(t testing.TB, name string) (u string, fresh bool) {
+	t.Helper()
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_') {
+			t.Fatalf("pgtest: kept database name %q: want lower-case letters, digits and underscores", name)
+		}
+	}
+	serverOnce.Do(func() { serverURL, serverErr = findServer() })
+	if serverErr != nil {
+		t.Skipf("no PostgreSQL for tests: %v", serverErr)
+	}
+	admin, err := sql.Open("postgres", serverURL)
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	defer admin.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var comment sql.NullString
+	err = admin.QueryRowContext(ctx, `SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = $1`, name).Scan(&comment)
+	switch {
+	case err == nil && comment.String == keptComment:
+	case err == nil || errors.Is(err, sql.ErrNoRows):
+		fresh = true
+		if _, err := admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+			t.Fatalf("pgtest: drop database %s: %v", name, err)
+		}
+		if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+			t.Fatalf("pgtest: create database %s: %v", name, err)
+		}
+	default:
+		t.Fatalf("pgtest: look up database %s: %v", name, err)
+	}
+	p, err := url.Parse(serverURL)
+	if err != nil {
+		t.Fatalf("pgtest: parse %s: %v", EnvURL, err)
+	}
+	p.Path = "/" + name
+	return p.String(), fresh
+}
+
+// MarkKept records that the kept database name (from Kept) is filled, so
+// that the next Kept of it returns it as it is.
+func MarkKept(t testing.TB, name string) {
+	t.Helper()
+	admin, err := sql.Open("postgres", serverURL)
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	defer admin.Close()
+	if _, err := admin.ExecContext(context.Background(), "COMMENT ON DATABASE "+name+" IS '"+keptComment+"'"); err != nil {
+		t.Fatalf("pgtest: mark database %s: %v", name, err)
+	}
 }

@@ -86,3 +86,41 @@ func TestThrowawayCluster(t *testing.T) {
 		t.Fatalf("throwaway cluster at %s does not answer: %v", c.url, err)
 	}
 }
+
+// TestKept: a kept database is created empty, made again while its filling
+// is not marked finished, and returned as it is once it is.
+func TestKept(t *testing.T) {
+	t.Parallel()
+	name := "outreach_kept_test_" + randomHex(4)
+	t.Cleanup(func() { dropDatabase(t, name) })
+	rows := func(u string) (n int) {
+		t.Helper()
+		db, err := sql.Open("postgres", u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if _, err := db.Exec(`CREATE TABLE IF NOT EXISTS t (x int)`); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.QueryRow(`SELECT COUNT(*) FROM t`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(`INSERT INTO t VALUES (1)`); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	u, fresh := Kept(t, name)
+	if !fresh || rows(u) != 0 {
+		t.Fatalf("first Kept: fresh %v, want a fresh empty database", fresh)
+	}
+	// Not marked: an unfinished filling is thrown away.
+	if u, fresh = Kept(t, name); !fresh || rows(u) != 0 {
+		t.Fatalf("Kept of an unmarked database: fresh %v, want it made again empty", fresh)
+	}
+	MarkKept(t, name)
+	if u, fresh = Kept(t, name); fresh || rows(u) != 1 {
+		t.Fatalf("Kept of a marked database: fresh %v, want it as it was", fresh)
+	}
+}
