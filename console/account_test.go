@@ -169,6 +169,7 @@ func TestLinksKeepTypedIDsInOneSegment(t *testing.T) {
 	if _, err := e.db.AddSuppressions(ctx, []outreach.Suppression{{Email: email, Scope: "marketing", Reason: "asked"}}); err != nil {
 		t.Fatal(err)
 	}
+	addAnswer(t, e, "d-typed", "nps", email, 4, "the export is slow", day)
 	cy := e.signIn(t, "cy@vendor.example")
 	acct := "/console/accounts/" + url.PathEscape(ext)
 	person := "/console/contacts/" + url.PathEscape(email)
@@ -177,6 +178,7 @@ func TestLinksKeepTypedIDsInOneSegment(t *testing.T) {
 		acct:                {`action="` + acct + `/pause"`, `href="` + person + `"`},
 		person:              {`href="` + acct + `"`},
 		"/console/suppressions?email=" + url.QueryEscape(email): {`href="` + person + `"`},
+		"/console/nps": {`href="` + person + `"`, `href="` + acct + `"`},
 	} {
 		code, body := get(t, cy, e.srv.URL+page)
 		if code != http.StatusOK {

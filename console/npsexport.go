@@ -55,7 +55,7 @@ func (s *Server) handleNPSExport(w http.ResponseWriter, r *http.Request, c *Cont
 	for i, row := range rows {
 		if i > 0 {
 			for j := range row {
-				row[j] = csvCell(row[j])
+				row[j] = outreach.SpreadsheetCell(row[j])
 			}
 		}
 		if err := cw.Write(row); err != nil {
@@ -74,18 +74,4 @@ func npsCSV(first string, rows []npsRow) [][]string {
 			strconv.Itoa(r.Passives), strconv.Itoa(r.Detractors)})
 	}
 	return out
-}
-
-// csvCell guards a cell against formula injection: a spreadsheet runs a
-// cell that starts with = + - @ (or a tab or carriage return, which some
-// strip first) as a formula, so such a cell gets a leading apostrophe.
-// Numbers the page computes (an NPS of -12.5) are left as numbers.
-func csvCell(s string) string {
-	if s == "" || !strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return s
-	}
-	if _, err := strconv.ParseFloat(s, 64); err == nil && s[0] == '-' {
-		return s
-	}
-	return "'" + s
 }
