@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/outreach-dev/outreach/campaigns"
 	"github.com/outreach-dev/outreach/sample"
 	"github.com/outreach-dev/outreach/simulate"
 
@@ -63,6 +64,38 @@ func BenchmarkSimulate(b *testing.B) {
 	raw := rawDecisionWrites(b, decisions, instants)
 	b.ReportMetric(raw, "raw-decisions/s")
 	b.ReportMetric(float64(decisions)/elapsed/raw, "ratio-to-raw")
+}
+
+// BenchmarkForecastPacks is the console's forecast at the same size: the
+// active pack and a draft (here the built-in pack twice) over the same
+// base, run at once (simulate.RunAll, as ForecastPacks does). decisions/s counts the
+// decisions of both: on two cores about 1.25 times BenchmarkSimulate's
+// (one simulation keeps 1.2 cores busy).
+//
+//	go test -run '^$' -bench ForecastPacks -benchtime 1x ./simulate
+func BenchmarkForecastPacks(b *testing.B) {
+	d := sample.Generate(1, sample.Options{Accounts: 1000, Contacts: 10000, Events: 50000, Days: 90})
+	base := simulate.Options{Accounts: d.Accounts, Contacts: d.Contacts, Events: d.Events, Team: d.Team,
+		From: d.From, Days: 90}
+	var decisions int
+	cpu0 := cpuTime()
+	start := time.Now()
+	for b.Loop() {
+		active, draft := base, base
+		active.Pack, draft.Pack = campaigns.Default(), campaigns.Default()
+		res, err := simulate.RunAll(context.Background(), active, draft)
+		if err != nil {
+			b.Fatal(err)
+		}
+		decisions = res[0].Decisions + res[1].Decisions
+	}
+	elapsed := time.Since(start).Seconds() / float64(b.N)
+	cpu := (cpuTime() - cpu0).Seconds() / float64(b.N)
+	b.ReportMetric(elapsed, "s/forecast")
+	b.ReportMetric(cpu, "cpu-s/forecast")
+	b.ReportMetric(float64(decisions)/elapsed, "decisions/s")
+	b.ReportMetric(float64(decisions), "decisions")
+	b.ReportMetric(float64(peakRSS())/(1<<20), "peak-RSS-MiB")
 }
 
 // rawDecisionWrites is the forecast's floor, measured in the same run: the
