@@ -63,57 +63,75 @@ func TestNPSDailyAnswerDuringRoleChange(t *testing.T) {
 
 // TestNPSDailySendDuringRoleChange: a survey's send recorded while its
 // person's role is being changed by another transaction counts under the
-// role the person ends up with (PostgreSQL). The send holds the person's
-// row (shared) before its delivery's trigger reads the role; without that
-// it read the old role, and the change's trigger, run before the send
-// committed, had no sent survey to move.
+// role the person ends up with (PostgreSQL), whether the dispatcher
+// records it (FinishSends) or the webhook's processed event settles a
+// survey left sending (RecordProviderEvents). The send holds the person's
+// row before its delivery's trigger reads the role; without that it read
+// the old role, and the change's trigger, run before the send committed,
+// had no sent survey to move (the webhook's settling failed so before it
+// held the person).
 func TestNPSDailySendDuringRoleChange(t *testing.T) {
-	ctx := context.Background()
-	db := open(t, store.Postgres)
-	if _, err := db.UpsertAccounts(ctx, []outreach.Account{{ExternalID: "a1", OwnerEmail: "maria@vendor.example", Plan: "pro"},
-		{ExternalID: "a2", OwnerEmail: "joe@vendor.example"}, {ExternalID: "a3", OwnerEmail: "zoe@vendor.example"}}); err != nil {
-		t.Fatal(err)
+	recorders := map[string]func(ctx context.Context, db *store.DB, sentAt time.Time) error{
+		"send result": func(ctx context.Context, db *store.DB, sentAt time.Time) error {
+			n, err := db.FinishSends(ctx, []outreach.SendOutcome{{DeliveryID: "d1", ClaimedBy: "p1", Result: outreach.SendSent,
+				MessageID: "m1", At: sentAt}})
+			if err == nil && n != 1 {
+				err = fmt.Errorf("FinishSends changed %d deliveries, want 1", n)
+			}
+			return err
+		},
+		"processed event": func(ctx context.Context, db *store.DB, sentAt time.Time) error {
+			res, err := db.RecordProviderEvents(ctx, []outreach.FeedbackEvent{{Processed: true, MessageID: "m1",
+				Event: outreach.ProviderEvent{ID: "e1", DeliveryID: "d1", Email: "ann@a1.example", Type: "processed", At: sentAt}}})
+			if err == nil && res.Reconciled != 1 {
+				err = fmt.Errorf("RecordProviderEvents settled %d deliveries, want 1", res.Reconciled)
+			}
+			return err
+		},
 	}
-	if _, err := db.UpsertContacts(ctx, []outreach.Contact{{ExternalID: "c1", AccountExternalID: "a1", Email: "ann@a1.example", Role: "user"}}); err != nil {
-		t.Fatal(err)
+	for name, record := range recorders {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			db := open(t, store.Postgres)
+			if _, err := db.UpsertAccounts(ctx, []outreach.Account{{ExternalID: "a1", OwnerEmail: "maria@vendor.example", Plan: "pro"},
+				{ExternalID: "a2", OwnerEmail: "joe@vendor.example"}, {ExternalID: "a3", OwnerEmail: "zoe@vendor.example"}}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.UpsertContacts(ctx, []outreach.Contact{{ExternalID: "c1", AccountExternalID: "a1", Email: "ann@a1.example", Role: "user"}}); err != nil {
+				t.Fatal(err)
+			}
+			x := db.SQLXForTest()
+			sentAt := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+			if _, err := x.Exec(`INSERT INTO deliveries (id, campaign, category, contact_id, account_id,
+				occurrence, state, due_at, not_before, expires_at, claimed_by, reserved_at, created_at, updated_at)
+				SELECT 'd1', 'nps', 'survey', id, account_id, 'o1', 'sending', 0, 0, $1, 'p1', $2, 0, 0 FROM contacts WHERE external_id = 'c1'`,
+				sentAt.Add(72*time.Hour).UnixMilli(), sentAt.UnixMilli()); err != nil {
+				t.Fatal(err)
+			}
+			change, err := x.BeginTxx(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer change.Rollback()
+			if _, err := change.Exec(`UPDATE contacts SET role = 'admin' WHERE external_id = 'c1'`); err != nil {
+				t.Fatal(err)
+			}
+			recorded := make(chan error, 1)
+			go func() { recorded <- record(ctx, db, sentAt) }()
+			// Give the send time to reach the person's row (it waits there; the
+			// test passes trivially, never falsely fails, if it has not yet).
+			select {
+			case err := <-recorded:
+				recorded <- err
+			case <-time.After(300 * time.Millisecond):
+			}
+			if err := change.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			if err := <-recorded; err != nil {
+				t.Fatal(err)
+			}
+			checkNPSAgrees(t, db, name+" during a role change")
+		})
 	}
-	x := db.SQLXForTest()
-	sentAt := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-	if _, err := x.Exec(`INSERT INTO deliveries (id, campaign, category, contact_id, account_id,
-		occurrence, state, due_at, not_before, expires_at, claimed_by, reserved_at, created_at, updated_at)
-		SELECT 'd1', 'nps', 'survey', id, account_id, 'o1', 'sending', 0, 0, $1, 'p1', $2, 0, 0 FROM contacts WHERE external_id = 'c1'`,
-		sentAt.Add(72*time.Hour).UnixMilli(), sentAt.UnixMilli()); err != nil {
-		t.Fatal(err)
-	}
-	change, err := x.BeginTxx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer change.Rollback()
-	if _, err := change.Exec(`UPDATE contacts SET role = 'admin' WHERE external_id = 'c1'`); err != nil {
-		t.Fatal(err)
-	}
-	recorded := make(chan error, 1)
-	go func() {
-		n, err := db.FinishSends(ctx, []outreach.SendOutcome{{DeliveryID: "d1", ClaimedBy: "p1", Result: outreach.SendSent,
-			MessageID: "m1", At: sentAt}})
-		if err == nil && n != 1 {
-			err = fmt.Errorf("FinishSends changed %d deliveries, want 1", n)
-		}
-		recorded <- err
-	}()
-	// Give the send time to reach the person's row (it waits there; the
-	// test passes trivially, never falsely fails, if it has not yet).
-	select {
-	case err := <-recorded:
-		recorded <- err
-	case <-time.After(300 * time.Millisecond):
-	}
-	if err := change.Commit(); err != nil {
-		t.Fatal(err)
-	}
-	if err := <-recorded; err != nil {
-		t.Fatal(err)
-	}
-	checkNPSAgrees(t, db, "send during a role change")
 }
