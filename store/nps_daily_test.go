@@ -7,7 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pressly/goose/v3"
+
 	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/migrations"
 	"github.com/outreach-dev/outreach/internal/storetest"
 	"github.com/outreach-dev/outreach/store"
 )
@@ -310,6 +313,32 @@ func TestNPSDailyAgreesWithAnswers(t *testing.T) {
 			t.Fatal(err)
 		}
 		checkNPSAgrees(t, db, "contact erased")
+		// Migration 00027 undone and applied again on a database holding
+		// answers, with deltas pending across both (an answer before the
+		// down, one between): the up fills the rollups from nps_daily and
+		// the next fold adds the pending deltas to all three.
+		fsys, gd := migrations.SQLite, goose.DialectSQLite3
+		if dialect == store.Postgres {
+			fsys, gd = migrations.Postgres, goose.DialectPostgres
+		}
+		p, err := goose.NewProvider(gd, x.DB, fsys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, id := range []string{"d05", "d06"} {
+			if err := db.RecordSurveyResponse(ctx, outreach.SurveyResponse{DeliveryID: id, Score: 10 - i, At: start.Add(time.Duration(40+i) * 24 * time.Hour)}); err != nil {
+				t.Fatal(err)
+			}
+			if i == 0 {
+				if _, err := p.DownTo(ctx, 26); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if _, err := p.Up(ctx); err != nil {
+			t.Fatal(err)
+		}
+		checkNPSAgrees(t, db, "00027 down and up")
 		if dialect == store.Postgres {
 			// nps_rebuild recomputes the aggregate and its rollups.
 			if _, err := x.Exec(`SELECT nps_rebuild()`); err != nil {
