@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -134,4 +135,81 @@ func TestNPSDailySendDuringRoleChange(t *testing.T) {
 			checkNPSAgrees(t, db, name+" during a role change")
 		})
 	}
+}
+
+// TestNPSFoldsAndWritersAtOnce: on PostgreSQL, answers, changes of
+// people and folds (each report folds first) run at once over the same
+// days, weeks and months; none fails (a deadlock between folds, or
+// between a fold and a writer, would), and the report then equals the
+// raw computation.
+func TestNPSFoldsAndWritersAtOnce(t *testing.T) {
+	ctx := context.Background()
+	db := open(t, store.Postgres)
+	if _, err := db.UpsertAccounts(ctx, []outreach.Account{{ExternalID: "a1", OwnerEmail: "maria@vendor.example", Plan: "pro"},
+		{ExternalID: "a2", OwnerEmail: "joe@vendor.example", Plan: "basic"}}); err != nil {
+		t.Fatal(err)
+	}
+	var contacts []outreach.Contact
+	for i := range 6 {
+		contacts = append(contacts, outreach.Contact{ExternalID: fmt.Sprintf("c%d", i), AccountExternalID: fmt.Sprintf("a%d", 1+i%2),
+			Email: fmt.Sprintf("p%d@example.com", i), Role: "user", Locale: "fr"})
+	}
+	if _, err := db.UpsertContacts(ctx, contacts); err != nil {
+		t.Fatal(err)
+	}
+	x := db.SQLXForTest()
+	start := time.Date(2026, 12, 25, 13, 0, 0, 0, time.UTC) // weeks and months across a new year
+	const n = 60
+	for i := range n {
+		if _, err := x.Exec(`INSERT INTO deliveries (id, campaign, category, contact_id, account_id,
+			occurrence, state, due_at, not_before, expires_at, sent_at, message_id, created_at, updated_at)
+			SELECT $1, 'nps', 'survey', id, account_id, $1, 'sent', 0, 0, 0, $2, '', 0, 0 FROM contacts WHERE external_id = $3`,
+			fmt.Sprintf("d%02d", i), start.Add(time.Duration(i*7)*time.Hour).UnixMilli(), contacts[i%len(contacts)].ExternalID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for w := range 3 { // answers, given and changed
+		wg.Go(func() {
+			for i := w; i < n; i += 3 {
+				for rev := range 2 {
+					at := start.Add(time.Duration(i*7+rev*30) * time.Hour)
+					if err := db.RecordSurveyResponse(ctx, outreach.SurveyResponse{DeliveryID: fmt.Sprintf("d%02d", i), Score: (i + rev*5) % 11, At: at}); err != nil {
+						errs <- err
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Go(func() { // people change role, locale and account
+		for round := range 10 {
+			c := contacts[round%len(contacts)]
+			c.Role, c.Locale, c.AccountExternalID = []string{"admin", "user"}[round%2], []string{"pt", "fr", "en"}[round%3], fmt.Sprintf("a%d", 1+round%2)
+			if _, err := db.UpsertContacts(ctx, []outreach.Contact{c}); err != nil {
+				errs <- err
+				return
+			}
+		}
+	})
+	for range 3 { // folds and reports
+		wg.Go(func() {
+			for range 15 {
+				if _, err := db.NPS(ctx, outreach.NPSFilter{Interval: outreach.IntervalWeek, GroupBy: "role"}); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	checkNPSAgrees(t, db, "folds and writers at once", [][2]*time.Time{
+		{atRFC(t, "2026-12-28T00:00:00Z"), atRFC(t, "2027-01-11T00:00:00Z")},
+		{atRFC(t, "2026-12-01T00:00:00Z"), atRFC(t, "2027-02-01T00:00:00Z")},
+		{atRFC(t, "2026-12-26T07:00:00Z"), atRFC(t, "2027-01-13T19:00:00Z")}}...)
 }

@@ -10,8 +10,8 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"github.com/outreach-dev/outreach"
-	"github.com/outreach-dev/outreach/migrations"
 	"github.com/outreach-dev/outreach/internal/storetest"
+	"github.com/outreach-dev/outreach/migrations"
 	"github.com/outreach-dev/outreach/store"
 )
 
