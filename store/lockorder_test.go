@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -194,5 +195,56 @@ func TestTwoAnswersOfOnePersonNeverDeadlock(t *testing.T) {
 		if err := <-done; err != nil {
 			t.Errorf("answer: %v", err)
 		}
+	}
+}
+
+// TestEraseDuringWebhookNeverDeadlocks: erasing a person while a webhook
+// request bounces their mail and settles their survey (PostgreSQL). Both
+// lock the person before the person's deliveries (the webhook's events
+// hold no delivery: provider_events has no foreign key), so one waits for
+// the other; an erasure that deleted the deliveries before locking the
+// person deadlocked with the webhook holding the person. Here a third
+// transaction holds a decision of the person's, so that the erasure stops
+// after locking the person until the webhook waits too.
+func TestEraseDuringWebhookNeverDeadlocks(t *testing.T) {
+	ctx := context.Background()
+	db := open(t, store.Postgres)
+	seed(t, db)
+	sending(t, db, "s1", outreach.CategorySurvey, "")
+	x := db.SQLXForTest()
+	if _, err := x.Exec(`INSERT INTO decisions (delivery_id, at, decision, reason, rule) VALUES ('s1', 0, 'send', '', '')`); err != nil {
+		t.Fatal(err)
+	}
+	hold, err := x.BeginTxx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hold.Rollback()
+	if _, err := hold.Exec(`SELECT delivery_id FROM decisions WHERE delivery_id = 's1' FOR UPDATE`); err != nil {
+		t.Fatal(err)
+	}
+	erased, recorded := make(chan error, 1), make(chan error, 1)
+	go func() { erased <- db.EraseContact(ctx, "jane@example.com") }()
+	waitBlocked(t, db, "DELETE FROM decisions", 1)
+	go func() {
+		bounce := fevent("e-bounce", "bounce", "s1")
+		bounce.Suppress, bounce.Reason = outreach.ScopeHard, "bounce"
+		processed := fevent("e-processed", "processed", "s1")
+		processed.Processed, processed.MessageID = true, "m1"
+		_, err := db.RecordProviderEvents(ctx, []outreach.FeedbackEvent{bounce, processed})
+		recorded <- err
+	}()
+	waitBlocked(t, db, "", 2)
+	if err := hold.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-erased; err != nil {
+		t.Errorf("erase: %v", err)
+	}
+	// The webhook finds the person and the delivery erased: it stores
+	// its events without them, or fails and is sent again; never a
+	// deadlock.
+	if err := <-recorded; err != nil && strings.Contains(err.Error(), "40P01") {
+		t.Errorf("webhook: %v", err)
 	}
 }
