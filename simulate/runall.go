@@ -2,7 +2,6 @@ package simulate
 
 import (
 	"context"
-	"errors"
 	"sync"
 
 	"github.com/outreach-dev/outreach/campaigns"
@@ -19,28 +18,30 @@ func RunAll(ctx context.Context, opts ...Options) ([]*Result, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	out := make([]*Result, len(opts))
-	errs := make([]error, len(opts))
+	// The first failure is kept before the others are stopped: a stopped
+	// simulation may fail with another error than context.Canceled (a
+	// transaction the cancellation rolled back), which is not the one to
+	// show.
+	var mu sync.Mutex
+	var first error
 	var wg sync.WaitGroup
 	for i := range opts {
 		wg.Go(func() {
-			out[i], errs[i] = Run(ctx, opts[i])
-			if errs[i] != nil {
+			res, err := Run(ctx, opts[i])
+			if err != nil {
+				mu.Lock()
+				if first == nil {
+					first = err
+				}
+				mu.Unlock()
 				cancel()
 			}
+			out[i] = res
 		})
 	}
 	wg.Wait()
-	// A simulation stopped by another's failure reports the cancellation:
-	// the failure is the error to show.
-	for _, err := range errs {
-		if err != nil && !errors.Is(err, context.Canceled) {
-			return nil, err
-		}
-	}
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
+	if first != nil {
+		return nil, first
 	}
 	return out, nil
 }

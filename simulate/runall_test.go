@@ -7,10 +7,12 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/outreach-dev/outreach/campaigns"
 	"github.com/outreach-dev/outreach/sample"
 	"github.com/outreach-dev/outreach/simulate"
+	"github.com/outreach-dev/outreach/store"
 )
 
 // Simulations run at once decide exactly what each decides alone, and
@@ -66,5 +68,33 @@ func TestRunAllReportsTheFailure(t *testing.T) {
 	_, err := simulate.RunAll(context.Background(), good, bad)
 	if err == nil || errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "Days") {
 		t.Errorf("RunAll with a bad Days: %v, want the Days error", err)
+	}
+}
+
+// A simulation failing mid-run is the error RunAll returns, also when the
+// one it stops then fails with an error of its own rather than
+// context.Canceled (a cancelled transaction's commit says "transaction has
+// already been committed or rolled back"): here the stopped one's OnDay
+// waits for the stop, then fails.
+func TestRunAllReportsTheFirstFailure(t *testing.T) {
+	d := sample.Generate(3, sample.Options{Accounts: 40, Contacts: 300, Events: 1500, Days: 14})
+	stopped := simulate.Options{Accounts: d.Accounts, Contacts: d.Contacts, Events: d.Events, From: d.From, Days: 14}
+	stopped.OnDay = func(ctx context.Context, _ *store.DB, day time.Time) error {
+		if day.Equal(d.From) {
+			return nil
+		}
+		<-ctx.Done()
+		return errors.New("interrupted")
+	}
+	failing := stopped
+	failing.OnDay = func(ctx context.Context, _ *store.DB, day time.Time) error {
+		if day.Equal(d.From) {
+			return nil
+		}
+		return errors.New("boom")
+	}
+	_, err := simulate.RunAll(context.Background(), stopped, failing)
+	if err == nil || !strings.Contains(err.Error(), "boom") {
+		t.Errorf("RunAll: %v, want the failure (boom)", err)
 	}
 }

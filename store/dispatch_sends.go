@@ -33,6 +33,9 @@ import (
 // recovery) never wait, so they may take what they find in any order. The
 // claim updates planned deliveries of contacts it holds locked; any other
 // writer of planned deliveries (a suppression) locks their contacts first.
+// A transaction holding a contact shared (an answer, a survey's send
+// result) never asks for it exclusively later: that waits for every other
+// holder, which may be waiting for it (TestTwoAnswersOfOnePersonNeverDeadlock).
 
 // FinishSends records send results in one statement per chunk. Only rows
 // still sending and claimed by each outcome's ClaimedBy change (a claim

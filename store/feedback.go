@@ -138,30 +138,41 @@ func (db *DB) insertSuppressions(ctx context.Context, tx *sqlx.Tx, sups []outrea
 }
 
 // lockFeedbackRows locks, on PostgreSQL, the rows a webhook transaction is
-// about to update, in the global order: the contacts of the newly
-// suppressed addresses by id (a dispatcher's claim updates the planned
-// deliveries of the contacts it holds), then, by id, the deliveries that
-// processed events settle (by primary key, whatever their state) and the
-// pending deliveries of those contacts. SQLite serialises writers; it
-// locks nothing.
+// about to update, in the global order: by id, the contacts of the newly
+// suppressed addresses (a dispatcher's claim updates the planned
+// deliveries of the contacts it holds) and those of the surveys that
+// processed events settle (the settled send counts in nps_daily under its
+// person's role, locale and account, as FinishSends holds them for), then,
+// by id, the deliveries that processed events settle (by primary key,
+// whatever their state) and the pending deliveries of the suppressed
+// contacts. SQLite serialises writers; it locks nothing.
 func (db *DB) lockFeedbackRows(ctx context.Context, tx *sqlx.Tx, settle []outreach.FeedbackEvent, created []outreach.Suppression) error {
 	if !db.postgres() || (len(settle) == 0 && len(created) == 0) {
 		return nil
 	}
-	contacts := []int64{}
-	if len(created) > 0 {
-		emails := make([]string, len(created))
-		for i, s := range created {
-			emails[i] = s.Email
-		}
-		if err := tx.SelectContext(ctx, &contacts, `SELECT id FROM contacts WHERE email = ANY(CAST($1 AS text[]))
-			ORDER BY id FOR UPDATE`, textArray(emails)); err != nil {
-			return fmt.Errorf("lock suppressed contacts: %w", err)
-		}
+	emails := make([]string, len(created))
+	for i, s := range created {
+		emails[i] = s.Email
 	}
 	ids := make([]string, len(settle))
 	for i, fe := range settle {
 		ids[i] = fe.Event.DeliveryID
+	}
+	var people []struct {
+		ID         int64 `db:"id"`
+		Suppressed bool  `db:"suppressed"`
+	}
+	if err := tx.SelectContext(ctx, &people, `SELECT c.id, c.email = ANY(CAST($1 AS text[])) AS suppressed FROM contacts c
+		WHERE c.email = ANY(CAST($1 AS text[]))
+		OR c.id IN (SELECT d.contact_id FROM deliveries d WHERE d.id = ANY(CAST($2 AS text[])) AND d.category = 'survey')
+		ORDER BY c.id FOR UPDATE OF c`, textArray(emails), textArray(ids)); err != nil {
+		return fmt.Errorf("lock contacts: %w", err)
+	}
+	contacts := []int64{}
+	for _, p := range people {
+		if p.Suppressed {
+			contacts = append(contacts, p.ID)
+		}
 	}
 	var locked []string
 	if err := tx.SelectContext(ctx, &locked, `SELECT id FROM deliveries

@@ -110,14 +110,17 @@ var npsGroupColumns = map[string]string{
 // month of the epoch-millisecond column col (npsDayPeriod is its Go twin
 // for the daily aggregate).
 func (db *DB) npsPeriod(interval, col string) string {
+	// SQLite: the seconds rounded down (its / rounds toward zero, which put
+	// the last second before a midnight before 1970 in the next day).
+	secs := `(` + col + ` - (` + col + ` % 1000 + 1000) % 1000) / 1000`
 	switch interval {
 	case outreach.IntervalMonth:
 		return db.pick(`to_char(to_timestamp(`+col+` / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-01')`,
-			`strftime('%Y-%m-01', `+col+` / 1000, 'unixepoch')`)
+			`strftime('%Y-%m-01', `+secs+`, 'unixepoch')`)
 	case outreach.IntervalWeek:
 		// SQLite: the next Sunday (or the day itself), then back to its Monday.
 		return db.pick(`to_char(date_trunc('week', to_timestamp(`+col+` / 1000.0) AT TIME ZONE 'UTC'), 'YYYY-MM-DD')`,
-			`date(`+col+` / 1000, 'unixepoch', 'weekday 0', '-6 days')`)
+			`date(`+secs+`, 'unixepoch', 'weekday 0', '-6 days')`)
 	}
 	return `''`
 }

@@ -119,7 +119,9 @@ func (db *DB) Comments(ctx context.Context, q outreach.CommentQuery) (*outreach.
 		if hit == 1 && len(page.Comments) == q.Limit {
 			// One more match than the page holds: the next page starts
 			// after the last one shown, which the scan read up to.
-			page.Scanned = n - 1
+			if q.Search != "" {
+				page.Scanned = n - 1
+			}
 			l := page.Comments[q.Limit-1]
 			page.Next = &outreach.CommentCursor{At: l.At, DeliveryID: l.DeliveryID}
 			return page, nil

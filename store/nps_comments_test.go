@@ -162,6 +162,9 @@ func TestCommentsCursor(t *testing.T) {
 				t.Fatal(err)
 			}
 			all = append(all, ids(p)...)
+			if p.Scanned != 0 || p.ScanEnded { // a search's counts only
+				t.Fatalf("page without a search: scanned %d ended %v", p.Scanned, p.ScanEnded)
+			}
 			if p.Next == nil {
 				break
 			}

@@ -7,8 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pressly/goose/v3"
+
 	"github.com/outreach-dev/outreach"
 	"github.com/outreach-dev/outreach/internal/storetest"
+	"github.com/outreach-dev/outreach/migrations"
 	"github.com/outreach-dev/outreach/store"
 )
 
@@ -82,17 +85,12 @@ func msOf(t *time.Time) int64 {
 
 // checkNPSAgrees compares db.NPS with rawNPS over the groupings, intervals
 // and filters of a report, with windows on and off midnight UTC, a Monday
-// and the first of a month (the rollups answer whole weeks and months).
-func checkNPSAgrees(t *testing.T, db *store.DB, stage string) {
+// and the first of a month (the rollups answer whole weeks and months),
+// and the extra windows given.
+func checkNPSAgrees(t *testing.T, db *store.DB, stage string, extra ...[2]*time.Time) {
 	t.Helper()
 	ctx := context.Background()
-	at := func(s string) *time.Time {
-		v, err := time.Parse(time.RFC3339, s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return &v
-	}
+	at := func(s string) *time.Time { return atRFC(t, s) }
 	windows := [][2]*time.Time{
 		{nil, nil},
 		{at("2026-03-01T00:00:00Z"), at("2026-04-01T00:00:00Z")}, // whole days
@@ -110,6 +108,7 @@ func checkNPSAgrees(t *testing.T, db *store.DB, stage string) {
 		{nil, at("2026-03-20T00:00:00Z")},
 		{at("2026-01-15T00:00:00Z"), nil},
 	}
+	windows = append(windows, extra...)
 	filters := []outreach.NPSFilter{
 		{}, {Owner: "MARIA@vendor.example"}, {Plan: "basic"}, {Role: "admin"}, {Locale: "fr"}, {Campaign: "nps"},
 		{ExcludeCampaigns: []string{"csat"}}, {Account: "a2"}, {Owner: "joe@vendor.example", Role: "user", Locale: "pt"},
@@ -146,6 +145,16 @@ func checkNPSAgrees(t *testing.T, db *store.DB, stage string) {
 	if checked == 0 {
 		t.Fatal("nothing checked")
 	}
+}
+
+// atRFC parses an RFC 3339 instant.
+func atRFC(t *testing.T, s string) *time.Time {
+	t.Helper()
+	v, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &v
 }
 
 func describe(f outreach.NPSFilter) string {
@@ -218,6 +227,59 @@ func TestNPSDailyAgreesWithAnswers(t *testing.T) {
 		}
 		checkNPSAgrees(t, db, "answers given")
 
+		// Answers and sends at odd instants: the last millisecond before
+		// the epoch (a negative day), midnight of a new year whose ISO
+		// week began in the old one, Feb 29 2028, and 2100.
+		odd := []string{"1969-12-31T23:59:59.999Z", "1969-12-29T00:00:00Z", "1970-01-01T00:00:00Z", "1969-11-30T23:59:59.5Z",
+			"2026-12-31T23:59:59.999Z", "2027-01-01T00:00:00Z", "2027-01-03T23:00:00Z", "2027-01-04T00:00:00Z",
+			"2028-02-29T00:00:00Z", "2028-02-29T23:59:59.999Z", "2028-03-01T00:00:00Z", "2100-12-31T12:00:00Z"}
+		for i, s := range odd {
+			at := *atRFC(t, s)
+			c := contacts[i%len(contacts)].ExternalID
+			id := fmt.Sprintf("odd%02d", i)
+			if _, err := x.Exec(x.Rebind(`INSERT INTO deliveries (id, campaign, category, contact_id, account_id,
+				occurrence, state, due_at, not_before, expires_at, sent_at, message_id, created_at, updated_at)
+				SELECT ?, 'nps', 'survey', id, account_id, ?, 'sent', 0, 0, 0, ?, '', 0, 0 FROM contacts WHERE external_id = ?`),
+				id, id, at.UnixMilli(), c); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.RecordSurveyResponse(ctx, outreach.SurveyResponse{DeliveryID: id, Score: (i * 4) % 11, At: at}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		oddWindows := [][2]*time.Time{}
+		for _, w := range [][2]string{
+			{"1969-12-01T00:00:00Z", "1970-02-01T00:00:00Z"}, // whole months across the epoch
+			{"1969-11-01T00:00:00Z", "1970-01-05T00:00:00Z"},
+			{"1969-12-31T23:59:59.998Z", "1970-01-01T00:00:00.001Z"}, // a few milliseconds
+			{"1969-12-31T12:00:00Z", "1970-01-05T00:00:00Z"},
+			{"1969-12-29T00:00:00Z", "1970-01-05T00:00:00Z"}, // a week across the epoch
+			{"", "1970-01-01T00:00:00Z"},
+			{"1969-12-31T23:00:00Z", ""},
+			{"2026-12-28T00:00:00Z", "2027-01-04T00:00:00Z"}, // an ISO week of two years
+			{"2026-12-31T00:00:00Z", "2027-01-01T00:00:00Z"},
+			{"2026-12-15T10:00:00Z", "2027-01-20T00:00:00Z"},
+			{"2026-12-01T00:00:00Z", "2027-02-01T00:00:00Z"},
+			{"2028-02-01T00:00:00Z", "2028-03-01T00:00:00Z"},
+			{"2028-02-29T00:00:00Z", "2028-03-01T00:00:00Z"},
+			{"2028-02-28T12:00:00Z", "2028-03-01T12:00:00Z"},
+			{"2027-01-10T00:00:00Z", "2026-12-01T00:00:00Z"}, // inverted
+			{"2027-01-10T05:00:00Z", "2026-12-01T07:00:00Z"},
+			{"2027-01-04T00:00:00Z", "2027-01-04T00:00:00Z"}, // empty
+			{"2027-01-04T06:00:00Z", "2027-01-04T06:00:00Z"},
+			{"2027-01-03T23:00:00Z", "2027-01-04T01:00:00Z"}, // across one midnight
+			{"2100-01-01T00:00:00Z", "2101-01-01T00:00:00Z"},
+		} {
+			var p [2]*time.Time
+			for j, s := range w {
+				if s != "" {
+					p[j] = atRFC(t, s)
+				}
+			}
+			oddWindows = append(oddWindows, p)
+		}
+		checkNPSAgrees(t, db, "odd instants", oddWindows...)
+
 		// Changed answers: new scores, some given days or a month later.
 		for i, id := range answered[:20] {
 			at := start.Add(time.Duration(i*29) * time.Hour)
@@ -245,18 +307,44 @@ func TestNPSDailyAgreesWithAnswers(t *testing.T) {
 			{ExternalID: "c3", AccountExternalID: "a1", Role: "admin"}}); err != nil {
 			t.Fatal(err)
 		}
-		checkNPSAgrees(t, db, "contacts changed")
+		checkNPSAgrees(t, db, "contacts changed", oddWindows...)
 
 		if err := db.EraseContact(ctx, "di@a2.example"); err != nil {
 			t.Fatal(err)
 		}
 		checkNPSAgrees(t, db, "contact erased")
+		// Migration 00027 undone and applied again on a database holding
+		// answers, with deltas pending across both (an answer before the
+		// down, one between): the up fills the rollups from nps_daily and
+		// the next fold adds the pending deltas to all three.
+		fsys, gd := migrations.SQLite, goose.DialectSQLite3
+		if dialect == store.Postgres {
+			fsys, gd = migrations.Postgres, goose.DialectPostgres
+		}
+		p, err := goose.NewProvider(gd, x.DB, fsys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, id := range []string{"d05", "d06"} {
+			if err := db.RecordSurveyResponse(ctx, outreach.SurveyResponse{DeliveryID: id, Score: 10 - i, At: start.Add(time.Duration(40+i) * 24 * time.Hour)}); err != nil {
+				t.Fatal(err)
+			}
+			if i == 0 {
+				if _, err := p.DownTo(ctx, 26); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if _, err := p.Up(ctx); err != nil {
+			t.Fatal(err)
+		}
+		checkNPSAgrees(t, db, "00027 down and up")
 		if dialect == store.Postgres {
 			// nps_rebuild recomputes the aggregate and its rollups.
 			if _, err := x.Exec(`SELECT nps_rebuild()`); err != nil {
 				t.Fatal(err)
 			}
-			checkNPSAgrees(t, db, "rebuilt")
+			checkNPSAgrees(t, db, "rebuilt", oddWindows...)
 		}
 		if n < 40 {
 			t.Fatalf("only %d answers", n)

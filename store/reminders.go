@@ -109,9 +109,12 @@ func (db *DB) dropReminder(ctx context.Context, tx *sqlx.Tx, campaign string, co
 	}
 	id := outreach.ReminderID(campaign, contactID, occurrence)
 	// The claim writes planned deliveries of contacts it holds locked:
-	// lock the contact first (see "Lock order" in dispatch_sends.go).
+	// hold the contact first (see "Lock order" in dispatch_sends.go).
+	// Shared, as the answer already holds it: asking for it exclusively
+	// waited for every other holder, and two answers of one person (or an
+	// answer and a survey's send result) each waited for the other.
 	var locked int64
-	if err := tx.GetContext(ctx, &locked, db.rebind(`SELECT id FROM contacts WHERE id = ?`+db.lockRows("FOR UPDATE")), contactID); err != nil {
+	if err := tx.GetContext(ctx, &locked, db.rebind(`SELECT id FROM contacts WHERE id = ?`+db.lockRows("FOR SHARE")), contactID); err != nil {
 		return fmt.Errorf("drop the reminder: lock the contact: %w", err)
 	}
 	res, err := tx.ExecContext(ctx, db.rebind(`UPDATE deliveries SET state = 'dropped', updated_at = ?

@@ -374,6 +374,15 @@ func (db *DB) EraseContact(ctx context.Context, email string) error {
 			q    string
 			args []any
 		}{
+			// The locks in the global order ("Lock order" in
+			// dispatch_sends.go): its suppressions, then the person, then
+			// their deliveries. Deleting the deliveries first waited for a
+			// send result that held the person (shared) and waited for a
+			// deleted delivery: a deadlock.
+			{`UPDATE suppressions SET email = NULL WHERE email_hash = ?`, []any{hash}},
+			{`INSERT INTO suppressions (email_hash, scope, email, reason, created_at) VALUES (?, 'all', NULL, 'erased', ?)
+				ON CONFLICT (email_hash, scope) DO UPDATE SET reason = 'erased'`, []any{hash, ms(now)}},
+			{`SELECT id FROM contacts WHERE id = ?` + db.lockRows("FOR UPDATE"), []any{id}},
 			// Only the accounts its surveys counted toward can name it.
 			{`UPDATE decisions SET reason = REPLACE(reason, ?, 'to an erased contact)')
 				WHERE ` + db.contains("reason") + ` AND delivery_id IN (SELECT id FROM deliveries
@@ -398,13 +407,10 @@ func (db *DB) EraseContact(ctx context.Context, email string) error {
 			// an unplanned one is marked planned, or the planner would
 			// read it as an account-level event and mail their colleagues.
 			{`UPDATE events SET properties = NULL, contact_id = NULL, planned_at = COALESCE(planned_at, ?) WHERE contact_id = ?`, []any{ms(now), id}},
-			{`UPDATE suppressions SET email = NULL WHERE email_hash = ?`, []any{hash}},
 			// The audit log keeps what was done (a suppression lifted),
 			// not to whom: the address as a log line may carry it.
 			{`UPDATE audit_log SET target = ? WHERE action = ? AND LOWER(target) = ?`,
 				[]any{outreach.RedactEmail(email), outreach.AuditSuppressionDeleted, email}},
-			{`INSERT INTO suppressions (email_hash, scope, email, reason, created_at) VALUES (?, 'all', NULL, 'erased', ?)
-				ON CONFLICT (email_hash, scope) DO UPDATE SET reason = 'erased'`, []any{hash, ms(now)}},
 			{`DELETE FROM contacts WHERE id = ?`, []any{id}},
 		}
 		for _, s := range steps {
