@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,29 +21,31 @@ import (
 // (the computation the daily aggregate must agree with): the grouped
 // answers of NPSCountsQuery, and the sent surveys counted over the
 // deliveries.
-func rawNPS(t *testing.T, db *store.DB, f outreach.NPSFilter) (overall outreach.NPSStats, series []outreach.NPSPoint, groups []outreach.NPSGroup, sent, answered int) {
-	t.Helper()
+func rawNPS(db *store.DB, f outreach.NPSFilter) (overall outreach.NPSStats, series []outreach.NPSPoint, groups []outreach.NPSGroup, sent, answered int, err error) {
 	x := db.SQLXForTest()
 	var accountID int64
 	if f.Account != "" {
 		if err := x.Get(&accountID, x.Rebind(`SELECT id FROM accounts WHERE external_id = ?`), f.Account); err != nil {
-			t.Fatal(err)
+			return overall, nil, nil, 0, 0, err
 		}
 	}
 	q, args := db.NPSCountsQuery(f, accountID)
 	rows, err := x.Query(q, args...)
 	if err != nil {
-		t.Fatal(err)
+		return overall, nil, nil, 0, 0, err
 	}
+	defer rows.Close()
 	var counts []outreach.NPSCount
 	for rows.Next() {
 		var c outreach.NPSCount
 		if err := rows.Scan(&c.Period, &c.Group, &c.Promoters, &c.Passives, &c.Detractors); err != nil {
-			t.Fatal(err)
+			return overall, nil, nil, 0, 0, err
 		}
 		counts = append(counts, c)
 	}
-	rows.Close()
+	if err := rows.Close(); err != nil {
+		return overall, nil, nil, 0, 0, err
+	}
 	overall, series, groups = outreach.Breakdown(counts)
 	q = `SELECT COUNT(*), COUNT(r.delivery_id) FROM deliveries d LEFT JOIN survey_responses r ON r.delivery_id = d.id
 		JOIN contacts c ON c.id = d.contact_id JOIN accounts a ON a.id = d.account_id
@@ -70,10 +74,8 @@ func rawNPS(t *testing.T, db *store.DB, f outreach.NPSFilter) (overall outreach.
 		q += " AND d.campaign <> ?"
 		args = append(args, k)
 	}
-	if err := x.QueryRow(x.Rebind(q), args...).Scan(&sent, &answered); err != nil {
-		t.Fatal(err)
-	}
-	return overall, series, groups, sent, answered
+	err = x.QueryRow(x.Rebind(q), args...).Scan(&sent, &answered)
+	return overall, series, groups, sent, answered, err
 }
 
 func msOf(t *time.Time) int64 {
@@ -89,7 +91,6 @@ func msOf(t *time.Time) int64 {
 // and the extra windows given.
 func checkNPSAgrees(t *testing.T, db *store.DB, stage string, extra ...[2]*time.Time) {
 	t.Helper()
-	ctx := context.Background()
 	at := func(s string) *time.Time { return atRFC(t, s) }
 	windows := [][2]*time.Time{
 		{nil, nil},
@@ -113,38 +114,79 @@ func checkNPSAgrees(t *testing.T, db *store.DB, stage string, extra ...[2]*time.
 		{}, {Owner: "MARIA@vendor.example"}, {Plan: "basic"}, {Role: "admin"}, {Locale: "fr"}, {Campaign: "nps"},
 		{ExcludeCampaigns: []string{"csat"}}, {Account: "a2"}, {Owner: "joe@vendor.example", Role: "user", Locale: "pt"},
 	}
-	checked := 0
+	var fs []outreach.NPSFilter
 	for _, w := range windows {
 		for _, base := range filters {
 			for _, interval := range []string{"", outreach.IntervalWeek, outreach.IntervalMonth} {
 				for _, group := range []string{"", "campaign", "plan", "role", "locale", "account", "owner"} {
 					f := base
 					f.From, f.To, f.Interval, f.GroupBy = w[0], w[1], interval, group
-					rep, err := db.NPS(ctx, f)
-					if err != nil {
-						t.Fatalf("%s: NPS(%+v): %v", stage, f, err)
-					}
-					overall, series, groups, sent, answered := rawNPS(t, db, f)
-					if series == nil {
-						series = []outreach.NPSPoint{}
-					}
-					if group == "" || groups == nil {
-						groups = []outreach.NPSGroup{}
-					}
-					if !reflect.DeepEqual(rep.Overall, overall) || !reflect.DeepEqual(rep.Series, series) ||
-						!reflect.DeepEqual(rep.Groups, groups) || rep.SurveysSent != sent || rep.Answered != answered {
-						t.Fatalf("%s: NPS(%s) disagrees with the answers:\n report %+v %+v %+v sent %d answered %d\n    raw %+v %+v %+v sent %d answered %d",
-							stage, describe(f), rep.Overall, rep.Series, rep.Groups, rep.SurveysSent, rep.Answered,
-							overall, series, groups, sent, answered)
-					}
-					checked++
+					fs = append(fs, f)
 				}
 			}
 		}
 	}
-	if checked == 0 {
+	// Four at a time (each its own connection): thousands of reports, each
+	// next to its raw computation, are most of the store's test time.
+	var (
+		mu      sync.Mutex
+		failure string
+		next    atomic.Int64
+		wg      sync.WaitGroup
+	)
+	for range 4 {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				mu.Lock()
+				stop := i >= len(fs) || failure != ""
+				mu.Unlock()
+				if stop {
+					return
+				}
+				if msg := npsDisagreement(db, fs[i]); msg != "" {
+					mu.Lock()
+					if failure == "" {
+						failure = msg
+					}
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if failure != "" {
+		t.Fatalf("%s: %s", stage, failure)
+	}
+	if len(fs) == 0 {
 		t.Fatal("nothing checked")
 	}
+}
+
+// npsDisagreement is how db.NPS(f) differs from the raw computation over
+// the answers, or "" when they agree.
+func npsDisagreement(db *store.DB, f outreach.NPSFilter) string {
+	rep, err := db.NPS(context.Background(), f)
+	if err != nil {
+		return fmt.Sprintf("NPS(%+v): %v", f, err)
+	}
+	overall, series, groups, sent, answered, err := rawNPS(db, f)
+	if err != nil {
+		return fmt.Sprintf("raw NPS(%+v): %v", f, err)
+	}
+	if series == nil {
+		series = []outreach.NPSPoint{}
+	}
+	if f.GroupBy == "" || groups == nil {
+		groups = []outreach.NPSGroup{}
+	}
+	if !reflect.DeepEqual(rep.Overall, overall) || !reflect.DeepEqual(rep.Series, series) ||
+		!reflect.DeepEqual(rep.Groups, groups) || rep.SurveysSent != sent || rep.Answered != answered {
+		return fmt.Sprintf("NPS(%s) disagrees with the answers:\n report %+v %+v %+v sent %d answered %d\n    raw %+v %+v %+v sent %d answered %d",
+			describe(f), rep.Overall, rep.Series, rep.Groups, rep.SurveysSent, rep.Answered,
+			overall, series, groups, sent, answered)
+	}
+	return ""
 }
 
 // atRFC parses an RFC 3339 instant.
