@@ -8,7 +8,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"os"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +18,7 @@ import (
 	"github.com/outreach-dev/outreach/campaigns"
 	"github.com/outreach-dev/outreach/console"
 	"github.com/outreach-dev/outreach/httpapi"
+	"github.com/outreach-dev/outreach/internal/benchenv"
 	"github.com/outreach-dev/outreach/internal/pgtest"
 	"github.com/outreach-dev/outreach/internal/storetest"
 	"github.com/outreach-dev/outreach/store"
@@ -50,14 +50,7 @@ import (
 // would in production, and the tables are analyzed again. Drop the database
 // by hand to start afresh (also after editing a migration it has run).
 func BenchmarkNPSPage(b *testing.B) {
-	total := 20_000
-	if s := os.Getenv("OUTREACH_BENCH_ANSWERS"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1000 {
-			b.Fatalf("OUTREACH_BENCH_ANSWERS=%q: want an integer >= 1000", s)
-		}
-		total = n
-	}
+	total := benchenv.Int(b, "OUTREACH_BENCH_ANSWERS", 20_000, 1000)
 	ctx := context.Background()
 	now := func() time.Time { return time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC) }
 	start := now().AddDate(-1, 0, 0).UnixMilli()

@@ -3,14 +3,13 @@ package scheduler_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"strconv"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/outreach-dev/outreach"
 	"github.com/outreach-dev/outreach/campaigns"
+	"github.com/outreach-dev/outreach/internal/benchenv"
 	"github.com/outreach-dev/outreach/internal/storetest"
 	"github.com/outreach-dev/outreach/scheduler"
 	"github.com/outreach-dev/outreach/store"
@@ -27,14 +26,7 @@ import (
 //
 //	go test ./scheduler/ -run '^$' -bench BenchmarkPlanningTick -benchtime 1x
 func BenchmarkPlanningTick(b *testing.B) {
-	contacts := 1_000_000
-	if s := os.Getenv("OUTREACH_BENCH_CONTACTS"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 100 {
-			b.Fatalf("OUTREACH_BENCH_CONTACTS=%q: want an integer >= 100", s)
-		}
-		contacts = n
-	}
+	contacts := benchenv.Int(b, "OUTREACH_BENCH_CONTACTS", 1_000_000, 100)
 	ctx := context.Background()
 	c := &clock{t: t0}
 	db := storetest.Open(b, store.Postgres, c.Now)

@@ -5,13 +5,12 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
-	"os"
-	"strconv"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/outreach-dev/outreach/campaigns"
+	"github.com/outreach-dev/outreach/internal/benchenv"
 	"github.com/outreach-dev/outreach/sample"
 	"github.com/outreach-dev/outreach/simulate"
 
@@ -30,14 +29,7 @@ import (
 // 100000 runs 100,000 contacts in 10,000 accounts with 500,000 events).
 // It also reports the process's peak RSS.
 func BenchmarkSimulate(b *testing.B) {
-	contacts := 10000
-	if v := os.Getenv("OUTREACH_BENCH_CONTACTS"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 100 {
-			b.Fatalf("OUTREACH_BENCH_CONTACTS=%q: want a number of contacts, at least 100", v)
-		}
-		contacts = n
-	}
+	contacts := benchenv.Int(b, "OUTREACH_BENCH_CONTACTS", 10000, 100)
 	d := sample.Generate(1, sample.Options{Accounts: contacts / 10, Contacts: contacts, Events: contacts * 5, Days: 90})
 	opts := simulate.Options{Accounts: d.Accounts, Contacts: d.Contacts, Events: d.Events, Team: d.Team,
 		From: d.From, Days: 90, Out: io.Discard}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/internal/benchenv"
 	"github.com/outreach-dev/outreach/internal/storetest"
 	"github.com/outreach-dev/outreach/store"
 )
@@ -29,14 +30,7 @@ const (
 //
 //	go test ./store/ -run '^$' -bench BenchmarkIngestEvents -benchtime 1x
 func BenchmarkIngestEvents(b *testing.B) {
-	total := 1_000_000
-	if s := os.Getenv("OUTREACH_BENCH_EVENTS"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < benchBatch {
-			b.Fatalf("OUTREACH_BENCH_EVENTS=%q: want an integer >= %d", s, benchBatch)
-		}
-		total = n
-	}
+	total := benchenv.Int(b, "OUTREACH_BENCH_EVENTS", 1_000_000, benchBatch)
 	ctx := context.Background()
 	db := storetest.Open(b, store.Postgres, nil)
 	contactIDs := benchSeed(b, db)

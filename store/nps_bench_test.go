@@ -2,12 +2,11 @@ package store_test
 
 import (
 	"context"
-	"os"
-	"strconv"
 	"testing"
 	"time"
 
 	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/internal/benchenv"
 	"github.com/outreach-dev/outreach/internal/storetest"
 	"github.com/outreach-dev/outreach/store"
 )
@@ -22,14 +21,7 @@ import (
 //
 //	go test ./store/ -run '^$' -bench BenchmarkNPSReport -benchtime 1x
 func BenchmarkNPSReport(b *testing.B) {
-	total := 1_000_000
-	if s := os.Getenv("OUTREACH_BENCH_ANSWERS"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1000 {
-			b.Fatalf("OUTREACH_BENCH_ANSWERS=%q: want an integer >= 1000", s)
-		}
-		total = n
-	}
+	total := benchenv.Int(b, "OUTREACH_BENCH_ANSWERS", 1_000_000, 1000)
 	ctx := context.Background()
 	db := storetest.Open(b, store.Postgres, nil)
 	// The bulk load runs with the triggers off (session_replication_role,
