@@ -220,12 +220,17 @@ type npsCampaign struct {
 	Key, Name, Kind string
 }
 
-// npsData computes everything the page (and its CSV) shows for p.
-func (s *Server) npsData(ctx context.Context, c *Context, p npsParams) (*npsView, error) {
+// npsData computes everything the page (and its CSV) shows for the
+// filters of r's query string.
+func (s *Server) npsData(r *http.Request, c *Context) (*npsView, error) {
+	p, err := parseNPSParams(r, c)
+	if err != nil {
+		return nil, err
+	}
+	ctx := r.Context()
 	v := &npsView{P: p, Admin: !p.OwnerLock, People: c.Allowed([]string{outreach.RoleCS}), Intervals: outreach.NPSIntervals, Groupings: npsGroupings,
 		Classes: []string{outreach.ClassPromoter, outreach.ClassPassive, outreach.ClassDetractor}}
 	var csat []string
-	var err error
 	if v.Campaigns, csat, err = s.surveyCampaigns(ctx); err != nil {
 		return nil, err
 	}
@@ -373,11 +378,7 @@ func (s *Server) surveyCampaigns(ctx context.Context) ([]npsCampaign, []string, 
 // handleNPS shows the NPS trend with its margin of error, a breakdown,
 // CSAT apart, and the comment feed, for the filters of the query string.
 func (s *Server) handleNPS(w http.ResponseWriter, r *http.Request, c *Context) error {
-	p, err := parseNPSParams(r, c)
-	if err != nil {
-		return err
-	}
-	v, err := s.npsData(r.Context(), c, p)
+	v, err := s.npsData(r, c)
 	if err != nil {
 		return err
 	}

@@ -22,14 +22,11 @@ func (s *Server) handleNPSExport(w http.ResponseWriter, r *http.Request, c *Cont
 	if !slices.Contains(npsExportParts, part) {
 		return outreach.Errorf(outreach.EINVALID, "part: %q is not one of %s", part, strings.Join(npsExportParts, ", "))
 	}
-	p, err := parseNPSParams(r, c)
+	v, err := s.npsData(r, c)
 	if err != nil {
 		return err
 	}
-	v, err := s.npsData(r.Context(), c, p)
-	if err != nil {
-		return err
-	}
+	p := v.P
 	var rows [][]string
 	switch part {
 	case "trend":
