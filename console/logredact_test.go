@@ -1,36 +1,17 @@
 package console_test
 
 import (
-	"bytes"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/outreach-dev/outreach/campaigns"
 	"github.com/outreach-dev/outreach/console"
+	"github.com/outreach-dev/outreach/internal/syncbuf"
 	"github.com/outreach-dev/outreach/store"
 )
-
-// syncBuffer is a bytes.Buffer safe for a logger and a test at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // TestInternalErrorLogsNoTokenOrAddress: when the database fails (busy,
 // connections exhausted, down), the console logs the failed request. The
@@ -45,7 +26,7 @@ func TestInternalErrorLogsNoTokenOrAddress(t *testing.T) {
 	link := e.link(t, "ada@vendor.example")
 	token := link[strings.LastIndex(link, "/")+1:]
 
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	cons := &console.Server{Store: e.db, Sender: e.mail, Now: e.clock.Now, Pack: campaigns.Default,
 		Logger: slog.New(slog.NewTextHandler(&logs, nil))}
 	srv := httptest.NewServer(cons.Handler())

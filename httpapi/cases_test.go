@@ -15,6 +15,7 @@ import (
 	"github.com/outreach-dev/outreach"
 	"github.com/outreach-dev/outreach/alerting"
 	"github.com/outreach-dev/outreach/dispatch"
+	"github.com/outreach-dev/outreach/internal/syncbuf"
 	"github.com/outreach-dev/outreach/links"
 )
 
@@ -142,7 +143,7 @@ func (failingCases) UpdateCase(_ context.Context, u outreach.CaseUpdate) (*outre
 func TestCasePageFailureLogRedacted(t *testing.T) {
 	t.Parallel()
 	e := newSQLiteEnv(t)
-	var logs lockedBuffer
+	var logs syncbuf.Buffer
 	e.s.Logger = slog.New(slog.NewJSONHandler(&logs, nil))
 	e.s.Cases = &Cases{Store: failingCases{}, Links: e.signer}
 	const owner = "csm.secret@vendor.example"

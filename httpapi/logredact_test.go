@@ -1,36 +1,17 @@
 package httpapi
 
 import (
-	"bytes"
 	"encoding/base64"
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/internal/syncbuf"
 	"github.com/outreach-dev/outreach/links"
 	"github.com/outreach-dev/outreach/store"
 )
-
-// lockedBuffer is a log destination safe for concurrent writes.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestLogsCarryNoAddressOrToken runs a person's whole story through the
 // server (ingest, survey GET and POST, unsubscribe GET and POST, a mailto
@@ -40,7 +21,7 @@ func (l *lockedBuffer) String() string {
 // encodes the address), only the redacted forms.
 func TestLogsCarryNoAddressOrToken(t *testing.T) {
 	e := newFeedbackEnv(t, store.SQLite)
-	var logs lockedBuffer
+	var logs syncbuf.Buffer
 	e.s.Logger = slog.New(slog.NewJSONHandler(&logs, nil))
 	const email = "ana.secret@example.com"
 	admin := http.Header{"Authorization": {"Bearer " + adminToken}}
@@ -123,7 +104,7 @@ func TestRedactPath(t *testing.T) {
 // same segment whole, not the part after the last "/".
 func TestLogPathKeepsAnAddressWhole(t *testing.T) {
 	e := newFeedbackEnv(t, store.SQLite)
-	var logs lockedBuffer
+	var logs syncbuf.Buffer
 	e.s.Logger = slog.New(slog.NewJSONHandler(&logs, nil))
 	admin := http.Header{"Authorization": {"Bearer " + adminToken}}
 	for _, p := range []string{"/api/v1/contacts/ana.maria%2Fsales@example.com/timeline", "/api/v1/contacts/bea.luz%40example.com/timeline"} {

@@ -15,11 +15,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/outreach-dev/outreach"
+	"github.com/outreach-dev/outreach/internal/syncbuf"
 )
 
 func TestDemoNoServe(t *testing.T) {
@@ -119,7 +119,7 @@ func TestDigestHead(t *testing.T) {
 func TestDemoServes(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	out := &syncBuffer{}
+	out := &syncbuf.Buffer{}
 	m := NewMain()
 	m.Stdout, m.Stderr = out, io.Discard
 	env := map[string]string{"OUTREACH_HTTP_ADDR": "127.0.0.1:0", "OUTREACH_OUTBOX_DIR": t.TempDir()}
@@ -250,25 +250,6 @@ func mustRead(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
-}
-
-// syncBuffer is a bytes.Buffer safe for a writer and a reader on two
-// goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // The demo names the digest's owner with their account count: "(1
