@@ -286,16 +286,8 @@ func TestPackApprovalOfAnEditedDraft(t *testing.T) {
 			e.cons.PackEdit.ApprovalRequired = true
 			mo, ada, bo := e.signIn(t, "mo@vendor.example"), e.signIn(t, "ada@vendor.example"), e.signIn(t, "bo@vendor.example")
 			moTok, adaTok, boTok := csrfOf(t, e, mo), csrfOf(t, e, ada), csrfOf(t, e, bo)
-			res, err := mo.PostForm(e.srv.URL+"/console/pack/drafts", url.Values{"csrf": {moTok}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			res.Body.Close()
-			draft := e.srv.URL + res.Header.Get("Location")
-			d, err := e.db.PackDraft(ctx, 1)
-			if err != nil {
-				t.Fatal(err)
-			}
+			id, d := createDraft(t, e, mo, moTok)
+			draft := e.srv.URL + "/console/pack/drafts/" + id
 			d.Files[campaigns.PackFile] += "\n# ada's change\n"
 			if code, _ := post(t, ada, draft, editForm(adaTok, 1, "save", d.Files)); code != http.StatusSeeOther {
 				t.Fatalf("ada saves marketing's draft: %d", code)
@@ -356,16 +348,8 @@ func TestPackApprovalRacingOwnSave(t *testing.T) {
 			e.cons.PackEdit.ApprovalRequired = true
 			mo, ada := e.signIn(t, "mo@vendor.example"), e.signIn(t, "ada@vendor.example")
 			moTok, adaTok := csrfOf(t, e, mo), csrfOf(t, e, ada)
-			res, err := mo.PostForm(e.srv.URL+"/console/pack/drafts", url.Values{"csrf": {moTok}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			res.Body.Close()
-			draft := e.srv.URL + res.Header.Get("Location")
-			d, err := e.db.PackDraft(ctx, 1)
-			if err != nil {
-				t.Fatal(err)
-			}
+			id, d := createDraft(t, e, mo, moTok)
+			draft := e.srv.URL + "/console/pack/drafts/" + id
 			d.Files[campaigns.PackFile] += "\n# ada's change\n"
 			e.cons.Store = approveAfterSave{DB: e.db, save: func() {
 				if _, err := e.db.SavePackDraft(ctx, 1, 1, d.Name, d.Files,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -29,9 +30,9 @@ func storedForecaster(e *env) func(ctx context.Context, packs []*campaigns.Loade
 	}
 }
 
-// newDraft creates a draft from the active pack with campaigns.yaml
-// edited by edit, and returns its id.
-func newDraft(t *testing.T, e *env, c *http.Client, tok string, edit func(string) string) string {
+// createDraft has c create a draft from the active pack and returns its
+// id and the draft as stored.
+func createDraft(t *testing.T, e *env, c *http.Client, tok string) (string, *outreach.PackDraft) {
 	t.Helper()
 	res, err := c.PostForm(e.srv.URL+"/console/pack/drafts", url.Values{"csrf": {tok}})
 	if err != nil {
@@ -39,14 +40,22 @@ func newDraft(t *testing.T, e *env, c *http.Client, tok string, edit func(string
 	}
 	res.Body.Close()
 	id := strings.TrimPrefix(res.Header.Get("Location"), "/console/pack/drafts/")
-	var n int64
-	for _, ch := range id {
-		n = n*10 + int64(ch-'0')
+	n, err := strconv.ParseInt(id, 10, 64)
+	if err != nil {
+		t.Fatalf("the new draft's address %q: %v", res.Header.Get("Location"), err)
 	}
 	d, err := e.db.PackDraft(context.Background(), n)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return id, d
+}
+
+// newDraft creates a draft from the active pack with campaigns.yaml
+// edited by edit, and returns its id.
+func newDraft(t *testing.T, e *env, c *http.Client, tok string, edit func(string) string) string {
+	t.Helper()
+	id, d := createDraft(t, e, c, tok)
 	d.Files[campaigns.PackFile] = edit(d.Files[campaigns.PackFile])
 	if code, _ := post(t, c, e.srv.URL+"/console/pack/drafts/"+id, editForm(tok, 1, "save", d.Files)); code != http.StatusSeeOther {
 		t.Fatalf("save draft: %d", code)

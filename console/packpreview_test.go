@@ -63,13 +63,7 @@ func TestPackPreview(t *testing.T) {
 				t.Errorf("search by the middle of a name found a contact: the search is by prefix")
 			}
 			tok := csrfOf(t, e, mo)
-			res, err := mo.PostForm(e.srv.URL+"/console/pack/drafts", url.Values{"csrf": {tok}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			res.Body.Close()
-			id := strings.TrimPrefix(res.Header.Get("Location"), "/console/pack/drafts/")
-			d, _ := e.db.PackDraft(context.Background(), 1)
+			id, d := createDraft(t, e, mo, tok)
 			d.Files[campaigns.PackFile] += "\n# preview me\n"
 			if code, _ := post(t, mo, e.srv.URL+"/console/pack/drafts/"+id, editForm(tok, 1, "save", d.Files)); code != http.StatusSeeOther {
 				t.Fatalf("save: %d", code)
