@@ -11,9 +11,9 @@ import (
 // and returns their results in the order given. A simulation keeps a
 // core and a fifth busy (its store is one SQLite connection), so on two
 // cores two at once take 1.6 times one instead of twice (measured by
-// BenchmarkForecastPacks), for twice the memory. The Options must not share a DB, an Out writer or
-// a Sender. The first simulation to fail stops the others, and
-// its error is returned.
+// BenchmarkForecastPacks), for twice the memory. The Options must not
+// share a DB, an Out writer or a Sender. The first simulation to fail
+// stops the others, and its error is returned.
 func RunAll(ctx context.Context, opts ...Options) ([]*Result, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
